@@ -1,0 +1,4 @@
+package org.watchpost.api.detect;
+
+/** Identity of a loaded model: what every result and health report names. */
+public record ModelInfo(String name, String version, String sha256) {}

@@ -1,0 +1,4 @@
+package org.watchpost.api.event;
+
+/** A box in coordinates normalised to the frame, 0..1, top-left origin. */
+public record NormalizedBox(float x, float y, float width, float height) {}

@@ -1,0 +1,65 @@
+package org.watchpost.capture.internal;
+
+import java.util.Collections;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.watchpost.api.frame.CaptureService;
+import org.watchpost.api.frame.FeedMode;
+import org.watchpost.api.frame.FrameFeed;
+import org.watchpost.api.frame.FrameSource;
+import org.watchpost.api.frame.SourceSpec;
+
+/** Opens camera sources; closes whatever is still open when it is deactivated. */
+@Component(service = CaptureService.class, configurationPid = CaptureConfig.PID)
+@Designate(ocd = CaptureConfig.class)
+public final class CaptureComponent implements CaptureService {
+  private static final Logger LOG = LoggerFactory.getLogger(CaptureComponent.class);
+
+  private final Set<AutoCloseable> open = Collections.newSetFromMap(new ConcurrentHashMap<>());
+  private volatile CaptureConfig config;
+
+  @Activate
+  public CaptureComponent(CaptureConfig config) {
+    this.config = config;
+    OpenCvNatives.load();
+  }
+
+  @Modified
+  void modified(CaptureConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public FrameSource open(SourceSpec spec) {
+    FrameSource source = new ResilientFrameSource(spec, config);
+    open.add(source);
+    return source;
+  }
+
+  @Override
+  public FrameFeed feed(FrameSource source, FeedMode mode) {
+    FrameFeed feed = new ThreadedFrameFeed(source, mode);
+    open.add(feed);
+    return feed;
+  }
+
+  @Deactivate
+  void deactivate() {
+    for (AutoCloseable closeable : open) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed: {}", closeable, e.getMessage());
+      }
+    }
+    open.clear();
+    LOG.info("capture stopped; all sources closed");
+  }
+}

@@ -1,0 +1,243 @@
+package org.watchpost.capture.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An ffmpeg child process decoding any source it can open (RTSP, HTTP, H.264, DivX...) and writing raw BGR24
+ * frames to a pipe: the way the most used open-source camera analytics systems decode, and it restarts cleanly.
+ */
+final class FfmpegVideoStream implements VideoStream {
+  private static final Logger LOG = LoggerFactory.getLogger(FfmpegVideoStream.class);
+  /** ffprobe prints one short line; more than this is not a stream header. */
+  private static final int MAX_PROBE_OUTPUT_BYTES = 4096;
+  private static final int MAX_DIMENSION = 16_384;
+  private static final int STDERR_LINES_KEPT = 20;
+
+  private final Process process;
+  private final ReadableByteChannel frames;
+  private final StreamInfo info;
+  private final String uri;
+  private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
+
+  private FfmpegVideoStream(Process process, StreamInfo info, String uri) {
+    this.process = process;
+    this.frames = Channels.newChannel(process.getInputStream());
+    this.info = info;
+    this.uri = uri;
+    Thread drain = new Thread(this::drainStderr, "ffmpeg-stderr-" + process.pid());
+    drain.setDaemon(true);
+    drain.start();
+  }
+
+  static FfmpegVideoStream open(String uri, boolean live, long startFrame, CaptureConfig config) throws IOException {
+    StreamInfo info = probe(uri, live, config);
+    List<String> command = new ArrayList<>(List.of(config.ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error"));
+    if (uri.startsWith("rtsp")) {
+      command.addAll(List.of("-rtsp_transport", "tcp"));
+    }
+    if (!live && startFrame > 0 && info.fps() > 0) {
+      command.addAll(List.of("-ss", String.format(Locale.ROOT, "%.3f", startFrame / info.fps())));
+    }
+    command.addAll(List.of("-i", uri, "-an", "-sn", "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"));
+    Process process = start(new ProcessBuilder(command), command, uri);
+    LOG.debug("started {} for {}", command, uri);
+    return new FfmpegVideoStream(process, new StreamInfo(info.width(), info.height(), info.fps(), !live, "ffmpeg"), uri);
+  }
+
+  /** Reads width, height and frame rate of the first video stream with ffprobe. */
+  static StreamInfo probe(String uri, boolean live, CaptureConfig config) throws IOException {
+    List<String> command = new ArrayList<>(List.of(config.ffprobe_path(), "-v", "error"));
+    if (uri.startsWith("rtsp")) {
+      command.addAll(List.of("-rtsp_transport", "tcp"));
+    }
+    command.addAll(List.of("-select_streams", "v:0", "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate",
+        "-of", "csv=p=0", uri));
+    // stderr goes to a file so that neither pipe can fill up and block ffprobe while we wait for it.
+    Path errors = Files.createTempFile("watchpost-ffprobe", ".txt");
+    byte[] out;
+    byte[] err;
+    try {
+      Process process = start(new ProcessBuilder(command).redirectError(errors.toFile()), command, uri);
+      try {
+        if (!process.waitFor(config.probe_timeout_s(), TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          throw new IOException("ffprobe did not answer within " + config.probe_timeout_s() + " s for " + uri);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while probing " + uri, e);
+      }
+      try (InputStream in = process.getInputStream(); InputStream errIn = Files.newInputStream(errors)) {
+        out = in.readNBytes(MAX_PROBE_OUTPUT_BYTES);
+        err = errIn.readNBytes(MAX_PROBE_OUTPUT_BYTES);
+      }
+      if (process.exitValue() != 0 || out.length == 0) {
+        String reason = new String(err, StandardCharsets.UTF_8).trim();
+        throw new IOException("cannot open " + uri + ": " + (reason.isEmpty() ? "no video stream" : reason));
+      }
+    } finally {
+      Files.deleteIfExists(errors);
+    }
+    String text = new String(out, StandardCharsets.UTF_8).trim();
+    return parseProbe(text.lines().findFirst().orElse(""), live, uri);
+  }
+
+  /** Parses {@code width,height,r_frame_rate,avg_frame_rate}, e.g. {@code 768,576,10/1,10/1}. */
+  static StreamInfo parseProbe(String line, boolean live, String uri) throws IOException {
+    String[] parts = line.trim().split(",");
+    if (parts.length < 2) {
+      throw new IOException("unexpected ffprobe output for " + uri + ": '" + abbreviate(line) + "'");
+    }
+    int width = parseDimension(parts[0], "width", uri);
+    int height = parseDimension(parts[1], "height", uri);
+    double fps = 0;
+    for (int i = 2; i < parts.length && fps == 0; i++) {
+      fps = parseRate(parts[i]);
+    }
+    return new StreamInfo(width, height, fps, !live, "ffmpeg");
+  }
+
+  private static int parseDimension(String text, String what, String uri) throws IOException {
+    try {
+      int value = Integer.parseInt(text.trim());
+      if (value > 0 && value <= MAX_DIMENSION) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IOException("ffprobe reported an invalid " + what + " '" + abbreviate(text) + "' for " + uri);
+  }
+
+  private static double parseRate(String text) {
+    String[] fraction = text.trim().split("/");
+    try {
+      double numerator = Double.parseDouble(fraction[0]);
+      double denominator = fraction.length > 1 ? Double.parseDouble(fraction[1]) : 1;
+      double fps = denominator == 0 ? 0 : numerator / denominator;
+      return Double.isFinite(fps) && fps > 0 && fps <= 1000 ? fps : 0;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 80 ? text : text.substring(0, 80) + "...";
+  }
+
+  private static Process start(ProcessBuilder builder, List<String> command, String uri) throws IOException {
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new IOException("cannot run " + command.get(0) + " to open " + uri
+          + " (install ffmpeg for RTSP, HTTP, H.264 and other non-MJPEG sources): " + e.getMessage(), e);
+    }
+  }
+
+  private void drainStderr() {
+    try (var reader = process.errorReader(StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        synchronized (stderrTail) {
+          if (stderrTail.size() == STDERR_LINES_KEPT) {
+            stderrTail.removeFirst();
+          }
+          stderrTail.addLast(line.length() > 300 ? line.substring(0, 300) : line);
+        }
+      }
+    } catch (IOException e) {
+      // the process is gone; its exit code tells the rest
+    }
+  }
+
+  @Override
+  public StreamInfo info() {
+    return info;
+  }
+
+  @Override
+  public ByteBuffer read(FramePool pool) throws IOException {
+    ByteBuffer buffer = pool.acquire(info.frameBytes());
+    try {
+      while (buffer.hasRemaining()) {
+        if (frames.read(buffer) < 0) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      pool.release(buffer);
+      throw new IOException("lost the ffmpeg pipe for " + uri + ": " + e.getMessage(), e);
+    }
+    if (!buffer.hasRemaining()) {
+      return buffer.flip();
+    }
+    pool.release(buffer);
+    int exit = waitForExit();
+    if (exit == 0 && info.finite()) {
+      return null;
+    }
+    throw new IOException("ffmpeg for " + uri + " stopped (exit code " + exit + ")" + stderrSummary());
+  }
+
+  private int waitForExit() throws IOException {
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        return -1;
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for ffmpeg", e);
+    }
+  }
+
+  private String stderrSummary() {
+    synchronized (stderrTail) {
+      return stderrTail.isEmpty() ? "" : ": " + String.join(" | ", stderrTail);
+    }
+  }
+
+  /** The child process, so that tests can kill it to prove recovery. */
+  Process process() {
+    return process;
+  }
+
+  @Override
+  public void abort() {
+    process.destroyForcibly();
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(2, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    try {
+      frames.close();
+    } catch (IOException e) {
+      // closing a dead pipe
+    }
+  }
+}

@@ -1,0 +1,302 @@
+package org.watchpost.capture.internal;
+
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.watchpost.api.frame.Frame;
+import org.watchpost.api.frame.FrameSource;
+import org.watchpost.api.frame.SourceSpec;
+import org.watchpost.api.frame.SourceState;
+import org.watchpost.api.frame.SourceStatus;
+
+/**
+ * A camera source that survives the loss of its stream: it reopens with jittered exponential backoff, keeps
+ * the frame sequence going, and for a file resumes where the broken decoder stopped. Logs once per state
+ * change, never per frame.
+ */
+final class ResilientFrameSource implements FrameSource {
+  private static final Logger LOG = LoggerFactory.getLogger(ResilientFrameSource.class);
+
+  private final SourceSpec spec;
+  private final SourceUri uri;
+  private final CaptureConfig config;
+  private final FramePool pool;
+  private final RetryPolicy<VideoStream> reopenPolicy;
+  private final AtomicReference<SourceStatus> status;
+  private volatile boolean closed;
+  private volatile VideoStream stream;
+  private volatile Thread reader;
+
+  private long nextSequence;
+  /** Frames of the current file pass already delivered, to resume after a decoder crash. */
+  private long framesIntoPass;
+  /** Stream time where the current file pass started (grows with each loop). */
+  private long passOffsetMillis;
+  private long lastStreamMillis = -1;
+  private long openedAtMillis;
+  private long pacingStartNanos;
+  private long reconnects;
+  private boolean everOpened;
+
+  ResilientFrameSource(SourceSpec spec, CaptureConfig config) {
+    this.spec = spec;
+    this.uri = SourceUri.parse(spec.uri());
+    this.config = config;
+    this.pool = new FramePool(config.frame_pool_size());
+    this.status = new AtomicReference<>(new SourceStatus(SourceState.STARTING, System.currentTimeMillis(), 0, uri.target()));
+    this.reopenPolicy = RetryPolicy.<VideoStream>builder()
+        .handle(IOException.class)
+        .abortIf(result -> closed)
+        .abortOn(SourceClosedException.class)
+        .withBackoff(Duration.ofMillis(config.reconnect_initial_ms()),
+            Duration.ofMillis(Math.max(config.reconnect_initial_ms(), config.reconnect_max_ms())))
+        .withJitter(config.reconnect_jitter())
+        .withMaxRetries(-1)
+        .onFailedAttempt(event -> onOpenFailed(event.getLastException()))
+        .build();
+  }
+
+  @Override
+  public String cameraId() {
+    return spec.cameraId();
+  }
+
+  @Override
+  public SourceStatus status() {
+    return status.get();
+  }
+
+  @Override
+  public Frame read() throws IOException {
+    reader = Thread.currentThread();
+    try {
+      return readNext();
+    } finally {
+      reader = null;
+      if (closed) {
+        VideoStream current = stream;
+        if (current != null) {
+          closeStream(current);
+        }
+      }
+    }
+  }
+
+  private Frame readNext() throws IOException {
+    while (!closed) {
+      VideoStream current = stream;
+      if (current == null) {
+        current = reopen();
+        if (current == null) {
+          return null;
+        }
+      }
+      long started = System.nanoTime();
+      ByteBuffer pixels;
+      try {
+        pixels = current.read(pool);
+      } catch (IOException e) {
+        if (closed) {
+          break;
+        }
+        lose(current, e.getMessage());
+        continue;
+      }
+      long decodeNanos = System.nanoTime() - started;
+      if (pixels == null) {
+        closeStream(current);
+        if (spec.loop()) {
+          passOffsetMillis = lastStreamMillis + frameIntervalMillis(current.info());
+          framesIntoPass = 0;
+          continue;
+        }
+        transition(SourceState.ENDED, "end of " + uri.target());
+        return null;
+      }
+      return deliver(current, pixels, decodeNanos);
+    }
+    return null;
+  }
+
+  private Frame deliver(VideoStream current, ByteBuffer pixels, long decodeNanos) {
+    StreamInfo info = current.info();
+    long now = System.currentTimeMillis();
+    long streamMillis;
+    long captureMillis;
+    if (info.finite()) {
+      double fps = info.fps() > 0 ? info.fps() : 25;
+      streamMillis = passOffsetMillis + Math.round(framesIntoPass * 1000.0 / fps);
+      captureMillis = openedAtMillis + streamMillis;
+      if (spec.realtime()) {
+        pace(streamMillis);
+      }
+    } else {
+      streamMillis = now - openedAtMillis;
+      captureMillis = now;
+    }
+    if (streamMillis <= lastStreamMillis) {
+      streamMillis = lastStreamMillis + 1;
+    }
+    lastStreamMillis = streamMillis;
+    framesIntoPass++;
+    return new Frame(spec.cameraId(), nextSequence++, captureMillis, streamMillis, decodeNanos,
+        current.lastWidth(), current.lastHeight(), pixels, () -> pool.release(pixels));
+  }
+
+  private void pace(long streamMillis) {
+    long dueNanos = pacingStartNanos + streamMillis * 1_000_000L;
+    long waitNanos = dueNanos - System.nanoTime();
+    if (waitNanos > 0) {
+      try {
+        Thread.sleep(waitNanos / 1_000_000L, (int) (waitNanos % 1_000_000L));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static long frameIntervalMillis(StreamInfo info) {
+    return Math.round(1000.0 / (info.fps() > 0 ? info.fps() : 25));
+  }
+
+  private VideoStream reopen() throws IOException {
+    try {
+      VideoStream opened = Failsafe.with(reopenPolicy).get(this::openOnce);
+      if (opened == null || closed) {
+        if (opened != null) {
+          opened.close();
+        }
+        return null;
+      }
+      if (!everOpened) {
+        everOpened = true;
+        openedAtMillis = System.currentTimeMillis();
+        pacingStartNanos = System.nanoTime();
+      } else {
+        reconnects++;
+      }
+      stream = opened;
+      StreamInfo info = opened.info();
+      transition(SourceState.RUNNING, info.backend() + " " + info.width() + "x" + info.height()
+          + (info.fps() > 0 ? String.format(" at %.2f fps", info.fps()) : ""));
+      if (closed) {
+        closeStream(opened);
+        return null;
+      }
+      return opened;
+    } catch (FailsafeException e) {
+      if (closed || e.getCause() instanceof InterruptedException) {
+        return null;
+      }
+      throw new IOException("cannot reopen " + uri.target(), e.getCause());
+    }
+  }
+
+  private VideoStream openOnce() throws IOException {
+    if (closed) {
+      throw new SourceClosedException();
+    }
+    switch (uri.kind()) {
+      case V4L2_DEVICE:
+        return OpenCvVideoStream.openDevice(uri.deviceIndex(), uri.target());
+      case NETWORK:
+        return FfmpegVideoStream.open(uri.target(), true, 0, config);
+      case FILE:
+      default:
+        if (!Files.isReadable(Path.of(uri.target()))) {
+          throw new IOException("source file " + uri.target() + " does not exist or is not readable");
+        }
+        VideoStream mjpeg = isAvi(Path.of(uri.target())) ? OpenCvVideoStream.openMjpegFile(uri.target(), framesIntoPass) : null;
+        return mjpeg != null ? mjpeg : FfmpegVideoStream.open(uri.target(), false, framesIntoPass, config);
+    }
+  }
+
+  /** OpenCV's own reader handles only Motion-JPEG in AVI; other containers go straight to ffmpeg. */
+  private static boolean isAvi(Path file) throws IOException {
+    try (var in = Files.newInputStream(file)) {
+      byte[] header = in.readNBytes(12);
+      return header.length == 12 && new String(header, 0, 4, StandardCharsets.US_ASCII).equals("RIFF")
+          && new String(header, 8, 4, StandardCharsets.US_ASCII).equals("AVI ");
+    }
+  }
+
+  private void onOpenFailed(Throwable error) {
+    if (closed) {
+      return;
+    }
+    String detail = error == null ? "unknown error" : error.getMessage();
+    SourceStatus previous = status.get();
+    boolean alreadyReported = previous.state() == SourceState.RECONNECTING && previous.detail().equals(detail);
+    if (!alreadyReported) {
+      LOG.warn("camera {}: {}; retrying with backoff up to {} ms", spec.cameraId(), detail, config.reconnect_max_ms());
+    }
+    long since = previous.state() == SourceState.RECONNECTING ? previous.sinceEpochMillis() : System.currentTimeMillis();
+    status.set(new SourceStatus(SourceState.RECONNECTING, since, reconnects, detail));
+  }
+
+  private void lose(VideoStream current, String reason) {
+    closeStream(current);
+    transition(SourceState.RECONNECTING, reason);
+  }
+
+  private void closeStream(VideoStream current) {
+    if (stream == current) {
+      stream = null;
+    }
+    current.close();
+  }
+
+  private void transition(SourceState next, String detail) {
+    SourceStatus previous = status.get();
+    if (previous.state() != next) {
+      if (next == SourceState.RECONNECTING) {
+        LOG.warn("camera {} lost its stream: {}", spec.cameraId(), detail);
+      } else {
+        LOG.info("camera {} {}: {}", spec.cameraId(), next.name().toLowerCase(), detail);
+      }
+      status.set(new SourceStatus(next, System.currentTimeMillis(), reconnects, detail));
+    } else {
+      status.set(new SourceStatus(next, previous.sinceEpochMillis(), reconnects, detail));
+    }
+  }
+
+  /** The stream currently open, for tests that break it on purpose. */
+  VideoStream currentStream() {
+    return stream;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Thread waiting = reader;
+    VideoStream current = stream;
+    if (waiting == null) {
+      if (current != null) {
+        closeStream(current);
+      }
+    } else if (current != null) {
+      // Unblocks a reader waiting on the stream; the reader closes it on its way out.
+      current.abort();
+    } else {
+      waiting.interrupt();
+    }
+    status.set(new SourceStatus(SourceState.CLOSED, System.currentTimeMillis(), reconnects, uri.target()));
+  }
+
+  /** Aborts the reopen loop once the source is closed. */
+  private static final class SourceClosedException extends IOException {
+    private static final long serialVersionUID = 1L;
+  }
+}

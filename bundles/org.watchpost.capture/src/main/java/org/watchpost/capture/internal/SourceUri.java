@@ -1,0 +1,38 @@
+package org.watchpost.capture.internal;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** What kind of source a configured URI names. */
+record SourceUri(Kind kind, String target, int deviceIndex) {
+  enum Kind { V4L2_DEVICE, NETWORK, FILE }
+
+  private static final Pattern DEVICE = Pattern.compile("(?:v4l2:|/dev/video)(\\d{1,3})");
+  private static final Pattern NETWORK = Pattern.compile("(?i)(rtsps?|https?|rtmps?|udp|tcp|srt)://.+");
+
+  static SourceUri parse(String uri) {
+    String trimmed = uri.trim();
+    Matcher device = DEVICE.matcher(trimmed);
+    if (device.matches()) {
+      return new SourceUri(Kind.V4L2_DEVICE, trimmed, Integer.parseInt(device.group(1)));
+    }
+    if (NETWORK.matcher(trimmed).matches()) {
+      return new SourceUri(Kind.NETWORK, trimmed, -1);
+    }
+    if (trimmed.toLowerCase(Locale.ROOT).startsWith("file:")) {
+      try {
+        return new SourceUri(Kind.FILE, Path.of(URI.create(trimmed)).toString(), -1);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("malformed file URI '" + uri + "': " + e.getMessage(), e);
+      }
+    }
+    if (trimmed.matches("(?i)[a-z][a-z0-9+.-]*://.*")) {
+      throw new IllegalArgumentException("unsupported source '" + uri
+          + "': use a file path, /dev/videoN, v4l2:N, rtsp://, http(s)://, rtmp://, udp://, tcp:// or srt://");
+    }
+    return new SourceUri(Kind.FILE, Path.of(trimmed).toAbsolutePath().normalize().toString(), -1);
+  }
+}
