@@ -1,0 +1,15 @@
+package org.watchpost.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code ./watchpost}: one subcommand per job. */
+@Command(name = "watchpost", mixinStandardHelpOptions = true,
+    description = "On-camera analytics firmware: run the demo, look at detections, measure.",
+    subcommands = {})
+public final class Main {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+}
