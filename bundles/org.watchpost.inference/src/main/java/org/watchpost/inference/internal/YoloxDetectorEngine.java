@@ -50,16 +50,16 @@ public final class YoloxDetectorEngine implements AutoCloseable {
     ModelManifest manifest = model.manifest();
     boolean[] keep = classesKept(model.labels(), settings.classes());
     YoloxDecoder decoder = new YoloxDecoder(manifest, model.labels());
-    Criteria<YoloxCall, YoloxCall> criteria = Criteria.builder()
-        .setTypes(YoloxCall.class, YoloxCall.class)
-        .optEngine(ENGINE)
-        .optModelPath(model.modelFile())
-        .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
-        .optOption("interOpNumThreads", "1")
-        .optTranslator(new YoloxTranslator(decoder, manifest, keep, settings))
-        .build();
     ZooModel<YoloxCall, YoloxCall> djlModel = withBundleClassLoader(() -> {
       ensureEngineRegistered();
+      Criteria<YoloxCall, YoloxCall> criteria = Criteria.builder()
+          .setTypes(YoloxCall.class, YoloxCall.class)
+          .optEngine(ENGINE)
+          .optModelPath(model.modelFile())
+          .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
+          .optOption("interOpNumThreads", "1")
+          .optTranslator(new YoloxTranslator(decoder, manifest, keep, settings))
+          .build();
       return criteria.loadModel();
     }, model);
     YoloxDetectorEngine engine = new YoloxDetectorEngine(model, djlModel);
@@ -75,7 +75,8 @@ public final class YoloxDetectorEngine implements AutoCloseable {
 
   /**
    * DJL finds its engine and model zoo with {@link java.util.ServiceLoader} on the thread's context class
-   * loader; inside OSGi that must be this bundle's loader, which holds DJL and ONNX Runtime.
+   * loader, from static initialisers that run on first use; inside OSGi that must be this bundle's loader,
+   * which holds DJL and ONNX Runtime, whatever thread (Config Admin's, SCR's) activates the detector.
    */
   private static <T> T withBundleClassLoader(Loader<T> loader, VerifiedModel model) throws ModelException {
     Thread thread = Thread.currentThread();
@@ -83,7 +84,8 @@ public final class YoloxDetectorEngine implements AutoCloseable {
     thread.setContextClassLoader(YoloxDetectorEngine.class.getClassLoader());
     try {
       return loader.load();
-    } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException | UnsatisfiedLinkError e) {
+    } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException | LinkageError
+        | java.util.ServiceConfigurationError e) {
       throw new ModelException("ONNX Runtime cannot load model file " + model.modelFile() + ": " + e, e);
     } finally {
       thread.setContextClassLoader(previous);
