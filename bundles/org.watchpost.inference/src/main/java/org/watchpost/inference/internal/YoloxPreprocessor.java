@@ -22,7 +22,7 @@ final class YoloxPreprocessor implements AutoCloseable {
   private final Scalar pad;
   private final ByteBuffer tensorBytes;
   private final Mat canvas;
-  private final Mat canvasFloat = new Mat();
+  private final Mat[] bytePlanes = new Mat[3];
   private final Mat[] planes = new Mat[3];
 
   YoloxPreprocessor(ModelManifest.InputSpec input) {
@@ -36,6 +36,7 @@ final class YoloxPreprocessor implements AutoCloseable {
     for (int c = 0; c < 3; c++) {
       ByteBuffer plane = tensorBytes.duplicate().position(c * planeBytes).limit((c + 1) * planeBytes).slice();
       planes[c] = new Mat(height, width, CvType.CV_32FC1, plane);
+      bytePlanes[c] = new Mat(height, width, CvType.CV_8UC1);
     }
   }
 
@@ -47,7 +48,7 @@ final class YoloxPreprocessor implements AutoCloseable {
    */
   Letterbox fill(Mat image, int offsetX, int offsetY) {
     Letterbox letterbox = Letterbox.fit(image.cols(), image.rows(), width, height, offsetX, offsetY);
-    canvas.setTo(pad);
+    padOutside(letterbox);
     Mat target = canvas.submat(0, letterbox.scaledHeight(), 0, letterbox.scaledWidth());
     try {
       if (letterbox.scaledWidth() == image.cols() && letterbox.scaledHeight() == image.rows()) {
@@ -59,11 +60,27 @@ final class YoloxPreprocessor implements AutoCloseable {
     } finally {
       target.release();
     }
-    canvas.convertTo(canvasFloat, CvType.CV_32F);
+    // Split the 8-bit image first and widen each plane straight into the tensor: far less memory traffic
+    // than widening the interleaved image and then splitting floats.
     for (int c = 0; c < 3; c++) {
-      Core.extractChannel(canvasFloat, planes[c], swapToRgb ? 2 - c : c);
+      Core.extractChannel(canvas, bytePlanes[c], swapToRgb ? 2 - c : c);
+      bytePlanes[c].convertTo(planes[c], CvType.CV_32F);
     }
     return letterbox;
+  }
+
+  /** Pads the part of the canvas the scaled image does not cover: below it, and right of it. */
+  private void padOutside(Letterbox letterbox) {
+    if (letterbox.scaledHeight() < height) {
+      Mat below = canvas.submat(letterbox.scaledHeight(), height, 0, width);
+      below.setTo(pad);
+      below.release();
+    }
+    if (letterbox.scaledWidth() < width) {
+      Mat right = canvas.submat(0, letterbox.scaledHeight(), letterbox.scaledWidth(), width);
+      right.setTo(pad);
+      right.release();
+    }
   }
 
   /** The input tensor, planar CHW float32, native order. */
@@ -86,9 +103,9 @@ final class YoloxPreprocessor implements AutoCloseable {
   @Override
   public void close() {
     canvas.release();
-    canvasFloat.release();
-    for (Mat plane : planes) {
-      plane.release();
+    for (int c = 0; c < 3; c++) {
+      planes[c].release();
+      bytePlanes[c].release();
     }
   }
 }

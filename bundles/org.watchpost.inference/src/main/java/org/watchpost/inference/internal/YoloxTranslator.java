@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /** DJL translator for YOLOX: OpenCV letterbox into a direct tensor on the way in, decode and NMS on the way out. */
@@ -38,8 +39,9 @@ final class YoloxTranslator implements NoBatchifyTranslator<YoloxCall, YoloxCall
     YoloxCall call = (YoloxCall) ctx.getAttachment(CALL);
     call.inferredNanos = System.nanoTime();
     Letterbox letterbox = (Letterbox) ctx.getAttachment(Letterbox.class.getName());
-    float[] output = list.singletonOrThrow().toFloatArray();
-    call.detections = decoder.decode(FloatBuffer.wrap(output), letterbox, keep, settings.scoreThreshold(),
+    // Decoded straight from ONNX Runtime's copy of the output, without a second copy into a float[].
+    FloatBuffer output = list.singletonOrThrow().toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    call.detections = decoder.decode(output, letterbox, keep, settings.scoreThreshold(),
         settings.nmsThreshold(), settings.maxDetections(), call.frameWidth, call.frameHeight);
     call.decodedNanos = System.nanoTime();
     return call;
