@@ -1,0 +1,158 @@
+package org.watchpost.health.internal;
+
+import org.opencv.core.Core;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfDouble;
+import org.opencv.core.Point;
+import org.opencv.core.Size;
+import org.opencv.imgproc.Imgproc;
+import org.watchpost.api.frame.Frame;
+
+/**
+ * Measures frames of one size, all in OpenCV native code: a fine grey image (at most 384 wide) for
+ * sharpness, a coarse one (half of that) for brightness, texture per grid cell, change since the previous
+ * frame and phase correlation against the reference view. Holds its working images between frames so that
+ * a frame costs no allocation; one instance per camera, one thread at a time.
+ */
+final class FrameAnalyzer implements AutoCloseable {
+  static final int GRID_COLUMNS = 8;
+  static final int GRID_ROWS = 6;
+  static final int MIN_WIDTH = 64;
+  static final int MIN_HEIGHT = 48;
+  private static final int FINE_WIDTH = 384;
+  private static final double SATURATED = 249.5;
+
+  private final int width;
+  private final int height;
+  private final Size fineSize;
+  private final Size coarseSize;
+  private final Size gridSize = new Size(GRID_COLUMNS, GRID_ROWS);
+  private final Mat fineBgr = new Mat();
+  private final Mat fineGrey = new Mat();
+  private final Mat laplacian = new Mat();
+  private final Mat coarse = new Mat();
+  private final Mat previous = new Mat();
+  private final Mat difference = new Mat();
+  private final Mat saturated = new Mat();
+  private final Mat coarseFloat = new Mat();
+  private final Mat squares = new Mat();
+  private final Mat cellMeans = new Mat();
+  private final Mat cellSquares = new Mat();
+  private final Mat window = new Mat();
+  private final MatOfDouble mean = new MatOfDouble();
+  private final MatOfDouble std = new MatOfDouble();
+  private final float[] cellMean = new float[GRID_COLUMNS * GRID_ROWS];
+  private final float[] cellSquare = new float[GRID_COLUMNS * GRID_ROWS];
+  private final double[] response = new double[1];
+  private boolean hasPrevious;
+
+  FrameAnalyzer(int width, int height) {
+    if (width < MIN_WIDTH || height < MIN_HEIGHT) {
+      throw new IllegalArgumentException("frames of " + width + "x" + height + " are too small to judge (at least "
+          + MIN_WIDTH + "x" + MIN_HEIGHT + ")");
+    }
+    this.width = width;
+    this.height = height;
+    int fineWidth = Math.min(FINE_WIDTH, width) & ~1;
+    int fineHeight = Math.max(2, (int) Math.round((double) height * fineWidth / width) & ~1);
+    this.fineSize = new Size(fineWidth, fineHeight);
+    this.coarseSize = new Size(fineWidth / 2, fineHeight / 2);
+    Imgproc.createHanningWindow(window, coarseSize, CvType.CV_32F);
+  }
+
+  static boolean judgeable(int width, int height) {
+    return width >= MIN_WIDTH && height >= MIN_HEIGHT;
+  }
+
+  boolean fits(Frame frame) {
+    return frame.width() == width && frame.height() == height;
+  }
+
+  int width() {
+    return width;
+  }
+
+  int height() {
+    return height;
+  }
+
+  Size coarseSize() {
+    return coarseSize;
+  }
+
+  /**
+   * Measures a frame of this analyser's size.
+   *
+   * @param reference the reference view (coarse size, CV_32F) or null while there is none
+   */
+  FrameMeasurement measure(Frame frame, Mat reference) {
+    long started = System.nanoTime();
+    Mat pixels = new Mat(height, width, CvType.CV_8UC3, frame.pixels());
+    try {
+      Imgproc.resize(pixels, fineBgr, fineSize, 0, 0, Imgproc.INTER_AREA);
+    } finally {
+      pixels.release();
+    }
+    Imgproc.cvtColor(fineBgr, fineGrey, Imgproc.COLOR_BGR2GRAY);
+    Imgproc.Laplacian(fineGrey, laplacian, CvType.CV_16S);
+    Core.meanStdDev(laplacian, mean, std);
+    double laplacianStd = std.toArray()[0];
+
+    Imgproc.resize(fineGrey, coarse, coarseSize, 0, 0, Imgproc.INTER_AREA);
+    Core.meanStdDev(coarse, mean, std);
+    double meanLuma = mean.toArray()[0];
+    double lumaStd = std.toArray()[0];
+    Imgproc.threshold(coarse, saturated, SATURATED, 255, Imgproc.THRESH_BINARY);
+    double saturatedShare = Core.countNonZero(saturated) / coarseSize.area();
+
+    double change = Double.NaN;
+    if (hasPrevious) {
+      Core.absdiff(coarse, previous, difference);
+      change = Core.mean(difference).val[0];
+    }
+    coarse.copyTo(previous);
+    hasPrevious = true;
+
+    coarse.convertTo(coarseFloat, CvType.CV_32F);
+    Core.multiply(coarseFloat, coarseFloat, squares);
+    Imgproc.resize(coarseFloat, cellMeans, gridSize, 0, 0, Imgproc.INTER_AREA);
+    Imgproc.resize(squares, cellSquares, gridSize, 0, 0, Imgproc.INTER_AREA);
+    cellMeans.get(0, 0, cellMean);
+    cellSquares.get(0, 0, cellSquare);
+    double[] cellStd = new double[cellMean.length];
+    for (int i = 0; i < cellStd.length; i++) {
+      cellStd[i] = Math.sqrt(Math.max(0, cellSquare[i] - (double) cellMean[i] * cellMean[i]));
+    }
+
+    double shiftX = Double.NaN;
+    double shiftY = Double.NaN;
+    double match = Double.NaN;
+    if (reference != null) {
+      Point shift = Imgproc.phaseCorrelate(reference, coarseFloat, window, response);
+      shiftX = shift.x / coarseSize.width;
+      shiftY = shift.y / coarseSize.height;
+      match = response[0];
+    }
+    return new FrameMeasurement(meanLuma, lumaStd, saturatedShare, laplacianStd, laplacianStd / Math.max(lumaStd, 1),
+        cellStd, change, shiftX, shiftY, match, System.nanoTime() - started);
+  }
+
+  /** The last measured frame at coarse size as CV_32F; valid until the next {@link #measure}. */
+  Mat coarseFloat() {
+    return coarseFloat;
+  }
+
+  /** The next frame is not compared with the last one (after a gap, a clock jump or a bad frame). */
+  void forgetPrevious() {
+    hasPrevious = false;
+  }
+
+  @Override
+  public void close() {
+    for (Mat mat : new Mat[] {fineBgr, fineGrey, laplacian, coarse, previous, difference, saturated, coarseFloat,
+        squares, cellMeans, cellSquares, window, mean, std}) {
+      mat.release();
+    }
+  }
+}
