@@ -11,7 +11,7 @@ import org.opencv.imgproc.Imgproc;
 
 /**
  * Learns a camera's baseline from its first healthy-looking frames: medians of every measure, and the mean
- * view as the reference (moving people average out of it).
+ * structure (gradient magnitude) as the reference view, from which moving people average out.
  */
 final class BaselineLearner implements AutoCloseable {
   /** Fewer samples than this say too little, whatever the learning time. */
@@ -30,7 +30,7 @@ final class BaselineLearner implements AutoCloseable {
     this.sum = Mat.zeros(coarseSize, CvType.CV_32F);
   }
 
-  void add(FrameMeasurement frame, Mat coarseFloat, double fps, long cameraMillis) {
+  void add(FrameMeasurement frame, Mat structure, double fps, long cameraMillis) {
     if (startedAt == Long.MIN_VALUE) {
       startedAt = cameraMillis;
     }
@@ -38,7 +38,7 @@ final class BaselineLearner implements AutoCloseable {
     if (fps > 0) {
       rates.add(fps);
     }
-    Imgproc.accumulate(coarseFloat, sum);
+    Imgproc.accumulate(structure, sum);
   }
 
   int samples() {
@@ -67,7 +67,7 @@ final class BaselineLearner implements AutoCloseable {
         cellStd, samples.size(), learnedAtMillis);
   }
 
-  /** The mean of the learned views, CV_32F; the caller owns it. */
+  /** The mean of the learned structures, CV_32F; the caller owns it. */
   Mat reference() {
     Mat reference = new Mat();
     Core.multiply(sum, new org.opencv.core.Scalar(1.0 / samples.size()), reference);

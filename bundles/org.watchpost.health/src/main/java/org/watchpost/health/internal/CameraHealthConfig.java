@@ -98,13 +98,17 @@ public @interface CameraHealthConfig {
       description = "Grey-level spread a grid cell needs in the baseline to be judged at all (blank walls and sky are not).", min = "0")
   double obstructed_min_texture() default 4;
 
+  @AttributeDefinition(name = "View averaging time (s)",
+      description = "The current view compared with the reference is the structure of the frames of about this long, so that moving people do not count as the view.", min = "0")
+  double view_average_s() default 2;
+
   @AttributeDefinition(name = "Moved: shift (% of the view)",
       description = "MOVED when the view shifted against the reference by at least this share of its width or height.", min = "0.1")
   double moved_shift_percent() default 2.5;
 
   @AttributeDefinition(name = "Moved: least match",
       description = "MOVED when the view matches the reference worse than this (phase correlation peak, 0..1); 0 turns the check off.", min = "0", max = "1")
-  double moved_min_match() default 0.04;
+  double moved_min_match() default 0.03;
 
   @AttributeDefinition(name = "Low frame rate: fixed (fps)",
       description = "LOW_FPS below this rate; 0 means relative to the rate learned in the baseline.", min = "0")

@@ -133,7 +133,7 @@ final class CameraMonitor implements AutoCloseable {
     lastAnalysedAt = now;
     FrameMeasurement measurement;
     try {
-      measurement = analyzer.measure(frame, reference);
+      measurement = analyzer.measure(frame, reference, Math.min(1, 1 / (c.analysis_fps() * c.view_average_s())));
     } catch (RuntimeException e) {
       analyzer.forgetPrevious();
       bad(frame, "frame could not be analysed: " + e);
@@ -225,7 +225,7 @@ final class CameraMonitor implements AutoCloseable {
     if (baseline == null) {
       boolean usable = verdicts.values().stream().noneMatch(Verdict::holds);
       if (usable) {
-        learner.add(m, analyzer.coarseFloat(), lastFps, now);
+        learner.add(m, analyzer.structure(), lastFps, now);
       }
       if (learner.ready(now, millis(c.baseline_learn_s()))) {
         baseline = learner.baseline(captureMillis);
@@ -243,7 +243,7 @@ final class CameraMonitor implements AutoCloseable {
     }
     double step = 1000.0 / c.analysis_fps();
     baseline = baseline.adaptedTowards(m, lastFps, Math.min(1, step / (1000 * c.baseline_adapt_s())));
-    Imgproc.accumulateWeighted(analyzer.coarseFloat(), reference, Math.min(1, step / (1000 * c.reference_adapt_s())));
+    Imgproc.accumulateWeighted(analyzer.structure(), reference, Math.min(1, step / (1000 * c.reference_adapt_s())));
     baselineChanged = true;
     if (savedAt == NONE || now - savedAt >= millis(c.baseline_save_s())) {
       keepBaseline();
@@ -259,8 +259,10 @@ final class CameraMonitor implements AutoCloseable {
     if (baseline == null || reference == null) {
       return;
     }
+    // Phase correlation ignores scale, so the reference is kept as 8 bits scaled to its own maximum.
+    double peak = org.opencv.core.Core.minMaxLoc(reference).maxVal;
     Mat grey = new Mat();
-    reference.convertTo(grey, CvType.CV_8U);
+    reference.convertTo(grey, CvType.CV_8U, peak > 0 ? 255 / peak : 1);
     byte[] bytes = new byte[(int) grey.total()];
     grey.get(0, 0, bytes);
     StoredBaseline snapshot = new StoredBaseline(cameraId, baseline, grey.cols(), grey.rows(), bytes);

@@ -11,9 +11,12 @@ import org.watchpost.api.frame.Frame;
 
 /**
  * Measures frames of one size, all in OpenCV native code: a fine grey image (at most 384 wide) for
- * sharpness, a coarse one (half of that) for brightness, texture per grid cell, change since the previous
- * frame and phase correlation against the reference view. Holds its working images between frames so that
- * a frame costs no allocation; one instance per camera, one thread at a time.
+ * sharpness, a coarse one (half of that) for brightness, texture per grid cell and change since the previous
+ * frame, and the coarse image's gradient magnitude (its structure) for the view. The view is compared with
+ * the reference by phase correlation of structure averaged over the last seconds, not of single frames:
+ * people walking through a busy scene would otherwise outweigh the buildings and kerbs that place the view.
+ * Holds its working images between frames so that a frame costs no allocation; one instance per camera, one
+ * thread at a time.
  */
 final class FrameAnalyzer implements AutoCloseable {
   static final int GRID_COLUMNS = 8;
@@ -39,6 +42,10 @@ final class FrameAnalyzer implements AutoCloseable {
   private final Mat squares = new Mat();
   private final Mat cellMeans = new Mat();
   private final Mat cellSquares = new Mat();
+  private final Mat gradientX = new Mat();
+  private final Mat gradientY = new Mat();
+  private final Mat structure = new Mat();
+  private final Mat recentStructure = new Mat();
   private final Mat window = new Mat();
   private final MatOfDouble mean = new MatOfDouble();
   private final MatOfDouble std = new MatOfDouble();
@@ -46,6 +53,7 @@ final class FrameAnalyzer implements AutoCloseable {
   private final float[] cellSquare = new float[GRID_COLUMNS * GRID_ROWS];
   private final double[] response = new double[1];
   private boolean hasPrevious;
+  private boolean hasRecent;
 
   FrameAnalyzer(int width, int height) {
     if (width < MIN_WIDTH || height < MIN_HEIGHT) {
@@ -84,9 +92,11 @@ final class FrameAnalyzer implements AutoCloseable {
   /**
    * Measures a frame of this analyser's size.
    *
-   * @param reference the reference view (coarse size, CV_32F) or null while there is none
+   * @param reference the reference structure (coarse size, CV_32F) or null while there is none
+   * @param recentWeight weight of this frame in the recent structure (0..1): the analysis interval over the
+   *     averaging time
    */
-  FrameMeasurement measure(Frame frame, Mat reference) {
+  FrameMeasurement measure(Frame frame, Mat reference, double recentWeight) {
     long started = System.nanoTime();
     Mat pixels = new Mat(height, width, CvType.CV_8UC3, frame.pixels());
     try {
@@ -125,11 +135,21 @@ final class FrameAnalyzer implements AutoCloseable {
       cellStd[i] = Math.sqrt(Math.max(0, cellSquare[i] - (double) cellMean[i] * cellMean[i]));
     }
 
+    Imgproc.Sobel(coarseFloat, gradientX, CvType.CV_32F, 1, 0);
+    Imgproc.Sobel(coarseFloat, gradientY, CvType.CV_32F, 0, 1);
+    Core.magnitude(gradientX, gradientY, structure);
+    if (hasRecent) {
+      Imgproc.accumulateWeighted(structure, recentStructure, recentWeight);
+    } else {
+      structure.copyTo(recentStructure);
+      hasRecent = true;
+    }
+
     double shiftX = Double.NaN;
     double shiftY = Double.NaN;
     double match = Double.NaN;
     if (reference != null) {
-      Point shift = Imgproc.phaseCorrelate(reference, coarseFloat, window, response);
+      Point shift = Imgproc.phaseCorrelate(reference, recentStructure, window, response);
       shiftX = shift.x / coarseSize.width;
       shiftY = shift.y / coarseSize.height;
       match = response[0];
@@ -138,20 +158,21 @@ final class FrameAnalyzer implements AutoCloseable {
         cellStd, change, shiftX, shiftY, match, System.nanoTime() - started);
   }
 
-  /** The last measured frame at coarse size as CV_32F; valid until the next {@link #measure}. */
-  Mat coarseFloat() {
-    return coarseFloat;
+  /** The structure (gradient magnitude) of the last measured frame, CV_32F; valid until the next {@link #measure}. */
+  Mat structure() {
+    return structure;
   }
 
-  /** The next frame is not compared with the last one (after a gap, a clock jump or a bad frame). */
+  /** The next frame is compared with nothing before it (after a gap, a clock jump or a bad frame). */
   void forgetPrevious() {
     hasPrevious = false;
+    hasRecent = false;
   }
 
   @Override
   public void close() {
     for (Mat mat : new Mat[] {fineBgr, fineGrey, laplacian, coarse, previous, difference, saturated, coarseFloat,
-        squares, cellMeans, cellSquares, window, mean, std}) {
+        squares, cellMeans, cellSquares, gradientX, gradientY, structure, recentStructure, window, mean, std}) {
       mat.release();
     }
   }
