@@ -168,6 +168,9 @@ public final class FaultInjector {
       case OVEREXPOSE:
         source.convertTo(target, -1, amount, OVEREXPOSE_OFFSET);
         break;
+      case DIM:
+        source.convertTo(target, -1, amount, 0);
+        break;
       default:
         throw new IllegalStateException("no image fault " + fault.kind());
     }

@@ -19,6 +19,8 @@ public enum FaultKind {
   DROP(Double.NaN, Double.NaN, Double.NaN),
   /** Glare or a failed iris: amount is the gain applied to every pixel (with an offset of 80). */
   OVEREXPOSE(3, 1.01, 20),
+  /** Dusk, a dirty dome or a failing illuminator: amount is the gain applied to every pixel. */
+  DIM(0.2, 0.01, 0.99),
   /** The camera delivers too few frames: amount is N in "one frame in N is kept". */
   SLOW(5, 2, 1000);
 

@@ -183,6 +183,14 @@ class FaultInjectorOnVtestTest {
 
   @Test
   @Timeout(60)
+  void dimScalesBrightness() throws Exception {
+    for (Pair pair : inWindow(run(FaultSchedule.parse("dim:0.25@1-2"), 25))) {
+      assertEquals(0.25 * mean(pair.original()), mean(pair.output()), 1.0);
+    }
+  }
+
+  @Test
+  @Timeout(60)
   void dropDeliversNothingAndReportsTheSourceReconnectingUntilTheWindowEnds() throws Exception {
     List<Pair> pairs = run(FaultSchedule.parse("drop@1-2"), 25);
     for (Pair pair : pairs) {

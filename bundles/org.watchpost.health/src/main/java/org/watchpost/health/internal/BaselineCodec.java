@@ -8,7 +8,6 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 import java.io.StringReader;
@@ -80,9 +79,8 @@ final class BaselineCodec {
     try (JsonReader reader = new JsonReader(new StringReader(new String(bytes, StandardCharsets.UTF_8)))) {
       reader.setStrictness(Strictness.STRICT);
       JsonElement element = JsonParser.parseReader(reader);
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw new BaselineFormatException("baseline file has data after its JSON object");
-      }
+      // A strict reader refuses anything after the object but whitespace.
+      reader.peek();
       if (!element.isJsonObject()) {
         throw new BaselineFormatException("baseline file is not a JSON object");
       }

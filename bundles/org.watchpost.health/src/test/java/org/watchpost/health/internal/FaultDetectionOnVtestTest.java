@@ -38,6 +38,7 @@ class FaultDetectionOnVtestTest {
       "shift, MOVED",
       "drop, NO_SIGNAL",
       "overexpose, OVEREXPOSED",
+      "dim:0.15, BLACK",
       "slow, LOW_FPS"})
   @Timeout(120)
   void eachFaultIsRaisedWithinTenSecondsAndClearedWithinTenSecondsOfItsEnd(String fault, CameraState expected)
