@@ -2,6 +2,7 @@ package org.watchpost.health.internal;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
@@ -32,6 +33,15 @@ final class ClipRun {
   /** Plays {@code clip} up to {@code untilMillis} of stream time (or its end), then reports it ended. */
   static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis)
       throws IOException {
+    play(observer, cameraId, clip, schedule, untilMillis, frame -> frame);
+  }
+
+  /**
+   * As {@link #play(FrameObserver, String, Path, FaultSchedule, long)}, with each delivered frame passed through
+   * {@code spoil} (which owns it and returns the frame to observe, or null for none) to make bad input.
+   */
+  static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis,
+      UnaryOperator<Frame> spoil) throws IOException {
     FaultInjector injector = new FaultInjector(schedule);
     long nextTick = 0;
     long clockOffset = 0;
@@ -48,7 +58,8 @@ final class ClipRun {
           observer.onSourceStatus(cameraId, injector.status(source.status()), clockOffset + nextTick);
           nextTick += 1000;
         }
-        Frame delivered = injector.apply(frame);
+        Frame injected = injector.apply(frame);
+        Frame delivered = injected == null ? null : spoil.apply(injected);
         if (delivered != null) {
           try (delivered) {
             observer.onFrame(delivered);
