@@ -27,6 +27,11 @@ import org.watchpost.api.health.HealthReport;
 final class CameraMonitor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CameraMonitor.class);
   private static final long NONE = Long.MIN_VALUE;
+  /**
+   * Phase correlation is the costliest step of an analysis; the view it checks is averaged over seconds
+   * anyway, so once a second is enough.
+   */
+  private static final long VIEW_COMPARISON_MILLIS = 900;
 
   /** Where alarms, reports and baselines to keep go. */
   interface Listener {
@@ -55,6 +60,7 @@ final class CameraMonitor implements AutoCloseable {
   private boolean baselineChanged;
 
   private long lastAnalysedAt = NONE;
+  private long lastViewComparedAt = NONE;
   private long lastSequence = NONE;
   private long lastCaptureMillis = NONE;
   private long lastStreamMillis;
@@ -133,7 +139,12 @@ final class CameraMonitor implements AutoCloseable {
     lastAnalysedAt = now;
     FrameMeasurement measurement;
     try {
-      measurement = analyzer.measure(frame, reference, Math.min(1, 1 / (c.analysis_fps() * c.view_average_s())));
+      boolean compareView = lastViewComparedAt == NONE || now - lastViewComparedAt >= VIEW_COMPARISON_MILLIS;
+      measurement = analyzer.measure(frame, reference, Math.min(1, 1 / (c.analysis_fps() * c.view_average_s())),
+          compareView);
+      if (compareView) {
+        lastViewComparedAt = now;
+      }
     } catch (RuntimeException e) {
       analyzer.forgetPrevious();
       bad(frame, "frame could not be analysed: " + e);

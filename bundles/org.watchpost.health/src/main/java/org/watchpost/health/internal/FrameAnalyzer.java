@@ -34,6 +34,7 @@ final class FrameAnalyzer implements AutoCloseable {
   private final Mat fineBgr = new Mat();
   private final Mat fineGrey = new Mat();
   private final Mat laplacian = new Mat();
+  private final Mat laplacianMagnitude = new Mat();
   private final Mat coarse = new Mat();
   private final Mat previous = new Mat();
   private final Mat difference = new Mat();
@@ -54,6 +55,9 @@ final class FrameAnalyzer implements AutoCloseable {
   private final double[] response = new double[1];
   private boolean hasPrevious;
   private boolean hasRecent;
+  private double shiftX = Double.NaN;
+  private double shiftY = Double.NaN;
+  private double match = Double.NaN;
 
   FrameAnalyzer(int width, int height) {
     if (width < MIN_WIDTH || height < MIN_HEIGHT) {
@@ -95,8 +99,10 @@ final class FrameAnalyzer implements AutoCloseable {
    * @param reference the reference structure (coarse size, CV_32F) or null while there is none
    * @param recentWeight weight of this frame in the recent structure (0..1): the analysis interval over the
    *     averaging time
+   * @param compareView whether to phase-correlate the recent structure with the reference now (the costliest
+   *     step); otherwise the last comparison is reported again
    */
-  FrameMeasurement measure(Frame frame, Mat reference, double recentWeight) {
+  FrameMeasurement measure(Frame frame, Mat reference, double recentWeight, boolean compareView) {
     long started = System.nanoTime();
     Mat pixels = new Mat(height, width, CvType.CV_8UC3, frame.pixels());
     try {
@@ -105,9 +111,11 @@ final class FrameAnalyzer implements AutoCloseable {
       pixels.release();
     }
     Imgproc.cvtColor(fineBgr, fineGrey, Imgproc.COLOR_BGR2GRAY);
+    // Mean absolute Laplacian as the spread of fine detail: a quarter of it fits 8 bits unsaturated, and the
+    // mean of 8 bits is several times cheaper than the standard deviation of 16.
     Imgproc.Laplacian(fineGrey, laplacian, CvType.CV_16S);
-    Core.meanStdDev(laplacian, mean, std);
-    double laplacianStd = std.toArray()[0];
+    Core.convertScaleAbs(laplacian, laplacianMagnitude, 0.25);
+    double laplacianSpread = 4 * Core.mean(laplacianMagnitude).val[0];
 
     Imgproc.resize(fineGrey, coarse, coarseSize, 0, 0, Imgproc.INTER_AREA);
     Core.meanStdDev(coarse, mean, std);
@@ -145,17 +153,18 @@ final class FrameAnalyzer implements AutoCloseable {
       hasRecent = true;
     }
 
-    double shiftX = Double.NaN;
-    double shiftY = Double.NaN;
-    double match = Double.NaN;
-    if (reference != null) {
+    if (reference == null) {
+      shiftX = Double.NaN;
+      shiftY = Double.NaN;
+      match = Double.NaN;
+    } else if (compareView || Double.isNaN(match)) {
       Point shift = Imgproc.phaseCorrelate(reference, recentStructure, window, response);
       shiftX = shift.x / coarseSize.width;
       shiftY = shift.y / coarseSize.height;
       match = response[0];
     }
-    return new FrameMeasurement(meanLuma, lumaStd, saturatedShare, laplacianStd, laplacianStd / Math.max(lumaStd, 1),
-        cellStd, change, shiftX, shiftY, match, System.nanoTime() - started);
+    return new FrameMeasurement(meanLuma, lumaStd, saturatedShare, laplacianSpread,
+        laplacianSpread / Math.max(lumaStd, 1), cellStd, change, shiftX, shiftY, match, System.nanoTime() - started);
   }
 
   /** The structure (gradient magnitude) of the last measured frame, CV_32F; valid until the next {@link #measure}. */
@@ -167,11 +176,12 @@ final class FrameAnalyzer implements AutoCloseable {
   void forgetPrevious() {
     hasPrevious = false;
     hasRecent = false;
+    match = Double.NaN;
   }
 
   @Override
   public void close() {
-    for (Mat mat : new Mat[] {fineBgr, fineGrey, laplacian, coarse, previous, difference, saturated, coarseFloat,
+    for (Mat mat : new Mat[] {fineBgr, fineGrey, laplacian, laplacianMagnitude, coarse, previous, difference, saturated, coarseFloat,
         squares, cellMeans, cellSquares, gradientX, gradientY, structure, recentStructure, window, mean, std}) {
       mat.release();
     }
