@@ -20,8 +20,8 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.watchpost.api.frame.Frame;
+import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
-import org.watchpost.api.health.CameraState;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
@@ -42,6 +42,8 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
   private final Map<String, CameraMonitor> cameras = new ConcurrentHashMap<>();
   private final List<HealthSink> sinks = new CopyOnWriteArrayList<>();
   private final AlarmHistory history = new AlarmHistory(HISTORY);
+  /** The latest baseline of each camera, so a camera that comes back does not wait for the disk. */
+  private final Map<String, StoredBaseline> kept = new ConcurrentHashMap<>();
   private final ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
     Thread thread = new Thread(runnable, "watchpost-health-baselines");
     thread.setDaemon(true);
@@ -73,6 +75,7 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
 
     @Override
     public void keep(StoredBaseline baseline) {
+      kept.put(baseline.cameraId(), baseline);
       BaselineStore target = store;
       writer.execute(() -> {
         try {
@@ -117,9 +120,17 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
     }
   }
 
+  /** A CLOSED source means the camera's pipeline stopped: its monitor is closed and its baseline kept. */
   @Override
   public void onSourceStatus(String cameraId, SourceStatus status, long nowMillis) {
     try {
+      if (status.state() == SourceState.CLOSED) {
+        CameraMonitor monitor = cameras.remove(cameraId);
+        if (monitor != null) {
+          monitor.close();
+        }
+        return;
+      }
       monitor(cameraId).onSourceStatus(status, nowMillis);
     } catch (RuntimeException e) {
       failed(cameraId, e);
@@ -136,26 +147,13 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
 
   private CameraMonitor monitor(String cameraId) {
     return cameras.computeIfAbsent(cameraId,
-        id -> new CameraMonitor(id, () -> config, store.load(id), listener));
+        id -> new CameraMonitor(id, () -> config,
+            kept.containsKey(id) ? java.util.Optional.of(kept.get(id)) : store.load(id), listener));
   }
 
   @Override
   public Map<String, Object> summary() {
     return Map.of("health_alarms", history.asList());
-  }
-
-  /** The current state of a camera, OK for one never seen. */
-  public CameraState state(String cameraId) {
-    CameraMonitor monitor = cameras.get(cameraId);
-    return monitor == null ? CameraState.OK : monitor.state();
-  }
-
-  /** Stops watching a camera (its pipeline stopped); its baseline is kept. */
-  public void forget(String cameraId) {
-    CameraMonitor monitor = cameras.remove(cameraId);
-    if (monitor != null) {
-      monitor.close();
-    }
   }
 
   @Deactivate

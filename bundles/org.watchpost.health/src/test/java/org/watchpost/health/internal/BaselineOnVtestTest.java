@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.watchpost.api.frame.SourceState;
+import org.watchpost.api.frame.SourceStatus;
 import org.watchpost.api.health.CameraState;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.faults.FaultSchedule;
@@ -52,6 +54,20 @@ class BaselineOnVtestTest {
     assertEquals(CameraState.BLURRED, alarms.get(0).state());
     assertTrue(alarms.get(0).streamMillis() <= 15_000, alarms.get(0).toString());
     assertEquals("stored", second.reports.get(0).metrics().get("baseline"));
+  }
+
+  @Test
+  @Timeout(120)
+  void aCameraWhoseSourceClosedAndReopensKeepsItsBaseline() throws Exception {
+    CameraHealthComponent health = health(SharedData.scratchDirectory("reopen"));
+    RecordingSink sink = new RecordingSink();
+    health.addSink(sink);
+    ClipRun.play(health, "gate-1", ClipRun.vtest(), FaultSchedule.NONE, 25_000);
+    health.onSourceStatus("gate-1", new SourceStatus(SourceState.CLOSED, 0, 0, "pipeline stopped"), 0);
+    ClipRun.play(health, "gate-1", ClipRun.vtest(), FaultSchedule.parse("blur@5-15"), 25_000);
+    health.deactivate();
+    assertEquals(List.of(CameraState.BLURRED, CameraState.BLURRED), sink.alarms.stream().map(HealthAlarm::state).toList());
+    assertTrue(sink.alarms.get(0).streamMillis() <= 15_000, "raised before a new baseline could have been learned");
   }
 
   @Test
