@@ -36,6 +36,7 @@ class FaultDetectionOnVtestTest {
       "blur, BLURRED",
       "cover, OBSTRUCTED",
       "shift, MOVED",
+      "shift:0.25, MOVED",
       "drop, NO_SIGNAL",
       "overexpose, OVEREXPOSED",
       "dim:0.15, BLACK",
