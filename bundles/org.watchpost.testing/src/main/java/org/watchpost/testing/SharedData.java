@@ -1,7 +1,5 @@
 package org.watchpost.testing;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -28,7 +26,7 @@ public final class SharedData {
   public static Path require(String relative) {
     Path path = root().resolve(relative);
     if (!Files.isReadable(path)) {
-      fail("test data missing: " + path + " (the tests read real footage and the model from ../shared)");
+      throw new AssertionError("test data missing: " + path + " (the tests read real footage and the model from ../shared)");
     }
     return path;
   }

@@ -1,0 +1,131 @@
+package org.watchpost.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The main job on a sample clip: the real runtime (the same runnable jar as {@code ./watchpost run}) in a child
+ * process, configured for the clip, printing what it finds, then the summary.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Run the firmware on the sample clip (or --source) and print what it detects and sends; end with a summary.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--source", description = "File, /dev/videoN, rtsp:// or http:// source (default: the vtest sample clip).")
+  String source;
+
+  @Option(names = "--max-frames", description = "Stop after this many frames (default: the whole clip).")
+  long maxFrames;
+
+  @Option(names = "--broker", description = "MQTT broker URL to send to (default: an embedded broker).")
+  String broker;
+
+  @Option(names = "--summary", description = "Also write the summary JSON to this file.")
+  Path summaryFile;
+
+  @Option(names = "--realtime", description = "Play a file at its own frame rate, newest frame wins, as a live camera.")
+  boolean realtime;
+
+  @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
+  int threads = 1;
+
+  @Override
+  public Integer call() throws Exception {
+    Optional<String> clip = source != null ? Optional.of(source) : SampleClip.locate().map(Path::toString);
+    if (clip.isEmpty()) {
+      return 2;
+    }
+    if (!fetchModel()) {
+      return 2;
+    }
+    Path work = Home.var("demo");
+    Path summary = work.resolve("summary.json");
+    Files.deleteIfExists(summary);
+    Path config = work.resolve("config.json");
+    Files.writeString(config, configuration(clip.get(), summary));
+    System.out.println("demo: source " + clip.get());
+    System.out.println("demo: runtime configuration " + config);
+    int exit = runRuntime(config, work);
+    if (!Files.exists(summary)) {
+      System.err.println("demo: the runtime ended (exit " + exit + ") without a summary");
+      return exit == 0 ? 1 : exit;
+    }
+    JsonObject result = JsonParser.parseString(Files.readString(summary)).getAsJsonObject();
+    String text = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(result);
+    System.out.println("demo: summary\n" + text);
+    if (summaryFile != null) {
+      Path target = summaryFile.toAbsolutePath();
+      if (target.getParent() != null) {
+        Files.createDirectories(target.getParent());
+      }
+      Files.writeString(target, text + "\n");
+      System.out.println("demo: summary written to " + target);
+    }
+    return 0;
+  }
+
+  private static boolean fetchModel() throws IOException, InterruptedException {
+    Process fetch = new ProcessBuilder("bash", Home.root().resolve("models/fetch").toString(), "yolox-nano")
+        .inheritIO().start();
+    if (fetch.waitFor() != 0) {
+      System.err.println("demo: the model is missing (see above); the runtime would start with its detector DOWN.");
+      return false;
+    }
+    return true;
+  }
+
+  String configuration(String clip, Path summary) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put(":configurator:resource-version", 1);
+    root.put(":configurator:symbolic-name", "watchpost.demo");
+    root.put(":configurator:version", "1.0.0");
+    Map<String, Object> inference = new LinkedHashMap<>();
+    inference.put("model.manifest", Home.modelManifest("yolox-nano").toString());
+    inference.put("intra.op.threads", threads);
+    root.put("org.watchpost.inference", inference);
+    Map<String, Object> camera = new LinkedHashMap<>();
+    camera.put("camera.id", "vtest");
+    camera.put("source", clip);
+    camera.put("feed.mode", realtime ? "newest_wins" : "every_frame");
+    camera.put("realtime", realtime);
+    camera.put("max.frames", maxFrames);
+    camera.put("print.detections", true);
+    camera.put("summary.file", summary.toString());
+    camera.put("exit.when.done", true);
+    root.put("org.watchpost.camera~vtest", camera);
+    root.put("org.watchpost.console", Map.of("print.health.reports", false));
+    return new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n";
+  }
+
+  private static int runRuntime(Path config, Path work) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String javaOptions = System.getenv("WATCHPOST_JAVA_OPTS");
+    if (javaOptions != null && !javaOptions.isBlank()) {
+      command.addAll(List.of(javaOptions.trim().split("\\s+")));
+    }
+    command.add("-Dconfigurator.initial=" + config.toUri());
+    command.add("-Dorg.osgi.framework.storage=" + work.resolve("framework"));
+    command.add("-jar");
+    command.add(Home.runtimeJar().toString());
+    Process runtime = new ProcessBuilder(command).inheritIO().directory(Home.root().toFile()).start();
+    Thread stopRuntime = new Thread(runtime::destroy);
+    Runtime.getRuntime().addShutdownHook(stopRuntime);
+    try {
+      return runtime.waitFor();
+    } finally {
+      Runtime.getRuntime().removeShutdownHook(stopRuntime);
+    }
+  }
+}
