@@ -21,8 +21,9 @@ public @interface CameraHealthConfig {
   double analysis_fps() default 2.0;
 
   @AttributeDefinition(name = "Baseline directory",
-      description = "Where each camera's learned baseline is kept across restarts (one file per camera).")
-  String baseline_dir() default "data/health/baselines";
+      description = "Where each camera's learned baseline is kept across restarts (one file per camera); a relative path "
+          + "is taken from the working directory, the install root for ./watchpost, whose var/ holds the device's state.")
+  String baseline_dir() default "var/health/baselines";
 
   @AttributeDefinition(name = "Baseline learning time (s)",
       description = "Camera time spent learning a camera's normal look before relative checks start.", min = "2")

@@ -14,8 +14,8 @@ public @interface DeviceHealthConfig {
   @AttributeDefinition(name = "Telemetry interval (s)", description = "How often the device report is sent.", min = "1")
   double report_interval_s() default 60;
 
-  @AttributeDefinition(name = "Data directory", description = "A directory on the data partition, whose free space is reported.")
-  String data_dir() default "data";
+  @AttributeDefinition(name = "Data directory", description = "A directory on the data partition, whose free space is reported (relative to the working directory).")
+  String data_dir() default "var";
 
   @AttributeDefinition(name = "proc directory", description = "Where the kernel's process information is mounted (another path in some containers).")
   String proc_dir() default "/proc";
