@@ -86,7 +86,8 @@ final class BandwidthGovernor {
     prune(now);
     long bucketWait = 0;
     double needed = Math.min(bytes, bucketSize);
-    if (tokens < needed) {
+    // The tolerance absorbs rounding: after waiting exactly the delay given, the send is allowed.
+    if (tokens < needed - 1e-6) {
       bucketWait = (long) Math.ceil((needed - tokens) / bytesPerNano);
     }
     long windowWait = 0;
