@@ -100,13 +100,15 @@ final class BrokerConnector implements AutoCloseable {
   private static boolean mayBeProtocolMismatch(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof NoRouteToHostException
-          || t instanceof SSLException || t instanceof SocketTimeoutException) {
+          || t instanceof SSLException || t instanceof SocketTimeoutException || t instanceof InterruptedException
+          || t instanceof TimeoutException) {
         return false;
       }
     }
     int code = reasonCode(error);
-    // 0x86 bad user name or password, 0x87 not authorized, 0x8A banned, 0x8C bad authentication method
-    return code != 0x86 && code != 0x87 && code != 0x8A && code != 0x8C && code != 4 && code != 5;
+    // 0x86 bad user name or password, 0x87 not authorized, 0x8A banned, 0x8C bad authentication method;
+    // 32000: no CONNACK in time, which says the link stalls, not which version the broker speaks.
+    return code != 0x86 && code != 0x87 && code != 0x8A && code != 0x8C && code != 4 && code != 5 && code != 32000;
   }
 
   private static int reasonCode(Throwable error) {
@@ -138,7 +140,9 @@ final class BrokerConnector implements AutoCloseable {
     String detail = error.getMessage();
     return switch (code) {
       case 4, 0x86 -> "broker " + uri + " refused user " + spec.username() + ": bad user name or password";
-      case 5, 0x87 -> "broker " + uri + " refused client " + spec.clientId() + ": not authorized";
+      case 5, 0x87 -> "broker " + uri + " refused client " + spec.clientId()
+          + (spec.username() != null ? " (user " + spec.username() + ")" : " (no user name)")
+          + ": not authorized; check username and password";
       case 2, 0x85 -> "broker " + uri + " refused client id " + spec.clientId();
       case 32000 -> "no CONNACK from " + uri + " within " + spec.connectTimeoutSeconds() + " s";
       case 32109 -> "broker " + uri + " closed the connection (" + detail + ")";

@@ -34,8 +34,19 @@ final class Receiver implements AutoCloseable {
   private final List<String> malformed = new CopyOnWriteArrayList<>();
 
   Receiver(String url) throws MqttException {
+    this(url, null, null, null);
+  }
+
+  Receiver(String url, String user, String password, javax.net.SocketFactory sockets) throws MqttException {
     client = new MqttClient(url, "receiver-" + System.nanoTime(), new MemoryPersistence());
     MqttConnectOptions options = new MqttConnectOptions();
+    if (user != null) {
+      options.setUserName(user);
+      options.setPassword(password.toCharArray());
+    }
+    if (sockets != null) {
+      options.setSocketFactory(sockets);
+    }
     options.setCleanSession(false);
     options.setAutomaticReconnect(true);
     options.setMaxReconnectDelay(250);

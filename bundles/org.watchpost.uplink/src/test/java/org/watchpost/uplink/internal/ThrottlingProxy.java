@@ -26,13 +26,30 @@ final class ThrottlingProxy implements AutoCloseable {
   private final int targetPort;
   private final long bitsPerSecond;
   private final List<Chunk> log = new CopyOnWriteArrayList<>();
+  private final List<Packet> upPackets = new CopyOnWriteArrayList<>();
+
+  /**
+   * One MQTT control packet the device sent, told apart by its fixed header.
+   *
+   * @param type the packet type (3 = PUBLISH)
+   * @param bytes the whole packet
+   * @param topicBytes for a PUBLISH, the length of its topic name (0 when an MQTT 5 alias stands for it)
+   */
+  record Packet(int type, int bytes, int topicBytes) {}
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean open = true;
 
   ThrottlingProxy(int targetPort, long bitsPerSecond) throws IOException {
+    this(0, targetPort, bitsPerSecond);
+  }
+
+  /** @param listenPort the port to listen on; 0 for any free one */
+  ThrottlingProxy(int listenPort, int targetPort, long bitsPerSecond) throws IOException {
     this.targetPort = targetPort;
     this.bitsPerSecond = bitsPerSecond;
-    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.server = new ServerSocket();
+    this.server.setReuseAddress(true);
+    this.server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort), 50);
     Thread acceptor = new Thread(this::accept, "proxy-accept");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -48,6 +65,10 @@ final class ThrottlingProxy implements AutoCloseable {
 
   List<Chunk> log() {
     return new ArrayList<>(log);
+  }
+
+  List<Packet> upPackets() {
+    return new ArrayList<>(upPackets);
   }
 
   long bytes(boolean up) {
@@ -91,10 +112,17 @@ final class ThrottlingProxy implements AutoCloseable {
     BlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
     Thread reader = new Thread(() -> {
       byte[] buffer = new byte[4096];
+      java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
       try (InputStream in = from.getInputStream()) {
         int n;
         while ((n = in.read(buffer)) > 0) {
           log.add(new Chunk(System.nanoTime(), n, up));
+          if (up) {
+            pending.write(buffer, 0, n);
+            byte[] rest = splitPackets(pending.toByteArray());
+            pending.reset();
+            pending.write(rest);
+          }
           for (int i = 0; i < n; i += 32) {
             queue.add(java.util.Arrays.copyOfRange(buffer, i, Math.min(n, i + 32)));
           }
@@ -133,6 +161,34 @@ final class ThrottlingProxy implements AutoCloseable {
     writer.setDaemon(true);
     reader.start();
     writer.start();
+  }
+
+  /** Records every complete packet at the start of {@code stream}; returns what is left of an incomplete one. */
+  private byte[] splitPackets(byte[] stream) {
+    int pos = 0;
+    while (pos + 2 <= stream.length) {
+      int remaining = 0;
+      int i = pos + 1;
+      int shift = 0;
+      boolean complete = false;
+      while (i < stream.length && shift <= 21) {
+        int b = stream[i++] & 0xff;
+        remaining |= (b & 0x7f) << shift;
+        shift += 7;
+        if ((b & 0x80) == 0) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete || i + remaining > stream.length) {
+        break;
+      }
+      int type = (stream[pos] & 0xff) >> 4;
+      int topic = type == 3 ? ((stream[i] & 0xff) << 8) | (stream[i + 1] & 0xff) : 0;
+      upPackets.add(new Packet(type, i + remaining - pos, topic));
+      pos = i + remaining;
+    }
+    return java.util.Arrays.copyOfRange(stream, pos, stream.length);
   }
 
   /** Cuts every connection through the proxy, as a dropped link would. */

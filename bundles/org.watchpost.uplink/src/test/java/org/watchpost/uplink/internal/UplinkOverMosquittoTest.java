@@ -20,7 +20,6 @@ import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.testing.SharedData;
 import org.watchpost.uplink.codec.KuraPayload;
-import org.watchpost.uplink.codec.KuraTopic;
 
 class UplinkOverMosquittoTest {
 
@@ -145,22 +144,6 @@ class UplinkOverMosquittoTest {
     List<Long> m = new ArrayList<>(expected);
     m.removeAll(got);
     return m.size() > 20 ? m.subList(0, 20) : m;
-  }
-
-  @Test
-  void topicAliasesMakeRepeatedTopicsCheap() throws Exception {
-    Path dir = SharedData.scratchDirectory("uplink-alias");
-    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"))) {
-      UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"), Map.of()));
-      try {
-        assertTrue(awaitTrue(engine::connected, 5_000));
-        Paho5Link.class.getName();
-        String topic = KuraTopic.events("acme", "box-7", "gate").topic();
-        assertEquals("5", engine.protocol());
-      } finally {
-        engine.close();
-      }
-    }
   }
 
   static boolean awaitTrue(java.util.function.BooleanSupplier condition, long timeoutMillis) throws InterruptedException {
