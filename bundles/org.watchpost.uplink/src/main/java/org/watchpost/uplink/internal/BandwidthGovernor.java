@@ -5,10 +5,11 @@ import java.util.function.LongSupplier;
 
 /**
  * Keeps the bytes the uplink causes on the link within a hard cap over any window of {@link #WINDOW_NANOS},
- * and paces them with a token bucket so that the link's queue stays short and an alarm never waits behind a
+ * (checked over the window plus {@link #SKEW_NANOS}, so that a byte that reaches the wire late still counts
+ * in every window it could fall into), and paces them with a token bucket so that the link's queue stays short and an alarm never waits behind a
  * burst.
  *
- * <p>Two rules, both must allow a send: the token bucket (rate = budget, size = burst) shapes, and a ledger of
+ * <p>Two rules, both must allow a send: the token bucket (rate = what the ledger allows in the long run, size = burst) shapes, and a ledger of
  * what was sent in the last window enforces the cap exactly, whatever the bucket allowed. Some bytes cannot be
  * refused (a ping, a CONNACK): they are charged with {@link #chargeUnavoidable} and {@link #reserveBytes} of the
  * window is kept free for them.
@@ -17,6 +18,13 @@ import java.util.function.LongSupplier;
  */
 final class BandwidthGovernor {
   static final long WINDOW_NANOS = 10_000_000_000L;
+  /**
+   * The ledger looks back this much further than the window: bytes reach the wire a little after they are
+   * allowed (client queues, a PUBACK's round trip), and a window on the wire must still hold everything that
+   * was allowed up to this long before it started.
+   */
+  static final long SKEW_NANOS = 1_000_000_000L;
+  private static final long LEDGER_NANOS = WINDOW_NANOS + SKEW_NANOS;
 
   private final long budgetBitsPerSecond;
   private final double bytesPerNano;
@@ -39,8 +47,9 @@ final class BandwidthGovernor {
   BandwidthGovernor(long budgetBitsPerSecond, double burstSeconds, long reserveBytes, LongSupplier nanoClock) {
     this.budgetBitsPerSecond = budgetBitsPerSecond;
     this.nanoClock = nanoClock;
-    this.bytesPerNano = budgetBitsPerSecond / 8.0 / 1e9;
     this.windowLimit = budgetBitsPerSecond * (WINDOW_NANOS / 1_000_000_000L) / 8;
+    // The bucket refills at what the ledger allows in the long run, so that it, not the ledger, sets the pace.
+    this.bytesPerNano = Math.max(1, windowLimit - reserveBytes) / (double) LEDGER_NANOS;
     this.bucketSize = Math.max(1, budgetBitsPerSecond / 8.0 * burstSeconds);
     this.reserveBytes = reserveBytes;
     if (budgetBitsPerSecond > 0 && windowLimit <= reserveBytes) {
@@ -97,7 +106,7 @@ final class BandwidthGovernor {
       for (long[] entry : ledger) {
         excess -= entry[1];
         if (excess <= 0) {
-          windowWait = entry[0] + WINDOW_NANOS - now + 1;
+          windowWait = entry[0] + LEDGER_NANOS - now + 1;
           break;
         }
       }
@@ -123,7 +132,7 @@ final class BandwidthGovernor {
     return totalBytes;
   }
 
-  /** Bytes charged in the window ending now. */
+  /** Bytes charged in the ledger's look-back ending now. */
   synchronized long windowBytes() {
     prune(nanoClock.getAsLong());
     return ledgerBytes;
@@ -148,7 +157,7 @@ final class BandwidthGovernor {
   }
 
   private void prune(long now) {
-    while (!ledger.isEmpty() && ledger.peekFirst()[0] + WINDOW_NANOS <= now) {
+    while (!ledger.isEmpty() && ledger.peekFirst()[0] + LEDGER_NANOS <= now) {
       ledgerBytes -= ledger.pollFirst()[1];
     }
   }

@@ -20,6 +20,9 @@ interface MqttLink {
    */
   int publishPacketBytes(String topic, int payloadLength);
 
+  /** Publishes the broker accepts awaiting PUBACK at once (its Receive Maximum in MQTT 5). */
+  int maxInflight();
+
   /** Bytes of the broker's PUBACK. */
   int pubAckBytes();
 

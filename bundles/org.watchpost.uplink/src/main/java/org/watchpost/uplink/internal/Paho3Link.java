@@ -14,9 +14,11 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 /** MQTT 3.1.1 through Paho, for brokers without MQTT 5. */
 final class Paho3Link implements MqttLink {
   private final MqttAsyncClient client;
+  private final int maxInflight;
 
-  private Paho3Link(MqttAsyncClient client) {
+  private Paho3Link(MqttAsyncClient client, int maxInflight) {
     this.client = client;
+    this.maxInflight = maxInflight;
   }
 
   static Paho3Link connect(ConnectSpec spec, int maxInflight, Consumer<Throwable> connectionLost) throws MqttException {
@@ -27,7 +29,8 @@ final class Paho3Link implements MqttLink {
     options.setAutomaticReconnect(false);
     options.setKeepAliveInterval(spec.keepAliveSeconds());
     options.setConnectionTimeout(spec.connectTimeoutSeconds());
-    options.setMaxInflight(Math.max(maxInflight, 10));
+    int inflight = Math.max(maxInflight, 10);
+    options.setMaxInflight(inflight);
     if (spec.username() != null) {
       options.setUserName(spec.username());
     }
@@ -62,7 +65,7 @@ final class Paho3Link implements MqttLink {
       if (!client.isConnected()) {
         throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
       }
-      return new Paho3Link(client);
+      return new Paho3Link(client, inflight);
     } catch (MqttException | RuntimeException e) {
       closeQuietly(client);
       throw e;
@@ -77,6 +80,11 @@ final class Paho3Link implements MqttLink {
   @Override
   public int publishPacketBytes(String topic, int payloadLength) {
     return MqttFraming.publish(MqttFraming.utf8Length(topic), payloadLength, 0, false);
+  }
+
+  @Override
+  public int maxInflight() {
+    return maxInflight;
   }
 
   @Override

@@ -24,11 +24,13 @@ final class Paho5Link implements MqttLink {
 
   private final MqttAsyncClient client;
   private final int topicAliasMaximum;
+  private final int receiveMaximum;
   private final Set<String> aliased = new HashSet<>();
 
-  private Paho5Link(MqttAsyncClient client, int topicAliasMaximum) {
+  private Paho5Link(MqttAsyncClient client, int topicAliasMaximum, int receiveMaximum) {
     this.client = client;
     this.topicAliasMaximum = topicAliasMaximum;
+    this.receiveMaximum = receiveMaximum;
   }
 
   /** Connects, waiting at most the spec's timeout for CONNACK; the client is discarded on any failure. */
@@ -96,7 +98,8 @@ final class Paho5Link implements MqttLink {
       }
       MqttProperties response = token.getResponseProperties();
       Integer aliasMax = response != null ? response.getTopicAliasMaximum() : null;
-      return new Paho5Link(client, aliasMax != null ? aliasMax : 0);
+      Integer receiveMax = response != null ? response.getReceiveMaximum() : null;
+      return new Paho5Link(client, aliasMax != null ? aliasMax : 0, receiveMax != null ? receiveMax : 65_535);
     } catch (MqttException | RuntimeException e) {
       closeQuietly(client);
       throw e;
@@ -119,6 +122,11 @@ final class Paho5Link implements MqttLink {
     }
     boolean getsAlias = aliased.size() < topicAliasMaximum;
     return MqttFraming.publish(MqttFraming.utf8Length(topic), payloadLength, getsAlias ? ALIAS_PROPERTY_BYTES : 0, true);
+  }
+
+  @Override
+  public int maxInflight() {
+    return receiveMaximum;
   }
 
   @Override

@@ -59,6 +59,7 @@ public final class UplinkEngine implements AutoCloseable {
   private final EventFolder folder = new EventFolder();
   private final int perPacketOverhead;
   private final Consumer<List<Outbox.Stored>> storedListener;
+  private final RetryPolicy<MqttLink> retry;
 
   private final BlockingQueue<Outbox.Draft> intake = new ArrayBlockingQueue<>(INTAKE_CAPACITY);
   private final ConcurrentLinkedQueue<Acked> acks = new ConcurrentLinkedQueue<>();
@@ -109,6 +110,18 @@ public final class UplinkEngine implements AutoCloseable {
         config.keep_alive_s(), config.connect_timeout_s(), tls, config.tls_hostname_verification(),
         KuraTopic.control(account, clientId, KuraTopic.Kind.LAST_WILL).topic(),
         KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, Map.of(), null)));
+    var builder = RetryPolicy.<MqttLink>builder().handle(MqttLink.LinkException.class);
+    if (config.reconnect_max_ms() > config.reconnect_initial_ms()) {
+      builder.withBackoff(Duration.ofMillis(config.reconnect_initial_ms()), Duration.ofMillis(config.reconnect_max_ms()));
+    } else {
+      builder.withDelay(Duration.ofMillis(config.reconnect_initial_ms()));
+    }
+    this.retry = builder
+        .withJitter(config.reconnect_jitter())
+        .withMaxRetries(-1)
+        .abortIf(l -> !running)
+        .onRetry(e -> LOG.info("reconnecting to {} (attempt {})", spec.serverUri(), e.getAttemptCount() + 1))
+        .build();
     this.outbox = new Outbox(Path.of(config.outbox_path()), config.outbox_max_bytes());
     LOG.info("uplink to {} as {}/{}: outbox {} holds {} messages, next seq {}; budget {}", config.broker_url(),
         account, clientId, outbox.file(), outbox.depth(), outbox.nextSeq(),
@@ -197,8 +210,13 @@ public final class UplinkEngine implements AutoCloseable {
 
   private void writeLoop() {
     List<Outbox.Draft> group = new ArrayList<>(WRITE_GROUP);
+    long nextFoldCheck = 0;
     while (running || !intake.isEmpty()) {
       try {
+        if (running && System.nanoTime() >= nextFoldCheck) {
+          updateFolding();
+          nextFoldCheck = System.nanoTime() + 1_000_000_000L;
+        }
         Outbox.Draft first = intake.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
           continue;
@@ -240,15 +258,6 @@ public final class UplinkEngine implements AutoCloseable {
   }
 
   private void linkLoop() {
-    RetryPolicy<MqttLink> retry = RetryPolicy.<MqttLink>builder()
-        .handle(MqttLink.LinkException.class)
-        .withBackoff(Duration.ofMillis(config.reconnect_initial_ms()),
-            Duration.ofMillis(Math.max(config.reconnect_initial_ms(), config.reconnect_max_ms())))
-        .withJitter(config.reconnect_jitter())
-        .withMaxRetries(-1)
-        .abortIf(l -> !running)
-        .onRetry(e -> LOG.info("reconnecting to {} (attempt {})", spec.serverUri(), e.getAttemptCount() + 1))
-        .build();
     while (running) {
       try {
         MqttLink connected = Failsafe.with(retry).get(this::connectOnce);
@@ -325,7 +334,6 @@ public final class UplinkEngine implements AutoCloseable {
     try {
       sendBirth(connected);
       long nextPingCharge = System.nanoTime() + config.keep_alive_s() * 1_000_000_000L;
-      long nextFoldCheck = 0;
       while (running && !linkLost) {
         processAcks();
         long now = System.nanoTime();
@@ -333,11 +341,7 @@ public final class UplinkEngine implements AutoCloseable {
           governor.chargeUnavoidable(connected.pingBytes() + 2L * perPacketOverhead);
           nextPingCharge = now + config.keep_alive_s() * 1_000_000_000L;
         }
-        if (now >= nextFoldCheck) {
-          updateFolding();
-          nextFoldCheck = now + 1_000_000_000L;
-        }
-        if (inFlight.size() >= config.max_inflight()) {
+        if (inFlight.size() >= Math.min(config.max_inflight(), connected.maxInflight())) {
           await(100);
           continue;
         }

@@ -134,4 +134,27 @@ class OutboxTest {
   private static long sizeIfExists(Path p) throws Exception {
     return Files.exists(p) ? Files.size(p) : 0;
   }
+
+  @Test
+  void theEngineReportsWhatItDroppedInDeviceHealthAndTheSummary() throws Exception {
+    Path dir = SharedData.scratchDirectory("outbox-engine-full");
+    UplinkEngine engine = new UplinkEngine(Samples.config("tcp://127.0.0.1:" + Mosquitto.freePort(),
+        dir.resolve("outbox.db"), Map.of("outbox_max_bytes", 4_096L, "drain_on_stop_s", 0)));
+    try {
+      for (int i = 0; i < 100; i++) {
+        engine.publish(Samples.withPriority("gate", i, Priority.BULK));
+      }
+      assertTrue(UplinkOverMosquittoTest.awaitTrue(() -> engine.dropped().get(Priority.BULK) > 0, 5_000));
+      engine.report(new org.watchpost.api.health.HealthReport("device", Samples.T0, Map.of("cpu_temp_c", 50.0)));
+      assertTrue(UplinkOverMosquittoTest.awaitTrue(() -> engine.outbox().next(1, Set.of()).get(0).priority()
+          == Priority.HEALTH, 5_000), "the health report outranks the bulk and is stored");
+      org.watchpost.uplink.codec.KuraPayload health = org.watchpost.uplink.codec.KuraPayloadCodec.decode(
+          engine.outbox().next(1, Set.of()).get(0).payload());
+      assertTrue((Long) health.metric("dropped_bulk") > 0, "the device report says what was dropped: " + health);
+      assertEquals(engine.dropped().get(Priority.BULK) + 0L, (long) (Long) engine.summary().get("dropped")
+          - 0L, "the summary counts the same drops");
+    } finally {
+      engine.close();
+    }
+  }
 }

@@ -73,4 +73,40 @@ class ThinLinkTest {
       }
     }
   }
+
+  @Test
+  void overBudgetEventsOfARuleAreFoldedIntoCounts() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-fold");
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+        Receiver receiver = new Receiver(broker.url())) {
+      UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"), Map.of(
+          "budget_bits_per_s", 4_800L, "batch_max", 1, "fold_after_s", 2, "fold_interval_s", 1)));
+      try {
+        // 40 events at once: about 10 s of budget waiting, over the 2 s allowed.
+        for (int i = 0; i < 40; i++) {
+          engine.publish(Samples.lineCrossing("gate", i, Samples.T0 + i * 100L));
+        }
+        assertTrue(UplinkOverMosquittoTest.awaitTrue(engine::folding, 5_000), "folding starts");
+        for (int i = 0; i < 60; i++) {
+          engine.publish(Samples.lineCrossing("gate", 1_000 + i, Samples.T0 + 10_000 + i * 10L));
+        }
+        engine.publish(new Event("intrusion", "fence", "gate", "person", 7, 0.9f, null, Samples.T0, Samples.T0,
+            Priority.ALARM, Map.of(), null));
+        long folded = (Long) engine.summary().get("folded_events");
+        assertEquals(60, folded, "events below alarm are folded, the alarm is not");
+        assertTrue(receiver.await(() -> receiver.arrivals(a -> Boolean.TRUE.equals(a.payload().metric("folded")))
+            .stream().mapToLong(a -> a.payload().longMetric("line_crossing.person.in")).sum() == 60, 40_000),
+            "the folded counts arrive and add up");
+        Receiver.Arrival counts = receiver.arrivals(a -> Boolean.TRUE.equals(a.payload().metric("folded"))).get(0);
+        assertEquals("acme/box-7/wp/counts/gate", counts.topic());
+        assertEquals("line-1", counts.payload().metric("rule"));
+        assertEquals(Samples.T0 + 10_000 + 59 * 10L, counts.payload().timestamp(), "up to the last folded event");
+        assertTrue(receiver.await(() -> !receiver.arrivals(a -> "intrusion".equals(a.payload().metric("type")))
+            .isEmpty(), 5_000), "the alarm went out on its own");
+        assertTrue(UplinkOverMosquittoTest.awaitTrue(() -> !engine.folding(), 30_000), "folding ends with the backlog");
+      } finally {
+        engine.close();
+      }
+    }
+  }
 }
