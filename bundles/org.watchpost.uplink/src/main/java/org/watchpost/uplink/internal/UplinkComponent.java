@@ -18,9 +18,13 @@ import org.watchpost.api.pipeline.SummaryContributor;
 /**
  * The uplink as the device's event and health sink. A configuration change restarts the engine: whatever was
  * queued is committed to the outbox first, and the new engine resumes from the same outbox.
+ *
+ * <p>Immediate, so that it connects, sends BIRTH and drains the outbox left from before a restart without
+ * waiting for the first event; and it needs its configuration (the broker is a site's choice), so nothing
+ * connects anywhere or writes an outbox before the device is configured.
  */
-@Component(service = {EventSink.class, HealthSink.class, SummaryContributor.class},
-    configurationPid = UplinkConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = {EventSink.class, HealthSink.class, SummaryContributor.class}, immediate = true,
+    configurationPid = UplinkConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = UplinkConfig.class)
 public final class UplinkComponent implements EventSink, HealthSink, SummaryContributor {
   private volatile UplinkEngine engine;
