@@ -64,10 +64,6 @@ final class BandwidthGovernor {
     return budgetBitsPerSecond > 0;
   }
 
-  long budgetBitsPerSecond() {
-    return budgetBitsPerSecond;
-  }
-
   /** The most one send may cost: the window minus the reserve. Larger messages can never be sent. */
   synchronized long largestSend() {
     return capped() ? windowLimit - reserveBytes : Long.MAX_VALUE;
@@ -130,12 +126,6 @@ final class BandwidthGovernor {
   /** Every byte charged since start. */
   synchronized long totalBytes() {
     return totalBytes;
-  }
-
-  /** Bytes charged in the ledger's look-back ending now. */
-  synchronized long windowBytes() {
-    prune(nanoClock.getAsLong());
-    return ledgerBytes;
   }
 
   private void record(long now, long bytes) {

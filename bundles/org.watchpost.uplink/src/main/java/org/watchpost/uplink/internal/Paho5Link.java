@@ -111,10 +111,6 @@ final class Paho5Link implements MqttLink {
     return "5";
   }
 
-  int topicAliasMaximum() {
-    return topicAliasMaximum;
-  }
-
   @Override
   public synchronized int publishPacketBytes(String topic, int payloadLength) {
     if (aliased.contains(topic)) {

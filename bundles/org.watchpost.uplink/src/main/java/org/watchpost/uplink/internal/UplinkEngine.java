@@ -571,20 +571,12 @@ public final class UplinkEngine implements AutoCloseable {
     return folding;
   }
 
-  long nextSeq() {
-    return outbox.nextSeq();
-  }
-
   Map<Priority, Long> dropped() {
     return new EnumMap<>(outbox.dropped());
   }
 
   long refused() {
     return refused.get();
-  }
-
-  String clientId() {
-    return clientId;
   }
 
   /**

@@ -150,14 +150,6 @@ final class Mosquitto implements AutoCloseable {
     launch();
   }
 
-  String log() {
-    try {
-      return Files.readString(dir.resolve("mosquitto.log"));
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
   @Override
   public void close() {
     if (process != null && process.isAlive()) {
