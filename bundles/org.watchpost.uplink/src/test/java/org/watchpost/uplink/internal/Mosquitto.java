@@ -111,6 +111,9 @@ final class Mosquitto implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("mosquitto.out").toFile())
         .start();
+    // Even a test JVM that exits without closing it (a failed fork) leaves no broker running.
+    Process started = process;
+    Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
