@@ -1,0 +1,154 @@
+package org.watchpost.uplink.internal;
+
+import java.util.ArrayDeque;
+import java.util.function.LongSupplier;
+
+/**
+ * Keeps the bytes the uplink causes on the link within a hard cap over any window of {@link #WINDOW_NANOS},
+ * (checked over the window plus {@link #SKEW_NANOS}, so that a byte that reaches the wire late still counts
+ * in every window it could fall into), and paces them with a token bucket so that the link's queue stays short and an alarm never waits behind a
+ * burst.
+ *
+ * <p>Two rules, both must allow a send: the token bucket (rate = what the ledger allows in the long run, size = burst) shapes, and a ledger of
+ * what was sent in the last window enforces the cap exactly, whatever the bucket allowed. Some bytes cannot be
+ * refused (a ping, a CONNACK): they are charged with {@link #chargeUnavoidable} and {@link #reserveBytes} of the
+ * window is kept free for them.
+ *
+ * <p>A budget of 0 means no cap: every send is allowed at once, and only the totals are kept.
+ */
+final class BandwidthGovernor {
+  static final long WINDOW_NANOS = 10_000_000_000L;
+  /**
+   * The ledger looks back this much further than the window: bytes reach the wire a little after they are
+   * allowed (client queues, a PUBACK's round trip), and a window on the wire must still hold everything that
+   * was allowed up to this long before it started.
+   */
+  static final long SKEW_NANOS = 1_000_000_000L;
+  private static final long LEDGER_NANOS = WINDOW_NANOS + SKEW_NANOS;
+
+  private final long budgetBitsPerSecond;
+  private final double bytesPerNano;
+  private final double bucketSize;
+  private final long windowLimit;
+  private final long reserveBytes;
+  private final LongSupplier nanoClock;
+
+  private double tokens;
+  private long lastRefill;
+  private final ArrayDeque<long[]> ledger = new ArrayDeque<>();
+  private long ledgerBytes;
+  private long totalBytes;
+
+  /**
+   * @param budgetBitsPerSecond the cap; 0 for none
+   * @param burstSeconds bucket size in seconds of budget
+   * @param reserveBytes bytes of every window kept for unavoidable traffic (pings, acknowledgements)
+   */
+  BandwidthGovernor(long budgetBitsPerSecond, double burstSeconds, long reserveBytes, LongSupplier nanoClock) {
+    this.budgetBitsPerSecond = budgetBitsPerSecond;
+    this.nanoClock = nanoClock;
+    this.windowLimit = budgetBitsPerSecond * (WINDOW_NANOS / 1_000_000_000L) / 8;
+    // The bucket refills at what the ledger allows in the long run, so that it, not the ledger, sets the pace.
+    this.bytesPerNano = Math.max(1, windowLimit - reserveBytes) / (double) LEDGER_NANOS;
+    this.bucketSize = Math.max(1, budgetBitsPerSecond / 8.0 * burstSeconds);
+    this.reserveBytes = reserveBytes;
+    if (budgetBitsPerSecond > 0 && windowLimit <= reserveBytes) {
+      throw new IllegalArgumentException("a budget of " + budgetBitsPerSecond + " bit/s allows " + windowLimit
+          + " bytes per 10 s, not more than the " + reserveBytes + " bytes kept for pings and acknowledgements");
+    }
+    this.tokens = bucketSize;
+    this.lastRefill = nanoClock.getAsLong();
+  }
+
+  boolean capped() {
+    return budgetBitsPerSecond > 0;
+  }
+
+  /** The most one send may cost: the window minus the reserve. Larger messages can never be sent. */
+  synchronized long largestSend() {
+    return capped() ? windowLimit - reserveBytes : Long.MAX_VALUE;
+  }
+
+  /** Bytes per second the budget allows, for backlog estimates; 0 when there is no cap. */
+  double bytesPerSecond() {
+    return budgetBitsPerSecond / 8.0;
+  }
+
+  /**
+   * How long to wait before {@code bytes} may be sent; 0 when now.
+   *
+   * @throws IllegalArgumentException when the send is larger than {@link #largestSend()}
+   */
+  synchronized long delayNanos(long bytes) {
+    if (!capped()) {
+      return 0;
+    }
+    if (bytes > largestSend()) {
+      throw new IllegalArgumentException(bytes + " bytes can never fit a budget of " + windowLimit + " bytes per 10 s");
+    }
+    long now = nanoClock.getAsLong();
+    refill(now);
+    prune(now);
+    long bucketWait = 0;
+    double needed = Math.min(bytes, bucketSize);
+    // The tolerance absorbs rounding: after waiting exactly the delay given, the send is allowed.
+    if (tokens < needed - 1e-6) {
+      bucketWait = (long) Math.ceil((needed - tokens) / bytesPerNano);
+    }
+    long windowWait = 0;
+    long allowed = windowLimit - reserveBytes;
+    if (ledgerBytes + bytes > allowed) {
+      long excess = ledgerBytes + bytes - allowed;
+      for (long[] entry : ledger) {
+        excess -= entry[1];
+        if (excess <= 0) {
+          windowWait = entry[0] + LEDGER_NANOS - now + 1;
+          break;
+        }
+      }
+    }
+    return Math.max(bucketWait, windowWait);
+  }
+
+  /** Records a send the governor allowed. */
+  synchronized void charge(long bytes) {
+    long now = nanoClock.getAsLong();
+    refill(now);
+    tokens -= bytes;
+    record(now, bytes);
+  }
+
+  /** Records bytes that were not asked for (pings, CONNACK, a handshake): they count, whatever the state. */
+  synchronized void chargeUnavoidable(long bytes) {
+    charge(bytes);
+  }
+
+  /** Every byte charged since start. */
+  synchronized long totalBytes() {
+    return totalBytes;
+  }
+
+  private void record(long now, long bytes) {
+    totalBytes += bytes;
+    if (!capped()) {
+      return;
+    }
+    ledger.addLast(new long[] {now, bytes});
+    ledgerBytes += bytes;
+    prune(now);
+  }
+
+  private void refill(long now) {
+    if (!capped()) {
+      return;
+    }
+    tokens = Math.min(bucketSize, tokens + (now - lastRefill) * bytesPerNano);
+    lastRefill = now;
+  }
+
+  private void prune(long now) {
+    while (!ledger.isEmpty() && ledger.peekFirst()[0] + LEDGER_NANOS <= now) {
+      ledgerBytes -= ledger.pollFirst()[1];
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package org.watchpost.uplink.internal;
+
+import javax.net.SocketFactory;
+
+/**
+ * What a connection needs: where, who, how long to wait, the last will.
+ *
+ * @param socketFactory the TLS socket factory, kept across reconnects so TLS sessions resume; null for tcp://
+ * @param username null for none
+ * @param password null for none
+ */
+record ConnectSpec(String serverUri, String clientId, String username, byte[] password, int keepAliveSeconds,
+    int connectTimeoutSeconds, SocketFactory socketFactory, boolean hostnameVerification, String willTopic,
+    byte[] willPayload) {
+
+  int connectPacketBytes(boolean mqtt5) {
+    return MqttFraming.connect(clientId, willTopic, willPayload, username, password, mqtt5);
+  }
+
+  @Override
+  public String toString() {
+    return serverUri + " as " + clientId + (username != null ? " (user " + username + ")" : "");
+  }
+}

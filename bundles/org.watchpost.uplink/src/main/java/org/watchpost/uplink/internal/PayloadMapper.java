@@ -1,0 +1,115 @@
+package org.watchpost.uplink.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.watchpost.api.event.CountSummary;
+import org.watchpost.api.event.Event;
+import org.watchpost.api.event.NormalizedBox;
+import org.watchpost.api.event.Priority;
+import org.watchpost.api.health.HealthAlarm;
+import org.watchpost.api.health.HealthReport;
+import org.watchpost.uplink.codec.KuraPayload;
+import org.watchpost.uplink.codec.KuraTopic;
+
+/**
+ * Turns what the pipeline reports into Kura messages. Metric names are short because every byte crosses a
+ * thin link, and stable because the receiving side keys on them:
+ *
+ * <ul>
+ *   <li>event: {@code seq type rule class track conf} and one string metric per attribute; {@code box}
+ *       ("x,y,w,h") and {@code first_seen} with geometry on; the JPEG crop as body</li>
+ *   <li>counts: {@code seq rule from} and one int64 per count key ({@code person.in})</li>
+ *   <li>health report: {@code seq} and the report's metrics as they are</li>
+ *   <li>health alarm: {@code seq state raised reason stream_ms} and the measurements</li>
+ * </ul>
+ * The payload timestamp is always the source time of what is reported.
+ */
+final class PayloadMapper {
+  private final String account;
+  private final String clientId;
+  private final boolean includeGeometry;
+
+  PayloadMapper(String account, String clientId, boolean includeGeometry) {
+    this.account = account;
+    this.clientId = clientId;
+    this.includeGeometry = includeGeometry;
+  }
+
+  Message event(Event event) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", event.type());
+    m.put("rule", event.ruleId());
+    if (!event.className().isEmpty()) {
+      m.put("class", event.className());
+    }
+    if (event.trackId() >= 0) {
+      m.put("track", event.trackId());
+    }
+    m.put("conf", event.confidence());
+    if (includeGeometry) {
+      NormalizedBox box = event.box();
+      if (box != null) {
+        m.put("box", String.format(Locale.ROOT, "%.3f,%.3f,%.3f,%.3f", box.x(), box.y(), box.width(), box.height()));
+      }
+      m.put("first_seen", event.firstSeenMillis());
+    }
+    event.attributes().forEach(m::putIfAbsent);
+    return new Message(KuraTopic.events(account, clientId, event.cameraId()), event.priority(),
+        event.eventTimeMillis(), m, event.jpegCrop());
+  }
+
+  Message counts(CountSummary counts) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("rule", counts.ruleId());
+    m.put("from", counts.fromMillis());
+    counts.counts().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .forEach(e -> m.putIfAbsent(e.getKey(), e.getValue()));
+    return new Message(KuraTopic.counts(account, clientId, counts.cameraId()), Priority.COUNTS, counts.toMillis(), m,
+        null);
+  }
+
+  Message folded(String cameraId, String ruleId, long fromMillis, long toMillis, Map<String, Long> counts) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("rule", ruleId);
+    m.put("from", fromMillis);
+    m.put("folded", true);
+    counts.forEach(m::putIfAbsent);
+    return new Message(KuraTopic.counts(account, clientId, cameraId), Priority.COUNTS, toMillis, m, null);
+  }
+
+  Message report(HealthReport report, Map<String, Object> extra) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    report.metrics().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .forEach(e -> m.put(e.getKey(), metricValue(e.getValue())));
+    extra.forEach(m::putIfAbsent);
+    return new Message(KuraTopic.health(account, clientId, report.subject()), Priority.HEALTH, report.timeMillis(), m,
+        null);
+  }
+
+  Message alarm(HealthAlarm alarm) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("state", alarm.state().name());
+    m.put("raised", alarm.raised());
+    m.put("reason", alarm.reason());
+    m.put("stream_ms", alarm.streamMillis());
+    alarm.metrics().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .forEach(e -> m.putIfAbsent(e.getKey(), e.getValue()));
+    return new Message(KuraTopic.health(account, clientId, alarm.cameraId()),
+        alarm.raised() ? Priority.ALARM : Priority.EVENT, alarm.timeMillis(), m, null);
+  }
+
+  /** Kura carries seven value types; other numbers travel as doubles, anything else as its text. */
+  static Object metricValue(Object value) {
+    if (KuraPayload.isMetricValue(value)) {
+      return value;
+    }
+    if (value instanceof Short || value instanceof Byte) {
+      return ((Number) value).intValue();
+    }
+    if (value instanceof Number n) {
+      return n.doubleValue();
+    }
+    return String.valueOf(value);
+  }
+}

@@ -1,0 +1,115 @@
+package org.watchpost.uplink.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+@ObjectClassDefinition(
+    id = UplinkConfig.PID,
+    name = "Watchpost uplink",
+    description = "MQTT in Eclipse Kura's conventions with a durable outbox, priorities and a hard bandwidth budget.")
+public @interface UplinkConfig {
+  String PID = "org.watchpost.uplink";
+
+  @AttributeDefinition(name = "Broker URL", description = "tcp://host:1883 or ssl://host:8883.")
+  String broker_url() default "tcp://127.0.0.1:1883";
+
+  @AttributeDefinition(name = "MQTT protocol", description = "auto tries MQTT 5 (topic aliases) and falls back to 3.1.1.",
+      options = {@Option(label = "auto", value = "auto"), @Option(label = "MQTT 5", value = "5"),
+          @Option(label = "MQTT 3.1.1", value = "3.1.1")})
+  String protocol() default "auto";
+
+  @AttributeDefinition(name = "Account", description = "The Kura account (tenant): first level of every topic.")
+  String account() default "watchpost";
+
+  @AttributeDefinition(name = "Client id", description = "The device's MQTT client id and second topic level; empty: the host name.")
+  String client_id() default "";
+
+  @AttributeDefinition(name = "User name", description = "Broker user name; empty: none.")
+  String username() default "";
+
+  @AttributeDefinition(name = "Password", description = "Broker password; none ships with the firmware.", type = AttributeType.PASSWORD)
+  String password() default "";
+
+  @AttributeDefinition(name = "Keep-alive (s)", description = "MQTT keep-alive; every ping exchange costs bytes on a thin link.", min = "10")
+  int keep_alive_s() default 300;
+
+  @AttributeDefinition(name = "Connect watchdog (s)", description = "A connect without CONNACK after this long is abandoned and retried.", min = "1")
+  int connect_timeout_s() default 30;
+
+  @AttributeDefinition(name = "First reconnect delay (ms)", description = "Doubles after every failed attempt.", min = "10")
+  long reconnect_initial_ms() default 2_000;
+
+  @AttributeDefinition(name = "Longest reconnect delay (ms)", min = "10")
+  long reconnect_max_ms() default 300_000;
+
+  @AttributeDefinition(name = "Reconnect jitter", description = "Random share (0..1) of each delay, so a fleet does not reconnect in step.", min = "0", max = "1")
+  double reconnect_jitter() default 0.3;
+
+  @AttributeDefinition(name = "TLS trusted CA file", description = "PEM file of the CA certificates that sign the broker's certificate; empty: the JVM's defaults.")
+  String tls_ca_file() default "";
+
+  @AttributeDefinition(name = "TLS client key store", description = "PKCS#12 file with this device's certificate and private key, for mutual TLS; empty: none.")
+  String tls_client_keystore() default "";
+
+  @AttributeDefinition(name = "TLS client key store password", type = AttributeType.PASSWORD)
+  String tls_client_keystore_password() default "";
+
+  @AttributeDefinition(name = "TLS host name verification", description = "Check that the broker's certificate names the host in the URL.")
+  boolean tls_hostname_verification() default true;
+
+  @AttributeDefinition(name = "TLS handshake bytes", description = "What one TLS handshake is counted as against the budget (a resumed session costs less; this is an upper bound).", min = "0")
+  int tls_handshake_bytes() default 6_000;
+
+  @AttributeDefinition(name = "Budget (bit/s)", description = "Hard cap over any 10 s window, MQTT framing and per-packet overhead included, both directions; 0: no cap.", min = "0")
+  long budget_bits_per_s() default 0;
+
+  @AttributeDefinition(name = "Per-packet overhead (bytes)", description = "Transport bytes counted per MQTT packet beyond its own: TCP/IP headers, plus the TLS record when TLS is on.", min = "0")
+  int per_packet_overhead_bytes() default 40;
+
+  @AttributeDefinition(name = "Burst (s)", description = "Token bucket size in seconds of budget: how much may leave at once after a quiet spell.", min = "0.1")
+  double burst_s() default 1.0;
+
+  @AttributeDefinition(name = "Messages in flight", description = "Publishes awaiting PUBACK at once.", min = "1", max = "65535")
+  int max_inflight() default 8;
+
+  @AttributeDefinition(name = "Batch size", description = "Most waiting messages of one topic sent as one gzip-compressed publish; 1: no batching.", min = "1", max = "1000")
+  int batch_max() default 50;
+
+  @AttributeDefinition(name = "Fold events after (s of budget)", description = "When the waiting events and alarms would take longer than this to send, new events below alarm are folded into counts per rule.", min = "1")
+  int fold_after_s() default 120;
+
+  @AttributeDefinition(name = "Fold interval (s)", description = "How often folded counts are published.", min = "1")
+  int fold_interval_s() default 60;
+
+  @AttributeDefinition(name = "Outbox file", description = "The SQLite database of the outbox.")
+  String outbox_path() default "var/uplink/outbox.db";
+
+  @AttributeDefinition(name = "Outbox size (bytes)", description = "Bound of the stored messages; when full the lowest priority is dropped, oldest first.", min = "4096")
+  long outbox_max_bytes() default 64L << 20;
+
+  @AttributeDefinition(name = "Largest message (bytes)", description = "A message whose payload is larger is refused, naming its topic and size.", min = "256")
+  int max_message_bytes() default 64 * 1024;
+
+  @AttributeDefinition(name = "Drain on stop (s)", description = "How long a clean stop waits for the outbox to empty before it sends the disconnect certificate.", min = "0")
+  int drain_on_stop_s() default 5;
+
+  @AttributeDefinition(name = "Display name", description = "BIRTH display_name; empty: the client id.")
+  String display_name() default "";
+
+  @AttributeDefinition(name = "Model name", description = "BIRTH model_name.")
+  String model_name() default "Watchpost camera unit";
+
+  @AttributeDefinition(name = "Serial number", description = "BIRTH serial_number; empty: /etc/machine-id, else the host name.")
+  String serial_number() default "";
+
+  @AttributeDefinition(name = "Firmware version", description = "BIRTH firmware_version.")
+  String firmware_version() default "0.1.0";
+
+  @AttributeDefinition(name = "Application ids", description = "BIRTH application_ids: the request handlers this device answers, comma separated.")
+  String application_ids() default "";
+
+  @AttributeDefinition(name = "Event box", description = "Send each event's normalised box (adds about 30 bytes per event).")
+  boolean include_box() default false;
+}

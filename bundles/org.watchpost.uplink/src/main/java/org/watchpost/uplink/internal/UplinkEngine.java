@@ -1,0 +1,623 @@
+package org.watchpost.uplink.internal;
+
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLSocketFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.watchpost.api.event.CountSummary;
+import org.watchpost.api.event.Event;
+import org.watchpost.api.event.Priority;
+import org.watchpost.api.health.HealthAlarm;
+import org.watchpost.api.health.HealthReport;
+import org.watchpost.uplink.codec.KuraPayload;
+import org.watchpost.uplink.codec.KuraPayloadCodec;
+import org.watchpost.uplink.codec.KuraTopic;
+
+/**
+ * The uplink without OSGi: takes events and health, stores them in the outbox, and sends them over one MQTT
+ * connection in priority order within the bandwidth budget.
+ *
+ * <p>Three threads: callers only queue (never blocking on disk or network); the writer commits queued
+ * messages to the outbox in groups; the link thread connects (backoff, watchdog), sends BIRTH, then sends
+ * from the outbox: highest priority first, then seq, batching runs of one topic when more than one waits,
+ * each send paced by the governor. A message leaves the outbox only on its PUBACK.
+ */
+public final class UplinkEngine implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(UplinkEngine.class);
+  private static final int INTAKE_CAPACITY = 100_000;
+  private static final int WRITE_GROUP = 512;
+
+  private final UplinkConfig config;
+  private final String account;
+  private final String clientId;
+  private final PayloadMapper mapper;
+  private final Outbox outbox;
+  private final BandwidthGovernor governor;
+  private final BrokerConnector connector;
+  private final ConnectSpec spec;
+  private final DeviceInfo device;
+  private final EventFolder folder = new EventFolder();
+  private final int perPacketOverhead;
+  private final Consumer<List<Outbox.Stored>> storedListener;
+  private final RetryPolicy<MqttLink> retry;
+
+  private final BlockingQueue<Outbox.Draft> intake = new ArrayBlockingQueue<>(INTAKE_CAPACITY);
+  private final ConcurrentLinkedQueue<Acked> acks = new ConcurrentLinkedQueue<>();
+  private final Set<Long> inFlight = Collections.synchronizedSet(new HashSet<>());
+  private final Object signal = new Object();
+  private final Thread writer;
+  private final Thread linkThread;
+  private volatile boolean running = true;
+  private volatile boolean accepting = true;
+  private volatile MqttLink link;
+  private volatile boolean linkLost;
+  private volatile String lastError = "";
+  private volatile boolean folding;
+  private final long startNanos = System.nanoTime();
+
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong intakeOverflow = new AtomicLong();
+  private final AtomicLong rejectedByBroker = new AtomicLong();
+  private final AtomicLong eventsPublished = new AtomicLong();
+  private final AtomicLong connects = new AtomicLong();
+  private final Map<String, AtomicLong> messagesByKind = new TreeMap<>();
+
+  /** Messages acknowledged (or refused for good) by the broker, to be removed from the outbox. */
+  private record Acked(List<Outbox.Stored> messages, Throwable error) {}
+
+  public UplinkEngine(UplinkConfig config) {
+    this(config, stored -> {});
+  }
+
+  /** @param storedListener told of every message once it is committed to the outbox (the crash test uses it) */
+  UplinkEngine(UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener) {
+    this.config = config;
+    this.storedListener = storedListener;
+    this.device = DeviceInfo.of(config);
+    this.account = config.account();
+    this.clientId = device.clientId();
+    // Validates both as topic levels before anything starts.
+    KuraTopic.control(account, clientId, KuraTopic.Kind.BIRTH);
+    this.mapper = new PayloadMapper(account, clientId, config.include_box());
+    this.perPacketOverhead = config.per_packet_overhead_bytes();
+    this.governor = new BandwidthGovernor(config.budget_bits_per_s(), config.burst_s(),
+        2L * (8 + 2L * perPacketOverhead), System::nanoTime);
+    this.connector = new BrokerConnector(config.protocol(), config.max_inflight());
+    SSLSocketFactory tls = TlsSockets.create(config.tls_ca_file(), config.tls_client_keystore(),
+        config.tls_client_keystore_password().toCharArray());
+    this.spec = new ConnectSpec(config.broker_url(), clientId, blankToNull(config.username()),
+        config.password().isEmpty() ? null : config.password().getBytes(StandardCharsets.UTF_8),
+        config.keep_alive_s(), config.connect_timeout_s(), tls, config.tls_hostname_verification(),
+        KuraTopic.control(account, clientId, KuraTopic.Kind.LAST_WILL).topic(),
+        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, Map.of(), null)));
+    var builder = RetryPolicy.<MqttLink>builder().handle(MqttLink.LinkException.class);
+    if (config.reconnect_max_ms() > config.reconnect_initial_ms()) {
+      builder.withBackoff(Duration.ofMillis(config.reconnect_initial_ms()), Duration.ofMillis(config.reconnect_max_ms()));
+    } else {
+      builder.withDelay(Duration.ofMillis(config.reconnect_initial_ms()));
+    }
+    this.retry = builder
+        .withJitter(config.reconnect_jitter())
+        .withMaxRetries(-1)
+        .abortIf(l -> !running)
+        .onRetry(e -> LOG.info("reconnecting to {} (attempt {})", spec.serverUri(), e.getAttemptCount() + 1))
+        .build();
+    this.outbox = new Outbox(Path.of(config.outbox_path()), config.outbox_max_bytes());
+    LOG.info("uplink to {} as {}/{}: outbox {} holds {} messages, next seq {}; budget {}", config.broker_url(),
+        account, clientId, outbox.file(), outbox.depth(), outbox.nextSeq(),
+        governor.capped() ? config.budget_bits_per_s() + " bit/s" : "none");
+    writer = new Thread(this::writeLoop, "uplink-outbox-writer");
+    linkThread = new Thread(this::linkLoop, "uplink-link");
+    writer.start();
+    linkThread.start();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  // ---------------------------------------------------------------- intake (caller threads)
+
+  public void publish(Event event) {
+    if (event.priority() != Priority.ALARM && folding) {
+      folder.fold(event);
+      return;
+    }
+    submit(mapper.event(event));
+  }
+
+  public void publish(CountSummary counts) {
+    submit(mapper.counts(counts));
+  }
+
+  public void alarm(HealthAlarm alarm) {
+    submit(mapper.alarm(alarm));
+  }
+
+  public void report(HealthReport report) {
+    submit(mapper.report(report, report.subject().equals("device") ? deviceMetrics() : Map.of()));
+  }
+
+  /** What the uplink adds to the device's health report: its own state. */
+  private Map<String, Object> deviceMetrics() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("uplink_connected", link != null);
+    m.put("outbox_depth", outbox.depth());
+    m.put("outbox_bytes", outbox.storedBytes());
+    outbox.dropped().forEach((p, n) -> {
+      if (n > 0) {
+        m.put("dropped_" + p.name().toLowerCase(java.util.Locale.ROOT), n);
+      }
+    });
+    m.put("refused", refused.get());
+    m.put("folded", folder.foldedTotal());
+    return m;
+  }
+
+  /** Queues a message for the outbox; false when it was refused (too large) or the queue was full. */
+  boolean submit(Message message) {
+    if (!accepting) {
+      LOG.warn("uplink is stopping; message to {} not taken", message.topic());
+      return false;
+    }
+    int size = message.maxEncodedSize();
+    long limit = largestPayload(message.topic().topic());
+    if (size > limit) {
+      refused.incrementAndGet();
+      LOG.warn("refused a message to {}: {} bytes, over the limit of {} bytes", message.topic(), size, limit);
+      return false;
+    }
+    if (!intake.offer(new Outbox.Draft(message.priority(), message.topic().topic(), message::encode))) {
+      intakeOverflow.incrementAndGet();
+      LOG.warn("uplink intake full ({} messages waiting for the disk); message to {} dropped", INTAKE_CAPACITY,
+          message.topic());
+      return false;
+    }
+    return true;
+  }
+
+  /** The largest payload that can go to this topic: the configured limit, and what one budget window can carry. */
+  long largestPayload(String topic) {
+    long limit = config.max_message_bytes();
+    if (governor.capped()) {
+      long framing = MqttFraming.publish(MqttFraming.utf8Length(topic), 0, 3, true) + 6 + 2L * perPacketOverhead;
+      limit = Math.min(limit, governor.largestSend() - framing);
+    }
+    return limit;
+  }
+
+  // ---------------------------------------------------------------- writer thread
+
+  private void writeLoop() {
+    List<Outbox.Draft> group = new ArrayList<>(WRITE_GROUP);
+    long nextFoldCheck = 0;
+    while (running || !intake.isEmpty()) {
+      try {
+        if (running && System.nanoTime() >= nextFoldCheck) {
+          updateFolding();
+          nextFoldCheck = System.nanoTime() + 1_000_000_000L;
+        }
+        Outbox.Draft first = intake.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        group.add(first);
+        intake.drainTo(group, WRITE_GROUP - 1);
+        Outbox.AppendResult result = outbox.append(group, System.currentTimeMillis());
+        if (result.refused() > 0 || !result.droppedSeqs().isEmpty()) {
+          LOG.warn("outbox full ({} bytes): dropped {} stored and {} new messages; dropped so far by priority {}",
+              outbox.maxBytes(), result.droppedSeqs().size(), result.refused(), outbox.dropped());
+        }
+        storedListener.accept(result.stored());
+        wake();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        LOG.error("storing {} messages failed; they are lost: {}", group.size(), e.getMessage(), e);
+      } finally {
+        group.clear();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- link thread
+
+  private void wake() {
+    synchronized (signal) {
+      signal.notifyAll();
+    }
+  }
+
+  private void await(long millis) throws InterruptedException {
+    synchronized (signal) {
+      if (acks.isEmpty()) {
+        signal.wait(Math.max(1, millis));
+      }
+    }
+  }
+
+  private void linkLoop() {
+    while (running) {
+      try {
+        MqttLink connected = Failsafe.with(retry).get(this::connectOnce);
+        if (connected == null || !running) {
+          if (connected != null) {
+            connected.closeForcibly();
+          }
+          break;
+        }
+        sendLoop(connected);
+      } catch (FailsafeException e) {
+        if (e.getCause() instanceof InterruptedException) {
+          break;
+        }
+        LOG.warn("connect loop: {}", e.getMessage());
+      } catch (InterruptedException e) {
+        break;
+      } catch (RuntimeException e) {
+        LOG.error("uplink link thread failed; reconnecting: {}", e.getMessage(), e);
+        sleepQuietly(config.reconnect_initial_ms());
+      }
+    }
+  }
+
+  private MqttLink connectOnce() throws MqttLink.LinkException, InterruptedException {
+    if (!running) {
+      return null;
+    }
+    boolean mqtt5Guess = !config.protocol().equals("3.1.1");
+    long connectCost = spec.connectPacketBytes(mqtt5Guess) + MqttFraming.connAckBound(mqtt5Guess)
+        + 2L * perPacketOverhead + (spec.socketFactory() != null ? config.tls_handshake_bytes() : 0);
+    waitForBudget(Math.min(connectCost, governor.largestSend()));
+    governor.chargeUnavoidable(connectCost);
+    linkLost = false;
+    try {
+      MqttLink connected = connector.connect(spec, this::onConnectionLost);
+      connects.incrementAndGet();
+      if (!lastError.isEmpty()) {
+        LOG.info("connected to {} over MQTT {} after: {}", spec.serverUri(), connected.protocol(), lastError);
+      } else {
+        LOG.info("connected to {} over MQTT {}", spec.serverUri(), connected.protocol());
+      }
+      lastError = "";
+      return connected;
+    } catch (MqttLink.LinkException e) {
+      if (!e.getMessage().equals(lastError)) {
+        LOG.warn("{}; retrying with backoff", e.getMessage());
+      }
+      lastError = e.getMessage();
+      throw e;
+    }
+  }
+
+  private void onConnectionLost(Throwable cause) {
+    linkLost = true;
+    String message = "connection to " + spec.serverUri() + " lost: "
+        + (cause != null ? cause.getMessage() : "no reason given");
+    lastError = message;
+    LOG.warn(message);
+    wake();
+  }
+
+  private void waitForBudget(long bytes) throws InterruptedException {
+    long delay;
+    while (running && (delay = governor.delayNanos(bytes)) > 0) {
+      TimeUnit.NANOSECONDS.sleep(Math.min(delay, 500_000_000L));
+    }
+  }
+
+  private void sendLoop(MqttLink connected) throws InterruptedException {
+    link = connected;
+    inFlight.clear();
+    acks.clear();
+    try {
+      sendBirth(connected);
+      long nextPingCharge = System.nanoTime() + config.keep_alive_s() * 1_000_000_000L;
+      while (running && !linkLost) {
+        processAcks();
+        long now = System.nanoTime();
+        if (now >= nextPingCharge) {
+          governor.chargeUnavoidable(connected.pingBytes() + 2L * perPacketOverhead);
+          nextPingCharge = now + config.keep_alive_s() * 1_000_000_000L;
+        }
+        if (inFlight.size() >= Math.min(config.max_inflight(), connected.maxInflight())) {
+          await(100);
+          continue;
+        }
+        List<Outbox.Stored> waiting = outbox.next(config.batch_max(), snapshotInFlight());
+        if (waiting.isEmpty()) {
+          await(1_000);
+          continue;
+        }
+        List<Outbox.Stored> group = headRun(waiting);
+        byte[] wire = group.size() == 1 ? group.get(0).payload()
+            : KuraPayloadCodec.encodeBatch(System.currentTimeMillis(), payloads(group));
+        String topic = group.get(0).topic();
+        long cost = connected.publishPacketBytes(topic, wire.length) + connected.pubAckBytes() + 2L * perPacketOverhead;
+        if (governor.capped() && cost > governor.largestSend()) {
+          // Only a batch can get here (single messages are bounded at intake): send fewer at once.
+          group = group.subList(0, 1);
+          wire = group.get(0).payload();
+          cost = connected.publishPacketBytes(topic, wire.length) + connected.pubAckBytes() + 2L * perPacketOverhead;
+        }
+        long delay = governor.delayNanos(cost);
+        if (delay > 0) {
+          // Wait, then choose again: an alarm that arrives meanwhile goes first.
+          await(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(delay) + 1, 1_000)));
+          continue;
+        }
+        governor.charge(cost);
+        List<Outbox.Stored> sent = List.copyOf(group);
+        sent.forEach(s -> inFlight.add(s.seq()));
+        try {
+          connected.publish(topic, wire, error -> {
+            acks.add(new Acked(sent, error));
+            wake();
+          });
+        } catch (MqttLink.LinkException e) {
+          sent.forEach(s -> inFlight.remove(s.seq()));
+          lastError = e.getMessage();
+          LOG.warn("{}; reconnecting", e.getMessage());
+          break;
+        }
+      }
+    } finally {
+      link = null;
+      if (running) {
+        connected.closeForcibly();
+        inFlight.clear();
+        acks.clear();
+      } else {
+        link = connected;
+      }
+    }
+  }
+
+  private Set<Long> snapshotInFlight() {
+    synchronized (inFlight) {
+      return new HashSet<>(inFlight);
+    }
+  }
+
+  /** The first waiting message and those right after it with the same topic and priority. */
+  private static List<Outbox.Stored> headRun(List<Outbox.Stored> waiting) {
+    Outbox.Stored head = waiting.get(0);
+    int n = 1;
+    while (n < waiting.size() && waiting.get(n).topic().equals(head.topic())
+        && waiting.get(n).priority() == head.priority()) {
+      n++;
+    }
+    return waiting.subList(0, n);
+  }
+
+  private static List<byte[]> payloads(List<Outbox.Stored> group) {
+    List<byte[]> out = new ArrayList<>(group.size());
+    group.forEach(s -> out.add(s.payload()));
+    return out;
+  }
+
+  private void processAcks() {
+    List<Long> delivered = new ArrayList<>();
+    Acked acked;
+    while ((acked = acks.poll()) != null) {
+      if (acked.error() == null || acked.error() instanceof BrokerRefusedException) {
+        if (acked.error() != null) {
+          rejectedByBroker.addAndGet(acked.messages().size());
+          LOG.error("{}; {} messages removed from the outbox ({} bytes)", acked.error().getMessage(),
+              acked.messages().size(), acked.messages().stream().mapToInt(s -> s.payload().length).sum());
+        } else {
+          count(acked.messages());
+        }
+        acked.messages().forEach(s -> delivered.add(s.seq()));
+      } else {
+        acked.messages().forEach(s -> inFlight.remove(s.seq()));
+      }
+    }
+    if (!delivered.isEmpty()) {
+      outbox.remove(delivered);
+      delivered.forEach(inFlight::remove);
+    }
+  }
+
+  private void count(List<Outbox.Stored> delivered) {
+    for (Outbox.Stored s : delivered) {
+      KuraTopic topic = KuraTopic.parse(s.topic());
+      String kind = topic == null ? "other" : topic.kind().key();
+      synchronized (messagesByKind) {
+        messagesByKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+      }
+      if (topic != null && topic.kind() == KuraTopic.Kind.EVENTS) {
+        eventsPublished.incrementAndGet();
+      }
+    }
+  }
+
+  private void sendBirth(MqttLink connected) throws InterruptedException {
+    String topic = KuraTopic.control(account, clientId, KuraTopic.Kind.BIRTH).topic();
+    Map<String, Object> metrics = device.birthMetrics();
+    metrics.put("next_seq", outbox.nextSeq());
+    metrics.put("outbox_depth", outbox.depth());
+    metrics.put("uplink_protocol", connected.protocol());
+    byte[] birth = KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, metrics, null));
+    long cost = connected.publishPacketBytes(topic, birth.length) + connected.pubAckBytes() + 2L * perPacketOverhead;
+    waitForBudget(Math.min(cost, governor.largestSend()));
+    governor.charge(cost);
+    try {
+      connected.publish(topic, birth, error -> {
+        if (error == null) {
+          synchronized (messagesByKind) {
+            messagesByKind.computeIfAbsent(KuraTopic.Kind.BIRTH.key(), k -> new AtomicLong()).incrementAndGet();
+          }
+        }
+      });
+    } catch (MqttLink.LinkException e) {
+      linkLost = true;
+      lastError = e.getMessage();
+    }
+  }
+
+  /** Folding starts when the waiting events and alarms would take longer than fold_after_s to send. */
+  private void updateFolding() {
+    boolean shouldFold = false;
+    if (governor.capped()) {
+      long[] bytes = outbox.bytesByPriority();
+      double urgent = bytes[Priority.ALARM.ordinal()] + bytes[Priority.EVENT.ordinal()];
+      shouldFold = urgent / governor.bytesPerSecond() > config.fold_after_s();
+    }
+    if (shouldFold != folding) {
+      LOG.info(shouldFold ? "over budget: events below alarm are folded into counts per rule"
+          : "back within budget: events are sent one by one again");
+      folding = shouldFold;
+    }
+    flushFolds(false);
+  }
+
+  private long lastFoldFlush = System.nanoTime();
+
+  private void flushFolds(boolean now) {
+    if (folder.isEmpty()) {
+      lastFoldFlush = System.nanoTime();
+      return;
+    }
+    if (!now && folding && System.nanoTime() - lastFoldFlush < config.fold_interval_s() * 1_000_000_000L) {
+      return;
+    }
+    lastFoldFlush = System.nanoTime();
+    for (EventFolder.Folded f : folder.drain()) {
+      submit(mapper.folded(f.cameraId(), f.ruleId(), f.fromMillis(), f.toMillis(), f.counts()));
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** The summary fields of the demo. */
+  public Map<String, Object> summary() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    long bytes = governor.totalBytes();
+    double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
+    s.put("events_published", eventsPublished.get());
+    s.put("uplink_bytes", bytes);
+    s.put("uplink_bits_per_s", Math.round(bytes * 8 / seconds * 10) / 10.0);
+    Map<String, Object> kinds = new TreeMap<>();
+    synchronized (messagesByKind) {
+      messagesByKind.forEach((k, v) -> kinds.put(k, v.get()));
+    }
+    s.put("messages_by_topic_kind", kinds);
+    s.put("outbox_max_depth", outbox.maxDepth());
+    s.put("dropped", outbox.droppedTotal() + intakeOverflow.get());
+    Map<String, Object> droppedBy = new LinkedHashMap<>();
+    outbox.dropped().forEach((p, n) -> droppedBy.put(p.name().toLowerCase(java.util.Locale.ROOT), n));
+    s.put("dropped_by_priority", droppedBy);
+    s.put("refused", refused.get());
+    s.put("folded_events", folder.foldedTotal());
+    s.put("outbox_depth", outbox.depth());
+    s.put("uplink_connects", connects.get());
+    s.put("uplink_protocol", link != null ? link.protocol() : "");
+    s.put("uplink_last_error", lastError);
+    return s;
+  }
+
+  boolean connected() {
+    return link != null;
+  }
+
+  String lastError() {
+    return lastError;
+  }
+
+  String protocol() {
+    MqttLink l = link;
+    return l == null ? null : l.protocol();
+  }
+
+  Outbox outbox() {
+    return outbox;
+  }
+
+  BandwidthGovernor governor() {
+    return governor;
+  }
+
+  boolean folding() {
+    return folding;
+  }
+
+  Map<Priority, Long> dropped() {
+    return new EnumMap<>(outbox.dropped());
+  }
+
+  long refused() {
+    return refused.get();
+  }
+
+  /**
+   * A clean stop: commits what was queued, waits up to drain_on_stop_s for the outbox to empty, sends the
+   * disconnect certificate and disconnects, so no last will is published.
+   */
+  @Override
+  public void close() {
+    accepting = false;
+    flushFolds(true);
+    long deadline = System.nanoTime() + config.drain_on_stop_s() * 1_000_000_000L;
+    while (!intake.isEmpty() && System.nanoTime() < deadline + 5_000_000_000L) {
+      sleepQuietly(10);
+    }
+    while (link != null && outbox.depth() > 0 && System.nanoTime() < deadline) {
+      sleepQuietly(20);
+    }
+    running = false;
+    wake();
+    join(writer);
+    linkThread.interrupt();
+    join(linkThread);
+    MqttLink last = link;
+    if (last != null) {
+      String dc = KuraTopic.control(account, clientId, KuraTopic.Kind.DISCONNECT).topic();
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      metrics.put("outbox_depth", outbox.depth());
+      last.disconnect(dc, KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, metrics, null)),
+          2_000);
+      link = null;
+    }
+    connector.close();
+    outbox.close();
+    LOG.info("uplink stopped: {}", summary());
+  }
+
+  private static void join(Thread thread) {
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

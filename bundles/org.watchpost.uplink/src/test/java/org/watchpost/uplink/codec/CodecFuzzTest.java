@@ -1,0 +1,30 @@
+package org.watchpost.uplink.codec;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * Everything a broker can hand a receiver: payload bytes (plain, gzip, batch) and a topic. Any exception
+ * other than {@link MalformedPayloadException} is a finding. Runs for a bounded time in the normal build.
+ */
+class CodecFuzzTest {
+
+  @FuzzTest(maxDuration = "20s")
+  void arbitraryBytesDecodeOrAreRefusedCleanly(byte[] wire) {
+    try {
+      for (KuraPayload payload : KuraPayloadCodec.decodeMessages(wire, 256 * 1024)) {
+        payload.toString();
+        // What decodes must encode again to something that decodes to the same payload.
+        KuraPayload again = KuraPayloadCodec.decode(KuraPayloadCodec.encode(payload));
+        if (!again.equals(payload)) {
+          throw new AssertionError("re-encoding changed " + payload + " into " + again);
+        }
+      }
+    } catch (MalformedPayloadException refused) {
+      // the expected outcome for most inputs
+    }
+    KuraTopic topic = KuraTopic.parse(new String(wire, java.nio.charset.StandardCharsets.UTF_8));
+    if (topic != null && topic.kind() != KuraTopic.Kind.OTHER && KuraTopic.parse(topic.topic()) == null) {
+      throw new AssertionError("topic " + topic + " does not parse back");
+    }
+  }
+}

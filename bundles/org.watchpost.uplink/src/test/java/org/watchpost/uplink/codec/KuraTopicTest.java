@@ -1,0 +1,39 @@
+package org.watchpost.uplink.codec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class KuraTopicTest {
+
+  @Test
+  void dataAndControlTopicsFollowKura() {
+    assertEquals("acme/cam-box-7/wp/events/gate", KuraTopic.events("acme", "cam-box-7", "gate").topic());
+    assertEquals("acme/cam-box-7/wp/counts/gate", KuraTopic.counts("acme", "cam-box-7", "gate").topic());
+    assertEquals("acme/cam-box-7/wp/health/device", KuraTopic.health("acme", "cam-box-7", "device").topic());
+    assertEquals("$EDC/acme/cam-box-7/MQTT/BIRTH", KuraTopic.control("acme", "cam-box-7", KuraTopic.Kind.BIRTH).topic());
+    assertEquals("$EDC/acme/cam-box-7/MQTT/DC", KuraTopic.control("acme", "cam-box-7", KuraTopic.Kind.DISCONNECT).topic());
+    assertEquals("$EDC/acme/cam-box-7/MQTT/LWT", KuraTopic.control("acme", "cam-box-7", KuraTopic.Kind.LAST_WILL).topic());
+  }
+
+  @Test
+  void parsingGivesBackTheKindAndSubject() {
+    for (KuraTopic t : new KuraTopic[] {
+        KuraTopic.events("a", "c", "cam1"), KuraTopic.counts("a", "c", "cam1"), KuraTopic.health("a", "c", "device"),
+        KuraTopic.control("a", "c", KuraTopic.Kind.BIRTH), KuraTopic.control("a", "c", KuraTopic.Kind.LAST_WILL)}) {
+      assertEquals(t, KuraTopic.parse(t.topic()));
+    }
+    assertEquals(KuraTopic.Kind.OTHER, KuraTopic.parse("a/c/MODEL-V1/REPLY/1").kind());
+    assertNull(KuraTopic.parse("$EDC/a/c/MQTT/HELLO"));
+    assertNull(KuraTopic.parse("a//c"));
+    assertNull(KuraTopic.parse("solo"));
+  }
+
+  @Test
+  void cameraIdsBecomeOneSafeLevel() {
+    assertEquals("a/c/wp/events/cam_1_", KuraTopic.events("a", "c", "cam/1#").topic());
+    assertThrows(IllegalArgumentException.class, () -> KuraTopic.events("a/b", "c", "x"));
+  }
+}

@@ -1,0 +1,112 @@
+package org.watchpost.uplink.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.watchpost.api.event.Event;
+import org.watchpost.api.event.Priority;
+import org.watchpost.testing.SharedData;
+
+/**
+ * A 9,600 bit/s link (a throttling proxy) between the device and a real Mosquitto, with a budget of
+ * 9,600 bit/s and no per-packet overhead configured, so that what the governor counts is exactly the MQTT
+ * bytes the proxy sees.
+ */
+class ThinLinkTest {
+  private static final long BUDGET = 9_600;
+
+  @Test
+  void bytesStayWithinBudgetInEveryWindowAndAnAlarmOvertakesTheBacklog() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-thin");
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+        Receiver receiver = new Receiver(broker.url());
+        ThrottlingProxy link = new ThrottlingProxy(broker.port(), BUDGET)) {
+      UplinkEngine engine = new UplinkEngine(Samples.config(link.url(), dir.resolve("outbox.db"), Map.of(
+          "budget_bits_per_s", BUDGET, "per_packet_overhead_bytes", 0, "drain_on_stop_s", 0,
+          "fold_after_s", 1_000)));
+      try {
+        assertTrue(UplinkOverMosquittoTest.awaitTrue(engine::connected, 10_000));
+        // A backlog of ~40 s at this rate: incompressible bulk (snapshots) and many events.
+        Random random = new Random(9);
+        for (int i = 0; i < 25; i++) {
+          byte[] snapshot = new byte[1_500];
+          random.nextBytes(snapshot);
+          engine.publish(new Event("snapshot", "snap", "gate", "", -1, 1f, null, Samples.T0 + i, Samples.T0 + i,
+              Priority.BULK, Map.of(), snapshot));
+        }
+        for (int i = 0; i < 200; i++) {
+          engine.publish(Samples.withPriority("gate", i, Priority.EVENT));
+        }
+        Thread.sleep(8_000);
+        long raised = System.nanoTime();
+        engine.publish(new Event("intrusion", "fence", "gate", "person", 99, 0.95f, null, Samples.T0, Samples.T0,
+            Priority.ALARM, Map.of(), null));
+        assertTrue(receiver.await(() -> !receiver.arrivals(a -> "intrusion".equals(a.payload().metric("type"))).isEmpty(),
+            5_000), "the alarm arrives within 5 s behind a backlog");
+        long alarmMillis = (receiver.arrivals(a -> "intrusion".equals(a.payload().metric("type"))).get(0).nanos()
+            - raised) / 1_000_000;
+        Thread.sleep(12_000);
+        long depth = engine.outbox().depth();
+        long window = link.maxWindowBytes(BandwidthGovernor.WINDOW_NANOS);
+        long limit = BUDGET * 10 / 8;
+        double seconds = (System.nanoTime() - link.log().get(0).nanos()) / 1e9;
+        System.out.printf("thin link: alarm after %d ms; busiest 10 s window %d of %d bytes; up %d down %d bytes in"
+            + " %.1f s; governor counted %d; %d still waiting%n", alarmMillis, window, limit, link.bytes(true),
+            link.bytes(false), seconds, engine.governor().totalBytes(), depth);
+        assertTrue(window <= limit, "busiest 10 s window " + window + " > " + limit);
+        assertTrue(depth > 0, "the test ended with a backlog, so the link was kept busy");
+        assertTrue(link.bytes(true) + link.bytes(false) > limit * (seconds / 10) * 0.6,
+            "the budget was used, not wasted: " + (link.bytes(true) + link.bytes(false)) + " bytes in " + seconds + " s");
+        assertTrue(engine.governor().totalBytes() >= link.bytes(true) + link.bytes(false),
+            "the governor never counts less than the link carried");
+        List<Receiver.Arrival> bulk = receiver.arrivals(a -> "snapshot".equals(a.payload().metric("type")));
+        List<Receiver.Arrival> events = receiver.arrivals(a -> "line_crossing".equals(a.payload().metric("type")));
+        assertEquals(200, events.size(), "every event went before any snapshot");
+        assertTrue(bulk.size() < 25, "bulk waits");
+      } finally {
+        engine.close();
+      }
+    }
+  }
+
+  @Test
+  void overBudgetEventsOfARuleAreFoldedIntoCounts() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-fold");
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+        Receiver receiver = new Receiver(broker.url())) {
+      UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"), Map.of(
+          "budget_bits_per_s", 4_800L, "batch_max", 1, "fold_after_s", 2, "fold_interval_s", 1)));
+      try {
+        // 40 events at once: about 10 s of budget waiting, over the 2 s allowed.
+        for (int i = 0; i < 40; i++) {
+          engine.publish(Samples.lineCrossing("gate", i, Samples.T0 + i * 100L));
+        }
+        assertTrue(UplinkOverMosquittoTest.awaitTrue(engine::folding, 5_000), "folding starts");
+        for (int i = 0; i < 60; i++) {
+          engine.publish(Samples.lineCrossing("gate", 1_000 + i, Samples.T0 + 10_000 + i * 10L));
+        }
+        engine.publish(new Event("intrusion", "fence", "gate", "person", 7, 0.9f, null, Samples.T0, Samples.T0,
+            Priority.ALARM, Map.of(), null));
+        long folded = (Long) engine.summary().get("folded_events");
+        assertEquals(60, folded, "events below alarm are folded, the alarm is not");
+        assertTrue(receiver.await(() -> receiver.arrivals(a -> Boolean.TRUE.equals(a.payload().metric("folded")))
+            .stream().mapToLong(a -> a.payload().longMetric("line_crossing.person.in")).sum() == 60, 40_000),
+            "the folded counts arrive and add up");
+        Receiver.Arrival counts = receiver.arrivals(a -> Boolean.TRUE.equals(a.payload().metric("folded"))).get(0);
+        assertEquals("acme/box-7/wp/counts/gate", counts.topic());
+        assertEquals("line-1", counts.payload().metric("rule"));
+        assertEquals(Samples.T0 + 10_000 + 59 * 10L, counts.payload().timestamp(), "up to the last folded event");
+        assertTrue(receiver.await(() -> !receiver.arrivals(a -> "intrusion".equals(a.payload().metric("type")))
+            .isEmpty(), 5_000), "the alarm went out on its own");
+        assertTrue(UplinkOverMosquittoTest.awaitTrue(() -> !engine.folding(), 30_000), "folding ends with the backlog");
+      } finally {
+        engine.close();
+      }
+    }
+  }
+}
