@@ -34,8 +34,9 @@ public @interface AnalyticsConfig {
   @AttributeDefinition(name = "Stationary check interval (ms)", description = "Stationary objects alone are re-checked this often.", min = "1")
   long stationary_check_interval_ms() default 5000;
 
-  @AttributeDefinition(name = "Crop detection", description = "Run the detector on a crop at model resolution around small motion, so that distant objects are seen.")
-  boolean crop_detection() default true;
+  @AttributeDefinition(name = "Crop detection", description = "Run the detector on a crop at model resolution around small motion, so that distant objects are seen. "
+      + "Pays where objects are small and far; where they are large (vtest), whole-frame runs track better.")
+  boolean crop_detection() default false;
 
   @AttributeDefinition(name = "Crop size (px)", description = "Side of the square crop.", min = "64")
   int crop_size_px() default 320;

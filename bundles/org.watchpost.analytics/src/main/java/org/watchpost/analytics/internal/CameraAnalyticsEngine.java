@@ -17,6 +17,7 @@ import org.watchpost.analytics.internal.track.Box;
 import org.watchpost.analytics.internal.track.ByteTracker;
 import org.watchpost.analytics.internal.track.Track;
 import org.watchpost.analytics.internal.track.TrackState;
+import org.watchpost.api.detect.Detection;
 import org.watchpost.api.detect.DetectionResult;
 import org.watchpost.api.detect.Detector;
 import org.watchpost.api.detect.DetectorUnavailableException;
@@ -100,7 +101,8 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     if (result != null) {
       Box coverage = plan.region() == null ? null : new Box(plan.region().x(), plan.region().y(),
           plan.region().x() + plan.region().width(), plan.region().y() + plan.region().height());
-      tracker.update(result.detections(), coverage, now);
+      tracker.update(coverage == null ? result.detections() : whole(result.detections(), plan.region(), frame),
+          coverage, now);
       lastRunMillis = now;
       if (coverage == null) {
         lastFullMillis = now;
@@ -111,7 +113,7 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     } else {
       stats.gatedFrames.increment();
     }
-    noteMovementInPlace();
+    noteMovementInPlace(motion);
     RuleEngine.Outcome outcome = ruleEngine.evaluate(snapshots(), now, frame.width(), frame.height());
     List<Event> ruleEvents = outcome.events();
     if (settings.jpegCrop() && !ruleEvents.isEmpty()) {
@@ -139,6 +141,25 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
       stats.degradedFrames.increment();
     }
     return new AnalyticsResult(result, events, outcome.counts(), analyticsNanos);
+  }
+
+  /**
+   * The detections of a crop that show a whole object: one that touches an edge of the crop inside the frame
+   * is cut off there, and would start a fragment of a track.
+   */
+  private static List<Detection> whole(List<Detection> detections, Region crop, Frame frame) {
+    float margin = 2;
+    List<Detection> out = new ArrayList<>();
+    for (Detection d : detections) {
+      boolean cut = (crop.x() > 0 && d.x1() <= crop.x() + margin)
+          || (crop.y() > 0 && d.y1() <= crop.y() + margin)
+          || (crop.x() + crop.width() < frame.width() && d.x2() >= crop.x() + crop.width() - margin)
+          || (crop.y() + crop.height() < frame.height() && d.y2() >= crop.y() + crop.height() - margin);
+      if (!cut) {
+        out.add(d);
+      }
+    }
+    return out;
   }
 
   private DetectionResult detect(Frame frame, Detector detector, Region region) {
@@ -275,8 +296,11 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     return new Region(x, y, size, size);
   }
 
-  /** A confirmed object that has not travelled but moves in place, alone in its box, is a real one. */
-  private void noteMovementInPlace() {
+  /**
+   * A confirmed object that has not travelled but moves in place, alone in its box, is a real one. Motion that
+   * only passes over it (a shadow, a passer-by) is larger than its box and does not count.
+   */
+  private void noteMovementInPlace(MotionResult motion) {
     List<Track> all = tracker.tracks();
     for (Track t : all) {
       if (t.hasMoved() || t.state() != TrackState.CONFIRMED) {
@@ -289,7 +313,15 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
           break;
         }
       }
-      if (alone && gate.motionIn(t.box()) >= MOVING_IN_PLACE) {
+      Box b = t.box();
+      Box around = new Box(b.x1() - b.width() / 2, b.y1() - b.height() / 4, b.x2() + b.width() / 2, b.y2() + b.height() / 4);
+      boolean local = true;
+      for (Box region : motion.regions()) {
+        if (region.coveredBy(b) > 0 || b.coveredBy(region) > 0) {
+          local &= region.coveredBy(around) >= EXPLAINED;
+        }
+      }
+      if (alone && local && !motion.global() && gate.motionIn(b) >= MOVING_IN_PLACE) {
         t.motionSeen();
       }
     }

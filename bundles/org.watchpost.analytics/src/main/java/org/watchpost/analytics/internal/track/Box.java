@@ -15,6 +15,13 @@ public record Box(float x1, float y1, float x2, float y2) {
   public float centerX() { return (x1 + x2) / 2; }
   public float centerY() { return (y1 + y2) / 2; }
 
+  /** This box grown on every side by {@code share} of its width and height. */
+  public Box expanded(float share) {
+    float dx = width() * share;
+    float dy = height() * share;
+    return new Box(x1 - dx, y1 - dy, x2 + dx, y2 + dy);
+  }
+
   public float iou(Box o) {
     float ix = Math.min(x2, o.x2) - Math.max(x1, o.x1);
     float iy = Math.min(y2, o.y2) - Math.max(y1, o.y1);

@@ -9,10 +9,17 @@ import org.watchpost.api.detect.Detection;
  * Multi-object tracker in the manner of ByteTrack: high-score detections are matched to confirmed and lost
  * tracks first, the low-score rest only keeps confirmed tracks alive (an occluded person scores low), then
  * tentative tracks take what is left and unmatched confident detections start new ones. Costs are 1 - IoU of
- * the Kalman-predicted box. A detector run may cover only a region of the frame; tracks outside it are
+ * the Kalman-predicted box, both grown by a buffer. A detector run may cover only a region of the frame; tracks outside it are
  * neither matched nor counted as missed.
  */
 public final class ByteTracker {
+  /**
+   * Boxes are compared grown by this share of their size (buffered IoU, as in C-BIoU): a person who walks
+   * fast or whose prediction is a little off still overlaps their own detection.
+   */
+  private static final float BUFFER = 0.3f;
+  /** Lost tracks have coasted longer and are less sure of where they are. */
+  private static final float LOST_BUFFER = 0.5f;
   private final TrackerSettings settings;
   private final List<Track> tracks = new ArrayList<>();
   private long nextId = 1;
@@ -55,7 +62,7 @@ public final class ByteTracker {
     List<Track> believed = new ArrayList<>();
     List<Track> tentative = new ArrayList<>();
     for (Track t : tracks) {
-      if (coverage != null && t.box().coveredBy(coverage) < 0.5f) {
+      if (coverage != null && t.box().coveredBy(coverage) < 0.99f) {
         continue;
       }
       (t.state() == TrackState.TENTATIVE ? tentative : believed).add(t);
@@ -107,9 +114,11 @@ public final class ByteTracker {
     }
     double[][] cost = new double[candidates.size()][detections.size()];
     for (int i = 0; i < candidates.size(); i++) {
-      Box predicted = candidates.get(i).box();
+      Track t = candidates.get(i);
+      float buffer = t.state() == TrackState.LOST ? LOST_BUFFER : BUFFER;
+      Box predicted = t.box().expanded(buffer);
       for (int j = 0; j < detections.size(); j++) {
-        cost[i][j] = 1 - predicted.iou(Box.of(detections.get(j)));
+        cost[i][j] = 1 - predicted.iou(Box.of(detections.get(j)).expanded(buffer));
       }
     }
     int[] match = LinearAssignment.solve(cost, 1 - minIou);
