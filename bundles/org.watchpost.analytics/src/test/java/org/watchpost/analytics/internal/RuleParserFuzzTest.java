@@ -14,7 +14,7 @@ import org.watchpost.analytics.internal.rules.RuleParser;
  */
 class RuleParserFuzzTest {
 
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest(maxDuration = "10s")
   void anyRuleTextParsesToAValidRuleOrIsRejectedCleanly(@NotNull String type, @NotNull String points,
       @NotNull String schedule, @NotNull String cls, @NotNull String direction) {
     RuleParser.Input in = new RuleParser.Input("fuzz", "*", type.isEmpty() ? "zone_intrusion" : type, points,

@@ -48,11 +48,17 @@ final class Vtest {
 
   /** Reads vtest frame by frame; each frame is closed after the consumer has seen it. */
   static void frames(Consumer<Frame> consumer) {
+    frames(Integer.MAX_VALUE, consumer);
+  }
+
+  /** The first {@code limit} frames of vtest. */
+  static void frames(int limit, Consumer<Frame> consumer) {
     FrameSource source = new CaptureComponent(Configs.defaults(CaptureConfig.class))
         .open(new SourceSpec("vtest", SharedData.vtestMjpeg().toString(), false, false));
     try {
       Frame next;
-      while ((next = source.read()) != null) {
+      int read = 0;
+      while (read++ < limit && (next = source.read()) != null) {
         try (Frame frame = next) {
           consumer.accept(frame);
         }
@@ -126,7 +132,7 @@ final class Vtest {
     return component;
   }
 
-  /** What happened on one frame. */
+  /** What happened on one frame; {@code confirmedPersons} counts person tracks matched on their last detector run. */
   record FrameLog(long sequence, long streamMillis, boolean detectorRan, long analyticsNanos, long detectorNanos,
       int personDetections, int confirmedPersons) {}
 

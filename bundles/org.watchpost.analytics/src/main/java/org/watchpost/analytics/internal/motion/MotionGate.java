@@ -50,6 +50,8 @@ public final class MotionGate implements AutoCloseable {
     this.scale = (double) w / frameWidth;
     this.smallSize = new Size(w, Math.max(1, Math.round(frameHeight * scale)));
     this.model = Video.createBackgroundSubtractorMOG2(settings.history(), settings.threshold(), false);
+    // Three Gaussians per pixel model a plaza, a road or a lawn as well as five, at two thirds of the cost.
+    model.setNMixtures(3);
     if (masks.isEmpty()) {
       allowed = null;
     } else {
@@ -71,11 +73,14 @@ public final class MotionGate implements AutoCloseable {
   public MotionResult apply(Frame frame) {
     Mat bgr = new Mat(frame.height(), frame.width(), CvType.CV_8UC3, frame.pixels());
     try {
-      Imgproc.resize(bgr, small, smallSize, 0, 0, Imgproc.INTER_AREA);
+      // Bilinear is ten times cheaper than area averaging on a full frame; the blur below takes out the
+      // aliasing it leaves, on the small image where it costs little.
+      Imgproc.resize(bgr, small, smallSize, 0, 0, Imgproc.INTER_LINEAR);
     } finally {
       bgr.release();
     }
     Imgproc.cvtColor(small, grey, Imgproc.COLOR_BGR2GRAY);
+    Imgproc.GaussianBlur(grey, grey, new Size(3, 3), 0);
     model.apply(grey, foreground);
     framesSeen++;
     if (allowed != null) {
