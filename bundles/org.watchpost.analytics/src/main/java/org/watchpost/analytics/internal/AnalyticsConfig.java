@@ -89,6 +89,6 @@ public @interface AnalyticsConfig {
   @AttributeDefinition(name = "JPEG crop", description = "Attach a small JPEG crop of the object to each event.")
   boolean jpeg_crop() default false;
 
-  @AttributeDefinition(name = "JPEG crop size limit (bytes)", description = "Crops are shrunk until they fit; one that cannot is left out.", min = "512")
+  @AttributeDefinition(name = "JPEG crop size limit (bytes)", description = "Crops are shrunk until they fit; one that cannot is left out (JPEG headers alone take about 600 bytes).", min = "1024")
   int jpeg_crop_max_bytes() default 16_384;
 }

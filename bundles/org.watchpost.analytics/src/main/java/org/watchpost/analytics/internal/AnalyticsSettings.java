@@ -34,7 +34,7 @@ public record AnalyticsSettings(boolean gating, MotionSettings motion, TrackerSe
     require(incidentQuietMillis > 0 && incidentMaxMillis > 0, "incident times must be positive");
     require(cpuBudget >= 0.05 && cpuBudget <= 1, "cpu_budget must be 0.05..1");
     require(maxDetectIntervalMillis >= 100, "max_detect_interval_ms must be at least 100");
-    require(jpegCropMaxBytes >= 512, "jpeg_crop_max_bytes must be at least 512");
+    require(jpegCropMaxBytes >= 1024, "jpeg_crop_max_bytes must be at least 1024");
   }
 
   private static void require(boolean condition, String problem) {

@@ -63,6 +63,7 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   private long lastRunMillis = Long.MIN_VALUE;
   private long lastFullMillis = Long.MIN_VALUE;
   private long confirmedSeen;
+  private long countsPublished;
   private boolean detectorDown;
 
   CameraAnalyticsEngine(String cameraId, AnalyticsSettings settings, Supplier<RuleBook> rules, AnalyticsStats stats,
@@ -122,7 +123,8 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     ruleEvents.forEach(e -> stats.ruleEvent(e.type()));
     List<Event> events = incidents == null ? ruleEvents : incidents.fold(ruleEvents, now);
     events.forEach(e -> stats.event(e.type()));
-    if (!ruleEvents.isEmpty() || !outcome.counts().isEmpty()) {
+    if (ruleEngine.changes() != countsPublished) {
+      countsPublished = ruleEngine.changes();
       stats.ruleCounts(cameraId, ruleEngine.totals());
     }
     long confirmed = tracker.confirmedTotal();

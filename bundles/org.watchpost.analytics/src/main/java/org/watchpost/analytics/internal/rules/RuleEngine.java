@@ -24,6 +24,7 @@ public final class RuleEngine {
 
   private final String cameraId;
   private final Map<String, RuleState> states = new LinkedHashMap<>();
+  private long changes;
 
   public record Outcome(List<Event> events, List<CountSummary> counts) {}
 
@@ -57,6 +58,11 @@ public final class RuleEngine {
       s.evaluate(tracks, nowMillis, frameWidth, frameHeight, events);
     }
     return new Outcome(events, counts);
+  }
+
+  /** Grows whenever a total changes, so that a reader can tell when to copy them. */
+  public long changes() {
+    return changes;
   }
 
   /** Counts of every rule since it started, for the run summary. */
@@ -129,6 +135,7 @@ public final class RuleEngine {
     }
 
     private void count(String key) {
+      changes++;
       totals.merge(key, 1L, Long::sum);
       if (rule.countIntervalMillis() > 0) {
         interval.merge(key, 1L, Long::sum);
@@ -173,12 +180,14 @@ public final class RuleEngine {
           p.lastEventMillis = now;
           p.leftSinceEvent = false;
           totals.merge("events", 1L, Long::sum);
+          changes++;
           out.add(event(t, now, w, h, Map.of()));
         } else if (rule.type() == RuleType.LOITERING && armed && now - p.enteredMillis >= rule.dwellMillis()
             && mayRaise(p, now)) {
           p.lastEventMillis = now;
           p.leftSinceEvent = false;
           totals.merge("events", 1L, Long::sum);
+          changes++;
           out.add(event(t, now, w, h, Map.of("dwell_s", Long.toString((now - p.enteredMillis) / 1000))));
         } else if (rule.type() == RuleType.CROWD) {
           crowd.add(t);
@@ -218,6 +227,7 @@ public final class RuleEngine {
             && (p.lastEventMillis == Long.MIN_VALUE || now - p.lastEventMillis >= rule.cooldownMillis())) {
           p.lastEventMillis = now;
           totals.merge("events", 1L, Long::sum);
+          changes++;
           out.add(event(t, now, w, h, Map.of("direction", inward ? "in" : "out")));
         }
       }
@@ -242,6 +252,7 @@ public final class RuleEngine {
       crowdActive = true;
       crowdLastEvent = now;
       totals.merge("events", 1L, Long::sum);
+      changes++;
       Map<String, Integer> labels = new HashMap<>();
       float x1 = Float.MAX_VALUE, y1 = Float.MAX_VALUE, x2 = -Float.MAX_VALUE, y2 = -Float.MAX_VALUE;
       float score = 0;
