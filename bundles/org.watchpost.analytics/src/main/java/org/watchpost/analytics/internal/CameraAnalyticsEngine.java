@@ -242,7 +242,7 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
       return new Plan(crop, priority);
     }
     if (!motion.regions().isEmpty() && now - lastRunMillis >= settings.trackedMotionIntervalMillis()) {
-      return new Plan(null, false);
+      return new Plan(cropFor(motion.regions(), now), false);
     }
     if (moving && now - lastFullMillis >= settings.confirmIntervalMillis()) {
       return new Plan(null, false);

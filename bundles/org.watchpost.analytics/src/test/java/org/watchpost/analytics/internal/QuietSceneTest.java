@@ -88,6 +88,53 @@ class QuietSceneTest {
     assertEquals(List.of(), run.events(), "people who never move, and the sign, raise nothing");
   }
 
+  /**
+   * One small, far person (a real one from frame 300, scaled to 35 px tall) walking along the back of the
+   * empty plaza: the only motion is small, so the detector looks at a crop around it at model resolution.
+   */
+  @Test
+  void aSmallFarPersonIsDetectedInACropAroundItsMotion() throws Exception {
+    org.watchpost.api.detect.Detection person;
+    try (Frame f = frame(busyFrame, 0)) {
+      person = Vtest.detector().detect(f).detections().stream().filter(d -> d.label().equals("person"))
+          .filter(d -> d.x1() > 150 && d.x2() < 650).max(java.util.Comparator.comparing(d -> d.score())).orElseThrow();
+    }
+    Mat patch = new Mat();
+    Mat cut = busyFrame.submat(new org.opencv.core.Rect((int) person.x1() - 3, (int) person.y1() - 3,
+        (int) person.width() + 6, (int) person.height() + 6));
+    double scale = 35.0 / person.height();
+    Imgproc.resize(cut, patch, new Size(Math.round(cut.cols() * scale), Math.round(cut.rows() * scale)), 0, 0, Imgproc.INTER_AREA);
+    cut.release();
+    Map<String, Object> results = new java.util.TreeMap<>();
+    for (boolean crop : new boolean[] {false, true}) {
+      List<RuleSource> rules = List.of(Vtest.source("everywhere", new RuleParser.Input("everywhere", "*", "zone_intrusion",
+          "0,0 1,0 1,1 0,1", new String[] {"person"}, "always", "UTC", 30, 5, 600, "both", 60, "")));
+      AnalyticsComponent component = Vtest.component(Map.of("incidents", false, "load_shedding", false,
+          "crop_detection", crop), rules);
+      Vtest.Run run = Vtest.run(component, sink -> {
+        Mat scene = new Mat();
+        for (int i = 0; i < 60; i++) {
+          emptyPlaza.copyTo(scene);
+          int x = 480 + i * 3;
+          patch.copyTo(scene.submat(new org.opencv.core.Rect(x, 100 - patch.rows(), patch.cols(), patch.rows())));
+          try (Frame f = frame(scene, i)) {
+            sink.accept(f);
+          }
+        }
+        scene.release();
+      }, Vtest.detector());
+      results.put(crop ? "crop" : "whole", run.summary().get("crop_detector_runs") + " crop runs, "
+          + run.personIds().size() + " person tracks, " + run.events().size() + " events " + run.lives());
+      if (crop) {
+        assertTrue((Long) run.summary().get("crop_detector_runs") > 10, "detected in crops: " + run.summary());
+        assertEquals(1, run.personIds().size(), "the far person is tracked as one: " + run.lives());
+        assertEquals(1, run.events().size(), "and raises its intrusion: " + run.events());
+      }
+    }
+    System.out.println("small far person: " + results);
+    patch.release();
+  }
+
   @Test
   void shadowsAndLightChangingOverTheEmptyPlazaGiveNoObjectEvents() {
     int frames = 150;

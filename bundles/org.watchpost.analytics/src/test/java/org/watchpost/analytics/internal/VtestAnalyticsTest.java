@@ -84,6 +84,17 @@ class VtestAnalyticsTest {
   }
 
   @Test
+  void theRunSummaryCarriesTheAnalyticsFigures() {
+    Map<String, Object> s = run.summary();
+    assertEquals((long) Vtest.FRAMES - run.detectorRuns(), s.get("gated_frames"));
+    assertTrue((Long) s.get("tracks_confirmed") >= run.personIds().size());
+    assertEquals(Map.of("intrusion", run.events().stream().filter(e -> e.type().equals("intrusion")).count(),
+        "line_crossing", run.events().stream().filter(e -> e.type().equals("line_crossing")).count()), s.get("events_by_type"));
+    assertTrue((Double) s.get("analytics_ms_median") > 0);
+    assertTrue(run.detectorRuns() < Vtest.FRAMES, "the gate spared the detector some frames");
+  }
+
+  @Test
   void oneIntrusionPerTrackPerRule() {
     long distinct = run.events().stream().filter(e -> e.type().equals("intrusion"))
         .map(e -> e.ruleId() + "/" + e.trackId()).distinct().count();

@@ -6,12 +6,20 @@ import java.util.List;
 import java.util.Map;
 import org.watchpost.analytics.internal.rules.RuleParser;
 
-/** Runs the analytics over vtest with cached detections under several settings and prints identities and line counts. */
+/**
+ * Runs the analytics over vtest with cached detections under several settings and prints identities and line
+ * counts; each argument is one variant, {@code key=value} pairs of {@link AnalyticsConfig} separated by commas
+ * ({@code --lives} prints where each identity was born and last seen).
+ */
 public final class VtestExperiment {
   public static void main(String[] args) {
     OpenCvNatives.load();
     CachedDetections detector = CachedDetections.vtest();
+    boolean printLives = List.of(args).contains("--lives");
     for (String variant : args) {
+      if (variant.equals("--lives")) {
+        continue;
+      }
       Map<String, Object> config = new HashMap<>();
       config.put("incidents", false);
       config.put("load_shedding", false);
@@ -36,7 +44,7 @@ public final class VtestExperiment {
       Vtest.Run run = Vtest.run(Vtest.component(config, rules), Vtest::frames, detector);
       System.out.printf("%-60s runs %3d  persons %2d  line %s  events %d%n", variant, run.detectorRuns(),
           run.personIds().size(), run.totals().get("main-line"), run.events().size());
-      if (variant.contains("max_lost_ms=2000")) {
+      if (printLives) {
         run.lives().forEach((id, life) -> System.out.println("  " + id + ": " + life));
       }
     }
