@@ -1,0 +1,85 @@
+package org.watchpost.analytics.internal;
+
+/**
+ * Load shedding for one camera: compares what analytics and the detector cost per frame (wall time, so it
+ * sees other cameras and processes competing for the CPU) with the time between frames, and when the camera
+ * takes more than its budget, spaces detector runs further apart; when the load falls well below the budget,
+ * it closes them up again. Tracks coast on their predictions between runs.
+ */
+final class LoadGovernor {
+  private static final double SMOOTHING = 0.2;
+  private static final long ADJUST_EVERY_MS = 500;
+  private static final long LONGEST_GAP_MS = 5000;
+
+  private final boolean enabled;
+  private final double budget;
+  private final long maxIntervalMillis;
+  private double costMs = -1;
+  private double gapMs = -1;
+  private long lastCapture = Long.MIN_VALUE;
+  private long lastAdjust = Long.MIN_VALUE;
+  private long minIntervalMillis;
+
+  LoadGovernor(boolean enabled, double budget, long maxIntervalMillis) {
+    this.enabled = enabled;
+    this.budget = budget;
+    this.maxIntervalMillis = maxIntervalMillis;
+  }
+
+  /** Whether the detector may run now; runs that may prevent an alarm go at twice the shed rate. */
+  boolean allows(long nowMillis, long lastRunMillis, boolean priority) {
+    if (minIntervalMillis == 0 || lastRunMillis == Long.MIN_VALUE) {
+      return true;
+    }
+    return nowMillis - lastRunMillis >= (priority ? minIntervalMillis / 2 : minIntervalMillis);
+  }
+
+  /**
+   * Records one frame's cost.
+   *
+   * @return true when the degraded state changed
+   */
+  boolean record(long captureMillis, long costNanos) {
+    if (!enabled) {
+      return false;
+    }
+    double ms = costNanos / 1e6;
+    costMs = costMs < 0 ? ms : costMs + SMOOTHING * (ms - costMs);
+    if (lastCapture != Long.MIN_VALUE) {
+      long gap = captureMillis - lastCapture;
+      if (gap > 0 && gap < LONGEST_GAP_MS) {
+        gapMs = gapMs < 0 ? gap : gapMs + SMOOTHING * (gap - gapMs);
+      }
+    }
+    lastCapture = captureMillis;
+    if (gapMs <= 0 || (lastAdjust != Long.MIN_VALUE && captureMillis - lastAdjust < ADJUST_EVERY_MS)) {
+      return false;
+    }
+    lastAdjust = captureMillis;
+    boolean wasDegraded = degraded();
+    double load = load();
+    if (load > budget) {
+      long next = Math.max(Math.round(minIntervalMillis * 1.5), Math.round(gapMs * 2));
+      minIntervalMillis = Math.min(maxIntervalMillis, next);
+    } else if (load < budget * 0.6 && minIntervalMillis > 0) {
+      minIntervalMillis = Math.round(minIntervalMillis / 1.5);
+      if (minIntervalMillis < gapMs * 1.5) {
+        minIntervalMillis = 0;
+      }
+    }
+    return wasDegraded != degraded();
+  }
+
+  boolean degraded() {
+    return minIntervalMillis > 0;
+  }
+
+  long minIntervalMillis() {
+    return minIntervalMillis;
+  }
+
+  /** Share of the frame time spent on the camera, smoothed. */
+  double load() {
+    return gapMs > 0 && costMs >= 0 ? costMs / gapMs : 0;
+  }
+}
