@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.watchpost.simulator.broker.BrokerMonitor;
+import org.watchpost.simulator.broker.EmbeddedBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,6 +42,12 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
   int threads = 1;
 
+  @Option(names = "--budget", description = "Uplink budget in bit/s, a thin link's (default: ${DEFAULT-VALUE}; 0 for none).")
+  long budgetBitsPerSecond = 9_600;
+
+  @Option(names = "--faults", description = "Faults played into the camera, e.g. 'black@30-45, blur:4@60-70' (seconds of the clip).")
+  String faults = "";
+
   @Override
   public Integer call() throws Exception {
     Optional<String> clip = source != null ? Optional.of(source) : SampleClip.locate().map(Path::toString);
@@ -52,16 +60,30 @@ final class DemoCommand implements Callable<Integer> {
     Path work = Home.var("demo");
     Path summary = work.resolve("summary.json");
     Files.deleteIfExists(summary);
-    Path config = work.resolve("config.json");
-    Files.writeString(config, configuration(clip.get(), summary));
-    System.out.println("demo: source " + clip.get());
-    System.out.println("demo: runtime configuration " + config);
-    int exit = runRuntime(config, work);
-    if (!Files.exists(summary)) {
-      System.err.println("demo: the runtime ended (exit " + exit + ") without a summary");
-      return exit == 0 ? 1 : exit;
+    EmbeddedBroker embedded = broker == null ? EmbeddedBroker.start(Home.var("demo/broker")) : null;
+    String brokerUrl = embedded != null ? embedded.url() : broker;
+    JsonObject result;
+    try (BrokerMonitor monitor = BrokerMonitor.start(brokerUrl, System.out)) {
+      Path config = work.resolve("config.json");
+      Files.writeString(config, configuration(clip.get(), summary, brokerUrl, work));
+      System.out.println("demo: source " + clip.get());
+      System.out.println("demo: broker " + brokerUrl + (embedded != null ? " (embedded)" : "")
+          + "; what arrives there is printed below, decoded");
+      System.out.println("demo: runtime configuration " + config);
+      int exit = runRuntime(config);
+      if (!Files.exists(summary)) {
+        System.err.println("demo: the runtime ended (exit " + exit + ") without a summary");
+        return exit == 0 ? 1 : exit;
+      }
+      // The disconnect certificate is the last thing the device sends; give it a moment to arrive.
+      Thread.sleep(500);
+      result = JsonParser.parseString(Files.readString(summary)).getAsJsonObject();
+      result.add("broker", new GsonBuilder().create().toJsonTree(monitor.summary()));
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
     }
-    JsonObject result = JsonParser.parseString(Files.readString(summary)).getAsJsonObject();
     String text = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(result);
     System.out.println("demo: summary\n" + text);
     if (summaryFile != null) {
@@ -85,7 +107,7 @@ final class DemoCommand implements Callable<Integer> {
     return true;
   }
 
-  String configuration(String clip, Path summary) {
+  String configuration(String clip, Path summary, String brokerUrl, Path work) throws IOException {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put(":configurator:resource-version", 1);
     root.put(":configurator:symbolic-name", "watchpost.demo");
@@ -100,15 +122,36 @@ final class DemoCommand implements Callable<Integer> {
     camera.put("feed.mode", realtime ? "newest_wins" : "every_frame");
     camera.put("realtime", realtime);
     camera.put("max.frames", maxFrames);
-    camera.put("print.detections", true);
+    camera.put("faults", faults);
     camera.put("summary.file", summary.toString());
     camera.put("exit.when.done", true);
+    // The demo's camera waits for analytics rather than starting without it.
+    camera.put("analytics.cardinality.minimum", 1);
     root.put("org.watchpost.camera~vtest", camera);
-    root.put("org.watchpost.console", Map.of("print.health.reports", false));
+    JsonObject rules = JsonParser.parseString(Files.readString(Home.root()
+        .resolve("bundles/org.watchpost.analytics/config/vtest-rules.json"))).getAsJsonObject();
+    for (String pid : rules.keySet()) {
+      if (!pid.startsWith(":configurator:")) {
+        root.put(pid, rules.get(pid));
+      }
+    }
+    Map<String, Object> uplink = new LinkedHashMap<>();
+    uplink.put("broker.url", brokerUrl);
+    uplink.put("account", "watchpost");
+    uplink.put("client.id", "demo-vtest");
+    uplink.put("display.name", "Watchpost demo (vtest)");
+    uplink.put("serial.number", "DEMO-0001");
+    // A fresh outbox each run: an old one would be replayed into this run's figures.
+    uplink.put("outbox.path", work.resolve("outbox-" + System.currentTimeMillis() + ".db").toString());
+    uplink.put("budget.bits.per.s", budgetBitsPerSecond);
+    uplink.put("drain.on.stop.s", 30);
+    root.put("org.watchpost.uplink", uplink);
+    root.put("org.watchpost.health.camera", Map.of("baseline.dir", work.resolve("baselines").toString()));
+    root.put("org.watchpost.health.device", Map.of("data.dir", work.toString()));
     return new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n";
   }
 
-  private static int runRuntime(Path config, Path work) throws IOException, InterruptedException {
+  private static int runRuntime(Path config) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     String javaOptions = System.getenv("WATCHPOST_JAVA_OPTS");
@@ -116,7 +159,7 @@ final class DemoCommand implements Callable<Integer> {
       command.addAll(List.of(javaOptions.trim().split("\\s+")));
     }
     command.add("-Dconfigurator.initial=" + config.toUri());
-    command.add("-Dorg.osgi.framework.storage=" + work.resolve("framework"));
+    command.add("-Dorg.osgi.framework.storage=" + Home.var("demo/framework"));
     command.add("-jar");
     command.add(Home.runtimeJar().toString());
     Process runtime = new ProcessBuilder(command).inheritIO().directory(Home.root().toFile()).start();

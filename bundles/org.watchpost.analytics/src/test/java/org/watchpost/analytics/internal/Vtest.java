@@ -87,9 +87,11 @@ final class Vtest {
       Map<String, Object> values = new HashMap<>();
       for (Map.Entry<String, JsonElement> p : entry.getValue().getAsJsonObject().entrySet()) {
         JsonElement v = p.getValue();
+        // Property names as Declarative Services derives them: a dot for each underscore of the method name.
+        String method = p.getKey().replace('.', '_');
         Class<?> type;
         try {
-          type = RuleConfig.class.getMethod(p.getKey()).getReturnType();
+          type = RuleConfig.class.getMethod(method).getReturnType();
         } catch (NoSuchMethodException e) {
           throw new AssertionError(file + ": " + entry.getKey() + " has a property RuleConfig does not know: " + p.getKey());
         }
@@ -105,7 +107,7 @@ final class Vtest {
         } else {
           value = v.getAsString();
         }
-        values.put(p.getKey(), value);
+        values.put(method, value);
       }
       rules.add(source(entry.getKey(), RuleComponent.input(Configs.with(RuleConfig.class, values), entry.getKey())));
     }

@@ -9,4 +9,10 @@ import java.util.Map;
 public interface SummaryContributor {
 
   Map<String, Object> summary();
+
+  /**
+   * Called once before {@link #summary()} at the end of a finite run: a contributor with work still in flight
+   * (the uplink's outbox) finishes it, waiting at most {@code timeoutMillis}, so that the summary counts it.
+   */
+  default void settle(long timeoutMillis) {}
 }

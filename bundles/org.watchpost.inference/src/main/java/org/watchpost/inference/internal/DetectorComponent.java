@@ -13,14 +13,16 @@ import org.watchpost.api.detect.DetectorStatus;
 import org.watchpost.api.detect.DetectorUnavailableException;
 import org.watchpost.api.detect.Region;
 import org.watchpost.api.frame.Frame;
+import org.watchpost.api.health.MetricsProvider;
+import java.util.Map;
 
 /**
  * The device's detector service. A missing, truncated or tampered model, or a malformed configuration, leaves
  * the service registered and DOWN with the reason, so that capture and health keep running and report it.
  */
-@Component(service = Detector.class, configurationPid = InferenceConfig.PID)
+@Component(service = {Detector.class, MetricsProvider.class}, configurationPid = InferenceConfig.PID)
 @Designate(ocd = InferenceConfig.class)
-public final class DetectorComponent implements Detector {
+public final class DetectorComponent implements Detector, MetricsProvider {
   private static final Logger LOG = LoggerFactory.getLogger(DetectorComponent.class);
 
   private volatile YoloxDetectorEngine engine;
@@ -77,6 +79,17 @@ public final class DetectorComponent implements Detector {
   @Override
   public DetectorStatus status() {
     return status;
+  }
+
+  /** The active model, for device health telemetry; nothing while the detector is down. */
+  @Override
+  public Map<String, Object> metrics() {
+    DetectorStatus current = status;
+    if (!current.up()) {
+      return Map.of("detector_up", false);
+    }
+    return Map.of("detector_up", true, MODEL_NAME, current.model().name(), MODEL_VERSION, current.model().version(),
+        MODEL_SHA256, current.model().sha256());
   }
 
   @Deactivate

@@ -22,11 +22,15 @@ import org.watchpost.api.frame.EndOfStreamException;
 import org.watchpost.api.frame.FeedMode;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.FrameFeed;
+import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
 import org.watchpost.api.frame.SourceStatus;
 import org.watchpost.api.pipeline.AnalyticsResult;
 import org.watchpost.api.pipeline.CameraAnalytics;
+import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.api.pipeline.FrameObserver;
+import org.watchpost.faults.FaultInjectingFrameSource;
+import org.watchpost.faults.FaultSchedule;
 
 /**
  * One camera: takes frames from its feed on its own thread, lets every frame observer see them, runs
@@ -40,6 +44,7 @@ final class CameraPipeline {
 
   private final String cameraId;
   private final SourceSpec spec;
+  private final FaultSchedule faults;
   private final FeedMode mode;
   private final long maxFrames;
   private final boolean printDetections;
@@ -49,6 +54,8 @@ final class CameraPipeline {
   private final PipelineServices services;
   private final Consumer<CameraPipeline> onFinished;
   private final PipelineStats stats = new PipelineStats();
+  /** The detector's recent cost, for device health: a minute at 10 fps. */
+  private final Samples recentDetectorNanos = new Samples(600);
   /** Failures already logged, so that a broken stage is reported once, not per frame. */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
   private final Thread thread;
@@ -57,11 +64,12 @@ final class CameraPipeline {
   private volatile boolean ended;
   private volatile String detectorProblem;
 
-  CameraPipeline(String cameraId, SourceSpec spec, FeedMode mode, long maxFrames, boolean printDetections,
-      CaptureService capture, Detector detector, CameraAnalytics analytics, PipelineServices services,
+  CameraPipeline(String cameraId, SourceSpec spec, FaultSchedule faults, FeedMode mode, long maxFrames,
+      boolean printDetections, CaptureService capture, Detector detector, CameraAnalytics analytics, PipelineServices services,
       Consumer<CameraPipeline> onFinished) {
     this.cameraId = cameraId;
     this.spec = spec;
+    this.faults = faults;
     this.mode = mode;
     this.maxFrames = maxFrames;
     this.printDetections = printDetections;
@@ -80,7 +88,12 @@ final class CameraPipeline {
   private void run() {
     long lastStatus = 0;
     try {
-      feed = capture.feed(capture.open(spec), mode);
+      FrameSource source = capture.open(spec);
+      if (!faults.faults().isEmpty()) {
+        LOG.warn("camera {}: injecting faults {} (test or simulation configuration)", cameraId, faults);
+        source = new FaultInjectingFrameSource(source, faults);
+      }
+      feed = capture.feed(source, mode);
       while (!stopping) {
         Frame frame;
         try {
@@ -114,6 +127,8 @@ final class CameraPipeline {
       FrameFeed current = feed;
       if (current != null) {
         current.close();
+        // Observers free what they hold for this camera (camera health keeps its baseline).
+        tellStatus(current.status(), System.currentTimeMillis());
       }
       if (analytics != null) {
         analytics.close();
@@ -163,6 +178,7 @@ final class CameraPipeline {
     }
     if (detections != null) {
       stats.detected(detections);
+      recentDetectorNanos.add(detections.totalNanos());
       if (printDetections) {
         print(frame, detections);
       }
@@ -247,6 +263,15 @@ final class CameraPipeline {
   long skippedFrames() {
     FrameFeed current = feed;
     return current == null ? 0 : current.skippedFrames();
+  }
+
+  /** Detector latency percentiles over the recent past, ms; empty until the detector has run. */
+  Map<String, Object> latencyMetrics() {
+    if (recentDetectorNanos.size() == 0) {
+      return Map.of();
+    }
+    return Map.of(MetricsProvider.INFERENCE_LATENCY_P50_MS, PipelineStats.millis(recentDetectorNanos.quantile(0.5)),
+        MetricsProvider.INFERENCE_LATENCY_P95_MS, PipelineStats.millis(recentDetectorNanos.quantile(0.95)));
   }
 
   Map<String, Object> summary() {

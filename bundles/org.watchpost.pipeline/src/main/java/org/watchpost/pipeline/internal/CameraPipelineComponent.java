@@ -28,6 +28,8 @@ import org.watchpost.api.event.EventSink;
 import org.watchpost.api.frame.CaptureService;
 import org.watchpost.api.frame.FeedMode;
 import org.watchpost.api.frame.SourceSpec;
+import org.watchpost.api.health.MetricsProvider;
+import org.watchpost.faults.FaultSchedule;
 import org.watchpost.api.pipeline.CameraAnalyticsFactory;
 import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.api.pipeline.SummaryContributor;
@@ -36,9 +38,9 @@ import org.watchpost.api.pipeline.SummaryContributor;
  * Runs the pipeline of one configured camera. Analytics is optional by default; a deployment that must not
  * run without it sets {@code analytics.cardinality.minimum = 1} in the camera's configuration.
  */
-@Component(service = {}, configurationPid = CameraConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(service = MetricsProvider.class, configurationPid = CameraConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = CameraConfig.class, factory = true)
-public final class CameraPipelineComponent implements PipelineServices {
+public final class CameraPipelineComponent implements PipelineServices, MetricsProvider {
   private static final Logger LOG = LoggerFactory.getLogger(CameraPipelineComponent.class);
 
   private final List<EventSink> eventSinks = new CopyOnWriteArrayList<>();
@@ -68,7 +70,13 @@ public final class CameraPipelineComponent implements PipelineServices {
       throw new IllegalArgumentException("camera " + cameraId + ": max_frames must not be negative");
     }
     SourceSpec spec = new SourceSpec(cameraId, source, config.loop(), config.realtime());
-    pipeline = new CameraPipeline(cameraId, spec, mode, config.max_frames(), config.print_detections(), capture, detector,
+    FaultSchedule faults;
+    try {
+      faults = config.faults().isBlank() ? FaultSchedule.NONE : FaultSchedule.parse(config.faults());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("camera " + cameraId + ": faults: " + e.getMessage(), e);
+    }
+    pipeline = new CameraPipeline(cameraId, spec, faults, mode, config.max_frames(), config.print_detections(), capture, detector,
         analytics == null ? null : analytics.create(cameraId), this, this::finished);
     pipeline.start();
     LOG.info("camera {} started on {} ({}{})", cameraId, source, mode.name().toLowerCase(Locale.ROOT),
@@ -122,6 +130,14 @@ public final class CameraPipelineComponent implements PipelineServices {
   @Override
   public List<SummaryContributor> summaryContributors() {
     return summaryContributors;
+  }
+
+  /** Detector latency and skipped frames of this camera, for device health. */
+  @Override
+  public Map<String, Object> metrics() {
+    Map<String, Object> metrics = new java.util.LinkedHashMap<>(pipeline.latencyMetrics());
+    metrics.put(FRAMES_SKIPPED, pipeline.skippedFrames());
+    return metrics;
   }
 
   private void finished(CameraPipeline finished) {

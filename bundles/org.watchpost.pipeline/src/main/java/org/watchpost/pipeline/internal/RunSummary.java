@@ -14,7 +14,18 @@ final class RunSummary {
 
   private RunSummary() {}
 
+  /** Longest wait for contributors with work in flight (the uplink's outbox) before the summary is taken. */
+  private static final long SETTLE_MILLIS = 60_000;
+
   static Map<String, Object> of(CameraPipeline pipeline, List<SummaryContributor> contributors) {
+    long deadline = System.currentTimeMillis() + SETTLE_MILLIS;
+    for (SummaryContributor contributor : contributors) {
+      try {
+        contributor.settle(Math.max(0, deadline - System.currentTimeMillis()));
+      } catch (RuntimeException e) {
+        LOG.error("summary contributor {} failed to settle", contributor.getClass().getName(), e);
+      }
+    }
     PipelineStats stats = pipeline.stats();
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("camera", pipeline.cameraId());

@@ -70,4 +70,9 @@ public final class UplinkComponent implements EventSink, HealthSink, SummaryCont
   public Map<String, Object> summary() {
     return engine.summary();
   }
+
+  @Override
+  public void settle(long timeoutMillis) {
+    engine.settle(timeoutMillis);
+  }
 }

@@ -519,6 +519,15 @@ public final class UplinkEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- state
 
+  /** Waits until everything handed to the uplink has been stored and acknowledged, at most the timeout. */
+  public void settle(long timeoutMillis) {
+    flushFolds(true);
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    while ((!intake.isEmpty() || (link != null && outbox.depth() > 0)) && System.nanoTime() < deadline) {
+      sleepQuietly(20);
+    }
+  }
+
   /** The summary fields of the demo. */
   public Map<String, Object> summary() {
     Map<String, Object> s = new LinkedHashMap<>();
