@@ -17,7 +17,7 @@ import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
 
 /** Opens camera sources; closes whatever is still open when it is deactivated. */
-@Component(service = CaptureService.class, configurationPid = CaptureConfig.PID)
+@Component(service = CaptureService.class, configurationPid = CaptureConfig.PID, immediate = true)
 @Designate(ocd = CaptureConfig.class)
 public final class CaptureComponent implements CaptureService {
   private static final Logger LOG = LoggerFactory.getLogger(CaptureComponent.class);
