@@ -125,8 +125,10 @@ final class DemoCommand implements Callable<Integer> {
     camera.put("faults", faults);
     camera.put("summary.file", summary.toString());
     camera.put("exit.when.done", true);
-    // The demo's camera waits for analytics rather than starting without it.
+    // The demo's camera waits for analytics, the uplink and camera health rather than starting without them.
     camera.put("analytics.cardinality.minimum", 1);
+    camera.put("eventSinks.cardinality.minimum", 1);
+    camera.put("frameObservers.cardinality.minimum", 1);
     root.put("org.watchpost.camera~vtest", camera);
     JsonObject rules = JsonParser.parseString(Files.readString(Home.root()
         .resolve("bundles/org.watchpost.analytics/config/vtest-rules.json"))).getAsJsonObject();

@@ -135,9 +135,9 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     stats.analyticsNanos(analyticsNanos);
     if (governor.record(now, System.nanoTime() - start)) {
       LOG.warn("camera {}: {} (detector at most every {} ms, load {})", cameraId,
-          governor.degraded() ? "analytics degraded, detection rate lowered" : "analytics back to full rate",
+          governor.reportedDegraded() ? "analytics degraded, detection rate lowered" : "analytics back to full rate",
           governor.minIntervalMillis(), String.format("%.2f", governor.load()));
-      degradedListener.degraded(cameraId, governor.degraded(), governor.minIntervalMillis(), governor.load(), now);
+      degradedListener.degraded(cameraId, governor.reportedDegraded(), governor.minIntervalMillis(), governor.load(), now);
     }
     if (governor.degraded()) {
       stats.degradedFrames.increment();

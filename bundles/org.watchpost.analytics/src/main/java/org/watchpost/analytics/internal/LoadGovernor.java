@@ -10,6 +10,11 @@ final class LoadGovernor {
   private static final double SMOOTHING = 0.2;
   private static final long ADJUST_EVERY_MS = 500;
   private static final long LONGEST_GAP_MS = 5000;
+  /**
+   * A change of the degraded state is reported once it has held this long, so that a load hovering around
+   * the budget does not send a health message every second over a thin link.
+   */
+  private static final long REPORT_HOLD_MS = 10_000;
 
   private final boolean enabled;
   private final double budget;
@@ -19,6 +24,8 @@ final class LoadGovernor {
   private long lastCapture = Long.MIN_VALUE;
   private long lastAdjust = Long.MIN_VALUE;
   private long minIntervalMillis;
+  private boolean reportedDegraded;
+  private long changedSince = Long.MIN_VALUE;
 
   LoadGovernor(boolean enabled, double budget, long maxIntervalMillis) {
     this.enabled = enabled;
@@ -37,7 +44,7 @@ final class LoadGovernor {
   /**
    * Records one frame's cost.
    *
-   * @return true when the degraded state changed
+   * @return true when the reported degraded state changed (see {@link #reportedDegraded()})
    */
   boolean record(long captureMillis, long costNanos) {
     if (!enabled) {
@@ -52,11 +59,26 @@ final class LoadGovernor {
       }
     }
     lastCapture = captureMillis;
-    if (gapMs <= 0 || (lastAdjust != Long.MIN_VALUE && captureMillis - lastAdjust < ADJUST_EVERY_MS)) {
+    if (gapMs > 0 && (lastAdjust == Long.MIN_VALUE || captureMillis - lastAdjust >= ADJUST_EVERY_MS)) {
+      lastAdjust = captureMillis;
+      adjust();
+    }
+    if (degraded() == reportedDegraded) {
+      changedSince = Long.MIN_VALUE;
       return false;
     }
-    lastAdjust = captureMillis;
-    boolean wasDegraded = degraded();
+    if (changedSince == Long.MIN_VALUE) {
+      changedSince = captureMillis;
+    }
+    if (captureMillis - changedSince < REPORT_HOLD_MS) {
+      return false;
+    }
+    reportedDegraded = degraded();
+    changedSince = Long.MIN_VALUE;
+    return true;
+  }
+
+  private void adjust() {
     double load = load();
     if (load > budget) {
       long next = Math.max(Math.round(minIntervalMillis * 1.5), Math.round(gapMs * 2));
@@ -67,7 +89,11 @@ final class LoadGovernor {
         minIntervalMillis = 0;
       }
     }
-    return wasDegraded != degraded();
+  }
+
+  /** The degraded state as last reported: a change counts once it has held {@link #REPORT_HOLD_MS}. */
+  boolean reportedDegraded() {
+    return reportedDegraded;
   }
 
   boolean degraded() {

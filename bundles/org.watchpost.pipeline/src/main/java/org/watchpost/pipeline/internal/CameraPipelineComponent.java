@@ -35,8 +35,10 @@ import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.api.pipeline.SummaryContributor;
 
 /**
- * Runs the pipeline of one configured camera. Analytics is optional by default; a deployment that must not
- * run without it sets {@code analytics.cardinality.minimum = 1} in the camera's configuration.
+ * Runs the pipeline of one configured camera. Analytics, event sinks and frame observers are optional by
+ * default; a deployment that must not start a camera without them (or lose its first events to a sink that is
+ * not bound yet) sets {@code analytics.cardinality.minimum = 1}, {@code eventSinks.cardinality.minimum = 1} and
+ * {@code frameObservers.cardinality.minimum = 1} in the camera's configuration.
  */
 @Component(service = MetricsProvider.class, configurationPid = CameraConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = CameraConfig.class, factory = true)
@@ -90,7 +92,7 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     return value;
   }
 
-  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+  @Reference(name = "eventSinks", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
   void addEventSink(EventSink sink) {
     eventSinks.add(sink);
   }
@@ -99,7 +101,7 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     eventSinks.remove(sink);
   }
 
-  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+  @Reference(name = "frameObservers", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
   void addFrameObserver(FrameObserver observer) {
     frameObservers.add(observer);
   }
@@ -108,7 +110,7 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     frameObservers.remove(observer);
   }
 
-  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+  @Reference(name = "summaryContributors", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
   void addSummaryContributor(SummaryContributor contributor) {
     summaryContributors.add(contributor);
   }
