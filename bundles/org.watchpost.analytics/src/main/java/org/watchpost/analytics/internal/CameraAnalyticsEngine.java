@@ -369,6 +369,15 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   }
 
   @Override
+  public AnalyticsResult finish(long captureEpochMillis) {
+    List<Event> events = incidents == null ? List.of() : incidents.closeAll(captureEpochMillis);
+    for (Event event : events) {
+      stats.event(event.type());
+    }
+    return new AnalyticsResult(null, events, ruleEngine.flushCounts(captureEpochMillis), 0);
+  }
+
+  @Override
   public void close() {
     if (gate != null) {
       gate.close();

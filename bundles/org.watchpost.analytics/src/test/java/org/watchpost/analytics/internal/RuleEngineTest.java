@@ -236,4 +236,29 @@ class RuleEngineTest {
     assertEquals(1, g.fold(List.of(), NOON + 35_000).size(), "the other closes too");
     assertEquals(0, g.openCount());
   }
+
+  @Test
+  void theEndOfASourceClosesOpenIncidentsAndSendsThePartialCountInterval() {
+    IncidentGrouper g = new IncidentGrouper("cam", 30_000, 600_000);
+    Event a = new Event("intrusion", "yard", "cam", "person", 1, 0.9f, null, NOON, NOON, Priority.ALARM, Map.of(), null);
+    g.fold(List.of(a), NOON);
+    List<Event> closed = g.closeAll(NOON + 5000);
+    assertEquals(1, closed.size());
+    assertEquals("incident_close", closed.get(0).type());
+    assertEquals(NOON + 5000, closed.get(0).eventTimeMillis());
+    assertEquals(0, g.openCount());
+    assertTrue(g.closeAll(NOON + 6000).isEmpty(), "nothing left to close");
+
+    var zone = new org.watchpost.analytics.internal.rules.RuleParser.Input("plaza", "*", "zone_count", SQUARE,
+        new String[] {"person"}, "always", "UTC", 30, 5, 60, "both", 60, "");
+    RuleEngine e = engine(rule(zone));
+    e.evaluate(List.of(at(1, "person", 0.5, 0.5)), NOON, W, H);
+    e.evaluate(List.of(at(1, "person", 0.5, 0.5), at(2, "person", 0.45, 0.5)), NOON + 7000, W, H);
+    List<CountSummary> partial = e.flushCounts(NOON + 8000);
+    assertEquals(1, partial.size());
+    assertEquals(NOON, partial.get(0).fromMillis());
+    assertEquals(NOON + 8000, partial.get(0).toMillis());
+    assertEquals(2L, partial.get(0).counts().get("person"));
+    assertTrue(e.flushCounts(NOON + 8000).isEmpty(), "an empty interval is not sent");
+  }
 }

@@ -11,6 +11,16 @@ public interface CameraAnalytics extends AutoCloseable {
 
   AnalyticsResult process(Frame frame, Detector detector);
 
+  /**
+   * The end of a finite source (a recording, a frame limit): closes what is still open (incidents, the
+   * running count interval) and returns the events and counts that closing produces.
+   *
+   * @param captureEpochMillis capture time of the last frame
+   */
+  default AnalyticsResult finish(long captureEpochMillis) {
+    return new AnalyticsResult(null, java.util.List.of(), java.util.List.of(), 0);
+  }
+
   @Override
   void close();
 }

@@ -63,6 +63,7 @@ final class CameraPipeline {
   private volatile boolean stopping;
   private volatile boolean ended;
   private volatile String detectorProblem;
+  private long lastCaptureMillis = Long.MIN_VALUE;
 
   CameraPipeline(String cameraId, SourceSpec spec, FaultSchedule faults, FeedMode mode, long maxFrames,
       boolean printDetections, CaptureService capture, Detector detector, CameraAnalytics analytics, PipelineServices services,
@@ -131,11 +132,24 @@ final class CameraPipeline {
         tellStatus(current.status(), System.currentTimeMillis());
       }
       if (analytics != null) {
+        if (ended && lastCaptureMillis != Long.MIN_VALUE) {
+          finishAnalytics();
+        }
         analytics.close();
       }
       if (!stopping) {
         onFinished.accept(this);
       }
+    }
+  }
+
+  /** A finite run ended: the incidents still open close and the running count interval goes out. */
+  private void finishAnalytics() {
+    try {
+      AnalyticsResult last = analytics.finish(lastCaptureMillis);
+      publish(last.events(), last.counts());
+    } catch (RuntimeException e) {
+      reportOnce("analytics-finish", e);
     }
   }
 
@@ -151,6 +165,7 @@ final class CameraPipeline {
 
   private void process(Frame frame) {
     stats.frame(frame.decodeNanos());
+    lastCaptureMillis = frame.captureEpochMillis();
     for (FrameObserver observer : services.frameObservers()) {
       try {
         observer.onFrame(frame);

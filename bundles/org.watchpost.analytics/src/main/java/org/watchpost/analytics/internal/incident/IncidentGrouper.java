@@ -102,6 +102,16 @@ public final class IncidentGrouper {
     return out;
   }
 
+  /** Closes every open incident: the source ended. */
+  public List<Event> closeAll(long nowMillis) {
+    List<Event> out = new ArrayList<>();
+    for (Incident incident : open) {
+      out.add(close(incident, nowMillis));
+    }
+    open.clear();
+    return out;
+  }
+
   /** Incidents still open (their close has not been sent). */
   public int openCount() {
     return open.size();

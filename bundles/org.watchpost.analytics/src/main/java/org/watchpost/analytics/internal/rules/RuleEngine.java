@@ -60,6 +60,18 @@ public final class RuleEngine {
     return new Outcome(events, counts);
   }
 
+  /** The counts of the running intervals up to now, as partial intervals: the source ended. */
+  public List<CountSummary> flushCounts(long nowMillis) {
+    List<CountSummary> counts = new ArrayList<>();
+    for (RuleState s : states.values()) {
+      if (s.rule.countIntervalMillis() > 0 && s.intervalStart != Long.MIN_VALUE && nowMillis > s.intervalFrom) {
+        counts.add(new CountSummary(cameraId, s.rule.id(), s.intervalFrom, nowMillis, s.interval));
+        s.startInterval(nowMillis, nowMillis);
+      }
+    }
+    return counts;
+  }
+
   /** Grows whenever a total changes, so that a reader can tell when to copy them. */
   public long changes() {
     return changes;
