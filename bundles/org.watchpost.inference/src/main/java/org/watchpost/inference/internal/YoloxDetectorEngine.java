@@ -93,6 +93,11 @@ public final class YoloxDetectorEngine implements AutoCloseable {
   }
 
   private static void ensureEngineRegistered() {
+    // DJL reads this from the system properties, not the framework's: nothing is downloaded and no telemetry
+    // is sent, whatever launched the runtime.
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
     if (!Engine.hasEngine(ENGINE)) {
       Engine.registerEngine(new OrtEngineProvider());
     }
