@@ -197,7 +197,7 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
   }
 
   @Deactivate
-  synchronized void deactivate() {
+  public synchronized void deactivate() {
     Engine current = active;
     active = null;
     status = new DetectorStatus(false, null, "stopped");
