@@ -273,6 +273,10 @@ final class ModelManager implements AutoCloseable {
 
   private Response describe() {
     Map<String, Object> m = new LinkedHashMap<>(snapshot);
+    RemoteChannel c = channel.get();
+    if (c != null) {
+      m.put(ModelProtocol.CLIENT_ID, c.clientId());
+    }
     return new Response(200, m, historyJson());
   }
 

@@ -38,11 +38,11 @@ public final class ModelManagerComponent implements RequestHandler, MetricsProvi
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
-  void bindChannel(RemoteChannel c) {
+  public void bindChannel(RemoteChannel c) {
     channel = c;
   }
 
-  void unbindChannel(RemoteChannel c) {
+  public void unbindChannel(RemoteChannel c) {
     if (channel == c) {
       channel = null;
     }

@@ -58,6 +58,11 @@ public final class ModelProtocol {
   public static final String PREVIOUS_VERSION = "previous.version";
   public static final String CANDIDATE_VERSION = "candidate.version";
   public static final String STATE = "state";
+  /** The answering device, in a GET reply (a GET may go to every device at once). */
+  public static final String CLIENT_ID = "client.id";
+
+  /** The client id level that addresses a GET to every device of the account. */
+  public static final String EVERY_DEVICE = "_all";
 
   /** A job id is one topic level and a file name on the device. */
   public static final Pattern JOB_ID_FORM = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
+import org.watchpost.testing.TinyOnnx;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Scalar;
@@ -39,36 +40,7 @@ final class Fixtures {
   }
 
   static Path modelDir(Path dir, String name, String version, byte[] onnx, List<String> platforms) {
-    try {
-      Files.createDirectories(dir);
-      Path model = dir.resolve("model.onnx");
-      Files.write(model, onnx);
-      Path labels = dir.resolve("labels.txt");
-      Files.copy(SharedData.projectRoot().resolve("models/yolox-nano/labels.txt"), labels,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      String manifest = """
-          {
-            "format": 1,
-            "name": "%s",
-            "version": "%s",
-            "created": "2026-11-25T00:00:00Z",
-            "license": "Apache-2.0",
-            "model": { "file": "model.onnx", "sha256": "%s", "size": %d },
-            "labels": { "file": "labels.txt", "sha256": "%s" },
-            "input": { "name": "images", "type": "float32", "shape": [1, 3, %d, %d], "channels": "BGR",
-              "range": [0, 255], "letterbox": { "anchor": "top-left", "pad": 114 } },
-            "output": { "name": "output", "type": "float32", "shape": [1, %d, %d], "decoder": "yolox", "strides": [8, 16, 32] },
-            "min_runtime": "0.1.0",
-            "platforms": [%s]
-          }
-          """.formatted(name, version, ModelPackage.sha256Of(model), onnx.length, ModelPackage.sha256Of(labels),
-          TinyOnnx.SIZE, TinyOnnx.SIZE, TinyOnnx.ROWS, TinyOnnx.ROW_LENGTH,
-          String.join(", ", platforms.stream().map(p -> "\"" + p + "\"").toList()));
-      Files.writeString(dir.resolve("manifest.json"), manifest, StandardCharsets.UTF_8);
-      return dir.resolve("manifest.json");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return org.watchpost.testing.TestModels.tinyYolox(dir, name, version, onnx, platforms);
   }
 
   /** A 64x48 grey JPEG; the tiny person model finds one person over all of it. */

@@ -11,6 +11,7 @@ import java.security.KeyPair;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.watchpost.testing.TinyOnnx;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;

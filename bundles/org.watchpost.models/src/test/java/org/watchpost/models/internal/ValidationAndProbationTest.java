@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
+import org.watchpost.testing.TinyOnnx;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;

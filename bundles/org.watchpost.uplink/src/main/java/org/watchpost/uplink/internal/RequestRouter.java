@@ -36,6 +36,11 @@ final class RequestRouter implements AutoCloseable {
   static final int MAX_REQUEST_BYTES = 4 << 20;
   private static final Set<String> METHODS = Set.of("GET", "PUT", "POST", "DEL", "EXEC");
   private static final int QUEUE = 256;
+  /**
+   * The client id level of a request addressed to every device of the account (a console discovering its fleet:
+   * each device answers on the requester's reply topic as to a request of its own).
+   */
+  static final String EVERY_DEVICE = "_all";
 
   /** Sends a reply; the engine queues it in its outbox. */
   interface Replier {
@@ -77,6 +82,7 @@ final class RequestRouter implements AutoCloseable {
     List<String> out = new ArrayList<>();
     for (String appId : appIds) {
       out.add(KuraTopic.CONTROL_PREFIX + "/" + account + "/" + clientId + "/" + appId + "/#");
+      out.add(KuraTopic.CONTROL_PREFIX + "/" + account + "/" + EVERY_DEVICE + "/" + appId + "/GET/#");
     }
     return out.toArray(String[]::new);
   }
@@ -85,13 +91,17 @@ final class RequestRouter implements AutoCloseable {
   void arrived(String account, String clientId, String topic, byte[] payload, Replier replier) {
     KuraTopic parsed = KuraTopic.parse(topic);
     if (parsed == null || parsed.kind() != KuraTopic.Kind.CONTROL || !parsed.account().equals(account)
-        || !parsed.clientId().equals(clientId)) {
+        || !(parsed.clientId().equals(clientId) || parsed.clientId().equals(EVERY_DEVICE))) {
       malformed.incrementAndGet();
       return;
     }
     String[] levels = parsed.subject().split("/");
     if (levels.length < 2 || !METHODS.contains(levels[1])) {
       // Our own REPLY and NOTIFY topics, or another verb: not requests.
+      return;
+    }
+    if (parsed.clientId().equals(EVERY_DEVICE) && !levels[1].equals("GET")) {
+      malformed.incrementAndGet();
       return;
     }
     RequestHandler handler = handlers.get(levels[0]);

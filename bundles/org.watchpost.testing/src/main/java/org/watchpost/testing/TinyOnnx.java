@@ -1,11 +1,8 @@
-package org.watchpost.models.internal;
+package org.watchpost.testing;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedOutputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -15,15 +12,15 @@ import java.util.Arrays;
  * model finds one person, returns garbage or NaN: loads in milliseconds, so package tests do not wait for the
  * real weights.
  */
-final class TinyOnnx {
-  static final int SIZE = 32;
-  static final int ROWS = 21;
-  static final int ROW_LENGTH = 85;
+public final class TinyOnnx {
+  public static final int SIZE = 32;
+  public static final int ROWS = 21;
+  public static final int ROW_LENGTH = 85;
 
   private TinyOnnx() {}
 
   /** One person over the whole input (row 20: stride 32, cell 0,0), everything else background. */
-  static float[] onePerson() {
+  public static float[] onePerson() {
     float[] c = new float[ROWS * ROW_LENGTH];
     for (int row = 0; row < ROWS; row++) {
       c[row * ROW_LENGTH + 4] = 0.01f;
@@ -39,7 +36,7 @@ final class TinyOnnx {
   }
 
   /** Fires everywhere: every row a confident person. */
-  static float[] everywhere() {
+  public static float[] everywhere() {
     float[] c = new float[ROWS * ROW_LENGTH];
     for (int row = 0; row < ROWS; row++) {
       c[row * ROW_LENGTH + 4] = 0.99f;
@@ -48,18 +45,18 @@ final class TinyOnnx {
     return c;
   }
 
-  static float[] notANumber() {
+  public static float[] notANumber() {
     float[] c = onePerson();
     Arrays.fill(c, 100, 200, Float.NaN);
     return c;
   }
 
-  static byte[] model(float[] constant) {
+  public static byte[] model(float[] constant) {
     return model(constant, new long[] {1, ROWS, ROW_LENGTH});
   }
 
-  static byte[] model(float[] constant, long[] outputShape) {
-    ByteString graph = message(out -> {
+  public static byte[] model(float[] constant, long[] outputShape) {
+    byte[] graph = message(out -> {
       out.writeBytes(1, node(new String[] {"images"}, "m", "ReduceMean", ints("axes", 1, 2, 3), intAttr("keepdims", 0)));
       out.writeBytes(1, node(new String[] {"m", "Z"}, "mz", "Mul"));
       out.writeBytes(1, node(new String[] {"C", "mz"}, "output", "Add"));
@@ -77,26 +74,56 @@ final class TinyOnnx {
         op.writeString(1, "");
         op.writeInt64(2, 13);
       }));
-    }).toByteArray();
+    });
   }
 
-  private interface Body {
-    void write(CodedOutputStream out) throws IOException;
-  }
+  /** The protobuf wire format, as much of it as ONNX needs: varints, 32-bit floats, length-delimited fields. */
+  private static final class Out {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
-  private static ByteString message(Body body) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-      body.write(out);
-      out.flush();
-      return ByteString.copyFrom(bytes.toByteArray());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private void varint(long value) {
+      while ((value & ~0x7FL) != 0) {
+        bytes.write((int) ((value & 0x7F) | 0x80));
+        value >>>= 7;
+      }
+      bytes.write((int) value);
+    }
+
+    void writeInt64(int field, long value) {
+      varint((long) field << 3);
+      varint(value);
+    }
+
+    void writeInt32(int field, int value) {
+      writeInt64(field, value);
+    }
+
+    void writeEnum(int field, int value) {
+      writeInt64(field, value);
+    }
+
+    void writeBytes(int field, byte[] value) {
+      varint(((long) field << 3) | 2);
+      varint(value.length);
+      bytes.writeBytes(value);
+    }
+
+    void writeString(int field, String value) {
+      writeBytes(field, value.getBytes(StandardCharsets.UTF_8));
     }
   }
 
-  private static ByteString node(String[] inputs, String output, String op, ByteString... attributes) {
+  private interface Body {
+    void write(Out out);
+  }
+
+  private static byte[] message(Body body) {
+    Out out = new Out();
+    body.write(out);
+    return out.bytes.toByteArray();
+  }
+
+  private static byte[] node(String[] inputs, String output, String op, byte[]... attributes) {
     return message(out -> {
       for (String in : inputs) {
         out.writeString(1, in);
@@ -104,13 +131,13 @@ final class TinyOnnx {
       out.writeString(2, output);
       out.writeString(3, op + "_" + output);
       out.writeString(4, op);
-      for (ByteString a : attributes) {
+      for (byte[] a : attributes) {
         out.writeBytes(5, a);
       }
     });
   }
 
-  private static ByteString ints(String name, long... values) {
+  private static byte[] ints(String name, long... values) {
     return message(out -> {
       out.writeString(1, name);
       for (long v : values) {
@@ -120,7 +147,7 @@ final class TinyOnnx {
     });
   }
 
-  private static ByteString intAttr(String name, long value) {
+  private static byte[] intAttr(String name, long value) {
     return message(out -> {
       out.writeString(1, name);
       out.writeInt64(3, value);
@@ -128,7 +155,7 @@ final class TinyOnnx {
     });
   }
 
-  private static ByteString tensor(String name, long[] dims, float[] values) {
+  private static byte[] tensor(String name, long[] dims, float[] values) {
     ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : values) {
       raw.putFloat(v);
@@ -139,17 +166,17 @@ final class TinyOnnx {
       }
       out.writeInt32(2, 1);
       out.writeString(8, name);
-      out.writeBytes(9, ByteString.copyFrom(raw.array()));
+      out.writeBytes(9, raw.array());
     });
   }
 
-  private static ByteString valueInfo(String name, long[] dims) {
-    ByteString shape = message(out -> {
+  private static byte[] valueInfo(String name, long[] dims) {
+    byte[] shape = message(out -> {
       for (long d : dims) {
         out.writeBytes(1, message(dim -> dim.writeInt64(1, d)));
       }
     });
-    ByteString tensorType = message(out -> {
+    byte[] tensorType = message(out -> {
       out.writeInt32(1, 1);
       out.writeBytes(2, shape);
     });
