@@ -29,6 +29,13 @@ final class HttpsDownload {
   private static final long COMMIT_BYTES = 256 * 1024;
   private static final long COMMIT_NANOS = 1_000_000_000L;
 
+  private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "models-download-watchdog");
+        t.setDaemon(true);
+        return t;
+      });
+
   private final HttpClient client;
   private final Duration timeout;
 
@@ -61,6 +68,19 @@ final class HttpsDownload {
     }
   }
 
+  /** Reads on; when the link drops, what arrived before is kept, so the next attempt resumes after it. */
+  private static int read(InputStream body, byte[] buffer, TransferRecord record, IncomingStore store, long position)
+      throws IOException {
+    try {
+      return body.read(buffer);
+    } catch (IOException e) {
+      if (position > record.offset) {
+        store.commit(record, position);
+      }
+      throw e;
+    }
+  }
+
   /**
    * Fetches from the record's offset to its size.
    *
@@ -78,7 +98,26 @@ final class HttpsDownload {
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
         .header("Range", "bytes=" + record.offset + "-").GET().build();
     HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream body = response.body()) {
+    // The request timeout covers the headers only: a body that stalls is closed by this watchdog.
+    java.util.concurrent.atomic.AtomicLong lastRead = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+    InputStream stream = response.body();
+    java.util.concurrent.ScheduledFuture<?> watchdog = WATCHDOG.scheduleAtFixedRate(() -> {
+      if (System.nanoTime() - lastRead.get() > timeout.toNanos()) {
+        try {
+          stream.close();
+        } catch (IOException ignored) {
+          // closing is all it is for
+        }
+      }
+    }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    try (InputStream body = new java.io.FilterInputStream(stream) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        lastRead.set(System.nanoTime());
+        return n;
+      }
+    }) {
       long position;
       if (response.statusCode() == 206) {
         String range = response.headers().firstValue("Content-Range").orElse("");
@@ -98,7 +137,7 @@ final class HttpsDownload {
       long lastCommit = System.nanoTime();
       long committed = position;
       int n;
-      while ((n = body.read(buffer)) > 0) {
+      while ((n = read(body, buffer, record, store, position)) > 0) {
         if (position + n > record.size) {
           throw new IOException("server sent more than the announced " + record.size + " bytes");
         }
@@ -116,6 +155,8 @@ final class HttpsDownload {
       }
       store.commit(record, position);
       progress.accept(position);
+    } finally {
+      watchdog.cancel(false);
     }
   }
 }
