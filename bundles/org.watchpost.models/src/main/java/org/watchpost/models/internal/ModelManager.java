@@ -123,13 +123,37 @@ final class ModelManager implements AutoCloseable {
 
   /** Recovers from whatever the last run left (see the class comment) and resumes a transfer; waits for it. */
   void start() {
+    recover();
+    resumeTransfers();
+  }
+
+  /** Puts the model the pointer file names in place (or the one before it, or the factory model); waits for it. */
+  void recover() {
     call(() -> {
-      recover();
+      recoverState();
       return null;
     }, 120);
   }
 
-  private void recover() throws IOException {
+  /** Goes on with a transfer or installation the last run left unfinished. */
+  void resumeTransfers() {
+    call(() -> {
+      for (TransferRecord record : incoming.all()) {
+        if (job == null && record.job != null && ModelProtocol.JOB_ID_FORM.matcher(record.job).matches()) {
+          incoming.truncate(record);
+          job = new Job(record);
+          LOG.info("resuming job {} at {} of {} bytes", record.job, record.offset, record.size);
+          continueJob();
+        } else {
+          incoming.delete(record.job);
+        }
+      }
+      publishSnapshot();
+      return null;
+    }, 30);
+  }
+
+  private void recoverState() throws IOException {
     keys = TrustedKeys.load(settings.trustedKeys());
     if (keys.isEmpty()) {
       LOG.warn("no trusted keys in {}: every package will be rejected", settings.trustedKeys());
@@ -165,16 +189,6 @@ final class ModelManager implements AutoCloseable {
       startProbationTicks();
     }
     publishSnapshot();
-    for (TransferRecord record : incoming.all()) {
-      if (job == null && record.job != null && ModelProtocol.JOB_ID_FORM.matcher(record.job).matches()) {
-        incoming.truncate(record);
-        job = new Job(record);
-        LOG.info("resuming job {} at {} of {} bytes", record.job, record.offset, record.size);
-        continueJob();
-      } else {
-        incoming.delete(record.job);
-      }
-    }
   }
 
   /** Runs the model the pointer names, else the one before it, else the factory model. */
@@ -186,7 +200,8 @@ final class ModelManager implements AutoCloseable {
       }
       try {
         PackageManifest manifest = slots.verify(choice.slot, keys);
-        if (running != null && running.info().sha256().equals(manifest.model().sha256())) {
+        if (running != null && running.info().equals(new ModelInfo(manifest.name(), manifest.version(),
+            manifest.model().sha256())) && running.manifest().equals(slots.manifest(choice.slot).toString())) {
           return;
         }
         LoadedModel loaded = modelSwitch.load(slots.manifest(choice.slot));
@@ -372,7 +387,7 @@ final class ModelManager implements AutoCloseable {
         .withJitter(0.2)
         .withMaxAttempts(settings.transferAttempts())
         .onRetry(e -> LOG.warn("job {}: download attempt {} failed ({}); resuming", current.record.job,
-            e.getAttemptCount(), e.getLastException().getMessage()))
+            e.getAttemptCount(), String.valueOf(e.getLastException())))
         .build();
     try {
       Failsafe.with(retry).run(() -> {

@@ -28,7 +28,7 @@ final class PackageServer implements AutoCloseable {
 
   private final HttpsServer server;
   private final Path caFile;
-  private final Path file;
+  private volatile Path file;
   private volatile long bytesPerSecond;
   private volatile int cutsLeft;
   private volatile double cutShare;
@@ -118,6 +118,11 @@ final class PackageServer implements AutoCloseable {
     }
   }
 
+  /** Serves another file at the same URL path. */
+  void serve(Path other) {
+    this.file = other;
+  }
+
   /** Cuts the next {@code count} responses after this share of their length. */
   void cutNext(int count, double share) {
     this.cutShare = share;
@@ -125,7 +130,7 @@ final class PackageServer implements AutoCloseable {
   }
 
   String url() {
-    return "https://127.0.0.1:" + server.getAddress().getPort() + "/" + file.getFileName();
+    return "https://127.0.0.1:" + server.getAddress().getPort() + "/package.zip";
   }
 
   Path caFile() {
