@@ -29,6 +29,11 @@ final class SimulatedDevice implements AutoCloseable {
 
   SimulatedDevice(String clientId, Path dir, String brokerUrl, Path factoryManifest, Path keysDir, String platform,
       int failingLoads) {
+    this(clientId, dir, brokerUrl, factoryManifest, keysDir, platform, failingLoads, Map.of(), Map.of());
+  }
+
+  SimulatedDevice(String clientId, Path dir, String brokerUrl, Path factoryManifest, Path keysDir, String platform,
+      int failingLoads, Map<String, Object> uplinkExtra, Map<String, Object> modelsExtra) {
     this.clientId = clientId;
     this.detector = new DetectorComponent(Configs.with(InferenceConfig.class,
         Map.of("model_manifest", factoryManifest.toString(), "warmup_runs", 0)));
@@ -40,13 +45,16 @@ final class SimulatedDevice implements AutoCloseable {
     uplinkConfig.put("reconnect_initial_ms", 100L);
     uplinkConfig.put("reconnect_max_ms", 1_000L);
     uplinkConfig.put("drain_on_stop_s", 1);
+    uplinkConfig.putAll(uplinkExtra);
     this.uplink = new UplinkComponent(Configs.with(UplinkConfig.class, uplinkConfig));
     ModelSwitch modelSwitch = failingLoads > 0 ? new FlakyLoads(detector, failingLoads) : detector;
-    this.models = new ModelManagerComponent(Configs.with(ModelsConfig.class, Map.of("state_dir",
+    Map<String, Object> modelsConfig = new HashMap<>(Map.of("state_dir",
         dir.resolve("models").toString(), "trusted_keys_dir", keysDir.toString(), "platform", platform,
         "probation_s", 1, "validation_runs", 1, "chunk_bytes", 4096,
         // Nine devices share two cores here: latency is validated in the models bundle, not across this crowd.
-        "latency_factor", 20.0)), modelSwitch);
+        "latency_factor", 20.0));
+    modelsConfig.putAll(modelsExtra);
+    this.models = new ModelManagerComponent(Configs.with(ModelsConfig.class, modelsConfig), modelSwitch);
     models.bindChannel(uplink);
     uplink.bindRequestHandler(models);
   }

@@ -154,7 +154,13 @@ final class ModelManager implements AutoCloseable {
   }
 
   private void recoverState() throws IOException {
-    keys = TrustedKeys.load(settings.trustedKeys());
+    try {
+      keys = TrustedKeys.load(settings.trustedKeys());
+    } catch (IOException e) {
+      // The recorded model is still put back in place; what cannot be checked is not loaded (factory model).
+      LOG.error("trusted keys unreadable: {}", e.getMessage());
+      keys = TrustedKeys.of();
+    }
     if (keys.isEmpty()) {
       LOG.warn("no trusted keys in {}: every package will be rejected", settings.trustedKeys());
     }
