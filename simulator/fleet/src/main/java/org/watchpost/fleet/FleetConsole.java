@@ -257,7 +257,9 @@ public final class FleetConsole implements AutoCloseable {
       }
     }
     boolean stageSettled = targeted.stream().filter(r -> r.stage >= 0).allMatch(r -> r.phase.settled());
-    if (stageSettled && started >= allowed && rollout.stage < last) {
+    // Offline devices do not hold a stage back: they are offered the package when they come back.
+    boolean stageFilled = started >= allowed || targeted.stream().noneMatch(r -> r.phase == Phase.WAITING && r.online);
+    if (stageSettled && stageFilled && started > 0 && rollout.stage < last) {
       rollout.stage++;
       dirty = true;
       out.printf("stage %d of %d: %s of the devices%n", rollout.stage + 1, last + 1,

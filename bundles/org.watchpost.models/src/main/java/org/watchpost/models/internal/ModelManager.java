@@ -171,7 +171,8 @@ final class ModelManager implements AutoCloseable {
       state = new DeviceState();
     }
     // At start the detector runs the model it is configured with: that is the factory model to fall back to.
-    if (running != null) {
+    if (running != null && !Path.of(running.manifest()).toAbsolutePath().startsWith(
+        settings.stateDir().resolve("slots").toAbsolutePath())) {
       state.factoryManifest = running.manifest();
     }
     factoryManifest = state.factoryManifest;

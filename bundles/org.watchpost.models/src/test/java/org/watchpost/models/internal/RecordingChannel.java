@@ -28,6 +28,17 @@ final class RecordingChannel implements RemoteChannel {
     this.servedPackage = packageFile;
   }
 
+  private Path cachedPath;
+  private byte[] cached;
+
+  private synchronized byte[] bytes(Path file) throws java.io.IOException {
+    if (!file.equals(cachedPath)) {
+      cached = Files.readAllBytes(file);
+      cachedPath = file;
+    }
+    return cached;
+  }
+
   void pause(boolean paused) {
     serving = !paused;
   }
@@ -39,7 +50,7 @@ final class RecordingChannel implements RemoteChannel {
       try {
         long offset = ((Number) n.metrics().get(ModelProtocol.OFFSET)).longValue();
         int length = ((Number) n.metrics().get(ModelProtocol.LENGTH)).intValue();
-        byte[] all = Files.readAllBytes(servedPackage);
+        byte[] all = bytes(servedPackage);
         byte[] chunk = java.util.Arrays.copyOfRange(all, (int) offset, (int) Math.min(all.length, offset + length));
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(chunk));
         device.handle(new Request(ModelProtocol.APP_ID, "PUT", List.of(ModelProtocol.RESOURCE_CHUNK), null, null,

@@ -64,7 +64,7 @@ final class SwapRun {
     KeyPair key = Fixtures.trustedKey(dir.resolve("keys"));
     Path factory = TestModels.yoloxNanoManifest();
     try (TestDevice device = new TestDevice(dir.resolve("state"), factory, dir.resolve("keys"),
-        Map.of("chunk_bytes", 256 * 1024, "chunks_in_flight", 4, "probation_s", 5, "validation_runs", 3,
+        Map.of("chunk_bytes", 256 * 1024, "chunks_in_flight", 4, "probation_s", 5, "validation_runs", 5,
             "probation_min_calls", 20), s -> s)) {
       Path golden = SharedData.image("000000000139.jpg");
       List<PackageManifest.Expected> expected = new ArrayList<>();
@@ -100,8 +100,15 @@ final class SwapRun {
             }
           }
           if (frames.size() == installAtFrame) {
-            device.channel.serve(device.manager, pkg);
-            device.put(pkg, "swap-0.1.2", true);
+            // The request arrives as from the uplink: on a thread of its own, not the camera's.
+            Thread request = new Thread(() -> {
+              try {
+                device.put(pkg, "swap-0.1.2", true);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            }, "console-request");
+            request.start();
           }
         }
         skipped = feed.skippedFrames();
