@@ -44,13 +44,13 @@ class PowerCutTest {
     Path factory = Fixtures.tinyModel(dir.resolve("factory"), "1.0.0", TinyOnnx.onePerson());
     List<Target> targets = new ArrayList<>();
     Random random = new Random(32);
-    for (int v = 2; v <= 6; v++) {
+    for (int v = 2; v <= 13; v++) {
       String version = v + ".0.0";
       float[] weights = TinyOnnx.onePerson();
       // Each version its own weights, as a retrained model would have.
       weights[20 * TinyOnnx.ROW_LENGTH + 6] = v / 100f;
       Path manifest = Fixtures.tinyModel(dir.resolve("v" + v), version, weights);
-      byte[] padding = new byte[3 << 20];
+      byte[] padding = new byte[2 << 20];
       random.nextBytes(padding);
       Files.write(dir.resolve("v" + v + "/calibration.bin"), padding);
       Path pkg = dir.resolve("v" + v + ".zip");
@@ -65,7 +65,7 @@ class PowerCutTest {
     int resumedMidway = 0;
     int activations = 0;
     int pointsHit = 0;
-    try (PackageServer server = new PackageServer(dir.resolve("https"), targets.get(0).pkg(), 4L << 20)) {
+    try (PackageServer server = new PackageServer(dir.resolve("https"), targets.get(0).pkg(), 5L << 19)) {
       for (int kill = 0; kill <= KILLS; kill++) {
         Target target = targets.get(targetIndex);
         server.serve(target.pkg());
@@ -89,7 +89,13 @@ class PowerCutTest {
         child.waitFor(30, TimeUnit.SECONDS);
         run.ended().get(10, TimeUnit.SECONDS);
         List<String> lines = run.lines();
-        String active = lines.stream().filter(l -> l.startsWith("ACTIVE ")).findFirst().orElseThrow();
+        String active = lines.stream().filter(l -> l.startsWith("ACTIVE ")).findFirst().orElse(null);
+        if (active == null) {
+          // It halted at the point before it could report (a crash during its own recovery): the next run checks.
+          assertTrue(point != null, "run " + kill + " reported what it runs: " + lines);
+          System.out.printf("power cut %2d (%s): during recovery%n", kill, point);
+          continue;
+        }
         assertTrue(active.endsWith("CONSISTENT") && !active.contains("INCONSISTENT"), "run " + kill + ": " + active);
         long resume = Long.parseLong(lines.stream().filter(l -> l.startsWith("RESUME ")).findFirst().orElseThrow().substring(7));
         if (resume >= 0 && target.version().equals(committedFor) && committed > 0) {

@@ -44,7 +44,8 @@ class ValidationAndProbationTest {
     key = Fixtures.trustedKey(dir.resolve("keys"));
     Path factory = Fixtures.tinyModel(dir.resolve("factory"), "1.0.0", TinyOnnx.onePerson());
     device = new TestDevice(dir.resolve("state"), factory, dir.resolve("keys"),
-        Map.of("probation_s", 2, "probation_min_calls", 10), s -> faults = new FaultySwitch(s));
+        Map.of("probation_s", 2, "probation_min_calls", 10, "latency_factor", 1.5, "validation_runs", 5),
+        s -> faults = new FaultySwitch(s));
     pipeline = new Thread(() -> {
       Frame frame = ValidationFrames.noise(64, 48);
       while (running.get()) {

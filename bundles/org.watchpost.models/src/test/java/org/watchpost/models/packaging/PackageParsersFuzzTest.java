@@ -33,8 +33,20 @@ class PackageParsersFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "10s")
-  void manifestsAndSignaturesParseOrAreRejected(byte[] data) {
+  /**
+   * One fuzz test (Jazzer fuzzes one per JVM): the first choice picks what the bytes become, a manifest and a
+   * signature file, a raw zip, or a zip with a signed manifest and a fuzzed entry (so that unpacking is reached).
+   */
+  @FuzzTest(maxDuration = "20s")
+  void everythingADeviceReadsFromAPackage(FuzzedDataProvider data) throws IOException {
+    switch (data.consumeInt(0, 2)) {
+      case 0 -> parseManifestAndSignature(data.consumeRemainingAsBytes());
+      case 1 -> openAndUnpack(data.consumeRemainingAsBytes());
+      default -> openAndUnpack(signedZip(data));
+    }
+  }
+
+  private static void parseManifestAndSignature(byte[] data) {
     try {
       PackageManifest m = PackageManifest.parse(data);
       for (String path : m.files().keySet()) {
@@ -61,13 +73,11 @@ class PackageParsersFuzzTest {
     }
   }
 
-  /** Zips made of fuzzed entry names and contents, with a manifest that is signed (so unpacking is reached). */
-  @FuzzTest(maxDuration = "15s")
-  void packagesOpenAndUnpackOrAreRejected(FuzzedDataProvider data) throws IOException {
+  private static void openAndUnpack(byte[] zipBytes) throws IOException {
     Path dir = Files.createTempDirectory(ROOT, "p");
     try {
       Path zip = dir.resolve("package.zip");
-      Files.write(zip, data.consumeBoolean() ? data.consumeRemainingAsBytes() : signedZip(data));
+      Files.write(zip, zipBytes);
       try (ModelPackage pkg = ModelPackage.open(zip, LIMITS, TRUSTED)) {
         pkg.extractTo(dir.resolve("out"));
       } catch (PackageRejectedException expected) {
