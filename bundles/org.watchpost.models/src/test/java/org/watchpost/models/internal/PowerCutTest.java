@@ -77,7 +77,7 @@ class PowerCutTest {
         if (last) {
           assertTrue(child.waitFor(90, TimeUnit.SECONDS), "the last run completes: " + run.lines());
         } else if (point == null) {
-          Thread.sleep(100 + random.nextInt(1_600));
+          Thread.sleep(100 + random.nextInt(1_200));
           child.destroyForcibly();
         } else if (child.waitFor(6, TimeUnit.SECONDS)) {
           // It halted itself at the point.

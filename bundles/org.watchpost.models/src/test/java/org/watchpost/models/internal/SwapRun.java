@@ -47,6 +47,20 @@ final class SwapRun {
       return worst / 1e6;
     }
 
+    /** Done-to-done time between the last frame of the old model and the first of the new. */
+    double swapGapMillis() {
+      return (frames.get(swapIndex).doneNanos() - frames.get(swapIndex - 1).doneNanos()) / 1e6;
+    }
+
+    /** Frames the newest-wins hand-off let pass between two processed frames, in [from, to). */
+    long skippedBetween(int from, int to) {
+      long n = 0;
+      for (int i = Math.max(1, from); i < Math.min(frames.size(), to); i++) {
+        n += frames.get(i).sequence() - frames.get(i - 1).sequence() - 1;
+      }
+      return n;
+    }
+
     double medianGapMillis() {
       List<Long> gaps = new ArrayList<>();
       for (int i = 1; i < frames.size(); i++) {
