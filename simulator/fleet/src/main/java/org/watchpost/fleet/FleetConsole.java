@@ -79,6 +79,8 @@ public final class FleetConsole implements AutoCloseable {
   private long lastSave;
   private long lastTable;
   private long tableEveryMillis = 10_000;
+  private long lastDiscovery;
+  private long discoverEveryMillis = 60_000;
   private long chunksServed;
   private long chunkBytesServed;
 
@@ -130,12 +132,35 @@ public final class FleetConsole implements AutoCloseable {
         base + "+/" + ModelProtocol.APP_ID + "/NOTIFY/" + consoleId + "/#"};
     try {
       client.subscribe(filters, new int[] {1, 1, 1, 1, 1}).waitForCompletion(10_000);
-      String id = nextRequestId();
-      pendingGets.put(id, "*");
-      request(ModelProtocol.EVERY_DEVICE, "GET", ModelProtocol.RESOURCE_MODELS, id, Map.of());
+      discover();
     } catch (MqttException e) {
       LOG.error("console cannot subscribe: {}", e.getMessage());
     }
+  }
+
+  /**
+   * Asks every device of the account, and each named target not seen yet, for its model: a device that was online
+   * before the console (its BIRTH long gone) or that missed the last question answers now.
+   */
+  private void discover() {
+    lastDiscovery = System.currentTimeMillis();
+    String id = nextRequestId();
+    pendingGets.put(id, "*");
+    request(ModelProtocol.EVERY_DEVICE, "GET", ModelProtocol.RESOURCE_MODELS, id, Map.of());
+    if (rollout != null) {
+      for (String target : rollout.targets) {
+        if (!target.contains("*") && !target.contains("?") && (seen.get(target) == null || !seen.get(target).online)) {
+          String direct = nextRequestId();
+          pendingGets.put(direct, target);
+          request(target, "GET", ModelProtocol.RESOURCE_MODELS, direct, Map.of());
+        }
+      }
+    }
+  }
+
+  /** How often the console asks every device again while a rollout runs. */
+  public void discoverEvery(Duration interval) {
+    discoverEveryMillis = interval.toMillis();
   }
 
   // ---------------------------------------------------------------- rollout
@@ -163,6 +188,7 @@ public final class FleetConsole implements AutoCloseable {
         }
       }
       seen.values().forEach(this::consider);
+      discover();
       dirty = true;
       out.printf("rollout %s: %s %s (%d bytes, sha256 %s) to %s, stages %s, halt past %.1f%% failed%n",
           state.rolloutId, state.modelName, state.modelVersion, state.packageSize, state.packageSha256.substring(0, 12),
@@ -199,10 +225,13 @@ public final class FleetConsole implements AutoCloseable {
 
   private void tick() {
     try {
+      long now = System.currentTimeMillis();
+      if (now - lastDiscovery >= discoverEveryMillis && (rollout == null || !rollout.finished)) {
+        discover();
+      }
       if (rollout == null) {
         return;
       }
-      long now = System.currentTimeMillis();
       for (DeviceRecord r : rollout.devices.values()) {
         if (r.phase == Phase.IN_PROGRESS && r.online && now - r.lastProgressMillis > rollout.attemptTimeoutMillis) {
           attemptFailed(r, "timeout", "no word from the device for " + rollout.attemptTimeoutMillis / 1000 + " s");

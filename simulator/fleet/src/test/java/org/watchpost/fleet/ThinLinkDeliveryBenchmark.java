@@ -107,7 +107,8 @@ public final class ThinLinkDeliveryBenchmark {
                 Priority.EVENT, Map.of("direction", n % 2 == 0 ? "in" : "out"), null));
             nextEvent += (long) (eventEvery * 1000);
           }
-          if (console.state().devices.values().stream().allMatch(d -> d.phase.settled())) {
+          var devices = console.state().devices.values();
+          if (!devices.isEmpty() && devices.stream().allMatch(d -> d.phase.settled())) {
             break;
           }
           Thread.sleep(20);
@@ -116,11 +117,13 @@ public final class ThinLinkDeliveryBenchmark {
         Object offset = device.models.metrics().get("model_offset");
         long delivered = console.served()[1];
         long committed = offset instanceof Number num ? num.longValue() : delivered;
-        boolean done = console.state().devices.values().stream().allMatch(d -> d.phase == DeviceRecord.Phase.DONE);
+        boolean done = !console.state().devices.isEmpty()
+            && console.state().devices.values().stream().allMatch(d -> d.phase == DeviceRecord.Phase.DONE);
         double rate = committed / elapsed;
         List<Long> lat = new ArrayList<>();
         latencies.forEach(l -> lat.add(l[1]));
         lat.sort(null);
+        System.out.printf(Locale.ROOT, "console served %d chunks, %d bytes%n", console.served()[0], console.served()[1]);
         System.out.printf(Locale.ROOT, "link %d bit/s, %.0f s measured: %s; package bytes committed %d of %d (%.1f%%), "
             + "%.0f B/s = %.0f%% of the link; whole package at this rate: %.0f s (%.1f min)%n", bits, elapsed,
             done ? "DONE" : "in progress", committed, size, 100.0 * committed / size, rate, 100 * rate * 8 / bits,

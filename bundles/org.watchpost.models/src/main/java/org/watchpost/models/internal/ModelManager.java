@@ -412,7 +412,9 @@ final class ModelManager implements AutoCloseable {
     }
   }
 
+  /** Called on the worker (MQTT chunks) or the download thread (HTTPS); the snapshot is made on the worker. */
   private void progress(Job current, long offset) {
+    worker.execute(this::publishSnapshot);
     long percent = current.record.size == 0 ? 100 : offset * 100 / current.record.size;
     if (percent / PROGRESS_STEP_PERCENT != current.lastProgressPercent / PROGRESS_STEP_PERCENT) {
       current.lastProgressPercent = percent;
@@ -422,7 +424,6 @@ final class ModelManager implements AutoCloseable {
       m.put(ModelProtocol.PROGRESS, (int) percent);
       m.put(ModelProtocol.OFFSET, offset);
       send(current.record.requester, ModelProtocol.NOTIFY_INSTALL, m, Priority.HEALTH, 0);
-      publishSnapshot();
     }
   }
 
