@@ -31,10 +31,11 @@ class RunnableJarIT {
           ":configurator:symbolic-name": "watchpost.sigterm",
           ":configurator:version": "1.0.0",
           "org.watchpost.inference": { "model.manifest": "%s" },
+          "org.watchpost.models": { "state.dir": "%s" },
           "org.watchpost.camera~gate": { "camera.id": "gate", "source": "%s", "realtime": true, "loop": true,
                                          "print.detections": true, "analytics.cardinality.minimum": 1 }
         }
-        """.formatted(TestModels.yoloxNanoManifest(), SharedData.vtestH264()));
+        """.formatted(TestModels.yoloxNanoManifest(), scratch.resolve("models"), SharedData.vtestH264()));
     Process runtime = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dconfigurator.initial=" + config.toUri(), "-Dorg.osgi.framework.storage=" + scratch.resolve("framework"),
         "-jar", System.getProperty("watchpost.runtime.jar"))

@@ -46,9 +46,10 @@ class RuntimeIT {
           ":configurator:resource-version": 1,
           ":configurator:symbolic-name": "watchpost.it",
           ":configurator:version": "1.0.0",
-          "org.watchpost.inference": { "model.manifest": "%s", "warmup.runs": 1 }
+          "org.watchpost.inference": { "model.manifest": "%s", "warmup.runs": 1 },
+          "org.watchpost.models": { "state.dir": "%s" }
         }
-        """.formatted(manifest.toString().replace("\\", "/")));
+        """.formatted(manifest.toString().replace("\\", "/"), scratch.resolve("models").toString().replace("\\", "/")));
     runtime = new RunningFramework(scratch.resolve("framework"), Map.of("configurator.initial", config.toUri().toString()));
   }
 
@@ -71,6 +72,19 @@ class RuntimeIT {
     }
     assertTrue(notActive.isEmpty(), "bundles not active: " + notActive);
     assertTrue(runtime.context.getBundles().length >= 20, "the whole run set is installed");
+  }
+
+  @Test
+  void theModelManagerAnswersModelV1AndReportsTheActiveModel() throws Exception {
+    runtime.service("org.watchpost.api.detect.Detector", 60_000);
+    Object handler = runtime.service("org.watchpost.api.remote.RequestHandler", 30_000);
+    assertEquals("MODEL-V1", Reflect.call(handler, "appId"));
+    assertTrue(runtime.service("org.watchpost.api.detect.ModelSwitch", 10_000) != null);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> metrics = (Map<String, Object>) Reflect.call(handler, "metrics");
+    assertEquals("yolox-nano", metrics.get("model_active_name"), metrics.toString());
+    assertEquals("factory", metrics.get("model_active_slot"), metrics.toString());
+    assertTrue(Files.exists(scratch.resolve("models/state.json")), "the pointer file was written");
   }
 
   @Test

@@ -150,6 +150,8 @@ final class DemoCommand implements Callable<Integer> {
     root.put("org.watchpost.uplink", uplink);
     root.put("org.watchpost.health.camera", Map.of("baseline.dir", work.resolve("baselines").toString()));
     root.put("org.watchpost.health.device", Map.of("data.dir", work.toString()));
+    root.put("org.watchpost.models", Map.of("state.dir", work.resolve("models").toString(),
+        "trusted.keys.dir", Home.root().resolve("models/keys").toString()));
     return new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n";
   }
 

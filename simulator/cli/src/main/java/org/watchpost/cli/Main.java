@@ -5,8 +5,9 @@ import picocli.CommandLine.Command;
 
 /** Entry point of {@code ./watchpost}: one subcommand per job. */
 @Command(name = "watchpost", mixinStandardHelpOptions = true,
-    description = "On-camera analytics firmware: run the demo, look at detections, measure.",
-    subcommands = {DemoCommand.class, DetectCommand.class, BenchCommand.class, ConfigReferenceCommand.class})
+    description = "On-camera analytics firmware: run the demo, look at detections, measure; make signed model packages and roll them out.",
+    subcommands = {DemoCommand.class, DetectCommand.class, BenchCommand.class, ConfigReferenceCommand.class,
+        ModelCommand.class, org.watchpost.fleet.FleetCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

@@ -1,5 +1,7 @@
 package org.watchpost.inference.internal;
 
+import java.nio.file.Path;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -11,74 +13,176 @@ import org.watchpost.api.detect.DetectionResult;
 import org.watchpost.api.detect.Detector;
 import org.watchpost.api.detect.DetectorStatus;
 import org.watchpost.api.detect.DetectorUnavailableException;
+import org.watchpost.api.detect.LoadedModel;
+import org.watchpost.api.detect.ModelLoadException;
+import org.watchpost.api.detect.ModelProbe;
+import org.watchpost.api.detect.ModelSwitch;
 import org.watchpost.api.detect.Region;
+import org.watchpost.api.detect.ServingStats;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.health.MetricsProvider;
-import java.util.Map;
 
 /**
  * The device's detector service. A missing, truncated or tampered model, or a malformed configuration, leaves
  * the service registered and DOWN with the reason, so that capture and health keep running and report it.
+ *
+ * <p>It is also the device's {@link ModelSwitch}: the model manager loads a candidate beside the active model and
+ * swaps it in between two detect calls. A configuration change keeps the model that is active (the manager's
+ * choice) unless it names another manifest.
  */
-@Component(service = {Detector.class, MetricsProvider.class}, configurationPid = InferenceConfig.PID)
+@Component(service = {Detector.class, MetricsProvider.class, ModelSwitch.class}, configurationPid = InferenceConfig.PID)
 @Designate(ocd = InferenceConfig.class)
-public final class DetectorComponent implements Detector, MetricsProvider {
+public final class DetectorComponent implements Detector, MetricsProvider, ModelSwitch {
   private static final Logger LOG = LoggerFactory.getLogger(DetectorComponent.class);
 
-  private volatile YoloxDetectorEngine engine;
+  private volatile Engine active;
   private volatile DetectorStatus status = new DetectorStatus(false, null, "not loaded yet");
+  private volatile DetectorSettings settings;
+  private volatile String configuredManifest;
+  private volatile ServingRecord serving = new ServingRecord(null);
+
+  /** An engine as the switch hands it out; the active one is never closed through it. */
+  private final class Engine implements LoadedModel {
+    private final YoloxDetectorEngine engine;
+    private final Path manifest;
+
+    Engine(YoloxDetectorEngine engine, Path manifest) {
+      this.engine = engine;
+      this.manifest = manifest;
+    }
+
+    @Override
+    public org.watchpost.api.detect.ModelInfo info() {
+      return engine.info();
+    }
+
+    @Override
+    public String manifest() {
+      return manifest.toString();
+    }
+
+    @Override
+    public ModelProbe probe(Frame frame) throws DetectorUnavailableException {
+      return engine.probe(frame);
+    }
+
+    @Override
+    public void close() {
+      if (active == this) {
+        LOG.warn("model {} {} is active; it is not closed", info().name(), info().version());
+        return;
+      }
+      engine.close();
+    }
+
+    private DetectorComponent owner() {
+      return DetectorComponent.this;
+    }
+  }
 
   @Activate
   public DetectorComponent(InferenceConfig config) {
     OpenCvNatives.load();
-    load(config);
+    configure(config);
   }
 
   @Modified
   void modified(InferenceConfig config) {
-    load(config);
+    configure(config);
   }
 
-  private void load(InferenceConfig config) {
-    YoloxDetectorEngine loaded = null;
+  private synchronized void configure(InferenceConfig config) {
+    Engine loaded = null;
     DetectorStatus next;
     try {
-      DetectorSettings settings = DetectorSettings.from(config);
-      loaded = YoloxDetectorEngine.load(VerifiedModel.load(settings.manifest()), settings);
+      DetectorSettings configured = DetectorSettings.from(config);
+      Engine current = active;
+      // The model manager may have activated another model since: keep it unless the configuration moved.
+      Path manifest = current != null && configured.manifest().toString().equals(configuredManifest)
+          ? current.manifest : configured.manifest();
+      settings = configured;
+      configuredManifest = configured.manifest().toString();
+      loaded = new Engine(YoloxDetectorEngine.load(VerifiedModel.load(manifest), configured.withManifest(manifest)), manifest);
       next = new DetectorStatus(true, loaded.info(), "");
     } catch (ModelException | IllegalArgumentException e) {
       LOG.error("detector DOWN: {}", e.getMessage());
       next = new DetectorStatus(false, null, e.getMessage());
     }
-    YoloxDetectorEngine previous = engine;
-    engine = loaded;
+    Engine previous = active;
+    active = loaded;
     status = next;
+    serving = new ServingRecord(loaded == null ? null : loaded.info());
     if (previous != null) {
-      previous.close();
+      previous.engine.close();
     }
   }
 
   @Override
   public DetectionResult detect(Frame frame) throws DetectorUnavailableException {
-    return current().detect(frame, null);
+    return detect(frame, null);
   }
 
   @Override
   public DetectionResult detect(Frame frame, Region region) throws DetectorUnavailableException {
-    return current().detect(frame, region);
-  }
-
-  private YoloxDetectorEngine current() throws DetectorUnavailableException {
-    YoloxDetectorEngine current = engine;
+    Engine current = active;
     if (current == null) {
       throw new DetectorUnavailableException(status.reason());
     }
-    return current;
+    ServingRecord record = serving;
+    long started = System.nanoTime();
+    try {
+      DetectionResult result = current.engine.detect(frame, region);
+      record.served(System.nanoTime() - started);
+      return result;
+    } catch (DetectorUnavailableException | RuntimeException e) {
+      record.failed(e.getMessage());
+      throw e;
+    }
   }
 
   @Override
   public DetectorStatus status() {
     return status;
+  }
+
+  @Override
+  public LoadedModel load(Path manifest) throws ModelLoadException {
+    DetectorSettings current = settings;
+    if (current == null) {
+      throw new ModelLoadException("the detector has no valid configuration to load " + manifest + " with", null);
+    }
+    try {
+      return new Engine(YoloxDetectorEngine.load(VerifiedModel.load(manifest), current.withManifest(manifest)), manifest);
+    } catch (ModelException e) {
+      throw new ModelLoadException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public LoadedModel active() {
+    return active;
+  }
+
+  @Override
+  public synchronized LoadedModel activate(LoadedModel model) {
+    if (!(model instanceof Engine engine) || engine.owner() != this) {
+      throw new IllegalArgumentException("model " + model + " was not loaded by this detector");
+    }
+    Engine previous = active;
+    if (previous == engine) {
+      return null;
+    }
+    serving = new ServingRecord(engine.info());
+    active = engine;
+    status = new DetectorStatus(true, engine.info(), "");
+    LOG.info("model {} {} (sha256 {}) active{}", engine.info().name(), engine.info().version(), engine.info().sha256(),
+        previous == null ? "" : ", replacing " + previous.info().name() + " " + previous.info().version());
+    return previous;
+  }
+
+  @Override
+  public ServingStats servingStats() {
+    return serving.stats();
   }
 
   /** The active model, for device health telemetry; nothing while the detector is down. */
@@ -93,12 +197,12 @@ public final class DetectorComponent implements Detector, MetricsProvider {
   }
 
   @Deactivate
-  void deactivate() {
-    YoloxDetectorEngine current = engine;
-    engine = null;
+  public synchronized void deactivate() {
+    Engine current = active;
+    active = null;
     status = new DetectorStatus(false, null, "stopped");
     if (current != null) {
-      current.close();
+      current.engine.close();
     }
     LOG.info("detector stopped");
   }

@@ -17,6 +17,8 @@ final class YoloxCall {
   long inferredNanos;
   long decodedNanos;
   List<Detection> detections;
+  /** When set, the translator also describes the raw output (model validation). */
+  OutputStats outputStats;
 
   YoloxCall(Mat image, int offsetX, int offsetY, int frameWidth, int frameHeight, YoloxPreprocessor preprocessor) {
     this.image = image;
@@ -25,5 +27,14 @@ final class YoloxCall {
     this.frameWidth = frameWidth;
     this.frameHeight = frameHeight;
     this.preprocessor = preprocessor;
+  }
+
+  /** The raw output of one inference, seen from the inside. */
+  static final class OutputStats {
+    long[] shape;
+    long nonFinite;
+    long scoresOutOfRange;
+    long rowsOverThreshold;
+    long rows;
   }
 }

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.watchpost.api.detect.DetectionResult;
 import org.watchpost.api.detect.DetectorUnavailableException;
 import org.watchpost.api.detect.ModelInfo;
+import org.watchpost.api.detect.ModelProbe;
 import org.watchpost.api.detect.Region;
 import org.watchpost.api.frame.Frame;
 
@@ -150,6 +151,27 @@ public final class YoloxDetectorEngine implements AutoCloseable {
     }
   }
 
+  /** Detects in the whole frame and describes the raw output, for validating a model before it serves. */
+  public ModelProbe probe(Frame frame) throws DetectorUnavailableException {
+    Mat whole = new Mat(frame.height(), frame.width(), CvType.CV_8UC3, frame.pixels());
+    YoloxCall.OutputStats stats = new YoloxCall.OutputStats();
+    try {
+      DetectionResult result = run(whole, 0, 0, whole.cols(), whole.rows(), stats);
+      return new ModelProbe(result, stats.shape, stats.nonFinite, stats.scoresOutOfRange, stats.rowsOverThreshold,
+          stats.rows);
+    } catch (DetectorUnavailableException e) {
+      ModelManifest.OutputSpec declared = model.manifest().output();
+      if (stats.shape != null && !java.util.Arrays.equals(stats.shape, declared.shape().stream().mapToLong(Integer::longValue).toArray())) {
+        throw new DetectorUnavailableException("model " + model.info().name() + " " + model.info().version()
+            + " returned an output of shape " + java.util.Arrays.toString(stats.shape) + ", its manifest declares "
+            + declared.shape());
+      }
+      throw e;
+    } finally {
+      whole.release();
+    }
+  }
+
   /** Detects in a BGR image, or in one region of it; boxes in whole-image pixels. */
   public DetectionResult detect(Mat image, Region region) throws DetectorUnavailableException {
     if (region == null) {
@@ -177,6 +199,11 @@ public final class YoloxDetectorEngine implements AutoCloseable {
 
   private DetectionResult run(Mat image, int offsetX, int offsetY, int frameWidth, int frameHeight)
       throws DetectorUnavailableException {
+    return run(image, offsetX, offsetY, frameWidth, frameHeight, null);
+  }
+
+  private DetectionResult run(Mat image, int offsetX, int offsetY, int frameWidth, int frameHeight,
+      YoloxCall.OutputStats stats) throws DetectorUnavailableException {
     lifecycle.readLock().lock();
     try {
       if (closed) {
@@ -185,11 +212,12 @@ public final class YoloxDetectorEngine implements AutoCloseable {
       Lane lane = borrow();
       try {
         YoloxCall call = new YoloxCall(image, offsetX, offsetY, frameWidth, frameHeight, lane.preprocessor());
+        call.outputStats = stats;
         call.startNanos = System.nanoTime();
         lane.predictor().predict(call);
         return new DetectionResult(call.detections, call.preprocessedNanos - call.startNanos,
             call.inferredNanos - call.preprocessedNanos, call.decodedNanos - call.inferredNanos, model.info());
-      } catch (TranslateException e) {
+      } catch (TranslateException | RuntimeException e) {
         throw new DetectorUnavailableException("inference failed on model " + model.info().name() + ": " + e.getMessage());
       } finally {
         lanes.push(lane);

@@ -40,10 +40,38 @@ final class YoloxTranslator implements NoBatchifyTranslator<YoloxCall, YoloxCall
     call.inferredNanos = System.nanoTime();
     Letterbox letterbox = (Letterbox) ctx.getAttachment(Letterbox.class.getName());
     // Decoded straight from ONNX Runtime's copy of the output, without a second copy into a float[].
-    FloatBuffer output = list.singletonOrThrow().toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    NDArray raw = list.singletonOrThrow();
+    FloatBuffer output = raw.toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    if (call.outputStats != null) {
+      describe(raw.getShape().getShape(), output.duplicate(), call.outputStats);
+    }
     call.detections = decoder.decode(output, letterbox, keep, settings.scoreThreshold(),
         settings.nmsThreshold(), settings.maxDetections(), call.frameWidth, call.frameHeight);
     call.decodedNanos = System.nanoTime();
     return call;
+  }
+
+  private void describe(long[] shape, FloatBuffer output, YoloxCall.OutputStats stats) {
+    stats.shape = shape;
+    int rowLength = decoder.rowLength();
+    int rows = Math.min(decoder.rows(), output.remaining() / rowLength);
+    stats.rows = rows;
+    for (int i = 0; i < output.remaining(); i++) {
+      if (!Float.isFinite(output.get(i))) {
+        stats.nonFinite++;
+      }
+    }
+    for (int row = 0; row < rows; row++) {
+      int at = row * rowLength;
+      for (int c = 4; c < rowLength; c++) {
+        float score = output.get(at + c);
+        if (score < 0 || score > 1) {
+          stats.scoresOutOfRange++;
+        }
+      }
+      if (output.get(at + 4) >= settings.scoreThreshold()) {
+        stats.rowsOverThreshold++;
+      }
+    }
   }
 }

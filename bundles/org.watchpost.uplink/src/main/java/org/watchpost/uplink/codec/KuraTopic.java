@@ -27,6 +27,11 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
     BIRTH("birth"),
     DISCONNECT("dc"),
     LAST_WILL("lwt"),
+    /**
+     * A remote command's topic in a device's control namespace, {@code $EDC/{account}/{clientId}/{subject}}
+     * with subject {@code {appId}/{GET|PUT|EXEC|REPLY|NOTIFY}/...}.
+     */
+    CONTROL("control"),
     /** A topic in the device's namespace that Watchpost does not define. */
     OTHER("other");
 
@@ -60,6 +65,22 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
     return new KuraTopic(account, clientId, Kind.HEALTH, segment(subject));
   }
 
+  /**
+   * A remote command's topic: {@code $EDC/{account}/{clientId}/{appId}/{levels...}}.
+   *
+   * @throws IllegalArgumentException when a level is empty or holds / + #
+   */
+  public static KuraTopic application(String account, String clientId, String appId, String... levels) {
+    StringBuilder subject = new StringBuilder();
+    requireSegment("appId", appId);
+    subject.append(appId);
+    for (String level : levels) {
+      requireSegment("topic level", level);
+      subject.append('/').append(level);
+    }
+    return new KuraTopic(account, clientId, Kind.CONTROL, subject.toString());
+  }
+
   public static KuraTopic control(String account, String clientId, Kind kind) {
     if (kind != Kind.BIRTH && kind != Kind.DISCONNECT && kind != Kind.LAST_WILL) {
       throw new IllegalArgumentException(kind + " is not a control topic");
@@ -87,6 +108,7 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
       case DISCONNECT -> control("DC");
       case LAST_WILL -> control("LWT");
       case OTHER -> account + "/" + clientId + "/" + subject;
+      case CONTROL -> CONTROL_PREFIX + "/" + account + "/" + clientId + "/" + subject;
       default -> account + "/" + clientId + "/" + APPLICATION + "/" + kind.key() + "/" + subject;
     };
   }
@@ -111,6 +133,10 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
       }
     }
     if (levels[0].equals(CONTROL_PREFIX)) {
+      if (levels.length >= 5 && !levels[3].equals("MQTT")) {
+        return new KuraTopic(levels[1], levels[2], Kind.CONTROL,
+            topic.substring(levels[0].length() + levels[1].length() + levels[2].length() + 3));
+      }
       if (levels.length != 5 || !levels[3].equals("MQTT")) {
         return null;
       }

@@ -48,21 +48,26 @@ final class BrokerConnector implements AutoCloseable {
    * @throws MqttLink.LinkException with a message that says what to check
    */
   MqttLink connect(ConnectSpec spec, Consumer<Throwable> connectionLost) throws MqttLink.LinkException {
+    return connect(spec, connectionLost, MqttLink.Inbound.NONE);
+  }
+
+  MqttLink connect(ConnectSpec spec, Consumer<Throwable> connectionLost, MqttLink.Inbound inbound)
+      throws MqttLink.LinkException {
     boolean try5 = protocol.equals("5") || (protocol.equals("auto") && !brokerLacksMqtt5);
     if (try5) {
       try {
-        return watched(spec, () -> Paho5Link.connect(spec, connectionLost));
+        return watched(spec, () -> Paho5Link.connect(spec, connectionLost, inbound));
       } catch (MqttLink.LinkException e) {
         if (!protocol.equals("auto") || !mayBeProtocolMismatch(e.getCause())) {
           throw e;
         }
         LOG.info("{} did not accept MQTT 5 ({}); trying MQTT 3.1.1", spec.serverUri(), e.getMessage());
-        MqttLink link = watched(spec, () -> Paho3Link.connect(spec, maxInflight, connectionLost));
+        MqttLink link = watched(spec, () -> Paho3Link.connect(spec, maxInflight, connectionLost, inbound));
         brokerLacksMqtt5 = true;
         return link;
       }
     }
-    return watched(spec, () -> Paho3Link.connect(spec, maxInflight, connectionLost));
+    return watched(spec, () -> Paho3Link.connect(spec, maxInflight, connectionLost, inbound));
   }
 
   private interface Attempt {

@@ -11,6 +11,13 @@ interface MqttLink {
     void done(Throwable error);
   }
 
+  /** A message the broker delivered on a subscription; runs on a client thread and must not block. */
+  interface Inbound {
+    void arrived(String topic, byte[] payload);
+
+    Inbound NONE = (topic, payload) -> {};
+  }
+
   /** "5" or "3.1.1". */
   String protocol();
 
@@ -32,6 +39,18 @@ interface MqttLink {
   }
 
   void publish(String topic, byte[] payload, PublishCallback callback) throws LinkException;
+
+  /** Subscribes at QoS 1 and waits for the SUBACK. */
+  void subscribe(String[] filters, long timeoutMillis) throws LinkException;
+
+  /** Bytes of a SUBSCRIBE for these filters and its SUBACK. */
+  default int subscribeBytes(String[] filters) {
+    int remaining = 2 + 1;
+    for (String f : filters) {
+      remaining += 2 + MqttFraming.utf8Length(f) + 1;
+    }
+    return MqttFraming.packet(remaining) + MqttFraming.packet(2 + 1 + filters.length);
+  }
 
   /** Publishes the disconnect certificate, waits for its PUBACK, then sends DISCONNECT (no last will). */
   void disconnect(String topic, byte[] payload, long timeoutMillis);

@@ -36,11 +36,23 @@ final class Outbox implements AutoCloseable {
   /** Bytes a row costs beyond its payload and topic (key, priority, time, b-tree cell), for the bound. */
   static final int ROW_OVERHEAD = 32;
 
-  /** What the writer asks to store; the payload is encoded once the seq is known. */
-  record Draft(Priority priority, String topic, LongFunction<byte[]> payloadForSeq) {}
+  /**
+   * What the writer asks to store; the payload is encoded once the seq is known.
+   *
+   * @param replyBytes bytes expected back in answer, for the sender's budget (kept in memory only)
+   */
+  record Draft(Priority priority, String topic, LongFunction<byte[]> payloadForSeq, int replyBytes) {
+    Draft(Priority priority, String topic, LongFunction<byte[]> payloadForSeq) {
+      this(priority, topic, payloadForSeq, 0);
+    }
+  }
 
-  /** A stored message. */
-  record Stored(long seq, Priority priority, String topic, byte[] payload, long createdMillis) {
+  /** A stored message; {@code replyBytes} is known only to the run that stored it. */
+  record Stored(long seq, Priority priority, String topic, byte[] payload, long createdMillis, int replyBytes) {
+    Stored(long seq, Priority priority, String topic, byte[] payload, long createdMillis) {
+      this(seq, priority, topic, payload, createdMillis, 0);
+    }
+
     int cost() {
       return payload.length + topic.length() + ROW_OVERHEAD;
     }
@@ -138,7 +150,7 @@ final class Outbox implements AutoCloseable {
       for (Draft draft : drafts) {
         long seq = nextSeq++;
         byte[] payload = draft.payloadForSeq().apply(seq);
-        Stored message = new Stored(seq, draft.priority(), draft.topic(), payload, nowMillis);
+        Stored message = new Stored(seq, draft.priority(), draft.topic(), payload, nowMillis, draft.replyBytes());
         if (!makeRoom(message, droppedSeqs)) {
           refused++;
           dropped.merge(draft.priority(), 1L, Long::sum);

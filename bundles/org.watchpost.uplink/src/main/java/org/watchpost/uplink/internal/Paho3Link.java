@@ -22,6 +22,11 @@ final class Paho3Link implements MqttLink {
   }
 
   static Paho3Link connect(ConnectSpec spec, int maxInflight, Consumer<Throwable> connectionLost) throws MqttException {
+    return connect(spec, maxInflight, connectionLost, Inbound.NONE);
+  }
+
+  static Paho3Link connect(ConnectSpec spec, int maxInflight, Consumer<Throwable> connectionLost, Inbound inbound)
+      throws MqttException {
     MqttAsyncClient client = new MqttAsyncClient(spec.serverUri(), spec.clientId(), new MemoryPersistence());
     MqttConnectOptions options = new MqttConnectOptions();
     options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
@@ -52,7 +57,7 @@ final class Paho3Link implements MqttLink {
 
       @Override
       public void messageArrived(String topic, MqttMessage message) {
-        // this link subscribes to nothing
+        inbound.arrived(topic, message.getPayload());
       }
 
       @Override
@@ -108,6 +113,26 @@ final class Paho3Link implements MqttLink {
       });
     } catch (MqttException | RuntimeException e) {
       throw new LinkException("publish to " + topic + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void subscribe(String[] filters, long timeoutMillis) throws LinkException {
+    int[] qos = new int[filters.length];
+    java.util.Arrays.fill(qos, 1);
+    try {
+      IMqttToken token = client.subscribe(filters, qos);
+      token.waitForCompletion(timeoutMillis);
+      int[] granted = token.getGrantedQos();
+      if (granted != null) {
+        for (int g : granted) {
+          if (g == 0x80) {
+            throw new LinkException("broker refused the subscription to " + String.join(", ", filters), null);
+          }
+        }
+      }
+    } catch (MqttException e) {
+      throw new LinkException("subscribe to " + String.join(", ", filters) + " failed: " + e.getMessage(), e);
     }
   }
 

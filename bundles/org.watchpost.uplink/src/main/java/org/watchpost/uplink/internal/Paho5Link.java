@@ -35,6 +35,10 @@ final class Paho5Link implements MqttLink {
 
   /** Connects, waiting at most the spec's timeout for CONNACK; the client is discarded on any failure. */
   static Paho5Link connect(ConnectSpec spec, Consumer<Throwable> connectionLost) throws MqttException {
+    return connect(spec, connectionLost, Inbound.NONE);
+  }
+
+  static Paho5Link connect(ConnectSpec spec, Consumer<Throwable> connectionLost, Inbound inbound) throws MqttException {
     MqttAsyncClient client = new MqttAsyncClient(spec.serverUri(), spec.clientId(), new MemoryPersistence());
     MqttConnectionOptions options = new MqttConnectionOptions();
     // The outbox is the session: nothing is left for the broker to redeliver, and the client never reconnects on its own.
@@ -72,7 +76,7 @@ final class Paho5Link implements MqttLink {
 
       @Override
       public void messageArrived(String topic, MqttMessage message) {
-        // this link subscribes to nothing
+        inbound.arrived(topic, message.getPayload());
       }
 
       @Override
@@ -160,6 +164,33 @@ final class Paho5Link implements MqttLink {
     } catch (MqttException | RuntimeException e) {
       throw new LinkException("publish to " + topic + " failed: " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public void subscribe(String[] filters, long timeoutMillis) throws LinkException {
+    int[] qos = new int[filters.length];
+    java.util.Arrays.fill(qos, 1);
+    try {
+      IMqttToken token = client.subscribe(filters, qos);
+      token.waitForCompletion(timeoutMillis);
+      int[] codes = token.getReasonCodes();
+      if (codes != null) {
+        for (int i = 0; i < codes.length; i++) {
+          if (codes[i] >= 0x80) {
+            throw new LinkException("broker refused the subscription to " + filters[Math.min(i, filters.length - 1)]
+                + " (reason " + codes[i] + ")", null);
+          }
+        }
+      }
+    } catch (MqttException e) {
+      throw new LinkException("subscribe to " + String.join(", ", filters) + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public int subscribeBytes(String[] filters) {
+    // MQTT 5 adds a property length to both packets and a reason code per filter is the same size as 3.1.1's.
+    return MqttLink.super.subscribeBytes(filters) + 2;
   }
 
   @Override

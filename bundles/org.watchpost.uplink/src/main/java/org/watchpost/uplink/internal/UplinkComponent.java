@@ -14,6 +14,12 @@ import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.pipeline.SummaryContributor;
+import org.watchpost.api.remote.Notification;
+import org.watchpost.api.remote.RemoteChannel;
+import org.watchpost.api.remote.RequestHandler;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The uplink as the device's event and health sink. A configuration change restarts the engine: whatever was
@@ -23,27 +29,55 @@ import org.watchpost.api.pipeline.SummaryContributor;
  * waiting for the first event; and it needs its configuration (the broker is a site's choice), so nothing
  * connects anywhere or writes an outbox before the device is configured.
  */
-@Component(service = {EventSink.class, HealthSink.class, SummaryContributor.class}, immediate = true,
+@Component(service = {EventSink.class, HealthSink.class, SummaryContributor.class, RemoteChannel.class}, immediate = true,
     configurationPid = UplinkConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = UplinkConfig.class)
-public final class UplinkComponent implements EventSink, HealthSink, SummaryContributor {
+public final class UplinkComponent implements EventSink, HealthSink, SummaryContributor, RemoteChannel {
+  /** Request handlers come and go independently of the engine, which a configuration change replaces. */
+  private final RequestRouter router = new RequestRouter();
   private volatile UplinkEngine engine;
 
   @Activate
   public UplinkComponent(UplinkConfig config) {
-    engine = new UplinkEngine(config);
+    engine = new UplinkEngine(config, stored -> {}, router);
   }
 
   @Modified
   void modified(UplinkConfig config) {
     UplinkEngine previous = engine;
     previous.close();
-    engine = new UplinkEngine(config);
+    engine = new UplinkEngine(config, stored -> {}, router);
   }
 
   @Deactivate
   void deactivate() {
     engine.close();
+    router.close();
+  }
+
+  /** The handlers of remote requests (MODEL-V1 and others): subscribed for while they are registered. */
+  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+  public void bindRequestHandler(RequestHandler handler) {
+    router.add(handler);
+  }
+
+  public void unbindRequestHandler(RequestHandler handler) {
+    router.remove(handler);
+  }
+
+  @Override
+  public boolean notify(Notification notification) {
+    return engine.notify(notification);
+  }
+
+  @Override
+  public String clientId() {
+    return engine.clientId();
+  }
+
+  @Override
+  public boolean connected() {
+    return engine.connected();
   }
 
   @Override

@@ -60,6 +60,11 @@ public final class UplinkEngine implements AutoCloseable {
   private final int perPacketOverhead;
   private final Consumer<List<Outbox.Stored>> storedListener;
   private final RetryPolicy<MqttLink> retry;
+  private final RequestRouter router;
+  private final boolean ownsRouter;
+  /** Bytes expected back for messages in flight or waiting (chunk requests), by seq; this run only. */
+  private final Map<Long, Integer> replyBytes = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile Set<String> subscribedAppIds = Set.of();
 
   private final BlockingQueue<Outbox.Draft> intake = new ArrayBlockingQueue<>(INTAKE_CAPACITY);
   private final ConcurrentLinkedQueue<Acked> acks = new ConcurrentLinkedQueue<>();
@@ -91,7 +96,14 @@ public final class UplinkEngine implements AutoCloseable {
 
   /** @param storedListener told of every message once it is committed to the outbox (the crash test uses it) */
   UplinkEngine(UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener) {
+    this(config, storedListener, null);
+  }
+
+  /** @param router the request handlers to subscribe for; null for a router of its own */
+  UplinkEngine(UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener, RequestRouter router) {
     this.config = config;
+    this.ownsRouter = router == null;
+    this.router = router == null ? new RequestRouter() : router;
     this.storedListener = storedListener;
     this.device = DeviceInfo.of(config);
     this.account = config.account();
@@ -176,6 +188,10 @@ public final class UplinkEngine implements AutoCloseable {
 
   /** Queues a message for the outbox; false when it was refused (too large) or the queue was full. */
   boolean submit(Message message) {
+    return submit(message, 0);
+  }
+
+  boolean submit(Message message, int expectedReplyBytes) {
     if (!accepting) {
       LOG.warn("uplink is stopping; message to {} not taken", message.topic());
       return false;
@@ -187,7 +203,7 @@ public final class UplinkEngine implements AutoCloseable {
       LOG.warn("refused a message to {}: {} bytes, over the limit of {} bytes", message.topic(), size, limit);
       return false;
     }
-    if (!intake.offer(new Outbox.Draft(message.priority(), message.topic().topic(), message::encode))) {
+    if (!intake.offer(new Outbox.Draft(message.priority(), message.topic().topic(), message::encode, expectedReplyBytes))) {
       intakeOverflow.incrementAndGet();
       LOG.warn("uplink intake full ({} messages waiting for the disk); message to {} dropped", INTAKE_CAPACITY,
           message.topic());
@@ -227,6 +243,11 @@ public final class UplinkEngine implements AutoCloseable {
         if (result.refused() > 0 || !result.droppedSeqs().isEmpty()) {
           LOG.warn("outbox full ({} bytes): dropped {} stored and {} new messages; dropped so far by priority {}",
               outbox.maxBytes(), result.droppedSeqs().size(), result.refused(), outbox.dropped());
+        }
+        for (Outbox.Stored stored : result.stored()) {
+          if (stored.replyBytes() > 0) {
+            replyBytes.put(stored.seq(), stored.replyBytes());
+          }
         }
         storedListener.accept(result.stored());
         wake();
@@ -293,7 +314,7 @@ public final class UplinkEngine implements AutoCloseable {
     governor.chargeUnavoidable(connectCost);
     linkLost = false;
     try {
-      MqttLink connected = connector.connect(spec, this::onConnectionLost);
+      MqttLink connected = connector.connect(spec, this::onConnectionLost, this::onInbound);
       connects.incrementAndGet();
       if (!lastError.isEmpty()) {
         LOG.info("connected to {} over MQTT {} after: {}", spec.serverUri(), connected.protocol(), lastError);
@@ -320,6 +341,59 @@ public final class UplinkEngine implements AutoCloseable {
     wake();
   }
 
+  /** A message the broker delivered (a request): counted against the budget, handed to the router. */
+  private void onInbound(String topic, byte[] payload) {
+    MqttLink current = link;
+    long bytes = (current != null ? current.publishPacketBytes(topic, payload.length) + current.pubAckBytes()
+        : MqttFraming.publish(MqttFraming.utf8Length(topic), payload.length, 0, false) + 4) + 2L * perPacketOverhead;
+    governor.chargeUnavoidable(bytes);
+    router.arrived(account, clientId, topic, payload, (replyTopic, metrics, body) ->
+        submit(new Message(replyTopic, Priority.EVENT, System.currentTimeMillis(), metrics, body)));
+  }
+
+  /** Subscribes for request handlers registered since the last time; then tells them the link is up. */
+  private void subscribeHandlers(MqttLink connected, boolean fresh) throws InterruptedException {
+    Set<String> wanted = router.appIds();
+    Set<String> missing = new java.util.TreeSet<>(wanted);
+    if (!fresh) {
+      missing.removeAll(subscribedAppIds);
+    }
+    if (missing.isEmpty()) {
+      if (fresh) {
+        subscribedAppIds = wanted;
+      }
+      return;
+    }
+    String[] filters = RequestRouter.filters(account, clientId, missing);
+    long cost = connected.subscribeBytes(filters) + 2L * perPacketOverhead;
+    waitForBudget(Math.min(cost, governor.largestSend()));
+    governor.charge(cost);
+    try {
+      connected.subscribe(filters, config.connect_timeout_s() * 1000L);
+      subscribedAppIds = wanted;
+      LOG.info("subscribed for remote requests to {}", String.join(", ", filters));
+      router.linkUp();
+    } catch (MqttLink.LinkException e) {
+      linkLost = true;
+      lastError = e.getMessage();
+      LOG.warn("{}; reconnecting", e.getMessage());
+    }
+  }
+
+  /** Queues a notification of a request handler. */
+  public boolean notify(org.watchpost.api.remote.Notification n) {
+    KuraTopic topic = KuraTopic.application(account, clientId, n.appId(), "NOTIFY", n.requesterClientId(), n.resource());
+    return submit(new Message(topic, n.priority(), System.currentTimeMillis(), n.metrics(), null), n.replyBytes());
+  }
+
+  public String clientId() {
+    return clientId;
+  }
+
+  RequestRouter router() {
+    return router;
+  }
+
   private void waitForBudget(long bytes) throws InterruptedException {
     long delay;
     while (running && (delay = governor.delayNanos(bytes)) > 0) {
@@ -333,9 +407,13 @@ public final class UplinkEngine implements AutoCloseable {
     acks.clear();
     try {
       sendBirth(connected);
+      subscribeHandlers(connected, true);
       long nextPingCharge = System.nanoTime() + config.keep_alive_s() * 1_000_000_000L;
       while (running && !linkLost) {
         processAcks();
+        if (!subscribedAppIds.equals(router.appIds())) {
+          subscribeHandlers(connected, false);
+        }
         long now = System.nanoTime();
         if (now >= nextPingCharge) {
           governor.chargeUnavoidable(connected.pingBytes() + 2L * perPacketOverhead);
@@ -361,7 +439,11 @@ public final class UplinkEngine implements AutoCloseable {
           wire = group.get(0).payload();
           cost = connected.publishPacketBytes(topic, wire.length) + connected.pubAckBytes() + 2L * perPacketOverhead;
         }
-        long delay = governor.delayNanos(cost);
+        long reserve = 0;
+        for (Outbox.Stored s : group) {
+          reserve += replyBytes.getOrDefault(s.seq(), 0);
+        }
+        long delay = governor.delayNanos(Math.min(cost + reserve, Math.max(cost, governor.largestSend())));
         if (delay > 0) {
           // Wait, then choose again: an alarm that arrives meanwhile goes first.
           await(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(delay) + 1, 1_000)));
@@ -435,6 +517,7 @@ public final class UplinkEngine implements AutoCloseable {
       }
     }
     if (!delivered.isEmpty()) {
+      delivered.forEach(replyBytes::remove);
       outbox.remove(delivered);
       delivered.forEach(inFlight::remove);
     }
@@ -459,6 +542,13 @@ public final class UplinkEngine implements AutoCloseable {
     metrics.put("next_seq", outbox.nextSeq());
     metrics.put("outbox_depth", outbox.depth());
     metrics.put("uplink_protocol", connected.protocol());
+    Set<String> apps = new java.util.TreeSet<>(router.appIds());
+    for (String configured : config.application_ids().split(",")) {
+      if (!configured.isBlank()) {
+        apps.add(configured.strip());
+      }
+    }
+    metrics.put("application_ids", String.join(",", apps));
     byte[] birth = KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, metrics, null));
     long cost = connected.publishPacketBytes(topic, birth.length) + connected.pubAckBytes() + 2L * perPacketOverhead;
     waitForBudget(Math.min(cost, governor.largestSend()));
@@ -618,6 +708,9 @@ public final class UplinkEngine implements AutoCloseable {
       link = null;
     }
     connector.close();
+    if (ownsRouter) {
+      router.close();
+    }
     outbox.close();
     LOG.info("uplink stopped: {}", summary());
   }

@@ -1,0 +1,87 @@
+package org.watchpost.models.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the pointer file holds: which slot is active, which one to fall back to, a probation in progress and
+ * the recent history. A slot of null means the factory model the detector is configured with.
+ */
+final class DeviceState {
+  static final int HISTORY = 50;
+
+  /** A model the device can run: a slot (a, b) or the factory model (slot null). */
+  static final class Installed {
+    String slot;
+    String name;
+    String version;
+    String sha256;
+    String packageSha256;
+    String job;
+    long activatedMillis;
+
+    Installed() {}
+
+    Installed(String slot, String name, String version, String sha256, String job) {
+      this.slot = slot;
+      this.name = name;
+      this.version = version;
+      this.sha256 = sha256;
+      this.job = job;
+    }
+
+    boolean factory() {
+      return slot == null;
+    }
+
+    @Override
+    public String toString() {
+      return name + " " + version + (slot == null ? " (factory)" : " (slot " + slot + ")");
+    }
+  }
+
+  static final class Probation {
+    String job;
+    String requester;
+    long untilMillis;
+    double baselineMillis;
+    int restarts;
+  }
+
+  static final class HistoryEntry {
+    long timeMillis;
+    String job;
+    String name;
+    String version;
+    String event;
+    String reason;
+
+    HistoryEntry() {}
+
+    HistoryEntry(long timeMillis, String job, String name, String version, String event, String reason) {
+      this.timeMillis = timeMillis;
+      this.job = job;
+      this.name = name;
+      this.version = version;
+      this.event = event;
+      this.reason = reason;
+    }
+  }
+
+  int format = 1;
+  Installed active;
+  Installed previous;
+  /** A validated model in the candidate slot waiting for EXEC activate (installed with activate=false). */
+  Installed candidate;
+  Probation probation;
+  /** The manifest of the model the detector is configured with, for a rollback to it. */
+  String factoryManifest;
+  List<HistoryEntry> history = new ArrayList<>();
+
+  void record(HistoryEntry entry) {
+    history.add(entry);
+    while (history.size() > HISTORY) {
+      history.remove(0);
+    }
+  }
+}

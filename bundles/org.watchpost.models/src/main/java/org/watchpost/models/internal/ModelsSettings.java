@@ -1,0 +1,54 @@
+package org.watchpost.models.internal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import org.watchpost.models.packaging.PackageLimits;
+import org.watchpost.models.packaging.SemanticVersion;
+
+/** A checked {@link ModelsConfig}; malformed values are refused here, naming the property. */
+record ModelsSettings(Path stateDir, Path trustedKeys, String platform, SemanticVersion runtimeVersion,
+    PackageLimits limits, Path validationFrames, int validationRuns, double latencyFactor,
+    double maxRowsOverThreshold, Duration probation, double probationMaxErrorRate, int probationMinCalls,
+    int probationMaxRestarts, int chunkBytes, int chunksInFlight, Duration chunkTimeout, Path httpsCaFile,
+    Duration httpsTimeout, int transferAttempts) {
+
+  static ModelsSettings from(ModelsConfig c) {
+    require(!c.state_dir().isBlank(), "state_dir", "must be set");
+    require(c.latency_factor() >= 1, "latency_factor", "must be at least 1");
+    require(c.chunk_bytes() >= 256 && c.chunk_bytes() <= 262_144, "chunk_bytes", "must be 256..262144");
+    SemanticVersion runtime;
+    try {
+      runtime = SemanticVersion.parse(c.runtime_version());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid " + ModelsConfig.PID + ": runtime_version " + e.getMessage());
+    }
+    return new ModelsSettings(Path.of(c.state_dir()), Path.of(c.trusted_keys_dir()),
+        c.platform().isBlank() ? hostPlatform() : c.platform(), runtime,
+        new PackageLimits(c.max_package_bytes(), c.max_unpacked_bytes(), 66),
+        c.validation_frames_dir().isBlank() ? null : Path.of(c.validation_frames_dir()), c.validation_runs(),
+        c.latency_factor(), c.max_rows_over_threshold(), Duration.ofSeconds(c.probation_s()),
+        c.probation_max_error_rate(), c.probation_min_calls(), c.probation_max_restarts(), c.chunk_bytes(),
+        c.chunks_in_flight(), Duration.ofSeconds(c.chunk_timeout_s()),
+        c.https_ca_file().isBlank() ? null : Path.of(c.https_ca_file()), Duration.ofSeconds(c.https_timeout_s()),
+        c.transfer_attempts());
+  }
+
+  /** The platform name packages use for the JVM's OS and architecture. */
+  static String hostPlatform() {
+    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux") ? "linux" : "other";
+    return os + "-" + switch (arch) {
+      case "amd64", "x86_64" -> "x86_64";
+      case "aarch64", "arm64" -> "aarch64";
+      case "arm", "armv7l", "armhf" -> "armv7";
+      default -> arch;
+    };
+  }
+
+  private static void require(boolean ok, String property, String problem) {
+    if (!ok) {
+      throw new IllegalArgumentException("invalid " + ModelsConfig.PID + ": " + property + " " + problem);
+    }
+  }
+}

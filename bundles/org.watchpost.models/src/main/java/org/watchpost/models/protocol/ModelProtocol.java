@@ -1,0 +1,91 @@
+package org.watchpost.models.protocol;
+
+import java.util.regex.Pattern;
+
+/**
+ * MODEL-V1 in Kura's request/response pattern. Requests go to {@code $EDC/{account}/{device}/MODEL-V1/...}
+ * with {@code requester.client.id} and {@code request.id}; replies come back on
+ * {@code $EDC/{account}/{requester}/MODEL-V1/REPLY/{request.id}}.
+ *
+ * <ul>
+ *   <li>{@code GET models}: the active, previous and candidate models, the state, the transfer and the history</li>
+ *   <li>{@code PUT package}: start (or resume) a job: {@code job.id}, {@code package.sha256}, {@code package.size},
+ *       {@code transport} ({@code mqtt} or {@code https}), {@code url} for https, {@code activate} (default true)</li>
+ *   <li>{@code PUT chunk} (no reply): {@code job.id}, {@code offset}, {@code chunk.sha256}, the bytes as body</li>
+ *   <li>{@code EXEC activate}: activate the validated candidate; {@code EXEC rollback}: back to the previous model</li>
+ * </ul>
+ * The device notifies on {@code $EDC/{account}/{device}/MODEL-V1/NOTIFY/{requester}/install} (status, progress,
+ * reason) and asks for chunks on {@code .../NOTIFY/{requester}/chunk} ({@code job.id}, {@code offset},
+ * {@code length}), as Kura's DEPLOY-V2 reports its downloads.
+ */
+public final class ModelProtocol {
+  private ModelProtocol() {}
+
+  public static final String APP_ID = "MODEL-V1";
+
+  public static final String RESOURCE_MODELS = "models";
+  public static final String RESOURCE_PACKAGE = "package";
+  public static final String RESOURCE_CHUNK = "chunk";
+  public static final String RESOURCE_ACTIVATE = "activate";
+  public static final String RESOURCE_ROLLBACK = "rollback";
+  public static final String NOTIFY_INSTALL = "install";
+  public static final String NOTIFY_CHUNK = "chunk";
+
+  public static final String JOB_ID = "job.id";
+  public static final String PACKAGE_SHA256 = "package.sha256";
+  public static final String PACKAGE_SIZE = "package.size";
+  public static final String TRANSPORT = "transport";
+  public static final String TRANSPORT_MQTT = "mqtt";
+  public static final String TRANSPORT_HTTPS = "https";
+  public static final String URL = "url";
+  public static final String ACTIVATE = "activate";
+  public static final String OFFSET = "offset";
+  public static final String LENGTH = "length";
+  public static final String CHUNK_SHA256 = "chunk.sha256";
+
+  public static final String STATUS = "status";
+  public static final String REASON = "reason";
+  public static final String MESSAGE = "message";
+  public static final String PROGRESS = "progress";
+  public static final String VERSION = "version";
+  public static final String NAME = "name";
+  public static final String ATTEMPT = "attempt";
+
+  public static final String ACTIVE_NAME = "active.name";
+  public static final String ACTIVE_VERSION = "active.version";
+  public static final String ACTIVE_SHA256 = "active.sha256";
+  public static final String ACTIVE_SLOT = "active.slot";
+  public static final String PREVIOUS_VERSION = "previous.version";
+  public static final String CANDIDATE_VERSION = "candidate.version";
+  public static final String STATE = "state";
+  /** The answering device, in a GET reply (a GET may go to every device at once). */
+  public static final String CLIENT_ID = "client.id";
+
+  /** The client id level that addresses a GET to every device of the account. */
+  public static final String EVERY_DEVICE = "_all";
+
+  /** A job id is one topic level and a file name on the device. */
+  public static final Pattern JOB_ID_FORM = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  /** Where a job stands, as the device reports it. */
+  public enum Status {
+    /** The transfer runs; {@code progress} is the percentage. */
+    DOWNLOADING,
+    VERIFYING,
+    VALIDATING,
+    /** Active and watched. */
+    PROBATION,
+    /** Validated, waiting for EXEC activate. */
+    INSTALLED,
+    /** Active and kept after probation (or already active). */
+    COMPLETED,
+    /** Turned down; {@code reason} and {@code message} say why. The active model is untouched. */
+    FAILED,
+    /** Was active, failed probation, the previous model serves again. */
+    ROLLED_BACK;
+
+    public boolean terminal() {
+      return this == COMPLETED || this == FAILED || this == ROLLED_BACK || this == INSTALLED;
+    }
+  }
+}

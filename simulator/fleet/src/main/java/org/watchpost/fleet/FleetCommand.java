@@ -1,0 +1,251 @@
+package org.watchpost.fleet;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.zip.ZipFile;
+import org.watchpost.models.packaging.ModelPackage;
+import org.watchpost.models.packaging.PackageManifest;
+import org.watchpost.models.packaging.PackageRejectedException;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code watchpost fleet}: roll a model package out to devices, or list them. */
+@Command(name = "fleet", mixinStandardHelpOptions = true, description = "Roll model packages out to a fleet over MQTT (MODEL-V1).",
+    subcommands = {FleetCommand.Rollout.class, FleetCommand.Status.class})
+public final class FleetCommand {
+
+  static class Connection {
+    @Option(names = "--broker", required = true, description = "MQTT broker URL, e.g. tcp://broker:1883.")
+    String broker;
+
+    @Option(names = "--account", defaultValue = "watchpost", description = "Kura account of the devices (default: ${DEFAULT-VALUE}).")
+    String account;
+
+    @Option(names = "--console-id", defaultValue = "rollout-console", description = "This console's MQTT client id (default: ${DEFAULT-VALUE}).")
+    String consoleId;
+  }
+
+  static class Targets {
+    @Option(names = "--devices", description = "File of client ids, one a line ('#' comments).")
+    Path devices;
+
+    @Option(names = "--all", description = "Every device of the account, including those that appear later.")
+    boolean all;
+
+    @Option(names = "--match", description = "Client ids matching a glob, e.g. 'gate-*'; devices that appear later are included.")
+    String match;
+  }
+
+  @Command(name = "rollout", mixinStandardHelpOptions = true,
+      description = "Send a package to devices in stages, halt past the failure threshold; resumable from --state.")
+  static final class Rollout implements Callable<Integer> {
+    @ArgGroup(exclusive = false, multiplicity = "1")
+    Connection connection;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Targets targets;
+
+    @Option(names = "--package", required = true, description = "The signed package (.zip) made by 'watchpost model pack'.")
+    Path packageFile;
+
+    @Option(names = "--canary", defaultValue = "1%", description = "First stage, share of the devices (default: ${DEFAULT-VALUE}).")
+    String canary;
+
+    @Option(names = "--waves", defaultValue = "10%,50%,100%", description = "Later stages, cumulative shares (default: ${DEFAULT-VALUE}).")
+    String waves;
+
+    @Option(names = "--halt-on-failure", defaultValue = "2%", description = "Halt once more than this share of started devices failed (default: ${DEFAULT-VALUE}).")
+    String halt;
+
+    @Option(names = "--transport", defaultValue = "mqtt", description = "mqtt (chunks served by this console) or https (--url).")
+    String transport;
+
+    @Option(names = "--url", description = "HTTPS URL of the package, for --transport https.")
+    String url;
+
+    @Option(names = "--state", defaultValue = "var/fleet/rollout.json", description = "State file; an existing one for the same package is resumed (default: ${DEFAULT-VALUE}).")
+    Path stateFile;
+
+    @Option(names = "--max-attempts", defaultValue = "3", description = "Attempts per device before it counts as failed (default: ${DEFAULT-VALUE}).")
+    int maxAttempts;
+
+    @Option(names = "--retry-delay", defaultValue = "30s", description = "Delay before a second attempt, doubling after (default: ${DEFAULT-VALUE}).")
+    String retryDelay;
+
+    @Option(names = "--attempt-timeout", defaultValue = "30m", description = "An attempt without word from the device for this long failed (default: ${DEFAULT-VALUE}).")
+    String attemptTimeout;
+
+    @Option(names = "--timeout", defaultValue = "24h", description = "Give up waiting after this long; the state file keeps the rollout (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Option(names = "--print-every", defaultValue = "10s", description = "Status table interval; 0 for start and end only (default: ${DEFAULT-VALUE}).")
+    String printEvery;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintStream out = System.out;
+      RolloutState state = RolloutState.read(stateFile);
+      String sha = ModelPackage.sha256Of(packageFile);
+      if (state != null && !state.packageSha256.equals(sha)) {
+        System.err.println("fleet rollout: " + stateFile + " holds a rollout of another package (" + state.packageSha256
+            + "); pass another --state to start a new rollout");
+        return 2;
+      }
+      if (state == null) {
+        state = plan(sha);
+      } else {
+        out.println("resuming rollout " + state.rolloutId + " from " + stateFile);
+      }
+      try (FleetConsole console = new FleetConsole(connection.broker, connection.account, connection.consoleId, out)) {
+        console.printEvery(duration(printEvery));
+        Runtime.getRuntime().addShutdownHook(new Thread(console::close));
+        console.connect(Duration.ofSeconds(30));
+        console.rollout(state, stateFile);
+        boolean settled = console.await(duration(timeout));
+        RolloutState last = console.state();
+        if (!settled) {
+          out.println("fleet rollout: not finished within " + timeout + "; run the same command again to resume");
+          return 3;
+        }
+        return last.halted ? 4 : last.devices.values().stream().anyMatch(d -> d.phase == DeviceRecord.Phase.FAILED) ? 1 : 0;
+      }
+    }
+
+    private RolloutState plan(String sha) throws IOException, PackageRejectedException {
+      PackageManifest manifest = readManifest(packageFile);
+      RolloutState s = new RolloutState();
+      s.rolloutId = manifest.name() + "-" + manifest.version() + "-" + sha.substring(0, 8);
+      s.packageFile = packageFile.toAbsolutePath().toString();
+      s.packageSha256 = sha;
+      s.packageSize = Files.size(packageFile);
+      s.modelName = manifest.name();
+      s.modelVersion = manifest.version();
+      s.transport = transport;
+      s.url = url;
+      if (transport.equals("https") && (url == null || !url.startsWith("https://"))) {
+        throw new IllegalArgumentException("--transport https needs --url https://...");
+      }
+      s.targets = new ArrayList<>();
+      if (targets.all) {
+        s.targets.add("*");
+      } else if (targets.match != null) {
+        s.targets.add(targets.match);
+      } else {
+        for (String line : Files.readAllLines(targets.devices)) {
+          String id = line.strip();
+          if (!id.isEmpty() && !id.startsWith("#")) {
+            s.targets.add(id);
+          }
+        }
+      }
+      s.stages = stages(canary, waves);
+      s.haltOnFailure = share(halt);
+      s.maxAttempts = maxAttempts;
+      s.retryDelayMillis = duration(retryDelay).toMillis();
+      s.attemptTimeoutMillis = duration(attemptTimeout).toMillis();
+      return s;
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "List the devices of an account with their model version, state and when they were last seen.")
+  static final class Status implements Callable<Integer> {
+    @ArgGroup(exclusive = false, multiplicity = "1")
+    Connection connection;
+
+    @Option(names = "--listen", defaultValue = "5s", description = "How long to collect answers (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--state", description = "Also show the devices of this rollout state file.")
+    Path stateFile;
+
+    @Override
+    public Integer call() throws Exception {
+      try (FleetConsole console = new FleetConsole(connection.broker, connection.account, connection.consoleId + "-status",
+          System.out)) {
+        console.printEvery(Duration.ZERO);
+        console.connect(Duration.ofSeconds(30));
+        Thread.sleep(duration(listen).toMillis());
+        List<DeviceRecord> devices = new ArrayList<>(console.devices());
+        if (stateFile != null) {
+          RolloutState state = RolloutState.read(stateFile);
+          if (state != null) {
+            System.out.printf("rollout %s: stage %d of %d%s%n", state.rolloutId, state.stage + 1, state.stages.size(),
+                state.halted ? ", HALTED: " + state.haltReason : state.finished ? ", finished" : "");
+            state.devices.values().stream().filter(d -> devices.stream().noneMatch(x -> x.clientId.equals(d.clientId)))
+                .forEach(devices::add);
+          }
+        }
+        System.out.print(FleetConsole.table(devices));
+        System.out.println(devices.size() + " device(s)");
+      }
+      return 0;
+    }
+  }
+
+  static PackageManifest readManifest(Path pkg) throws IOException, PackageRejectedException {
+    try (ZipFile zip = new ZipFile(pkg.toFile())) {
+      var entry = zip.getEntry(PackageManifest.MANIFEST);
+      if (entry == null) {
+        throw new IOException(pkg + " is not a model package (no manifest.json)");
+      }
+      try (InputStream in = zip.getInputStream(entry)) {
+        return PackageManifest.parse(in.readNBytes(PackageManifest.MAX_BYTES + 1));
+      }
+    }
+  }
+
+  static List<Double> stages(String canary, String waves) {
+    List<Double> out = new ArrayList<>();
+    out.add(share(canary));
+    for (String w : waves.split(",")) {
+      if (!w.isBlank()) {
+        double s = share(w.strip());
+        if (s < out.get(out.size() - 1)) {
+          throw new IllegalArgumentException("waves must grow: " + w + " after " + out);
+        }
+        out.add(s);
+      }
+    }
+    if (out.get(out.size() - 1) < 1.0) {
+      out.add(1.0);
+    }
+    return out;
+  }
+
+  static double share(String text) {
+    String t = text.strip();
+    double value = t.endsWith("%") ? Double.parseDouble(t.substring(0, t.length() - 1)) / 100 : Double.parseDouble(t);
+    if (!(value >= 0 && value <= 1)) {
+      throw new IllegalArgumentException("a share must be 0..100%, was " + text);
+    }
+    return value;
+  }
+
+  static Duration duration(String text) {
+    String t = text.strip().toLowerCase(Locale.ROOT);
+    if (t.equals("0")) {
+      return Duration.ZERO;
+    }
+    long n = Long.parseLong(t.substring(0, t.length() - (t.endsWith("ms") ? 2 : 1)));
+    if (t.endsWith("ms")) {
+      return Duration.ofMillis(n);
+    }
+    return switch (t.charAt(t.length() - 1)) {
+      case 's' -> Duration.ofSeconds(n);
+      case 'm' -> Duration.ofMinutes(n);
+      case 'h' -> Duration.ofHours(n);
+      case 'd' -> Duration.ofDays(n);
+      default -> throw new IllegalArgumentException("a duration is N followed by ms, s, m, h or d, was " + text);
+    };
+  }
+}

@@ -1,0 +1,626 @@
+package org.watchpost.fleet;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.watchpost.fleet.DeviceRecord.Phase;
+import org.watchpost.models.protocol.ModelProtocol;
+import org.watchpost.uplink.codec.KuraPayload;
+import org.watchpost.uplink.codec.KuraPayloadCodec;
+import org.watchpost.uplink.codec.KuraTopic;
+import org.watchpost.uplink.codec.MalformedPayloadException;
+
+/**
+ * The central rollout console over any MQTT broker, in MODEL-V1: finds devices (their BIRTH, and a GET to every
+ * device of the account), offers the package stage by stage (canary, then waves, each a share of the devices
+ * targeted at that moment, so devices that appear later are included), serves MQTT chunks as devices ask for
+ * them, retries failed attempts a bounded number of times, halts once failures pass the threshold, and keeps
+ * its state on disk after every change so that it can be stopped and resumed.
+ *
+ * <p>Every state change runs on one thread; the MQTT client's thread only hands messages over.
+ */
+public final class FleetConsole implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FleetConsole.class);
+  private static final int MAX_INFLATED = 8 << 20;
+  private static final int MAX_CHUNK = 256 * 1024;
+  /** Reasons no retry can change: the package does not fit the device. */
+  private static final Set<String> FINAL_REASONS = Set.of("wrong_platform", "runtime_too_old", "downgrade",
+      "version_conflict", "unknown_key", "bad_signature", "unsafe_path", "too_large", "decompression_bomb", "malformed");
+  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+
+  private final String account;
+  private final String consoleId;
+  private final PrintStream out;
+  private final MqttAsyncClient client;
+  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "fleet-console");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicLong requestIds = new AtomicLong();
+  private final Map<String, String> pendingGets = new ConcurrentHashMap<>();
+  private final Map<String, String> pendingPuts = new ConcurrentHashMap<>();
+  /** Every device seen, targeted or not (loop thread). */
+  private final Map<String, DeviceRecord> seen = new LinkedHashMap<>();
+  private final CountDownLatch finished = new CountDownLatch(1);
+
+  private RolloutState rollout;
+  private Path stateFile;
+  private byte[] packageBytes;
+  private boolean dirty;
+  private long lastSave;
+  private long lastTable;
+  private long tableEveryMillis = 10_000;
+  private long lastDiscovery;
+  private long discoverEveryMillis = 60_000;
+  private long chunksServed;
+  private long chunkBytesServed;
+
+  public FleetConsole(String brokerUrl, String account, String consoleId, PrintStream out) throws MqttException {
+    this.account = account;
+    this.consoleId = consoleId;
+    this.out = out;
+    this.client = new MqttAsyncClient(brokerUrl, consoleId, new MemoryPersistence());
+  }
+
+  /** Connects, subscribes, and asks every device of the account for its model. */
+  public void connect(Duration timeout) throws MqttException {
+    MqttConnectOptions options = new MqttConnectOptions();
+    options.setCleanSession(true);
+    options.setAutomaticReconnect(true);
+    options.setMaxInflight(1000);
+    options.setKeepAliveInterval(30);
+    client.setCallback(new MqttCallbackExtended() {
+      @Override
+      public void connectComplete(boolean reconnect, String serverUri) {
+        if (reconnect) {
+          loop.execute(FleetConsole.this::subscribeAndDiscover);
+        }
+      }
+
+      @Override
+      public void connectionLost(Throwable cause) {
+        LOG.warn("console lost the broker: {}", cause == null ? "" : cause.getMessage());
+      }
+
+      @Override
+      public void messageArrived(String topic, MqttMessage message) {
+        byte[] payload = message.getPayload();
+        loop.execute(() -> arrived(topic, payload));
+      }
+
+      @Override
+      public void deliveryComplete(IMqttDeliveryToken token) {}
+    });
+    client.connect(options).waitForCompletion(timeout.toMillis());
+    loop.submit(this::subscribeAndDiscover);
+    loop.scheduleAtFixedRate(this::tick, 200, 200, TimeUnit.MILLISECONDS);
+  }
+
+  private void subscribeAndDiscover() {
+    String base = KuraTopic.CONTROL_PREFIX + "/" + account + "/";
+    String[] filters = {base + "+/MQTT/BIRTH", base + "+/MQTT/DC", base + "+/MQTT/LWT",
+        base + consoleId + "/" + ModelProtocol.APP_ID + "/REPLY/#",
+        base + "+/" + ModelProtocol.APP_ID + "/NOTIFY/" + consoleId + "/#"};
+    try {
+      client.subscribe(filters, new int[] {1, 1, 1, 1, 1}).waitForCompletion(10_000);
+      discover();
+    } catch (MqttException e) {
+      LOG.error("console cannot subscribe: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Asks every device of the account, and each named target not seen yet, for its model: a device that was online
+   * before the console (its BIRTH long gone) or that missed the last question answers now.
+   */
+  private void discover() {
+    lastDiscovery = System.currentTimeMillis();
+    String id = nextRequestId();
+    pendingGets.put(id, "*");
+    request(ModelProtocol.EVERY_DEVICE, "GET", ModelProtocol.RESOURCE_MODELS, id, Map.of());
+    if (rollout != null) {
+      for (String target : rollout.targets) {
+        if (!target.contains("*") && !target.contains("?") && (seen.get(target) == null || !seen.get(target).online)) {
+          String direct = nextRequestId();
+          pendingGets.put(direct, target);
+          request(target, "GET", ModelProtocol.RESOURCE_MODELS, direct, Map.of());
+        }
+      }
+    }
+  }
+
+  /** How often the console asks every device again while a rollout runs. */
+  public void discoverEvery(Duration interval) {
+    discoverEveryMillis = interval.toMillis();
+  }
+
+  // ---------------------------------------------------------------- rollout
+
+  /** Starts a rollout, or resumes the one in the state file (same package). */
+  public void rollout(RolloutState state, Path stateFile) throws IOException {
+    this.stateFile = stateFile;
+    byte[] bytes = Files.readAllBytes(Path.of(state.packageFile));
+    String sha = sha256(bytes);
+    if (!sha.equals(state.packageSha256)) {
+      throw new IOException("package " + state.packageFile + " has SHA-256 " + sha + ", the rollout is for "
+          + state.packageSha256);
+    }
+    loop.submit(() -> {
+      this.packageBytes = bytes;
+      this.rollout = state;
+      for (DeviceRecord r : state.devices.values()) {
+        DeviceRecord known = seen.get(r.clientId);
+        r.online = known != null && known.online;
+        seen.put(r.clientId, r);
+        if (r.phase == Phase.IN_PROGRESS) {
+          // Resumed: ask again; the device answers with where its job stands.
+          r.lastProgressMillis = System.currentTimeMillis();
+          offer(r, false);
+        }
+      }
+      seen.values().forEach(this::consider);
+      discover();
+      dirty = true;
+      out.printf("rollout %s: %s %s (%d bytes, sha256 %s) to %s, stages %s, halt past %.1f%% failed%n",
+          state.rolloutId, state.modelName, state.modelVersion, state.packageSize, state.packageSha256.substring(0, 12),
+          state.targets, percent(state.stages), 100 * state.haltOnFailure);
+    });
+  }
+
+  private static List<String> percent(List<Double> stages) {
+    List<String> out = new ArrayList<>();
+    stages.forEach(s -> out.add(String.format(Locale.ROOT, "%.0f%%", 100 * s)));
+    return out;
+  }
+
+  /** Waits until every targeted device is settled in the last stage, or the rollout halted. */
+  public boolean await(Duration timeout) throws InterruptedException {
+    return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public void printEvery(Duration interval) {
+    tableEveryMillis = interval.toMillis();
+  }
+
+  /** A device the rollout targets gets a record as soon as it is seen. */
+  private void consider(DeviceRecord device) {
+    if (rollout == null || rollout.devices.containsKey(device.clientId) || !rollout.targets(device.clientId)) {
+      return;
+    }
+    rollout.devices.put(device.clientId, device);
+    dirty = true;
+    if (rollout.stage > 0 || rollout.devices.size() > 1) {
+      LOG.info("device {} joined the rollout (stage {})", device.clientId, rollout.stage);
+    }
+  }
+
+  private void tick() {
+    try {
+      long now = System.currentTimeMillis();
+      if (now - lastDiscovery >= discoverEveryMillis && (rollout == null || !rollout.finished)) {
+        discover();
+      }
+      if (rollout == null) {
+        return;
+      }
+      for (DeviceRecord r : rollout.devices.values()) {
+        if (r.phase == Phase.IN_PROGRESS && r.online && now - r.lastProgressMillis > rollout.attemptTimeoutMillis) {
+          attemptFailed(r, "timeout", "no word from the device for " + rollout.attemptTimeoutMillis / 1000 + " s");
+        } else if (r.phase == Phase.RETRY_WAIT && r.online && now >= r.nextAttemptMillis && !rollout.halted) {
+          offer(r, true);
+        }
+      }
+      advance();
+      if (dirty && now - lastSave >= 500) {
+        save();
+      }
+      if (tableEveryMillis > 0 && now - lastTable >= tableEveryMillis) {
+        lastTable = now;
+        printTable();
+      }
+    } catch (RuntimeException e) {
+      LOG.error("console tick failed", e);
+    }
+  }
+
+  private void advance() {
+    if (rollout.finished) {
+      return;
+    }
+    List<DeviceRecord> targeted = new ArrayList<>(rollout.devices.values());
+    long started = targeted.stream().filter(r -> r.stage >= 0).count();
+    long failed = targeted.stream().filter(r -> r.phase == Phase.FAILED).count();
+    if (!rollout.halted && started > 0 && failed > rollout.haltOnFailure * started) {
+      rollout.halted = true;
+      rollout.haltReason = String.format(Locale.ROOT, "%d of %d devices failed (%.1f%%), past the threshold of %.1f%%",
+          failed, started, 100.0 * failed / started, 100 * rollout.haltOnFailure);
+      dirty = true;
+      out.println("HALTED: " + rollout.haltReason);
+      printTable();
+    }
+    if (rollout.halted) {
+      if (targeted.stream().noneMatch(r -> r.phase == Phase.IN_PROGRESS)) {
+        finish();
+      }
+      return;
+    }
+    int last = rollout.stages.size() - 1;
+    long allowed = (long) Math.ceil(rollout.stages.get(rollout.stage) * targeted.size() - 1e-9);
+    for (DeviceRecord r : targeted) {
+      if (started >= allowed) {
+        break;
+      }
+      if (r.phase == Phase.WAITING && r.online) {
+        r.stage = rollout.stage;
+        offer(r, true);
+        started++;
+      }
+    }
+    boolean stageSettled = targeted.stream().filter(r -> r.stage >= 0).allMatch(r -> r.phase.settled());
+    // Offline devices do not hold a stage back: they are offered the package when they come back.
+    boolean stageFilled = started >= allowed || targeted.stream().noneMatch(r -> r.phase == Phase.WAITING && r.online);
+    if (stageSettled && stageFilled && started > 0 && rollout.stage < last) {
+      rollout.stage++;
+      dirty = true;
+      out.printf("stage %d of %d: %s of the devices%n", rollout.stage + 1, last + 1,
+          percent(List.of(rollout.stages.get(rollout.stage))).get(0));
+    } else if (stageSettled && rollout.stage == last && targeted.stream().allMatch(r -> r.phase.settled())) {
+      finish();
+    }
+  }
+
+  private void finish() {
+    if (!rollout.finished) {
+      rollout.finished = true;
+      save();
+      printTable();
+      long done = rollout.devices.values().stream().filter(r -> r.phase == Phase.DONE).count();
+      out.printf("rollout %s %s: %d done, %d failed, %d not started%n", rollout.rolloutId,
+          rollout.halted ? "HALTED" : "finished", done,
+          rollout.devices.values().stream().filter(r -> r.phase == Phase.FAILED).count(),
+          rollout.devices.values().stream().filter(r -> r.stage < 0).count());
+    }
+    finished.countDown();
+  }
+
+  /** Offers the package to a device: a new attempt, or (resume) the same one again. */
+  private void offer(DeviceRecord r, boolean newAttempt) {
+    if (newAttempt) {
+      r.attempts++;
+      r.attemptStartedMillis = System.currentTimeMillis();
+      r.status = "OFFERED";
+      r.progress = 0;
+    }
+    r.phase = Phase.IN_PROGRESS;
+    r.lastProgressMillis = System.currentTimeMillis();
+    r.job = rollout.rolloutId;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(ModelProtocol.JOB_ID, rollout.rolloutId);
+    m.put(ModelProtocol.PACKAGE_SHA256, rollout.packageSha256);
+    m.put(ModelProtocol.PACKAGE_SIZE, rollout.packageSize);
+    m.put(ModelProtocol.TRANSPORT, rollout.transport);
+    if (rollout.url != null) {
+      m.put(ModelProtocol.URL, rollout.url);
+    }
+    m.put(ModelProtocol.ATTEMPT, r.attempts);
+    String id = nextRequestId();
+    pendingPuts.put(id, r.clientId);
+    request(r.clientId, "PUT", ModelProtocol.RESOURCE_PACKAGE, id, m);
+    dirty = true;
+  }
+
+  private void attemptFailed(DeviceRecord r, String reason, String message) {
+    r.reason = reason;
+    r.message = message;
+    boolean retry = !FINAL_REASONS.contains(reason) && r.attempts < rollout.maxAttempts;
+    if (retry) {
+      r.phase = Phase.RETRY_WAIT;
+      r.nextAttemptMillis = System.currentTimeMillis() + rollout.retryDelayMillis * (1L << Math.min(6, r.attempts - 1));
+      out.printf("%s: attempt %d of %d failed (%s: %s); retrying%n", r.clientId, r.attempts, rollout.maxAttempts,
+          reason, message);
+    } else {
+      r.phase = Phase.FAILED;
+      out.printf("%s: FAILED after %d attempt(s): %s: %s%n", r.clientId, r.attempts, reason, message);
+    }
+    dirty = true;
+  }
+
+  // ---------------------------------------------------------------- messages (loop thread)
+
+  private void arrived(String topic, byte[] wire) {
+    KuraTopic parsed = KuraTopic.parse(topic);
+    if (parsed == null) {
+      return;
+    }
+    List<KuraPayload> payloads;
+    try {
+      payloads = KuraPayloadCodec.decodeMessages(wire, MAX_INFLATED);
+    } catch (MalformedPayloadException e) {
+      LOG.warn("unreadable message on {}: {}", topic, e.getMessage());
+      return;
+    }
+    String device = parsed.clientId();
+    if (parsed.kind() == KuraTopic.Kind.BIRTH) {
+      DeviceRecord r = device(device);
+      r.online = true;
+      r.lastProgressMillis = System.currentTimeMillis();
+      String id = nextRequestId();
+      pendingGets.put(id, device);
+      request(device, "GET", ModelProtocol.RESOURCE_MODELS, id, Map.of());
+      if (rollout != null && r.phase == Phase.IN_PROGRESS && rollout.devices.containsKey(device)) {
+        offer(r, false);
+      }
+      return;
+    }
+    if (parsed.kind() == KuraTopic.Kind.DISCONNECT || parsed.kind() == KuraTopic.Kind.LAST_WILL) {
+      device(device).online = false;
+      dirty = true;
+      return;
+    }
+    if (parsed.kind() != KuraTopic.Kind.CONTROL) {
+      return;
+    }
+    String[] levels = parsed.subject().split("/");
+    for (KuraPayload p : payloads) {
+      if (levels.length >= 3 && levels[1].equals("REPLY") && device.equals(consoleId)) {
+        reply(levels[2], p);
+      } else if (levels.length >= 4 && levels[1].equals("NOTIFY") && levels[2].equals(consoleId)) {
+        DeviceRecord r = device(device);
+        if (levels[3].equals(ModelProtocol.NOTIFY_CHUNK)) {
+          serveChunk(device, p);
+        } else if (levels[3].equals(ModelProtocol.NOTIFY_INSTALL)) {
+          installStatus(r, p);
+        }
+      }
+    }
+  }
+
+  private DeviceRecord device(String clientId) {
+    DeviceRecord r = seen.get(clientId);
+    if (r == null) {
+      r = new DeviceRecord();
+      r.clientId = clientId;
+      seen.put(clientId, r);
+    }
+    r.lastSeenMillis = System.currentTimeMillis();
+    r.online = true;
+    consider(r);
+    return r;
+  }
+
+  private void reply(String requestId, KuraPayload p) {
+    Long code = p.longMetric("response.code");
+    String getOf = pendingGets.get(requestId);
+    if (getOf != null) {
+      if (!getOf.equals("*")) {
+        pendingGets.remove(requestId);
+      }
+      // A broadcast GET is answered by every device; each answer names its device.
+      String id = p.stringMetric(ModelProtocol.CLIENT_ID);
+      if (id == null && !getOf.equals("*")) {
+        id = getOf;
+      }
+      if (id != null && code != null && code == 200) {
+        DeviceRecord r = device(id);
+        String version = p.stringMetric(ModelProtocol.ACTIVE_VERSION);
+        r.modelVersion = version == null ? "" : version;
+        String state = p.stringMetric(ModelProtocol.STATE);
+        r.deviceState = state == null ? "" : state;
+      }
+      return;
+    }
+    String putTo = pendingPuts.remove(requestId);
+    if (putTo == null || rollout == null) {
+      return;
+    }
+    DeviceRecord r = device(putTo);
+    if (code != null && code == 200) {
+      String status = p.stringMetric(ModelProtocol.STATUS);
+      if (status != null) {
+        r.status = status;
+      }
+      r.lastProgressMillis = System.currentTimeMillis();
+    } else if (code != null && code == 409) {
+      // Busy (another job, a probation): not a failure of this package; ask again later.
+      r.phase = Phase.RETRY_WAIT;
+      r.attempts = Math.max(0, r.attempts - 1);
+      r.nextAttemptMillis = System.currentTimeMillis() + rollout.retryDelayMillis;
+      r.message = String.valueOf(p.stringMetric("response.exception.message"));
+    } else {
+      String message = String.valueOf(p.stringMetric("response.exception.message"));
+      String reason = message.contains(":") ? message.substring(0, message.indexOf(':')) : "refused";
+      attemptFailed(r, reason, message);
+    }
+    dirty = true;
+  }
+
+  private void installStatus(DeviceRecord r, KuraPayload p) {
+    String status = p.stringMetric(ModelProtocol.STATUS);
+    String job = p.stringMetric(ModelProtocol.JOB_ID);
+    if (status == null) {
+      return;
+    }
+    String active = p.stringMetric(ModelProtocol.ACTIVE_VERSION);
+    if (active != null) {
+      r.modelVersion = active;
+    }
+    if (rollout == null || !rollout.devices.containsKey(r.clientId) || job == null || !job.equals(rollout.rolloutId)
+        || r.phase != Phase.IN_PROGRESS) {
+      return;
+    }
+    r.status = status;
+    r.lastProgressMillis = System.currentTimeMillis();
+    Long progress = p.longMetric(ModelProtocol.PROGRESS);
+    if (progress != null) {
+      r.progress = progress.intValue();
+    }
+    switch (status) {
+      case "COMPLETED" -> {
+        r.phase = Phase.DONE;
+        r.progress = 100;
+        r.modelVersion = rollout.modelVersion;
+        r.reason = "";
+        r.message = "";
+        out.printf("%s: done, runs %s %s (attempt %d)%n", r.clientId, rollout.modelName, rollout.modelVersion, r.attempts);
+      }
+      case "FAILED", "ROLLED_BACK" -> attemptFailed(r, String.valueOf(p.stringMetric(ModelProtocol.REASON)),
+          String.valueOf(p.stringMetric(ModelProtocol.MESSAGE)));
+      default -> { }
+    }
+    dirty = true;
+  }
+
+  private void serveChunk(String device, KuraPayload p) {
+    String job = p.stringMetric(ModelProtocol.JOB_ID);
+    Long offset = p.longMetric(ModelProtocol.OFFSET);
+    Long length = p.longMetric(ModelProtocol.LENGTH);
+    if (rollout == null || packageBytes == null || job == null || !job.equals(rollout.rolloutId) || offset == null
+        || length == null || offset < 0 || length <= 0 || length > MAX_CHUNK || offset >= packageBytes.length) {
+      return;
+    }
+    int from = offset.intValue();
+    int to = (int) Math.min(packageBytes.length, offset + length);
+    byte[] chunk = java.util.Arrays.copyOfRange(packageBytes, from, to);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(ModelProtocol.JOB_ID, job);
+    m.put(ModelProtocol.OFFSET, offset);
+    m.put(ModelProtocol.CHUNK_SHA256, sha256(chunk));
+    publish(KuraTopic.application(account, device, ModelProtocol.APP_ID, "PUT", ModelProtocol.RESOURCE_CHUNK).topic(),
+        new KuraPayload(System.currentTimeMillis(), null, m, chunk));
+    chunksServed++;
+    chunkBytesServed += chunk.length;
+    DeviceRecord r = seen.get(device);
+    if (r != null) {
+      r.lastProgressMillis = System.currentTimeMillis();
+    }
+  }
+
+  // ---------------------------------------------------------------- MQTT out
+
+  private String nextRequestId() {
+    return consoleId + "-" + requestIds.incrementAndGet();
+  }
+
+  private void request(String device, String method, String resource, String requestId, Map<String, Object> metrics) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("request.id", requestId);
+    m.put("requester.client.id", consoleId);
+    m.putAll(metrics);
+    publish(KuraTopic.CONTROL_PREFIX + "/" + account + "/" + device + "/" + ModelProtocol.APP_ID + "/" + method + "/" + resource,
+        new KuraPayload(System.currentTimeMillis(), null, m, null));
+  }
+
+  private void publish(String topic, KuraPayload payload) {
+    try {
+      client.publish(topic, KuraPayloadCodec.encode(payload), 1, false);
+    } catch (MqttException e) {
+      LOG.warn("publish to {} failed: {}", topic, e.getMessage());
+    }
+  }
+
+  // ---------------------------------------------------------------- reporting
+
+  private void save() {
+    if (rollout == null || stateFile == null) {
+      return;
+    }
+    try {
+      rollout.write(stateFile);
+      dirty = false;
+      lastSave = System.currentTimeMillis();
+    } catch (IOException e) {
+      LOG.error("cannot write the state file {}: {}", stateFile, e.getMessage());
+    }
+  }
+
+  /** Prints the devices: the rollout's when one runs, else every device seen. */
+  public void printTable() {
+    Map<String, DeviceRecord> rows = rollout != null ? rollout.devices : seen;
+    out.println(table(rows.values()));
+  }
+
+  static String table(Iterable<DeviceRecord> rows) {
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "%-20s %-11s %-12s %5s %-10s %3s %-8s %-8s %s%n", "DEVICE", "PHASE", "STATUS", "PROG",
+        "MODEL", "TRY", "ONLINE", "SEEN", "REASON"));
+    for (DeviceRecord r : rows) {
+      s.append(String.format(Locale.ROOT, "%-20s %-11s %-12s %4d%% %-10s %3d %-8s %-8s %s%n", r.clientId, r.phase,
+          r.status.isEmpty() ? r.deviceState : r.status, r.progress, r.modelVersion.isEmpty() ? "?" : r.modelVersion,
+          r.attempts, r.online ? "yes" : "no", r.lastSeenMillis == 0 ? "-" : CLOCK.format(Instant.ofEpochMilli(r.lastSeenMillis)),
+          r.reason.isEmpty() ? "" : r.reason + ": " + r.message));
+    }
+    return s.toString();
+  }
+
+  /** The devices seen so far (for {@code fleet status}). */
+  public List<DeviceRecord> devices() throws Exception {
+    return loop.submit(() -> List.copyOf(seen.values())).get(10, TimeUnit.SECONDS);
+  }
+
+  /** What the console served: chunks and their bytes. */
+  public long[] served() throws Exception {
+    return loop.submit(() -> new long[] {chunksServed, chunkBytesServed}).get(10, TimeUnit.SECONDS);
+  }
+
+  /** The rollout state now, as it would be saved. */
+  RolloutState state() throws Exception {
+    return loop.submit(() -> rollout).get(10, TimeUnit.SECONDS);
+  }
+
+  static String sha256(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      loop.submit(this::save).get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("final save failed: {}", e.getMessage());
+    }
+    loop.shutdownNow();
+    try {
+      client.disconnect(2_000).waitForCompletion(3_000);
+    } catch (MqttException e) {
+      // going away
+    }
+    try {
+      client.close(true);
+    } catch (MqttException e) {
+      // going away
+    }
+  }
+}
