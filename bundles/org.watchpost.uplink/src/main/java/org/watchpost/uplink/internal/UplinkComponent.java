@@ -13,6 +13,7 @@ import org.watchpost.api.event.EventSink;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
+import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.api.pipeline.SummaryContributor;
 
 /**
@@ -23,10 +24,10 @@ import org.watchpost.api.pipeline.SummaryContributor;
  * waiting for the first event; and it needs its configuration (the broker is a site's choice), so nothing
  * connects anywhere or writes an outbox before the device is configured.
  */
-@Component(service = {EventSink.class, HealthSink.class, SummaryContributor.class}, immediate = true,
+@Component(service = {EventSink.class, HealthSink.class, MetricsProvider.class, SummaryContributor.class}, immediate = true,
     configurationPid = UplinkConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = UplinkConfig.class)
-public final class UplinkComponent implements EventSink, HealthSink, SummaryContributor {
+public final class UplinkComponent implements EventSink, HealthSink, MetricsProvider, SummaryContributor {
   private volatile UplinkEngine engine;
 
   @Activate
@@ -64,6 +65,12 @@ public final class UplinkComponent implements EventSink, HealthSink, SummaryCont
   @Override
   public void report(HealthReport report) {
     engine.report(report);
+  }
+
+  /** Connected and outbox depth, for device health and the OPC UA server. */
+  @Override
+  public Map<String, Object> metrics() {
+    return engine.metrics();
   }
 
   @Override
