@@ -49,10 +49,8 @@ import org.slf4j.LoggerFactory;
 final class WatchpostServer implements AutoCloseable {
   static final String PRODUCT_URI = "urn:watchpost";
   private static final Logger LOG = LoggerFactory.getLogger(WatchpostServer.class);
-  /** Passwords may be sent encrypted on the None endpoint too, with this policy. */
-  private static final UserTokenPolicy USERNAME_ENCRYPTED = new UserTokenPolicy("username-basic256sha256",
-      UserTokenType.UserName, null, null, SecurityPolicy.Basic256Sha256.getUri());
-  private static final UserTokenPolicy USERNAME = new UserTokenPolicy("username", UserTokenType.UserName, null, null, null);
+  /** Passwords are always encrypted, on the None endpoint too (Milo needs the token's policy named). */
+  private static final UserTokenPolicy USERNAME_ENCRYPTED = username(SecurityPolicy.Basic256Sha256);
   private static final UserTokenPolicy ANONYMOUS = new UserTokenPolicy("anonymous", UserTokenType.Anonymous, null, null, null);
 
   private final OpcUaServer server;
@@ -99,7 +97,7 @@ final class WatchpostServer implements AutoCloseable {
       EndpointConfiguration.Builder secure = base.copy().setSecurityPolicy(policy)
           .setSecurityMode(MessageSecurityMode.SignAndEncrypt);
       tokens.forEach(secure::addTokenPolicy);
-      endpoints.add(secure.addTokenPolicy(USERNAME).build());
+      endpoints.add(secure.addTokenPolicy(username(policy)).build());
     }
     if (config.security_none()) {
       LOG.warn("OPC UA: the None security policy is on: traffic on {} is neither signed nor encrypted", path(config.path()));
@@ -158,6 +156,10 @@ final class WatchpostServer implements AutoCloseable {
         urls, String.join(",", users.names()), config.anonymous() ? "allowed (read only)" : "refused",
         trustList.getTrustedCertsDir());
     return started;
+  }
+
+  private static UserTokenPolicy username(SecurityPolicy policy) {
+    return new UserTokenPolicy("username-" + policy.name(), UserTokenType.UserName, null, null, policy.getUri());
   }
 
   private static OpcUaServerConfigLimits limits(OpcUaConfig config) {
