@@ -61,7 +61,12 @@ final class CredentialFile {
       throw new IOException("the OPC UA credential file " + file + " is larger than " + MAX_BYTES + " bytes; not a credential file");
     }
     ensureOwnerOnly(file);
-    String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+    return parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), file);
+  }
+
+  /** The one line of a credential file: name:pbkdf2-sha256:... (a configured-style entry). */
+  static Users parse(String content, Path file) throws IOException {
+    String text = content.strip();
     if (text.isEmpty() || text.contains("\n")) {
       throw new IOException("the OPC UA credential file " + file + " must hold exactly one line name:" + Users.HASH_SCHEME
           + ":...; delete it to have a new credential generated");
