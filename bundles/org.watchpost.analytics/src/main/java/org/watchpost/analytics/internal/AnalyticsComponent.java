@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -22,6 +23,7 @@ import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.pipeline.CameraAnalytics;
 import org.watchpost.api.pipeline.CameraAnalyticsFactory;
+import org.watchpost.api.pipeline.CameraControl;
 import org.watchpost.api.pipeline.SummaryContributor;
 
 /**
@@ -29,12 +31,14 @@ import org.watchpost.api.pipeline.SummaryContributor;
  * with its id and reason, the others stay in force), reports degraded mode to health, and adds the analytics
  * figures to the run summary.
  */
-@Component(service = {CameraAnalyticsFactory.class, SummaryContributor.class}, configurationPid = AnalyticsConfig.PID)
+@Component(service = {CameraAnalyticsFactory.class, CameraControl.class, SummaryContributor.class},
+    configurationPid = AnalyticsConfig.PID)
 @Designate(ocd = AnalyticsConfig.class)
-public final class AnalyticsComponent implements CameraAnalyticsFactory, SummaryContributor {
+public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraControl, SummaryContributor {
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsComponent.class);
 
   private final AnalyticsStats stats = new AnalyticsStats();
+  private final CameraControls controls = new CameraControls();
   private final List<RuleSource> sources = new CopyOnWriteArrayList<>();
   private final List<HealthSink> healthSinks = new CopyOnWriteArrayList<>();
   private volatile AnalyticsSettings settings;
@@ -109,7 +113,25 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, Summary
 
   @Override
   public CameraAnalytics create(String cameraId) {
-    return new CameraAnalyticsEngine(cameraId, settings, () -> book, stats, this::reportDegraded);
+    return new CameraAnalyticsEngine(cameraId, settings, () -> book, stats, this::reportDegraded, controls);
+  }
+
+  @Override
+  public boolean armed(String cameraId) {
+    return controls.armed(cameraId);
+  }
+
+  @Override
+  public void setArmed(String cameraId, boolean armed) {
+    if (armed != controls.armed(cameraId)) {
+      LOG.info("camera {}: rules {}", cameraId, armed ? "armed" : "disarmed: they count but raise no events");
+    }
+    controls.setArmed(cameraId, armed);
+  }
+
+  @Override
+  public CompletionStage<Void> resetCounters(String cameraId) {
+    return controls.resetCounters(cameraId);
   }
 
   private void reportDegraded(String cameraId, boolean degraded, long intervalMillis, double load, long nowMillis) {

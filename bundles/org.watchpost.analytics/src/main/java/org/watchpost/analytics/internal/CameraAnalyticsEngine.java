@@ -2,6 +2,8 @@ package org.watchpost.analytics.internal;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +54,10 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   private final Supplier<RuleBook> rules;
   private final AnalyticsStats stats;
   private final DegradedListener degradedListener;
+  private final CameraControls controls;
+  /** Counter resets asked for from other threads, applied before the next frame's rules. */
+  private final ConcurrentLinkedQueue<CompletableFuture<Void>> resets = new ConcurrentLinkedQueue<>();
+  private boolean closed;
   private final ByteTracker tracker;
   private final RuleEngine ruleEngine;
   private final IncidentGrouper incidents;
@@ -67,17 +73,42 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   private boolean detectorDown;
 
   CameraAnalyticsEngine(String cameraId, AnalyticsSettings settings, Supplier<RuleBook> rules, AnalyticsStats stats,
-      DegradedListener degradedListener) {
+      DegradedListener degradedListener, CameraControls controls) {
     this.cameraId = cameraId;
     this.settings = settings;
     this.rules = rules;
     this.stats = stats;
     this.degradedListener = degradedListener;
+    this.controls = controls;
     this.tracker = new ByteTracker(settings.tracker());
     this.ruleEngine = new RuleEngine(cameraId);
     this.incidents = settings.incidents()
         ? new IncidentGrouper(cameraId, settings.incidentQuietMillis(), settings.incidentMaxMillis()) : null;
     this.governor = new LoadGovernor(settings.loadShedding(), settings.cpuBudget(), settings.maxDetectIntervalMillis());
+    controls.started(cameraId, this);
+  }
+
+  /** Asks for the counts to be zeroed before the next frame's rules; completes on the pipeline thread then. */
+  synchronized CompletableFuture<Void> requestReset() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (closed) {
+      done.complete(null);
+    } else {
+      resets.add(done);
+    }
+    return done;
+  }
+
+  private void applyResets(long now) {
+    if (resets.isEmpty()) {
+      return;
+    }
+    ruleEngine.resetCounts(now);
+    LOG.info("camera {}: counters reset", cameraId);
+    CompletableFuture<Void> done;
+    while ((done = resets.poll()) != null) {
+      done.complete(null);
+    }
   }
 
   @Override
@@ -85,6 +116,8 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     long start = System.nanoTime();
     long now = frame.captureEpochMillis();
     applyRules(frame);
+    ruleEngine.armed(controls.armed(cameraId));
+    applyResets(now);
     MotionResult motion = gate.apply(frame);
     tracker.predict(now);
     Plan plan = settings.gating() ? plan(now, motion) : new Plan(null, false);
@@ -379,6 +412,12 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
 
   @Override
   public void close() {
+    controls.stopped(cameraId, this);
+    synchronized (this) {
+      closed = true;
+      resets.forEach(done -> done.complete(null));
+      resets.clear();
+    }
     if (gate != null) {
       gate.close();
       gate = null;

@@ -208,6 +208,51 @@ class RuleEngineTest {
   }
 
   @Test
+  void disarmedRulesKeepCountingButRaiseNoEventsUntilArmedAgain() {
+    var line = Rules.with(Rules.input("gate", "line_crossing", "0.5,0.1 0.5,0.9"), "always", 30, 5, 0, "both");
+    RuleEngine e = engine(rule(line), rule(Rules.with(Rules.input("yard", "zone_intrusion", SQUARE), "always", 30, 5, 0, "both")));
+    e.armed(false);
+    List<Event> events = new ArrayList<>();
+    long t = NOON;
+    for (double x = 0.3; x <= 0.7; x += 0.02) {
+      events.addAll(step(e, t += 100, at(1, "person", x, 0.5)));
+    }
+    assertEquals(List.of(), events, "disarmed: neither the crossing nor the intrusion raises an event");
+    assertEquals(Map.of("person.out", 1L), e.totals().get("gate"), "the crossing is counted");
+    e.armed(true);
+    for (double x = 0.7; x >= 0.3; x -= 0.02) {
+      events.addAll(step(e, t += 100, at(2, "person", x, 0.5)));
+    }
+    assertEquals(List.of("intrusion", "line_crossing"), events.stream().map(Event::type).toList(), "armed again");
+  }
+
+  @Test
+  void aResetZeroesTotalsAndTheIntervalInProgressWhichGoesOnFromTheReset() {
+    var line = new org.watchpost.analytics.internal.rules.RuleParser.Input("gate", "*", "line_crossing", "0.5,0.1 0.5,0.9",
+        new String[] {"person"}, "always", "UTC", 30, 5, 0, "both", 10, "");
+    RuleEngine e = engine(rule(line));
+    List<CountSummary> summaries = new ArrayList<>();
+    long t = NOON;
+    for (double x = 0.3; x <= 0.7; x += 0.02) {
+      summaries.addAll(e.evaluate(List.of(at(1, "person", x, 0.5)), t += 100, W, H).counts());
+    }
+    assertEquals(Map.of("person.out", 1L, "events", 1L), e.totals().get("gate"));
+    long changes = e.changes();
+    e.resetCounts(NOON + 4_000);
+    assertTrue(e.changes() > changes, "a reset is a change readers copy");
+    assertEquals(null, e.totals().get("gate"), "totals zeroed");
+    t = NOON + 4_000;
+    for (double x = 0.7; x >= 0.3; x -= 0.02) {
+      summaries.addAll(e.evaluate(List.of(at(2, "person", x, 0.5)), t += 100, W, H).counts());
+    }
+    summaries.addAll(e.evaluate(List.of(), NOON + 10_000, W, H).counts());
+    assertEquals(1, summaries.size());
+    assertEquals(NOON + 4_000, summaries.get(0).fromMillis(), "the interval restarts at the reset");
+    assertEquals(NOON + 10_000, summaries.get(0).toMillis(), "and keeps its alignment");
+    assertEquals(Map.of("person.in", 1L, "person.out", 0L), summaries.get(0).counts(), "only what came after the reset");
+  }
+
+  @Test
   void incidentsFoldEventsOfOneZoneOrOneTrackAndCloseWhenQuiet() {
     IncidentGrouper g = new IncidentGrouper("cam", 30_000, 600_000);
     Event a = new Event("intrusion", "yard", "cam", "person", 1, 0.9f, null, NOON, NOON, Priority.ALARM, Map.of(), null);

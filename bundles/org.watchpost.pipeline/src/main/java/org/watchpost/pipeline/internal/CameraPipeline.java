@@ -24,9 +24,11 @@ import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.FrameFeed;
 import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
+import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
 import org.watchpost.api.pipeline.AnalyticsResult;
 import org.watchpost.api.pipeline.CameraAnalytics;
+import org.watchpost.api.pipeline.CameraStatus;
 import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.faults.FaultInjectingFrameSource;
@@ -56,6 +58,8 @@ final class CameraPipeline {
   private final PipelineStats stats = new PipelineStats();
   /** The detector's recent cost, for device health: a minute at 10 fps. */
   private final Samples recentDetectorNanos = new Samples(600);
+  /** Frames taken per second: up to 64 frames within 3 s. */
+  private final FrameRate frameRate = new FrameRate(64, 3_000_000_000L);
   /** Failures already logged, so that a broken stage is reported once, not per frame. */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
   private final Thread thread;
@@ -166,6 +170,7 @@ final class CameraPipeline {
   private void process(Frame frame) {
     stats.frame(frame.decodeNanos());
     lastCaptureMillis = frame.captureEpochMillis();
+    frameRate.frame(System.nanoTime());
     for (FrameObserver observer : services.frameObservers()) {
       try {
         observer.onFrame(frame);
@@ -278,6 +283,16 @@ final class CameraPipeline {
   long skippedFrames() {
     FrameFeed current = feed;
     return current == null ? 0 : current.skippedFrames();
+  }
+
+  /** What the camera does now, for local displays. */
+  CameraStatus status() {
+    FrameFeed current = feed;
+    SourceStatus source = current != null ? current.status()
+        : new SourceStatus(ended ? SourceState.ENDED : SourceState.STARTING, System.currentTimeMillis(), 0, "");
+    Double inference = PipelineStats.millis(recentDetectorNanos.median());
+    return new CameraStatus(cameraId, source, frameRate.perSecond(System.nanoTime()),
+        inference == null ? Double.NaN : inference, stats.frames(), skippedFrames());
   }
 
   /** Detector latency percentiles over the recent past, ms; empty until the detector has run. */

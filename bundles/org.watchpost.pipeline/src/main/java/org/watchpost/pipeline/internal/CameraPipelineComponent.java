@@ -31,6 +31,8 @@ import org.watchpost.api.frame.SourceSpec;
 import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.faults.FaultSchedule;
 import org.watchpost.api.pipeline.CameraAnalyticsFactory;
+import org.watchpost.api.pipeline.CameraStatus;
+import org.watchpost.api.pipeline.CameraStatusProvider;
 import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.api.pipeline.SummaryContributor;
 
@@ -40,9 +42,9 @@ import org.watchpost.api.pipeline.SummaryContributor;
  * not bound yet) sets {@code analytics.cardinality.minimum = 1}, {@code eventSinks.cardinality.minimum = 1} and
  * {@code frameObservers.cardinality.minimum = 1} in the camera's configuration.
  */
-@Component(service = MetricsProvider.class, configurationPid = CameraConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(service = {MetricsProvider.class, CameraStatusProvider.class}, configurationPid = CameraConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = CameraConfig.class, factory = true)
-public final class CameraPipelineComponent implements PipelineServices, MetricsProvider {
+public final class CameraPipelineComponent implements PipelineServices, MetricsProvider, CameraStatusProvider {
   private static final Logger LOG = LoggerFactory.getLogger(CameraPipelineComponent.class);
 
   private final List<EventSink> eventSinks = new CopyOnWriteArrayList<>();
@@ -140,6 +142,11 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     Map<String, Object> metrics = new java.util.LinkedHashMap<>(pipeline.latencyMetrics());
     metrics.put(FRAMES_SKIPPED, pipeline.skippedFrames());
     return metrics;
+  }
+
+  @Override
+  public CameraStatus cameraStatus() {
+    return pipeline.status();
   }
 
   private void finished(CameraPipeline finished) {

@@ -66,7 +66,8 @@ final class Outbox implements AutoCloseable {
   private final Connection db;
   private long nextSeq;
   private long storedBytes;
-  private long depth;
+  /** Written under the lock; volatile so that metrics read it without waiting for a transaction to commit. */
+  private volatile long depth;
   private long maxDepth;
   private final EnumMap<Priority, Long> dropped = new EnumMap<>(Priority.class);
 
@@ -288,7 +289,7 @@ final class Outbox implements AutoCloseable {
     }
   }
 
-  synchronized long depth() {
+  long depth() {
     return depth;
   }
 

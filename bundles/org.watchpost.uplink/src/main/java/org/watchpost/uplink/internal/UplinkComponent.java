@@ -13,6 +13,7 @@ import org.watchpost.api.event.EventSink;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
+import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.api.pipeline.SummaryContributor;
 import org.watchpost.api.remote.Notification;
 import org.watchpost.api.remote.RemoteChannel;
@@ -29,10 +30,10 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * waiting for the first event; and it needs its configuration (the broker is a site's choice), so nothing
  * connects anywhere or writes an outbox before the device is configured.
  */
-@Component(service = {EventSink.class, HealthSink.class, SummaryContributor.class, RemoteChannel.class}, immediate = true,
-    configurationPid = UplinkConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(service = {EventSink.class, HealthSink.class, MetricsProvider.class, SummaryContributor.class, RemoteChannel.class},
+    immediate = true, configurationPid = UplinkConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = UplinkConfig.class)
-public final class UplinkComponent implements EventSink, HealthSink, SummaryContributor, RemoteChannel {
+public final class UplinkComponent implements EventSink, HealthSink, MetricsProvider, SummaryContributor, RemoteChannel {
   /** Request handlers come and go independently of the engine, which a configuration change replaces. */
   private final RequestRouter router = new RequestRouter();
   private volatile UplinkEngine engine;
@@ -98,6 +99,12 @@ public final class UplinkComponent implements EventSink, HealthSink, SummaryCont
   @Override
   public void report(HealthReport report) {
     engine.report(report);
+  }
+
+  /** Connected and outbox depth, for device health and the OPC UA server. */
+  @Override
+  public Map<String, Object> metrics() {
+    return engine.metrics();
   }
 
   @Override

@@ -29,6 +29,7 @@ import org.watchpost.api.event.Event;
 import org.watchpost.api.event.Priority;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
+import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.uplink.codec.KuraPayload;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
 import org.watchpost.uplink.codec.KuraTopic;
@@ -173,8 +174,8 @@ public final class UplinkEngine implements AutoCloseable {
   /** What the uplink adds to the device's health report: its own state. */
   private Map<String, Object> deviceMetrics() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("uplink_connected", link != null);
-    m.put("outbox_depth", outbox.depth());
+    m.put(MetricsProvider.UPLINK_CONNECTED, link != null);
+    m.put(MetricsProvider.OUTBOX_DEPTH, outbox.depth());
     m.put("outbox_bytes", outbox.storedBytes());
     outbox.dropped().forEach((p, n) -> {
       if (n > 0) {
@@ -643,6 +644,11 @@ public final class UplinkEngine implements AutoCloseable {
     s.put("uplink_protocol", link != null ? link.protocol() : "");
     s.put("uplink_last_error", lastError);
     return s;
+  }
+
+  /** Whether a broker connection is up and the outbox depth: quick, never waits for the disk. */
+  public Map<String, Object> metrics() {
+    return Map.of(MetricsProvider.UPLINK_CONNECTED, link != null, MetricsProvider.OUTBOX_DEPTH, outbox.depth());
   }
 
   boolean connected() {

@@ -89,12 +89,16 @@ class UplinkOverMosquittoTest {
       long start = System.currentTimeMillis();
       boolean stopped = false;
       boolean restarted = false;
+      Map<String, Object> duringOutage = null;
       int n = 0;
       while (System.currentTimeMillis() - start < 12_000) {
         long t = System.currentTimeMillis() - start;
         if (!stopped && t > 3_000) {
           broker.stop();
           stopped = true;
+        }
+        if (duringOutage == null && t > 8_000) {
+          duringOutage = engine.metrics();
         }
         if (!restarted && t > 9_000) {
           broker.restart();
@@ -112,6 +116,10 @@ class UplinkOverMosquittoTest {
       }
       assertTrue(receiver.await(() -> receiver.bySeq().keySet().containsAll(storedPriority.keySet()), 60_000),
           () -> "missing seqs: " + missing(storedPriority.keySet(), receiver.bySeq().keySet()));
+      assertEquals(false, duringOutage.get("uplink_connected"), "the metrics tell the outage: " + duringOutage);
+      assertTrue((Long) duringOutage.get("outbox_depth") > 100, "and the backlog: " + duringOutage);
+      assertTrue(awaitTrue(() -> engine.metrics().equals(Map.of("uplink_connected", true, "outbox_depth", 0L)), 10_000),
+          "connected again with an empty outbox: " + engine.metrics());
       engine.close();
 
       assertEquals(n, storedPriority.size(), "every message was stored");

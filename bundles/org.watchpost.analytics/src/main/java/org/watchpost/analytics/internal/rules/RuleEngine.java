@@ -25,6 +25,7 @@ public final class RuleEngine {
   private final String cameraId;
   private final Map<String, RuleState> states = new LinkedHashMap<>();
   private long changes;
+  private boolean armed = true;
 
   public record Outcome(List<Event> events, List<CountSummary> counts) {}
 
@@ -70,6 +71,26 @@ public final class RuleEngine {
       }
     }
     return counts;
+  }
+
+  /** Disarmed rules keep counting and following tracks but raise no events. */
+  public void armed(boolean armed) {
+    this.armed = armed;
+  }
+
+  public boolean armed() {
+    return armed;
+  }
+
+  /**
+   * Zeroes every rule's totals and the interval in progress, which goes on from {@code nowMillis}; objects
+   * already counted in a zone in this interval are counted again when seen.
+   */
+  public void resetCounts(long nowMillis) {
+    for (RuleState s : states.values()) {
+      s.reset(nowMillis);
+    }
+    changes++;
   }
 
   /** Grows whenever a total changes, so that a reader can tell when to copy them. */
@@ -130,6 +151,13 @@ public final class RuleEngine {
       }
     }
 
+    void reset(long now) {
+      totals.clear();
+      if (intervalStart != Long.MIN_VALUE) {
+        startInterval(intervalStart, Math.max(intervalFrom, now));
+      }
+    }
+
     private void startInterval(long aligned, long from) {
       intervalStart = aligned;
       intervalFrom = from;
@@ -155,7 +183,7 @@ public final class RuleEngine {
     }
 
     void evaluate(List<TrackSnapshot> tracks, long now, int w, int h, List<Event> out) {
-      boolean armed = rule.schedule().armed(now, rule.timeZone());
+      boolean armed = RuleEngine.this.armed && rule.schedule().armed(now, rule.timeZone());
       Set<Long> present = new HashSet<>();
       Map<String, Long> occupancy = new HashMap<>();
       List<TrackSnapshot> crowd = new ArrayList<>();
@@ -235,7 +263,7 @@ public final class RuleEngine {
       if (p.side != 0 && Segments.intersect(a, b, new Point(p.sideX, p.sideY), new Point(ax, ay))) {
         boolean inward = p.side < 0;
         count(t.label() + (inward ? ".in" : ".out"));
-        if (rule.direction().raises(inward)
+        if (RuleEngine.this.armed && rule.direction().raises(inward)
             && (p.lastEventMillis == Long.MIN_VALUE || now - p.lastEventMillis >= rule.cooldownMillis())) {
           p.lastEventMillis = now;
           totals.merge("events", 1L, Long::sum);
