@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./watchpost}: one subcommand per job. */
 @Command(name = "watchpost", mixinStandardHelpOptions = true,
     description = "On-camera analytics firmware: run the demo, look at detections, measure.",
-    subcommands = {DemoCommand.class, DetectCommand.class, BenchCommand.class})
+    subcommands = {DemoCommand.class, DetectCommand.class, BenchCommand.class, SimCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
