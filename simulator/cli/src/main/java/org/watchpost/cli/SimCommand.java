@@ -30,6 +30,10 @@ final class SimCommand implements Callable<Integer> {
   @Option(names = "--profile", description = "A named profile of the scenario (e.g. short).")
   String profile;
 
+  @Option(names = "--cameras", description = "How runtimes get their cameras: file (the runtime plays the clip and its faults) "
+      + "or http (the camera simulator serves each clip as a live Motion-JPEG IP camera with the faults).")
+  String cameras;
+
   @Option(names = "--agents", description = "Replace the number of devices of every agent group by this (for scale runs).")
   Integer agents;
 
@@ -68,6 +72,9 @@ final class SimCommand implements Callable<Integer> {
     }
     if (speed != null) {
       s = s.withSpeed(speed);
+    }
+    if (cameras != null) {
+      s = s.withCamerasVia(cameras);
     }
     if (agents != null) {
       List<Scenario.Device> devices = new ArrayList<>();

@@ -64,6 +64,7 @@ public final class CameraServer implements AutoCloseable {
         reply(exchange, 404, "no camera at " + path);
         return;
       }
+      camera.start();
       if (camera.dropped()) {
         reply(exchange, 503, "camera " + camera.id() + " is not answering");
         return;
@@ -78,6 +79,13 @@ public final class CameraServer implements AutoCloseable {
 
   private static void snapshot(HttpExchange exchange, SimulatedCamera camera) throws IOException {
     SimulatedCamera.Jpeg jpeg = camera.latest();
+    if (jpeg == null) {
+      try {
+        jpeg = camera.next(0, 2_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (jpeg == null) {
       reply(exchange, 503, "no frame yet");
       return;

@@ -22,9 +22,10 @@ import org.watchpost.simulator.link.SimClock;
 
 /**
  * One recorded clip played as a live camera: decoded through the capture bundle (so any clip it opens will
- * do), looped, paced so that the clip's time follows the scenario clock, spoiled by a fault schedule in that
- * same time, and encoded to JPEG once per frame for every viewer. The newest frame is what a viewer gets: a
- * slow viewer misses frames, as with a real camera.
+ * do), looped, paced so that the clip's time follows a clock of the given speed, spoiled by a fault schedule in
+ * that same time, and encoded to JPEG once per frame for every viewer. The newest frame is what a viewer gets:
+ * a slow viewer misses frames, as with a real camera. The clip starts when the first viewer comes, so that the
+ * camera's time and the time its viewer counts from its first frame agree (to within the viewer's probe).
  */
 public final class SimulatedCamera implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SimulatedCamera.class);
@@ -36,8 +37,9 @@ public final class SimulatedCamera implements AutoCloseable {
   private final String id;
   private final FrameSource source;
   private final FaultInjector injector;
-  private final SimClock clock;
+  private final double speed;
   private final Thread thread;
+  private volatile SimClock clock;
   private final Object newFrame = new Object();
   private final AtomicLong served = new AtomicLong();
   private volatile Jpeg latest;
@@ -46,16 +48,29 @@ public final class SimulatedCamera implements AutoCloseable {
 
   /**
    * @param clip a file the capture bundle opens (MJPEG AVI natively, anything else through ffmpeg)
-   * @param faults in scenario seconds from the camera's start
+   * @param faults in camera seconds from the camera's start
+   * @param speed how much faster than real time the clip plays (1: a live camera)
    */
-  public SimulatedCamera(String id, String clip, FaultSchedule faults, SimClock clock, CaptureService capture) {
+  public SimulatedCamera(String id, String clip, FaultSchedule faults, double speed, CaptureService capture) {
     this.id = Objects.requireNonNull(id);
-    this.clock = clock;
+    this.speed = speed;
     this.source = capture.open(new SourceSpec(id, clip, true, false));
     this.injector = new FaultInjector(faults);
     this.thread = new Thread(this::run, "camera-" + id);
     thread.setDaemon(true);
-    thread.start();
+  }
+
+  /** Starts the clip (once); its clock starts now. */
+  public synchronized void start() {
+    if (clock == null) {
+      clock = new SimClock(speed);
+      thread.start();
+    }
+  }
+
+  /** The camera's clock, or null before it started. */
+  public SimClock clock() {
+    return clock;
   }
 
   public String id() {

@@ -45,10 +45,10 @@ class CameraServerTest {
   @Test
   void theCaptureBundleReadsTheStreamThroughFfmpegAndSeesBlackAndDropOnSchedule() throws Exception {
     CaptureComponent capture = new CaptureComponent(Configs.with(CaptureConfig.class, java.util.Map.of("reconnect_max_ms", 1_000L)));
-    SimClock clock = new SimClock(1);
     try (CameraServer server = new CameraServer()) {
-      server.add(new SimulatedCamera("gate", SharedData.vtestMjpeg().toString(), FaultSchedule.parse("black@3-5, drop@6-8"),
-          clock, capture));
+      SimulatedCamera gate = new SimulatedCamera("gate", SharedData.vtestMjpeg().toString(), FaultSchedule.parse("black@3-5, drop@6-8"),
+          1, capture);
+      server.add(gate);
       HttpResponse<byte[]> snapshot = null;
       for (int i = 0; i < 50 && (snapshot == null || snapshot.statusCode() != 200); i++) {
         Thread.sleep(100);
@@ -56,6 +56,7 @@ class CameraServerTest {
             server.streamUrl("gate").replace(".mjpg", ".jpg"))).build(), HttpResponse.BodyHandlers.ofByteArray());
       }
       assertEquals(200, snapshot.statusCode());
+      SimClock clock = gate.clock();
       assertEquals(0xff, snapshot.body()[0] & 0xff, "a JPEG starts with FF D8");
       assertEquals(0xd8, snapshot.body()[1] & 0xff);
 
@@ -96,7 +97,7 @@ class CameraServerTest {
   void ffprobeSeesAMotionJpegStreamOfTheClipsSize() throws Exception {
     CaptureComponent capture = new CaptureComponent(Configs.defaults(CaptureConfig.class));
     try (CameraServer server = new CameraServer()) {
-      server.add(new SimulatedCamera("yard", SharedData.vtestMjpeg().toString(), FaultSchedule.NONE, new SimClock(1), capture));
+      server.add(new SimulatedCamera("yard", SharedData.vtestMjpeg().toString(), FaultSchedule.NONE, 1, capture));
       Process probe = new ProcessBuilder("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
           "stream=codec_name,width,height", "-of", "csv=p=0", server.streamUrl("yard")).redirectErrorStream(true).start();
       String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -68,6 +68,7 @@ final class AgentDevice implements SimulatedDevice {
   private long nextConnectNanos;
   private long backoffMillis;
   private volatile boolean connecting;
+  private volatile long connectStartedNanos;
   private volatile boolean stopping;
 
   AgentDevice(String id, Trace trace, SimClock clock, double durationS, long budgetBitsPerS, String brokerUrl,
@@ -117,6 +118,10 @@ final class AgentDevice implements SimulatedDevice {
         produce(now);
       }
       if (!client.isConnected()) {
+        if (connecting && System.nanoTime() - connectStartedNanos > TimeUnit.SECONDS.toNanos(options.getConnectionTimeout() + 5L)) {
+          // A connect that neither succeeded nor failed in time (the link took it and went silent): give it up.
+          abandonConnect();
+        }
         if (!connecting && System.nanoTime() >= nextConnectNanos) {
           connect();
         }
@@ -176,8 +181,19 @@ final class AgentDevice implements SimulatedDevice {
     produced.incrementAndGet();
   }
 
+  private void abandonConnect() {
+    try {
+      client.disconnectForcibly(0, 0, false);
+    } catch (MqttException e) {
+      LOG.debug("agent {}: abandoning a connect: {}", id, e.getMessage());
+    }
+    connecting = false;
+    scheduleReconnect();
+  }
+
   private void connect() {
     connecting = true;
+    connectStartedNanos = System.nanoTime();
     try {
       client.connect(options, null, new IMqttActionListener() {
         @Override

@@ -40,7 +40,6 @@ public final class FleetObserver implements AutoCloseable {
     volatile boolean online;
     volatile String onlineChange = "";
     volatile long births;
-    volatile long firstSeq = -1;
     volatile String modelName = "";
     volatile String modelVersion = "";
     volatile String firmware = "";
@@ -69,14 +68,15 @@ public final class FleetObserver implements AutoCloseable {
       return online;
     }
 
-    /** Sequence numbers between the first seen and the highest seen that never arrived. */
+    /**
+     * Sequence numbers from 1 (every simulated device starts with a fresh outbox) to the highest seen that never
+     * arrived. BIRTH's {@code next_seq} is not the start: messages stored before the first connect have lower ones.
+     */
     public synchronized long missingSeqs() {
       if (maxSeq == 0) {
         return 0;
       }
-      long from = firstSeq > 0 ? firstSeq : 1;
-      long expected = maxSeq - from + 1;
-      return expected - seqs.get((int) from, (int) maxSeq + 1).cardinality();
+      return maxSeq - seqs.get(1, (int) maxSeq + 1).cardinality();
     }
 
     public synchronized List<Alarm> alarms() {
@@ -188,10 +188,6 @@ public final class FleetObserver implements AutoCloseable {
           device.online = true;
           device.births++;
           device.onlineChange = "birth";
-          Long next = payload.longMetric("next_seq");
-          if (device.firstSeq < 0 && next != null) {
-            device.firstSeq = next;
-          }
           String firmware = payload.stringMetric("firmware_version");
           if (firmware != null) {
             device.firmware = firmware;

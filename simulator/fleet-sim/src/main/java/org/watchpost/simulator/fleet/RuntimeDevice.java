@@ -41,13 +41,19 @@ final class RuntimeDevice implements SimulatedDevice {
     }
   }
 
+  /**
+   * @param cameraUrls for cameras served by the camera simulator: camera id to stream URL; empty when the runtime
+   *     reads the clips itself
+   */
   RuntimeDevice(String id, Scenario.Device spec, Scenario scenario, String brokerUrl, Path work, Home home,
-      double cameraSeconds) throws IOException {
+      double cameraSeconds, Map<String, String> cameraUrls) throws IOException {
     this.id = id;
     this.work = work;
+    // A fresh device: no outbox, framework cache or baselines from an earlier run (its seq starts at 1 again).
+    deleteTree(work);
     Files.createDirectories(work);
     Path config = work.resolve("config.json");
-    Files.writeString(config, configuration(id, spec, scenario.speed(), brokerUrl, cameraSeconds, home));
+    Files.writeString(config, configuration(id, spec, scenario.speed(), brokerUrl, cameraSeconds, home, cameraUrls));
     for (Scenario.Camera camera : spec.cameras()) {
       cameraIds.add(camera.id());
       Files.deleteIfExists(summaryFile(camera.id()));
@@ -66,12 +72,23 @@ final class RuntimeDevice implements SimulatedDevice {
     LOG.info("device {}: runtime pid {} with {} cameras; log {}", id, process.pid(), cameraIds.size(), work.resolve("runtime.log"));
   }
 
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
   private Path summaryFile(String cameraId) {
     return work.resolve("summary-" + cameraId + ".json");
   }
 
   String configuration(String deviceId, Scenario.Device spec, double speed, String brokerUrl, double cameraSeconds,
-      Home home) throws IOException {
+      Home home, Map<String, String> cameraUrls) throws IOException {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put(":configurator:resource-version", 1);
     root.put(":configurator:symbolic-name", "watchpost.sim." + deviceId);
@@ -85,13 +102,20 @@ final class RuntimeDevice implements SimulatedDevice {
     for (Scenario.Camera camera : spec.cameras()) {
       Map<String, Object> c = new LinkedHashMap<>();
       c.put("camera.id", camera.id());
-      c.put("source", home.clip(camera.clip()).toString());
+      String url = cameraUrls.get(camera.id());
       // A live camera: real rate, newest frame wins when the box cannot keep up.
       c.put("feed.mode", "newest_wins");
-      c.put("realtime", true);
-      c.put("loop", true);
+      if (url != null) {
+        // The camera simulator plays the clip and its faults; the runtime sees an IP camera.
+        c.put("source", url);
+        c.put("faults", "");
+      } else {
+        c.put("source", home.clip(camera.clip()).toString());
+        c.put("realtime", true);
+        c.put("loop", true);
+        c.put("faults", camera.faults() == null ? "" : camera.faults());
+      }
       c.put("max.frames", frames);
-      c.put("faults", camera.faults() == null ? "" : camera.faults());
       c.put("summary.file", summaryFile(camera.id()).toString());
       c.put("exit.when.done", false);
       // Nothing a camera sees is lost to a start-up race: it waits for its analytics, sink and health observer.

@@ -32,14 +32,21 @@ public record Scenario(String name, String description, double durationS, double
   /**
    * Devices of one kind; {@code count} > 1 makes {@code id-1..id-N}.
    *
+   * @param camerasVia {@code file} (default): the runtime reads each clip itself and injects the faults; {@code http}:
+   *     the camera simulator serves each clip as a live Motion-JPEG camera with the faults on its frames, and
+   *     the runtime reads the stream through ffmpeg as it reads an IP camera
    * @param analysedFps frames per second each camera of a runtime gets analysed on this host: a camera ends
    *     after {@code analysedFps} times its seconds of play (0: 13 frames a second shared by the cameras, what
    *     this project's 2-core build host analyses with the real detector, at most 10 per camera)
    */
   public record Device(String id, String kind, int count, List<Camera> cameras, Link link, long budgetBitsPerS,
-      String trace, int threads, double analysedFps) {
+      String trace, int threads, String camerasVia, double analysedFps) {
     public Device withCount(int n) {
-      return new Device(id, kind, n, cameras, link, budgetBitsPerS, trace, threads, analysedFps);
+      return new Device(id, kind, n, cameras, link, budgetBitsPerS, trace, threads, camerasVia, analysedFps);
+    }
+
+    public boolean camerasOverHttp() {
+      return "http".equals(camerasVia);
     }
 
     double analysedFpsPerCamera() {
@@ -104,6 +111,9 @@ public record Scenario(String name, String description, double durationS, double
     if (kind.equals("runtime") && (device.cameras() == null || device.cameras().isEmpty())) {
       throw new IllegalArgumentException(where + "a runtime device needs cameras");
     }
+    if (device.camerasVia() != null && !device.camerasVia().equals("file") && !device.camerasVia().equals("http")) {
+      throw new IllegalArgumentException(where + "cameras_via must be file or http");
+    }
     if (kind.equals("agent") && (device.trace() == null || device.trace().isBlank())) {
       throw new IllegalArgumentException(where + "an agent needs a trace");
     }
@@ -139,6 +149,11 @@ public record Scenario(String name, String description, double durationS, double
     }
   }
 
+  public Scenario withCamerasVia(String via) {
+    return withDevices(devices.stream().map(d -> Scenario.isAgent(d) ? d : new Device(d.id(), d.kind(), d.count(), d.cameras(),
+        d.link(), d.budgetBitsPerS(), d.trace(), d.threads(), via, d.analysedFps())).toList());
+  }
+
   /** This scenario with a named profile applied. */
   public Scenario withProfile(String profileName) {
     Profile profile = profiles.get(profileName);
@@ -153,7 +168,7 @@ public record Scenario(String name, String description, double durationS, double
       if (cameras != null && profile.faults() != null) {
         cameras = cameras.stream().map(c -> new Camera(c.id(), c.clip(), profile.faults().getOrDefault(c.id(), c.faults()))).toList();
       }
-      changed.add(new Device(d.id(), d.kind(), d.count(), cameras, link, d.budgetBitsPerS(), d.trace(), d.threads(), d.analysedFps()));
+      changed.add(new Device(d.id(), d.kind(), d.count(), cameras, link, d.budgetBitsPerS(), d.trace(), d.threads(), d.camerasVia(), d.analysedFps()));
     }
     return new Scenario(name + "/" + profileName, description, profile.durationS() != null ? profile.durationS() : durationS,
         profile.speed() != null ? profile.speed() : speed, broker, changed, profiles);

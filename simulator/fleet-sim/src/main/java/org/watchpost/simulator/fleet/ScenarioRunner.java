@@ -13,12 +13,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.watchpost.capture.internal.CaptureComponent;
+import org.watchpost.capture.internal.CaptureConfig;
 import org.watchpost.faults.Fault;
 import org.watchpost.faults.FaultKind;
 import org.watchpost.faults.FaultSchedule;
 import org.watchpost.simulator.link.LinkProfile;
 import org.watchpost.simulator.link.LinkSimulator;
+import org.watchpost.simulator.cameras.CameraServer;
+import org.watchpost.simulator.cameras.SimulatedCamera;
 import org.watchpost.simulator.link.SimClock;
+import org.watchpost.testing.Configs;
 
 /**
  * Runs a scenario: a broker, the central observer and its views, one link simulator and one device per
@@ -34,6 +39,8 @@ public final class ScenarioRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ScenarioRunner.class);
   /** Wall seconds a run may go on beyond its scenario duration (devices finishing, draining) before it is ended. */
   private static final long GRACE_SECONDS = 240;
+  /** How far a camera's clock and its viewer's may differ: an HTTP camera starts at the viewer's probe, before its first frame. */
+  private static final long CLOCK_TOLERANCE_MILLIS = 2_000;
 
   /**
    * @param work where devices, broker and links write
@@ -87,6 +94,8 @@ public final class ScenarioRunner {
     });
     Map<String, Trace> traces = new LinkedHashMap<>();
     Trace.Recorder recorder = options.recordTrace() == null ? null : new Trace.Recorder(options.recordTrace());
+    CameraServer cameraServer = null;
+    CaptureComponent capture = null;
     try (Broker broker = Broker.start(scenario.broker(), options.work().resolve("broker"))) {
       SimClock clock = new SimClock(speed);
       try (FleetObserver observer = FleetObserver.start(broker.url(), clock);
@@ -116,8 +125,22 @@ public final class ScenarioRunner {
             Trace trace = traces.computeIfAbsent(spec.trace(), name -> loadTrace(options.home().root(), name));
             running.put(id, new AgentDevice(id, trace, clock, scenario.durationS(), spec.budgetBitsPerS(), url, agentScheduler));
           } else {
+            Map<String, String> cameraUrls = new LinkedHashMap<>();
+            if (spec.camerasOverHttp()) {
+              if (cameraServer == null) {
+                cameraServer = new CameraServer();
+                capture = new CaptureComponent(Configs.defaults(CaptureConfig.class));
+              }
+              for (Scenario.Camera camera : spec.cameras()) {
+                String servedId = id + "-" + camera.id();
+                // Camera time runs at the real rate, from the device's first look at the camera.
+                cameraServer.add(new SimulatedCamera(servedId, options.home().clip(camera.clip()).toString(),
+                    FaultSchedule.parse(camera.faults() == null ? "" : camera.faults()), 1, capture));
+                cameraUrls.put(camera.id(), cameraServer.streamUrl(servedId));
+              }
+            }
             running.put(id, new RuntimeDevice(id, spec, scenario, url, options.work().resolve("devices").resolve(id),
-                options.home(), cameraSeconds));
+                options.home(), cameraSeconds, cameraUrls));
           }
         }
         long hardStop = wallStart + (long) ((cameraSeconds + GRACE_SECONDS) * 1e9);
@@ -136,7 +159,13 @@ public final class ScenarioRunner {
           }
         }
         say(options, "sim: scenario time over; stopping the devices (each drains its outbox and sends DC)");
-        running.values().parallelStream().forEach(SimulatedDevice::stop);
+        // Every device drains at once, as a fleet would; each stop waits for its own device.
+        java.util.concurrent.ExecutorService stopper = Executors.newFixedThreadPool(Math.min(64, Math.max(1, running.size())));
+        for (SimulatedDevice device : running.values()) {
+          stopper.submit(device::stop);
+        }
+        stopper.shutdown();
+        stopper.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
         Thread.sleep(1_000);
         double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
         Map<String, Object> report = report(scenario, observer, running, linkOf, broker, wallSeconds, clock);
@@ -147,6 +176,9 @@ public final class ScenarioRunner {
       } finally {
         running.values().forEach(SimulatedDevice::close);
         links.forEach(LinkSimulator::close);
+        if (cameraServer != null) {
+          cameraServer.close();
+        }
         agentScheduler.shutdownNow();
         if (recorder != null) {
           recorder.close();
@@ -217,13 +249,16 @@ public final class ScenarioRunner {
       long dropped = ((Number) own.getOrDefault("dropped", 0L)).longValue();
       long delivered = seen == null ? 0 : seen.events();
       long missing = seen == null ? 0 : seen.missingSeqs();
-      long lost = Math.max(0, missing - dropped) + Math.max(0, produced - delivered - folded - dropped);
+      // Messages still in the device's outbox at its clean stop (its DC says how many) are pending, not lost.
+      long pending = seen == null ? 0 : Math.max(0, seen.dcOutboxDepth());
+      long lost = Math.max(0, missing - dropped - pending) + Math.max(0, produced - delivered - folded - dropped - pending);
       lostTotal += lost;
       d.put("events_produced", produced);
       d.put("events_delivered", delivered);
       d.put("events_folded", folded);
       d.put("dropped_by_outbox", dropped);
       d.put("missing_seqs", missing);
+      d.put("pending_at_end", pending);
       d.put("duplicates", seen == null ? 0 : seen.duplicates());
       d.put("lost", lost);
       d.put("online_at_end", seen != null && seen.online());
@@ -281,7 +316,7 @@ public final class ScenarioRunner {
       for (Fault fault : schedule.faults()) {
         Set<String> states = expectedStates(fault.kind());
         FleetObserver.Alarm match = alarms.stream().filter(a -> a.raised() && a.camera().equals(camera.id())
-            && states.contains(a.state()) && a.streamMillis() >= fault.fromMillis()
+            && states.contains(a.state()) && a.streamMillis() >= fault.fromMillis() - CLOCK_TOLERANCE_MILLIS
             && a.streamMillis() <= fault.toMillis() + 10_000).findFirst().orElse(null);
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("camera", camera.id());

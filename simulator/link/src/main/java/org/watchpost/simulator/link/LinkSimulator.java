@@ -128,7 +128,7 @@ public final class LinkSimulator implements AutoCloseable {
         connections.clear();
       }
       try {
-        Thread.sleep(10);
+        Thread.sleep(20);
       } catch (InterruptedException e) {
         return;
       }
