@@ -90,8 +90,15 @@ public record Scenario(String name, String description, double durationS, double
     if (devices == null || devices.isEmpty()) {
       throw new IllegalArgumentException("scenario " + name + ": no devices");
     }
-    profiles = profiles == null ? Map.of() : Map.copyOf(profiles);
+    Map<String, Profile> given = profiles == null ? new LinkedHashMap<>() : new LinkedHashMap<>(profiles);
+    if (given.containsKey(null) || given.containsValue(null)) {
+      throw new IllegalArgumentException("scenario " + name + ": every profile needs a name and a body");
+    }
+    profiles = Map.copyOf(given);
     for (Device device : devices) {
+      if (device == null) {
+        throw new IllegalArgumentException("scenario " + name + ": an empty device entry");
+      }
       check(name, device);
     }
   }
@@ -119,7 +126,7 @@ public record Scenario(String name, String description, double durationS, double
     }
     if (device.cameras() != null) {
       for (Camera camera : device.cameras()) {
-        if (camera.id() == null || !camera.id().matches("[A-Za-z0-9_.-]{1,64}") || camera.clip() == null) {
+        if (camera == null || camera.id() == null || !camera.id().matches("[A-Za-z0-9_.-]{1,64}") || camera.clip() == null) {
           throw new IllegalArgumentException(where + "every camera needs an id and a clip");
         }
         try {
@@ -136,22 +143,36 @@ public record Scenario(String name, String description, double durationS, double
     if (Files.size(file) > MAX_BYTES) {
       throw new IOException("scenario " + file + " is larger than " + MAX_BYTES + " bytes");
     }
-    try {
-      Scenario scenario = GSON.fromJson(Files.readString(file), Scenario.class);
-      if (scenario == null) {
-        throw new IOException("scenario " + file + " is empty");
-      }
-      return scenario;
-    } catch (JsonParseException e) {
-      throw new IOException("scenario " + file + " is not valid: " + e.getMessage(), e);
-    } catch (IllegalArgumentException e) {
-      throw new IOException(file + ": " + e.getMessage(), e);
-    }
+    return parse(Files.readString(file), file.toString());
   }
 
-  public Scenario withCamerasVia(String via) {
-    return withDevices(devices.stream().map(d -> Scenario.isAgent(d) ? d : new Device(d.id(), d.kind(), d.count(), d.cameras(),
-        d.link(), d.budgetBitsPerS(), d.trace(), d.threads(), via, d.analysedFps())).toList());
+  /**
+   * Reads a scenario from its JSON text.
+   *
+   * @param origin names the text in errors (its file)
+   * @throws IOException naming what is wrong, for anything that is not a valid scenario
+   */
+  public static Scenario parse(String text, String origin) throws IOException {
+    if (text.length() > MAX_BYTES) {
+      throw new IOException("scenario " + origin + " is longer than " + MAX_BYTES + " characters");
+    }
+    try {
+      Scenario scenario = GSON.fromJson(text, Scenario.class);
+      if (scenario == null) {
+        throw new IOException("scenario " + origin + " is empty");
+      }
+      return scenario;
+    } catch (JsonParseException | IllegalStateException | NumberFormatException e) {
+      throw new IOException("scenario " + origin + " is not valid JSON of a scenario: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(origin + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      // Gson wraps what a record's constructor refuses.
+      if (e.getCause() instanceof IllegalArgumentException refused) {
+        throw new IOException(origin + ": " + refused.getMessage(), refused);
+      }
+      throw e;
+    }
   }
 
   /** This scenario with a named profile applied. */
@@ -213,6 +234,9 @@ public record Scenario(String name, String description, double durationS, double
     List<LinkProfile.Outage> outages = new ArrayList<>();
     if (link.outages() != null) {
       for (Outage o : link.outages()) {
+        if (o == null) {
+          throw new IllegalArgumentException("an empty outage entry");
+        }
         outages.add(new LinkProfile.Outage(o.fromS(), o.toS(), LinkProfile.mode(o.mode() == null ? "cut" : o.mode())));
       }
     }

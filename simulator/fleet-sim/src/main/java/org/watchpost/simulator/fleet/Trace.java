@@ -31,9 +31,18 @@ public record Trace(List<Entry> entries, double lengthSeconds) {
     if (Files.size(file) > MAX_BYTES) {
       throw new IOException("trace " + file + " is larger than " + MAX_BYTES + " bytes");
     }
+    return parse(Files.readAllLines(file, StandardCharsets.UTF_8), file.toString());
+  }
+
+  /**
+   * Reads a trace from its lines.
+   *
+   * @throws IOException naming the line that is wrong and why
+   */
+  public static Trace parse(List<String> lines, String origin) throws IOException {
     List<Entry> entries = new ArrayList<>();
     int lineNumber = 0;
-    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+    for (String line : lines) {
       lineNumber++;
       if (line.isBlank()) {
         continue;
@@ -41,21 +50,43 @@ public record Trace(List<Entry> entries, double lengthSeconds) {
       try {
         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
         Map<String, Object> metrics = new LinkedHashMap<>();
-        for (JsonElement m : o.getAsJsonArray("m")) {
+        for (JsonElement m : required(o, "m").getAsJsonArray()) {
           JsonArray triple = m.getAsJsonArray();
+          if (triple.size() != 3) {
+            throw new IllegalArgumentException("a metric is [name, type, value]");
+          }
           metrics.put(triple.get(0).getAsString(), value(triple.get(1).getAsString(), triple.get(2)));
         }
-        entries.add(new Entry(o.get("t").getAsDouble(), o.get("kind").getAsString(), o.get("subject").getAsString(),
-            o.get("priority").getAsString(), metrics));
+        double t = required(o, "t").getAsDouble();
+        if (!(t >= 0) || t > 1e9) {
+          throw new IllegalArgumentException("t must be within 0..1e9 seconds, was " + t);
+        }
+        String kind = required(o, "kind").getAsString();
+        if (!kind.equals("events") && !kind.equals("counts") && !kind.equals("health")) {
+          throw new IllegalArgumentException("kind must be events, counts or health, was " + kind);
+        }
+        String subject = required(o, "subject").getAsString();
+        if (subject.isEmpty() || subject.length() > 64 || !subject.equals(org.watchpost.uplink.codec.KuraTopic.segment(subject))) {
+          throw new IllegalArgumentException("subject must be one topic level of 1..64 characters");
+        }
+        entries.add(new Entry(t, kind, subject, required(o, "priority").getAsString(), metrics));
       } catch (RuntimeException e) {
-        throw new IOException("trace " + file + " line " + lineNumber + ": " + e.getMessage(), e);
+        throw new IOException("trace " + origin + " line " + lineNumber + ": " + e.getMessage(), e);
       }
     }
     if (entries.isEmpty()) {
-      throw new IOException("trace " + file + " holds no messages");
+      throw new IOException("trace " + origin + " holds no messages");
     }
     entries.sort(java.util.Comparator.comparingDouble(Entry::t));
     return new Trace(List.copyOf(entries), entries.get(entries.size() - 1).t() + 1);
+  }
+
+  private static JsonElement required(JsonObject o, String name) {
+    JsonElement e = o.get(name);
+    if (e == null || e.isJsonNull()) {
+      throw new IllegalArgumentException("missing " + name);
+    }
+    return e;
   }
 
   private static Object value(String type, JsonElement v) {
