@@ -38,23 +38,19 @@ public final class FleetObserver implements AutoCloseable {
   public static final class DeviceView {
     final String id;
     volatile boolean online;
-    volatile String onlineChange = "";
     volatile long births;
     volatile String modelName = "";
     volatile String modelVersion = "";
-    volatile String firmware = "";
     final Map<String, String> cameraStates = new ConcurrentHashMap<>();
     final AtomicLong events = new AtomicLong();
     final AtomicLong foldedCounts = new AtomicLong();
     final AtomicLong messages = new AtomicLong();
-    final AtomicLong payloads = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
     final AtomicLong duplicates = new AtomicLong();
     final List<Alarm> alarms = new ArrayList<>();
     final BitSet seqs = new BitSet();
     volatile long maxSeq;
     volatile long dcOutboxDepth = -1;
-    volatile double lastSeenSeconds;
 
     DeviceView(String id) {
       this.id = id;
@@ -101,6 +97,11 @@ public final class FleetObserver implements AutoCloseable {
 
     public Map<String, String> cameraStates() {
       return new TreeMap<>(cameraStates);
+    }
+
+    /** Birth certificates seen: one per connect. */
+    public long births() {
+      return births;
     }
 
     public long dcOutboxDepth() {
@@ -171,7 +172,6 @@ public final class FleetObserver implements AutoCloseable {
     }
     DeviceView device = devices.computeIfAbsent(parsed.clientId(), DeviceView::new);
     double now = clock.seconds();
-    device.lastSeenSeconds = now;
     device.messages.incrementAndGet();
     device.bytes.addAndGet(wire.length + topic.length());
     List<KuraPayload> payloads;
@@ -182,26 +182,18 @@ public final class FleetObserver implements AutoCloseable {
       return;
     }
     for (KuraPayload payload : payloads) {
-      device.payloads.incrementAndGet();
       switch (parsed.kind()) {
         case BIRTH -> {
           device.online = true;
           device.births++;
-          device.onlineChange = "birth";
-          String firmware = payload.stringMetric("firmware_version");
-          if (firmware != null) {
-            device.firmware = firmware;
-          }
         }
         case DISCONNECT -> {
           device.online = false;
-          device.onlineChange = "dc";
           Long depth = payload.longMetric("outbox_depth");
           device.dcOutboxDepth = depth == null ? -1 : depth;
         }
         case LAST_WILL -> {
           device.online = false;
-          device.onlineChange = "lwt";
         }
         default -> data(device, parsed, payload, now);
       }

@@ -175,6 +175,12 @@ public record Scenario(String name, String description, double durationS, double
     }
   }
 
+  /** This scenario with every runtime's cameras coming from the given place ({@code file} or {@code http}). */
+  public Scenario withCamerasVia(String via) {
+    return withDevices(devices.stream().map(d -> isAgent(d) ? d : new Device(d.id(), d.kind(), d.count(), d.cameras(),
+        d.link(), d.budgetBitsPerS(), d.trace(), d.threads(), via, d.analysedFps())).toList());
+  }
+
   /** This scenario with a named profile applied. */
   public Scenario withProfile(String profileName) {
     Profile profile = profiles.get(profileName);

@@ -262,6 +262,7 @@ public final class ScenarioRunner {
       d.put("duplicates", seen == null ? 0 : seen.duplicates());
       d.put("lost", lost);
       d.put("online_at_end", seen != null && seen.online());
+      d.put("connects", seen == null ? 0 : seen.births());
       d.put("dc_outbox_depth", seen == null ? -1 : seen.dcOutboxDepth());
       d.put("model", seen == null ? "" : seen.modelVersion());
       List<FleetObserver.Alarm> alarms = seen == null ? List.of() : seen.alarms();
