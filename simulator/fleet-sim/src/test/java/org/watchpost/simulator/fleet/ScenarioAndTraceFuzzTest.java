@@ -12,7 +12,7 @@ import java.util.List;
  */
 class ScenarioAndTraceFuzzTest {
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "5s")
   void anyTextIsAScenarioOrAClearError(@NotNull String text) {
     try {
       Scenario scenario = Scenario.parse(text, "fuzz.json");
@@ -26,7 +26,7 @@ class ScenarioAndTraceFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "5s")
   void anyLinesAreATraceOrAClearError(@NotNull List<@NotNull String> lines) {
     try {
       Trace.parse(lines, "fuzz.jsonl");
