@@ -5,9 +5,10 @@ import picocli.CommandLine.Command;
 
 /** Entry point of {@code ./watchpost}: one subcommand per job. */
 @Command(name = "watchpost", mixinStandardHelpOptions = true,
-    description = "On-camera analytics firmware: run the demo, look at detections, measure; make signed model packages and roll them out.",
+    description = "On-camera analytics firmware: run the demo, look at detections, measure; make signed model packages"
+        + " and roll them out; simulate cameras, thin links and fleets.",
     subcommands = {DemoCommand.class, DetectCommand.class, BenchCommand.class, ConfigReferenceCommand.class,
-        ModelCommand.class, org.watchpost.fleet.FleetCommand.class})
+        ModelCommand.class, org.watchpost.fleet.FleetCommand.class, SimCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

@@ -1,0 +1,248 @@
+package org.watchpost.simulator.fleet;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Watchpost runtime (the exported runnable jar) in a child JVM, configured through a generated OSGi
+ * Configurator file: one camera configuration per camera (a border post box with four cameras is one
+ * runtime), the default rules, and the uplink pointed at the device's link simulator. The device's own
+ * wall-clock timers are divided by the scenario speed and its budget multiplied by it, so that they hold in
+ * scenario time; its cameras play at their real rate.
+ */
+final class RuntimeDevice implements SimulatedDevice {
+  private static final Logger LOG = LoggerFactory.getLogger(RuntimeDevice.class);
+  private final String id;
+  private final Path work;
+  private final List<String> cameraIds = new ArrayList<>();
+  private final Process process;
+
+  /** Where the runtime and what it reads are. */
+  record Home(Path root, Path runtimeJar, Path shared) {
+    Path clip(String name) {
+      Path path = Path.of(name);
+      if (path.isAbsolute()) {
+        return path;
+      }
+      Path inShared = shared.resolve("data/video").resolve(name);
+      return Files.exists(inShared) ? inShared : root.resolve(name);
+    }
+  }
+
+  /**
+   * @param cameraUrls for cameras served by the camera simulator: camera id to stream URL; empty when the runtime
+   *     reads the clips itself
+   */
+  RuntimeDevice(String id, Scenario.Device spec, Scenario scenario, String brokerUrl, Path work, Home home,
+      double cameraSeconds, Map<String, String> cameraUrls) throws IOException {
+    this.id = id;
+    this.work = work;
+    // A fresh device: no outbox, framework cache or baselines from an earlier run (its seq starts at 1 again).
+    deleteTree(work);
+    Files.createDirectories(work);
+    Path config = work.resolve("config.json");
+    Files.writeString(config, configuration(id, spec, scenario.speed(), brokerUrl, cameraSeconds, home, cameraUrls));
+    for (Scenario.Camera camera : spec.cameras()) {
+      cameraIds.add(camera.id());
+      Files.deleteIfExists(summaryFile(camera.id()));
+    }
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx512m");
+    command.add("-Dconfigurator.initial=" + config.toUri());
+    command.add("-Dorg.osgi.framework.storage=" + work.resolve("framework"));
+    command.add("-jar");
+    command.add(home.runtimeJar().toString());
+    process = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
+        .redirectOutput(work.resolve("runtime.log").toFile()).start();
+    Process started = process;
+    Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
+    LOG.info("device {}: runtime pid {} with {} cameras; log {}", id, process.pid(), cameraIds.size(), work.resolve("runtime.log"));
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private Path summaryFile(String cameraId) {
+    return work.resolve("summary-" + cameraId + ".json");
+  }
+
+  String configuration(String deviceId, Scenario.Device spec, double speed, String brokerUrl, double cameraSeconds,
+      Home home, Map<String, String> cameraUrls) throws IOException {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put(":configurator:resource-version", 1);
+    root.put(":configurator:symbolic-name", "watchpost.sim." + deviceId);
+    root.put(":configurator:version", "1.0.0");
+    Map<String, Object> inference = new LinkedHashMap<>();
+    inference.put("model.manifest", home.root().resolve("models/yolox-nano/manifest.json").toString());
+    inference.put("intra.op.threads", spec.threads() > 0 ? spec.threads() : 2);
+    root.put("org.watchpost.inference", inference);
+    // The pipeline counts the frames it analyses; on a busy box the newest frame wins and the rest are skipped.
+    long frames = Math.max(1, Math.round(cameraSeconds * spec.analysedFpsPerCamera()));
+    for (Scenario.Camera camera : spec.cameras()) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("camera.id", camera.id());
+      String url = cameraUrls.get(camera.id());
+      // A live camera: real rate, newest frame wins when the box cannot keep up.
+      c.put("feed.mode", "newest_wins");
+      if (url != null) {
+        // The camera simulator plays the clip and its faults; the runtime sees an IP camera.
+        c.put("source", url);
+        c.put("faults", "");
+      } else {
+        c.put("source", home.clip(camera.clip()).toString());
+        c.put("realtime", true);
+        c.put("loop", true);
+        c.put("faults", camera.faults() == null ? "" : camera.faults());
+      }
+      c.put("max.frames", frames);
+      c.put("summary.file", summaryFile(camera.id()).toString());
+      c.put("exit.when.done", false);
+      // Nothing a camera sees is lost to a start-up race: it waits for its analytics, sink and health observer.
+      c.put("analytics.cardinality.minimum", 1);
+      c.put("EventSink.cardinality.minimum", 1);
+      c.put("FrameObserver.cardinality.minimum", 1);
+      root.put("org.watchpost.camera~" + camera.id(), c);
+    }
+    JsonObject rules = JsonParser.parseString(Files.readString(home.root()
+        .resolve("bundles/org.watchpost.analytics/config/vtest-rules.json"))).getAsJsonObject();
+    for (Map.Entry<String, JsonElement> rule : rules.entrySet()) {
+      if (!rule.getKey().startsWith(":configurator:")) {
+        root.put(rule.getKey(), rule.getValue());
+      }
+    }
+    Map<String, Object> uplink = new LinkedHashMap<>();
+    uplink.put("broker.url", brokerUrl);
+    uplink.put("account", "watchpost");
+    uplink.put("client.id", deviceId);
+    uplink.put("display.name", "Watchpost " + deviceId);
+    uplink.put("serial.number", "SIM-" + deviceId);
+    uplink.put("outbox.path", work.resolve("outbox.db").toString());
+    uplink.put("budget.bits.per.s", Math.round(spec.budgetBitsPerS() * speed));
+    // The device's wall-clock timers, in scenario time.
+    uplink.put("keep.alive.s", Math.max(10, (int) Math.round(300 / speed)));
+    uplink.put("reconnect.initial.ms", Math.max(10, Math.round(2_000 / speed)));
+    uplink.put("reconnect.max.ms", Math.max(100, Math.round(300_000 / speed)));
+    uplink.put("connect.timeout.s", Math.max(1, (int) Math.round(30 / speed)));
+    uplink.put("fold.after.s", Math.max(1, (int) Math.round(120 / speed)));
+    uplink.put("fold.interval.s", Math.max(1, (int) Math.round(60 / speed)));
+    uplink.put("drain.on.stop.s", 60);
+    root.put("org.watchpost.uplink", uplink);
+    Map<String, Object> cameraHealth = new LinkedHashMap<>();
+    cameraHealth.put("baseline.dir", work.resolve("baselines").toString());
+    cameraHealth.put("baseline.learn.s", 10.0);
+    cameraHealth.put("report.interval.s", 30.0);
+    root.put("org.watchpost.health.camera", cameraHealth);
+    Map<String, Object> deviceHealth = new LinkedHashMap<>();
+    deviceHealth.put("data.dir", work.toString());
+    deviceHealth.put("report.interval.s", Math.max(1.0, 60 / speed));
+    root.put("org.watchpost.health.device", deviceHealth);
+    return new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n";
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public boolean finished() {
+    return cameraIds.stream().allMatch(c -> Files.exists(summaryFile(c))) || !process.isAlive();
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void stop() {
+    if (process.isAlive()) {
+      // SIGTERM: the framework stops, the uplink drains and sends its disconnect certificate.
+      process.destroy();
+      try {
+        if (!process.waitFor(90, TimeUnit.SECONDS)) {
+          LOG.warn("device {}: runtime did not stop within 90 s; killed", id);
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** The cameras' summaries merged: events the analytics produced, what the uplink folded or dropped, alarms. */
+  @Override
+  public Map<String, Object> ownReport() {
+    Map<String, Object> report = new LinkedHashMap<>();
+    long produced = 0;
+    Map<String, Object> cameras = new LinkedHashMap<>();
+    JsonObject last = null;
+    for (String camera : cameraIds) {
+      Path file = summaryFile(camera);
+      if (!Files.exists(file)) {
+        cameras.put(camera, Map.of("summary", "missing"));
+        continue;
+      }
+      try {
+        JsonObject s = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        // Analytics counts for the whole device; the camera that ended last saw them all.
+        JsonObject byType = s.has("events_by_type") ? s.getAsJsonObject("events_by_type") : new JsonObject();
+        long total = byType.entrySet().stream().mapToLong(e -> e.getValue().getAsLong()).sum();
+        if (total >= produced) {
+          produced = total;
+          last = s;
+        }
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("frames", s.get("frames").getAsLong());
+        c.put("skipped_frames", s.get("skipped_frames").getAsLong());
+        c.put("fps", s.get("fps").getAsDouble());
+        cameras.put(camera, c);
+      } catch (IOException | RuntimeException e) {
+        cameras.put(camera, Map.of("summary", "unreadable: " + e.getMessage()));
+      }
+    }
+    report.put("events_produced", produced);
+    report.put("cameras", cameras);
+    if (last != null) {
+      report.put("folded_events", last.has("folded_events") ? last.get("folded_events").getAsLong() : 0);
+      report.put("dropped", last.has("dropped") ? last.get("dropped").getAsLong() : 0);
+      report.put("device_health_alarms", GSON_TREE.fromJson(last.get("health_alarms"), Object.class));
+      report.put("model", GSON_TREE.fromJson(last.get("model"), Object.class));
+    }
+    return report;
+  }
+
+  private static final com.google.gson.Gson GSON_TREE = new com.google.gson.Gson();
+
+  Path work() {
+    return work;
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+}

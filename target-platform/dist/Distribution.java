@@ -1,0 +1,208 @@
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Builds the per-platform distributions and the Kura deployment packages from the exported runtime, run by the
+ * Maven build as a single-file Java program (java Distribution.java VERSION RUNTIME_JAR RUNBUNDLES ROOT OUT):
+ *
+ * <ul>
+ *   <li>watchpost-VERSION-linux-x86_64.tar.gz and -linux-aarch64.tar.gz: launcher, the runnable jar with only that
+ *       platform's native libraries (ONNX Runtime in the inference bundle, OpenCV, sqlite-jdbc), a systemd unit,
+ *       the default configuration, the model manifests and their fetch script;</li>
+ *   <li>watchpost-VERSION-linux-*.dp: an OSGi deployment package of the application bundles and the libraries an
+ *       Eclipse Kura gateway does not bring, for Kura's package manager.</li>
+ * </ul>
+ * GNU tar on the build host writes the tarballs (owner root, mode bits kept).
+ */
+public final class Distribution {
+  /** Where each jar keeps its natives, and the part of that tree each platform keeps. */
+  private static final List<String> NATIVE_TREES = List.of("ai/onnxruntime/native/", "nu/pattern/opencv/", "org/sqlite/native/");
+  private static final Map<String, List<String>> KEEP = Map.of(
+      "linux-x86_64", List.of("ai/onnxruntime/native/linux-x64/", "nu/pattern/opencv/linux/x86_64/", "org/sqlite/native/Linux/x86_64/"),
+      "linux-aarch64", List.of("ai/onnxruntime/native/linux-aarch64/", "nu/pattern/opencv/linux/ARMv8/", "org/sqlite/native/Linux/aarch64/"));
+  /** Bundles a Kura gateway already runs (its framework, SCR, Config Admin, Metatype, Event Admin, logging, OSGi utilities). */
+  private static final List<String> PROVIDED_BY_KURA = List.of("org.apache.felix.", "org.osgi.", "slf4j.", "org.eclipse.parsson.");
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 5) {
+      throw new IllegalArgumentException("usage: Distribution VERSION RUNTIME_JAR RUNBUNDLES_DIR PROJECT_ROOT OUT_DIR");
+    }
+    String version = args[0];
+    Path runtimeJar = Path.of(args[1]);
+    Path runbundles = Path.of(args[2]);
+    Path root = Path.of(args[3]);
+    Path out = Path.of(args[4]);
+    Files.createDirectories(out);
+    for (String platform : List.of("linux-x86_64", "linux-aarch64")) {
+      Path tarball = tarball(version, platform, runtimeJar, root, out);
+      Path dp = deploymentPackage(version, platform, runbundles, out);
+      System.out.printf("distribution: %s %.1f MB, %s %.1f MB%n", tarball.getFileName(), Files.size(tarball) / 1e6,
+          dp.getFileName(), Files.size(dp) / 1e6);
+    }
+  }
+
+  static boolean keep(String entry, String platform) {
+    for (String tree : NATIVE_TREES) {
+      if (entry.startsWith(tree)) {
+        if (entry.endsWith("/")) {
+          return true;
+        }
+        return KEEP.get(platform).stream().anyMatch(entry::startsWith);
+      }
+    }
+    return true;
+  }
+
+  /** A bundle with only one platform's natives; the manifest and everything else as they were. */
+  static byte[] strip(InputStream bundle, String platform) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipInputStream in = new ZipInputStream(bundle); ZipOutputStream zip = new ZipOutputStream(bytes)) {
+      ZipEntry entry;
+      while ((entry = in.getNextEntry()) != null) {
+        if (!keep(entry.getName(), platform)) {
+          continue;
+        }
+        ZipEntry copy = new ZipEntry(entry.getName());
+        copy.setTime(entry.getTime());
+        zip.putNextEntry(copy);
+        in.transferTo(zip);
+        zip.closeEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  static Path tarball(String version, String platform, Path runtimeJar, Path root, Path out) throws Exception {
+    String name = "watchpost-" + version;
+    Path staging = out.resolve("staging-" + platform);
+    deleteTree(staging);
+    Path home = staging.resolve(name);
+    Files.createDirectories(home.resolve("lib"));
+    try (ZipFile source = new ZipFile(runtimeJar.toFile());
+        OutputStream file = Files.newOutputStream(home.resolve("lib/watchpost.jar"));
+        ZipOutputStream zip = new ZipOutputStream(file)) {
+      for (ZipEntry entry : java.util.Collections.list(source.entries())) {
+        ZipEntry copy = new ZipEntry(entry.getName());
+        copy.setTime(entry.getTime());
+        zip.putNextEntry(copy);
+        try (InputStream in = source.getInputStream(entry)) {
+          if (entry.getName().startsWith("jar/") && entry.getName().endsWith(".jar")) {
+            zip.write(strip(in, platform));
+          } else {
+            in.transferTo(zip);
+          }
+        }
+        zip.closeEntry();
+      }
+    }
+    Path dist = root.resolve("target-platform/dist");
+    copy(dist.resolve("watchpost"), home.resolve("bin/watchpost"), "rwxr-xr-x");
+    copy(dist.resolve("watchpost.service"), home.resolve("systemd/watchpost.service"), "rw-r--r--");
+    copy(dist.resolve("config.json"), home.resolve("etc/config.json"), "rw-r--r--");
+    copy(dist.resolve("README.dist.md"), home.resolve("README.md"), "rw-r--r--");
+    copy(root.resolve("models/fetch"), home.resolve("models/fetch"), "rwxr-xr-x");
+    try (Stream<Path> models = Files.walk(root.resolve("models"))) {
+      for (Path model : models.filter(Files::isRegularFile).toList()) {
+        String file = model.getFileName().toString();
+        if (file.equals("manifest.json") || file.equals("labels.txt") || file.equals("LICENSE") || file.endsWith(".pub")
+            || file.endsWith(".pem")) {
+          copy(model, home.resolve(root.relativize(model).toString()), "rw-r--r--");
+        }
+      }
+    }
+    Files.writeString(home.resolve("PLATFORM"), platform + "\n" + version + "\n");
+    Path tarball = out.resolve(name + "-" + platform + ".tar.gz");
+    Files.deleteIfExists(tarball);
+    Process tar = new ProcessBuilder("tar", "--owner=0", "--group=0", "--numeric-owner", "-czf", tarball.toString(), "-C",
+        staging.toString(), name).inheritIO().start();
+    if (tar.waitFor() != 0) {
+      throw new IOException("tar failed for " + tarball);
+    }
+    deleteTree(staging);
+    return tarball;
+  }
+
+  static Path deploymentPackage(String version, String platform, Path runbundles, Path out) throws IOException {
+    List<Path> bundles;
+    try (Stream<Path> files = Files.list(runbundles)) {
+      bundles = files.filter(p -> p.toString().endsWith(".jar")).sorted(Comparator.comparing(Path::toString)).toList();
+    }
+    Manifest manifest = new Manifest();
+    Attributes main = manifest.getMainAttributes();
+    main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    main.putValue("DeploymentPackage-SymbolicName", "org.watchpost");
+    main.putValue("DeploymentPackage-Version", version.replace('-', '.'));
+    main.putValue("DeploymentPackage-Name", "Watchpost camera analytics (" + platform + ")");
+    main.putValue("DeploymentPackage-Description", "Watchpost's bundles and the libraries a Kura gateway lacks; "
+        + "configure through Kura's configuration service (Metatype).");
+    Map<String, byte[]> contents = new LinkedHashMap<>();
+    for (Path bundle : bundles) {
+      String symbolicName;
+      String bundleVersion;
+      try (JarFile jar = new JarFile(bundle.toFile())) {
+        Attributes attributes = jar.getManifest().getMainAttributes();
+        symbolicName = attributes.getValue("Bundle-SymbolicName").split(";")[0].trim();
+        bundleVersion = attributes.getValue("Bundle-Version").trim();
+      }
+      if (PROVIDED_BY_KURA.stream().anyMatch(symbolicName::startsWith)) {
+        continue;
+      }
+      String entry = "bundles/" + symbolicName + "-" + bundleVersion + ".jar";
+      Attributes section = new Attributes();
+      section.putValue("Bundle-SymbolicName", symbolicName);
+      section.putValue("Bundle-Version", bundleVersion);
+      manifest.getEntries().put(entry, section);
+      try (InputStream in = Files.newInputStream(bundle)) {
+        contents.put(entry, strip(in, platform));
+      }
+    }
+    Path dp = out.resolve("watchpost-" + version + "-" + platform + ".dp");
+    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(dp), manifest)) {
+      // Bundles in the order the manifest names them (Manifest keeps its sections in its own order).
+      for (String entry : manifest.getEntries().keySet()) {
+        jar.putNextEntry(new JarEntry(entry));
+        jar.write(contents.get(entry));
+        jar.closeEntry();
+      }
+    }
+    return dp;
+  }
+
+  private static void copy(Path from, Path to, String mode) throws IOException {
+    Files.createDirectories(to.getParent());
+    Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(to, PosixFilePermissions.fromString(mode));
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
