@@ -1,5 +1,6 @@
 package org.watchpost.runtime;
 
+import org.watchpost.opcua.internal.UaTestClient;
 import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
 
 import com.google.gson.JsonObject;

@@ -9,7 +9,6 @@ import org.opencv.imgproc.Imgproc;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
-import org.watchpost.faults.internal.OpenCvNatives;
 import org.watchpost.faults.internal.PixelBufferPool;
 
 /**
@@ -41,7 +40,7 @@ public final class FaultInjector {
 
   public FaultInjector(FaultSchedule schedule) {
     this.schedule = schedule;
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
   }
 
   public FaultSchedule schedule() {

@@ -25,7 +25,6 @@ import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
 import org.watchpost.capture.internal.CaptureComponent;
 import org.watchpost.capture.internal.CaptureConfig;
-import org.watchpost.faults.internal.OpenCvNatives;
 import org.watchpost.testing.Configs;
 import org.watchpost.testing.SharedData;
 
@@ -35,7 +34,7 @@ class FaultInjectorOnVtestTest {
 
   @BeforeAll
   static void natives() {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
   }
 
   private static FrameSource vtest(boolean realtime) {

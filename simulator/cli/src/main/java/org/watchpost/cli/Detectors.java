@@ -7,7 +7,6 @@ import org.watchpost.capture.internal.CaptureConfig;
 import org.watchpost.inference.internal.DetectorSettings;
 import org.watchpost.inference.internal.InferenceConfig;
 import org.watchpost.inference.internal.ModelException;
-import org.watchpost.inference.internal.OpenCvNatives;
 import org.watchpost.inference.internal.VerifiedModel;
 import org.watchpost.inference.internal.YoloxDetectorEngine;
 import org.watchpost.testing.Configs;
@@ -18,7 +17,7 @@ final class Detectors {
 
   static YoloxDetectorEngine load(int threads) throws ModelException {
     System.setProperty("ai.djl.offline", "true");
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     Path manifest = Home.modelManifest("yolox-nano");
     if (!Files.exists(manifest.resolveSibling("yolox_nano.onnx"))) {
       throw new ModelException("model weights missing beside " + manifest + ": run models/fetch");

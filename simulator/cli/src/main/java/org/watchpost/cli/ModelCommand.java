@@ -16,7 +16,6 @@ import org.opencv.imgcodecs.Imgcodecs;
 import org.watchpost.api.detect.Detection;
 import org.watchpost.inference.internal.DetectorSettings;
 import org.watchpost.inference.internal.InferenceConfig;
-import org.watchpost.inference.internal.OpenCvNatives;
 import org.watchpost.inference.internal.VerifiedModel;
 import org.watchpost.inference.internal.YoloxDetectorEngine;
 import org.watchpost.models.packaging.ModelPackage;
@@ -130,7 +129,7 @@ public final class ModelCommand {
 
     private void record(PackageBuilder builder, Path manifest) throws Exception {
       System.setProperty("ai.djl.offline", "true");
-      OpenCvNatives.load();
+      nu.pattern.OpenCV.loadLocally();
       DetectorSettings settings = DetectorSettings.from(Configs.defaults(InferenceConfig.class)).withManifest(manifest);
       try (YoloxDetectorEngine engine = YoloxDetectorEngine.load(VerifiedModel.load(manifest), settings)) {
         int n = 0;

@@ -46,7 +46,7 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
 
   @Activate
   public AnalyticsComponent(AnalyticsConfig config) {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     this.settings = AnalyticsSettings.from(config);
   }
 

@@ -31,7 +31,7 @@ public final class AnalyticsBenchmark {
   private static final int RUNS = 5;
 
   public static void main(String[] args) {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     int vtestRuns = args.length > 0 ? Integer.parseInt(args[0]) : 3;
     trackerAndRules();
     motionGate();

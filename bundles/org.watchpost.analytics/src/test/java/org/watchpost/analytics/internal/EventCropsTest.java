@@ -15,7 +15,7 @@ class EventCropsTest {
 
   @Test
   void cropsFitTheirCapAndAreRealJpegs() {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     Vtest.frames(1, frame -> {
       Box person = new Box(245, 220, 290, 310);
       for (int cap : new int[] {16_384, 2_000, 1_200}) {

@@ -36,7 +36,7 @@ class QuietSceneTest {
 
   @BeforeAll
   static void makeScenes() {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     BackgroundSubtractorMOG2 model = Video.createBackgroundSubtractorMOG2(Vtest.FRAMES / 3, 16, false);
     Mat mask = new Mat();
     Vtest.frames(frame -> {

@@ -13,7 +13,7 @@ import org.watchpost.analytics.internal.rules.RuleParser;
  */
 public final class VtestExperiment {
   public static void main(String[] args) {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     CachedDetections detector = CachedDetections.vtest();
     boolean printLives = List.of(args).contains("--lives");
     for (String variant : args) {

@@ -28,7 +28,7 @@ public final class CaptureComponent implements CaptureService {
   @Activate
   public CaptureComponent(CaptureConfig config) {
     this.config = config;
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
   }
 
   @Modified

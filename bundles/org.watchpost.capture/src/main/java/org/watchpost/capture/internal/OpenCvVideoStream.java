@@ -29,7 +29,7 @@ final class OpenCvVideoStream implements VideoStream {
 
   /** Opens a V4L2 device by index. */
   static OpenCvVideoStream openDevice(int index, String uri) throws IOException {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     VideoCapture capture = new VideoCapture(index, Videoio.CAP_V4L2);
     if (!capture.isOpened()) {
       capture.release();
@@ -44,7 +44,7 @@ final class OpenCvVideoStream implements VideoStream {
    * @return the stream, or null if the file is not Motion-JPEG in AVI (the caller then tries ffmpeg)
    */
   static OpenCvVideoStream openMjpegFile(String path, long startFrame) {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     VideoCapture capture = new VideoCapture(path, Videoio.CAP_OPENCV_MJPEG);
     if (!capture.isOpened()) {
       capture.release();

@@ -92,7 +92,7 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
 
   @Activate
   public CameraHealthComponent(CameraHealthConfig config) {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     modified(config);
   }
 

@@ -94,7 +94,7 @@ final class CameraMonitor implements AutoCloseable {
         states.put(state, new Debouncer());
       }
     }
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
   }
 
   synchronized void onFrame(Frame frame) {

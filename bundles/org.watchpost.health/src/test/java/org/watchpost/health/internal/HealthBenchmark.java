@@ -59,7 +59,7 @@ public final class HealthBenchmark {
   }
 
   private static void analyserAlone(List<ByteBuffer> frames) {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     try (FrameAnalyzer analyzer = new FrameAnalyzer(768, 576)) {
       org.opencv.core.Mat reference = null;
       double[] rounds = new double[ROUNDS + 1];

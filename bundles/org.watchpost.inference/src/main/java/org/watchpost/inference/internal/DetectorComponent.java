@@ -82,7 +82,7 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
 
   @Activate
   public DetectorComponent(InferenceConfig config) {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     configure(config);
   }
 

@@ -41,7 +41,7 @@ class DetectorOnRealFootageTest {
 
   @BeforeAll
   static void load() throws Exception {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     DetectorSettings settings = DetectorSettings.from(Configs.defaults(InferenceConfig.class))
         .withManifest(TestModels.yoloxNanoManifest());
     engine = YoloxDetectorEngine.load(VerifiedModel.load(settings.manifest()), settings);

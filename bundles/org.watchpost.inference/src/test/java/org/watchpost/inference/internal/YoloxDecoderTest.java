@@ -23,7 +23,7 @@ class YoloxDecoderTest {
 
   @BeforeAll
   static void load() throws Exception {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     Path dir = SharedData.projectRoot().resolve("models/yolox-nano");
     manifest = ModelManifest.read(dir.resolve("manifest.json"));
     labels = new ArrayList<>();

@@ -18,7 +18,7 @@ class YoloxPreprocessorTest {
 
   @BeforeAll
   static void load() throws Exception {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     manifest = ModelManifest.read(SharedData.projectRoot().resolve("models/yolox-nano/manifest.json"));
   }
 

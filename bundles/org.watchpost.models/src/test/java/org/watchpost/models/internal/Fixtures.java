@@ -45,7 +45,7 @@ final class Fixtures {
 
   /** A 64x48 grey JPEG; the tiny person model finds one person over all of it. */
   static Path goldenImage(Path dir) {
-    OpenCvNatives.load();
+    nu.pattern.OpenCV.loadLocally();
     Path file = dir.resolve("golden-64x48.jpg");
     Mat mat = new Mat(48, 64, CvType.CV_8UC3, new Scalar(90, 120, 150));
     try {

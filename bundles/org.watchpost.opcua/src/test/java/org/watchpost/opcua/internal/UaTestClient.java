@@ -35,19 +35,19 @@ import org.eclipse.milo.opcua.stack.core.types.structured.SimpleAttributeOperand
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
 
-/** A site system's OPC UA client (Milo), with its own application certificate. */
-final class UaTestClient {
+/** A site system's OPC UA client (Milo), with its own application certificate; target-platform's tests use it too. */
+public final class UaTestClient {
   final KeyPair keyPair;
   final X509Certificate certificate;
 
-  UaTestClient(String name) throws Exception {
+  public UaTestClient(String name) throws Exception {
     keyPair = SelfSignedCertificateGenerator.generateRsaKeyPair(2048);
     certificate = new SelfSignedCertificateBuilder(keyPair).setCommonName(name)
         .setApplicationUri("urn:watchpost:test:" + name).addDnsName("localhost").build();
   }
 
   /** Puts this client's certificate in the server's trust list, as an operator would. */
-  UaTestClient trustedBy(Path pki) throws Exception {
+  public UaTestClient trustedBy(Path pki) throws Exception {
     Path trusted = pki.resolve("trusted/certs");
     Files.createDirectories(trusted);
     Files.write(trusted.resolve(certificate.getSubjectX500Principal().getName().replaceAll("\\W", "_") + ".der"),
@@ -55,13 +55,13 @@ final class UaTestClient {
     return this;
   }
 
-  static EndpointDescription endpoint(String discoveryUrl, SecurityPolicy policy, MessageSecurityMode mode) throws Exception {
+  public static EndpointDescription endpoint(String discoveryUrl, SecurityPolicy policy, MessageSecurityMode mode) throws Exception {
     return DiscoveryClient.getEndpoints(discoveryUrl).get(10, TimeUnit.SECONDS).stream()
         .filter(e -> e.getSecurityPolicyUri().equals(policy.getUri()) && e.getSecurityMode() == mode)
         .findFirst().orElseThrow(() -> new AssertionError("no " + policy + "/" + mode + " endpoint at " + discoveryUrl));
   }
 
-  OpcUaClient connect(EndpointDescription endpoint, IdentityProvider identity) throws Exception {
+  public OpcUaClient connect(EndpointDescription endpoint, IdentityProvider identity) throws Exception {
     OpcUaClientConfig config = OpcUaClientConfig.builder()
         .setApplicationName(LocalizedText.english("watchpost test client"))
         .setApplicationUri(certificate.getSubjectAlternativeNames().stream()
@@ -82,13 +82,13 @@ final class UaTestClient {
     return client;
   }
 
-  OpcUaClient connect(String discoveryUrl, String user, String password) throws Exception {
+  public OpcUaClient connect(String discoveryUrl, String user, String password) throws Exception {
     return connect(endpoint(discoveryUrl, SecurityPolicy.Basic256Sha256, MessageSecurityMode.SignAndEncrypt),
         user == null ? new AnonymousProvider() : new UsernameProvider(user, password));
   }
 
   /** The browse names of a node's hierarchical children. */
-  static List<String> children(OpcUaClient client, NodeId node) throws Exception {
+  public static List<String> children(OpcUaClient client, NodeId node) throws Exception {
     BrowseResult result = client.browse(new BrowseDescription(node, BrowseDirection.Forward,
         Identifiers.HierarchicalReferences, true,
         uint(NodeClass.Object.getValue() | NodeClass.Variable.getValue() | NodeClass.Method.getValue()),
@@ -103,7 +103,7 @@ final class UaTestClient {
   }
 
   /** Selects EventId, SourceName, Time, Message and Severity of BaseEventType events. */
-  static EventFilter baseEventFilter() {
+  public static EventFilter baseEventFilter() {
     String[] fields = {"EventId", "SourceName", "Time", "Message", "Severity"};
     SimpleAttributeOperand[] select = new SimpleAttributeOperand[fields.length];
     for (int i = 0; i < fields.length; i++) {

@@ -1,4 +1,4 @@
-package org.watchpost.uplink.internal;
+package org.watchpost.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  * at most {@code bitsPerSecond} (0: as fast as it can). It reads eagerly from both ends and notes when each
  * byte arrived, so the log shows what the device sent, not what the link let through.
  */
-final class ThrottlingProxy implements AutoCloseable {
+public final class ThrottlingProxy implements AutoCloseable {
   /** Bytes read from one end at one moment; {@code up} is device to broker. */
-  record Chunk(long nanos, int bytes, boolean up) {}
+  public record Chunk(long nanos, int bytes, boolean up) {}
 
   private final ServerSocket server;
   private final int targetPort;
@@ -35,16 +35,16 @@ final class ThrottlingProxy implements AutoCloseable {
    * @param bytes the whole packet
    * @param topicBytes for a PUBLISH, the length of its topic name (0 when an MQTT 5 alias stands for it)
    */
-  record Packet(int type, int bytes, int topicBytes) {}
+  public record Packet(int type, int bytes, int topicBytes) {}
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean open = true;
 
-  ThrottlingProxy(int targetPort, long bitsPerSecond) throws IOException {
+  public ThrottlingProxy(int targetPort, long bitsPerSecond) throws IOException {
     this(0, targetPort, bitsPerSecond);
   }
 
   /** @param listenPort the port to listen on; 0 for any free one */
-  ThrottlingProxy(int listenPort, int targetPort, long bitsPerSecond) throws IOException {
+  public ThrottlingProxy(int listenPort, int targetPort, long bitsPerSecond) throws IOException {
     this.targetPort = targetPort;
     this.bitsPerSecond = bitsPerSecond;
     this.server = new ServerSocket();
@@ -55,28 +55,28 @@ final class ThrottlingProxy implements AutoCloseable {
     acceptor.start();
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  String url() {
+  public String url() {
     return "tcp://127.0.0.1:" + port();
   }
 
-  List<Chunk> log() {
+  public List<Chunk> log() {
     return new ArrayList<>(log);
   }
 
-  List<Packet> upPackets() {
+  public List<Packet> upPackets() {
     return new ArrayList<>(upPackets);
   }
 
-  long bytes(boolean up) {
+  public long bytes(boolean up) {
     return log.stream().filter(c -> c.up() == up).mapToLong(Chunk::bytes).sum();
   }
 
   /** The most bytes (both directions) seen in any window of {@code windowNanos}. */
-  long maxWindowBytes(long windowNanos) {
+  public long maxWindowBytes(long windowNanos) {
     List<Chunk> chunks = log();
     long max = 0;
     long sum = 0;
@@ -192,7 +192,7 @@ final class ThrottlingProxy implements AutoCloseable {
   }
 
   /** Cuts every connection through the proxy, as a dropped link would. */
-  void cutAll() {
+  public void cutAll() {
     sockets.forEach(ThrottlingProxy::closeQuietly);
     sockets.clear();
   }
