@@ -29,6 +29,7 @@ final class Receiver implements AutoCloseable {
     }
   }
 
+  private static final int CONNECT_ATTEMPTS = 3;
   private final MqttClient client;
   private final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
   private final List<String> malformed = new CopyOnWriteArrayList<>();
@@ -75,8 +76,34 @@ final class Receiver implements AutoCloseable {
       @Override
       public void deliveryComplete(IMqttDeliveryToken token) {}
     });
-    client.connect(options);
-    client.subscribe(new String[] {"#", "$EDC/#"}, new int[] {1, 1});
+    connectAndSubscribe(options);
+  }
+
+  /**
+   * Moquette 0.17 (the MQTT 3.1.1-only broker of the fallback tests) now and then closes a connection it has
+   * just accepted while the session is still being set up ("SUBSCRIBE received on already closed connection");
+   * a second attempt succeeds.
+   */
+  private void connectAndSubscribe(MqttConnectOptions options) throws MqttException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        if (!client.isConnected()) {
+          client.connect(options);
+        }
+        client.subscribe(new String[] {"#", "$EDC/#"}, new int[] {1, 1});
+        return;
+      } catch (MqttException e) {
+        if (attempt == CONNECT_ATTEMPTS) {
+          throw e;
+        }
+        try {
+          Thread.sleep(200L * attempt);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   List<Arrival> arrivals() {
