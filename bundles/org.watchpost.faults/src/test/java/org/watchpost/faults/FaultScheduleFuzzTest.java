@@ -10,7 +10,7 @@ import com.code_intelligence.jazzer.mutation.annotation.NotNull;
  */
 class FaultScheduleFuzzTest {
 
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest(maxDuration = "10s")
   void anyTextParsesAndRoundTripsOrIsRefusedCleanly(@NotNull String text) {
     FaultSchedule schedule;
     try {

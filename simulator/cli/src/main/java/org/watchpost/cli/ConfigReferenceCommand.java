@@ -78,7 +78,8 @@ final class ConfigReferenceCommand implements Callable<Integer> {
       StringBuilder out = new StringBuilder();
       out.append("### ").append(ocd.getAttribute("name")).append(" — `").append(id).append(factory ? "~NAME" : "")
           .append("`\n\n").append(ocd.getAttribute("description"))
-          .append(factory ? " One configuration per instance (factory PID)." : "").append("\n\n");
+          .append(factory && !ocd.getAttribute("description").contains("factory PID")
+              ? " One configuration per instance (factory PID)." : "").append("\n\n");
       out.append("| property | type | default | meaning |\n|---|---|---|---|\n");
       NodeList attributes = ocd.getElementsByTagName("AD");
       for (int a = 0; a < attributes.getLength(); a++) {
@@ -91,7 +92,9 @@ final class ConfigReferenceCommand implements Callable<Integer> {
         String type = ad.getAttribute("type") + (ad.hasAttribute("cardinality") ? "[]" : "");
         String meaning = (ad.getAttribute("name") + ". " + ad.getAttribute("description")).trim()
             + (options.isEmpty() ? "" : " One of " + String.join(", ", options) + ".");
-        String defaultValue = ad.hasAttribute("default") ? "`" + ad.getAttribute("default") + "`" : "(required)";
+        // Metatype escapes spaces and commas inside a value with a backslash; the reader wants the value.
+        String defaultValue = ad.hasAttribute("default")
+            ? "`" + ad.getAttribute("default").replaceAll("\\\\([ ,\\\\])", "$1") + "`" : "(required)";
         out.append("| `").append(ad.getAttribute("id")).append("` | ").append(type).append(" | ")
             .append(defaultValue.equals("``") ? "empty" : defaultValue).append(" | ")
             .append(meaning.replace("|", "\\|").replace("\n", " ")).append(" |\n");

@@ -9,7 +9,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class HealthParsersFuzzTest {
 
-  @FuzzTest(maxDuration = "20s")
+  @FuzzTest(maxDuration = "10s")
   void arbitraryFileContentIsParsedOrRefusedCleanly(byte[] bytes) {
     if (bytes == null) {
       return;

@@ -37,7 +37,7 @@ class PackageParsersFuzzTest {
    * One fuzz test (Jazzer fuzzes one per JVM): the first choice picks what the bytes become, a manifest and a
    * signature file, a raw zip, or a zip with a signed manifest and a fuzzed entry (so that unpacking is reached).
    */
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest(maxDuration = "10s")
   void everythingADeviceReadsFromAPackage(FuzzedDataProvider data) throws IOException {
     switch (data.consumeInt(0, 2)) {
       case 0 -> parseManifestAndSignature(data.consumeRemainingAsBytes());

@@ -16,7 +16,7 @@ class CredentialFuzzTest {
   private static final String SENTINEL = "Kq7-not-in-any-message-";
 
   /** One fuzz test per JVM: Jazzer's fuzzing mode runs only the first. */
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest(maxDuration = "10s")
   void anyUserEntryOrCredentialFileIsAcceptedSoundlyOrRefusedCleanly(@NotNull String first, @NotNull String second,
       @NotNull String name, @NotNull String password, @NotNull String fileContent) {
     credentialFile(fileContent);

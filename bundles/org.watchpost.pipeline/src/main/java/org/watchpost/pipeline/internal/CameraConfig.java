@@ -29,6 +29,10 @@ public @interface CameraConfig {
   @AttributeDefinition(name = "Frame limit", description = "Stop after this many frames; 0 for no limit.", min = "0")
   long max_frames() default 0;
 
+  @AttributeDefinition(name = "Time limit",
+      description = "Stop after this many seconds of capture time from the first frame (simulated cameras); 0 for no limit.", min = "0")
+  double max_seconds() default 0;
+
   @AttributeDefinition(name = "Injected faults",
       description = "Test and simulation only: faults played into this camera's frames, e.g. 'black@30-45, blur:4@60-75' (seconds of stream time). Empty on a real device.")
   String faults() default "";

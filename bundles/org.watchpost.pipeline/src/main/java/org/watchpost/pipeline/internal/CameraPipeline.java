@@ -48,7 +48,7 @@ final class CameraPipeline {
   private final SourceSpec spec;
   private final FaultSchedule faults;
   private final FeedMode mode;
-  private final long maxFrames;
+  private final RunLimit limit;
   private final boolean printDetections;
   private final CaptureService capture;
   private final Detector detector;
@@ -68,15 +68,16 @@ final class CameraPipeline {
   private volatile boolean ended;
   private volatile String detectorProblem;
   private long lastCaptureMillis = Long.MIN_VALUE;
+  private long firstCaptureMillis = Long.MIN_VALUE;
 
-  CameraPipeline(String cameraId, SourceSpec spec, FaultSchedule faults, FeedMode mode, long maxFrames,
+  CameraPipeline(String cameraId, SourceSpec spec, FaultSchedule faults, FeedMode mode, RunLimit limit,
       boolean printDetections, CaptureService capture, Detector detector, CameraAnalytics analytics, PipelineServices services,
       Consumer<CameraPipeline> onFinished) {
     this.cameraId = cameraId;
     this.spec = spec;
     this.faults = faults;
     this.mode = mode;
-    this.maxFrames = maxFrames;
+    this.limit = limit;
     this.printDetections = printDetections;
     this.capture = capture;
     this.detector = detector;
@@ -117,9 +118,10 @@ final class CameraPipeline {
           try (frame) {
             process(frame);
           }
-          if (maxFrames > 0 && stats.frames() >= maxFrames) {
+          if (limit.reached(stats.frames(), lastCaptureMillis - firstCaptureMillis)) {
             ended = true;
-            LOG.info("camera {}: frame limit of {} reached", cameraId, maxFrames);
+            LOG.info("camera {}: run limit reached after {} frames, {} s of capture time", cameraId, stats.frames(),
+                (lastCaptureMillis - firstCaptureMillis) / 1000.0);
             break;
           }
         }
@@ -170,6 +172,9 @@ final class CameraPipeline {
   private void process(Frame frame) {
     stats.frame(frame.decodeNanos());
     lastCaptureMillis = frame.captureEpochMillis();
+    if (firstCaptureMillis == Long.MIN_VALUE) {
+      firstCaptureMillis = lastCaptureMillis;
+    }
     frameRate.frame(System.nanoTime());
     for (FrameObserver observer : services.frameObservers()) {
       try {

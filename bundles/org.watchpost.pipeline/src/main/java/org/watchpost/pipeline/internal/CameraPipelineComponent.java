@@ -73,6 +73,11 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     if (config.max_frames() < 0) {
       throw new IllegalArgumentException("camera " + cameraId + ": max_frames must not be negative");
     }
+    if (!(config.max_seconds() >= 0) || Double.isInfinite(config.max_seconds())) {
+      throw new IllegalArgumentException("camera " + cameraId + ": max_seconds must be a finite number >= 0, was "
+          + config.max_seconds());
+    }
+    RunLimit limit = new RunLimit(config.max_frames(), Math.round(config.max_seconds() * 1000));
     SourceSpec spec = new SourceSpec(cameraId, source, config.loop(), config.realtime());
     FaultSchedule faults;
     try {
@@ -80,7 +85,7 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("camera " + cameraId + ": faults: " + e.getMessage(), e);
     }
-    pipeline = new CameraPipeline(cameraId, spec, faults, mode, config.max_frames(), config.print_detections(), capture, detector,
+    pipeline = new CameraPipeline(cameraId, spec, faults, mode, limit, config.print_detections(), capture, detector,
         analytics == null ? null : analytics.create(cameraId), this, this::finished);
     pipeline.start();
     LOG.info("camera {} started on {} ({}{})", cameraId, source, mode.name().toLowerCase(Locale.ROOT),

@@ -8,7 +8,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class CodecFuzzTest {
 
-  @FuzzTest(maxDuration = "20s")
+  @FuzzTest(maxDuration = "10s")
   void arbitraryBytesDecodeOrAreRefusedCleanly(byte[] wire) {
     try {
       for (KuraPayload payload : KuraPayloadCodec.decodeMessages(wire, 256 * 1024)) {

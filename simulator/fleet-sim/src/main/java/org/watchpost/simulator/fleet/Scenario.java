@@ -35,22 +35,15 @@ public record Scenario(String name, String description, double durationS, double
    * @param camerasVia {@code file} (default): the runtime reads each clip itself and injects the faults; {@code http}:
    *     the camera simulator serves each clip as a live Motion-JPEG camera with the faults on its frames, and
    *     the runtime reads the stream through ffmpeg as it reads an IP camera
-   * @param analysedFps frames per second each camera of a runtime gets analysed on this host: a camera ends
-   *     after {@code analysedFps} times its seconds of play (0: 13 frames a second shared by the cameras, what
-   *     this project's 2-core build host analyses with the real detector, at most 10 per camera)
    */
   public record Device(String id, String kind, int count, List<Camera> cameras, Link link, long budgetBitsPerS,
-      String trace, int threads, String camerasVia, double analysedFps) {
+      String trace, int threads, String camerasVia) {
     public Device withCount(int n) {
-      return new Device(id, kind, n, cameras, link, budgetBitsPerS, trace, threads, camerasVia, analysedFps);
+      return new Device(id, kind, n, cameras, link, budgetBitsPerS, trace, threads, camerasVia);
     }
 
     public boolean camerasOverHttp() {
       return "http".equals(camerasVia);
-    }
-
-    double analysedFpsPerCamera() {
-      return analysedFps > 0 ? analysedFps : Math.min(10, 13.0 / Math.max(1, cameras == null ? 1 : cameras.size()));
     }
   }
 
@@ -178,7 +171,7 @@ public record Scenario(String name, String description, double durationS, double
   /** This scenario with every runtime's cameras coming from the given place ({@code file} or {@code http}). */
   public Scenario withCamerasVia(String via) {
     return withDevices(devices.stream().map(d -> isAgent(d) ? d : new Device(d.id(), d.kind(), d.count(), d.cameras(),
-        d.link(), d.budgetBitsPerS(), d.trace(), d.threads(), via, d.analysedFps())).toList());
+        d.link(), d.budgetBitsPerS(), d.trace(), d.threads(), via)).toList());
   }
 
   /** This scenario with a named profile applied. */
@@ -195,7 +188,7 @@ public record Scenario(String name, String description, double durationS, double
       if (cameras != null && profile.faults() != null) {
         cameras = cameras.stream().map(c -> new Camera(c.id(), c.clip(), profile.faults().getOrDefault(c.id(), c.faults()))).toList();
       }
-      changed.add(new Device(d.id(), d.kind(), d.count(), cameras, link, d.budgetBitsPerS(), d.trace(), d.threads(), d.camerasVia(), d.analysedFps()));
+      changed.add(new Device(d.id(), d.kind(), d.count(), cameras, link, d.budgetBitsPerS(), d.trace(), d.threads(), d.camerasVia()));
     }
     return new Scenario(name + "/" + profileName, description, profile.durationS() != null ? profile.durationS() : durationS,
         profile.speed() != null ? profile.speed() : speed, broker, changed, profiles);

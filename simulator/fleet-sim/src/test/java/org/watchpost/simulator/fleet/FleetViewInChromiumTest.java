@@ -43,7 +43,7 @@ class FleetViewInChromiumTest {
     Path work = SharedData.scratchDirectory("fleet-view");
     Scenario.Link link = new Scenario.Link(64_000, 50, 20, List.of(new Scenario.Outage(300, 420, "cut")));
     Scenario scenario = new Scenario("agents", "three agents", 600, 40, "mosquitto", List.of(
-        new Scenario.Device("post", "agent", 3, null, link, 9_600, "traces/border-post-vtest.jsonl", 0, null, 0)), Map.of());
+        new Scenario.Device("post", "agent", 3, null, link, 9_600, "traces/border-post-vtest.jsonl", 0, null)), Map.of());
     ScenarioRunner.Options options = ScenarioRunner.Options.of(work, SharedData.projectRoot(), Path.of("unused.jar"),
         SharedData.root());
     AtomicReference<String> dom = new AtomicReference<>();
