@@ -79,4 +79,9 @@ public @interface OpcUaConfig {
 
   @AttributeDefinition(name = "Most monitored items per session", min = "1")
   int max_monitored_items() default 2000;
+
+  @AttributeDefinition(name = "Read requests per second", description = "Read requests answered per second, all "
+      + "sessions together; more wait their turn (up to 5 s, then Bad_ResourceUnavailable), so that a client polling "
+      + "in a loop cannot take the cameras' CPU. Subscriptions are not counted.", min = "1")
+  int max_read_requests_per_s() default 50;
 }

@@ -3,7 +3,10 @@ package org.watchpost.opcua.internal;
 import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.ubyte;
 import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.ushort;
 
+import dev.failsafe.RateLimiter;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -11,6 +14,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.milo.opcua.sdk.core.AccessLevel;
 import org.eclipse.milo.opcua.sdk.core.Reference;
 import org.eclipse.milo.opcua.sdk.server.OpcUaServer;
@@ -19,6 +24,7 @@ import org.eclipse.milo.opcua.sdk.server.api.EventItem;
 import org.eclipse.milo.opcua.sdk.server.api.ManagedNamespaceWithLifecycle;
 import org.eclipse.milo.opcua.sdk.server.api.MonitoredItem;
 import org.eclipse.milo.opcua.sdk.server.api.methods.AbstractMethodInvocationHandler;
+import org.eclipse.milo.opcua.sdk.server.api.services.AttributeServices.ReadContext;
 import org.eclipse.milo.opcua.sdk.server.model.nodes.objects.BaseEventTypeNode;
 import org.eclipse.milo.opcua.sdk.server.nodes.UaFolderNode;
 import org.eclipse.milo.opcua.sdk.server.nodes.UaMethodNode;
@@ -36,6 +42,8 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
 import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
+import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,8 +89,17 @@ final class WatchpostNamespace extends ManagedNamespaceWithLifecycle {
   /** The two method nodes of a camera, for its handlers. */
   record CameraMethodNodes(UaMethodNode resetCounters, UaMethodNode setArmed) {}
 
+  /** A read waits at most this long for its turn; beyond that it is answered Bad_ResourceUnavailable. */
+  private static final Duration MOST_READ_WAIT = Duration.ofSeconds(5);
+
   private final SubscriptionModel subscriptions;
   private final CameraMethods methods;
+  /**
+   * Read requests answered per second, all sessions together: a client polling in a loop gets its answers at this
+   * pace instead of taking the cameras' CPU (each request costs its decryption, signature and encryption).
+   */
+  private final RateLimiter<Object> readPace;
+  private final ScheduledExecutorService scheduler;
   private final List<EventItem> eventItems = new CopyOnWriteArrayList<>();
   private final Map<String, UaVariableNode> variables = new ConcurrentHashMap<>();
   private final Map<String, UaObjectNode> cameras = new ConcurrentHashMap<>();
@@ -91,12 +108,27 @@ final class WatchpostNamespace extends ManagedNamespaceWithLifecycle {
   private UaFolderNode camerasFolder;
   private UaObjectNode device;
 
-  WatchpostNamespace(OpcUaServer server, CameraMethods methods) {
+  WatchpostNamespace(OpcUaServer server, CameraMethods methods, long readRequestsPerSecond,
+      ScheduledExecutorService scheduler) {
     super(server, URI);
     this.methods = methods;
+    this.readPace = RateLimiter.smoothBuilder(readRequestsPerSecond, Duration.ofSeconds(1)).build();
+    this.scheduler = scheduler;
     this.subscriptions = new SubscriptionModel(server, this);
     getLifecycleManager().addLifecycle(subscriptions);
     getLifecycleManager().addStartupTask(this::createFixedNodes);
+  }
+
+  @Override
+  public void read(ReadContext context, Double maxAge, TimestampsToReturn timestamps, List<ReadValueId> readValueIds) {
+    Duration wait = readPace.tryReservePermits(1, MOST_READ_WAIT);
+    if (wait.isNegative()) {
+      context.success(Collections.nCopies(readValueIds.size(), new DataValue(new StatusCode(StatusCodes.Bad_ResourceUnavailable))));
+    } else if (wait.isZero()) {
+      super.read(context, maxAge, timestamps, readValueIds);
+    } else {
+      scheduler.schedule(() -> super.read(context, maxAge, timestamps, readValueIds), wait.toNanos(), TimeUnit.NANOSECONDS);
+    }
   }
 
   private void createFixedNodes() {

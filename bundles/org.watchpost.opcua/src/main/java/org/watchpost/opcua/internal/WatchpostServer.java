@@ -138,7 +138,7 @@ final class WatchpostServer implements AutoCloseable {
         .setScheduledExecutorService(scheduler)
         .build();
     OpcUaServer server = new OpcUaServer(serverConfig);
-    WatchpostNamespace namespace = new WatchpostNamespace(server, methods);
+    WatchpostNamespace namespace = new WatchpostNamespace(server, methods, config.max_read_requests_per_s(), scheduler);
     namespace.startup();
     WatchpostServer started = new WatchpostServer(server, namespace, trustList, executor, scheduler, urls);
     try {

@@ -296,6 +296,46 @@ class OpcUaServerTest {
 
   @Test
   @Order(4)
+  void aClientReadingInALoopIsPacedAndOneThatFloodsIsToldToWait() throws Exception {
+    // Default pace: 50 read requests a second for all sessions together.
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    int answered = 0;
+    while (System.nanoTime() < end) {
+      assertTrue(read("Watchpost/Device/CpuLoad").getStatusCode().isGood());
+      answered++;
+    }
+    // Unpaced, this loop gets several hundred answers a second on this machine.
+    assertTrue(answered <= 2 * 50 + 20, "answers in 2 s: " + answered);
+    assertTrue(answered >= 10, "answers in 2 s: " + answered);
+
+    // 600 requests at once: those that would wait more than 5 s for their turn are answered Bad_ResourceUnavailable.
+    List<java.util.concurrent.CompletableFuture<DataValue>> flood = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      flood.add(client.readValue(0, TimestampsToReturn.Both, node("Watchpost/Device/CpuLoad")));
+    }
+    int good = 0;
+    int refused = 0;
+    for (var answer : flood) {
+      StatusCode status = answer.get(30, TimeUnit.SECONDS).getStatusCode();
+      if (status.isGood()) {
+        good++;
+      } else {
+        assertEquals(StatusCodes.Bad_ResourceUnavailable, status.getValue(), status.toString());
+        refused++;
+      }
+    }
+    assertTrue(good > 0 && refused > 0, good + " answered, " + refused + " refused");
+    await(() -> {
+      try {
+        return read("Watchpost/Device/CpuLoad").getStatusCode().isGood();
+      } catch (Exception e) {
+        return false;
+      }
+    }, "reads are answered again once the flood has passed");
+  }
+
+  @Test
+  @Order(4)
   void malformedAndOversizedTcpMessagesCloseOnlyTheirOwnConnection() throws Exception {
     int port = Integer.parseInt(url.split(":")[2].split("/")[0]);
     // Not an OPC UA message at all (its "size" reads as 558 MB): an ERR message, and the connection is closed.
