@@ -125,8 +125,9 @@ public final class Distribution {
     try (Stream<Path> models = Files.walk(root.resolve("models"))) {
       for (Path model : models.filter(Files::isRegularFile).toList()) {
         String file = model.getFileName().toString();
+        // models/keys comes too (its README, any public key): the trusted key directory a vendor puts keys in.
         if (file.equals("manifest.json") || file.equals("labels.txt") || file.equals("LICENSE") || file.endsWith(".pub")
-            || file.endsWith(".pem")) {
+            || file.endsWith(".pem") || root.relativize(model).startsWith("models/keys")) {
           copy(model, home.resolve(root.relativize(model).toString()), "rw-r--r--");
         }
       }
