@@ -1,5 +1,6 @@
 package org.watchpost.fleet;
 
+import org.watchpost.testing.Mosquitto;
 import org.watchpost.testing.ThrottlingProxy;
 import java.io.PrintStream;
 import java.nio.file.Files;

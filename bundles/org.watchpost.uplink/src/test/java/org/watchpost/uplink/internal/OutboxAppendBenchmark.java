@@ -1,5 +1,6 @@
 package org.watchpost.uplink.internal;
 
+import org.watchpost.testing.Mosquitto;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

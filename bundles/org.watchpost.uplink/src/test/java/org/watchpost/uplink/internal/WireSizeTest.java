@@ -1,5 +1,6 @@
 package org.watchpost.uplink.internal;
 
+import org.watchpost.testing.Mosquitto;
 import org.watchpost.testing.ThrottlingProxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.watchpost.uplink.internal;
+package org.watchpost.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,23 +15,23 @@ import java.util.concurrent.TimeUnit;
  * A real Mosquitto (the Debian package) on a free loopback port, configured by a file the test writes,
  * stopped (SIGTERM, which saves its persistent sessions) or killed by the test.
  */
-final class Mosquitto implements AutoCloseable {
+public final class Mosquitto implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Path configFile;
   private Process process;
 
   /** Optional parts of the configuration. */
-  record Options(String user, String password, Path caFile, Path certFile, Path keyFile, boolean requireClientCert) {
-    static Options plain() {
+  public record Options(String user, String password, Path caFile, Path certFile, Path keyFile, boolean requireClientCert) {
+    public static Options plain() {
       return new Options(null, null, null, null, null, false);
     }
 
-    Options withUser(String u, String p) {
+    public Options withUser(String u, String p) {
       return new Options(u, p, caFile, certFile, keyFile, requireClientCert);
     }
 
-    static Options tls(Path ca, Path cert, Path key, boolean requireClientCert) {
+    public static Options tls(Path ca, Path cert, Path key, boolean requireClientCert) {
       return new Options(null, null, ca, cert, key, requireClientCert);
     }
   }
@@ -42,15 +42,15 @@ final class Mosquitto implements AutoCloseable {
     this.configFile = configFile;
   }
 
-  static Mosquitto start(Path dir) {
+  public static Mosquitto start(Path dir) {
     return start(dir, Options.plain());
   }
 
-  static Mosquitto start(Path dir, Options options) {
+  public static Mosquitto start(Path dir, Options options) {
     return start(dir, options, freePort());
   }
 
-  static Mosquitto start(Path dir, Options options, int port) {
+  public static Mosquitto start(Path dir, Options options, int port) {
     try {
       Files.createDirectories(dir);
       List<String> lines = new ArrayList<>();
@@ -98,7 +98,7 @@ final class Mosquitto implements AutoCloseable {
     }
   }
 
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
@@ -130,16 +130,16 @@ final class Mosquitto implements AutoCloseable {
     throw new IllegalStateException("mosquitto did not listen on " + port + " within 10 s");
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  String url() {
+  public String url() {
     return "tcp://127.0.0.1:" + port;
   }
 
   /** SIGTERM: Mosquitto writes its persistence file and exits. */
-  void stop() throws InterruptedException {
+  public void stop() throws InterruptedException {
     if (process != null && process.isAlive()) {
       process.destroy();
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -148,7 +148,7 @@ final class Mosquitto implements AutoCloseable {
     }
   }
 
-  void restart() throws IOException, InterruptedException {
+  public void restart() throws IOException, InterruptedException {
     stop();
     launch();
   }
