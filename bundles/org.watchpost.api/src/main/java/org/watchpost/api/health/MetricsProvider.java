@@ -3,17 +3,19 @@ package org.watchpost.api.health;
 import java.util.Map;
 
 /**
- * Device metrics that another bundle owns, read by device health for its periodic telemetry: the pipeline
- * publishes inference latency and skipped frames, the uplink its outbox, the model manager the active model.
+ * Device metrics that another bundle owns, read by device health for its periodic telemetry: the detector
+ * publishes the active model and its latency, each camera's pipeline its skipped frames, the uplink its outbox.
  * Register one as a service; device health picks providers up and drops them as they come and go.
  *
  * <p>The names below are the shared vocabulary; a provider may add its own names. A metric that is not
- * known right now is left out, not reported as zero.
+ * known right now is left out, not reported as zero. When several providers publish the same name, device
+ * health adds their numbers (the skipped frames of every camera), so a name more than one provider publishes
+ * must be a count.
  */
 public interface MetricsProvider {
-  /** Median detector time per frame over the recent past, milliseconds. */
+  /** Median detector time per call over the recent past, all cameras, milliseconds. */
   String INFERENCE_LATENCY_P50_MS = "inference_latency_p50_ms";
-  /** 95th percentile detector time per frame over the recent past, milliseconds. */
+  /** 95th percentile detector time per call over the recent past, all cameras, milliseconds. */
   String INFERENCE_LATENCY_P95_MS = "inference_latency_p95_ms";
   /** Frames replaced before the pipeline took them (newest-wins hand-off), all cameras, since start. */
   String FRAMES_SKIPPED = "frames_skipped";

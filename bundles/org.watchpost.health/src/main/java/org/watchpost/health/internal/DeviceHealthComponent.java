@@ -151,7 +151,7 @@ public final class DeviceHealthComponent {
       try {
         provider.metrics().forEach((name, value) -> {
           if (value instanceof Number || value instanceof String || value instanceof Boolean) {
-            metrics.put(name, value);
+            metrics.merge(name, value, DeviceHealthComponent::addCounts);
           }
         });
       } catch (RuntimeException e) {
@@ -159,6 +159,15 @@ public final class DeviceHealthComponent {
       }
     }
     return metrics;
+  }
+
+  /** Several providers of one name (a count per camera): numbers are added; otherwise the later one stands. */
+  private static Object addCounts(Object first, Object second) {
+    if (first instanceof Number a && second instanceof Number b) {
+      boolean whole = (a instanceof Long || a instanceof Integer) && (b instanceof Long || b instanceof Integer);
+      return whole ? (Object) (a.longValue() + b.longValue()) : (Object) (a.doubleValue() + b.doubleValue());
+    }
+    return second;
   }
 
   private static long[] cpuTicks(DeviceHealthConfig c) {

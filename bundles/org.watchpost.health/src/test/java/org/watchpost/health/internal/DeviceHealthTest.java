@@ -86,6 +86,21 @@ class DeviceHealthTest {
   }
 
   @Test
+  void theSameCountFromSeveralProvidersIsAddedUp() {
+    DeviceHealthComponent device = device(Map.of());
+    try {
+      device.addProvider(() -> Map.of(MetricsProvider.FRAMES_SKIPPED, 12L));
+      device.addProvider(() -> Map.of(MetricsProvider.FRAMES_SKIPPED, 5L));
+      device.addProvider(() -> Map.of(MetricsProvider.FRAMES_SKIPPED, 0L, MetricsProvider.MODEL_NAME, "yolox-nano"));
+      Map<String, Object> metrics = device.sample();
+      assertEquals(17L, metrics.get("frames_skipped"), "the skipped frames of three cameras");
+      assertEquals("yolox-nano", metrics.get("model_name"));
+    } finally {
+      device.deactivate();
+    }
+  }
+
+  @Test
   void metricsOfOtherBundlesComeAndGoWithTheirProvidersAndAFailingOneHarmsNoOther() {
     DeviceHealthComponent device = device(Map.of());
     MetricsProvider pipeline = () -> Map.of(MetricsProvider.INFERENCE_LATENCY_P50_MS, 41.5,

@@ -185,15 +185,27 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
     return serving.stats();
   }
 
-  /** The active model, for device health telemetry; nothing while the detector is down. */
+  /**
+   * The active model and its time per detect call over its recent calls, all cameras together, for device health
+   * telemetry; only {@code detector_up} while the detector is down.
+   */
   @Override
   public Map<String, Object> metrics() {
     DetectorStatus current = status;
     if (!current.up()) {
       return Map.of("detector_up", false);
     }
-    return Map.of("detector_up", true, MODEL_NAME, current.model().name(), MODEL_VERSION, current.model().version(),
-        MODEL_SHA256, current.model().sha256());
+    Map<String, Object> metrics = new java.util.LinkedHashMap<>();
+    metrics.put("detector_up", true);
+    metrics.put(MODEL_NAME, current.model().name());
+    metrics.put(MODEL_VERSION, current.model().version());
+    metrics.put(MODEL_SHA256, current.model().sha256());
+    ServingStats served = serving.stats();
+    if (served.calls() > 0) {
+      metrics.put(INFERENCE_LATENCY_P50_MS, Math.round(served.p50Millis() * 100) / 100.0);
+      metrics.put(INFERENCE_LATENCY_P95_MS, Math.round(served.p95Millis() * 100) / 100.0);
+    }
+    return metrics;
   }
 
   @Deactivate

@@ -129,4 +129,28 @@ class DetectorOnRealFootageTest {
       source.close();
     }
   }
+
+  @Test
+  void theDetectorServicePublishesItsLatencyOnceItHasServedFrames() throws Exception {
+    DetectorComponent detector = new DetectorComponent(Configs.with(InferenceConfig.class,
+        Map.of("model_manifest", TestModels.yoloxNanoManifest().toString(), "warmup_runs", 1)));
+    FrameSource source = new CaptureComponent(Configs.defaults(CaptureConfig.class))
+        .open(new SourceSpec("vtest", SharedData.vtestMjpeg().toString(), false, false));
+    try {
+      assertTrue(!detector.metrics().containsKey("inference_latency_p50_ms"), "nothing served yet: " + detector.metrics());
+      for (int i = 0; i < 3; i++) {
+        try (Frame frame = source.read()) {
+          detector.detect(frame);
+        }
+      }
+      Map<String, Object> metrics = detector.metrics();
+      double p50 = ((Number) metrics.get("inference_latency_p50_ms")).doubleValue();
+      double p95 = ((Number) metrics.get("inference_latency_p95_ms")).doubleValue();
+      assertTrue(p50 > 0 && p95 >= p50, metrics.toString());
+      assertEquals(3L, detector.servingStats().calls());
+    } finally {
+      source.close();
+      detector.deactivate();
+    }
+  }
 }

@@ -29,7 +29,6 @@ import org.watchpost.api.frame.SourceStatus;
 import org.watchpost.api.pipeline.AnalyticsResult;
 import org.watchpost.api.pipeline.CameraAnalytics;
 import org.watchpost.api.pipeline.CameraStatus;
-import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.faults.FaultInjectingFrameSource;
 import org.watchpost.faults.FaultSchedule;
@@ -298,15 +297,6 @@ final class CameraPipeline {
     Double inference = PipelineStats.millis(recentDetectorNanos.median());
     return new CameraStatus(cameraId, source, frameRate.perSecond(System.nanoTime()),
         inference == null ? Double.NaN : inference, stats.frames(), skippedFrames());
-  }
-
-  /** Detector latency percentiles over the recent past, ms; empty until the detector has run. */
-  Map<String, Object> latencyMetrics() {
-    if (recentDetectorNanos.size() == 0) {
-      return Map.of();
-    }
-    return Map.of(MetricsProvider.INFERENCE_LATENCY_P50_MS, PipelineStats.millis(recentDetectorNanos.quantile(0.5)),
-        MetricsProvider.INFERENCE_LATENCY_P95_MS, PipelineStats.millis(recentDetectorNanos.quantile(0.95)));
   }
 
   Map<String, Object> summary() {
