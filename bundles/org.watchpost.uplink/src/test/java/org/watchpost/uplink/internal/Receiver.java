@@ -1,11 +1,15 @@
 package org.watchpost.uplink.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -85,24 +89,20 @@ final class Receiver implements AutoCloseable {
    * a second attempt succeeds.
    */
   private void connectAndSubscribe(MqttConnectOptions options) throws MqttException {
-    for (int attempt = 1; ; attempt++) {
-      try {
+    RetryPolicy<Object> retry = RetryPolicy.builder().handle(MqttException.class)
+        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)).withMaxAttempts(CONNECT_ATTEMPTS).build();
+    try {
+      Failsafe.with(retry).run(() -> {
         if (!client.isConnected()) {
           client.connect(options);
         }
         client.subscribe(new String[] {"#", "$EDC/#"}, new int[] {1, 1});
-        return;
-      } catch (MqttException e) {
-        if (attempt == CONNECT_ATTEMPTS) {
-          throw e;
-        }
-        try {
-          Thread.sleep(200L * attempt);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
+      });
+    } catch (FailsafeException e) {
+      if (e.getCause() instanceof MqttException cause) {
+        throw cause;
       }
+      throw e;
     }
   }
 
