@@ -296,7 +296,7 @@ class OpcUaServerTest {
 
   @Test
   @Order(4)
-  void aClientReadingInALoopIsPacedAndOneThatFloodsIsToldToWait() throws Exception {
+  void aClientReadingInALoopIsPaced() throws Exception {
     // Default pace: 50 read requests a second for all sessions together.
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     int answered = 0;
@@ -307,31 +307,6 @@ class OpcUaServerTest {
     // Unpaced, this loop gets several hundred answers a second on this machine.
     assertTrue(answered <= 2 * 50 + 20, "answers in 2 s: " + answered);
     assertTrue(answered >= 10, "answers in 2 s: " + answered);
-
-    // 600 requests at once: those that would wait more than 5 s for their turn are answered Bad_ResourceUnavailable.
-    List<java.util.concurrent.CompletableFuture<DataValue>> flood = new ArrayList<>();
-    for (int i = 0; i < 600; i++) {
-      flood.add(client.readValue(0, TimestampsToReturn.Both, node("Watchpost/Device/CpuLoad")));
-    }
-    int good = 0;
-    int refused = 0;
-    for (var answer : flood) {
-      StatusCode status = answer.get(30, TimeUnit.SECONDS).getStatusCode();
-      if (status.isGood()) {
-        good++;
-      } else {
-        assertEquals(StatusCodes.Bad_ResourceUnavailable, status.getValue(), status.toString());
-        refused++;
-      }
-    }
-    assertTrue(good > 0 && refused > 0, good + " answered, " + refused + " refused");
-    await(() -> {
-      try {
-        return read("Watchpost/Device/CpuLoad").getStatusCode().isGood();
-      } catch (Exception e) {
-        return false;
-      }
-    }, "reads are answered again once the flood has passed");
   }
 
   @Test
