@@ -52,7 +52,7 @@ import org.watchpost.faults.FaultSchedule;
  * {@link VirtualMachineError} (out of memory, stack overflow, internal error) leaves the JVM in a state no
  * restart of one thread can trust: it ends the process, for systemd to start afresh.
  */
-final class CameraPipeline {
+final class CameraPipeline implements PipelineProgress {
   private static final Logger LOG = LoggerFactory.getLogger(CameraPipeline.class);
   /** How often observers hear the source's status, also while no frames come. */
   private static final long STATUS_INTERVAL_MILLIS = 1_000;
@@ -438,7 +438,8 @@ final class CameraPipeline {
     }
   }
 
-  String cameraId() {
+  @Override
+  public String cameraId() {
     return cameraId;
   }
 
@@ -464,7 +465,8 @@ final class CameraPipeline {
    * Whether the pipeline thread has not gone round its loop for longer than {@code limitNanos} (stuck in a
    * stage), or died without an orderly end. A camera without signal is not stuck: its loop goes on waiting.
    */
-  boolean wedged(long nowNanos, long limitNanos) {
+  @Override
+  public boolean wedged(long nowNanos, long limitNanos) {
     if (ended || stopping) {
       return false;
     }

@@ -43,9 +43,9 @@ import org.watchpost.api.pipeline.SummaryContributor;
  * not bound yet) sets {@code analytics.cardinality.minimum = 1}, {@code eventSinks.cardinality.minimum = 1} and
  * {@code frameObservers.cardinality.minimum = 1} in the camera's configuration.
  */
-@Component(service = {MetricsProvider.class, CameraStatusProvider.class}, configurationPid = CameraConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(service = {MetricsProvider.class, CameraStatusProvider.class, PipelineProgress.class}, configurationPid = CameraConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = CameraConfig.class, factory = true)
-public final class CameraPipelineComponent implements PipelineServices, MetricsProvider, CameraStatusProvider {
+public final class CameraPipelineComponent implements PipelineServices, MetricsProvider, CameraStatusProvider, PipelineProgress {
   private static final Logger LOG = LoggerFactory.getLogger(CameraPipelineComponent.class);
 
   private final List<EventSink> eventSinks = new CopyOnWriteArrayList<>();
@@ -167,6 +167,16 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
   @Override
   public Map<String, Object> metrics() {
     return Map.of(FRAMES_SKIPPED, pipeline.skippedFrames(), PIPELINE_FAILURES, pipeline.failures());
+  }
+
+  @Override
+  public String cameraId() {
+    return pipeline.cameraId();
+  }
+
+  @Override
+  public boolean wedged(long nowNanos, long limitNanos) {
+    return pipeline.wedged(nowNanos, limitNanos);
   }
 
   @Override
