@@ -154,11 +154,16 @@ final class CameraPipeline implements PipelineProgress {
         Duration delay = restarts.getDelay();
         long count = failures.incrementAndGet();
         String reason = "pipeline failed: " + redact(failure.toString());
-        LOG.error("camera {}: {} (failure {}); restarting in {} ms", cameraId, reason, count, delay.toMillis(),
-            redacted(failure, 0));
         failedStatus = new SourceStatus(SourceState.RECONNECTING, System.currentTimeMillis(), count,
             reason + "; restarting in " + delay.toMillis() + " ms");
-        raise(reason, count, delay);
+        if (!failureRaised) {
+          LOG.error("camera {}: {} (failure {}); restarting in {} ms", cameraId, reason, count, delay.toMillis(),
+              redacted(failure, 0));
+          raise(reason, count, delay);
+        } else {
+          // Still down since the last alarm (no frame went through): one line, no new alarm every restart.
+          LOG.warn("camera {}: {} again (failure {}); restarting in {} ms", cameraId, reason, count, delay.toMillis());
+        }
         if (!waitBeforeRestart(delay)) {
           break;
         }

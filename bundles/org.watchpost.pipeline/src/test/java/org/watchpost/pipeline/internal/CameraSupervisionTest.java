@@ -92,6 +92,33 @@ class CameraSupervisionTest {
     }
   }
 
+  /** A camera that keeps failing before any frame goes through: one alarm for the episode, every failure counted. */
+  @Test
+  void aCameraThatKeepsFailingRaisesOneAlarmCountsEveryFailureAndClearsWhenItRecovers() {
+    PipelineRig rig = new PipelineRig();
+    PipelineRig.FaultyObserver frames = new PipelineRig.FaultyObserver(Long.MAX_VALUE, null);
+    rig.observers.add(frames);
+    int[] attempts = {0};
+    // The analytics cannot be made for the first four runs (a broken rule set, a missing class), then it can.
+    CameraPipeline pipeline = rig.pipeline("cam3", PipelineRig.detector(), () -> {
+      if (++attempts[0] <= 4) {
+        throw new IllegalStateException("injected: analytics cannot start, attempt " + attempts[0]);
+      }
+      return null;
+    }, new Supervision(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofMinutes(5)), (id, e) -> { });
+    pipeline.start();
+    try {
+      await(() -> frames.frames >= 5, Duration.ofSeconds(30), "frames once the analytics starts");
+      await(() -> rig.health.of(CameraState.PIPELINE_FAILED).size() == 2, Duration.ofSeconds(10), "cleared");
+      List<HealthAlarm> failed = rig.health.of(CameraState.PIPELINE_FAILED);
+      assertEquals(List.of(true, false), failed.stream().map(HealthAlarm::raised).toList(), "one episode, one alarm: " + failed);
+      assertEquals(4, pipeline.failures(), "every failure counted");
+      assertEquals(4.0, failed.get(1).metrics().get("pipeline_failures"));
+    } finally {
+      pipeline.stop();
+    }
+  }
+
   @Test
   void aVirtualMachineErrorIsNotRestartedButEndsTheProcess() {
     PipelineRig rig = new PipelineRig();

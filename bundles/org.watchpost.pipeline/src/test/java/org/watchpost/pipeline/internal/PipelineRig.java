@@ -18,6 +18,7 @@ import org.watchpost.api.frame.SourceSpec;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
+import org.watchpost.api.pipeline.CameraAnalytics;
 import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.api.pipeline.SummaryContributor;
 import org.watchpost.capture.internal.CaptureComponent;
@@ -55,9 +56,15 @@ final class PipelineRig implements PipelineServices {
   /** vtest, looped, as fast as it decodes, every frame through the given detector and no analytics. */
   CameraPipeline pipeline(String cameraId, Detector detector, Supervision supervision,
       BiConsumer<String, VirtualMachineError> fatal) {
+    return pipeline(cameraId, detector, null, supervision, fatal);
+  }
+
+  /** The same with analytics made by {@code analytics} at the start of every run. */
+  CameraPipeline pipeline(String cameraId, Detector detector, java.util.function.Supplier<CameraAnalytics> analytics,
+      Supervision supervision, BiConsumer<String, VirtualMachineError> fatal) {
     SourceSpec spec = new SourceSpec(cameraId, SharedData.vtestMjpeg().toString(), true, false);
     return new CameraPipeline(cameraId, spec, FaultSchedule.NONE, FeedMode.EVERY_FRAME, new RunLimit(0, 0), false,
-        capture(), detector, null, this, p -> {}, supervision, fatal);
+        capture(), detector, analytics, this, p -> {}, supervision, fatal);
   }
 
   @Override
