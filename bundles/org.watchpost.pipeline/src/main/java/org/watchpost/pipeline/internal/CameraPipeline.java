@@ -138,7 +138,13 @@ final class CameraPipeline implements PipelineProgress {
       Execution<Object> restarts = null;
       while (!stopping) {
         long startedNanos = System.nanoTime();
-        Throwable failure = runOnce();
+        Throwable failure;
+        try {
+          failure = runOnce();
+        } catch (Throwable e) {
+          // From the cleanup of a run (closing its feed or analytics): a failure like any other.
+          failure = e;
+        }
         if (failure == null || stopping) {
           break;
         }
@@ -219,8 +225,14 @@ final class CameraPipeline implements PipelineProgress {
       }
       return null;
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
+      if (stopping) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+      // Only stop() interrupts this thread; an interrupt from anywhere else must not end the camera quietly.
+      Thread.interrupted();
+      failed = true;
+      return e;
     } catch (Throwable e) {
       if (stopping) {
         return null;
@@ -230,13 +242,17 @@ final class CameraPipeline implements PipelineProgress {
     } finally {
       FrameFeed current = feed;
       if (current != null) {
+        feed = null;
         skippedBefore += current.skippedFrames();
-        current.close();
+        try {
+          current.close();
+        } catch (RuntimeException e) {
+          reportOnce("feed-close", e);
+        }
         if (!failed) {
           // Observers free what they hold for this camera (camera health keeps its baseline).
           tellStatus(current.status(), System.currentTimeMillis());
         }
-        feed = null;
       }
       CameraAnalytics running = analytics;
       if (running != null) {
