@@ -15,14 +15,14 @@ record Supervision(Duration delay, Duration maxDelay, Duration resetAfter) {
 
   Supervision {
     if (delay.isNegative() || delay.isZero() || maxDelay.compareTo(delay) < 0 || resetAfter.isNegative()) {
-      throw new IllegalArgumentException("restart delays must be > 0 with restart_max_delay_s >= restart_delay_s, was "
+      throw new IllegalArgumentException("restart delays must be > 0 with restart.max.delay.s >= restart.delay.s, was "
           + delay + ", " + maxDelay + ", reset after " + resetAfter);
     }
   }
 
   static Supervision ofSeconds(double delay, double maxDelay, double resetAfter) {
-    return new Supervision(seconds(delay, "restart_delay_s"), seconds(maxDelay, "restart_max_delay_s"),
-        seconds(resetAfter, "restart_reset_after_s"));
+    return new Supervision(seconds(delay, "restart.delay.s"), seconds(maxDelay, "restart.max.delay.s"),
+        seconds(resetAfter, "restart.reset.after.s"));
   }
 
   private static Duration seconds(double value, String name) {

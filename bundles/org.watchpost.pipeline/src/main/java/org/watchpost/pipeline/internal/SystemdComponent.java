@@ -24,7 +24,7 @@ public final class SystemdComponent {
   @Activate
   public SystemdComponent(BundleContext context, SystemdConfig config) {
     if (!(config.wedged_after_s() >= 1) || Double.isInfinite(config.wedged_after_s())) {
-      throw new IllegalArgumentException(SystemdConfig.PID + ": wedged_after_s must be a finite number >= 1, was "
+      throw new IllegalArgumentException(SystemdConfig.PID + ": wedged.after.s must be a finite number >= 1, was "
           + config.wedged_after_s());
     }
     Bundle system = context.getBundle(0);
