@@ -250,6 +250,11 @@ class OpcUaRuntimeIT {
     assertEquals(StatusCode.GOOD, disarm.getStatusCode());
     assertEquals(false, value("Watchpost/Cameras/gate/Armed"));
     long disarmedAt = System.currentTimeMillis();
+    // Issue 12 item 10: the disarm goes to every event sink (this server's subscribers, the uplink) as an alarm
+    // naming who asked; before, it was one INFO log line.
+    await(() -> cameraEvents.stream().anyMatch(e -> e[3].getValue().toString().contains("disarmed")
+        && e[3].getValue().toString().contains("OPC UA user 'watchpost' from 127.0.0.1")
+        && ((Number) e[4].getValue()).intValue() == 800), 10_000, "the disarmed event, severity 800, with the caller");
     String in = "Watchpost/Cameras/gate/Counts/main-line/person.in";
     String out = "Watchpost/Cameras/gate/Counts/main-line/person.out";
     long counted = countNow(in) + countNow(out);

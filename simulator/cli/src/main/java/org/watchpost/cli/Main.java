@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "On-camera analytics firmware: run the demo, look at detections, measure; make signed model packages"
         + " and roll them out; simulate cameras, thin links and fleets.",
     subcommands = {DemoCommand.class, DetectCommand.class, BenchCommand.class, ConfigReferenceCommand.class,
-        ModelCommand.class, org.watchpost.fleet.FleetCommand.class, SimCommand.class})
+        ModelCommand.class, org.watchpost.fleet.FleetCommand.class, SimCommand.class, OpcUaUserCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

@@ -23,6 +23,9 @@ import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.pipeline.CameraAnalytics;
 import org.watchpost.api.pipeline.CameraAnalyticsFactory;
+import org.watchpost.api.event.Event;
+import org.watchpost.api.event.EventSink;
+import org.watchpost.api.event.Priority;
 import org.watchpost.api.pipeline.CameraControl;
 import org.watchpost.api.pipeline.SummaryContributor;
 
@@ -41,6 +44,7 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
   private final CameraControls controls = new CameraControls();
   private final List<RuleSource> sources = new CopyOnWriteArrayList<>();
   private final List<HealthSink> healthSinks = new CopyOnWriteArrayList<>();
+  private final List<EventSink> eventSinks = new CopyOnWriteArrayList<>();
   private volatile AnalyticsSettings settings;
   private volatile RuleBook book = RuleBook.EMPTY;
 
@@ -73,6 +77,16 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
 
   void removeHealthSink(HealthSink sink) {
     healthSinks.remove(sink);
+  }
+
+  /** Where an operator's arm or disarm goes (the uplink, OPC UA); rule events go through the pipeline instead. */
+  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+  void addEventSink(EventSink sink) {
+    eventSinks.add(sink);
+  }
+
+  void removeEventSink(EventSink sink) {
+    eventSinks.remove(sink);
   }
 
   private synchronized void rebuild() {
@@ -123,10 +137,31 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
 
   @Override
   public void setArmed(String cameraId, boolean armed) {
-    if (armed != controls.armed(cameraId)) {
-      LOG.info("camera {}: rules {}", cameraId, armed ? "armed" : "disarmed: they count but raise no events");
-    }
+    setArmed(cameraId, armed, "unnamed caller");
+  }
+
+  /**
+   * Switching intrusion rules off must never be silent: every call goes upstream as an {@code armed} or
+   * {@code disarmed} event of alarm priority, with who asked, whether it changed anything, and when.
+   */
+  @Override
+  public void setArmed(String cameraId, boolean armed, String requestedBy) {
+    boolean changed = armed != controls.armed(cameraId);
     controls.setArmed(cameraId, armed);
+    String by = requestedBy == null || requestedBy.isBlank() ? "unnamed caller"
+        : requestedBy.length() > 200 ? requestedBy.substring(0, 200) : requestedBy;
+    LOG.warn("camera {}: rules {} by {}{}", cameraId, armed ? "armed" : "disarmed (they count but raise no events)", by,
+        changed ? "" : " (no change)");
+    long now = System.currentTimeMillis();
+    Event event = new Event(armed ? "armed" : "disarmed", "*", cameraId, "", -1, 1f, null, now, now, Priority.ALARM,
+        Map.of("requested_by", by, "armed", Boolean.toString(armed), "changed", Boolean.toString(changed)), null);
+    for (EventSink sink : eventSinks) {
+      try {
+        sink.publish(event);
+      } catch (RuntimeException e) {
+        LOG.warn("event sink {} refused the {} event of camera {}: {}", sink, event.type(), cameraId, e.toString());
+      }
+    }
   }
 
   @Override

@@ -1,5 +1,6 @@
 package org.watchpost.analytics.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.watchpost.api.event.CountSummary;
+import org.watchpost.api.event.Event;
+import org.watchpost.api.event.EventSink;
+import org.watchpost.api.event.Priority;
 
 /** The operator's switches reach a running camera's engine on its own thread, on the real clip and detector. */
 class CameraControlTest {
@@ -43,5 +48,30 @@ class CameraControlTest {
     assertTrue(pending.isDone(), "closing the engine completes a pending reset");
     assertTrue(component.resetCounters("vtest").toCompletableFuture().isDone(), "no engine runs: done at once");
     assertTrue(component.resetCounters("elsewhere").toCompletableFuture().isDone(), "unknown camera: done at once");
+  }
+
+  /** Issue 12 item 10: disarming intrusion rules was one INFO log line; now each switch goes upstream as an alarm. */
+  @Test
+  void everyArmOrDisarmGoesUpstreamAsAnAlarmPriorityEventSayingWhoAsked() {
+    AnalyticsComponent component = Vtest.component(Map.of(), Vtest.defaultRules());
+    List<Event> upstream = new ArrayList<>();
+    component.addEventSink(new EventSink() {
+      @Override
+      public void publish(Event event) {
+        upstream.add(event);
+      }
+
+      @Override
+      public void publish(CountSummary counts) {}
+    });
+    component.setArmed("vtest", false, "OPC UA user 'op1' from 10.0.0.7");
+    component.setArmed("vtest", false, "OPC UA user 'op1' from 10.0.0.7");
+    component.setArmed("vtest", true);
+    assertEquals(List.of("disarmed", "disarmed", "armed"), upstream.stream().map(Event::type).toList());
+    assertTrue(upstream.stream().allMatch(e -> e.priority() == Priority.ALARM && e.cameraId().equals("vtest")));
+    assertEquals("OPC UA user 'op1' from 10.0.0.7", upstream.get(0).attributes().get("requested_by"));
+    assertEquals(List.of("true", "false", "true"), upstream.stream().map(e -> e.attributes().get("changed")).toList());
+    assertEquals("unnamed caller", upstream.get(2).attributes().get("requested_by"));
+    assertTrue(component.armed("vtest"));
   }
 }

@@ -8,7 +8,8 @@ import java.util.Objects;
  * The uplink adds the device sequence number when it stores the event.
  *
  * @param type what happened, e.g. {@code intrusion}, {@code line_crossing}, {@code loitering}, {@code crowd},
- *     {@code incident_open}
+ *     {@code incident_open}, {@code armed} and {@code disarmed} (an operator switched a camera's rules; alarm
+ *     priority, attributes {@code requested_by} and {@code armed})
  * @param ruleId the rule that raised it
  * @param cameraId the camera
  * @param className the object class (by vote over the track), or empty for rules about groups

@@ -10,5 +10,10 @@ public enum CameraState {
   BLURRED,
   OBSTRUCTED,
   MOVED,
-  LOW_FPS
+  LOW_FPS,
+  /**
+   * The camera's pipeline failed (an unexpected exception or error in a stage) and is being restarted with
+   * backoff; cleared when frames flow through it again. Raised by the pipeline, not judged from frames.
+   */
+  PIPELINE_FAILED
 }

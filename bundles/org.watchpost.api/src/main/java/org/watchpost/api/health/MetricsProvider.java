@@ -19,6 +19,8 @@ public interface MetricsProvider {
   String INFERENCE_LATENCY_P95_MS = "inference_latency_p95_ms";
   /** Frames replaced before the pipeline took them (newest-wins hand-off), all cameras, since start. */
   String FRAMES_SKIPPED = "frames_skipped";
+  /** Times a camera's pipeline failed and was restarted, all cameras, since start (a count). */
+  String PIPELINE_FAILURES = "pipeline_failures";
   /** Whether the uplink holds a connection to its broker (Boolean). */
   String UPLINK_CONNECTED = "uplink_connected";
   /** Messages waiting in the uplink's outbox. */

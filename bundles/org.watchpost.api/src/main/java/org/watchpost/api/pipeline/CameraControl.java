@@ -18,6 +18,18 @@ public interface CameraControl {
   void setArmed(String cameraId, boolean armed);
 
   /**
+   * Arms or disarms as {@link #setArmed(String, boolean)}, and says who asked: an implementation that changes
+   * the setting sends an {@code armed} or {@code disarmed} event of alarm priority upstream, so that switching
+   * intrusion rules off is never silent.
+   *
+   * @param requestedBy who asked and through what, for the operator upstream, e.g. {@code opcua user 'op1' from
+   *     10.0.0.7}; never a secret
+   */
+  default void setArmed(String cameraId, boolean armed, String requestedBy) {
+    setArmed(cameraId, armed);
+  }
+
+  /**
    * Zeroes the counts of the camera's rules: their totals and the count interval in progress. The reset happens
    * on the camera's pipeline thread before it evaluates its next frame, and the stage completes there, before
    * any count summary that follows the reset is published; it completes at once when the camera runs no

@@ -21,7 +21,8 @@ final class CameraMethodHandlers {
   interface Actions {
     long resetCounters(String cameraId);
 
-    long setArmed(String cameraId, boolean armed);
+    /** @param requestedBy who called, e.g. {@code OPC UA user 'op1' from 10.0.0.7} */
+    long setArmed(String cameraId, boolean armed, String requestedBy);
   }
 
   private abstract static class UserOnly extends AbstractMethodInvocationHandler {
@@ -56,6 +57,17 @@ final class CameraMethodHandlers {
     }
   }
 
+  /** Who a session is, for the record upstream: its user (names are restricted to safe characters) and address. */
+  static String caller(org.eclipse.milo.opcua.sdk.server.Session session) {
+    if (session == null) {
+      return "OPC UA (no session)";
+    }
+    String user = session.getIdentityObject() instanceof Identity identity && !identity.anonymous()
+        ? "user '" + identity.user() + "'" : "an anonymous session";
+    java.net.InetAddress address = session.getClientAddress();
+    return "OPC UA " + user + " from " + (address == null ? "an unknown address" : address.getHostAddress());
+  }
+
   static final class ResetCounters extends UserOnly {
     ResetCounters(UaMethodNode node, String cameraId, Actions actions) {
       super(node, cameraId, actions);
@@ -87,7 +99,7 @@ final class CameraMethodHandlers {
 
     @Override
     protected Variant[] invoke(InvocationContext context, Variant[] inputs) throws UaException {
-      return result(actions.setArmed(cameraId, (Boolean) inputs[0].getValue()));
+      return result(actions.setArmed(cameraId, (Boolean) inputs[0].getValue(), caller(context.getSession().orElse(null))));
     }
   }
 }

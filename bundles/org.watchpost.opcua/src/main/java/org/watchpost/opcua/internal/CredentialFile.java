@@ -32,10 +32,19 @@ final class CredentialFile {
 
   private CredentialFile() {}
 
-  /** The configured users, or else the generated credential, creating it (and printing it) when there is none. */
-  static Users users(String[] configured, Path file, SecureRandom random, PrintStream console) throws IOException {
+  /**
+   * The configured users, or else the generated credential, creating it (and printing it) when there is none.
+   *
+   * @param origin where the configured users come from, for errors (the configuration and the file it was read from)
+   */
+  static Users users(String[] configured, String origin, Path file, SecureRandom random, PrintStream console)
+      throws IOException {
     if (configured.length > 0) {
-      return Users.parse(configured);
+      try {
+        return Users.parse(configured);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("OPC UA users of " + origin + ": " + e.getMessage(), e);
+      }
     }
     Path absolute = file.toAbsolutePath();
     if (Files.exists(absolute)) {
@@ -74,7 +83,7 @@ final class CredentialFile {
     try {
       return Users.parse(new String[] {text});
     } catch (IllegalArgumentException e) {
-      throw new IOException("the OPC UA credential file " + file + " is not valid (" + e.getMessage()
+      throw new IOException("the OPC UA credential file " + file + ", line 1, is not valid (" + e.getMessage()
           + "); delete it to have a new credential generated", e);
     }
   }

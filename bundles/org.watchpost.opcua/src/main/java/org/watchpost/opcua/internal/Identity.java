@@ -44,16 +44,16 @@ record Identity(String user) {
 
     @Override
     protected Identity authenticateUsernamePassword(Session session, String username, String password) {
-      if (!throttle.allowed()) {
-        LOG.warn("OPC UA: login of '{}' from {} refused unchecked: too many failed logins lately", printable(username),
-            session.getClientAddress());
+      if (!throttle.allowed(session.getClientAddress())) {
+        LOG.warn("OPC UA: login of '{}' from {} refused unchecked: too many failed logins from there lately",
+            printable(username), session.getClientAddress());
         return null;
       }
       if (users.verify(username, password)) {
         LOG.info("OPC UA: user {} logged in from {}", username, session.getClientAddress());
         return new Identity(username);
       }
-      throttle.failed();
+      throttle.failed(session.getClientAddress());
       LOG.warn("OPC UA: failed login of '{}' from {}", printable(username), session.getClientAddress());
       return null;
     }

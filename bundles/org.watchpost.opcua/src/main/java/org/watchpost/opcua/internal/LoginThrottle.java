@@ -1,38 +1,80 @@
 package org.watchpost.opcua.internal;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
  * Makes guessing passwords over the network impracticable (ETSI EN 303 645 provision 5.1-5): after too many
- * failed logins within a window, every login is refused without checking it until the window has passed. It
- * also bounds the CPU a stream of bad logins can take from the pipeline, as each check hashes.
+ * failed logins from one source within a window, logins from that source are refused without checking them
+ * until the window has passed. Per source, so that anyone on the network cannot lock the site's SCADA out by
+ * failing logins on purpose (as fail2ban and OpenSSH's PerSourcePenalties do); an IPv6 source is its /64, the
+ * block one host usually holds. The sources remembered are bounded (least recently seen forgotten first), so a
+ * sweep over many addresses cannot grow the map; each check also costs a PBKDF2 hash, which the per-source
+ * limit bounds as well.
  */
 final class LoginThrottle {
   private final int maxFailures;
   private final long windowNanos;
   private final LongSupplier clock;
-  private final ArrayDeque<Long> failures = new ArrayDeque<>();
+  private final Map<String, ArrayDeque<Long>> failures;
 
-  LoginThrottle(int maxFailures, long windowNanos, LongSupplier clock) {
+  LoginThrottle(int maxFailures, long windowNanos, int maxSources, LongSupplier clock) {
     this.maxFailures = maxFailures;
     this.windowNanos = windowNanos;
     this.clock = clock;
+    this.failures = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, ArrayDeque<Long>> eldest) {
+        return size() > maxSources;
+      }
+    };
   }
 
-  /** Whether a login may be checked now. */
-  synchronized boolean allowed() {
+  /** Whether a login from this source may be checked now. */
+  synchronized boolean allowed(InetAddress source) {
+    ArrayDeque<Long> times = failures.get(key(source));
+    if (times == null) {
+      return true;
+    }
     long now = clock.getAsLong();
-    while (!failures.isEmpty() && now - failures.peekFirst() > windowNanos) {
-      failures.pollFirst();
+    while (!times.isEmpty() && now - times.peekFirst() > windowNanos) {
+      times.pollFirst();
     }
-    return failures.size() < maxFailures;
+    if (times.isEmpty()) {
+      failures.remove(key(source));
+      return true;
+    }
+    return times.size() < maxFailures;
   }
 
-  synchronized void failed() {
-    failures.addLast(clock.getAsLong());
-    while (failures.size() > maxFailures) {
-      failures.pollFirst();
+  synchronized void failed(InetAddress source) {
+    ArrayDeque<Long> times = failures.computeIfAbsent(key(source), k -> new ArrayDeque<>());
+    times.addLast(clock.getAsLong());
+    while (times.size() > maxFailures) {
+      times.pollFirst();
     }
+  }
+
+  synchronized int sources() {
+    return failures.size();
+  }
+
+  static String key(InetAddress source) {
+    if (source == null) {
+      return "unknown";
+    }
+    if (source instanceof Inet6Address) {
+      byte[] a = source.getAddress();
+      StringBuilder prefix = new StringBuilder();
+      for (int i = 0; i < 8; i += 2) {
+        prefix.append(String.format("%02x%02x:", a[i], a[i + 1]));
+      }
+      return prefix.append(":/64").toString();
+    }
+    return source.getHostAddress();
   }
 }

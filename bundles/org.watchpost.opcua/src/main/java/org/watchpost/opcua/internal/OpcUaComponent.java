@@ -77,7 +77,10 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
       mirror = null;
       return;
     }
-    Users users = CredentialFile.users(config.users(), Path.of(config.credential_file()), new SecureRandom(), System.out);
+    String initial = System.getProperty("configurator.initial");
+    String origin = "configuration " + OpcUaConfig.PID + ", property users"
+        + (initial == null || initial.isBlank() || initial.strip().startsWith("{") ? "" : " (first read from " + initial + ")");
+    Users users = CredentialFile.users(config.users(), origin, Path.of(config.credential_file()), new SecureRandom(), System.out);
     server = WatchpostServer.start(config, users, this::methods);
     mirror = new StateMirror(server.namespace());
     mirrorThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -233,13 +236,14 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
   }
 
   @Override
-  public long setArmed(String cameraId, boolean armed) {
+  public long setArmed(String cameraId, boolean armed, String requestedBy) {
     CameraControl c = control;
     if (c == null) {
       return StatusCodes.Bad_NotSupported;
     }
-    c.setArmed(cameraId, armed);
-    LOG.info("OPC UA: camera {} {} by a client", cameraId, armed ? "armed" : "disarmed");
+    // The analytics sends the change upstream as an armed/disarmed event of alarm priority.
+    c.setArmed(cameraId, armed, requestedBy);
+    LOG.warn("OPC UA: camera {} {} by {}", cameraId, armed ? "armed" : "disarmed", requestedBy);
     CompletableFuture<Void> shown = new CompletableFuture<>();
     run(() -> {
       mirror.armed(cameraId, c.armed(cameraId), System.currentTimeMillis());

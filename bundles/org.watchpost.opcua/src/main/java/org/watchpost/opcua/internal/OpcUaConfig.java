@@ -43,17 +43,23 @@ public @interface OpcUaConfig {
       + "always need one.")
   boolean anonymous() default false;
 
-  @AttributeDefinition(name = "Users", description = "name:password or name:pbkdf2-sha256:<iterations>:<salt>:<hash> "
-      + "(the form the generated credential file holds). Empty: a credential is generated on first start.",
+  @AttributeDefinition(name = "Users", description = "name:pbkdf2-sha256:<iterations>:<salt>:<hash> (the form the "
+      + "generated credential file holds; ./watchpost opcua-user NAME makes one). Plain name:password entries are "
+      + "refused. Empty: a credential is generated on first start.",
       type = AttributeType.PASSWORD)
   String[] users() default {};
 
-  @AttributeDefinition(name = "Failed logins before lockout", description = "After this many failed logins within "
-      + "the lockout window, every login is refused until the window has passed.", min = "1")
+  @AttributeDefinition(name = "Failed logins before lockout", description = "After this many failed logins from one "
+      + "source address (an IPv6 /64) within the lockout window, logins from there are refused until the window has passed.",
+      min = "1")
   int login_failures() default 10;
 
   @AttributeDefinition(name = "Lockout window (s)", min = "1")
   int login_window_s() default 60;
+
+  @AttributeDefinition(name = "Source addresses remembered", description = "How many source addresses with failed "
+      + "logins the lockout keeps; beyond that the least recently seen is forgotten.", min = "1")
+  int login_max_sources() default 1024;
 
   @AttributeDefinition(name = "PKI directory", description = "The application certificate (own/), trusted client "
       + "certificates (trusted/certs: copy a client's DER certificate here to trust it), issuers and rejected ones.")

@@ -95,8 +95,8 @@ final class StateMirror {
       states.remove(alarm.state());
     }
     updateStatus(alarm.cameraId(), alarm.timeMillis());
-    int severity = !alarm.raised() ? 200
-        : alarm.state() == CameraState.NO_SIGNAL ? 900 : TAMPER.contains(alarm.state()) ? 800 : 600;
+    boolean down = alarm.state() == CameraState.NO_SIGNAL || alarm.state() == CameraState.PIPELINE_FAILED;
+    int severity = !alarm.raised() ? 200 : down ? 900 : TAMPER.contains(alarm.state()) ? 800 : 600;
     namespace.raiseEvent(alarm.cameraId(), "camera " + alarm.cameraId() + ": " + alarm.state() + " "
         + (alarm.raised() ? "raised" : "cleared") + (alarm.reason().isEmpty() ? "" : ": " + alarm.reason()),
         severity, alarm.timeMillis());

@@ -1,6 +1,5 @@
 package org.watchpost.opcua.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -13,10 +12,11 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
 /**
- * The users who may log in and how their passwords are checked. An entry is {@code name:password} or
+ * The users who may log in and how their passwords are checked. An entry is
  * {@code name:pbkdf2-sha256:<iterations>:<salt>:<hash>} (salt and hash in Base64), the form the generated
- * credential is kept in. Entries are bounded and checked strictly: a bad one is refused naming its position,
- * never its secret.
+ * credential is kept in. A plain {@code name:password} is refused: a configuration file is copied, backed up and
+ * shown on screens, and must not hold a password anyone can read off it. Entries are bounded and checked
+ * strictly: a bad one is refused naming its position, never its secret.
  */
 final class Users {
   static final String HASH_SCHEME = "pbkdf2-sha256";
@@ -31,8 +31,8 @@ final class Users {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
   private static final char[] PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789".toCharArray();
 
-  /** A stored secret: a PBKDF2 hash, or a configured plain password (compared in constant time). */
-  private record Secret(int iterations, byte[] salt, byte[] hash, byte[] plain) {}
+  /** A stored secret: a PBKDF2 hash. */
+  private record Secret(int iterations, byte[] salt, byte[] hash) {}
 
   private final Map<String, Secret> secrets;
 
@@ -49,7 +49,7 @@ final class Users {
       }
       int colon = entry.indexOf(':');
       if (colon < 0) {
-        throw new IllegalArgumentException("user entry " + (i + 1) + " is not name:password");
+        throw new IllegalArgumentException("user entry " + (i + 1) + " is not name:" + HASH_SCHEME + ":...");
       }
       String name = entry.substring(0, colon);
       if (!NAME.matcher(name).matches()) {
@@ -58,12 +58,12 @@ final class Users {
       if (secrets.containsKey(name)) {
         throw new IllegalArgumentException("user entry " + (i + 1) + ": user " + name + " is listed twice");
       }
-      secrets.put(name, secret(entry.substring(colon + 1), name));
+      secrets.put(name, secret(entry.substring(colon + 1), name, i + 1));
     }
     return new Users(secrets);
   }
 
-  private static Secret secret(String text, String name) {
+  private static Secret secret(String text, String name, int position) {
     if (text.startsWith(HASH_SCHEME + ":")) {
       String[] parts = text.split(":", -1);
       if (parts.length != 4) {
@@ -83,12 +83,10 @@ final class Users {
             + " iterations (" + MIN_ITERATIONS + ".." + MAX_ITERATIONS + "), a " + salt.length
             + "-byte salt (8..64) and a " + hash.length + "-byte hash (" + HASH_BYTES + ")");
       }
-      return new Secret(iterations, salt, hash, null);
+      return new Secret(iterations, salt, hash);
     }
-    if (text.isEmpty() || text.length() > MAX_PASSWORD_CHARS) {
-      throw new IllegalArgumentException("user " + name + ": the password must have 1 to " + MAX_PASSWORD_CHARS + " characters");
-    }
-    return new Secret(0, null, null, text.getBytes(StandardCharsets.UTF_8));
+    throw new IllegalArgumentException("user entry " + position + " (user " + name + ") holds a plain password, which is "
+        + "refused: give name:" + HASH_SCHEME + ":<iterations>:<salt>:<hash> (./watchpost opcua-user " + name + " makes one)");
   }
 
   private static byte[] base64(String text, String name) {
@@ -113,13 +111,9 @@ final class Users {
       return false;
     }
     Secret secret = secrets.get(name);
-    byte[] given = password.getBytes(StandardCharsets.UTF_8);
     if (secret == null) {
       pbkdf2(password.toCharArray(), new byte[SALT_BYTES], ITERATIONS);
       return false;
-    }
-    if (secret.plain() != null) {
-      return MessageDigest.isEqual(sha256(given), sha256(secret.plain()));
     }
     return MessageDigest.isEqual(pbkdf2(password.toCharArray(), secret.salt(), secret.iterations()), secret.hash());
   }
@@ -151,14 +145,6 @@ final class Users {
     } finally {
       spec.clearPassword();
       Arrays.fill(password, '\0');
-    }
-  }
-
-  private static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -115,7 +115,7 @@ final class WatchpostServer implements AutoCloseable {
     endpoints.forEach(e -> urls.add(e.getEndpointUrl() + " [" + e.getSecurityPolicy().name() + "/" + e.getSecurityMode() + "]"));
 
     LoginThrottle throttle = new LoginThrottle(config.login_failures(), TimeUnit.SECONDS.toNanos(config.login_window_s()),
-        System::nanoTime);
+        config.login_max_sources(), System::nanoTime);
     ExecutorService executor = Executors.newFixedThreadPool(2, threads("opcua-server"));
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(threads("opcua-scheduler"));
     int maxMessage = config.max_message_bytes();

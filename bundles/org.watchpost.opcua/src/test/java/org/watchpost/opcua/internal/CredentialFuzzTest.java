@@ -31,8 +31,8 @@ class CredentialFuzzTest {
       for (String entry : new String[] {first, second}) {
         String user = entry.substring(0, entry.indexOf(':'));
         String secret = entry.substring(entry.indexOf(':') + 1);
-        if (!secret.startsWith(Users.HASH_SCHEME + ":") && !users.verify(user, secret)) {
-          throw new AssertionError("the configured password of " + user + " does not verify");
+        if (!secret.startsWith(Users.HASH_SCHEME + ":")) {
+          throw new AssertionError("a plain password was accepted for " + user);
         }
       }
     } catch (IllegalArgumentException e) {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +58,7 @@ import org.watchpost.analytics.internal.AnalyticsComponent;
 import org.watchpost.analytics.internal.AnalyticsConfig;
 import org.watchpost.api.event.CountSummary;
 import org.watchpost.api.event.Event;
+import org.watchpost.api.event.EventSink;
 import org.watchpost.api.event.Priority;
 import org.watchpost.api.health.CameraState;
 import org.watchpost.api.health.HealthAlarm;
@@ -73,6 +75,9 @@ import org.watchpost.testing.SharedData;
 @Timeout(120)
 class OpcUaServerTest {
   private static final String PASSWORD = "Sh0rt-lived-test-password";
+  private static final String HASHED = Users.hash(PASSWORD, new java.security.SecureRandom());
+  /** What the analytics sends upstream besides the rule events: the operator's arm and disarm. */
+  private static final List<Event> upstream = new CopyOnWriteArrayList<>();
   private static final long T0 = 1_795_600_000_000L;
   private static Path pki;
   /** The discovery URL; sessions go to the endpoint it lists, opc.tcp://localhost:port/watchpost. */
@@ -92,6 +97,17 @@ class OpcUaServerTest {
     component = new OpcUaComponent(config(dir, port, Map.of()));
     analytics = new AnalyticsComponent(Configs.defaults(AnalyticsConfig.class));
     component.setCameraControl(analytics);
+    Method addEventSink = AnalyticsComponent.class.getDeclaredMethod("addEventSink", EventSink.class);
+    addEventSink.setAccessible(true);
+    addEventSink.invoke(analytics, new EventSink() {
+      @Override
+      public void publish(Event event) {
+        upstream.add(event);
+      }
+
+      @Override
+      public void publish(CountSummary counts) {}
+    });
     site = new UaTestClient("site-scada").trustedBy(pki);
     client = site.connect(url, "operator", PASSWORD);
     ns = client.getNamespaceTable().getIndex(WatchpostNamespace.URI).intValue();
@@ -100,7 +116,7 @@ class OpcUaServerTest {
   static OpcUaConfig config(Path dir, int port, Map<String, Object> overrides) {
     Map<String, Object> values = new HashMap<>(Map.of("port", port, "hostname", "localhost", "bind_address", "127.0.0.1",
         "pki_dir", dir.resolve("pki").toString(), "credential_file", dir.resolve("credential").toString(),
-        "users", new String[] {"operator:" + PASSWORD}, "refresh_ms", 200L, "login_failures", 3, "login_window_s", 3,
+        "users", new String[] {"operator:" + HASHED}, "refresh_ms", 200L, "login_failures", 3, "login_window_s", 3,
         "max_message_bytes", 256 * 1024));
     values.putAll(overrides);
     return Configs.with(OpcUaConfig.class, values);
@@ -211,6 +227,14 @@ class OpcUaServerTest {
         new Variant[] {new Variant(true)})).get(10, TimeUnit.SECONDS);
     assertEquals(StatusCode.GOOD, arm.getStatusCode());
     assertTrue(analytics.armed("gate"));
+    // Issue 12 item 10: disarming went no further than one INFO log line.
+    List<Event> switches = upstream.stream().filter(e -> e.cameraId().equals("gate")).toList();
+    assertEquals(List.of("disarmed", "armed"), switches.stream().map(Event::type).toList(), "bad calls send nothing: " + switches);
+    for (Event e : switches) {
+      assertEquals(Priority.ALARM, e.priority());
+      assertEquals("OPC UA user 'operator' from 127.0.0.1", e.attributes().get("requested_by"), e.toString());
+      assertEquals("true", e.attributes().get("changed"));
+    }
 
     CallMethodResult reset = client.call(new CallMethodRequest(camera, node("Watchpost/Cameras/gate/ResetCounters"),
         new Variant[0])).get(10, TimeUnit.SECONDS);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.util.HashSet;
 import java.util.Set;
@@ -14,11 +15,11 @@ class UsersTest {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   @Test
-  void plainAndHashedPasswordsVerifyAndNothingElseDoes() {
-    String hashed = Users.hash("correct horse", RANDOM);
-    Users users = Users.parse(new String[] {"operator:s3cret:with:colons", "scada:" + hashed});
+  void hashedPasswordsVerifyAndNothingElseDoes() {
+    Users users = Users.parse(new String[] {"operator:" + Users.hash("s3cret:with:colons", RANDOM),
+        "scada:" + Users.hash("correct horse", RANDOM)});
     assertEquals(Set.of("operator", "scada"), users.names());
-    assertTrue(users.verify("operator", "s3cret:with:colons"), "the password is everything after the first colon");
+    assertTrue(users.verify("operator", "s3cret:with:colons"));
     assertTrue(users.verify("scada", "correct horse"));
     assertFalse(users.verify("scada", "correct horse "));
     assertFalse(users.verify("operator", "s3cret"));
@@ -26,6 +27,16 @@ class UsersTest {
     assertFalse(users.verify("operator", ""));
     assertFalse(users.verify(null, null));
     assertFalse(users.verify("operator", "x".repeat(Users.MAX_PASSWORD_CHARS + 1)));
+  }
+
+  /** Issue 12 item 10: a plain name:password was accepted; it is refused, naming the entry and user, never the password. */
+  @Test
+  void aPlainPasswordIsRefusedNamingItsEntryAndUserButNotThePassword() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Users.parse(new String[] {"scada:" + Users.hash("pw", RANDOM), "operator:hunter2-Secret"}));
+    assertTrue(e.getMessage().contains("user entry 2 (user operator) holds a plain password")
+        && e.getMessage().contains("./watchpost opcua-user operator"), e.getMessage());
+    assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
   }
 
   @Test
@@ -49,10 +60,11 @@ class UsersTest {
 
   @Test
   void badEntriesAreRefusedNamingThePlaceButNeverTheSecret() {
-    assertMessage(new String[] {"nocolon"}, "user entry 1 is not name:password");
-    assertMessage(new String[] {"ok:fine", "bad name:pw"}, "user entry 2: the name must be");
-    assertMessage(new String[] {"a:x", "a:y"}, "user a is listed twice");
-    assertMessage(new String[] {"a:"}, "the password must have 1 to");
+    String hash = Users.hash("fine", RANDOM);
+    assertMessage(new String[] {"nocolon"}, "user entry 1 is not name:pbkdf2-sha256:...");
+    assertMessage(new String[] {"ok:" + hash, "bad name:pw"}, "user entry 2: the name must be");
+    assertMessage(new String[] {"a:" + hash, "a:" + hash}, "user a is listed twice");
+    assertMessage(new String[] {"a:"}, "user entry 1 (user a) holds a plain password");
     assertMessage(new String[] {"a:pbkdf2-sha256:1000"}, "a hashed password is pbkdf2-sha256:<iterations>:<salt>:<hash>");
     assertMessage(new String[] {"a:pbkdf2-sha256:many:AAAAAAAAAAA=:AAAA"}, "iteration count of the hashed password is not a number");
     assertMessage(new String[] {"a:pbkdf2-sha256:100000:%%%:AAAA"}, "salt or hash of the hashed password is not Base64");
@@ -69,18 +81,48 @@ class UsersTest {
   }
 
   @Test
-  void theThrottleRefusesAfterTooManyFailuresUntilTheWindowHasPassed() {
+  void theThrottleRefusesAfterTooManyFailuresUntilTheWindowHasPassed() throws Exception {
     long[] now = {0};
-    LoginThrottle throttle = new LoginThrottle(3, 60_000_000_000L, () -> now[0]);
+    InetAddress source = InetAddress.getByName("192.0.2.7");
+    LoginThrottle throttle = new LoginThrottle(3, 60_000_000_000L, 16, () -> now[0]);
     for (int i = 0; i < 3; i++) {
-      assertTrue(throttle.allowed());
-      throttle.failed();
+      assertTrue(throttle.allowed(source));
+      throttle.failed(source);
       now[0] += 1_000_000_000L;
     }
-    assertFalse(throttle.allowed(), "three failures within the minute");
+    assertFalse(throttle.allowed(source), "three failures within the minute");
     now[0] = 60_500_000_000L;
-    assertTrue(throttle.allowed(), "the first failure has left the window");
-    throttle.failed();
-    assertFalse(throttle.allowed());
+    assertTrue(throttle.allowed(source), "the first failure has left the window");
+    throttle.failed(source);
+    assertFalse(throttle.allowed(source));
+  }
+
+  /**
+   * Issue 12 item 10: the lockout was global, so anyone on the network locked the site's SCADA out by failing
+   * logins on purpose. Now it is per source (an IPv6 /64), and the sources kept are bounded.
+   */
+  @Test
+  void aLockoutHoldsOnlyForItsSourceAndTheSourcesKeptAreBounded() throws Exception {
+    long[] now = {0};
+    LoginThrottle throttle = new LoginThrottle(3, 60_000_000_000L, 1024, () -> now[0]);
+    InetAddress attacker = InetAddress.getByName("192.0.2.66");
+    InetAddress scada = InetAddress.getByName("192.0.2.10");
+    for (int i = 0; i < 100; i++) {
+      throttle.failed(attacker);
+    }
+    assertFalse(throttle.allowed(attacker));
+    assertTrue(throttle.allowed(scada), "the SCADA panel still logs in");
+
+    InetAddress v6 = InetAddress.getByName("2001:db8:1:2::1");
+    for (int i = 0; i < 3; i++) {
+      throttle.failed(v6);
+    }
+    assertFalse(throttle.allowed(InetAddress.getByName("2001:db8:1:2:ffff::9")), "the same /64");
+    assertTrue(throttle.allowed(InetAddress.getByName("2001:db8:1:3::1")), "another /64");
+
+    for (int i = 0; i < 100_000; i++) {
+      throttle.failed(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}));
+    }
+    assertEquals(1024, throttle.sources(), "a sweep over 100 000 addresses keeps 1024");
   }
 }

@@ -37,6 +37,17 @@ public @interface CameraConfig {
       description = "Test and simulation only: faults played into this camera's frames, e.g. 'black@30-45, blur:4@60-75' (seconds of stream time). Empty on a real device.")
   String faults() default "";
 
+  @AttributeDefinition(name = "Restart delay",
+      description = "After the pipeline fails (an unexpected exception or error in a stage), seconds before the first restart; it doubles with each further failure.")
+  double restart_delay_s() default 1;
+
+  @AttributeDefinition(name = "Longest restart delay", description = "The restart delay grows up to this many seconds and stays there.")
+  double restart_max_delay_s() default 60;
+
+  @AttributeDefinition(name = "Restart backoff reset",
+      description = "A run that lasted this many seconds before it failed starts the restart delays afresh.", min = "0")
+  double restart_reset_after_s() default 300;
+
   @AttributeDefinition(name = "Print detections", description = "Print each frame's detections to standard output (demo and vendor bring-up).")
   boolean print_detections() default false;
 

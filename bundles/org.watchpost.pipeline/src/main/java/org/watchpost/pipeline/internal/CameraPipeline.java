@@ -7,7 +7,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import dev.failsafe.Execution;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.watchpost.api.detect.Detection;
@@ -26,6 +31,9 @@ import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
 import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
+import org.watchpost.api.health.CameraState;
+import org.watchpost.api.health.HealthAlarm;
+import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.pipeline.AnalyticsResult;
 import org.watchpost.api.pipeline.CameraAnalytics;
 import org.watchpost.api.pipeline.CameraStatus;
@@ -36,12 +44,32 @@ import org.watchpost.faults.FaultSchedule;
 /**
  * One camera: takes frames from its feed on its own thread, lets every frame observer see them, runs
  * analytics (or, without analytics, the detector on every frame), and hands events to the sinks.
+ *
+ * <p>The thread supervises itself: a run that fails (an unexpected exception or error in any stage) is torn
+ * down, {@link CameraState#PIPELINE_FAILED} is raised to the health sinks, the observers hear a reconnecting
+ * source (so camera health raises NO_SIGNAL while it is down; only an orderly stop reports CLOSED), and a new
+ * run starts after a backoff. The alarm clears on the first frame that goes through again. A
+ * {@link VirtualMachineError} (out of memory, stack overflow, internal error) leaves the JVM in a state no
+ * restart of one thread can trust: it ends the process, for systemd to start afresh.
  */
-final class CameraPipeline {
+final class CameraPipeline implements PipelineProgress {
   private static final Logger LOG = LoggerFactory.getLogger(CameraPipeline.class);
   /** How often observers hear the source's status, also while no frames come. */
   private static final long STATUS_INTERVAL_MILLIS = 1_000;
   private static final Duration TAKE_TIMEOUT = Duration.ofMillis(250);
+  /** Exit status after a VirtualMachineError (EX_SOFTWARE); any non-zero status makes systemd restart the unit. */
+  static final int FATAL_EXIT_STATUS = 70;
+  /** The user information of a URI ({@code //user:secret@}), kept out of alarm reasons. */
+  private static final Pattern USER_INFO = Pattern.compile("//[^/@\\s]*@");
+
+  /** The default for a VirtualMachineError: log what can be logged and end the process at once. */
+  static final BiConsumer<String, VirtualMachineError> HALT = (cameraId, error) -> {
+    try {
+      LOG.error("camera {}: {}; ending the process so that it is started afresh", cameraId, error.toString());
+    } finally {
+      Runtime.getRuntime().halt(FATAL_EXIT_STATUS);
+    }
+  };
 
   private final String cameraId;
   private final SourceSpec spec;
@@ -51,9 +79,11 @@ final class CameraPipeline {
   private final boolean printDetections;
   private final CaptureService capture;
   private final Detector detector;
-  private final CameraAnalytics analytics;
+  private final Supplier<CameraAnalytics> analyticsFactory;
   private final PipelineServices services;
   private final Consumer<CameraPipeline> onFinished;
+  private final Supervision supervision;
+  private final BiConsumer<String, VirtualMachineError> fatal;
   private final PipelineStats stats = new PipelineStats();
   /** The detector's recent cost, for device health: a minute at 10 fps. */
   private final Samples recentDetectorNanos = new Samples(600);
@@ -61,17 +91,28 @@ final class CameraPipeline {
   private final FrameRate frameRate = new FrameRate(64, 3_000_000_000L);
   /** Failures already logged, so that a broken stage is reported once, not per frame. */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  private final AtomicLong failures = new AtomicLong();
   private final Thread thread;
+  private volatile CameraAnalytics analytics;
   private volatile FrameFeed feed;
+  /** While a failed run waits for its restart: what the source status says instead of CLOSED. */
+  private volatile SourceStatus failedStatus;
   private volatile boolean stopping;
   private volatile boolean ended;
+  private volatile boolean fatallyFailed;
   private volatile String detectorProblem;
+  /** When the thread last went round its loop (System.nanoTime), for the systemd watchdog. */
+  private volatile long progressNanos = System.nanoTime();
+  private volatile long skippedBefore;
+  private boolean failureRaised;
   private long lastCaptureMillis = Long.MIN_VALUE;
   private long firstCaptureMillis = Long.MIN_VALUE;
+  private long lastStreamMillis;
 
   CameraPipeline(String cameraId, SourceSpec spec, FaultSchedule faults, FeedMode mode, RunLimit limit,
-      boolean printDetections, CaptureService capture, Detector detector, CameraAnalytics analytics, PipelineServices services,
-      Consumer<CameraPipeline> onFinished) {
+      boolean printDetections, CaptureService capture, Detector detector, Supplier<CameraAnalytics> analyticsFactory,
+      PipelineServices services, Consumer<CameraPipeline> onFinished, Supervision supervision,
+      BiConsumer<String, VirtualMachineError> fatal) {
     this.cameraId = cameraId;
     this.spec = spec;
     this.faults = faults;
@@ -80,9 +121,11 @@ final class CameraPipeline {
     this.printDetections = printDetections;
     this.capture = capture;
     this.detector = detector;
-    this.analytics = analytics;
+    this.analyticsFactory = analyticsFactory;
     this.services = services;
     this.onFinished = onFinished;
+    this.supervision = supervision;
+    this.fatal = fatal;
     this.thread = new Thread(this::run, "pipeline-" + cameraId);
   }
 
@@ -91,8 +134,59 @@ final class CameraPipeline {
   }
 
   private void run() {
-    long lastStatus = 0;
     try {
+      Execution<Object> restarts = null;
+      while (!stopping) {
+        long startedNanos = System.nanoTime();
+        Throwable failure;
+        try {
+          failure = runOnce();
+        } catch (Throwable e) {
+          // From the cleanup of a run (closing its feed or analytics): a failure like any other.
+          failure = e;
+        }
+        if (failure == null || stopping) {
+          break;
+        }
+        if (failure instanceof VirtualMachineError error) {
+          fatallyFailed = true;
+          fatal.accept(cameraId, error);
+          return;
+        }
+        if (restarts == null || System.nanoTime() - startedNanos >= supervision.resetAfter().toNanos()) {
+          restarts = supervision.restarts();
+        }
+        restarts.recordException(failure);
+        Duration delay = restarts.getDelay();
+        long count = failures.incrementAndGet();
+        String reason = "pipeline failed: " + redact(failure.toString());
+        failedStatus = new SourceStatus(SourceState.RECONNECTING, System.currentTimeMillis(), count,
+            reason + "; restarting in " + delay.toMillis() + " ms");
+        if (!failureRaised) {
+          LOG.error("camera {}: {} (failure {}); restarting in {} ms", cameraId, reason, count, delay.toMillis(),
+              redacted(failure, 0));
+          raise(reason, count, delay);
+        } else {
+          // Still down since the last alarm (no frame went through): one line, no new alarm every restart.
+          LOG.warn("camera {}: {} again (failure {}); restarting in {} ms", cameraId, reason, count, delay.toMillis());
+        }
+        if (!waitBeforeRestart(delay)) {
+          break;
+        }
+      }
+    } finally {
+      if (!stopping && !fatallyFailed) {
+        onFinished.accept(this);
+      }
+    }
+  }
+
+  /** One run from opening the source to its end; the failure that ended it, or null for an orderly end. */
+  private Throwable runOnce() {
+    long lastStatus = 0;
+    boolean failed = false;
+    try {
+      analytics = analyticsFactory == null ? null : analyticsFactory.get();
       FrameSource source = capture.open(spec);
       if (!faults.faults().isEmpty()) {
         LOG.warn("camera {}: injecting faults {} (test or simulation configuration)", cameraId, faults);
@@ -100,6 +194,7 @@ final class CameraPipeline {
       }
       feed = capture.feed(source, mode);
       while (!stopping) {
+        progressNanos = System.nanoTime();
         Frame frame;
         try {
           frame = feed.take(TAKE_TIMEOUT);
@@ -117,6 +212,9 @@ final class CameraPipeline {
           try (frame) {
             process(frame);
           }
+          if (failureRaised) {
+            clear();
+          }
           if (limit.reached(stats.frames(), lastCaptureMillis - firstCaptureMillis)) {
             ended = true;
             LOG.info("camera {}: run limit reached after {} frames, {} s of capture time", cameraId, stats.frames(),
@@ -125,33 +223,120 @@ final class CameraPipeline {
           }
         }
       }
+      return null;
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      LOG.error("camera {}: pipeline stopped by an unexpected error", cameraId, e);
+      if (stopping) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+      // Only stop() interrupts this thread; an interrupt from anywhere else must not end the camera quietly.
+      Thread.interrupted();
+      failed = true;
+      return e;
+    } catch (Throwable e) {
+      if (stopping) {
+        return null;
+      }
+      failed = true;
+      return e;
     } finally {
       FrameFeed current = feed;
       if (current != null) {
-        current.close();
-        // Observers free what they hold for this camera (camera health keeps its baseline).
-        tellStatus(current.status(), System.currentTimeMillis());
-      }
-      if (analytics != null) {
-        if (ended && lastCaptureMillis != Long.MIN_VALUE) {
-          finishAnalytics();
+        feed = null;
+        skippedBefore += current.skippedFrames();
+        try {
+          current.close();
+        } catch (RuntimeException e) {
+          reportOnce("feed-close", e);
         }
-        analytics.close();
+        if (!failed) {
+          // Observers free what they hold for this camera (camera health keeps its baseline).
+          tellStatus(current.status(), System.currentTimeMillis());
+        }
       }
-      if (!stopping) {
-        onFinished.accept(this);
+      CameraAnalytics running = analytics;
+      if (running != null) {
+        if (!failed && ended && lastCaptureMillis != Long.MIN_VALUE) {
+          finishAnalytics(running);
+        }
+        try {
+          running.close();
+        } catch (RuntimeException e) {
+          reportOnce("analytics-close", e);
+        }
+        analytics = null;
       }
     }
   }
 
-  /** A finite run ended: the incidents still open close and the running count interval goes out. */
-  private void finishAnalytics() {
+  /** Waits out the backoff, telling observers about the failed source once a second; false when stopped. */
+  private boolean waitBeforeRestart(Duration delay) {
+    long until = System.nanoTime() + delay.toNanos();
+    long nextStatus = System.nanoTime();
     try {
-      AnalyticsResult last = analytics.finish(lastCaptureMillis);
+      while (!stopping) {
+        long now = System.nanoTime();
+        progressNanos = now;
+        if (now - nextStatus >= 0) {
+          tellStatus(failedStatus, System.currentTimeMillis());
+          nextStatus = now + STATUS_INTERVAL_MILLIS * 1_000_000L;
+        }
+        long left = until - now;
+        if (left <= 0) {
+          return true;
+        }
+        Thread.sleep(Math.max(1, Math.min(left, nextStatus - now) / 1_000_000L));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return false;
+  }
+
+  private void raise(String reason, long count, Duration delay) {
+    failureRaised = true;
+    alarm(true, reason, Map.of("pipeline_failures", (double) count, "restart_in_s", delay.toMillis() / 1000.0));
+  }
+
+  private void clear() {
+    failureRaised = false;
+    failedStatus = null;
+    long count = failures.get();
+    LOG.info("camera {}: frames flow again after the restart ({} failures so far)", cameraId, count);
+    alarm(false, "cleared: frames flow again after the restart", Map.of("pipeline_failures", (double) count));
+  }
+
+  private void alarm(boolean raised, String reason, Map<String, Double> metrics) {
+    HealthAlarm alarm = new HealthAlarm(cameraId, CameraState.PIPELINE_FAILED, raised, reason, metrics,
+        System.currentTimeMillis(), lastStreamMillis);
+    for (HealthSink sink : services.healthSinks()) {
+      try {
+        sink.alarm(alarm);
+      } catch (RuntimeException e) {
+        reportOnce("health-sink-" + sink.getClass().getName(), e);
+      }
+    }
+  }
+
+  /** The failure with its stack trace for the log, its texts (and its causes') without credentials. */
+  private static Throwable redacted(Throwable failure, int depth) {
+    Throwable copy = new Throwable(redact(failure.toString()));
+    copy.setStackTrace(failure.getStackTrace());
+    if (failure.getCause() != null && failure.getCause() != failure && depth < 8) {
+      copy.initCause(redacted(failure.getCause(), depth + 1));
+    }
+    return copy;
+  }
+
+  /** Exception texts may carry a source URI; its credentials stay on the device. */
+  static String redact(String text) {
+    return USER_INFO.matcher(text).replaceAll("//***@");
+  }
+
+  /** A finite run ended: the incidents still open close and the running count interval goes out. */
+  private void finishAnalytics(CameraAnalytics running) {
+    try {
+      AnalyticsResult last = running.finish(lastCaptureMillis);
       publish(last.events(), last.counts());
     } catch (RuntimeException e) {
       reportOnce("analytics-finish", e);
@@ -171,6 +356,7 @@ final class CameraPipeline {
   private void process(Frame frame) {
     stats.frame(frame.decodeNanos());
     lastCaptureMillis = frame.captureEpochMillis();
+    lastStreamMillis = frame.streamMillis();
     if (firstCaptureMillis == Long.MIN_VALUE) {
       firstCaptureMillis = lastCaptureMillis;
     }
@@ -185,10 +371,11 @@ final class CameraPipeline {
     DetectionResult detections;
     List<Event> events = List.of();
     List<CountSummary> counts = List.of();
-    if (analytics != null) {
+    CameraAnalytics running = analytics;
+    if (running != null) {
       AnalyticsResult result;
       try {
-        result = analytics.process(frame, detector);
+        result = running.process(frame, detector);
       } catch (RuntimeException e) {
         reportOnce("analytics", e);
         return;
@@ -251,7 +438,7 @@ final class CameraPipeline {
         parts.isEmpty() ? "nothing" : String.join(", ", parts));
   }
 
-  private void reportOnce(String key, RuntimeException e) {
+  private void reportOnce(String key, Throwable e) {
     if (reported.add(key)) {
       LOG.error("camera {}: {} failed; the pipeline goes on (reported once)", cameraId, key, e);
     }
@@ -272,7 +459,8 @@ final class CameraPipeline {
     }
   }
 
-  String cameraId() {
+  @Override
+  public String cameraId() {
     return cameraId;
   }
 
@@ -286,13 +474,31 @@ final class CameraPipeline {
 
   long skippedFrames() {
     FrameFeed current = feed;
-    return current == null ? 0 : current.skippedFrames();
+    return skippedBefore + (current == null ? 0 : current.skippedFrames());
+  }
+
+  /** Failed runs since start, each followed by a restart. */
+  long failures() {
+    return failures.get();
+  }
+
+  /**
+   * Whether the pipeline thread has not gone round its loop for longer than {@code limitNanos} (stuck in a
+   * stage), or died without an orderly end. A camera without signal is not stuck: its loop goes on waiting.
+   */
+  @Override
+  public boolean wedged(long nowNanos, long limitNanos) {
+    if (ended || stopping) {
+      return false;
+    }
+    return thread.getState() == Thread.State.TERMINATED || nowNanos - progressNanos > limitNanos;
   }
 
   /** What the camera does now, for local displays. */
   CameraStatus status() {
     FrameFeed current = feed;
-    SourceStatus source = current != null ? current.status()
+    SourceStatus failed = failedStatus;
+    SourceStatus source = failed != null ? failed : current != null ? current.status()
         : new SourceStatus(ended ? SourceState.ENDED : SourceState.STARTING, System.currentTimeMillis(), 0, "");
     Double inference = PipelineStats.millis(recentDetectorNanos.median());
     return new CameraStatus(cameraId, source, frameRate.perSecond(System.nanoTime()),

@@ -28,6 +28,7 @@ import org.watchpost.api.event.EventSink;
 import org.watchpost.api.frame.CaptureService;
 import org.watchpost.api.frame.FeedMode;
 import org.watchpost.api.frame.SourceSpec;
+import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.faults.FaultSchedule;
 import org.watchpost.api.pipeline.CameraAnalyticsFactory;
@@ -42,14 +43,15 @@ import org.watchpost.api.pipeline.SummaryContributor;
  * not bound yet) sets {@code analytics.cardinality.minimum = 1}, {@code eventSinks.cardinality.minimum = 1} and
  * {@code frameObservers.cardinality.minimum = 1} in the camera's configuration.
  */
-@Component(service = {MetricsProvider.class, CameraStatusProvider.class}, configurationPid = CameraConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(service = {MetricsProvider.class, CameraStatusProvider.class, PipelineProgress.class}, configurationPid = CameraConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = CameraConfig.class, factory = true)
-public final class CameraPipelineComponent implements PipelineServices, MetricsProvider, CameraStatusProvider {
+public final class CameraPipelineComponent implements PipelineServices, MetricsProvider, CameraStatusProvider, PipelineProgress {
   private static final Logger LOG = LoggerFactory.getLogger(CameraPipelineComponent.class);
 
   private final List<EventSink> eventSinks = new CopyOnWriteArrayList<>();
   private final List<FrameObserver> frameObservers = new CopyOnWriteArrayList<>();
   private final List<SummaryContributor> summaryContributors = new CopyOnWriteArrayList<>();
+  private final List<HealthSink> healthSinks = new CopyOnWriteArrayList<>();
   private final BundleContext context;
   private final CameraConfig config;
   private final CameraPipeline pipeline;
@@ -85,8 +87,14 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("camera " + cameraId + ": faults: " + e.getMessage(), e);
     }
+    Supervision supervision;
+    try {
+      supervision = Supervision.ofSeconds(config.restart_delay_s(), config.restart_max_delay_s(), config.restart_reset_after_s());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("camera " + cameraId + ": " + e.getMessage(), e);
+    }
     pipeline = new CameraPipeline(cameraId, spec, faults, mode, limit, config.print_detections(), capture, detector,
-        analytics == null ? null : analytics.create(cameraId), this, this::finished);
+        analytics == null ? null : () -> analytics.create(cameraId), this, this::finished, supervision, CameraPipeline.HALT);
     pipeline.start();
     LOG.info("camera {} started on {} ({}{})", cameraId, source, mode.name().toLowerCase(Locale.ROOT),
         analytics == null ? ", no analytics: detector on every frame" : "");
@@ -126,6 +134,20 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     summaryContributors.remove(contributor);
   }
 
+  @Reference(name = "healthSinks", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+  void addHealthSink(HealthSink sink) {
+    healthSinks.add(sink);
+  }
+
+  void removeHealthSink(HealthSink sink) {
+    healthSinks.remove(sink);
+  }
+
+  @Override
+  public List<HealthSink> healthSinks() {
+    return healthSinks;
+  }
+
   @Override
   public List<EventSink> eventSinks() {
     return eventSinks;
@@ -141,10 +163,20 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     return summaryContributors;
   }
 
-  /** Skipped frames of this camera, for device health, which adds up the cameras'. */
+  /** Skipped frames and failed runs of this camera, for device health, which adds up the cameras'. */
   @Override
   public Map<String, Object> metrics() {
-    return Map.of(FRAMES_SKIPPED, pipeline.skippedFrames());
+    return Map.of(FRAMES_SKIPPED, pipeline.skippedFrames(), PIPELINE_FAILURES, pipeline.failures());
+  }
+
+  @Override
+  public String cameraId() {
+    return pipeline.cameraId();
+  }
+
+  @Override
+  public boolean wedged(long nowNanos, long limitNanos) {
+    return pipeline.wedged(nowNanos, limitNanos);
   }
 
   @Override

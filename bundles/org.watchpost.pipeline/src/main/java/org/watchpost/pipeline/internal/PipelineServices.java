@@ -2,6 +2,7 @@ package org.watchpost.pipeline.internal;
 
 import java.util.List;
 import org.watchpost.api.event.EventSink;
+import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.api.pipeline.SummaryContributor;
 
@@ -13,4 +14,7 @@ interface PipelineServices {
   List<FrameObserver> frameObservers();
 
   List<SummaryContributor> summaryContributors();
+
+  /** Where the pipeline raises and clears PIPELINE_FAILED. */
+  List<HealthSink> healthSinks();
 }
