@@ -182,10 +182,18 @@ final class Paho5Link implements MqttLink {
 
   @Override
   public void subscribe(String[] filters, long timeoutMillis) throws LinkException {
-    int[] qos = new int[filters.length];
-    java.util.Arrays.fill(qos, 1);
+    // Requests are commands: a stored (retained) one must never run. Retain Handling 2: the broker sends no
+    // retained message at subscribe time; Retain As Published: a retained publish keeps its flag when it is
+    // forwarded live, so that the router can tell it and drop it.
+    org.eclipse.paho.mqttv5.common.MqttSubscription[] subscriptions =
+        new org.eclipse.paho.mqttv5.common.MqttSubscription[filters.length];
+    for (int i = 0; i < filters.length; i++) {
+      subscriptions[i] = new org.eclipse.paho.mqttv5.common.MqttSubscription(filters[i], 1);
+      subscriptions[i].setRetainHandling(2);
+      subscriptions[i].setRetainAsPublished(true);
+    }
     try {
-      IMqttToken token = client.subscribe(filters, qos);
+      IMqttToken token = client.subscribe(subscriptions, null, null, new MqttProperties());
       token.waitForCompletion(timeoutMillis);
       int[] codes = token.getReasonCodes();
       if (codes != null) {

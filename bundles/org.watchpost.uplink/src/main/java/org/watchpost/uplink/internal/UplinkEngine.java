@@ -803,6 +803,7 @@ public final class UplinkEngine implements AutoCloseable {
     }
     m.put("intake_overflow", intakeOverflow.get());
     m.put("inbound_bytes", governor.inboundBytes());
+    m.put("inbound_max_packet_bytes", spec.maxInboundPacketBytes());
     m.putAll(router.counters());
     return m;
   }

@@ -249,4 +249,173 @@ class HostileInputTest {
       assertEquals(1L, engine.summary().get("uplink_connects"), "no reconnect loop: " + engine.summary());
     }
   }
+
+  /** A handler that counts what it ran, by method. */
+  static final class Counting implements RequestHandler {
+    final Map<String, AtomicInteger> byMethod = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public String appId() {
+      return "TEST-V1";
+    }
+
+    @Override
+    public Response handle(Request request) {
+      byMethod.computeIfAbsent(request.method(), m -> new AtomicInteger()).incrementAndGet();
+      return Response.ok(Map.of());
+    }
+
+    int ran(String method) {
+      AtomicInteger n = byMethod.get(method);
+      return n == null ? 0 : n.get();
+    }
+  }
+
+  /**
+   * 64 MiB published to the device's request topic. MQTT 5: the device announced a Maximum Packet Size on
+   * connect, so the broker never forwards it. MQTT 3.1.1: it arrives, is refused by size before it is queued or
+   * decoded, and counted. Either way the heap stays bounded and the stream is delivered.
+   */
+  @Test
+  void a64MiBPublishNeitherReachesAHandlerNorExhaustsMemory() throws Exception {
+    for (String protocol : new String[] {"5", "3.1.1"}) {
+      Path dir = SharedData.scratchDirectory("uplink-hostile-64mib-" + protocol);
+      Counting handler = new Counting();
+      RequestRouter router = new RequestRouter();
+      router.add(handler);
+      try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+          Receiver receiver = new Receiver(broker.url());
+          UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"),
+              Map.of("protocol", protocol)), stored -> {}, router)) {
+        assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
+        receiver.await(() -> false, 500);
+        long heapBefore = heapAfterGc();
+        MqttClient console = console(broker.url());
+        underAttack("64 MiB publish over MQTT " + protocol, engine, receiver, 0, () -> {
+          byte[] huge = new byte[64 << 20];
+          console.publish("$EDC/acme/box-7/TEST-V1/PUT/chunk", huge, 1, false);
+          console.publish("$EDC/acme/box-7/TEST-V1/GET/after", request("9", "console"), 1, false);
+          assertTrue(receiver.await(() -> handler.ran("GET") == 1, 20_000), "the request after it is handled");
+        });
+        console.disconnect();
+        console.close();
+        long heapAfter = heapAfterGc();
+        System.out.printf("HOSTILE 64 MiB publish over MQTT %s: heap after GC %d MiB before, %d MiB after; metrics %s%n",
+            protocol, heapBefore >> 20, heapAfter >> 20, engine.metrics());
+        assertTrue(heapAfter - heapBefore < 32L << 20, "heap bounded: " + (heapBefore >> 20) + " -> " + (heapAfter >> 20));
+        assertEquals(0, handler.ran("PUT"), "the 64 MiB request reached no handler");
+        assertEquals(1L, engine.summary().get("uplink_connects"), "the connection stayed up: " + engine.summary());
+        if (protocol.equals("3.1.1")) {
+          assertEquals(1L, engine.metrics().get("requests_too_large"), engine.metrics().toString());
+        } else {
+          assertEquals(0L, engine.metrics().get("requests_too_large"), "MQTT 5: the broker kept it: " + engine.metrics());
+          assertEquals(RequestRouter.MAX_REQUEST_BYTES + 8192, engine.metrics().get("inbound_max_packet_bytes"));
+        }
+      } finally {
+        router.close();
+      }
+    }
+  }
+
+  /**
+   * 10,000 GETs on _all in one burst, on a device with a budget: at most the rate limit's burst is handled and
+   * answered, the rest is dropped and counted on arrival, and the inbound bytes do not hold back the stream.
+   */
+  @Test
+  void tenThousandRequestsOnAllDoNotSilenceAlarms() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-hostile-flood");
+    Counting handler = new Counting();
+    RequestRouter router = new RequestRouter();
+    router.add(handler);
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+        Receiver receiver = new Receiver(broker.url());
+        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"),
+            Map.of("budget_bits_per_s", 100_000L)), stored -> {}, router)) {
+      assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
+      receiver.await(() -> false, 500);
+      long heapBefore = heapAfterGc();
+      org.eclipse.paho.client.mqttv3.MqttAsyncClient console = new org.eclipse.paho.client.mqttv3.MqttAsyncClient(
+          broker.url(), "flooder", new MemoryPersistence());
+      MqttConnectOptions options = new MqttConnectOptions();
+      options.setMaxInflight(20_000);
+      console.connect(options).waitForCompletion(5_000);
+      int[] maxQueued = new int[1];
+      underAttack("10,000 requests on _all", engine, receiver, 0, () -> {
+        java.util.List<org.eclipse.paho.client.mqttv3.IMqttDeliveryToken> tokens = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+          tokens.add(console.publish("$EDC/acme/_all/TEST-V1/GET/models", request("r" + i, "console"), 1, false));
+          maxQueued[0] = Math.max(maxQueued[0], router.queued());
+        }
+        for (var t : tokens) {
+          t.waitForCompletion(30_000);
+        }
+        assertTrue(receiver.await(() -> {
+          maxQueued[0] = Math.max(maxQueued[0], router.queued());
+          return router.count(RequestRouter.Outcome.RATE_LIMITED) + router.count(RequestRouter.Outcome.HANDLED) >= 10_000;
+        }, 30_000), "every request reached the device: " + router.counters());
+      });
+      console.disconnect().waitForCompletion(2_000);
+      console.close();
+      long heapAfter = heapAfterGc();
+      System.out.printf("HOSTILE 10,000 requests on _all: %d handled, %d rate limited, at most %d queued, %d replies;"
+          + " inbound %d bytes; heap after GC %d -> %d MiB%n", handler.ran("GET"),
+          router.count(RequestRouter.Outcome.RATE_LIMITED), maxQueued[0],
+          receiver.arrivals(a -> a.topic().contains("/REPLY/")).size(), engine.governor().inboundBytes(),
+          heapBefore >> 20, heapAfter >> 20);
+      assertTrue(handler.ran("GET") <= 30, "at most the burst of the rate limit ran: " + handler.ran("GET"));
+      assertTrue((Long) engine.metrics().get("requests_rate_limited") >= 9_970, engine.metrics().toString());
+      assertTrue(heapAfter - heapBefore < 32L << 20, "heap bounded: " + (heapBefore >> 20) + " -> " + (heapAfter >> 20));
+    } finally {
+      router.close();
+    }
+  }
+
+  /**
+   * A retained EXEC on the device's topic never runs: not when it is published (MQTT 5 keeps the flag for the
+   * device: Retain As Published), not after a reconnect (MQTT 5: Retain Handling 2, the broker does not send it;
+   * 3.1.1: it arrives flagged and is dropped). A plain EXEC still runs.
+   */
+  @Test
+  void aRetainedExecNeverRuns() throws Exception {
+    for (String protocol : new String[] {"5", "3.1.1"}) {
+      Path dir = SharedData.scratchDirectory("uplink-hostile-retained-" + protocol);
+      Counting handler = new Counting();
+      RequestRouter router = new RequestRouter();
+      router.add(handler);
+      // MQTT 3.1.1 clears the retain flag when it forwards a publish to a subscriber that is connected: the
+      // device cannot tell that one from any other request, and runs it once (as it would run the same EXEC
+      // sent without the flag); what the flag stores is never run again.
+      int liveRuns = protocol.equals("5") ? 1 : 2;
+      try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+          Receiver receiver = new Receiver(broker.url());
+          UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"),
+              Map.of("protocol", protocol)), stored -> {}, router)) {
+        assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
+        receiver.await(() -> false, 300);
+        underAttack("retained EXEC over MQTT " + protocol, engine, receiver, 0, () -> {
+          MqttClient console = console(broker.url());
+          console.publish("$EDC/acme/box-7/TEST-V1/EXEC/rollback", request("1", "console"), 1, true);
+          console.disconnect();
+          console.close();
+          long connects = (Long) engine.summary().get("uplink_connects");
+          broker.restart();
+          assertTrue(receiver.await(() -> engine.connected() && (Long) engine.summary().get("uplink_connects") > connects,
+              20_000), "reconnected");
+          receiver.await(() -> false, 500);
+          MqttClient again = console(broker.url());
+          again.publish("$EDC/acme/box-7/TEST-V1/EXEC/reboot", request("2", "console"), 1, false);
+          again.disconnect();
+          again.close();
+          assertTrue(receiver.await(() -> handler.ran("EXEC") == liveRuns, 10_000), "a plain EXEC still runs");
+        });
+        System.out.printf("HOSTILE retained EXEC over MQTT %s: EXEC run %d times; metrics %s%n", protocol,
+            handler.ran("EXEC"), engine.metrics());
+        assertEquals(liveRuns, handler.ran("EXEC"), "the plain EXEC ran, the retained one never after a reconnect");
+        long retained = (Long) engine.metrics().get("requests_retained");
+        assertTrue(protocol.equals("5") ? retained == 1 : retained >= 1, "counted: " + engine.metrics());
+      } finally {
+        router.close();
+      }
+    }
+  }
 }
