@@ -411,8 +411,15 @@ final class Outbox implements AutoCloseable {
   private void rollback() {
     try {
       db.rollback();
-    } catch (SQLException ignored) {
-      // the connection is broken; the original error is what the caller reports
+    } catch (SQLException e) {
+      // SQLite rolls back by itself on some errors (SQLITE_FULL among them); then the driver's ROLLBACK fails and
+      // it skips the BEGIN it would issue after it, and every later commit fails with "no transaction is active".
+      // Open the transaction the driver expects; if one is open after all, that fails harmlessly.
+      try (Statement s = db.createStatement()) {
+        s.execute("BEGIN");
+      } catch (SQLException ignored) {
+        // a transaction is open: the state the driver expects
+      }
     }
   }
 

@@ -89,6 +89,9 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Outbox size (bytes)", description = "Bound of the stored messages; when full the lowest priority is dropped, oldest first.", min = "4096")
   long outbox_max_bytes() default 64L << 20;
 
+  @AttributeDefinition(name = "Memory for unstored messages (bytes)", description = "Most bytes of messages held in memory while the outbox cannot be written (a full disk); beyond it a message below alarm is dropped and counted, and an alarm takes the place of the lowest priority waiting.", min = "65536")
+  long intake_max_bytes() default 32L << 20;
+
   @AttributeDefinition(name = "Largest message (bytes)", description = "A message whose payload is larger is refused, naming its topic and size.", min = "256")
   int max_message_bytes() default 64 * 1024;
 

@@ -46,11 +46,6 @@ import org.watchpost.uplink.codec.KuraTopic;
 public final class UplinkEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UplinkEngine.class);
   private static final int INTAKE_CAPACITY = 100_000;
-  /**
-   * Bytes of messages waiting for the disk: what the engine holds in memory while the outbox cannot be written
-   * (a full disk); beyond it, new messages below alarm are dropped and an alarm pushes out a lower priority.
-   */
-  static final long INTAKE_MAX_BYTES = 32L << 20;
   private static final int WRITE_GROUP = 512;
   /** Extra room in the announced Maximum Packet Size beyond the largest request: topic, properties, header. */
   private static final int PACKET_HEADROOM = 8192;
@@ -228,7 +223,7 @@ public final class UplinkEngine implements AutoCloseable {
     }
     Outbox.Draft draft = new Outbox.Draft(message.priority(), message.topic().topic(), message::encode,
         expectedReplyBytes, size);
-    while (intakeBytes.get() + size > INTAKE_MAX_BYTES || !intake.offer(draft)) {
+    while (intakeBytes.get() + size > config.intake_max_bytes() || !intake.offer(draft)) {
       // Only while the disk cannot keep up (or is full): a higher priority pushes out the lowest waiting one.
       Outbox.Draft victim = lowestBelow(message.priority());
       if (victim == null) {

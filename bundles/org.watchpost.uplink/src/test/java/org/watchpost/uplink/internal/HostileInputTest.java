@@ -2,6 +2,7 @@ package org.watchpost.uplink.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import org.watchpost.api.remote.RequestHandler;
 import org.watchpost.api.remote.Response;
 import org.watchpost.testing.Mosquitto;
 import org.watchpost.testing.SharedData;
+import org.watchpost.testing.SizeLimitedDisk;
 import org.watchpost.uplink.codec.KuraPayload;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
 
@@ -416,6 +418,89 @@ class HostileInputTest {
       } finally {
         router.close();
       }
+    }
+  }
+
+  /**
+   * The disk fills up while the outbox is being written (a real tmpfs, filled by the test): the writer keeps the
+   * messages in memory and retries, health says why, and once there is room again everything arrives.
+   */
+  @Test
+  void aFullDiskDuringOutboxWritesLosesNothing() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-hostile-disk-full");
+    SizeLimitedDisk disk = SizeLimitedDisk.mount(dir.resolve("disk"), 24L << 20);
+    assumeTrue(disk != null, "mounting a tmpfs needs root");
+    try (disk;
+        Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+        Receiver receiver = new Receiver(broker.url());
+        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), disk.path().resolve("outbox.db"),
+            Map.of()))) {
+      assertTrue(receiver.await(engine::connected, 10_000));
+      Map<String, Object> whileFull = new LinkedHashMap<>();
+      long[] failingNanos = new long[1];
+      underAttack("disk full during outbox writes", engine, receiver, 4096, () -> {
+        disk.fill();
+        long filled = System.nanoTime();
+        assertTrue(receiver.await(() -> ((Long) engine.metrics().get("outbox_write_failed")) > 0, 15_000),
+            "the failed write shows in health: " + engine.metrics());
+        receiver.await(() -> false, 1_500);
+        whileFull.putAll(engine.metrics());
+        disk.free();
+        long freed = System.nanoTime();
+        assertTrue(receiver.await(() -> !engine.metrics().containsKey("outbox_write_error"), 15_000),
+            "written again: " + engine.metrics());
+        failingNanos[0] = freed - filled;
+      });
+      System.out.printf("HOSTILE disk full: held full for %d ms; health while full %s; after %s%n",
+          failingNanos[0] / 1_000_000, whileFull, engine.metrics());
+      assertTrue(String.valueOf(whileFull.get("outbox_write_error")).contains("FULL"), whileFull.toString());
+      assertEquals(0L, engine.metrics().get("intake_overflow"), "nothing dropped");
+      assertEquals(0L, engine.outbox().droppedTotal());
+    }
+  }
+
+  /**
+   * With the disk full for longer than memory for unstored messages lasts (192 KiB here, 300 messages of 4 KiB),
+   * events below alarm are dropped (counted) to keep the alarms: all 30 alarms fit, and every one arrives once
+   * there is room again.
+   */
+  @Test
+  void aLongFullDiskDropsEventsBeforeAlarms() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-hostile-disk-full-long");
+    SizeLimitedDisk disk = SizeLimitedDisk.mount(dir.resolve("disk"), 24L << 20);
+    assumeTrue(disk != null, "mounting a tmpfs needs root");
+    try (disk;
+        Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+        Receiver receiver = new Receiver(broker.url());
+        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), disk.path().resolve("outbox.db"),
+            Map.of("intake_max_bytes", 192L << 10)))) {
+      assertTrue(receiver.await(engine::connected, 10_000));
+      engine.publish(Samples.withPriority("gate", 0, Priority.EVENT));
+      assertTrue(receiver.await(() -> receiver.bySeq().size() == 1, 10_000));
+      disk.fill();
+      byte[] crop = new byte[4096];
+      int alarms = 0;
+      for (int n = 1; n <= 300; n++) {
+        Priority p = n % 10 == 0 ? Priority.ALARM : Priority.EVENT;
+        alarms += p == Priority.ALARM ? 1 : 0;
+        org.watchpost.api.event.Event e = Samples.withPriority("gate", n, p);
+        engine.publish(new org.watchpost.api.event.Event(e.type(), e.ruleId(), e.cameraId(), e.className(), e.trackId(),
+            e.confidence(), e.box(), e.firstSeenMillis(), e.eventTimeMillis(), p, e.attributes(), crop));
+      }
+      assertTrue(receiver.await(() -> ((Long) engine.metrics().get("outbox_write_failed")) > 0, 15_000),
+          engine.metrics().toString());
+      disk.free();
+      int expectedAlarms = alarms;
+      assertTrue(receiver.await(() -> receiver.arrivals(a -> a.topic().endsWith("/events/gate")
+          && a.payload().stringMetric("type").equals("intrusion")).size() >= expectedAlarms, 20_000),
+          "every alarm arrived: " + engine.metrics());
+      long overflow = (Long) engine.metrics().get("intake_overflow");
+      int events = receiver.arrivals(a -> a.topic().endsWith("/events/gate")
+          && a.payload().stringMetric("type").equals("line_crossing")).size();
+      System.out.printf("HOSTILE long full disk, 192 KiB for unstored messages: %d alarms all arrived, %d of 271 events"
+          + " arrived, %d dropped and counted (intake_overflow)%n", expectedAlarms, events, overflow);
+      assertTrue(overflow > 0, "events were dropped, and counted");
+      assertEquals(271, events + overflow, "every event either arrived or was counted as dropped");
     }
   }
 }
