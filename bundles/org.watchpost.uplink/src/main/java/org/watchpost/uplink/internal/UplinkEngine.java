@@ -287,8 +287,6 @@ public final class UplinkEngine implements AutoCloseable {
               group.size());
           continue;
         }
-        // The replies these would have waited for will not come: forget them (issue 19).
-        result.droppedSeqs().forEach(replyBytes::remove);
         if (result.refused() > 0 || !result.droppedSeqs().isEmpty()) {
           LOG.warn("outbox full ({} bytes): dropped {} stored and {} new messages; dropped so far by priority {}",
               outbox.maxBytes(), result.droppedSeqs().size(), result.refused(), outbox.dropped());
@@ -298,6 +296,9 @@ public final class UplinkEngine implements AutoCloseable {
             replyBytes.put(stored.seq(), stored.replyBytes());
           }
         }
+        // Dropped to make room (some of them stored by this very append): the replies they would have waited
+        // for will not come, so their bookkeeping goes too (issue 19).
+        result.droppedSeqs().forEach(replyBytes::remove);
         storedListener.accept(result.stored());
         wake();
       } catch (InterruptedException e) {
@@ -822,6 +823,11 @@ public final class UplinkEngine implements AutoCloseable {
 
   BandwidthGovernor governor() {
     return governor;
+  }
+
+  /** Messages the engine keeps reply bookkeeping for. */
+  int replyBookkeeping() {
+    return replyBytes.size();
   }
 
   boolean folding() {
