@@ -503,4 +503,65 @@ class HostileInputTest {
       assertEquals(271, events + overflow, "every event either arrived or was counted as dropped");
     }
   }
+
+  /**
+   * The broker ACLs the README tells a deployment to set, on a real Mosquitto: the device works under them (its
+   * events, subscriptions and replies to the console pass), and another device can neither send it requests,
+   * nor flood _all, nor publish in its name.
+   */
+  @Test
+  void theDocumentedBrokerAclsKeepOtherDevicesOut() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-hostile-acl");
+    Path confd = java.nio.file.Files.createDirectories(dir.resolve("broker").resolve("conf.d"));
+    Path acl = dir.resolve("broker").resolve("acl");
+    java.nio.file.Files.write(acl, java.util.List.of(
+        "pattern write acme/%c/#",
+        "pattern write $EDC/acme/%c/#",
+        "pattern read $EDC/acme/%c/#",
+        "pattern read $EDC/acme/_all/#",
+        "pattern write $EDC/acme/console/+/REPLY/#",
+        "user console",
+        "topic write $EDC/acme/+/#",
+        "topic read $EDC/acme/#",
+        "topic read acme/#"));
+    java.nio.file.Files.write(confd.resolve("acl.conf"), java.util.List.of("acl_file " + acl.toAbsolutePath()));
+    Counting handler = new Counting();
+    RequestRouter router = new RequestRouter();
+    router.add(handler);
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+        Receiver receiver = new Receiver(broker.url(), "console", "any", null);
+        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"), Map.of()),
+            stored -> {}, router)) {
+      assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
+      receiver.await(() -> false, 300);
+      MqttClient rogue = new MqttClient(broker.url(), "box-8", new MemoryPersistence());
+      rogue.connect();
+      underAttack("another device under the documented ACLs", engine, receiver, 0, () -> {
+        rogue.publish("$EDC/acme/box-7/TEST-V1/EXEC/rollback", request("1", "box-8"), 1, false);
+        for (int i = 0; i < 100; i++) {
+          rogue.publish("$EDC/acme/_all/TEST-V1/GET/models", request("r" + i, "box-8"), 1, false);
+        }
+        rogue.publish("acme/box-7/wp/events/gate", KuraPayloadCodec.encode(new KuraPayload(1L, null,
+            Map.of("seq", 999_999L, "track", 999_999L), null)), 1, false);
+        MqttClient console = new MqttClient(broker.url(), "console", new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setUserName("console");
+        options.setPassword("any".toCharArray());
+        console.connect(options);
+        console.publish("$EDC/acme/box-7/TEST-V1/GET/models", request("2", "console"), 1, false);
+        console.disconnect();
+        console.close();
+        assertTrue(receiver.await(() -> !receiver.arrivals(a -> a.topic().equals("$EDC/acme/console/TEST-V1/REPLY/2"))
+            .isEmpty(), 10_000), "the console's request is answered under the ACLs");
+      });
+      rogue.disconnect();
+      rogue.close();
+      assertEquals(0, handler.ran("EXEC"), "the other device's EXEC never reached the device");
+      assertEquals(1, handler.ran("GET"), "only the console's GET ran");
+      assertTrue(receiver.bySeq().get(999_999L) == null, "nobody publishes in the device's name");
+      assertEquals(1L, engine.summary().get("uplink_connects"));
+    } finally {
+      router.close();
+    }
+  }
 }
