@@ -125,6 +125,9 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Largest inbound packet (bytes)", description = "MQTT 5 Maximum Packet Size announced on connect, so the broker never sends this device anything larger; 0: the largest request plus 8 KiB for topic and properties.", min = "0")
   int inbound_max_packet_bytes() default 0;
 
+  @AttributeDefinition(name = "Broker's largest packet (bytes)", description = "The broker's maximum packet size, for MQTT 3.1.1 where the broker cannot say it (MQTT 5 brokers say it on connect; the smaller applies): a batch over it is sent message by message, a single message over it is quarantined instead of ending the connection on every attempt; 0: as the broker says, else MQTT's limit.", min = "0")
+  long broker_max_packet_bytes() default 0;
+
   @AttributeDefinition(name = "Event box", description = "Send each event's normalised box (adds about 30 bytes per event).")
   boolean include_box() default false;
 }

@@ -515,11 +515,12 @@ public final class UplinkEngine implements AutoCloseable {
         byte[] wire = group.size() == 1 ? group.get(0).payload()
             : KuraPayloadCodec.encodeBatch(System.currentTimeMillis(), payloads(group));
         String topic = group.get(0).topic();
-        if (group.size() > 1 && connected.publishPacketBytes(topic, wire.length) > connected.maxOutgoingPacketBytes()) {
+        long brokerMax = brokerMaxPacket(connected);
+        if (group.size() > 1 && connected.publishPacketBytes(topic, wire.length) > brokerMax) {
           group = group.subList(0, 1);
           wire = group.get(0).payload();
         }
-        String unsendable = unsendable(connected, topic, wire.length);
+        String unsendable = unsendable(connected, topic, wire.length, brokerMax);
         if (unsendable != null) {
           quarantine(group, unsendable);
           continue;
@@ -578,16 +579,25 @@ public final class UplinkEngine implements AutoCloseable {
    * (the client may refuse to encode it and drop the connection: issue 12), or a packet over the broker's
    * Maximum Packet Size (the broker would end the connection).
    */
-  static String unsendable(MqttLink connected, String topic, int payloadLength) {
+  static String unsendable(MqttLink connected, String topic, int payloadLength, long brokerMax) {
     String problem = KuraTopic.topicProblem(topic);
     if (problem != null) {
       return "topic refused: " + problem;
     }
     long packet = connected.publishPacketBytes(topic, payloadLength);
-    if (packet > connected.maxOutgoingPacketBytes()) {
-      return "a packet of " + packet + " bytes, more than the broker's maximum of " + connected.maxOutgoingPacketBytes();
+    if (packet > brokerMax) {
+      return "a packet of " + packet + " bytes, more than the broker's maximum of " + brokerMax;
     }
     return null;
+  }
+
+  /**
+   * The largest packet the broker takes: what it said on connect (MQTT 5), and what the configuration says it
+   * takes (the only way to know over MQTT 3.1.1).
+   */
+  private long brokerMaxPacket(MqttLink connected) {
+    long configured = config.broker_max_packet_bytes();
+    return configured > 0 ? Math.min(configured, connected.maxOutgoingPacketBytes()) : connected.maxOutgoingPacketBytes();
   }
 
   /** Moves messages that can never be sent out of the send path, so that they block nothing behind them. */

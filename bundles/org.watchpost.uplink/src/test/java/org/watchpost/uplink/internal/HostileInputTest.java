@@ -564,4 +564,37 @@ class HostileInputTest {
       router.close();
     }
   }
+
+  /**
+   * An event larger than the broker takes (Mosquitto max_packet_size 8 KiB; a 16 KiB crop): MQTT 5 learns the
+   * bound from CONNACK, MQTT 3.1.1 from broker.max.packet.bytes; the event is quarantined, batches are split, and
+   * the connection stays up. Before, the broker ended the connection on every attempt, with the event first
+   * again after each reconnect.
+   */
+  @Test
+  void aMessageOverTheBrokersPacketSizeIsQuarantined() throws Exception {
+    for (String protocol : new String[] {"5", "3.1.1"}) {
+      Path dir = SharedData.scratchDirectory("uplink-hostile-packet-" + protocol);
+      Path confd = java.nio.file.Files.createDirectories(dir.resolve("broker").resolve("conf.d"));
+      java.nio.file.Files.write(confd.resolve("size.conf"), java.util.List.of("max_packet_size 8192"));
+      try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+          Receiver receiver = new Receiver(broker.url());
+          UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"),
+              protocol.equals("5") ? Map.of("protocol", protocol)
+                  : Map.of("protocol", protocol, "broker_max_packet_bytes", 8192L)))) {
+        assertTrue(receiver.await(engine::connected, 10_000));
+        underAttack("event over the broker's packet size, MQTT " + protocol, engine, receiver, 0, () -> {
+          org.watchpost.api.event.Event e = Samples.withPriority("big", 1, Priority.ALARM);
+          engine.publish(new org.watchpost.api.event.Event(e.type(), e.ruleId(), e.cameraId(), e.className(),
+              e.trackId(), e.confidence(), e.box(), e.firstSeenMillis(), e.eventTimeMillis(), Priority.ALARM,
+              e.attributes(), new byte[16 << 10]));
+          assertTrue(receiver.await(() -> engine.outbox().quarantined() == 1, 10_000), "quarantined: " + engine.metrics());
+        });
+        System.out.printf("HOSTILE event over the broker's packet size, MQTT %s: %s%n", protocol,
+            engine.outbox().quarantineReasons());
+        assertEquals(1L, engine.metrics().get("outbox_quarantined"));
+        assertEquals(1L, engine.summary().get("uplink_connects"), "no reconnect loop: " + engine.summary());
+      }
+    }
+  }
 }
