@@ -465,7 +465,15 @@ public final class UplinkEngine implements AutoCloseable {
 
   /** Queues a notification of a request handler. */
   public boolean notify(org.watchpost.api.remote.Notification n) {
-    KuraTopic topic = KuraTopic.application(account, clientId, n.appId(), "NOTIFY", n.requesterClientId(), n.resource());
+    KuraTopic topic;
+    try {
+      topic = KuraTopic.application(account, clientId, n.appId(), "NOTIFY", n.requesterClientId(), n.resource());
+    } catch (IllegalArgumentException e) {
+      // A requester a handler kept from before the topic rules (a persisted job): refused here, not in the client.
+      refused.incrementAndGet();
+      LOG.warn("notification not sent: {}", e.getMessage());
+      return false;
+    }
     return submit(new Message(topic, n.priority(), System.currentTimeMillis(), n.metrics(), null), n.replyBytes());
   }
 

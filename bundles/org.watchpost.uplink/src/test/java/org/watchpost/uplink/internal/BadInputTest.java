@@ -238,4 +238,17 @@ class BadInputTest {
       assertEquals(engine.outbox().depth(), engine.replyBookkeeping(), "bookkeeping only for what is still stored");
     }
   }
+
+  /** A notification to a requester that breaks the topic rules is refused at the call, never queued. */
+  @Test
+  void aNotificationToAnInvalidRequesterIsRefused() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-bad-notify");
+    try (UplinkEngine engine = new UplinkEngine(Samples.config("tcp://127.0.0.1:" + Mosquitto.freePort(),
+        dir.resolve("outbox.db"), Map.of("drain_on_stop_s", 0)))) {
+      assertFalse(engine.notify(new org.watchpost.api.remote.Notification("TEST-V1", "con\u0001sole", "install",
+          Map.of(), Priority.HEALTH, 0)));
+      assertEquals(1L, engine.refused());
+      assertEquals(0L, engine.outbox().depth());
+    }
+  }
 }
