@@ -179,6 +179,7 @@ class HostileInputTest {
   /** Runs the attack while the steady stream flows (before, during and after it), then checks the stream. */
   static void underAttack(String name, UplinkEngine engine, Receiver receiver, int cropBytes, Attack attack)
       throws Exception {
+    long heapBefore = heapAfterGc();
     SteadyStream stream = new SteadyStream(engine, cropBytes);
     long start;
     long end;
@@ -193,6 +194,11 @@ class HostileInputTest {
       stream.close();
     }
     assertAllDelivered(name, stream, receiver, start, end);
+    long heapAfter = heapAfterGc();
+    System.out.printf("HOSTILE %s: heap in use after GC %d MiB before the attack, %d MiB after%n", name,
+        heapBefore >> 20, heapAfter >> 20);
+    assertTrue(heapAfter - heapBefore < 32L << 20, name + ": memory stays bounded: " + (heapBefore >> 20) + " -> "
+        + (heapAfter >> 20) + " MiB");
   }
 
   @Test
