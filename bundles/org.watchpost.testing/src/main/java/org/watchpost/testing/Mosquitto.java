@@ -85,6 +85,10 @@ public final class Mosquitto implements AutoCloseable {
         lines.add("keyfile " + options.keyFile().toAbsolutePath());
         lines.add("require_certificate " + options.requireClientCert());
       }
+      // A test adds what the options do not cover (an acl_file, max_packet_size) as *.conf files in conf.d.
+      if (Files.isDirectory(dir.resolve("conf.d"))) {
+        lines.add("include_dir " + dir.resolve("conf.d").toAbsolutePath());
+      }
       Path config = dir.resolve("mosquitto.conf");
       Files.write(config, lines);
       Mosquitto broker = new Mosquitto(dir, port, config);

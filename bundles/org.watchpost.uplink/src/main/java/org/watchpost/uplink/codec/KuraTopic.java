@@ -18,6 +18,13 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
   public static final String APPLICATION = "wp";
   /** Longest topic this parser reads; MQTT allows 65,535 bytes, nothing here comes near. */
   public static final int MAX_LENGTH = 1024;
+  /**
+   * Longest topic level: a client id, an app id, a request id (a UUID is 36) or a camera id. Together with
+   * {@link #MAX_LEVELS} it keeps every topic the device builds far under {@link #MAX_LENGTH}.
+   */
+  public static final int MAX_LEVEL_LENGTH = 64;
+  /** Most levels in a topic: a NOTIFY is 7 ($EDC, account, client, app, NOTIFY, requester, resource). */
+  public static final int MAX_LEVELS = 12;
 
   /** What a topic carries; {@link #key()} names it in summaries and monitor lines. */
   public enum Kind {
@@ -68,7 +75,7 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
   /**
    * A remote command's topic: {@code $EDC/{account}/{clientId}/{appId}/{levels...}}.
    *
-   * @throws IllegalArgumentException when a level is empty or holds / + #
+   * @throws IllegalArgumentException when a level is not valid (see {@link #levelProblem})
    */
   public static KuraTopic application(String account, String clientId, String appId, String... levels) {
     StringBuilder subject = new StringBuilder();
@@ -89,16 +96,80 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
   }
 
   /**
-   * A camera id or subject made safe as one topic level: MQTT wildcards and separators become {@code _}.
+   * A camera id or subject made safe as one topic level: every character outside {@code [A-Za-z0-9._:-]}
+   * becomes {@code _}, and it is cut to {@link #MAX_LEVEL_LENGTH}.
    */
   public static String segment(String raw) {
     Objects.requireNonNull(raw, "topic segment");
     if (raw.isEmpty()) {
       return "_";
     }
-    StringBuilder safe = new StringBuilder(raw.length());
-    raw.codePoints().forEach(c -> safe.appendCodePoint(c == '/' || c == '+' || c == '#' || c == 0 ? '_' : c));
+    StringBuilder safe = new StringBuilder(Math.min(raw.length(), MAX_LEVEL_LENGTH));
+    for (int i = 0; i < raw.length() && safe.length() < MAX_LEVEL_LENGTH; i++) {
+      char c = raw.charAt(i);
+      safe.append(allowed(c) ? c : '_');
+    }
     return safe.toString();
+  }
+
+  private static boolean allowed(char c) {
+    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':'
+        || c == '-';
+  }
+
+  /**
+   * Why a string cannot be one topic level of the device's namespace, or null when it can: 1 to
+   * {@value #MAX_LEVEL_LENGTH} characters of {@code [A-Za-z0-9._:-]}. Anything else (a control character, a
+   * wildcard, a non-ASCII character some client libraries refuse to encode) would make a topic that a broker
+   * or client may refuse, or that matches more than it names.
+   */
+  public static String levelProblem(String level) {
+    if (level == null || level.isEmpty()) {
+      return "an empty topic level";
+    }
+    if (level.length() > MAX_LEVEL_LENGTH) {
+      return "a topic level of " + level.length() + " characters, more than " + MAX_LEVEL_LENGTH;
+    }
+    for (int i = 0; i < level.length(); i++) {
+      char c = level.charAt(i);
+      if (!allowed(c)) {
+        return String.format(java.util.Locale.ROOT, "the character U+%04X at %d of a topic level (only A-Z a-z 0-9 . _ : -)",
+            (int) c, i);
+      }
+    }
+    return null;
+  }
+
+  /** Whether a string is one valid topic level (see {@link #levelProblem}). */
+  public static boolean isLevel(String level) {
+    return levelProblem(level) == null;
+  }
+
+  /**
+   * Why the device must not publish to or act on this topic, or null when every level is valid, the first
+   * level may also be {@value #CONTROL_PREFIX}, and there are at most {@value #MAX_LEVELS} levels.
+   */
+  public static String topicProblem(String topic) {
+    if (topic == null || topic.isEmpty()) {
+      return "an empty topic";
+    }
+    if (topic.length() > MAX_LENGTH) {
+      return "a topic of " + topic.length() + " characters, more than " + MAX_LENGTH;
+    }
+    String[] levels = topic.split("/", -1);
+    if (levels.length > MAX_LEVELS) {
+      return "a topic of " + levels.length + " levels, more than " + MAX_LEVELS;
+    }
+    for (int i = 0; i < levels.length; i++) {
+      if (i == 0 && levels[0].equals(CONTROL_PREFIX)) {
+        continue;
+      }
+      String problem = levelProblem(levels[i]);
+      if (problem != null) {
+        return problem + " (level " + (i + 1) + ")";
+      }
+    }
+    return null;
   }
 
   /** The MQTT topic string. */
@@ -120,18 +191,13 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
   /**
    * Reads a topic that arrived from a broker.
    *
-   * @return the topic, or null when it is not in a device's Kura namespace
+   * @return the topic, or null when it is not in a device's Kura namespace or breaks {@link #topicProblem}
    */
   public static KuraTopic parse(String topic) {
-    if (topic == null || topic.isEmpty() || topic.length() > MAX_LENGTH) {
+    if (topicProblem(topic) != null) {
       return null;
     }
     String[] levels = topic.split("/", -1);
-    for (String level : levels) {
-      if (level.isEmpty() || level.indexOf('+') >= 0 || level.indexOf('#') >= 0) {
-        return null;
-      }
-    }
     if (levels[0].equals(CONTROL_PREFIX)) {
       if (levels.length >= 5 && !levels[3].equals("MQTT")) {
         return new KuraTopic(levels[1], levels[2], Kind.CONTROL,
@@ -163,9 +229,26 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
 
   private static void requireSegment(String what, String value) {
     Objects.requireNonNull(value, what);
-    if (value.isEmpty() || value.indexOf('/') >= 0 || value.indexOf('+') >= 0 || value.indexOf('#') >= 0) {
-      throw new IllegalArgumentException(what + " must be one non-empty topic level without / + #, was '" + value + "'");
+    String problem = levelProblem(value);
+    if (problem != null) {
+      // The value itself may hold control characters: shown escaped, and cut.
+      throw new IllegalArgumentException(what + " is not a valid topic level: " + problem + "; was '"
+          + printable(value) + "'");
     }
+  }
+
+  /** A string as it may go into a log line or an error: non-printable characters escaped, at most 80 characters. */
+  public static String printable(String value) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < value.length() && out.length() < 80; i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c >= 0x7f) {
+        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return value.length() > 80 ? out + "..." : out.toString();
   }
 
   @Override

@@ -14,6 +14,10 @@ import java.util.function.LongSupplier;
  * refused (a ping, a CONNACK): they are charged with {@link #chargeUnavoidable} and {@link #reserveBytes} of the
  * window is kept free for them.
  *
+ * <p>Requests that arrive are not the device's to refuse: they are counted on an inbound ledger of their own
+ * ({@link #chargeInbound}), never against the tokens and window that pace what the device sends, so that a flood
+ * of requests cannot hold back alarms. Acknowledgements of the device's own publishes stay on the send side.
+ *
  * <p>A budget of 0 means no cap: every send is allowed at once, and only the totals are kept.
  */
 final class BandwidthGovernor {
@@ -38,6 +42,9 @@ final class BandwidthGovernor {
   private final ArrayDeque<long[]> ledger = new ArrayDeque<>();
   private long ledgerBytes;
   private long totalBytes;
+  private long inboundBytes;
+  private final ArrayDeque<long[]> inboundLedger = new ArrayDeque<>();
+  private long inboundWindowBytes;
 
   /**
    * @param budgetBitsPerSecond the cap; 0 for none
@@ -123,7 +130,39 @@ final class BandwidthGovernor {
     charge(bytes);
   }
 
-  /** Every byte charged since start. */
+  /**
+   * Records bytes that others sent the device (requests): on the inbound ledger, apart from the send budget.
+   */
+  synchronized void chargeInbound(long bytes) {
+    long now = nanoClock.getAsLong();
+    totalBytes += bytes;
+    inboundBytes += bytes;
+    inboundLedger.addLast(new long[] {now, bytes});
+    inboundWindowBytes += bytes;
+    while (!inboundLedger.isEmpty() && inboundLedger.peekFirst()[0] + WINDOW_NANOS <= now) {
+      inboundWindowBytes -= inboundLedger.pollFirst()[1];
+    }
+    // Bounded: at most one entry per message that arrived in the window, and the router bounds those.
+    while (inboundLedger.size() > 100_000) {
+      inboundWindowBytes -= inboundLedger.pollFirst()[1];
+    }
+  }
+
+  /** Inbound request bytes since start. */
+  synchronized long inboundBytes() {
+    return inboundBytes;
+  }
+
+  /** Inbound request bytes over the last window. */
+  synchronized long inboundWindowBytes() {
+    long now = nanoClock.getAsLong();
+    while (!inboundLedger.isEmpty() && inboundLedger.peekFirst()[0] + WINDOW_NANOS <= now) {
+      inboundWindowBytes -= inboundLedger.pollFirst()[1];
+    }
+    return inboundWindowBytes;
+  }
+
+  /** Every byte charged since start, both ledgers. */
   synchronized long totalBytes() {
     return totalBytes;
   }

@@ -8,10 +8,11 @@ import javax.net.SocketFactory;
  * @param socketFactory the TLS socket factory, kept across reconnects so TLS sessions resume; null for tcp://
  * @param username null for none
  * @param password null for none
+ * @param maxInboundPacketBytes the Maximum Packet Size this client announces (MQTT 5); 0 for none
  */
 record ConnectSpec(String serverUri, String clientId, String username, byte[] password, int keepAliveSeconds,
     int connectTimeoutSeconds, SocketFactory socketFactory, boolean hostnameVerification, String willTopic,
-    byte[] willPayload) {
+    byte[] willPayload, int maxInboundPacketBytes) {
 
   int connectPacketBytes(boolean mqtt5) {
     return MqttFraming.connect(clientId, willTopic, willPayload, username, password, mqtt5);

@@ -30,14 +30,52 @@ record DeviceInfo(String clientId, String displayName, String modelName, String 
     }
   }
 
-  /** The systemd machine id when there is one: stable across reboots and reinstalls of the firmware. */
+  /**
+   * Watchpost's application id for {@link #appSpecificId}: fixed forever, since changing it changes every
+   * device's serial number. 128 random bits, as systemd's app ids are.
+   */
+  static final String APP_ID = "6f1c2a7e9b3d4c58a0e2f4b6d8c1a3e5";
+  private static final Path MACHINE_ID = Path.of("/etc/machine-id");
+
+  /**
+   * An id derived from the systemd machine id, stable across reboots and reinstalls of the firmware, that does not
+   * disclose the machine id itself (systemd: "This ID uniquely identifies the host. It should be considered
+   * confidential, and must not be exposed in untrusted environments"); the host name when there is none.
+   */
   private static String machineId(String fallback) {
+    return machineId(MACHINE_ID, fallback);
+  }
+
+  static String machineId(Path file, String fallback) {
     try {
-      byte[] bytes = Files.readAllBytes(Path.of("/etc/machine-id"));
+      byte[] bytes = Files.readAllBytes(file);
       String id = new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.US_ASCII).strip();
-      return id.isEmpty() ? fallback : id;
+      String derived = appSpecificId(id);
+      return derived == null ? fallback : derived;
     } catch (IOException | RuntimeException e) {
       return fallback;
+    }
+  }
+
+  /**
+   * What systemd's {@code sd_id128_get_machine_app_specific()} returns: HMAC-SHA256 keyed by the 16 bytes of
+   * the machine id over the 16 bytes of the app id, the first 16 bytes of it made a v4 UUID, as 32 hex digits
+   * (the form of {@code systemd-id128 machine-id --app-specific=APP_ID}). Null when the id is not 32 hex digits.
+   */
+  static String appSpecificId(String machineId) {
+    if (machineId == null || !machineId.matches("[0-9a-fA-F]{32}")) {
+      return null;
+    }
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(java.util.HexFormat.of().parseHex(machineId), "HmacSHA256"));
+      byte[] h = mac.doFinal(java.util.HexFormat.of().parseHex(APP_ID));
+      byte[] id = java.util.Arrays.copyOf(h, 16);
+      id[6] = (byte) ((id[6] & 0x0F) | 0x40);
+      id[8] = (byte) ((id[8] & 0x3F) | 0x80);
+      return java.util.HexFormat.of().formatHex(id);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
     }
   }
 

@@ -5,6 +5,9 @@ import java.nio.charset.StandardCharsets;
 /** Sizes of MQTT control packets, from the MQTT 3.1.1 and 5 specifications. */
 final class MqttFraming {
   private MqttFraming() {}
+  /** MQTT's own bound on a packet: the largest remaining length (268,435,455) plus a 5-byte fixed header. */
+  static final long MAX_PACKET_BYTES = 268_435_460L;
+
 
   static int utf8Length(String s) {
     return s.getBytes(StandardCharsets.UTF_8).length;

@@ -13,9 +13,9 @@ interface MqttLink {
 
   /** A message the broker delivered on a subscription; runs on a client thread and must not block. */
   interface Inbound {
-    void arrived(String topic, byte[] payload);
+    void arrived(String topic, byte[] payload, boolean retained);
 
-    Inbound NONE = (topic, payload) -> {};
+    Inbound NONE = (topic, payload, retained) -> {};
   }
 
   /** "5" or "3.1.1". */
@@ -29,6 +29,14 @@ interface MqttLink {
 
   /** Publishes the broker accepts awaiting PUBACK at once (its Receive Maximum in MQTT 5). */
   int maxInflight();
+
+  /**
+   * The largest packet the broker takes (its Maximum Packet Size in MQTT 5); a larger PUBLISH would end the
+   * connection. MQTT's own limit when the broker names none.
+   */
+  default long maxOutgoingPacketBytes() {
+    return MqttFraming.MAX_PACKET_BYTES;
+  }
 
   /** Bytes of the broker's PUBACK. */
   int pubAckBytes();

@@ -35,15 +35,24 @@ import org.watchpost.api.event.Priority;
 final class Outbox implements AutoCloseable {
   /** Bytes a row costs beyond its payload and topic (key, priority, time, b-tree cell), for the bound. */
   static final int ROW_OVERHEAD = 32;
+  /**
+   * Most messages kept in quarantine, for an operator to look at; older ones are deleted. Each is at most one
+   * largest message, so the table stays small.
+   */
+  static final int QUARANTINE_ROWS = 100;
 
   /**
    * What the writer asks to store; the payload is encoded once the seq is known.
    *
    * @param replyBytes bytes expected back in answer, for the sender's budget (kept in memory only)
    */
-  record Draft(Priority priority, String topic, LongFunction<byte[]> payloadForSeq, int replyBytes) {
+  record Draft(Priority priority, String topic, LongFunction<byte[]> payloadForSeq, int replyBytes, int size) {
     Draft(Priority priority, String topic, LongFunction<byte[]> payloadForSeq) {
-      this(priority, topic, payloadForSeq, 0);
+      this(priority, topic, payloadForSeq, 0, 0);
+    }
+
+    Draft(Priority priority, String topic, LongFunction<byte[]> payloadForSeq, int replyBytes) {
+      this(priority, topic, payloadForSeq, replyBytes, 0);
     }
   }
 
@@ -69,6 +78,7 @@ final class Outbox implements AutoCloseable {
   /** Written under the lock; volatile so that metrics read it without waiting for a transaction to commit. */
   private volatile long depth;
   private long maxDepth;
+  private volatile long quarantined;
   private final EnumMap<Priority, Long> dropped = new EnumMap<>(Priority.class);
 
   Outbox(Path file, long maxBytes) {
@@ -90,6 +100,10 @@ final class Outbox implements AutoCloseable {
             + "topic TEXT NOT NULL, payload BLOB NOT NULL, cost INTEGER NOT NULL, created INTEGER NOT NULL)");
         s.execute("CREATE INDEX IF NOT EXISTS message_order ON message (priority, seq)");
         s.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+        // Messages the client can never send (a topic it refuses to encode, larger than the broker takes): out
+        // of the send path, so that one of them cannot block everything behind it on every reconnect.
+        s.execute("CREATE TABLE IF NOT EXISTS quarantine (seq INTEGER PRIMARY KEY, priority INTEGER NOT NULL, "
+            + "topic TEXT NOT NULL, payload BLOB NOT NULL, created INTEGER NOT NULL, reason TEXT NOT NULL)");
       }
       db.setAutoCommit(false);
       load();
@@ -112,6 +126,7 @@ final class Outbox implements AutoCloseable {
     }
     nextSeq = Math.max(lastSeq + 1, meta("next_seq", 1));
     maxDepth = Math.max(depth, meta("max_depth", 0));
+    quarantined = meta("quarantined", 0);
     for (Priority p : Priority.values()) {
       dropped.put(p, meta("dropped." + p.name(), 0));
     }
@@ -273,6 +288,77 @@ final class Outbox implements AutoCloseable {
     }
   }
 
+  /**
+   * Moves messages that can never be sent out of the send path into the quarantine table (bounded to
+   * {@link #QUARANTINE_ROWS}, oldest deleted), counted in {@link #quarantined()}.
+   */
+  synchronized void quarantine(Collection<Stored> messages, String reason) {
+    if (messages.isEmpty()) {
+      return;
+    }
+    long depthBefore = depth;
+    long bytesBefore = storedBytes;
+    try (PreparedStatement cost = db.prepareStatement("SELECT cost FROM message WHERE seq = ?");
+        PreparedStatement delete = db.prepareStatement("DELETE FROM message WHERE seq = ?");
+        PreparedStatement keep = db.prepareStatement("INSERT OR REPLACE INTO quarantine (seq, priority, topic, "
+            + "payload, created, reason) VALUES (?, ?, ?, ?, ?, ?)")) {
+      long moved = 0;
+      for (Stored s : messages) {
+        cost.setLong(1, s.seq());
+        try (ResultSet r = cost.executeQuery()) {
+          if (!r.next()) {
+            continue;
+          }
+          storedBytes -= r.getLong(1);
+        }
+        delete.setLong(1, s.seq());
+        depth -= delete.executeUpdate();
+        keep.setLong(1, s.seq());
+        keep.setInt(2, s.priority().ordinal());
+        keep.setString(3, s.topic());
+        keep.setBytes(4, s.payload());
+        keep.setLong(5, s.createdMillis());
+        keep.setString(6, reason.length() > 500 ? reason.substring(0, 500) : reason);
+        keep.executeUpdate();
+        moved++;
+      }
+      try (Statement s = db.createStatement()) {
+        s.execute("DELETE FROM quarantine WHERE seq NOT IN (SELECT seq FROM quarantine ORDER BY seq DESC LIMIT "
+            + QUARANTINE_ROWS + ")");
+      }
+      putMeta("quarantined", quarantined + moved);
+      db.commit();
+      quarantined += moved;
+    } catch (SQLException e) {
+      depth = depthBefore;
+      storedBytes = bytesBefore;
+      rollback();
+      throw new IllegalStateException("quarantining " + messages.size() + " messages in the outbox " + file
+          + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Messages moved to quarantine since the outbox was created. */
+  long quarantined() {
+    return quarantined;
+  }
+
+  /** The reasons of the messages in quarantine now, newest first, for a test or an operator. */
+  synchronized List<String> quarantineReasons() {
+    List<String> out = new ArrayList<>();
+    try (Statement s = db.createStatement();
+        ResultSet r = s.executeQuery("SELECT seq, topic, reason FROM quarantine ORDER BY seq DESC")) {
+      while (r.next()) {
+        out.add(r.getLong(1) + " " + r.getString(2) + ": " + r.getString(3));
+      }
+      db.commit();
+      return out;
+    } catch (SQLException e) {
+      rollback();
+      throw new IllegalStateException("reading the quarantine of " + file + " failed: " + e.getMessage(), e);
+    }
+  }
+
   /** Bytes waiting at each priority and above it (index = priority ordinal), for the governor's backlog view. */
   synchronized long[] bytesByPriority() {
     long[] bytes = new long[Priority.values().length];
@@ -325,8 +411,15 @@ final class Outbox implements AutoCloseable {
   private void rollback() {
     try {
       db.rollback();
-    } catch (SQLException ignored) {
-      // the connection is broken; the original error is what the caller reports
+    } catch (SQLException e) {
+      // SQLite rolls back by itself on some errors (SQLITE_FULL among them); then the driver's ROLLBACK fails and
+      // it skips the BEGIN it would issue after it, and every later commit fails with "no transaction is active".
+      // Open the transaction the driver expects; if one is open after all, that fails harmlessly.
+      try (Statement s = db.createStatement()) {
+        s.execute("BEGIN");
+      } catch (SQLException ignored) {
+        // a transaction is open: the state the driver expects
+      }
     }
   }
 

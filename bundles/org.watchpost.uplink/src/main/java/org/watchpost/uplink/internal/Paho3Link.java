@@ -57,7 +57,7 @@ final class Paho3Link implements MqttLink {
 
       @Override
       public void messageArrived(String topic, MqttMessage message) {
-        inbound.arrived(topic, message.getPayload());
+        inbound.arrived(topic, message.getPayload(), message.isRetained());
       }
 
       @Override

@@ -25,12 +25,14 @@ final class Paho5Link implements MqttLink {
   private final MqttAsyncClient client;
   private final int topicAliasMaximum;
   private final int receiveMaximum;
+  private final long maximumPacketSize;
   private final Set<String> aliased = new HashSet<>();
 
-  private Paho5Link(MqttAsyncClient client, int topicAliasMaximum, int receiveMaximum) {
+  private Paho5Link(MqttAsyncClient client, int topicAliasMaximum, int receiveMaximum, long maximumPacketSize) {
     this.client = client;
     this.topicAliasMaximum = topicAliasMaximum;
     this.receiveMaximum = receiveMaximum;
+    this.maximumPacketSize = maximumPacketSize;
   }
 
   /** Connects, waiting at most the spec's timeout for CONNACK; the client is discarded on any failure. */
@@ -51,6 +53,11 @@ final class Paho5Link implements MqttLink {
     }
     if (spec.password() != null) {
       options.setPassword(spec.password());
+    }
+    if (spec.maxInboundPacketBytes() > 0) {
+      // The broker must not send this client anything larger (MQTT 5, 3.1.2.11.4): it drops it instead, so a
+      // hostile publish never reaches this JVM's heap.
+      options.setMaximumPacketSize((long) spec.maxInboundPacketBytes());
     }
     if (spec.socketFactory() != null) {
       options.setSocketFactory(spec.socketFactory());
@@ -76,7 +83,7 @@ final class Paho5Link implements MqttLink {
 
       @Override
       public void messageArrived(String topic, MqttMessage message) {
-        inbound.arrived(topic, message.getPayload());
+        inbound.arrived(topic, message.getPayload(), message.isRetained());
       }
 
       @Override
@@ -103,7 +110,9 @@ final class Paho5Link implements MqttLink {
       MqttProperties response = token.getResponseProperties();
       Integer aliasMax = response != null ? response.getTopicAliasMaximum() : null;
       Integer receiveMax = response != null ? response.getReceiveMaximum() : null;
-      return new Paho5Link(client, aliasMax != null ? aliasMax : 0, receiveMax != null ? receiveMax : 65_535);
+      Long packetMax = response != null ? response.getMaximumPacketSize() : null;
+      return new Paho5Link(client, aliasMax != null ? aliasMax : 0, receiveMax != null ? receiveMax : 65_535,
+          packetMax != null && packetMax > 0 ? packetMax : MqttFraming.MAX_PACKET_BYTES);
     } catch (MqttException | RuntimeException e) {
       closeQuietly(client);
       throw e;
@@ -122,6 +131,11 @@ final class Paho5Link implements MqttLink {
     }
     boolean getsAlias = aliased.size() < topicAliasMaximum;
     return MqttFraming.publish(MqttFraming.utf8Length(topic), payloadLength, getsAlias ? ALIAS_PROPERTY_BYTES : 0, true);
+  }
+
+  @Override
+  public long maxOutgoingPacketBytes() {
+    return maximumPacketSize;
   }
 
   @Override
@@ -168,10 +182,18 @@ final class Paho5Link implements MqttLink {
 
   @Override
   public void subscribe(String[] filters, long timeoutMillis) throws LinkException {
-    int[] qos = new int[filters.length];
-    java.util.Arrays.fill(qos, 1);
+    // Requests are commands: a stored (retained) one must never run. Retain Handling 2: the broker sends no
+    // retained message at subscribe time; Retain As Published: a retained publish keeps its flag when it is
+    // forwarded live, so that the router can tell it and drop it.
+    org.eclipse.paho.mqttv5.common.MqttSubscription[] subscriptions =
+        new org.eclipse.paho.mqttv5.common.MqttSubscription[filters.length];
+    for (int i = 0; i < filters.length; i++) {
+      subscriptions[i] = new org.eclipse.paho.mqttv5.common.MqttSubscription(filters[i], 1);
+      subscriptions[i].setRetainHandling(2);
+      subscriptions[i].setRetainAsPublished(true);
+    }
     try {
-      IMqttToken token = client.subscribe(filters, qos);
+      IMqttToken token = client.subscribe(subscriptions, null, null, new MqttProperties());
       token.waitForCompletion(timeoutMillis);
       int[] codes = token.getReasonCodes();
       if (codes != null) {

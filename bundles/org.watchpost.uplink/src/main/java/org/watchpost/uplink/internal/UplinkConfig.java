@@ -62,7 +62,7 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "TLS handshake bytes", description = "What one TLS handshake is counted as against the budget (a resumed session costs less; this is an upper bound).", min = "0")
   int tls_handshake_bytes() default 6_000;
 
-  @AttributeDefinition(name = "Budget (bit/s)", description = "Hard cap over any 10 s window, MQTT framing and per-packet overhead included, both directions; 0: no cap.", min = "0")
+  @AttributeDefinition(name = "Budget (bit/s)", description = "Hard cap over any 10 s window of what the device sends, MQTT framing and per-packet overhead included (acknowledgements it receives count too; requests it receives are counted on a ledger of their own, so that inbound traffic cannot hold back alarms); 0: no cap.", min = "0")
   long budget_bits_per_s() default 0;
 
   @AttributeDefinition(name = "Per-packet overhead (bytes)", description = "Transport bytes counted per MQTT packet beyond its own: TCP/IP headers, plus the TLS record when TLS is on.", min = "0")
@@ -89,6 +89,9 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Outbox size (bytes)", description = "Bound of the stored messages; when full the lowest priority is dropped, oldest first.", min = "4096")
   long outbox_max_bytes() default 64L << 20;
 
+  @AttributeDefinition(name = "Memory for unstored messages (bytes)", description = "Most bytes of messages held in memory while the outbox cannot be written (a full disk); beyond it a message below alarm is dropped and counted, and an alarm takes the place of the lowest priority waiting.", min = "65536")
+  long intake_max_bytes() default 32L << 20;
+
   @AttributeDefinition(name = "Largest message (bytes)", description = "A message whose payload is larger is refused, naming its topic and size.", min = "256")
   int max_message_bytes() default 64 * 1024;
 
@@ -101,7 +104,7 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Model name", description = "BIRTH model_name.")
   String model_name() default "Watchpost camera unit";
 
-  @AttributeDefinition(name = "Serial number", description = "BIRTH serial_number; empty: /etc/machine-id, else the host name.")
+  @AttributeDefinition(name = "Serial number", description = "BIRTH serial_number; empty: an id derived from /etc/machine-id as systemd's app-specific ids are (the machine id itself is never sent), else the host name.")
   String serial_number() default "";
 
   @AttributeDefinition(name = "Firmware version", description = "BIRTH firmware_version.")
@@ -109,6 +112,21 @@ public @interface UplinkConfig {
 
   @AttributeDefinition(name = "Application ids", description = "BIRTH application_ids: the request handlers this device answers, comma separated.")
   String application_ids() default "";
+
+  @AttributeDefinition(name = "Largest request (bytes)", description = "A remote request with a larger payload is dropped and counted before it is queued or decoded.", min = "1024")
+  int request_max_bytes() default 4 << 20;
+
+  @AttributeDefinition(name = "Request queue (bytes)", description = "Most payload bytes of requests waiting for their handler; more are dropped and counted. At least one largest request.", min = "1024")
+  long request_queue_bytes() default 16L << 20;
+
+  @AttributeDefinition(name = "Requests to _all per minute", description = "Requests addressed to every device of the account taken per minute (a burst of that many at once); the rest are dropped and counted.", min = "1")
+  int requests_all_per_minute() default 30;
+
+  @AttributeDefinition(name = "Largest inbound packet (bytes)", description = "MQTT 5 Maximum Packet Size announced on connect, so the broker never sends this device anything larger; 0: the largest request plus 8 KiB for topic and properties.", min = "0")
+  int inbound_max_packet_bytes() default 0;
+
+  @AttributeDefinition(name = "Broker's largest packet (bytes)", description = "The broker's maximum packet size, for MQTT 3.1.1 where the broker cannot say it (MQTT 5 brokers say it on connect; the smaller applies): a batch over it is sent message by message, a single message over it is quarantined instead of ending the connection on every attempt; 0: as the broker says, else MQTT's limit.", min = "0")
+  long broker_max_packet_bytes() default 0;
 
   @AttributeDefinition(name = "Event box", description = "Send each event's normalised box (adds about 30 bytes per event).")
   boolean include_box() default false;

@@ -47,6 +47,8 @@ public final class UplinkEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UplinkEngine.class);
   private static final int INTAKE_CAPACITY = 100_000;
   private static final int WRITE_GROUP = 512;
+  /** Extra room in the announced Maximum Packet Size beyond the largest request: topic, properties, header. */
+  private static final int PACKET_HEADROOM = 8192;
 
   private final UplinkConfig config;
   private final String account;
@@ -68,8 +70,15 @@ public final class UplinkEngine implements AutoCloseable {
   private volatile Set<String> subscribedAppIds = Set.of();
 
   private final BlockingQueue<Outbox.Draft> intake = new ArrayBlockingQueue<>(INTAKE_CAPACITY);
+  private final AtomicLong intakeBytes = new AtomicLong();
+  private final AtomicLong writeFailures = new AtomicLong();
+  private volatile String writeError = "";
+  private final AtomicLong quarantinedNow = new AtomicLong();
   private final ConcurrentLinkedQueue<Acked> acks = new ConcurrentLinkedQueue<>();
   private final Set<Long> inFlight = Collections.synchronizedSet(new HashSet<>());
+  /** Delivered, but the outbox could not be written to remove them yet (a full disk): not sent again. */
+  private final Set<Long> delivered = new HashSet<>();
+  private boolean removeFailing;
   private final Object signal = new Object();
   private final Thread writer;
   private final Thread linkThread;
@@ -104,7 +113,12 @@ public final class UplinkEngine implements AutoCloseable {
   UplinkEngine(UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener, RequestRouter router) {
     this.config = config;
     this.ownsRouter = router == null;
-    this.router = router == null ? new RequestRouter() : router;
+    RequestRouter.Limits limits = new RequestRouter.Limits(config.request_max_bytes(),
+        RequestRouter.Limits.DEFAULT.queueRequests(), config.request_queue_bytes(), config.requests_all_per_minute());
+    this.router = router == null ? new RequestRouter(limits) : router;
+    if (router != null) {
+      router.limits(limits);
+    }
     this.storedListener = storedListener;
     this.device = DeviceInfo.of(config);
     this.account = config.account();
@@ -122,7 +136,9 @@ public final class UplinkEngine implements AutoCloseable {
         config.password().isEmpty() ? null : config.password().getBytes(StandardCharsets.UTF_8),
         config.keep_alive_s(), config.connect_timeout_s(), tls, config.tls_hostname_verification(),
         KuraTopic.control(account, clientId, KuraTopic.Kind.LAST_WILL).topic(),
-        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, Map.of(), null)));
+        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, Map.of(), null)),
+        config.inbound_max_packet_bytes() > 0 ? config.inbound_max_packet_bytes()
+            : (int) Math.min(Integer.MAX_VALUE, (long) config.request_max_bytes() + PACKET_HEADROOM));
     var builder = RetryPolicy.<MqttLink>builder().handle(MqttLink.LinkException.class);
     if (config.reconnect_max_ms() > config.reconnect_initial_ms()) {
       builder.withBackoff(Duration.ofMillis(config.reconnect_initial_ms()), Duration.ofMillis(config.reconnect_max_ms()));
@@ -184,6 +200,7 @@ public final class UplinkEngine implements AutoCloseable {
     });
     m.put("refused", refused.get());
     m.put("folded", folder.foldedTotal());
+    metrics().forEach(m::putIfAbsent);
     return m;
   }
 
@@ -204,13 +221,35 @@ public final class UplinkEngine implements AutoCloseable {
       LOG.warn("refused a message to {}: {} bytes, over the limit of {} bytes", message.topic(), size, limit);
       return false;
     }
-    if (!intake.offer(new Outbox.Draft(message.priority(), message.topic().topic(), message::encode, expectedReplyBytes))) {
-      intakeOverflow.incrementAndGet();
-      LOG.warn("uplink intake full ({} messages waiting for the disk); message to {} dropped", INTAKE_CAPACITY,
-          message.topic());
-      return false;
+    Outbox.Draft draft = new Outbox.Draft(message.priority(), message.topic().topic(), message::encode,
+        expectedReplyBytes, size);
+    while (intakeBytes.get() + size > config.intake_max_bytes() || !intake.offer(draft)) {
+      // Only while the disk cannot keep up (or is full): a higher priority pushes out the lowest waiting one.
+      Outbox.Draft victim = lowestBelow(message.priority());
+      if (victim == null) {
+        intakeOverflow.incrementAndGet();
+        LOG.warn("uplink intake full ({} messages, {} bytes waiting for the disk); message to {} dropped",
+            intake.size(), intakeBytes.get(), message.topic());
+        return false;
+      }
+      if (intake.remove(victim)) {
+        intakeBytes.addAndGet(-victim.size());
+        intakeOverflow.incrementAndGet();
+      }
     }
+    intakeBytes.addAndGet(size);
     return true;
+  }
+
+  /** The waiting draft of the lowest priority below {@code p}, the newest of them; null when there is none. */
+  private Outbox.Draft lowestBelow(Priority p) {
+    Outbox.Draft victim = null;
+    for (Outbox.Draft d : intake) {
+      if (d.priority().ordinal() > p.ordinal() && (victim == null || d.priority().ordinal() >= victim.priority().ordinal())) {
+        victim = d;
+      }
+    }
+    return victim;
   }
 
   /** The largest payload that can go to this topic: the configured limit, and what one budget window can carry. */
@@ -240,7 +279,14 @@ public final class UplinkEngine implements AutoCloseable {
         }
         group.add(first);
         intake.drainTo(group, WRITE_GROUP - 1);
-        Outbox.AppendResult result = outbox.append(group, System.currentTimeMillis());
+        // Out of the intake's byte count: while the disk is full, intake bounds what waits behind this group.
+        group.forEach(d -> intakeBytes.addAndGet(-d.size()));
+        Outbox.AppendResult result = appendUntilWritten(group);
+        if (result == null) {
+          LOG.error("uplink stopped while the outbox could not be written ({}); {} messages not stored", writeError,
+              group.size());
+          continue;
+        }
         if (result.refused() > 0 || !result.droppedSeqs().isEmpty()) {
           LOG.warn("outbox full ({} bytes): dropped {} stored and {} new messages; dropped so far by priority {}",
               outbox.maxBytes(), result.droppedSeqs().size(), result.refused(), outbox.dropped());
@@ -250,6 +296,9 @@ public final class UplinkEngine implements AutoCloseable {
             replyBytes.put(stored.seq(), stored.replyBytes());
           }
         }
+        // Dropped to make room (some of them stored by this very append): the replies they would have waited
+        // for will not come, so their bookkeeping goes too (issue 19).
+        result.droppedSeqs().forEach(replyBytes::remove);
         storedListener.accept(result.stored());
         wake();
       } catch (InterruptedException e) {
@@ -260,6 +309,38 @@ public final class UplinkEngine implements AutoCloseable {
       } finally {
         group.clear();
       }
+    }
+  }
+
+  /**
+   * Appends the group, retrying with backoff for as long as the outbox cannot be written (a full disk, an I/O
+   * error): the group stays in memory meanwhile and intake bounds what waits behind it. Null only when the
+   * engine stops first.
+   */
+  private Outbox.AppendResult appendUntilWritten(List<Outbox.Draft> group) throws InterruptedException {
+    long delayMillis = 50;
+    while (true) {
+      try {
+        Outbox.AppendResult result = outbox.append(group, System.currentTimeMillis());
+        if (!writeError.isEmpty()) {
+          LOG.info("the outbox is written again after {} failed attempts: {}", writeFailures.get(), writeError);
+          writeError = "";
+        }
+        return result;
+      } catch (IllegalStateException e) {
+        writeFailures.incrementAndGet();
+        if (writeError.isEmpty()) {
+          LOG.error("{}; {} messages kept in memory and retried", e.getMessage(), group.size() + intake.size());
+        }
+        writeError = e.getMessage();
+      }
+      if (!running) {
+        return null;
+      }
+      // A hand-rolled backoff: Failsafe would hold the group in a closure just the same, and this loop must
+      // give up at once when the engine stops, which a sleep checked against running does.
+      Thread.sleep(delayMillis);
+      delayMillis = Math.min(delayMillis * 2, 2_000);
     }
   }
 
@@ -342,13 +423,14 @@ public final class UplinkEngine implements AutoCloseable {
     wake();
   }
 
-  /** A message the broker delivered (a request): counted against the budget, handed to the router. */
-  private void onInbound(String topic, byte[] payload) {
+  /** A message the broker delivered (a request): counted on the inbound ledger, handed to the router. */
+  private void onInbound(String topic, byte[] payload, boolean retained) {
     MqttLink current = link;
     long bytes = (current != null ? current.publishPacketBytes(topic, payload.length) + current.pubAckBytes()
         : MqttFraming.publish(MqttFraming.utf8Length(topic), payload.length, 0, false) + 4) + 2L * perPacketOverhead;
-    governor.chargeUnavoidable(bytes);
-    router.arrived(account, clientId, topic, payload, (replyTopic, metrics, body) ->
+    // On the inbound ledger: what others send must not use up the budget that alarms go out on.
+    governor.chargeInbound(bytes);
+    router.arrived(account, clientId, topic, payload, retained, (replyTopic, metrics, body) ->
         submit(new Message(replyTopic, Priority.EVENT, System.currentTimeMillis(), metrics, body)));
   }
 
@@ -383,7 +465,15 @@ public final class UplinkEngine implements AutoCloseable {
 
   /** Queues a notification of a request handler. */
   public boolean notify(org.watchpost.api.remote.Notification n) {
-    KuraTopic topic = KuraTopic.application(account, clientId, n.appId(), "NOTIFY", n.requesterClientId(), n.resource());
+    KuraTopic topic;
+    try {
+      topic = KuraTopic.application(account, clientId, n.appId(), "NOTIFY", n.requesterClientId(), n.resource());
+    } catch (IllegalArgumentException e) {
+      // A requester a handler kept from before the topic rules (a persisted job): refused here, not in the client.
+      refused.incrementAndGet();
+      LOG.warn("notification not sent: {}", e.getMessage());
+      return false;
+    }
     return submit(new Message(topic, n.priority(), System.currentTimeMillis(), n.metrics(), null), n.replyBytes());
   }
 
@@ -433,6 +523,16 @@ public final class UplinkEngine implements AutoCloseable {
         byte[] wire = group.size() == 1 ? group.get(0).payload()
             : KuraPayloadCodec.encodeBatch(System.currentTimeMillis(), payloads(group));
         String topic = group.get(0).topic();
+        long brokerMax = brokerMaxPacket(connected);
+        if (group.size() > 1 && connected.publishPacketBytes(topic, wire.length) > brokerMax) {
+          group = group.subList(0, 1);
+          wire = group.get(0).payload();
+        }
+        String unsendable = unsendable(connected, topic, wire.length, brokerMax);
+        if (unsendable != null) {
+          quarantine(group, unsendable);
+          continue;
+        }
         long cost = connected.publishPacketBytes(topic, wire.length) + connected.pubAckBytes() + 2L * perPacketOverhead;
         if (governor.capped() && cost > governor.largestSend()) {
           // Only a batch can get here (single messages are bounded at intake): send fewer at once.
@@ -460,6 +560,11 @@ public final class UplinkEngine implements AutoCloseable {
           });
         } catch (MqttLink.LinkException e) {
           sent.forEach(s -> inFlight.remove(s.seq()));
+          if (e.getCause() instanceof IllegalArgumentException) {
+            // The client refused this message itself (it cannot encode it): no reconnect would change that.
+            quarantine(sent, "the MQTT client refused it: " + e.getCause().getMessage());
+            continue;
+          }
           lastError = e.getMessage();
           LOG.warn("{}; reconnecting", e.getMessage());
           break;
@@ -477,10 +582,48 @@ public final class UplinkEngine implements AutoCloseable {
     }
   }
 
-  private Set<Long> snapshotInFlight() {
-    synchronized (inFlight) {
-      return new HashSet<>(inFlight);
+  /**
+   * Why this publish can never be sent on this connection, or null: a topic outside the device's topic rules
+   * (the client may refuse to encode it and drop the connection: issue 12), or a packet over the broker's
+   * Maximum Packet Size (the broker would end the connection).
+   */
+  static String unsendable(MqttLink connected, String topic, int payloadLength, long brokerMax) {
+    String problem = KuraTopic.topicProblem(topic);
+    if (problem != null) {
+      return "topic refused: " + problem;
     }
+    long packet = connected.publishPacketBytes(topic, payloadLength);
+    if (packet > brokerMax) {
+      return "a packet of " + packet + " bytes, more than the broker's maximum of " + brokerMax;
+    }
+    return null;
+  }
+
+  /**
+   * The largest packet the broker takes: what it said on connect (MQTT 5), and what the configuration says it
+   * takes (the only way to know over MQTT 3.1.1).
+   */
+  private long brokerMaxPacket(MqttLink connected) {
+    long configured = config.broker_max_packet_bytes();
+    return configured > 0 ? Math.min(configured, connected.maxOutgoingPacketBytes()) : connected.maxOutgoingPacketBytes();
+  }
+
+  /** Moves messages that can never be sent out of the send path, so that they block nothing behind them. */
+  private void quarantine(List<Outbox.Stored> messages, String reason) {
+    LOG.error("{} message(s) from seq {} to {} can never be sent ({}); moved to the outbox's quarantine",
+        messages.size(), messages.get(0).seq(), KuraTopic.printable(messages.get(0).topic()), reason);
+    outbox.quarantine(messages, reason);
+    messages.forEach(s -> replyBytes.remove(s.seq()));
+    quarantinedNow.addAndGet(messages.size());
+  }
+
+  private Set<Long> snapshotInFlight() {
+    Set<Long> out;
+    synchronized (inFlight) {
+      out = new HashSet<>(inFlight);
+    }
+    out.addAll(delivered);
+    return out;
   }
 
   /** The first waiting message and those right after it with the same topic and priority. */
@@ -501,7 +644,7 @@ public final class UplinkEngine implements AutoCloseable {
   }
 
   private void processAcks() {
-    List<Long> delivered = new ArrayList<>();
+    List<Long> acknowledged = new ArrayList<>();
     Acked acked;
     while ((acked = acks.poll()) != null) {
       if (acked.error() == null || acked.error() instanceof BrokerRefusedException) {
@@ -512,15 +655,30 @@ public final class UplinkEngine implements AutoCloseable {
         } else {
           count(acked.messages());
         }
-        acked.messages().forEach(s -> delivered.add(s.seq()));
+        acked.messages().forEach(s -> acknowledged.add(s.seq()));
       } else {
         acked.messages().forEach(s -> inFlight.remove(s.seq()));
       }
     }
+    if (!acknowledged.isEmpty()) {
+      acknowledged.forEach(replyBytes::remove);
+      delivered.addAll(acknowledged);
+      acknowledged.forEach(inFlight::remove);
+    }
     if (!delivered.isEmpty()) {
-      delivered.forEach(replyBytes::remove);
-      outbox.remove(delivered);
-      delivered.forEach(inFlight::remove);
+      try {
+        outbox.remove(delivered);
+        delivered.clear();
+        if (removeFailing) {
+          removeFailing = false;
+          writeError = "";
+        }
+      } catch (IllegalStateException e) {
+        // Kept and removed on the next pass; they are not sent again meanwhile.
+        writeFailures.incrementAndGet();
+        writeError = e.getMessage();
+        removeFailing = true;
+      }
     }
   }
 
@@ -648,7 +806,20 @@ public final class UplinkEngine implements AutoCloseable {
 
   /** Whether a broker connection is up and the outbox depth: quick, never waits for the disk. */
   public Map<String, Object> metrics() {
-    return Map.of(MetricsProvider.UPLINK_CONNECTED, link != null, MetricsProvider.OUTBOX_DEPTH, outbox.depth());
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(MetricsProvider.UPLINK_CONNECTED, link != null);
+    m.put(MetricsProvider.OUTBOX_DEPTH, outbox.depth());
+    m.put("outbox_quarantined", outbox.quarantined());
+    m.put("outbox_write_failed", writeFailures.get());
+    String error = writeError;
+    if (!error.isEmpty()) {
+      m.put("outbox_write_error", error);
+    }
+    m.put("intake_overflow", intakeOverflow.get());
+    m.put("inbound_bytes", governor.inboundBytes());
+    m.put("inbound_max_packet_bytes", spec.maxInboundPacketBytes());
+    m.putAll(router.counters());
+    return m;
   }
 
   boolean connected() {
@@ -670,6 +841,11 @@ public final class UplinkEngine implements AutoCloseable {
 
   BandwidthGovernor governor() {
     return governor;
+  }
+
+  /** Messages the engine keeps reply bookkeeping for. */
+  int replyBookkeeping() {
+    return replyBytes.size();
   }
 
   boolean folding() {

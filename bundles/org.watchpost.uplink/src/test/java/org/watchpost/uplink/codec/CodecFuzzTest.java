@@ -22,9 +22,18 @@ class CodecFuzzTest {
     } catch (MalformedPayloadException refused) {
       // the expected outcome for most inputs
     }
-    KuraTopic topic = KuraTopic.parse(new String(wire, java.nio.charset.StandardCharsets.UTF_8));
+    String text = new String(wire, java.nio.charset.StandardCharsets.UTF_8);
+    KuraTopic topic = KuraTopic.parse(text);
     if (topic != null && topic.kind() != KuraTopic.Kind.OTHER && KuraTopic.parse(topic.topic()) == null) {
       throw new AssertionError("topic " + topic + " does not parse back");
     }
+    // Whatever parses keeps the topic rules (issue 12), and whatever segment() makes is one valid level.
+    if (topic != null && KuraTopic.topicProblem(text) != null) {
+      throw new AssertionError("parsed a topic that breaks the rules: " + KuraTopic.printable(text));
+    }
+    if (!KuraTopic.isLevel(KuraTopic.segment(text))) {
+      throw new AssertionError("segment() made an invalid level of " + KuraTopic.printable(text));
+    }
+    KuraTopic.printable(text);
   }
 }

@@ -3,6 +3,7 @@ package org.watchpost.uplink.codec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -35,5 +36,26 @@ class KuraTopicTest {
   void cameraIdsBecomeOneSafeLevel() {
     assertEquals("a/c/wp/events/cam_1_", KuraTopic.events("a", "c", "cam/1#").topic());
     assertThrows(IllegalArgumentException.class, () -> KuraTopic.events("a/b", "c", "x"));
+  }
+
+  @Test
+  void topicLevelsAreRestrictedAndBounded() {
+    assertNull(KuraTopic.levelProblem("console-1.a_b:c"));
+    assertTrue(KuraTopic.levelProblem("con\u0001sole").contains("U+0001"));
+    assertTrue(KuraTopic.levelProblem("a b").contains("U+0020"));
+    assertTrue(KuraTopic.levelProblem("caf\u00e9").contains("U+00E9"));
+    assertTrue(KuraTopic.levelProblem("x".repeat(65)).contains("65 characters"));
+    assertNull(KuraTopic.levelProblem("x".repeat(64)));
+    assertTrue(KuraTopic.levelProblem("").contains("empty"));
+    assertNull(KuraTopic.topicProblem("$EDC/acme/console/MODEL-V1/REPLY/1"));
+    assertTrue(KuraTopic.topicProblem("$EDC/acme/con\u0001sole/MODEL-V1/REPLY/1").contains("level 3"));
+    assertTrue(KuraTopic.topicProblem("a/b/c/d/e/f/g/h/i/j/k/l/m").contains("13 levels"));
+    assertNull(KuraTopic.parse("$EDC/acme/con\u0001sole/MODEL-V1/GET/x"));
+    assertNull(KuraTopic.parse("acme/box 7/wp/events/x"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> KuraTopic.application("acme", "con\u0001sole", "MODEL-V1", "REPLY", "1"));
+    assertTrue(e.getMessage().contains("\\u0001") && !e.getMessage().contains("\u0001"), e.getMessage());
+    assertEquals("cam_1_caf_", KuraTopic.segment("cam 1/caf\u00e9"));
+    assertEquals(64, KuraTopic.segment("y".repeat(100)).length());
   }
 }

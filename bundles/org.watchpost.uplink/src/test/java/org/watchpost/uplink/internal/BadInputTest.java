@@ -218,4 +218,37 @@ class BadInputTest {
       moquette.stopServer();
     }
   }
+
+  /**
+   * Issue 19: the bytes expected back for a message (a chunk request) were kept by seq until its PUBACK, also for
+   * messages the full outbox dropped, so on a device that stays offline they grew without bound.
+   */
+  @Test
+  void replyBookkeepingOfDroppedMessagesIsForgotten() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-reply-bookkeeping");
+    try (UplinkEngine engine = new UplinkEngine(Samples.config("tcp://127.0.0.1:" + Mosquitto.freePort(),
+        dir.resolve("outbox.db"), Map.of("outbox_max_bytes", 4096L, "drain_on_stop_s", 0)))) {
+      for (int i = 0; i < 200; i++) {
+        assertTrue(engine.notify(new org.watchpost.api.remote.Notification("TEST-V1", "console", "chunk",
+            Map.of("n", i), Priority.BULK, 5_000)));
+      }
+      assertTrue(UplinkOverMosquittoTest.awaitTrue(
+          () -> engine.outbox().depth() + engine.outbox().droppedTotal() == 200, 10_000), "all stored or dropped");
+      assertTrue(engine.outbox().droppedTotal() > 100, "the small outbox dropped most: " + engine.outbox().droppedTotal());
+      assertEquals(engine.outbox().depth(), engine.replyBookkeeping(), "bookkeeping only for what is still stored");
+    }
+  }
+
+  /** A notification to a requester that breaks the topic rules is refused at the call, never queued. */
+  @Test
+  void aNotificationToAnInvalidRequesterIsRefused() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-bad-notify");
+    try (UplinkEngine engine = new UplinkEngine(Samples.config("tcp://127.0.0.1:" + Mosquitto.freePort(),
+        dir.resolve("outbox.db"), Map.of("drain_on_stop_s", 0)))) {
+      assertFalse(engine.notify(new org.watchpost.api.remote.Notification("TEST-V1", "con\u0001sole", "install",
+          Map.of(), Priority.HEALTH, 0)));
+      assertEquals(1L, engine.refused());
+      assertEquals(0L, engine.outbox().depth());
+    }
+  }
 }

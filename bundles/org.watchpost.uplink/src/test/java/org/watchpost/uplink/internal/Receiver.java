@@ -131,8 +131,8 @@ final class Receiver implements AutoCloseable {
 
   /** Waits until the condition holds or the timeout passes; true when it holds. */
   boolean await(java.util.function.BooleanSupplier condition, long timeoutMillis) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    while (System.currentTimeMillis() < deadline) {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    while (System.nanoTime() - deadline < 0) {
       if (condition.getAsBoolean()) {
         return true;
       }
