@@ -91,7 +91,8 @@ final class CameraPipeline {
   }
 
   private void run() {
-    long lastStatus = 0;
+    // Monotonic: a wall clock stepped back would stop the status reports (and so NO_SIGNAL) until it caught up.
+    long lastStatusNanos = System.nanoTime() - STATUS_INTERVAL_MILLIS * 1_000_000L;
     try {
       FrameSource source = capture.open(spec);
       if (!faults.faults().isEmpty()) {
@@ -109,8 +110,8 @@ final class CameraPipeline {
           break;
         }
         long now = System.currentTimeMillis();
-        if (now - lastStatus >= STATUS_INTERVAL_MILLIS) {
-          lastStatus = now;
+        if (System.nanoTime() - lastStatusNanos >= STATUS_INTERVAL_MILLIS * 1_000_000L) {
+          lastStatusNanos = System.nanoTime();
           tellStatus(feed.status(), now);
         }
         if (frame != null) {
