@@ -41,6 +41,9 @@ public final class SourceUris {
       "(?i)([?&;](?:password|passwd|pass|pwd|psw|passphrase|token|access_token|auth|authorization|secret|key|api_key"
           + "|apikey|sig|signature)=)[^&#;\\s'\"<>]*");
 
+  /** A whole URI's scheme and authority: the user-info is whatever precedes the authority's last '@'. */
+  private static final Pattern WHOLE_URI = Pattern.compile("(?i)([a-z][a-z0-9+.-]{0,31}://)([^/?#]*)");
+
   private SourceUris() {}
 
   /**
@@ -53,8 +56,25 @@ public final class SourceUris {
     if (uri == null) {
       return "null";
     }
-    String masked = USER_INFO.matcher(uri).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + MASK + "@"));
+    String masked = uri;
+    String info = userInfo(uri);
+    if (info != null) {
+      // A URI on its own: its user-info may hold any character (a quote, a space), so it is cut by position.
+      int start = uri.indexOf("://") + 3;
+      masked = uri.substring(0, start) + MASK + uri.substring(start + info.length());
+    }
+    masked = USER_INFO.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + MASK + "@"));
     return SECRET_PARAMETER.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + MASK));
+  }
+
+  /** The user-info of a text that is one URI (scheme first), without its '@'; null if it has none. */
+  private static String userInfo(String uri) {
+    Matcher whole = WHOLE_URI.matcher(uri);
+    if (!whole.lookingAt()) {
+      return null;
+    }
+    int at = whole.group(2).lastIndexOf('@');
+    return at < 0 ? null : whole.group(2).substring(0, at);
   }
 
   /**
@@ -95,9 +115,8 @@ public final class SourceUris {
     if (uri == null) {
       return found;
     }
-    Matcher userInfo = USER_INFO.matcher(uri);
-    while (userInfo.find()) {
-      String info = uri.substring(userInfo.end(1), userInfo.end() - 1);
+    String info = userInfo(uri);
+    if (info != null) {
       int colon = info.indexOf(':');
       addSecret(found, colon >= 0 ? info.substring(colon + 1) : info);
       addSecret(found, info);

@@ -20,6 +20,9 @@ class SourceUrisTest {
     assertEquals("rtsp://10.0.0.4/stream1", SourceUris.redact("rtsp://10.0.0.4/stream1"));
     assertEquals("/dev/video0", SourceUris.redact("/dev/video0"));
     assertEquals("/data/clip@2x.mp4", SourceUris.redact("/data/clip@2x.mp4"));
+    // On its own a URI's user-info is cut by position, whatever characters the password has.
+    assertEquals("rtsp://***@cam/x", SourceUris.redact("rtsp://u:it's \"ok\"@cam/x"));
+    assertTrue(SourceUris.hasCredentials("rtsp://u:it's@cam/x"));
   }
 
   @Test
