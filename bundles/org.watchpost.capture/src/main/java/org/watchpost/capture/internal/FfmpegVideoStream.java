@@ -176,7 +176,10 @@ final class FfmpegVideoStream implements VideoStream {
   }
 
   private static double parseRate(String text) {
-    String[] fraction = text.trim().split("/");
+    String[] fraction = text.trim().split("/", -1);
+    if (fraction.length > 2) {
+      return 0;
+    }
     try {
       double numerator = Double.parseDouble(fraction[0]);
       double denominator = fraction.length > 1 ? Double.parseDouble(fraction[1]) : 1;

@@ -40,6 +40,13 @@ class SourceParsingTest {
   }
 
   @Test
+  void aRateOfOnlyASlashIsUnknownNotAnException() throws IOException {
+    // Found by CaptureInputFuzzTest: "/".split("/") is an empty array.
+    assertEquals(0.0, FfmpegVideoStream.parseProbe("768,576,/", true, "x", LIMITS).fps());
+    assertEquals(0.0, FfmpegVideoStream.parseProbe("768,576,1/2/3,//", true, "x", LIMITS).fps());
+  }
+
+  @Test
   void framesBeyondTheConfiguredLimitsAreRefusedWithTheReason() {
     IOException e = assertThrows(IOException.class,
         () -> FfmpegVideoStream.parseProbe("16384,16384,25/1", true, "rtsp://***@cam/x", LIMITS));
