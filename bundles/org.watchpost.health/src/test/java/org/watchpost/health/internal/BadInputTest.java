@@ -153,6 +153,24 @@ class BadInputTest {
   }
 
   @Test
+  void aSourceErrorQuotingThePasswordReachesNoAlarmNorReport() {
+    CameraHealthComponent health = new CameraHealthComponent(Configs.with(CameraHealthConfig.class,
+        Map.of("baseline_dir", SharedData.scratchDirectory("no-signal-secret").toString(), "report_interval_s", 1.0)));
+    RecordingSink sink = new RecordingSink();
+    health.addSink(sink);
+    for (int second = 0; second <= 8; second++) {
+      // What ffmpeg prints on a wrong password, as a source that does not redact would pass it on.
+      health.onSourceStatus("cam", new SourceStatus(SourceState.RECONNECTING, 0, 0,
+          "cannot open rtsp://admin:hunter22@10.0.0.4/live: Server returned 401 Unauthorized"), second * 1000L);
+    }
+    health.deactivate();
+    HealthAlarm noSignal = sink.alarms.stream().filter(a -> a.state() == CameraState.NO_SIGNAL).findFirst().orElseThrow();
+    assertTrue(noSignal.reason().contains("rtsp://***@10.0.0.4/live: Server returned 401"), noSignal.reason());
+    String published = sink.alarms.toString() + sink.reports;
+    assertTrue(!published.contains("hunter22") && !published.contains("admin"), published);
+  }
+
+  @Test
   void noSignalRaisesAfterItsTimeWhenTheWallClockIsSteppedForwardOrBack() {
     for (long step : new long[] {0, 3_600_000, -3_600_000}) {
       CameraHealthComponent health = new CameraHealthComponent(Configs.with(CameraHealthConfig.class,
