@@ -64,6 +64,8 @@ final class ResilientFrameSource implements FrameSource {
   private long liveOriginNanos;
   /** When the pending read began (System.nanoTime), 0 when no read is pending. */
   private volatile long readingSinceNanos;
+  /** True from an open until that stream's first frame: ffmpeg connects again and waits for a key frame. */
+  private volatile boolean awaitingFirstFrame;
   /** Why the watchdog tore the current stream down, null if it did not. */
   private volatile String stallReason;
   private volatile long stalls;
@@ -170,6 +172,7 @@ final class ResilientFrameSource implements FrameSource {
         transition(SourceState.ENDED, "end of " + shown);
         return null;
       }
+      awaitingFirstFrame = false;
       return deliver(current, pixels, decodeNanos);
     }
     return null;
@@ -232,6 +235,7 @@ final class ResilientFrameSource implements FrameSource {
       } else {
         reconnects++;
       }
+      awaitingFirstFrame = true;
       stream = opened;
       StreamInfo info = opened.info();
       transition(SourceState.RUNNING, info.backend() + " " + info.width() + "x" + info.height()
@@ -310,14 +314,30 @@ final class ResilientFrameSource implements FrameSource {
       return;
     }
     long blockedNanos = System.nanoTime() - since;
-    if (blockedNanos >= stallNanos) {
+    long limitNanos = stallLimitNanos(stallNanos, TimeUnit.SECONDS.toNanos(config.probe_timeout_s()),
+        awaitingFirstFrame, current.info().fps());
+    if (blockedNanos >= limitNanos) {
       stalls++;
       stallReason = String.format(java.util.Locale.ROOT,
-          "no frame for %.1f s (stall.timeout.s %d): stream torn down, reopening (%d stalls so far)",
-          blockedNanos / 1e9, config.stall_timeout_s(), stalls);
+          "no frame for %.1f s (limit %.1f s, stall.timeout.s %d): stream torn down, reopening (%d stalls so far)",
+          blockedNanos / 1e9, limitNanos / 1e9, config.stall_timeout_s(), stalls);
       LOG.warn("camera {}: {}", spec.cameraId(), stallReason);
       current.abort();
     }
+  }
+
+  /**
+   * How long a read may block before the stream counts as stalled: the stall timeout, but at least three
+   * frame intervals of a slow camera (one frame every 5 s is a configuration, not a stall), and for the
+   * first frame of a new stream also the probe timeout, since ffmpeg connects again and waits for a key
+   * frame, which some cameras send every 10 s.
+   */
+  static long stallLimitNanos(long stallNanos, long firstFrameGraceNanos, boolean firstFrame, double fps) {
+    long limit = stallNanos;
+    if (fps > 0) {
+      limit = Math.max(limit, Math.round(3e9 / fps));
+    }
+    return firstFrame ? limit + firstFrameGraceNanos : limit;
   }
 
   /** How many times the watchdog tore a stalled stream down. */

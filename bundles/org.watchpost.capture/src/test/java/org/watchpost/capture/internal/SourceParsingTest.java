@@ -40,6 +40,15 @@ class SourceParsingTest {
   }
 
   @Test
+  void theStallLimitAllowsSlowCamerasAndTheFirstKeyFrame() {
+    long s = 1_000_000_000L;
+    assertEquals(10 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, false, 25));
+    assertEquals(10 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, false, 0), "rate unknown");
+    assertEquals(15 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, false, 0.2), "one frame every 5 s");
+    assertEquals(25 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, true, 25), "the first frame");
+  }
+
+  @Test
   void aRateOfOnlyASlashIsUnknownNotAnException() throws IOException {
     // Found by CaptureInputFuzzTest: "/".split("/") is an empty array.
     assertEquals(0.0, FfmpegVideoStream.parseProbe("768,576,/", true, "x", LIMITS).fps());
