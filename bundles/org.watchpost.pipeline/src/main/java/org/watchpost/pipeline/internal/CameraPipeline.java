@@ -91,8 +91,7 @@ final class CameraPipeline {
   }
 
   private void run() {
-    // Monotonic: a wall clock stepped back would stop the status reports (and so NO_SIGNAL) until it caught up.
-    long lastStatusNanos = System.nanoTime() - STATUS_INTERVAL_MILLIS * 1_000_000L;
+    long lastStatus = 0;
     try {
       FrameSource source = capture.open(spec);
       if (!faults.faults().isEmpty()) {
@@ -110,8 +109,8 @@ final class CameraPipeline {
           break;
         }
         long now = System.currentTimeMillis();
-        if (System.nanoTime() - lastStatusNanos >= STATUS_INTERVAL_MILLIS * 1_000_000L) {
-          lastStatusNanos = System.nanoTime();
+        if (now - lastStatus >= STATUS_INTERVAL_MILLIS) {
+          lastStatus = now;
           tellStatus(feed.status(), now);
         }
         if (frame != null) {
