@@ -154,16 +154,20 @@ class RtspCaptureTest {
         assertEquals(SourceState.RECONNECTING, feed.status().state());
         assertTrue(source.stalls() >= 1 || feed.status().detail().contains("timed out"), feed.status().detail());
         String reason = feed.status().detail();
-        // Stay frozen a while longer: the reconnect attempts against the hung server must fail, not hang.
-        Thread.sleep(4_000);
+        // Still frozen: a reconnect attempt against the hung server (it accepts the connection, then answers
+        // nothing) must fail within the probe timeout rather than hang.
+        waitFor(() -> feed.status().detail().contains("ffprobe did not answer")
+            || feed.status().detail().contains("timed out"), 15, () -> "a failed attempt while frozen: " + feed.status());
+        String attempt = feed.status().detail();
         drain(feed);
         assertEquals(SourceState.RECONNECTING, feed.status().state(), "no frames while frozen");
         server.thaw();
         long thawedAt = System.nanoTime();
         waitFor(() -> take(feed), 10, () -> "a frame within 10 s of SIGCONT: " + feed.status());
         double recovered = seconds(thawedAt);
-        System.out.printf(Locale.ROOT, "rtsp-figures: SIGSTOP -> source left RUNNING after %.1f s (%s); SIGCONT -> "
-            + "frames again after %.1f s; %d reconnects%n", detected, reason, recovered, feed.status().reconnects());
+        System.out.printf(Locale.ROOT, "rtsp-figures: SIGSTOP -> source left RUNNING after %.1f s (%s); while frozen: "
+            + "%s; SIGCONT -> frames again after %.1f s; %d reconnects%n", detected, reason, attempt, recovered,
+            feed.status().reconnects());
       }
     }
   }
