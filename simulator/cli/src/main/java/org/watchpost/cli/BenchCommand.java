@@ -15,6 +15,7 @@ import org.watchpost.api.detect.DetectionResult;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
+import org.watchpost.api.frame.SourceUris;
 import org.watchpost.inference.internal.BareOnnxRuntime;
 import org.watchpost.inference.internal.YoloxDetectorEngine;
 import picocli.CommandLine.Command;
@@ -58,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     int n = decoded.size();
     if (n == 0) {
-      System.err.println("bench: no frames from " + source);
+      System.err.println("bench: no frames from " + SourceUris.redact(source));
       return 2;
     }
     long[] raw = new long[n];
@@ -90,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
       decoded.forEach(Frame::close);
     }
     Map<String, Object> figures = new LinkedHashMap<>();
-    figures.put("source", source);
+    figures.put("source", SourceUris.redact(source));
     figures.put("frames", n);
     figures.put("threads", threads);
     figures.put("decode_ms_median", medianMillis(Arrays.copyOf(decode, n)));
@@ -100,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
     figures.put("inference_ms_median", medianMillis(inference));
     figures.put("postprocess_ms_median", medianMillis(postprocess));
     figures.put("ratio", Math.round(median(pipeline) / median(raw) * 1000) / 1000.0);
-    System.out.printf(Locale.ROOT, "bench: %d frames of %s, %d thread(s)%n", n, source, threads);
+    System.out.printf(Locale.ROOT, "bench: %d frames of %s, %d thread(s)%n", n, SourceUris.redact(source), threads);
     System.out.printf(Locale.ROOT, "  decode (source, apart)      %7.2f ms%n", figures.get("decode_ms_median"));
     System.out.printf(Locale.ROOT, "  (a) bare ONNX Runtime run   %7.2f ms%n", figures.get("raw_inference_ms_median"));
     System.out.printf(Locale.ROOT, "  (b) detector, frame to detections %7.2f ms = preprocess %.2f + inference %.2f + postprocess %.2f%n",

@@ -16,6 +16,7 @@ import org.watchpost.simulator.broker.BrokerMonitor;
 import org.watchpost.simulator.broker.EmbeddedBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import org.watchpost.api.frame.SourceUris;
 
 /**
  * The main job on a sample clip: the real runtime (the same runnable jar as {@code ./watchpost run}) in a child
@@ -66,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
     try (BrokerMonitor monitor = BrokerMonitor.start(brokerUrl, System.out)) {
       Path config = work.resolve("config.json");
       Files.writeString(config, configuration(clip.get(), summary, brokerUrl, work));
-      System.out.println("demo: source " + clip.get());
+      System.out.println("demo: source " + SourceUris.redact(clip.get()));
       System.out.println("demo: broker " + brokerUrl + (embedded != null ? " (embedded)" : "")
           + "; what arrives there is printed below, decoded");
       System.out.println("demo: runtime configuration " + config);

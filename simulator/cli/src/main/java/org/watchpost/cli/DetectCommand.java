@@ -17,6 +17,7 @@ import org.watchpost.api.detect.DetectionResult;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
+import org.watchpost.api.frame.SourceUris;
 import org.watchpost.inference.internal.YoloxDetectorEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,7 +44,7 @@ final class DetectCommand implements Callable<Integer> {
       if (lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png") || lower.endsWith(".bmp")) {
         Mat image = Imgcodecs.imread(source);
         if (image.empty()) {
-          System.err.println("detect: cannot read the image " + source);
+          System.err.println("detect: cannot read the image " + SourceUris.redact(source));
           return 2;
         }
         try {

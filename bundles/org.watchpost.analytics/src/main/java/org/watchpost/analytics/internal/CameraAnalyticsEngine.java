@@ -24,6 +24,7 @@ import org.watchpost.api.detect.DetectionResult;
 import org.watchpost.api.detect.Detector;
 import org.watchpost.api.detect.DetectorUnavailableException;
 import org.watchpost.api.detect.Region;
+import org.watchpost.api.event.CountSummary;
 import org.watchpost.api.event.Event;
 import org.watchpost.api.event.Priority;
 import org.watchpost.api.frame.Frame;
@@ -32,8 +33,9 @@ import org.watchpost.api.pipeline.CameraAnalytics;
 
 /**
  * One camera's analytics. Each frame: the motion gate, then the decision whether the detector runs (on the
- * whole frame or a crop around small motion), the tracker, the rules, incidents. All times are the frames'
- * capture times, so that a clip read faster than real time behaves as the live camera would.
+ * whole frame or a crop around small motion), the tracker, the rules, incidents. All timers run on the
+ * frames' stream time ({@link Timeline}), so that a clip read faster than real time behaves as the live camera
+ * would and a wall clock stepped by NTP moves no timer; events and counts leave labelled with the wall clock.
  */
 public final class CameraAnalyticsEngine implements CameraAnalytics {
   private static final Logger LOG = LoggerFactory.getLogger(CameraAnalyticsEngine.class);
@@ -71,6 +73,7 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   private long confirmedSeen;
   private long countsPublished;
   private boolean detectorDown;
+  private final Timeline timeline = new Timeline();
 
   CameraAnalyticsEngine(String cameraId, AnalyticsSettings settings, Supplier<RuleBook> rules, AnalyticsStats stats,
       DegradedListener degradedListener, CameraControls controls) {
@@ -114,7 +117,8 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   @Override
   public AnalyticsResult process(Frame frame, Detector detector) {
     long start = System.nanoTime();
-    long now = frame.captureEpochMillis();
+    long now = timeline.advance(frame.streamMillis(), frame.captureEpochMillis());
+    ruleEngine.wallOffset(timeline.wallOffset());
     applyRules(frame);
     ruleEngine.armed(controls.armed(cameraId));
     applyResets(now);
@@ -170,12 +174,39 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
       LOG.warn("camera {}: {} (detector at most every {} ms, load {})", cameraId,
           governor.reportedDegraded() ? "analytics degraded, detection rate lowered" : "analytics back to full rate",
           governor.minIntervalMillis(), String.format("%.2f", governor.load()));
-      degradedListener.degraded(cameraId, governor.reportedDegraded(), governor.minIntervalMillis(), governor.load(), now);
+      degradedListener.degraded(cameraId, governor.reportedDegraded(), governor.minIntervalMillis(), governor.load(),
+          timeline.label(now));
     }
     if (governor.degraded()) {
       stats.degradedFrames.increment();
     }
-    return new AnalyticsResult(result, events, outcome.counts(), analyticsNanos);
+    return new AnalyticsResult(result, labelled(events), labelledCounts(outcome.counts()), analyticsNanos);
+  }
+
+  /** Events as they go out: their times on the wall clock. */
+  private List<Event> labelled(List<Event> events) {
+    long shift = timeline.wallOffset();
+    if (shift == 0 || events.isEmpty()) {
+      return events;
+    }
+    List<Event> out = new ArrayList<>(events.size());
+    for (Event e : events) {
+      out.add(new Event(e.type(), e.ruleId(), e.cameraId(), e.className(), e.trackId(), e.confidence(), e.box(),
+          e.firstSeenMillis() + shift, e.eventTimeMillis() + shift, e.priority(), e.attributes(), e.jpegCrop()));
+    }
+    return out;
+  }
+
+  private List<CountSummary> labelledCounts(List<CountSummary> counts) {
+    long shift = timeline.wallOffset();
+    if (shift == 0 || counts.isEmpty()) {
+      return counts;
+    }
+    List<CountSummary> out = new ArrayList<>(counts.size());
+    for (CountSummary c : counts) {
+      out.add(new CountSummary(c.cameraId(), c.ruleId(), c.fromMillis() + shift, c.toMillis() + shift, c.counts()));
+    }
+    return out;
   }
 
   /**
@@ -403,11 +434,12 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
 
   @Override
   public AnalyticsResult finish(long captureEpochMillis) {
-    List<Event> events = incidents == null ? List.of() : incidents.closeAll(captureEpochMillis);
+    long now = timeline.started() ? timeline.now() : captureEpochMillis;
+    List<Event> events = incidents == null ? List.of() : incidents.closeAll(now);
     for (Event event : events) {
       stats.event(event.type());
     }
-    return new AnalyticsResult(null, events, ruleEngine.flushCounts(captureEpochMillis), 0);
+    return new AnalyticsResult(null, labelled(events), labelledCounts(ruleEngine.flushCounts(now)), 0);
   }
 
   @Override

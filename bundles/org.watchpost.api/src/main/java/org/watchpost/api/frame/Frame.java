@@ -27,8 +27,11 @@ public final class Frame implements AutoCloseable {
    * @param sourceId the camera this frame came from
    * @param sequence per-source sequence number, strictly increasing, never reset while the source runs
    * @param captureEpochMillis wall-clock capture time (for a file: the time it was opened plus the frame's
-   *     presentation time)
-   * @param streamMillis presentation time since the start of the stream (for a file, its position in the clip)
+   *     presentation time); a label only: NTP or an operator may step it by hours, so no duration is measured
+   *     with it
+   * @param streamMillis the time every timer runs on: for a live source, monotonic milliseconds since the
+   *     source was first opened (from {@code System.nanoTime}, continuing across reconnects); for a file, its
+   *     position in the clip (growing on with each loop)
    * @param decodeNanos time the source spent producing this frame
    * @param pixels direct buffer of exactly {@code width * height * 3} BGR bytes
    * @param release called once when the frame is closed; may be null

@@ -3,6 +3,8 @@ package org.watchpost.capture.internal;
 import java.util.Collections;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -23,6 +25,12 @@ public final class CaptureComponent implements CaptureService {
   private static final Logger LOG = LoggerFactory.getLogger(CaptureComponent.class);
 
   private final Set<AutoCloseable> open = Collections.newSetFromMap(new ConcurrentHashMap<>());
+  /** One timer thread for every source's stall watchdog; a check is a few reads of volatile fields. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "capture-stall-watchdog");
+    thread.setDaemon(true);
+    return thread;
+  });
   private volatile CaptureConfig config;
 
   @Activate
@@ -38,7 +46,7 @@ public final class CaptureComponent implements CaptureService {
 
   @Override
   public FrameSource open(SourceSpec spec) {
-    FrameSource source = new ResilientFrameSource(spec, config);
+    FrameSource source = new ResilientFrameSource(spec, config, timers);
     open.add(source);
     return source;
   }
@@ -60,6 +68,7 @@ public final class CaptureComponent implements CaptureService {
       }
     }
     open.clear();
+    timers.shutdownNow();
     LOG.info("capture stopped; all sources closed");
   }
 }

@@ -31,4 +31,34 @@ public @interface CaptureConfig {
 
   @AttributeDefinition(name = "Pooled frame buffers per camera", description = "Frame buffers kept for reuse; more only cost memory.", min = "2")
   int frame_pool_size() default 4;
+
+  @AttributeDefinition(name = "Network I/O timeout (s)",
+      description = "A network read or connect that makes no progress for this long fails inside ffmpeg and ffprobe (RTSP: "
+          + "-timeout; HTTP, RTMP, TCP, UDP, SRT: -rw_timeout). Keep it longer than the stall timeout: ffmpeg 5.1 "
+          + "answers an RTSP timeout by emitting one more frame and waiting again, a trickle that would keep a "
+          + "shorter stall watchdog from firing; the watchdog acts first, ffmpeg's timeout is the fallback.", min = "1")
+  int io_timeout_s() default 15;
+
+  @AttributeDefinition(name = "Stall timeout (s)",
+      description = "A live source that delivers no frame for this long while being read is torn down (its ffmpeg process "
+          + "killed) and reopened with backoff, whatever ffmpeg's own timeouts did.", min = "1")
+  int stall_timeout_s() default 10;
+
+  @AttributeDefinition(name = "RTSP transport", description = "How RTP is carried for rtsp:// sources: tcp (interleaved, "
+      + "passes firewalls and NAT, no loss) or udp.", options = {
+          @org.osgi.service.metatype.annotations.Option(label = "TCP", value = "tcp"),
+          @org.osgi.service.metatype.annotations.Option(label = "UDP", value = "udp")})
+  String rtsp_transport() default "tcp";
+
+  @AttributeDefinition(name = "Largest frame width", description = "A source whose frames are wider is refused before "
+      + "any frame buffer is allocated.", min = "16")
+  int max_frame_width() default 4096;
+
+  @AttributeDefinition(name = "Largest frame height", description = "A source whose frames are taller is refused before "
+      + "any frame buffer is allocated.", min = "16")
+  int max_frame_height() default 4096;
+
+  @AttributeDefinition(name = "Largest frame (pixels)", description = "A source whose frames have more pixels is "
+      + "refused before any frame buffer is allocated (3 bytes a pixel, times the pooled buffers).", min = "256")
+  long max_frame_pixels() default 4096L * 4096L;
 }

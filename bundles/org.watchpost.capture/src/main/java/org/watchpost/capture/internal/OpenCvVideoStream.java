@@ -15,12 +15,14 @@ final class OpenCvVideoStream implements VideoStream {
   private final VideoCapture capture;
   private final StreamInfo info;
   private final String uri;
+  private final FrameLimits limits;
   private final Mat scratch = new Mat();
   private int lastWidth;
   private int lastHeight;
 
-  private OpenCvVideoStream(VideoCapture capture, StreamInfo info, String uri) {
+  private OpenCvVideoStream(VideoCapture capture, StreamInfo info, String uri, FrameLimits limits) {
     this.capture = capture;
+    this.limits = limits;
     this.info = info;
     this.uri = uri;
     this.lastWidth = info.width();
@@ -28,14 +30,14 @@ final class OpenCvVideoStream implements VideoStream {
   }
 
   /** Opens a V4L2 device by index. */
-  static OpenCvVideoStream openDevice(int index, String uri) throws IOException {
+  static OpenCvVideoStream openDevice(int index, String uri, FrameLimits limits) throws IOException {
     nu.pattern.OpenCV.loadLocally();
     VideoCapture capture = new VideoCapture(index, Videoio.CAP_V4L2);
     if (!capture.isOpened()) {
       capture.release();
       throw new IOException("cannot open camera " + uri + " (V4L2 device " + index + ")");
     }
-    return new OpenCvVideoStream(capture, infoOf(capture, false, "opencv-v4l2"), uri);
+    return checked(capture, infoOf(capture, false, "opencv-v4l2"), uri, limits);
   }
 
   /**
@@ -43,7 +45,7 @@ final class OpenCvVideoStream implements VideoStream {
    *
    * @return the stream, or null if the file is not Motion-JPEG in AVI (the caller then tries ffmpeg)
    */
-  static OpenCvVideoStream openMjpegFile(String path, long startFrame) {
+  static OpenCvVideoStream openMjpegFile(String path, long startFrame, FrameLimits limits) throws IOException {
     nu.pattern.OpenCV.loadLocally();
     VideoCapture capture = new VideoCapture(path, Videoio.CAP_OPENCV_MJPEG);
     if (!capture.isOpened()) {
@@ -53,7 +55,18 @@ final class OpenCvVideoStream implements VideoStream {
     if (startFrame > 0) {
       capture.set(Videoio.CAP_PROP_POS_FRAMES, startFrame);
     }
-    return new OpenCvVideoStream(capture, infoOf(capture, true, "opencv-mjpeg"), path);
+    return checked(capture, infoOf(capture, true, "opencv-mjpeg"), path, limits);
+  }
+
+  private static OpenCvVideoStream checked(VideoCapture capture, StreamInfo info, String uri, FrameLimits limits)
+      throws IOException {
+    try {
+      limits.check(info.width(), info.height(), uri);
+    } catch (IOException e) {
+      capture.release();
+      throw e;
+    }
+    return new OpenCvVideoStream(capture, info, uri, limits);
   }
 
   private static StreamInfo infoOf(VideoCapture capture, boolean finite, String backend) {
@@ -80,6 +93,7 @@ final class OpenCvVideoStream implements VideoStream {
       throw new IOException("camera " + uri + " delivered frames of type " + CvType.typeToString(scratch.type())
           + ", expected 8-bit BGR");
     }
+    limits.check(scratch.cols(), scratch.rows(), uri);
     lastWidth = scratch.cols();
     lastHeight = scratch.rows();
     ByteBuffer buffer = pool.acquire(lastWidth * lastHeight * 3);

@@ -8,7 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,17 +21,29 @@ import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
 import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
+import org.watchpost.api.frame.SourceUris;
 
 /**
  * A camera source that survives the loss of its stream: it reopens with jittered exponential backoff, keeps
  * the frame sequence going, and for a file resumes where the broken decoder stopped. Logs once per state
  * change, never per frame.
+ *
+ * <p>A stream that blocks in a read for {@code stall.timeout.s} is torn down by a watchdog (its ffmpeg killed)
+ * and reopened: a half-open connection must not hold a camera forever. Live frames get their stream time
+ * from the monotonic clock, counted from the first open and continuing across reconnects, so that no timer
+ * downstream jumps with the wall clock; the wall clock only labels them. Nothing this class shows (status,
+ * logs, exceptions) carries the URI's credentials: everything goes through {@link SourceUris}.
  */
 final class ResilientFrameSource implements FrameSource {
   private static final Logger LOG = LoggerFactory.getLogger(ResilientFrameSource.class);
 
   private final SourceSpec spec;
   private final SourceUri uri;
+  /** The URI as it may be shown. */
+  private final String shown;
+  private final Clock wallClock;
+  private final long stallNanos;
+  private final ScheduledFuture<?> watchdog;
   private final CaptureConfig config;
   private final FramePool pool;
   private final RetryPolicy<VideoStream> reopenPolicy;
@@ -44,15 +60,37 @@ final class ResilientFrameSource implements FrameSource {
   private long lastStreamMillis = -1;
   private long openedAtMillis;
   private long pacingStartNanos;
+  /** Monotonic origin of a live source's stream time: its first open. */
+  private long liveOriginNanos;
+  /** When the pending read began (System.nanoTime), 0 when no read is pending. */
+  private volatile long readingSinceNanos;
+  /** True from an open until that stream's first frame: ffmpeg connects again and waits for a key frame. */
+  private volatile boolean awaitingFirstFrame;
+  /** Why the watchdog tore the current stream down, null if it did not. */
+  private volatile String stallReason;
+  private volatile long stalls;
   private long reconnects;
   private boolean everOpened;
 
-  ResilientFrameSource(SourceSpec spec, CaptureConfig config) {
+  ResilientFrameSource(SourceSpec spec, CaptureConfig config, ScheduledExecutorService timers) {
+    this(spec, config, timers, Clock.systemUTC());
+  }
+
+  /**
+   * @param timers runs the stall watchdog
+   * @param wallClock labels frames and states with the time of day; no duration is measured with it
+   */
+  ResilientFrameSource(SourceSpec spec, CaptureConfig config, ScheduledExecutorService timers, Clock wallClock) {
     this.spec = spec;
     this.uri = SourceUri.parse(spec.uri());
+    this.shown = SourceUris.redact(uri.target());
     this.config = config;
+    this.wallClock = wallClock;
     this.pool = new FramePool(config.frame_pool_size());
-    this.status = new AtomicReference<>(new SourceStatus(SourceState.STARTING, System.currentTimeMillis(), 0, uri.target()));
+    this.status = new AtomicReference<>(new SourceStatus(SourceState.STARTING, wallClock.millis(), 0, shown));
+    this.stallNanos = TimeUnit.SECONDS.toNanos(Math.max(1, config.stall_timeout_s()));
+    long checkMillis = Math.max(100, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 10);
+    this.watchdog = timers.scheduleWithFixedDelay(this::checkStall, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
     this.reopenPolicy = RetryPolicy.<VideoStream>builder()
         .handle(IOException.class)
         .abortIf(result -> closed)
@@ -102,13 +140,25 @@ final class ResilientFrameSource implements FrameSource {
       }
       long started = System.nanoTime();
       ByteBuffer pixels;
+      readingSinceNanos = started | 1;
       try {
         pixels = current.read(pool);
       } catch (IOException e) {
         if (closed) {
           break;
         }
-        lose(current, e.getMessage());
+        String stalled = stallReason;
+        lose(current, stalled != null ? stalled : redacted(e.getMessage()));
+        continue;
+      } finally {
+        readingSinceNanos = 0;
+      }
+      if (stallReason != null) {
+        // The watchdog fired just as this frame came: the stream is being killed, so it is read no further.
+        if (pixels != null) {
+          pool.release(pixels);
+        }
+        lose(current, stallReason);
         continue;
       }
       long decodeNanos = System.nanoTime() - started;
@@ -119,9 +169,10 @@ final class ResilientFrameSource implements FrameSource {
           framesIntoPass = 0;
           continue;
         }
-        transition(SourceState.ENDED, "end of " + uri.target());
+        transition(SourceState.ENDED, "end of " + shown);
         return null;
       }
+      awaitingFirstFrame = false;
       return deliver(current, pixels, decodeNanos);
     }
     return null;
@@ -129,7 +180,6 @@ final class ResilientFrameSource implements FrameSource {
 
   private Frame deliver(VideoStream current, ByteBuffer pixels, long decodeNanos) {
     StreamInfo info = current.info();
-    long now = System.currentTimeMillis();
     long streamMillis;
     long captureMillis;
     if (info.finite()) {
@@ -140,8 +190,8 @@ final class ResilientFrameSource implements FrameSource {
         pace(streamMillis);
       }
     } else {
-      streamMillis = now - openedAtMillis;
-      captureMillis = now;
+      streamMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - liveOriginNanos);
+      captureMillis = wallClock.millis();
     }
     if (streamMillis <= lastStreamMillis) {
       streamMillis = lastStreamMillis + 1;
@@ -179,11 +229,13 @@ final class ResilientFrameSource implements FrameSource {
       }
       if (!everOpened) {
         everOpened = true;
-        openedAtMillis = System.currentTimeMillis();
+        openedAtMillis = wallClock.millis();
         pacingStartNanos = System.nanoTime();
+        liveOriginNanos = pacingStartNanos;
       } else {
         reconnects++;
       }
+      awaitingFirstFrame = true;
       stream = opened;
       StreamInfo info = opened.info();
       transition(SourceState.RUNNING, info.backend() + " " + info.width() + "x" + info.height()
@@ -197,7 +249,8 @@ final class ResilientFrameSource implements FrameSource {
       if (closed || e.getCause() instanceof InterruptedException) {
         return null;
       }
-      throw new IOException("cannot reopen " + uri.target(), e.getCause());
+      Throwable cause = e.getCause();
+      throw new IOException("cannot reopen " + shown + ": " + redacted(cause == null ? "unknown error" : cause.getMessage()));
     }
   }
 
@@ -207,15 +260,16 @@ final class ResilientFrameSource implements FrameSource {
     }
     switch (uri.kind()) {
       case V4L2_DEVICE:
-        return OpenCvVideoStream.openDevice(uri.deviceIndex(), uri.target());
+        return OpenCvVideoStream.openDevice(uri.deviceIndex(), uri.target(), FrameLimits.of(config));
       case NETWORK:
         return FfmpegVideoStream.open(uri.target(), true, 0, config);
       case FILE:
       default:
         if (!Files.isReadable(Path.of(uri.target()))) {
-          throw new IOException("source file " + uri.target() + " does not exist or is not readable");
+          throw new IOException("source file " + shown + " does not exist or is not readable");
         }
-        VideoStream mjpeg = isAvi(Path.of(uri.target())) ? OpenCvVideoStream.openMjpegFile(uri.target(), framesIntoPass) : null;
+        VideoStream mjpeg = isAvi(Path.of(uri.target()))
+            ? OpenCvVideoStream.openMjpegFile(uri.target(), framesIntoPass, FrameLimits.of(config)) : null;
         return mjpeg != null ? mjpeg : FfmpegVideoStream.open(uri.target(), false, framesIntoPass, config);
     }
   }
@@ -233,19 +287,67 @@ final class ResilientFrameSource implements FrameSource {
     if (closed) {
       return;
     }
-    String detail = error == null ? "unknown error" : error.getMessage();
+    String detail = redacted(error == null ? "unknown error" : error.getMessage());
     SourceStatus previous = status.get();
     boolean alreadyReported = previous.state() == SourceState.RECONNECTING && previous.detail().equals(detail);
     if (!alreadyReported) {
       LOG.warn("camera {}: {}; retrying with backoff up to {} ms", spec.cameraId(), detail, config.reconnect_max_ms());
     }
-    long since = previous.state() == SourceState.RECONNECTING ? previous.sinceEpochMillis() : System.currentTimeMillis();
+    long since = previous.state() == SourceState.RECONNECTING ? previous.sinceEpochMillis() : wallClock.millis();
     status.set(new SourceStatus(SourceState.RECONNECTING, since, reconnects, detail));
   }
 
   private void lose(VideoStream current, String reason) {
     closeStream(current);
+    stallReason = null;
     transition(SourceState.RECONNECTING, reason);
+  }
+
+  /**
+   * Runs on the timer thread: a read pending for longer than the stall timeout means the stream is dead
+   * whatever its socket says; killing the decoder unblocks the read, which then reports the loss.
+   */
+  private void checkStall() {
+    long since = readingSinceNanos;
+    VideoStream current = stream;
+    if (since == 0 || current == null || closed || stallReason != null) {
+      return;
+    }
+    long blockedNanos = System.nanoTime() - since;
+    long limitNanos = stallLimitNanos(stallNanos, TimeUnit.SECONDS.toNanos(config.probe_timeout_s()),
+        awaitingFirstFrame, current.info().fps());
+    if (blockedNanos >= limitNanos) {
+      stalls++;
+      stallReason = String.format(java.util.Locale.ROOT,
+          "no frame for %.1f s (limit %.1f s, stall.timeout.s %d): stream torn down, reopening (%d stalls so far)",
+          blockedNanos / 1e9, limitNanos / 1e9, config.stall_timeout_s(), stalls);
+      LOG.warn("camera {}: {}", spec.cameraId(), stallReason);
+      current.abort();
+    }
+  }
+
+  /**
+   * How long a read may block before the stream counts as stalled: the stall timeout, but at least three
+   * frame intervals of a slow camera (one frame every 5 s is a configuration, not a stall), and for the
+   * first frame of a new stream also the probe timeout, since ffmpeg connects again and waits for a key
+   * frame, which some cameras send every 10 s.
+   */
+  static long stallLimitNanos(long stallNanos, long firstFrameGraceNanos, boolean firstFrame, double fps) {
+    long limit = stallNanos;
+    if (fps > 0) {
+      limit = Math.max(limit, Math.round(3e9 / fps));
+    }
+    return firstFrame ? limit + firstFrameGraceNanos : limit;
+  }
+
+  /** How many times the watchdog tore a stalled stream down. */
+  long stalls() {
+    return stalls;
+  }
+
+  /** A message fit to be shown: no credential of this source's URI, in a URL or alone. */
+  private String redacted(String message) {
+    return SourceUris.redactText(message == null ? "unknown error" : message, spec.uri());
   }
 
   private void closeStream(VideoStream current) {
@@ -255,7 +357,8 @@ final class ResilientFrameSource implements FrameSource {
     current.close();
   }
 
-  private void transition(SourceState next, String detail) {
+  private void transition(SourceState next, String rawDetail) {
+    String detail = redacted(rawDetail);
     SourceStatus previous = status.get();
     if (previous.state() != next) {
       if (next == SourceState.RECONNECTING) {
@@ -263,7 +366,7 @@ final class ResilientFrameSource implements FrameSource {
       } else {
         LOG.info("camera {} {}: {}", spec.cameraId(), next.name().toLowerCase(), detail);
       }
-      status.set(new SourceStatus(next, System.currentTimeMillis(), reconnects, detail));
+      status.set(new SourceStatus(next, wallClock.millis(), reconnects, detail));
     } else {
       status.set(new SourceStatus(next, previous.sinceEpochMillis(), reconnects, detail));
     }
@@ -280,6 +383,7 @@ final class ResilientFrameSource implements FrameSource {
       return;
     }
     closed = true;
+    watchdog.cancel(false);
     Thread waiting = reader;
     VideoStream current = stream;
     if (waiting == null) {
@@ -292,7 +396,7 @@ final class ResilientFrameSource implements FrameSource {
     } else {
       waiting.interrupt();
     }
-    status.set(new SourceStatus(SourceState.CLOSED, System.currentTimeMillis(), reconnects, uri.target()));
+    status.set(new SourceStatus(SourceState.CLOSED, wallClock.millis(), reconnects, shown));
   }
 
   /** Aborts the reopen loop once the source is closed. */

@@ -12,6 +12,7 @@ import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.FrameFeed;
 import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceStatus;
+import org.watchpost.api.frame.SourceUris;
 
 /** Reads a source on its own thread so that a slow consumer never stalls the camera. */
 final class ThreadedFrameFeed implements FrameFeed {
@@ -43,9 +44,12 @@ final class ThreadedFrameFeed implements FrameFeed {
       }
     } catch (InterruptedException e) {
       endReason = "feed closed";
-    } catch (IOException | RuntimeException e) {
-      endReason = "source failed: " + e.getMessage();
-      LOG.error("camera {}: capture stopped: {}", source.cameraId(), e.getMessage(), e);
+    } catch (IOException e) {
+      endReason = "source failed: " + SourceUris.redactText(e.getMessage());
+      LOG.error("camera {}: capture stopped: {}", source.cameraId(), endReason);
+    } catch (RuntimeException e) {
+      endReason = "source failed: " + SourceUris.redactText(String.valueOf(e));
+      LOG.error("camera {}: capture stopped: {}", source.cameraId(), endReason, e);
     } finally {
       slot.end();
     }

@@ -32,6 +32,12 @@ final class CameraMonitor implements AutoCloseable {
    * anyway, so once a second is enough.
    */
   private static final long VIEW_COMPARISON_MILLIS = 900;
+  /**
+   * The pipeline reports the source status about once a second with the wall clock; a longer step between two
+   * reports is the wall clock being stepped (NTP at boot, an operator), crossed as this much so that it neither
+   * raises NO_SIGNAL at once nor holds it back. A pipeline thread late by more than this loses the excess.
+   */
+  private static final long MAX_TICK_STEP_MILLIS = 2_000;
 
   /** Where alarms, reports and baselines to keep go. */
   interface Listener {
@@ -105,10 +111,11 @@ final class CameraMonitor implements AutoCloseable {
     frames++;
     framesSinceTick++;
     long jumpsBefore = clock.backwardJumps();
-    boolean discontinuity = clock.advance(frame.captureEpochMillis(), millis(c.no_signal_after_s()));
+    // Stream time, monotonic for a live source and the position in a file: the wall clock only labels alarms.
+    boolean discontinuity = clock.advance(frame.streamMillis(), millis(c.no_signal_after_s()));
     if (clock.backwardJumps() > jumpsBefore && Long.bitCount(clock.backwardJumps()) == 1) {
-      LOG.warn("camera {}: frame time went back from {} to {} ({} clock jumps so far); frames are compared afresh",
-          cameraId, lastCaptureMillis, frame.captureEpochMillis(), clock.backwardJumps());
+      LOG.warn("camera {}: stream time went back from {} to {} ms ({} jumps so far); frames are compared afresh",
+          cameraId, lastStreamMillis, frame.streamMillis(), clock.backwardJumps());
     }
     if (lastSequence != NONE && frame.sequence() <= lastSequence) {
       discontinuity = true;
@@ -308,7 +315,7 @@ final class CameraMonitor implements AutoCloseable {
       return;
     }
     CameraHealthConfig c = config.get();
-    tickClock.advance(nowMillis, Long.MAX_VALUE);
+    tickClock.advance(nowMillis, MAX_TICK_STEP_MILLIS);
     long tick = tickClock.now();
     if (firstTick == NONE) {
       firstTick = tick;
@@ -324,8 +331,9 @@ final class CameraMonitor implements AutoCloseable {
     if (verdict == null) {
       debouncer.suspend();
     } else {
+      // The last frame's stream time plus the status clock's time since: nowMillis is the wall clock.
       long streamEstimate = lastCaptureMillis == NONE ? 0
-          : lastStreamMillis + Math.max(0, nowMillis - lastCaptureMillis);
+          : lastStreamMillis + Math.max(0, tick - (lastFrameTick == NONE ? tick : lastFrameTick));
       apply(verdict, debouncer.update(verdict.holds(), tick, millis(c.no_signal_after_s()), millis(c.clear_after_s())),
           nowMillis, streamEstimate);
     }

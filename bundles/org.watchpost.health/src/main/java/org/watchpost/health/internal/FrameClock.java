@@ -1,9 +1,10 @@
 package org.watchpost.health.internal;
 
 /**
- * Camera time: milliseconds since the camera's first frame, taken from the frames' own capture times so that
- * a recorded clip can be judged faster than real time. It never runs backwards: a source clock that jumps
- * back, or forward by more than a step limit, is a discontinuity, counted, and crossed as one limited step.
+ * Camera time: milliseconds since the camera's first frame, taken from the frames' stream times (monotonic for
+ * a live source, the position in a recording) so that a recorded clip can be judged faster than real time and
+ * a stepped wall clock moves nothing. It never runs backwards: a time that jumps back, or forward by more than
+ * a step limit, is a discontinuity, counted, and crossed as one limited step.
  */
 final class FrameClock {
   private static final long NONE = Long.MIN_VALUE;

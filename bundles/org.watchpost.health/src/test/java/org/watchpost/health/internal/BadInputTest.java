@@ -118,12 +118,13 @@ class BadInputTest {
 
   @Test
   @Timeout(120)
-  void aClockThatJumpsBackIsReportedAndRaisesNothing() throws Exception {
+  void aStreamTimeThatJumpsBackIsReportedAndRaisesNothing() throws Exception {
     Run run = new Run(frame -> {
       long stream = frame.streamMillis();
-      // An hour back at 30 s, then ten seconds back every ten seconds after 50 s.
-      long back = (stream >= 30_000 ? 3_600_000 : 0) + (stream >= 50_000 ? (stream - 40_000) / 10_000 * 10_000 : 0);
-      return retimed(frame, frame.captureEpochMillis() - back, stream - Math.min(back, stream));
+      // Twenty seconds back at 30 s, then ten seconds back every ten seconds after 50 s (a source that restarts
+      // its timestamps); the wall clock an hour back from 30 s.
+      long back = (stream >= 30_000 ? 20_000 : 0) + (stream >= 50_000 ? (stream - 40_000) / 10_000 * 10_000 : 0);
+      return retimed(frame, frame.captureEpochMillis() - (stream >= 30_000 ? 3_600_000 : 0), stream - back);
     });
     assertEquals(List.of(), run.sink.alarms);
     assertEquals(4, number(run.telemetry(), "clock_jumps"), run.telemetry().toString());
@@ -131,11 +132,68 @@ class BadInputTest {
 
   @Test
   @Timeout(120)
-  void aClockThatJittersBackAndForthEveryFrameRaisesNothing() throws Exception {
+  void aWallClockThatJittersBackAndForthEveryFrameIsNotEvenNoticed() throws Exception {
     Run run = new Run(frame -> retimed(frame, frame.captureEpochMillis() + (frame.sequence() % 2 == 0 ? 0 : -150),
         frame.streamMillis()));
     assertEquals(List.of(), run.sink.alarms);
-    assertTrue(number(run.telemetry(), "clock_jumps") > 300);
+    // The wall clock only labels frames: health runs on stream time (before issue 12: over 300 jumps).
+    assertEquals(0, number(run.telemetry(), "clock_jumps"));
+  }
+
+  @Test
+  @Timeout(120)
+  void aWallClockSteppedAnHourBackThenForwardIsIgnored() throws Exception {
+    Run run = new Run(frame -> retimed(frame, frame.captureEpochMillis()
+        + (frame.streamMillis() < 20_000 ? 0 : frame.streamMillis() < 40_000 ? -3_600_000 : 3_600_000),
+        frame.streamMillis()));
+    assertEquals(List.of(), run.sink.alarms);
+    Map<String, Object> telemetry = run.telemetry();
+    assertEquals(0, number(telemetry, "clock_jumps"), telemetry.toString());
+    assertEquals(0, number(telemetry, "frame_gaps"), telemetry.toString());
+  }
+
+  @Test
+  void aSourceErrorQuotingThePasswordReachesNoAlarmNorReport() {
+    CameraHealthComponent health = new CameraHealthComponent(Configs.with(CameraHealthConfig.class,
+        Map.of("baseline_dir", SharedData.scratchDirectory("no-signal-secret").toString(), "report_interval_s", 1.0)));
+    RecordingSink sink = new RecordingSink();
+    health.addSink(sink);
+    for (int second = 0; second <= 8; second++) {
+      // What ffmpeg prints on a wrong password, as a source that does not redact would pass it on.
+      health.onSourceStatus("cam", new SourceStatus(SourceState.RECONNECTING, 0, 0,
+          "cannot open rtsp://admin:hunter22@10.0.0.4/live: Server returned 401 Unauthorized"), second * 1000L);
+    }
+    health.deactivate();
+    HealthAlarm noSignal = sink.alarms.stream().filter(a -> a.state() == CameraState.NO_SIGNAL).findFirst().orElseThrow();
+    assertTrue(noSignal.reason().contains("rtsp://***@10.0.0.4/live: Server returned 401"), noSignal.reason());
+    String published = sink.alarms.toString() + sink.reports;
+    assertTrue(!published.contains("hunter22") && !published.contains("admin"), published);
+  }
+
+  @Test
+  void noSignalRaisesAfterItsTimeWhenTheWallClockIsSteppedForwardOrBack() {
+    for (long step : new long[] {0, 3_600_000, -3_600_000}) {
+      CameraHealthComponent health = new CameraHealthComponent(Configs.with(CameraHealthConfig.class,
+          Map.of("baseline_dir", SharedData.scratchDirectory("no-signal-step").toString())));
+      RecordingSink sink = new RecordingSink();
+      health.addSink(sink);
+      long t0 = 1_764_000_000_000L;
+      int raisedAt = -1;
+      for (int second = 0; second <= 20 && raisedAt < 0; second++) {
+        long wall = t0 + second * 1000L + (second >= 2 ? step : 0);
+        health.onSourceStatus("cam", new SourceStatus(SourceState.RECONNECTING, t0, 0, "connection refused"), wall);
+        if (sink.alarms.stream().anyMatch(a -> a.state() == CameraState.NO_SIGNAL && a.raised())) {
+          raisedAt = second;
+        }
+      }
+      health.deactivate();
+      // no.signal.after.s is 5: raised 5 s after the first report, give or take the one report whose step is
+      // bounded (a step forward counts 2 s, a step back nothing); at once, at second 2, before issue 12 when the
+      // clock jumped forward.
+      assertTrue(raisedAt >= 4 && raisedAt <= 6, "wall clock stepped by " + step + " ms: NO_SIGNAL at second " + raisedAt);
+      System.out.println("health-clock-step: wall clock stepped by " + step + " ms at second 2: NO_SIGNAL at second "
+          + raisedAt);
+    }
   }
 
   @Test

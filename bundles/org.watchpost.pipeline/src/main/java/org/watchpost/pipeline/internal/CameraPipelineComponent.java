@@ -36,6 +36,7 @@ import org.watchpost.api.pipeline.CameraStatus;
 import org.watchpost.api.pipeline.CameraStatusProvider;
 import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.api.pipeline.SummaryContributor;
+import org.watchpost.api.frame.SourceUris;
 
 /**
  * Runs the pipeline of one configured camera. Analytics, event sinks and frame observers are optional by
@@ -96,7 +97,7 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
     pipeline = new CameraPipeline(cameraId, spec, faults, mode, limit, config.print_detections(), capture, detector,
         analytics == null ? null : () -> analytics.create(cameraId), this, this::finished, supervision, CameraPipeline.HALT);
     pipeline.start();
-    LOG.info("camera {} started on {} ({}{})", cameraId, source, mode.name().toLowerCase(Locale.ROOT),
+    LOG.info("camera {} started on {} ({}{})", cameraId, SourceUris.redact(source), mode.name().toLowerCase(Locale.ROOT),
         analytics == null ? ", no analytics: detector on every frame" : "");
   }
 

@@ -26,6 +26,7 @@ public final class RuleEngine {
   private final Map<String, RuleState> states = new LinkedHashMap<>();
   private long changes;
   private boolean armed = true;
+  private long wallOffsetMillis;
 
   public record Outcome(List<Event> events, List<CountSummary> counts) {}
 
@@ -49,6 +50,14 @@ public final class RuleEngine {
 
   public List<Rule> rules() {
     return states.values().stream().map(s -> s.rule).toList();
+  }
+
+  /**
+   * How far the wall clock is ahead of the times this engine is given: schedules are about the time of day, so
+   * they read the wall clock; every other timer runs on the monotonic time given.
+   */
+  public void wallOffset(long millis) {
+    wallOffsetMillis = millis;
   }
 
   public Outcome evaluate(List<TrackSnapshot> tracks, long nowMillis, int frameWidth, int frameHeight) {
@@ -183,7 +192,7 @@ public final class RuleEngine {
     }
 
     void evaluate(List<TrackSnapshot> tracks, long now, int w, int h, List<Event> out) {
-      boolean armed = RuleEngine.this.armed && rule.schedule().armed(now, rule.timeZone());
+      boolean armed = RuleEngine.this.armed && rule.schedule().armed(now + wallOffsetMillis, rule.timeZone());
       Set<Long> present = new HashSet<>();
       Map<String, Long> occupancy = new HashMap<>();
       List<TrackSnapshot> crowd = new ArrayList<>();
