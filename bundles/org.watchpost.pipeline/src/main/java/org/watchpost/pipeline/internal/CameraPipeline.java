@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import dev.failsafe.Execution;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +30,7 @@ import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
 import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
+import org.watchpost.api.frame.SourceUris;
 import org.watchpost.api.health.CameraState;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthSink;
@@ -60,7 +60,6 @@ final class CameraPipeline implements PipelineProgress {
   /** Exit status after a VirtualMachineError (EX_SOFTWARE); any non-zero status makes systemd restart the unit. */
   static final int FATAL_EXIT_STATUS = 70;
   /** The user information of a URI ({@code //user:secret@}), kept out of alarm reasons. */
-  private static final Pattern USER_INFO = Pattern.compile("//[^/@\\s]*@");
 
   /** The default for a VirtualMachineError: log what can be logged and end the process at once. */
   static final BiConsumer<String, VirtualMachineError> HALT = (cameraId, error) -> {
@@ -183,7 +182,8 @@ final class CameraPipeline implements PipelineProgress {
 
   /** One run from opening the source to its end; the failure that ended it, or null for an orderly end. */
   private Throwable runOnce() {
-    long lastStatus = 0;
+    // Monotonic: a wall clock stepped back would stop the status reports (and so NO_SIGNAL) until it caught up.
+    long lastStatusNanos = System.nanoTime() - STATUS_INTERVAL_MILLIS * 1_000_000L;
     boolean failed = false;
     try {
       analytics = analyticsFactory == null ? null : analyticsFactory.get();
@@ -203,10 +203,9 @@ final class CameraPipeline implements PipelineProgress {
           LOG.info("camera {}: {}", cameraId, e.getMessage());
           break;
         }
-        long now = System.currentTimeMillis();
-        if (now - lastStatus >= STATUS_INTERVAL_MILLIS) {
-          lastStatus = now;
-          tellStatus(feed.status(), now);
+        if (System.nanoTime() - lastStatusNanos >= STATUS_INTERVAL_MILLIS * 1_000_000L) {
+          lastStatusNanos = System.nanoTime();
+          tellStatus(feed.status(), System.currentTimeMillis());
         }
         if (frame != null) {
           try (frame) {
@@ -319,7 +318,7 @@ final class CameraPipeline implements PipelineProgress {
   }
 
   /** The failure with its stack trace for the log, its texts (and its causes') without credentials. */
-  private static Throwable redacted(Throwable failure, int depth) {
+  private Throwable redacted(Throwable failure, int depth) {
     Throwable copy = new Throwable(redact(failure.toString()));
     copy.setStackTrace(failure.getStackTrace());
     if (failure.getCause() != null && failure.getCause() != failure && depth < 8) {
@@ -329,8 +328,8 @@ final class CameraPipeline implements PipelineProgress {
   }
 
   /** Exception texts may carry a source URI; its credentials stay on the device. */
-  static String redact(String text) {
-    return USER_INFO.matcher(text).replaceAll("//***@");
+  private String redact(String text) {
+    return SourceUris.redactText(text, spec.uri());
   }
 
   /** A finite run ended: the incidents still open close and the running count interval goes out. */
