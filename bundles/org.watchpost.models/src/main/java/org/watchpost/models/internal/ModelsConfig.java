@@ -68,7 +68,7 @@ public @interface ModelsConfig {
   @AttributeDefinition(name = "Transfer attempts", description = "Attempts of one HTTPS download before it is reported failed; each resumes where the last stopped.", min = "1")
   int transfer_attempts() default 5;
 
-  @AttributeDefinition(name = "Transfer deadline (s)", description = "A transfer (MQTT or HTTPS, all attempts, across restarts) not finished this long after it started is abandoned, so that another package can come.", min = "10")
+  @AttributeDefinition(name = "Transfer deadline (s)", description = "A transfer (MQTT or HTTPS, all attempts, across restarts) not finished this long after it started is abandoned, so that another package can come.", min = "1")
   int transfer_deadline_s() default 86_400;
 
   @AttributeDefinition(name = "HTTPS minimum rate (bytes/s)", description = "A download slower than this over the rate window is cut and resumed (a server that trickles a byte now and then).", min = "1")

@@ -19,7 +19,7 @@ record ModelsSettings(Path stateDir, Path trustedKeys, String platform, Semantic
   static ModelsSettings from(ModelsConfig c) {
     require(!c.state_dir().isBlank(), "state_dir", "must be set");
     require(c.latency_factor() >= 1, "latency_factor", "must be at least 1");
-    require(c.transfer_deadline_s() >= 10, "transfer_deadline_s", "must be at least 10");
+    require(c.transfer_deadline_s() >= 1, "transfer_deadline_s", "must be at least 1");
     require(c.https_min_bytes_per_s() >= 1 && c.https_rate_window_s() >= 1, "https_min_bytes_per_s",
         "and https_rate_window_s must be at least 1");
     require(c.https_downlink_bits_per_s() >= 0, "https_downlink_bits_per_s", "must not be negative");

@@ -28,11 +28,18 @@ final class TestDevice implements AutoCloseable {
 
   TestDevice(Path stateDir, Path factoryManifest, Path keysDir, Map<String, Object> overrides,
       UnaryOperator<ModelSwitch> wrap) {
+    this(stateDir, factoryManifest, keysDir, overrides, wrap,
+        new Console(stateDir.resolveSibling(stateDir.getFileName() + "-console-keys")));
+  }
+
+  /** A device that trusts this console (the same one again after a restart). */
+  TestDevice(Path stateDir, Path factoryManifest, Path keysDir, Map<String, Object> overrides,
+      UnaryOperator<ModelSwitch> wrap, Console console) {
     this.stateDir = stateDir;
+    this.console = console;
     this.detector = new DetectorComponent(Configs.with(InferenceConfig.class,
         Map.of("model_manifest", factoryManifest.toString(), "warmup_runs", 0)));
     this.modelSwitch = wrap.apply(detector);
-    this.console = new Console(stateDir.resolveSibling(stateDir.getFileName() + "-console-keys"));
     Map<String, Object> config = new HashMap<>(Map.of("state_dir", stateDir.toString(),
         "trusted_keys_dir", keysDir.toString(), "validation_runs", 2, "probation_s", 1, "probation_min_calls", 5,
         "chunk_bytes", 64 * 1024, "chunks_in_flight", 2, "console_keys_dir", console.keysDir.toString(),
