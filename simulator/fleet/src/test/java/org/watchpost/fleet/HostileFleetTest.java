@@ -64,6 +64,9 @@ class HostileFleetTest {
     /** The longest wait between two events arriving: how long an attack held delivery up (published every 20 ms). */
     volatile long maxGapMillis;
     volatile long gapBeforeRestartMillis;
+    volatile String phase = "start";
+    volatile String maxGapAt = "";
+    final Map<String, Long> gaps = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     Events(String url) throws Exception {
       client = new MqttClient(url, "central-events", new MemoryPersistence());
@@ -83,7 +86,12 @@ class HostileFleetTest {
           }
           long nowNanos = System.nanoTime();
           if (!seqs.isEmpty()) {
-            maxGapMillis = Math.max(maxGapMillis, (nowNanos - lastArrivalNanos) / 1_000_000);
+            long gap = (nowNanos - lastArrivalNanos) / 1_000_000;
+            gaps.merge(phase, gap, Math::max);
+            if (!phase.equals("start") && gap > maxGapMillis) {
+              maxGapMillis = gap;
+              maxGapAt = phase;
+            }
           }
           lastArrivalNanos = nowNanos;
         }
@@ -269,6 +277,7 @@ class HostileFleetTest {
       StringBuilder report = new StringBuilder();
       long now = System.currentTimeMillis();
 
+      events.phase = "replay";
       // 1. A signed command is replayed by someone who saw it.
       byte[] cancel = command(consoleKey, cam, "EXEC", "cancel", "c-1", Map.of(), now, now + 300_000);
       mallory.publish(base + "EXEC/cancel", cancel);
@@ -280,6 +289,7 @@ class HostileFleetTest {
       assertTrue(refusal(replayed).contains("replayed"), refusal(replayed));
       report.append(String.format(Locale.ROOT, "replay: %s (%d ms)%n", refusal(replayed), (System.nanoTime() - t) / 1_000_000));
 
+      events.phase = "expired";
       // 2. An expired one, and one not valid yet beyond the clock skew.
       mallory.publish(base + "EXEC/activate", command(consoleKey, cam, "EXEC", "activate", "c-2", Map.of(),
           now - 3_600_000, now - 1_800_000));
@@ -291,6 +301,7 @@ class HostileFleetTest {
       assertTrue(refusal(future).startsWith("403") && refusal(future).contains("not valid yet"), refusal(future));
       report.append("expired: ").append(refusal(expired)).append("\nfuture: ").append(refusal(future)).append('\n');
 
+      events.phase = "foreign";
       // 3. A rollback signed for another device, published on this one's topic.
       mallory.publish(base + "EXEC/rollback", command(consoleKey, "cam-02", "EXEC", "rollback", "c-4", Map.of(),
           now, now + 300_000));
@@ -298,6 +309,7 @@ class HostileFleetTest {
       assertTrue(refusal(foreign).startsWith("403") && refusal(foreign).contains("not for this device"), refusal(foreign));
       report.append("foreign: ").append(refusal(foreign)).append('\n');
 
+      events.phase = "internal-url";
       // 4. A (validly signed) PUT whose URL points inside: never fetched, reported without the address.
       mallory.publish(base + "PUT/package", command(consoleKey, cam, "PUT", "package", "c-5", Map.of(
           ModelProtocol.JOB_ID, "inside", ModelProtocol.PACKAGE_SHA256, ModelPackage.sha256Of(pkg),
@@ -318,6 +330,7 @@ class HostileFleetTest {
       report.append("internal URL: ").append(failed.stringMetric("reason")).append(": ")
           .append(failed.stringMetric("message")).append('\n');
 
+      events.phase = "rollout";
       // 5. A real rollout, and the attacker answers every chunk request first with forged bytes.
       mallory.injecting.set(true);
       ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -352,6 +365,7 @@ class HostileFleetTest {
       report.append(String.format(Locale.ROOT, "injected chunks: %d forged, %d refused by the signed hash list, "
           + "rollout done in %d ms with the right model%n", mallory.injected.get(), rejected, rolloutMillis));
 
+      events.phase = "restart";
       // 6. A malformed key file in each trust directory, and the device restarts.
       Files.writeString(keys.resolve("broken.pub"), "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n");
       Files.write(ConsoleKeys.dirFor(keys).resolve("zero.pub"), new byte[0]);
@@ -381,9 +395,11 @@ class HostileFleetTest {
       }
       long heapAfter = usedHeapAfterGc();
       report.append(String.format(Locale.ROOT, "events: %d published, %d arrived, %d out of seq order; longest gap "
-          + "between two arrivals %d ms during attacks 1-5, %d ms including the restart; heap %d -> %d MiB%n",
+          + "between two arrivals %d ms during attacks 1-5, %d ms including the restart (in phase %s); heap %d -> %d MiB%n",
           sent, events.tracks.size(), events.outOfOrder.get(), events.gapBeforeRestartMillis, events.maxGapMillis,
+          events.maxGapAt,
           heapBefore >> 20, heapAfter >> 20));
+      report.append("longest gap between two event arrivals per phase (ms): ").append(events.gaps).append('\n');
       report.append("health: ").append(health.get()).append('\n');
       System.out.print(report);
       assertEquals(sent, events.tracks.size(), "every event arrived");
