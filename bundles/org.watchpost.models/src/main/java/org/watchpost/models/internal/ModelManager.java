@@ -538,6 +538,9 @@ final class ModelManager implements AutoCloseable {
   }
 
   private byte[] loadHashes(TransferRecord record) throws IOException {
+    if (record.blockSize <= 0) {
+      return null;
+    }
     long blocks = (record.size + record.blockSize - 1) / record.blockSize;
     byte[] h = incoming.readHashes(record.job, ModelProtocol.MAX_BLOCKS * 32);
     return h != null && h.length == blocks * 32 ? h : null;
@@ -576,14 +579,23 @@ final class ModelManager implements AutoCloseable {
     }
     long left = Math.max(0, job.record.deadlineMillis - System.currentTimeMillis());
     Job current = job;
-    deadlineCheck = timer.schedule(() -> internal(() -> {
+    deadlineCheck = schedule(() -> internal(() -> {
       if (job == current && (job.status == Status.DOWNLOADING)) {
         String reason = "transfer not finished within " + settings.transferDeadline().toSeconds() + " s ("
             + job.record.offset + " of " + job.record.size + " bytes)";
         LOG.warn("job {}: {}; abandoned", job.record.job, reason);
         finishJob(Status.FAILED, null, Rejection.TIMED_OUT, reason, false);
       }
-    }), left, TimeUnit.MILLISECONDS);
+    }), left);
+  }
+
+  /** A one-shot timer; none once the manager is closing (the work it would do ends with it). */
+  private ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+    try {
+      return timer.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      return null;
+    }
   }
 
   private Response cancel(Request request) {
@@ -700,7 +712,7 @@ final class ModelManager implements AutoCloseable {
       chunkTimeout.cancel(false);
     }
     long millis = settings.chunkTimeout().toMillis();
-    chunkTimeout = timer.schedule(() -> internal(() -> {
+    chunkTimeout = schedule(() -> internal(() -> {
       if (job == null || job.status != Status.DOWNLOADING || job.outstanding.isEmpty()) {
         return;
       }
@@ -710,7 +722,7 @@ final class ModelManager implements AutoCloseable {
         job.outstanding.clear();
       }
       requestChunks();
-    }), millis, TimeUnit.MILLISECONDS);
+    }), millis);
   }
 
   /**
@@ -1049,8 +1061,12 @@ final class ModelManager implements AutoCloseable {
       probationTicks.cancel(false);
     }
     long period = Math.max(200, Math.min(1_000, settings.probation().toMillis() / 10));
-    probationTicks = timer.scheduleAtFixedRate(() -> internal(this::probationTick), period, period,
-        TimeUnit.MILLISECONDS);
+    try {
+      probationTicks = timer.scheduleAtFixedRate(() -> internal(this::probationTick), period, period,
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      probationTicks = null;
+    }
   }
 
   private void probationTick() {
