@@ -244,7 +244,7 @@ public final class FleetCommand {
         }
         Object code = reply.get("response.code");
         System.out.println(device + ": " + code + " " + reply.getOrDefault("response.exception.message", ""));
-        return Long.valueOf(200).equals(code) ? 0 : 1;
+        return code instanceof Number n && n.intValue() == 200 ? 0 : 1;
       }
     }
   }

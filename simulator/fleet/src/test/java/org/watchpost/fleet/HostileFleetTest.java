@@ -381,6 +381,15 @@ class HostileFleetTest {
       report.append(String.format(Locale.ROOT, "malformed keys: 2 skipped, model %s kept, restart %d ms%n",
           device[0].activeVersion(), (System.nanoTime() - t) / 1_000_000));
 
+      // 7. The operator's own rollback, through the CLI: a signed token for this device only.
+      events.phase = "fleet-exec-rollback";
+      int code = new picocli.CommandLine(new FleetCommand()).execute("exec", "--broker", broker.url(), "--account",
+          ACCOUNT, "--device", cam, "--console-key", ConsoleKeys.dirFor(keys).resolve("console.key").toString(),
+          "rollback");
+      assertEquals(0, code, "fleet exec rollback");
+      assertEquals("1.0.0", device[0].activeVersion());
+      report.append("fleet exec rollback: exit 0, back to ").append(device[0].activeVersion()).append('\n');
+
       // The stream goes on a moment, then every event must be at the broker.
       int target = published.get() + 25;
       while (published.get() < target) {

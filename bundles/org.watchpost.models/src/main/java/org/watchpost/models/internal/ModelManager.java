@@ -339,6 +339,15 @@ final class ModelManager implements AutoCloseable {
     }
   }
 
+  /** Text from the network as it may go into a log line or a health metric: short, no control characters. */
+  static String printable(String s) {
+    if (s == null) {
+      return "";
+    }
+    String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    return cut.replaceAll("[^A-Za-z0-9._:@/-]", "?");
+  }
+
   /** The work queue is full: the request was not queued. */
   private static final class Busy extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -356,9 +365,9 @@ final class ModelManager implements AutoCloseable {
       return authority.authorize(request, deviceScoped);
     } catch (CommandSignature.RefusedException e) {
       commandsRefused.incrementAndGet();
-      lastRefusal = request.method() + " " + request.resource(0) + ": " + e.getMessage();
-      LOG.warn("MODEL-V1 {} {} from {} refused: {}", request.method(), request.resource(0),
-          request.requesterClientId(), e.getMessage());
+      lastRefusal = request.method() + " " + printable(request.resource(0)) + ": " + e.getMessage();
+      LOG.warn("MODEL-V1 {} {} from {} refused: {}", request.method(), printable(request.resource(0)),
+          printable(request.requesterClientId()), e.getMessage());
       refusal.set(e.getMessage());
       internal(this::publishSnapshot);
       return null;

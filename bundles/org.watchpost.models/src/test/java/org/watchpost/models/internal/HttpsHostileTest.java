@@ -88,6 +88,17 @@ class HttpsHostileTest {
           Files.size(pkg), seconds, rate, 512 * 1024);
       assertTrue(rate < 2 * 512 * 1024, "paced: " + rate + " bytes/s");
     }
+    // Issue 19: the download watchdog belongs to the manager and stops with it.
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (watchdogs() > 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(0, watchdogs(), "no download watchdog thread outlives its manager");
+  }
+
+  private static long watchdogs() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().equals("models-download-watchdog")).count();
   }
 
   @Test
