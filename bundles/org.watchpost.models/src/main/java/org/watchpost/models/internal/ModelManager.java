@@ -369,7 +369,6 @@ final class ModelManager implements AutoCloseable {
       LOG.warn("MODEL-V1 {} {} from {} refused: {}", request.method(), printable(request.resource(0)),
           printable(request.requesterClientId()), e.getMessage());
       refusal.set(e.getMessage());
-      internal(this::publishSnapshot);
       return null;
     }
   }
@@ -902,6 +901,11 @@ final class ModelManager implements AutoCloseable {
         return;
       }
       activate(candidate, installed, record.job, record.requester, outcome.activeMillis());
+      if (record.rollbackToken) {
+        // A rollback the console asked for with a token: the floor comes down to it (raising never would).
+        state.floors.put(installed.name, installed.version);
+        stateFile.write(state);
+      }
       finishJob(Status.PROBATION, installed, null, "active, in probation for " + settings.probation().toSeconds() + " s", true);
     } catch (IOException e) {
       candidate.close();

@@ -148,6 +148,8 @@ class HostileRequestsTest {
       assertEquals(200, token.code(), token.toString());
       assertEquals("COMPLETED", device.await("floor-6", END, 60_000).metrics().get("status"));
       assertEquals("1.1.0", device.activeVersion());
+      String state = Files.readString(device.stateDir.resolve("state.json"));
+      assertTrue(state.replaceAll("\\s+", "").contains("\"tiny-yolox\":\"1.1.0\""), "the token lowered the floor: " + state);
       System.out.println("hostile floor: state " + Files.readString(device.stateDir.resolve("state.json")).replaceAll("\\s+", " ")
           .replaceAll(".*\"floors\"", "floors"));
     }
