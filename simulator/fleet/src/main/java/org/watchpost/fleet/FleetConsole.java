@@ -57,7 +57,9 @@ public final class FleetConsole implements AutoCloseable {
   public static final int DEFAULT_BLOCK_SIZE = 2048;
   /** Reasons no retry can change: the package does not fit the device. */
   private static final Set<String> FINAL_REASONS = Set.of("wrong_platform", "runtime_too_old", "downgrade",
-      "version_conflict", "unknown_key", "bad_signature", "unsafe_path", "too_large", "decompression_bomb", "malformed");
+      "version_conflict", "unknown_key", "bad_signature", "unsafe_path", "too_large", "decompression_bomb", "malformed",
+      // The device may not fetch the URL: another attempt would be refused alike.
+      "url_refused", "cancelled");
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
   private final String account;
