@@ -242,7 +242,11 @@ class HostileFleetTest {
     new PackageBuilder(v2).file("calibration.bin", dir.resolve("v2/calibration.bin")).build(pkg, release.getPrivate(),
         release.getPublic());
     String cam = "cam-01";
-    Map<String, Object> modelsExtra = Map.of("https_allowed_hosts", "", "chunk_bytes", 2048, "chunk_timeout_s", 2);
+    // The trickling server is on loopback and allowed by name (localhost); 127.0.0.1 is not.
+    TricklingServer trickler = new TricklingServer(dir.resolve("trickle"), Files.size(pkg), 200);
+    Map<String, Object> modelsExtra = Map.of("https_allowed_hosts", "localhost", "chunk_bytes", 2048,
+        "chunk_timeout_s", 2, "https_ca_file", trickler.caFile().toString(), "https_timeout_s", 2,
+        "https_min_bytes_per_s", 4096, "https_rate_window_s", 1, "transfer_attempts", 2);
     String base = "$EDC/" + ACCOUNT + "/" + cam + "/MODEL-V1/";
 
     try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
@@ -329,6 +333,27 @@ class HostileFleetTest {
       assertEquals(1L, health.get().get("model_urls_refused"));
       report.append("internal URL: ").append(failed.stringMetric("reason")).append(": ")
           .append(failed.stringMetric("message")).append('\n');
+
+      // 4b. A (signed) PUT whose server trickles a byte every 200 ms: cut by the rate window, the job fails.
+      events.phase = "trickle";
+      t = System.nanoTime();
+      mallory.publish(base + "PUT/package", command(consoleKey, cam, "PUT", "package", "c-6", Map.of(
+          ModelProtocol.JOB_ID, "trickle", ModelProtocol.PACKAGE_SHA256, ModelPackage.sha256Of(pkg),
+          ModelProtocol.PACKAGE_SIZE, Files.size(pkg), ModelProtocol.TRANSPORT, "https", ModelProtocol.URL,
+          trickler.url()), System.currentTimeMillis(), System.currentTimeMillis() + 300_000));
+      KuraPayload trickled = null;
+      deadline = System.currentTimeMillis() + 30_000;
+      while (trickled == null && System.currentTimeMillis() < deadline) {
+        KuraPayload p = mallory.installs.poll(100, TimeUnit.MILLISECONDS);
+        if (p != null && "trickle".equals(p.stringMetric(ModelProtocol.JOB_ID)) && "FAILED".equals(p.stringMetric("status"))) {
+          trickled = p;
+        }
+      }
+      assertTrue(trickled != null, "the trickled download was given up");
+      report.append(String.format(Locale.ROOT, "trickling server: %s after %d ms, %d requests, %d bytes trickled: %s%n",
+          trickled.stringMetric("reason"), (System.nanoTime() - t) / 1_000_000, trickler.requests.get(),
+          trickler.bytesSent.get(), trickled.stringMetric("message")));
+      trickler.close();
 
       events.phase = "rollout";
       // 5. A real rollout, and the attacker answers every chunk request first with forged bytes.
