@@ -1041,7 +1041,10 @@ final class ModelManager implements AutoCloseable {
   private void activate(LoadedModel candidate, DeviceState.Installed installed, String jobId, String requester,
       double validationActiveMillis) throws IOException {
     ServingStats before = modelSwitch.servingStats();
-    double baseline = before.calls() >= settings.probationMinCalls() ? before.p50Millis() : validationActiveMillis;
+    double measured = before.calls() >= settings.probationMinCalls() ? before.p50Millis() : validationActiveMillis;
+    // EXEC activate has no validation figure: without serving calls there is no baseline (0 skips the latency
+    // check). NaN would not even reach the pointer file: JSON has no NaN.
+    double baseline = Double.isFinite(measured) ? measured : 0;
     ModelInfo running = activeInfo();
     DeviceState.Installed previous = state.active != null ? state.active
         : running == null ? null : new DeviceState.Installed(null, running.name(), running.version(), running.sha256(), null);

@@ -216,6 +216,13 @@ class HostileRequestsTest {
       Response activate = device.handle(exec("activate", Map.of()));
       assertEquals(409, activate.code(), activate.toString());
       assertEquals("1.0.0", device.activeVersion(), "the package that failed validation does not serve");
+      // A good candidate is still activated on request, also on a device whose detector has served no call yet.
+      Path again = pack(dir, "tiny-yolox", "2.2.0", TinyOnnx.onePerson(), key, false);
+      device.put(again, "cand-3", false);
+      assertEquals("INSTALLED", device.await("cand-3", END, 60_000).metrics().get("status"));
+      Response ok = device.handle(exec("activate", Map.of()));
+      assertEquals(200, ok.code(), ok.toString());
+      assertEquals("2.2.0", device.activeVersion());
     }
   }
 
