@@ -1,4 +1,4 @@
-package org.watchpost.uplink.internal;
+package org.watchpost.fleet;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -32,6 +32,7 @@ import org.watchpost.testing.TestModels;
 import org.watchpost.testing.TinyOnnx;
 import org.watchpost.uplink.codec.KuraPayload;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
+import org.watchpost.uplink.internal.RequestRouter;
 
 /**
  * The remote-request path end to end (issue 12): what a request can carry (topic levels, a KuraPayload or arbitrary
@@ -135,6 +136,7 @@ class RemoteRequestFuzzTest {
   @FuzzTest(maxDuration = "8s")
   void anythingARequestCarriesIsAnsweredOrRefusedAndNothingGrows(FuzzedDataProvider data) throws Exception {
     setUp();
+    boolean retained = data.consumeBoolean();
     String client = data.pickValue(List.of(DEVICE, "_all", "other", data.consumeString(20)));
     String method = data.pickValue(METHODS);
     String resource = data.consumeBoolean() ? data.pickValue(RESOURCES) : data.consumeString(40);
@@ -166,7 +168,7 @@ class RemoteRequestFuzzTest {
     } else {
       wire = data.consumeRemainingAsBytes();
     }
-    router.arrived(ACCOUNT, DEVICE, topic, wire, REPLIER);
+    router.arrived(ACCOUNT, DEVICE, topic, wire, retained, REPLIER);
 
     // A GET behind it: when its reply comes, the fuzzed request has been dealt with (one request at a time).
     String id = "sentinel-" + sentinel.incrementAndGet();
@@ -174,7 +176,7 @@ class RemoteRequestFuzzTest {
     sentinels.put(id, done);
     router.arrived(ACCOUNT, DEVICE, "$EDC/" + ACCOUNT + "/" + DEVICE + "/MODEL-V1/GET/models",
         KuraPayloadCodec.encode(new KuraPayload(null, null, Map.of(Request.REQUEST_ID, id,
-            Request.REQUESTER_CLIENT_ID, "fuzzer"), null)), REPLIER);
+            Request.REQUESTER_CLIENT_ID, "fuzzer"), null)), false, REPLIER);
     if (!done.await(10, TimeUnit.SECONDS)) {
       sentinels.remove(id);
       throw new AssertionError("request on " + topic + " not done within 10 s; health " + models.metrics());
