@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code watchpost fleet}: roll a model package out to devices, or list them. */
 @Command(name = "fleet", mixinStandardHelpOptions = true, description = "Roll model packages out to a fleet over MQTT (MODEL-V1).",
-    subcommands = {FleetCommand.Rollout.class, FleetCommand.Status.class})
+    subcommands = {FleetCommand.Rollout.class, FleetCommand.Status.class, FleetCommand.Exec.class})
 public final class FleetCommand {
 
   static class Connection {
@@ -90,6 +90,15 @@ public final class FleetCommand {
     @Option(names = "--print-every", defaultValue = "10s", description = "Status table interval; 0 for start and end only (default: ${DEFAULT-VALUE}).")
     String printEvery;
 
+    @Option(names = "--console-key", required = true, description = "This console's Ed25519 private key (made by 'watchpost model keygen --name console'; its .pub beside it, and in each device's console keys directory). Every PUT is signed with it for the device it goes to.")
+    Path consoleKey;
+
+    @Option(names = "--command-lifetime", defaultValue = "15m", description = "How long a signed command stays valid (default: ${DEFAULT-VALUE}); each offer is signed anew.")
+    String commandLifetime;
+
+    @Option(names = "--block-size", defaultValue = "" + FleetConsole.DEFAULT_BLOCK_SIZE, description = "Bytes per block of the signed hash list of an MQTT transfer; devices ask for whole blocks (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
     @Override
     public Integer call() throws Exception {
       PrintStream out = System.out;
@@ -107,6 +116,8 @@ public final class FleetCommand {
       }
       try (FleetConsole console = new FleetConsole(connection.broker, connection.account, connection.consoleId, out)) {
         console.printEvery(duration(printEvery));
+        console.signWith(FleetConsole.readKey(consoleKey), duration(commandLifetime));
+        console.blockSize(blockSize);
         Runtime.getRuntime().addShutdownHook(new Thread(console::close));
         console.connect(Duration.ofSeconds(30));
         console.rollout(state, stateFile);
@@ -189,6 +200,52 @@ public final class FleetCommand {
         System.out.println(devices.size() + " device(s)");
       }
       return 0;
+    }
+  }
+
+  @Command(name = "exec", mixinStandardHelpOptions = true,
+      description = "Send one signed command to one device: activate (the validated candidate), rollback (a rollback token for this device only, short-lived) or cancel (the job in progress).")
+  static final class Exec implements Callable<Integer> {
+    @ArgGroup(exclusive = false, multiplicity = "1")
+    Connection connection;
+
+    @Option(names = "--device", required = true, description = "The device's client id.")
+    String device;
+
+    @Option(names = "--console-key", required = true, description = "This console's Ed25519 private key (its .pub beside it).")
+    Path consoleKey;
+
+    @Option(names = "--lifetime", defaultValue = "10m", description = "How long the command stays valid; a device accepts a rollback token of at most its rollback_token_max_s (default: ${DEFAULT-VALUE}).")
+    String lifetime;
+
+    @Option(names = "--job", description = "For cancel: the job to cancel.")
+    String job;
+
+    @picocli.CommandLine.Parameters(index = "0", description = "activate, rollback or cancel")
+    String command;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!List.of("activate", "rollback", "cancel").contains(command)) {
+        System.err.println("fleet exec: the command is activate, rollback or cancel, not " + command);
+        return 2;
+      }
+      try (FleetConsole console = new FleetConsole(connection.broker, connection.account, connection.consoleId + "-exec",
+          System.out)) {
+        console.printEvery(Duration.ZERO);
+        console.signWith(FleetConsole.readKey(consoleKey), duration(lifetime));
+        console.connect(Duration.ofSeconds(30));
+        java.util.Map<String, Object> metrics = job == null ? java.util.Map.of()
+            : java.util.Map.of(org.watchpost.models.protocol.ModelProtocol.JOB_ID, job);
+        var reply = console.command(device, "EXEC", command, metrics, Duration.ofSeconds(60));
+        if (reply == null) {
+          System.out.println(device + ": no reply within 60 s");
+          return 3;
+        }
+        Object code = reply.get("response.code");
+        System.out.println(device + ": " + code + " " + reply.getOrDefault("response.exception.message", ""));
+        return code instanceof Number n && n.intValue() == 200 ? 0 : 1;
+      }
     }
   }
 

@@ -32,6 +32,8 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.watchpost.fleet.DeviceRecord.Phase;
+import org.watchpost.models.protocol.BlockHashes;
+import org.watchpost.models.protocol.CommandSignature;
 import org.watchpost.models.protocol.ModelProtocol;
 import org.watchpost.uplink.codec.KuraPayload;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
@@ -51,9 +53,13 @@ public final class FleetConsole implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FleetConsole.class);
   private static final int MAX_INFLATED = 8 << 20;
   private static final int MAX_CHUNK = 256 * 1024;
+  /** The device's default chunk size: one block per chunk it asks for. */
+  public static final int DEFAULT_BLOCK_SIZE = 2048;
   /** Reasons no retry can change: the package does not fit the device. */
   private static final Set<String> FINAL_REASONS = Set.of("wrong_platform", "runtime_too_old", "downgrade",
-      "version_conflict", "unknown_key", "bad_signature", "unsafe_path", "too_large", "decompression_bomb", "malformed");
+      "version_conflict", "unknown_key", "bad_signature", "unsafe_path", "too_large", "decompression_bomb", "malformed",
+      // The device may not fetch the URL: another attempt would be refused alike.
+      "url_refused", "cancelled");
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
   private final String account;
@@ -68,6 +74,8 @@ public final class FleetConsole implements AutoCloseable {
   private final AtomicLong requestIds = new AtomicLong();
   private final Map<String, String> pendingGets = new ConcurrentHashMap<>();
   private final Map<String, String> pendingPuts = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.CompletableFuture<Map<String, Object>>> pendingCommands =
+      new ConcurrentHashMap<>();
   /** Every device seen, targeted or not (loop thread). */
   private final Map<String, DeviceRecord> seen = new LinkedHashMap<>();
   private final CountDownLatch finished = new CountDownLatch(1);
@@ -75,6 +83,12 @@ public final class FleetConsole implements AutoCloseable {
   private RolloutState rollout;
   private Path stateFile;
   private byte[] packageBytes;
+  /** The signed hash list of the package's blocks, sent with every MQTT PUT package. */
+  private byte[] blockHashes;
+  private int blockSize = DEFAULT_BLOCK_SIZE;
+  private java.security.PrivateKey consoleKey;
+  private java.security.PublicKey consolePublic;
+  private Duration commandLifetime = Duration.ofMinutes(15);
   private boolean dirty;
   private long lastSave;
   private long lastTable;
@@ -89,6 +103,34 @@ public final class FleetConsole implements AutoCloseable {
     this.consoleId = consoleId;
     this.out = out;
     this.client = new MqttAsyncClient(brokerUrl, consoleId, new MemoryPersistence());
+  }
+
+  /**
+   * Signs every PUT package and EXEC with this console key (devices refuse them unsigned); each is valid from now
+   * for the lifetime and names the device it goes to.
+   */
+  public void signWith(java.security.KeyPair key, Duration lifetime) {
+    this.consoleKey = key.getPrivate();
+    this.consolePublic = key.getPublic();
+    this.commandLifetime = lifetime;
+  }
+
+  /** Reads a console key pair from the private key file that {@code watchpost model keygen} wrote. */
+  public static java.security.KeyPair readKey(Path privateKeyFile) throws IOException {
+    try {
+      java.security.PrivateKey key = org.watchpost.models.packaging.SigningKeys.readPrivate(Files.readString(privateKeyFile));
+      Path publicFile = privateKeyFile.resolveSibling(privateKeyFile.getFileName().toString().replaceFirst("\\.key$", "") + ".pub");
+      java.security.PublicKey pub = org.watchpost.models.packaging.SigningKeys.readPublic(Files.readString(publicFile));
+      return new java.security.KeyPair(pub, key);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("console key " + privateKeyFile + " (with its .pub beside it) is not an Ed25519 key pair: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** The size of the blocks of the hash list (rounded up so that a package has at most 65536). */
+  public void blockSize(int bytes) {
+    this.blockSize = bytes;
   }
 
   /** Connects, subscribes, and asks every device of the account for its model. */
@@ -174,8 +216,19 @@ public final class FleetConsole implements AutoCloseable {
       throw new IOException("package " + state.packageFile + " has SHA-256 " + sha + ", the rollout is for "
           + state.packageSha256);
     }
+    int block = BlockHashes.blockSizeFor(bytes.length, blockSize);
+    Path tmp = Files.createTempFile("watchpost-package", ".zip");
+    byte[] hashes;
+    try {
+      Files.write(tmp, bytes);
+      hashes = BlockHashes.of(tmp, block);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
     loop.submit(() -> {
       this.packageBytes = bytes;
+      this.blockHashes = hashes;
+      this.blockSize = block;
       this.rollout = state;
       for (DeviceRecord r : state.devices.values()) {
         DeviceRecord known = seen.get(r.clientId);
@@ -332,9 +385,14 @@ public final class FleetConsole implements AutoCloseable {
       m.put(ModelProtocol.URL, rollout.url);
     }
     m.put(ModelProtocol.ATTEMPT, r.attempts);
+    byte[] body = null;
+    if (ModelProtocol.TRANSPORT_MQTT.equals(rollout.transport)) {
+      m.put(ModelProtocol.BLOCK_SIZE, blockSize);
+      body = blockHashes;
+    }
     String id = nextRequestId();
     pendingPuts.put(id, r.clientId);
-    request(r.clientId, "PUT", ModelProtocol.RESOURCE_PACKAGE, id, m);
+    request(r.clientId, "PUT", ModelProtocol.RESOURCE_PACKAGE, id, m, body);
     dirty = true;
   }
 
@@ -419,6 +477,11 @@ public final class FleetConsole implements AutoCloseable {
 
   private void reply(String requestId, KuraPayload p) {
     Long code = p.longMetric("response.code");
+    var command = pendingCommands.get(requestId);
+    if (command != null) {
+      command.complete(Map.copyOf(p.metrics()));
+      return;
+    }
     String getOf = pendingGets.get(requestId);
     if (getOf != null) {
       if (!getOf.equals("*")) {
@@ -531,12 +594,43 @@ public final class FleetConsole implements AutoCloseable {
   }
 
   private void request(String device, String method, String resource, String requestId, Map<String, Object> metrics) {
+    request(device, method, resource, requestId, metrics, null);
+  }
+
+  /** Sends a request; a PUT or EXEC is signed for the device it goes to when the console has a key. */
+  private void request(String device, String method, String resource, String requestId, Map<String, Object> metrics,
+      byte[] body) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("request.id", requestId);
     m.put("requester.client.id", consoleId);
     m.putAll(metrics);
+    if (consoleKey != null && !method.equals("GET")) {
+      long now = System.currentTimeMillis();
+      m.putAll(CommandSignature.sign(ModelProtocol.APP_ID, method, List.of(resource), consoleId, metrics, body, device,
+          now, now + commandLifetime.toMillis(), consoleKey, consolePublic));
+    }
     publish(KuraTopic.CONTROL_PREFIX + "/" + account + "/" + device + "/" + ModelProtocol.APP_ID + "/" + method + "/" + resource,
-        new KuraPayload(System.currentTimeMillis(), null, m, null));
+        new KuraPayload(System.currentTimeMillis(), null, m, body));
+  }
+
+  /**
+   * Sends a signed command of its own to one device (EXEC activate, rollback, cancel) and waits for the reply.
+   *
+   * @return the reply's metrics, or null when none came in time
+   */
+  public Map<String, Object> command(String device, String method, String resource, Map<String, Object> metrics,
+      Duration timeout) throws InterruptedException {
+    String id = nextRequestId();
+    java.util.concurrent.CompletableFuture<Map<String, Object>> answer = new java.util.concurrent.CompletableFuture<>();
+    pendingCommands.put(id, answer);
+    loop.execute(() -> request(device, method, resource, id, metrics));
+    try {
+      return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return null;
+    } finally {
+      pendingCommands.remove(id);
+    }
   }
 
   private void publish(String topic, KuraPayload payload) {

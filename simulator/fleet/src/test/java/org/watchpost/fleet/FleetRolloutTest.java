@@ -54,6 +54,7 @@ class FleetRolloutTest {
     Path keys = dir.resolve("keys");
     Files.createDirectories(keys);
     Files.writeString(keys.resolve("fleet.pub"), SigningKeys.publicPem(key.getPublic()));
+    ConsoleKeys.make(keys);
     Path factory = TestModels.tinyYolox(dir.resolve("factory"), "tiny-yolox", "1.0.0",
         TinyOnnx.model(TinyOnnx.onePerson()), PLATFORMS);
     Path v2 = TestModels.tinyYolox(dir.resolve("v2"), "tiny-yolox", "2.0.0", TinyOnnx.model(TinyOnnx.onePerson()), PLATFORMS);
@@ -93,7 +94,7 @@ class FleetRolloutTest {
       RolloutState plan = plan(fleet, List.of("cam-*"), List.of(0.01, 0.5, 1.0), 0.3);
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-      try (FleetConsole console = new FleetConsole(fleet.broker().url(), "fleet", "console-1", out)) {
+      try (FleetConsole console = ConsoleKeys.signing(new FleetConsole(fleet.broker().url(), "fleet", "console-1", out), fleet.keys())) {
         console.printEvery(Duration.ZERO);
         console.connect(Duration.ofSeconds(10));
         awaitDevices(console, 7);
@@ -111,7 +112,7 @@ class FleetRolloutTest {
       assertTrue(saved.stage >= 1, "the state file kept the stage");
       // A device joins while the console is down; it is included once the console is back.
       fleet.add("cam-07", "linux-x86_64", 0);
-      try (FleetConsole console = new FleetConsole(fleet.broker().url(), "fleet", "console-1", out)) {
+      try (FleetConsole console = ConsoleKeys.signing(new FleetConsole(fleet.broker().url(), "fleet", "console-1", out), fleet.keys())) {
         console.printEvery(Duration.ZERO);
         console.connect(Duration.ofSeconds(10));
         console.rollout(saved, stateFile);
@@ -159,7 +160,8 @@ class FleetRolloutTest {
         code = new CommandLine(new FleetCommand()).execute("rollout", "--broker", fleet.broker().url(), "--account", "fleet",
             "--package", fleet.pkg().toString(), "--match", "cam-*", "--canary", "1%", "--waves", "50%,100%",
             "--halt-on-failure", "20%", "--state", stateFile.toString(), "--retry-delay", "200ms",
-            "--attempt-timeout", "20s", "--timeout", "60s", "--print-every", "0");
+            "--attempt-timeout", "20s", "--timeout", "60s", "--print-every", "0",
+            "--console-key", ConsoleKeys.dirFor(fleet.keys()).resolve("console.key").toString());
       } finally {
         System.setOut(previous);
       }

@@ -52,7 +52,9 @@ final class SimulatedDevice implements AutoCloseable {
         dir.resolve("models").toString(), "trusted_keys_dir", keysDir.toString(), "platform", platform,
         "probation_s", 1, "validation_runs", 1, "chunk_bytes", 4096,
         // Nine devices share two cores here: latency is validated in the models bundle, not across this crowd.
-        "latency_factor", 20.0));
+        "latency_factor", 20.0,
+        // The test console's key (ConsoleKeys) beside the model-signing keys.
+        "console_keys_dir", ConsoleKeys.dirFor(keysDir).toString()));
     modelsConfig.putAll(modelsExtra);
     this.models = new ModelManagerComponent(Configs.with(ModelsConfig.class, modelsConfig), modelSwitch);
     models.bindChannel(uplink);

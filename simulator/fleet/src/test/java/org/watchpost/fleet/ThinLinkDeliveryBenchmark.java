@@ -49,6 +49,7 @@ public final class ThinLinkDeliveryBenchmark {
     KeyPair key = SigningKeys.generate();
     Path keys = Files.createDirectories(dir.resolve("keys"));
     Files.writeString(keys.resolve("bench.pub"), SigningKeys.publicPem(key.getPublic()));
+    ConsoleKeys.make(keys);
     Path factory = TestModels.yoloxNanoManifest();
     Path pkg = dir.resolve("yolox-nano-0.1.2.zip");
     new PackageBuilder(factory).version("0.1.2").build(pkg, key.getPrivate(), key.getPublic());
@@ -96,6 +97,7 @@ public final class ThinLinkDeliveryBenchmark {
       try (FleetConsole console = new FleetConsole(broker.url(), "fleet", "console", new PrintStream(
           java.io.OutputStream.nullOutputStream()))) {
         console.printEvery(Duration.ZERO);
+        ConsoleKeys.signing(console, keys);
         console.connect(Duration.ofSeconds(10));
         Thread.sleep(3_000);
         console.rollout(plan, dir.resolve("rollout.json"));

@@ -77,6 +77,24 @@ final class DeviceState {
   /** The manifest of the model the detector is configured with, for a rollback to it. */
   String factoryManifest;
   List<HistoryEntry> history = new ArrayList<>();
+  /**
+   * Anti-rollback floor per model name: the lowest version that may be installed without a signed, device-scoped
+   * rollback token. Raised on every activation; lowered only by a rollback (requested with a token, or the
+   * device's own after a failed probation).
+   */
+  java.util.Map<String, String> floors = new java.util.TreeMap<>();
+  /** Validation outcome per package SHA-256 ("passed" or the reason), the last few packages. */
+  java.util.LinkedHashMap<String, String> validation = new java.util.LinkedHashMap<>();
+
+  static final int VALIDATION_RECORDS = 16;
+
+  void validated(String packageSha256, String outcome) {
+    validation.remove(packageSha256);
+    validation.put(packageSha256, outcome);
+    while (validation.size() > VALIDATION_RECORDS) {
+      validation.remove(validation.keySet().iterator().next());
+    }
+  }
 
   void record(HistoryEntry entry) {
     history.add(entry);

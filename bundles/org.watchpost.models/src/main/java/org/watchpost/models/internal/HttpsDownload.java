@@ -1,11 +1,17 @@
 package org.watchpost.models.internal;
 
+import dev.failsafe.RateLimiter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URL;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -13,40 +19,94 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * One attempt at fetching a package over HTTPS, resuming from the recorded offset with a Range request. The
  * server must answer 206 from that offset (or 200 with the whole file, and the part file starts over). Never
  * writes past the announced size.
+ *
+ * <p>Only public addresses are fetched: the host's addresses are all checked before the request, and the socket
+ * checks the very address it connects to (a name that resolves elsewhere the second time is caught there), unless
+ * the host is on the allow-list. A watchdog of this instance cuts a connection whose headers do not come within
+ * the timeout, whose body brings less than the minimum rate over the rate window (a server that trickles a byte now
+ * and then), or that outlives the job's deadline. Reads are paced by the downlink budget (a token bucket).
  */
-final class HttpsDownload {
+final class HttpsDownload implements AutoCloseable {
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
   private static final long COMMIT_BYTES = 256 * 1024;
   private static final long COMMIT_NANOS = 1_000_000_000L;
+  private static final int BUFFER = 32 * 1024;
 
-  private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "models-download-watchdog");
-        t.setDaemon(true);
-        return t;
-      });
+  /** The URL names an address the device may not fetch from; not worth a retry. */
+  static final class UrlRefused extends Exception {
+    private static final long serialVersionUID = 1L;
 
-  private final HttpClient client;
-  private final Duration timeout;
-
-  HttpsDownload(Path caFile, Duration timeout) {
-    this.timeout = timeout;
-    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout)
-        .followRedirects(HttpClient.Redirect.NEVER);
-    if (caFile != null) {
-      builder.sslContext(trusting(caFile));
+    UrlRefused(String message) {
+      super(message);
     }
-    this.client = builder.build();
+  }
+
+  /** The server answered, wrongly: the message is safe to send back (it only says what the named server did). */
+  static final class ServerProblem extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ServerProblem(String message) {
+      super(message);
+    }
+  }
+
+  /** Thrown by the socket's connect: the resolved address is not allowed. */
+  private static final class AddressRefused extends SocketException {
+    private static final long serialVersionUID = 1L;
+
+    AddressRefused(String message) {
+      super(message);
+    }
+  }
+
+  private final SSLSocketFactory tls;
+  private final Duration timeout;
+  private final long minBytesPerWindow;
+  private final Duration window;
+  private final Set<String> allowedHosts;
+  private final RateLimiter<Object> pace;
+  private final int buffer;
+  private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "models-download-watchdog");
+    t.setDaemon(true);
+    return t;
+  });
+
+  HttpsDownload(ModelsSettings settings) {
+    this.timeout = settings.httpsTimeout();
+    this.window = settings.httpsRateWindow();
+    this.minBytesPerWindow = (long) settings.httpsMinBytesPerSecond() * settings.httpsRateWindow().toSeconds();
+    this.allowedHosts = settings.httpsAllowedHosts();
+    long bytesPerSecond = settings.httpsDownlinkBitsPerSecond() / 8;
+    this.pace = bytesPerSecond > 0
+        ? RateLimiter.smoothBuilder(bytesPerSecond, Duration.ofSeconds(1)).build() : null;
+    this.buffer = bytesPerSecond > 0 ? (int) Math.max(1024, Math.min(BUFFER, bytesPerSecond / 4)) : BUFFER;
+    SSLContext context;
+    try {
+      context = settings.httpsCaFile() != null ? trusting(settings.httpsCaFile()) : SSLContext.getDefault();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no TLS in this JVM", e);
+    }
+    this.tls = new CheckedSockets(context.getSocketFactory());
   }
 
   private static SSLContext trusting(Path caFile) {
@@ -68,6 +128,137 @@ final class HttpsDownload {
     }
   }
 
+  // ------------------------------------------------------------------ which addresses may be fetched
+
+  /**
+   * Checks a URL before anything is sent: https, a host, and every address it resolves to public (or the host
+   * allowed).
+   */
+  void checkUrl(URI uri) throws UrlRefused {
+    if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getRawUserInfo() != null) {
+      throw new UrlRefused(uri.getScheme() + " URL without a plain host is not fetched");
+    }
+    String host = host(uri.getHost());
+    if (allowedHosts.contains(host)) {
+      return;
+    }
+    InetAddress[] addresses;
+    try {
+      addresses = InetAddress.getAllByName(host);
+    } catch (UnknownHostException e) {
+      throw new UrlRefused("host " + host + " does not resolve");
+    }
+    for (InetAddress a : addresses) {
+      String why = internal(a);
+      if (why != null) {
+        throw new UrlRefused("host " + host + " resolves to " + a.getHostAddress() + ", " + why);
+      }
+    }
+  }
+
+  private static String host(String h) {
+    String lower = h.toLowerCase(Locale.ROOT);
+    return lower.startsWith("[") && lower.endsWith("]") ? lower.substring(1, lower.length() - 1) : lower;
+  }
+
+  private boolean allowed(InetAddress a, String requestedHost) {
+    return allowedHosts.contains(requestedHost) || allowedHosts.contains(a.getHostAddress().toLowerCase(Locale.ROOT));
+  }
+
+  /** @return why the address is not a public one, or null */
+  static String internal(InetAddress a) {
+    if (a.isAnyLocalAddress()) {
+      return "a wildcard address";
+    }
+    if (a.isLoopbackAddress()) {
+      return "a loopback address";
+    }
+    if (a.isLinkLocalAddress()) {
+      return "a link-local address";
+    }
+    if (a.isSiteLocalAddress()) {
+      return "a private address";
+    }
+    if (a.isMulticastAddress()) {
+      return "a multicast address";
+    }
+    byte[] b = a.getAddress();
+    if (b.length == 4) {
+      int first = b[0] & 0xff;
+      int second = b[1] & 0xff;
+      if (first == 0 || first >= 240 || first == 100 && (second & 0xc0) == 64 || first == 192 && second == 0
+          && (b[2] & 0xff) == 0 || first == 198 && (second & 0xfe) == 18) {
+        return "a reserved or shared address";
+      }
+    } else if ((b[0] & 0xfe) == 0xfc) {
+      return "a unique local address";
+    }
+    return null;
+  }
+
+  /** Sockets that refuse to connect to an address the check would refuse. */
+  private final class CheckedSockets extends SSLSocketFactory {
+    private final SSLSocketFactory real;
+
+    CheckedSockets(SSLSocketFactory real) {
+      this.real = real;
+    }
+
+    @Override
+    public Socket createSocket() {
+      return new Socket() {
+        @Override
+        public void connect(SocketAddress endpoint, int timeoutMillis) throws IOException {
+          if (!(endpoint instanceof InetSocketAddress isa) || isa.getAddress() == null) {
+            throw new AddressRefused("unresolved endpoint " + endpoint);
+          }
+          String why = internal(isa.getAddress());
+          if (why != null && !allowed(isa.getAddress(), host(isa.getHostString()))) {
+            throw new AddressRefused(isa.getHostString() + " connects to " + isa.getAddress().getHostAddress() + ", " + why);
+          }
+          super.connect(endpoint, timeoutMillis);
+        }
+      };
+    }
+
+    @Override
+    public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
+      return real.createSocket(s, host, port, autoClose);
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      throw new SocketException("only unconnected sockets are made here");
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+      throw new SocketException("only unconnected sockets are made here");
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      throw new SocketException("only unconnected sockets are made here");
+    }
+
+    @Override
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
+      throw new SocketException("only unconnected sockets are made here");
+    }
+
+    @Override
+    public String[] getDefaultCipherSuites() {
+      return real.getDefaultCipherSuites();
+    }
+
+    @Override
+    public String[] getSupportedCipherSuites() {
+      return real.getSupportedCipherSuites();
+    }
+  }
+
+  // ------------------------------------------------------------------ the transfer
+
   /** Reads on; when the link drops, what arrived before is kept, so the next attempt resumes after it. */
   private static int read(InputStream body, byte[] buffer, TransferRecord record, IncomingStore store, long position)
       throws IOException {
@@ -86,77 +277,135 @@ final class HttpsDownload {
    *
    * @param progress told the committed offset now and then
    * @throws IOException when the connection fails or the server answers wrongly; what was committed stays
+   * @throws UrlRefused when the URL names an address the device may not fetch from
    */
-  void fetch(TransferRecord record, IncomingStore store, LongConsumer progress) throws IOException, InterruptedException {
-    URI uri = URI.create(record.url);
-    if (!"https".equalsIgnoreCase(uri.getScheme())) {
-      throw new IOException("package URL " + record.url + " is not https");
+  void fetch(TransferRecord record, IncomingStore store, LongConsumer progress)
+      throws IOException, InterruptedException, UrlRefused {
+    URI uri;
+    try {
+      uri = URI.create(record.url);
+    } catch (IllegalArgumentException e) {
+      throw new UrlRefused("not a URL");
     }
+    checkUrl(uri);
     if (record.complete()) {
       return;
     }
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
-        .header("Range", "bytes=" + record.offset + "-").GET().build();
-    HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    // The request timeout covers the headers only: a body that stalls is closed by this watchdog.
-    java.util.concurrent.atomic.AtomicLong lastRead = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
-    InputStream stream = response.body();
-    java.util.concurrent.ScheduledFuture<?> watchdog = WATCHDOG.scheduleAtFixedRate(() -> {
-      if (System.nanoTime() - lastRead.get() > timeout.toNanos()) {
-        try {
-          stream.close();
-        } catch (IOException ignored) {
-          // closing is all it is for
+    HttpsURLConnection connection = (HttpsURLConnection) new URL(uri.toASCIIString()).openConnection();
+    connection.setSSLSocketFactory(tls);
+    connection.setInstanceFollowRedirects(false);
+    connection.setUseCaches(false);
+    connection.setConnectTimeout((int) timeout.toMillis());
+    connection.setReadTimeout((int) timeout.toMillis());
+    connection.setRequestProperty("Range", "bytes=" + record.offset + "-");
+    connection.setRequestProperty("Accept-Encoding", "identity");
+    AtomicLong bytes = new AtomicLong();
+    long started = System.nanoTime();
+    long[] windowStart = {started, 0};
+    boolean[] body = {false};
+    String[] cut = {null};
+    ScheduledFuture<?> dog = watchdog.scheduleAtFixedRate(() -> {
+      long now = System.nanoTime();
+      String why = null;
+      if (record.deadlineMillis > 0 && System.currentTimeMillis() >= record.deadlineMillis) {
+        why = "the job's deadline passed";
+      } else if (!body[0] && now - started > timeout.toNanos()) {
+        why = "no answer within " + timeout.toSeconds() + " s";
+      } else if (body[0] && now - windowStart[0] >= window.toNanos()) {
+        long got = bytes.get() - windowStart[1];
+        if (got < minBytesPerWindow) {
+          why = got + " bytes in " + window.toSeconds() + " s, less than the minimum " + minBytesPerWindow;
         }
+        windowStart[0] = now;
+        windowStart[1] = bytes.get();
       }
-    }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
-    try (InputStream body = new java.io.FilterInputStream(stream) {
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
-        lastRead.set(System.nanoTime());
-        return n;
+      if (why != null) {
+        cut[0] = why;
+        connection.disconnect();
       }
-    }) {
+    }, 250, 250, TimeUnit.MILLISECONDS);
+    try {
+      int status;
+      try {
+        status = connection.getResponseCode();
+      } catch (IOException e) {
+        throw refusedOr(e, cut[0]);
+      }
+      body[0] = true;
+      windowStart[0] = System.nanoTime();
       long position;
-      if (response.statusCode() == 206) {
-        String range = response.headers().firstValue("Content-Range").orElse("");
+      if (status == 206) {
+        String range = String.valueOf(connection.getHeaderField("Content-Range"));
         Matcher m = CONTENT_RANGE.matcher(range);
         if (!m.matches() || Long.parseLong(m.group(1)) != record.offset) {
-          throw new IOException("server answered Range " + record.offset + "- with Content-Range '" + range + "'");
+          throw new ServerProblem("server answered Range " + record.offset + "- with another Content-Range");
         }
         position = record.offset;
-      } else if (response.statusCode() == 200) {
+      } else if (status == 200) {
         position = 0;
         record.offset = 0;
         store.truncate(record);
       } else {
-        throw new IOException("server answered " + response.statusCode() + " for " + record.url);
+        throw new ServerProblem("server answered HTTP " + status);
       }
-      byte[] buffer = new byte[32 * 1024];
-      long lastCommit = System.nanoTime();
-      long committed = position;
-      int n;
-      while ((n = read(body, buffer, record, store, position)) > 0) {
-        if (position + n > record.size) {
-          throw new IOException("server sent more than the announced " + record.size + " bytes");
+      try (InputStream in = connection.getInputStream()) {
+        byte[] chunk = new byte[buffer];
+        long lastCommit = System.nanoTime();
+        long committed = position;
+        int n;
+        while (true) {
+          try {
+            n = read(in, chunk, record, store, position);
+          } catch (IOException e) {
+            throw cut[0] != null ? new IOException("connection cut: " + cut[0], e) : e;
+          }
+          if (n <= 0) {
+            break;
+          }
+          if (position + n > record.size) {
+            throw new ServerProblem("server sent more than the announced " + record.size + " bytes");
+          }
+          if (pace != null) {
+            pace.acquirePermits(n);
+          }
+          bytes.addAndGet(n);
+          store.append(record, position, chunk, n);
+          position += n;
+          if (position - committed >= COMMIT_BYTES || System.nanoTime() - lastCommit >= COMMIT_NANOS) {
+            store.commit(record, position);
+            committed = position;
+            lastCommit = System.nanoTime();
+            progress.accept(position);
+          }
+          if (Thread.interrupted()) {
+            throw new InterruptedException();
+          }
         }
-        store.append(record, position, buffer, n);
-        position += n;
-        if (position - committed >= COMMIT_BYTES || System.nanoTime() - lastCommit >= COMMIT_NANOS) {
-          store.commit(record, position);
-          committed = position;
-          lastCommit = System.nanoTime();
-          progress.accept(position);
-        }
-        if (Thread.interrupted()) {
-          throw new InterruptedException();
+        store.commit(record, position);
+        progress.accept(position);
+        if (position < record.size) {
+          // HttpURLConnection ends a body cut short like a complete one; what came is kept for the next attempt.
+          throw new IOException(cut[0] != null ? "connection cut: " + cut[0]
+              : "the body ended at " + position + " of " + record.size + " bytes");
         }
       }
-      store.commit(record, position);
-      progress.accept(position);
     } finally {
-      watchdog.cancel(false);
+      dog.cancel(false);
+      connection.disconnect();
     }
+  }
+
+  private static IOException refusedOr(IOException e, String cut) throws UrlRefused {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof AddressRefused) {
+        throw new UrlRefused(t.getMessage());
+      }
+    }
+    return cut != null ? new IOException("connection cut: " + cut, e) : e;
+  }
+
+  @Override
+  public void close() {
+    watchdog.shutdownNow();
   }
 }

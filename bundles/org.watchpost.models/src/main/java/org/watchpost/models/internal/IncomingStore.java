@@ -41,7 +41,8 @@ final class IncomingStore {
           if (r != null) {
             out.add(r);
           }
-        } else if (name.endsWith(".tmp")) {
+        } else if (name.endsWith(".tmp") || name.endsWith(".hashes") && !Files.exists(dir.resolve(
+            name.substring(0, name.length() - 7) + ".json"))) {
           Files.deleteIfExists(f);
         }
       }
@@ -102,7 +103,25 @@ final class IncomingStore {
     recordFile(record.job).write(record);
   }
 
+  Path hashes(String job) {
+    return dir.resolve(job + ".hashes");
+  }
+
+  /** Keeps the signed block hash list of an MQTT transfer beside it, for a resume after a restart. */
+  void saveHashes(String job, byte[] hashes) throws IOException {
+    StateFile.write(hashes(job), hashes);
+  }
+
+  byte[] readHashes(String job, int maxBytes) throws IOException {
+    Path file = hashes(job);
+    if (!Files.isRegularFile(file) || Files.size(file) > maxBytes) {
+      return null;
+    }
+    return Files.readAllBytes(file);
+  }
+
   void delete(String job) throws IOException {
+    Files.deleteIfExists(hashes(job));
     Files.deleteIfExists(dir.resolve(job + ".json"));
     Files.deleteIfExists(part(job));
   }

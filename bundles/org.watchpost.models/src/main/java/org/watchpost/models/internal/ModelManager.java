@@ -17,7 +17,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,6 +47,7 @@ import org.watchpost.models.packaging.PackageRejectedException;
 import org.watchpost.models.packaging.Rejection;
 import org.watchpost.models.packaging.SemanticVersion;
 import org.watchpost.models.packaging.TrustedKeys;
+import org.watchpost.models.protocol.CommandSignature;
 import org.watchpost.models.protocol.ModelProtocol;
 import org.watchpost.models.protocol.ModelProtocol.Status;
 
@@ -70,12 +75,23 @@ final class ModelManager implements AutoCloseable {
   private final StateFile<DeviceState> stateFile;
   private final Validator validator;
   private final HttpsDownload https;
-  private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> thread(r, "models-worker"));
+  /** Room in the work queue kept for the manager's own work (timers, progress) beyond what requests may fill. */
+  private static final int INTERNAL_RESERVE = 64;
+  private final ThreadPoolExecutor worker;
   private final ExecutorService downloader = Executors.newSingleThreadExecutor(r -> thread(r, "models-download"));
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "models-timer"));
 
   // Worker thread only.
   private TrustedKeys keys;
+  private final CommandAuthority authority;
+  private final AtomicLong commandsRefused = new AtomicLong();
+  private final AtomicLong requestsDropped = new AtomicLong();
+  private final AtomicLong chunksDropped = new AtomicLong();
+  private final AtomicLong chunksRejected = new AtomicLong();
+  private final AtomicLong urlsRefused = new AtomicLong();
+  private volatile String lastRefusal = "";
+  private volatile int keysSkipped;
+  private ScheduledFuture<?> deadlineCheck;
   private DeviceState state;
   private String factoryManifest;
   private LoadedModel previousLoaded;
@@ -95,6 +111,8 @@ final class ModelManager implements AutoCloseable {
     final Map<Long, Long> outstanding = new HashMap<>();
     final TreeMap<Long, byte[]> early = new TreeMap<>();
     Future<?> download;
+    /** MQTT: the signed SHA-256 of every block, 32 bytes each. */
+    byte[] hashes;
 
     Job(TransferRecord record) {
       this.record = record;
@@ -110,7 +128,15 @@ final class ModelManager implements AutoCloseable {
     this.incoming = new IncomingStore(settings.stateDir());
     this.stateFile = new StateFile<>(settings.stateDir().resolve("state.json"), DeviceState.class);
     this.validator = new Validator(settings);
-    this.https = new HttpsDownload(settings.httpsCaFile(), settings.httpsTimeout());
+    this.https = new HttpsDownload(settings);
+    this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(settings.workQueue() + INTERNAL_RESERVE), r -> thread(r, "models-worker"));
+    TrustedKeys consoleKeys = CommandAuthority.loadKeys(settings.consoleKeys());
+    this.authority = new CommandAuthority(settings, consoleKeys, () -> {
+      RemoteChannel c = channel.get();
+      return c == null ? null : c.clientId();
+    }, System::currentTimeMillis);
+    this.keysSkipped = consoleKeys.skipped().size();
   }
 
   private static Thread thread(Runnable r, String name) {
@@ -139,9 +165,20 @@ final class ModelManager implements AutoCloseable {
   void resumeTransfers() {
     call(() -> {
       for (TransferRecord record : incoming.all()) {
-        if (job == null && record.job != null && ModelProtocol.JOB_ID_FORM.matcher(record.job).matches()) {
+        if (job == null && record.job != null && ModelProtocol.JOB_ID_FORM.matcher(record.job).matches()
+            && record.deadlineMillis > 0 && System.currentTimeMillis() >= record.deadlineMillis) {
+          String reason = "transfer not finished by its deadline " + java.time.Instant.ofEpochMilli(record.deadlineMillis)
+              + "; abandoned after the restart";
+          LOG.warn("job {}: {}", record.job, reason);
+          state.record(history(record.job, null, "rejected", Rejection.TIMED_OUT.code() + ": " + reason));
+          stateFile.write(state);
+          incoming.delete(record.job);
+          notifyStatus(record.requester, record.job, Status.FAILED, null, Rejection.TIMED_OUT, reason);
+        } else if (job == null && record.job != null && ModelProtocol.JOB_ID_FORM.matcher(record.job).matches()
+            && (record.blockSize == 0 || loadHashes(record) != null)) {
           incoming.truncate(record);
           job = new Job(record);
+          job.hashes = loadHashes(record);
           LOG.info("resuming job {} at {} of {} bytes", record.job, record.offset, record.size);
           continueJob();
         } else {
@@ -156,6 +193,10 @@ final class ModelManager implements AutoCloseable {
   private void recoverState() throws IOException {
     try {
       keys = TrustedKeys.load(settings.trustedKeys());
+      for (String skipped : keys.skipped()) {
+        LOG.error("trusted key skipped: {}", skipped);
+      }
+      keysSkipped += keys.skipped().size();
     } catch (IOException e) {
       // The recorded model is still put back in place; what cannot be checked is not loaded (factory model).
       LOG.error("trusted keys unreadable: {}", e.getMessage());
@@ -185,10 +226,24 @@ final class ModelManager implements AutoCloseable {
         state.record(history(state.probation.job, state.active, "rolled_back", reason));
         notifyStatus(state.probation.requester, state.probation.job, Status.ROLLED_BACK, state.active,
             Rejection.PROBATION_FAILED, reason);
+        if (state.previous != null && state.active != null && state.active.name != null
+            && state.active.name.equals(state.previous.name) && state.previous.version != null) {
+          state.floors.put(state.active.name, state.previous.version);
+        }
         state.active = state.previous;
         state.previous = null;
         state.probation = null;
       }
+    }
+    if (state.floors == null) {
+      state.floors = new java.util.TreeMap<>();
+    }
+    if (state.validation == null) {
+      state.validation = new java.util.LinkedHashMap<>();
+    }
+    // A device updated from a firmware without floors starts with the one of the model it runs.
+    if (state.active != null && !state.floors.containsKey(state.active.name)) {
+      raiseFloor(state.active);
     }
     stateFile.write(state);
     runRecordedModel();
@@ -250,27 +305,106 @@ final class ModelManager implements AutoCloseable {
 
   // ------------------------------------------------------------------ requests (uplink thread)
 
+  /**
+   * Answers a request on the uplink's request thread. GET is read-only and unsigned (a console must discover its
+   * fleet before it can address it); PUT package and every EXEC need a console signature for this device; PUT
+   * chunk carries bytes that are checked against the hash list of the signed PUT package.
+   */
   Response handle(Request request) {
     String resource = request.resource(0);
     try {
       return switch (request.method() + " " + resource) {
         case "GET models", "GET " -> call(this::describe, 10);
-        case "PUT package" -> call(() -> startJob(request), 30);
+        case "PUT package" -> {
+          boolean token = Boolean.TRUE.equals(request.metrics().get(ModelProtocol.ROLLBACK));
+          CommandSignature.Claims claims = authorize(request, token);
+          yield claims == null ? refusal() : call(() -> startJob(request, token), 30);
+        }
         case "PUT chunk" -> {
-          worker.execute(() -> chunk(request));
+          if (!submitChunk(request)) {
+            chunksDropped.incrementAndGet();
+          }
           yield null;
         }
-        case "EXEC activate" -> call(this::activateCandidate, 120);
-        case "EXEC rollback" -> call(() -> rollbackByRequest(request), 120);
+        case "EXEC activate" -> authorize(request, false) == null ? refusal() : call(this::activateCandidate, 120);
+        case "EXEC rollback" -> authorize(request, true) == null ? refusal() : call(() -> rollbackByRequest(request), 120);
+        case "EXEC cancel" -> authorize(request, false) == null ? refusal() : call(() -> cancel(request), 30);
         default -> Response.error(404, "MODEL-V1 has no " + request.method() + " " + String.join("/", request.resources()));
       };
+    } catch (Busy e) {
+      requestsDropped.incrementAndGet();
+      return Response.error(503, e.getMessage());
     } catch (RuntimeException e) {
       return Response.error(500, e.getMessage());
     }
   }
 
+  /** Text from the network as it may go into a log line or a health metric: short, no control characters. */
+  static String printable(String s) {
+    if (s == null) {
+      return "";
+    }
+    String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    return cut.replaceAll("[^A-Za-z0-9._:@/-]", "?");
+  }
+
+  /** The work queue is full: the request was not queued. */
+  private static final class Busy extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Busy(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final ThreadLocal<String> refusal = new ThreadLocal<>();
+
+  /** @return the claims, or null with the reason kept for {@link #refusal()} */
+  private CommandSignature.Claims authorize(Request request, boolean deviceScoped) {
+    try {
+      return authority.authorize(request, deviceScoped);
+    } catch (CommandSignature.RefusedException e) {
+      commandsRefused.incrementAndGet();
+      lastRefusal = request.method() + " " + printable(request.resource(0)) + ": " + e.getMessage();
+      LOG.warn("MODEL-V1 {} {} from {} refused: {}", request.method(), printable(request.resource(0)),
+          printable(request.requesterClientId()), e.getMessage());
+      refusal.set(e.getMessage());
+      return null;
+    }
+  }
+
+  private Response refusal() {
+    String reason = refusal.get();
+    refusal.remove();
+    return Response.error(403, "refused: " + reason);
+  }
+
+  /** Queues a chunk unless the requests already waiting fill the queue; a dropped chunk is asked for again. */
+  private boolean submitChunk(Request request) {
+    if (worker.getQueue().size() >= settings.workQueue()) {
+      return false;
+    }
+    try {
+      worker.execute(() -> chunk(request));
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
+    }
+  }
+
+  /** The manager's own work; it has a reserve in the queue that requests cannot take. */
+  private void internal(Runnable task) {
+    try {
+      worker.execute(task);
+    } catch (RejectedExecutionException e) {
+      if (!worker.isShutdown()) {
+        LOG.error("model manager queue full; internal task dropped");
+      }
+    }
+  }
+
   void linkUp() {
-    worker.execute(() -> {
+    internal(() -> {
       if (job != null && job.status == Status.DOWNLOADING && ModelProtocol.TRANSPORT_MQTT.equals(job.record.transport)) {
         job.outstanding.clear();
         requestChunks();
@@ -279,7 +413,15 @@ final class ModelManager implements AutoCloseable {
   }
 
   private <T> T call(Callable<T> task, int timeoutSeconds) {
-    Future<T> future = worker.submit(task);
+    if (worker.getQueue().size() >= settings.workQueue()) {
+      throw new Busy("the model manager is busy (" + worker.getQueue().size() + " queued); try again");
+    }
+    Future<T> future;
+    try {
+      future = worker.submit(task);
+    } catch (RejectedExecutionException e) {
+      throw new Busy("the model manager is busy; try again");
+    }
     try {
       return future.get(timeoutSeconds, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -306,7 +448,7 @@ final class ModelManager implements AutoCloseable {
     return new com.google.gson.Gson().toJson(state.history).getBytes(StandardCharsets.UTF_8);
   }
 
-  private Response startJob(Request request) throws IOException {
+  private Response startJob(Request request, boolean rollbackToken) throws IOException {
     String jobId = request.stringMetric(ModelProtocol.JOB_ID);
     String sha = request.stringMetric(ModelProtocol.PACKAGE_SHA256);
     Long size = request.longMetric(ModelProtocol.PACKAGE_SIZE);
@@ -328,6 +470,19 @@ final class ModelManager implements AutoCloseable {
     String url = request.stringMetric(ModelProtocol.URL);
     if (ModelProtocol.TRANSPORT_HTTPS.equals(transport) && (url == null || !url.startsWith("https://"))) {
       return Response.error(400, "an https transfer needs an https:// url");
+    }
+    Long blockSize = request.longMetric(ModelProtocol.BLOCK_SIZE);
+    byte[] hashes = request.body();
+    if (ModelProtocol.TRANSPORT_MQTT.equals(transport)) {
+      if (blockSize == null || blockSize < ModelProtocol.MIN_BLOCK_SIZE || blockSize > ModelProtocol.MAX_BLOCK_SIZE) {
+        return Response.error(400, "an mqtt transfer needs " + ModelProtocol.BLOCK_SIZE + " ("
+            + ModelProtocol.MIN_BLOCK_SIZE + ".." + ModelProtocol.MAX_BLOCK_SIZE + ") and the blocks' SHA-256 as body");
+      }
+      long blocks = (size + blockSize - 1) / blockSize;
+      if (blocks > ModelProtocol.MAX_BLOCKS || hashes == null || hashes.length != blocks * 32) {
+        return Response.error(400, "the body must hold the SHA-256 of each of the " + blocks + " blocks of "
+            + blockSize + " bytes (at most " + ModelProtocol.MAX_BLOCKS + " blocks)");
+      }
     }
     if (state.active != null && sha.equals(state.active.packageSha256) && state.probation == null) {
       Map<String, Object> m = new LinkedHashMap<>(snapshot);
@@ -363,7 +518,24 @@ final class ModelManager implements AutoCloseable {
     fresh.size = size;
     fresh.activate = !Boolean.FALSE.equals(request.metrics().get(ModelProtocol.ACTIVATE));
     fresh.startedMillis = System.currentTimeMillis();
-    job = new Job(incoming.open(fresh));
+    fresh.deadlineMillis = fresh.startedMillis + settings.transferDeadline().toMillis();
+    fresh.rollbackToken = rollbackToken;
+    fresh.blockSize = ModelProtocol.TRANSPORT_MQTT.equals(transport) ? blockSize.intValue() : 0;
+    TransferRecord record = incoming.open(fresh);
+    // A record resumed from an earlier PUT keeps its block size; the hash list of this signed PUT replaces it only
+    // when it describes the same blocks.
+    if (record.blockSize == fresh.blockSize && hashes != null && fresh.blockSize > 0) {
+      incoming.saveHashes(jobId, hashes);
+    }
+    record.rollbackToken = rollbackToken;
+    incoming.save(record);
+    job = new Job(record);
+    job.hashes = record.blockSize > 0 ? loadHashes(record) : null;
+    if (record.blockSize > 0 && job.hashes == null) {
+      job = null;
+      incoming.delete(jobId);
+      return Response.error(409, "job " + jobId + " was started with another block size; start it again");
+    }
     LOG.info("job {}: {} bytes over {}, from offset {}", jobId, size, transport, job.record.offset);
     continueJob();
     Map<String, Object> m = new LinkedHashMap<>();
@@ -373,23 +545,91 @@ final class ModelManager implements AutoCloseable {
     return Response.ok(m);
   }
 
+  private byte[] loadHashes(TransferRecord record) throws IOException {
+    if (record.blockSize <= 0) {
+      return null;
+    }
+    long blocks = (record.size + record.blockSize - 1) / record.blockSize;
+    byte[] h = incoming.readHashes(record.job, ModelProtocol.MAX_BLOCKS * 32);
+    return h != null && h.length == blocks * 32 ? h : null;
+  }
+
   private void continueJob() {
     publishSnapshot();
+    scheduleDeadline();
     if (job.record.complete()) {
-      worker.execute(this::install);
+      internal(this::install);
     } else if (ModelProtocol.TRANSPORT_HTTPS.equals(job.record.transport)) {
       Job current = job;
       current.download = downloader.submit(() -> download(current));
     } else {
+      long aligned = job.record.offset - job.record.offset % Math.max(1, job.record.blockSize);
+      if (aligned != job.record.offset) {
+        try {
+          job.record.offset = aligned;
+          incoming.truncate(job.record);
+          job.written = aligned;
+        } catch (IOException e) {
+          finishJob(Status.FAILED, null, Rejection.TRUNCATED, "cannot store the transfer: " + e.getMessage(), false);
+          return;
+        }
+      }
       requestChunks();
     }
+  }
+
+  private void scheduleDeadline() {
+    if (deadlineCheck != null) {
+      deadlineCheck.cancel(false);
+    }
+    if (job.record.deadlineMillis <= 0) {
+      job.record.deadlineMillis = Math.max(job.record.startedMillis, 0) + settings.transferDeadline().toMillis();
+    }
+    long left = Math.max(0, job.record.deadlineMillis - System.currentTimeMillis());
+    Job current = job;
+    deadlineCheck = schedule(() -> internal(() -> {
+      if (job == current && (job.status == Status.DOWNLOADING)) {
+        String reason = "transfer not finished within " + settings.transferDeadline().toSeconds() + " s ("
+            + job.record.offset + " of " + job.record.size + " bytes)";
+        LOG.warn("job {}: {}; abandoned", job.record.job, reason);
+        finishJob(Status.FAILED, null, Rejection.TIMED_OUT, reason, false);
+      }
+    }), left);
+  }
+
+  /** A one-shot timer; none once the manager is closing (the work it would do ends with it). */
+  private ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+    try {
+      return timer.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      return null;
+    }
+  }
+
+  private Response cancel(Request request) {
+    String jobId = request.stringMetric(ModelProtocol.JOB_ID);
+    if (job == null || jobId != null && !jobId.equals(job.record.job)) {
+      return Response.error(409, job == null ? "no job in progress" : "the job in progress is " + job.record.job);
+    }
+    if (job.status != Status.DOWNLOADING) {
+      return Response.error(409, "job " + job.record.job + " is " + job.status + "; it can no longer be cancelled");
+    }
+    String id = job.record.job;
+    finishJob(Status.FAILED, null, Rejection.CANCELLED, "cancelled by " + (request.requesterClientId() == null
+        ? "the console" : request.requesterClientId()), false);
+    Map<String, Object> m = new LinkedHashMap<>(snapshot);
+    m.put(ModelProtocol.JOB_ID, id);
+    m.put(ModelProtocol.STATUS, Status.FAILED.name());
+    return Response.ok(m);
   }
 
   // ------------------------------------------------------------------ HTTPS transfer (download thread)
 
   private void download(Job current) {
+    Duration left = Duration.ofMillis(Math.max(1, current.record.deadlineMillis - System.currentTimeMillis()));
     RetryPolicy<Object> retry = RetryPolicy.builder()
         .handle(IOException.class)
+        .withMaxDuration(left)
         .withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60))
         .withJitter(0.2)
         .withMaxAttempts(settings.transferAttempts())
@@ -401,20 +641,31 @@ final class ModelManager implements AutoCloseable {
         current.record.attempt++;
         https.fetch(current.record, incoming, offset -> progress(current, offset));
       });
-      worker.execute(this::install);
+      internal(this::install);
     } catch (FailsafeException e) {
       if (e.getCause() instanceof InterruptedException) {
         return;
       }
-      String message = "download of " + current.record.url + " failed " + settings.transferAttempts()
-          + " times, last: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
-      worker.execute(() -> finishJob(Status.FAILED, null, Rejection.TRUNCATED, message, false));
+      if (e.getCause() instanceof HttpsDownload.UrlRefused refused) {
+        // The detail (which address, why) stays in the device log: sent back, it would map the site's network.
+        urlsRefused.incrementAndGet();
+        lastRefusal = "job " + current.record.job + ": package URL refused";
+        LOG.warn("job {}: package URL refused: {}", current.record.job, refused.getMessage());
+        internal(() -> finishJob(Status.FAILED, null, Rejection.URL_REFUSED,
+            "the package URL is not one this device may fetch", false));
+        return;
+      }
+      LOG.warn("job {}: download failed: {}", current.record.job, String.valueOf(e.getCause()));
+      String message = "download failed after " + current.record.attempt + " attempts: "
+          + (e.getCause() instanceof HttpsDownload.ServerProblem p ? p.getMessage()
+              : "no complete answer from the server (the device log has the cause)");
+      internal(() -> finishJob(Status.FAILED, null, Rejection.TRUNCATED, message, false));
     }
   }
 
   /** Called on the worker (MQTT chunks) or the download thread (HTTPS); the snapshot is made on the worker. */
   private void progress(Job current, long offset) {
-    worker.execute(this::publishSnapshot);
+    internal(this::publishSnapshot);
     long percent = current.record.size == 0 ? 100 : offset * 100 / current.record.size;
     if (percent / PROGRESS_STEP_PERCENT != current.lastProgressPercent / PROGRESS_STEP_PERCENT) {
       current.lastProgressPercent = percent;
@@ -434,14 +685,15 @@ final class ModelManager implements AutoCloseable {
       return;
     }
     long next = job.written;
+    int step = requestBytes();
     for (long o : job.outstanding.keySet()) {
-      next = Math.max(next, o + settings.chunkBytes());
+      next = Math.max(next, o + step);
     }
     for (long o : job.early.keySet()) {
       next = Math.max(next, o + job.early.get(o).length);
     }
     while (job.outstanding.size() < settings.chunksInFlight() && next < job.record.size) {
-      int length = (int) Math.min(settings.chunkBytes(), job.record.size - next);
+      int length = (int) Math.min(step, job.record.size - next);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put(ModelProtocol.JOB_ID, job.record.job);
       m.put(ModelProtocol.OFFSET, next);
@@ -455,6 +707,12 @@ final class ModelManager implements AutoCloseable {
     scheduleChunkTimeout();
   }
 
+  /** Bytes asked for at once: whole blocks of the signed hash list, about the configured chunk size. */
+  private int requestBytes() {
+    int block = Math.max(1, job.record.blockSize);
+    return Math.max(1, settings.chunkBytes() / block) * block;
+  }
+
   private ScheduledFuture<?> chunkTimeout;
 
   private void scheduleChunkTimeout() {
@@ -462,7 +720,7 @@ final class ModelManager implements AutoCloseable {
       chunkTimeout.cancel(false);
     }
     long millis = settings.chunkTimeout().toMillis();
-    chunkTimeout = timer.schedule(() -> worker.execute(() -> {
+    chunkTimeout = schedule(() -> internal(() -> {
       if (job == null || job.status != Status.DOWNLOADING || job.outstanding.isEmpty()) {
         return;
       }
@@ -472,27 +730,34 @@ final class ModelManager implements AutoCloseable {
         job.outstanding.clear();
       }
       requestChunks();
-    }), millis, TimeUnit.MILLISECONDS);
+    }), millis);
   }
 
+  /**
+   * A chunk is written only when every block in it has the SHA-256 the signed PUT package listed; anything else
+   * (a third client's injection, a corrupted or misaligned chunk) is dropped and counted, and the chunk is still
+   * awaited from the console. The sender's own {@code chunk.sha256} proves nothing and is not relied on.
+   */
   private void chunk(Request request) {
     String jobId = request.stringMetric(ModelProtocol.JOB_ID);
     Long offset = request.longMetric(ModelProtocol.OFFSET);
-    String sha = request.stringMetric(ModelProtocol.CHUNK_SHA256);
     byte[] body = request.body();
     if (job == null || !job.record.job.equals(jobId) || job.status != Status.DOWNLOADING || offset == null
-        || sha == null || body == null) {
-      return;
-    }
-    if (!sha.equals(HexFormat.of().formatHex(sha256(body)))) {
-      LOG.warn("job {}: chunk at {} does not match its SHA-256; asked again", jobId, offset);
-      job.outstanding.remove(offset);
-      requestChunks();
+        || body == null || job.hashes == null) {
+      chunksDropped.incrementAndGet();
       return;
     }
     if (offset < job.written || body.length == 0 || offset + body.length > job.record.size
-        || body.length > settings.chunkBytes()) {
-      job.outstanding.remove(offset);
+        || body.length > Math.max(settings.chunkBytes(), job.record.blockSize)) {
+      chunksDropped.incrementAndGet();
+      return;
+    }
+    String mismatch = verifyBlocks(offset, body);
+    if (mismatch != null) {
+      chunksRejected.incrementAndGet();
+      lastRefusal = "chunk of job " + jobId + ": " + mismatch;
+      LOG.warn("job {}: chunk at {} refused: {}", jobId, offset, mismatch);
+      publishSnapshot();
       return;
     }
     job.outstanding.remove(offset);
@@ -529,6 +794,32 @@ final class ModelManager implements AutoCloseable {
     }
   }
 
+  /** @return null when every block of the chunk matches the signed hash list, else why not */
+  private String verifyBlocks(long offset, byte[] body) {
+    int block = job.record.blockSize;
+    if (offset % block != 0) {
+      return "offset " + offset + " is not on a block boundary of " + block;
+    }
+    boolean last = offset + body.length == job.record.size;
+    if (body.length % block != 0 && !last) {
+      return body.length + " bytes is not a whole number of blocks";
+    }
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (int at = 0; at < body.length; at += block) {
+        digest.update(body, at, Math.min(block, body.length - at));
+        byte[] actual = digest.digest();
+        int index = (int) ((offset + at) / block);
+        if (!java.util.Arrays.equals(actual, 0, 32, job.hashes, index * 32, index * 32 + 32)) {
+          return "block " + index + " does not have the SHA-256 the signed package listed";
+        }
+      }
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return null;
+  }
+
   // ------------------------------------------------------------------ install (worker)
 
   private void install() {
@@ -547,7 +838,7 @@ final class ModelManager implements AutoCloseable {
       checkTransfer(record, part);
       try (ModelPackage pkg = ModelPackage.open(part, settings.limits(), keys)) {
         manifest = pkg.manifest();
-        checkPolicy(manifest);
+        checkPolicy(manifest, record);
         if (state.active != null && record.sha256.equals(state.active.packageSha256)) {
           finishJob(state.probation != null ? Status.PROBATION : Status.COMPLETED, state.active, null,
               "already active", state.probation != null);
@@ -557,6 +848,12 @@ final class ModelManager implements AutoCloseable {
         if (state.previous != null && slot.equals(state.previous.slot)) {
           // The slot about to be overwritten can no longer be rolled back to.
           state.previous = null;
+          stateFile.write(state);
+        }
+        if (state.candidate != null && slot.equals(state.candidate.slot)) {
+          // The waiting candidate's files are about to be replaced: it can no longer be activated.
+          LOG.info("job {}: slot {} replaces the waiting candidate {}", record.job, slot, state.candidate);
+          state.candidate = null;
           stateFile.write(state);
         }
         slots.install(pkg, slot);
@@ -578,6 +875,7 @@ final class ModelManager implements AutoCloseable {
     try {
       candidate = modelSwitch.load(slots.manifest(slot));
     } catch (ModelLoadException e) {
+      recordValidation(record.sha256, "failed: load");
       reject(record, new PackageRejectedException(Rejection.LOAD_FAILED, manifest.name() + " " + manifest.version()
           + " does not load: " + e.getMessage(), e));
       return;
@@ -587,9 +885,11 @@ final class ModelManager implements AutoCloseable {
       outcome = validator.validate(candidate, modelSwitch.active(), manifest, slots.manifest(slot).getParent());
     } catch (PackageRejectedException e) {
       candidate.close();
+      recordValidation(record.sha256, "failed: " + e.reason().code());
       reject(record, e);
       return;
     }
+    recordValidation(record.sha256, PASSED);
     LOG.info("job {}: {} {} validated on {} frames: {} ms per frame, active {} ms", record.job, manifest.name(),
         manifest.version(), outcome.frames(), fmt(outcome.candidateMillis()), fmt(outcome.activeMillis()));
     try {
@@ -601,10 +901,26 @@ final class ModelManager implements AutoCloseable {
         return;
       }
       activate(candidate, installed, record.job, record.requester, outcome.activeMillis());
+      if (record.rollbackToken) {
+        // A rollback the console asked for with a token: the floor comes down to it (raising never would).
+        state.floors.put(installed.name, installed.version);
+        stateFile.write(state);
+      }
       finishJob(Status.PROBATION, installed, null, "active, in probation for " + settings.probation().toSeconds() + " s", true);
     } catch (IOException e) {
       candidate.close();
       finishJob(Status.FAILED, null, Rejection.TRUNCATED, "cannot write the pointer file: " + e.getMessage(), false);
+    }
+  }
+
+  private static final String PASSED = "passed";
+
+  private void recordValidation(String packageSha256, String outcome) {
+    state.validated(packageSha256, outcome);
+    try {
+      stateFile.write(state);
+    } catch (IOException e) {
+      LOG.error("cannot write the pointer file: {}", e.getMessage());
     }
   }
 
@@ -625,7 +941,7 @@ final class ModelManager implements AutoCloseable {
     }
   }
 
-  private void checkPolicy(PackageManifest manifest) throws PackageRejectedException {
+  private void checkPolicy(PackageManifest manifest, TransferRecord record) throws PackageRejectedException {
     if (!manifest.platforms().contains(settings.platform())) {
       throw new PackageRejectedException(Rejection.WRONG_PLATFORM, manifest.name() + " " + manifest.version()
           + " is built for " + manifest.platforms() + ", this device is " + settings.platform());
@@ -634,17 +950,55 @@ final class ModelManager implements AutoCloseable {
       throw new PackageRejectedException(Rejection.RUNTIME_TOO_OLD, manifest.name() + " " + manifest.version()
           + " needs runtime " + manifest.minRuntime() + ", this device runs " + settings.runtimeVersion());
     }
+    SemanticVersion version = manifest.semanticVersion();
     ModelInfo running = activeInfo();
     if (running != null && running.name().equals(manifest.name())) {
-      int order = manifest.semanticVersion().compareTo(SemanticVersion.parse(running.version()));
-      if (order < 0 && !manifest.rollback()) {
-        throw new PackageRejectedException(Rejection.DOWNGRADE, manifest.name() + " " + manifest.version()
-            + " is older than the active " + running.version() + " and is not a signed rollback");
-      }
+      int order = version.compareTo(SemanticVersion.parse(running.version()));
       if (order == 0 && !running.sha256().equals(manifest.model().sha256())) {
         throw new PackageRejectedException(Rejection.VERSION_CONFLICT, manifest.name() + " " + manifest.version()
             + " is active with other weights (" + running.sha256() + "); a new model needs a new version");
       }
+      if (order < 0) {
+        requireRollback(manifest, record, "older than the active " + running.version());
+      }
+    }
+    String floor = state.floors.get(manifest.name());
+    if (floor != null && version.compareTo(SemanticVersion.parse(floor)) < 0) {
+      requireRollback(manifest, record, "below this device's version floor " + floor + " for " + manifest.name());
+    }
+  }
+
+  /**
+   * Going down needs both keys: the release key's {@code rollback: true} in the package and a console's rollback
+   * token for this device alone, valid for a short while (so a rollback package cannot be replayed on every
+   * device forever: TUF's rollback attack).
+   */
+  private static void requireRollback(PackageManifest manifest, TransferRecord record, String what)
+      throws PackageRejectedException {
+    if (!manifest.rollback() || !record.rollbackToken) {
+      throw new PackageRejectedException(Rejection.DOWNGRADE, manifest.name() + " " + manifest.version() + " is "
+          + what + "; going down needs a package signed with rollback and a rollback token for this device");
+    }
+  }
+
+  private void raiseFloor(DeviceState.Installed model) {
+    if (model == null || model.name == null || model.version == null) {
+      return;
+    }
+    String floor = state.floors.get(model.name);
+    try {
+      if (floor == null || SemanticVersion.parse(model.version).compareTo(SemanticVersion.parse(floor)) > 0) {
+        state.floors.put(model.name, model.version);
+      }
+    } catch (IllegalArgumentException e) {
+      LOG.warn("version {} of {} is not semantic; floor unchanged", model.version, model.name);
+    }
+  }
+
+  /** A rollback (the device's own, or with a token) lowers the floor of the model it left to the one it goes to. */
+  private void lowerFloor(DeviceState.Installed from, ModelInfo to) {
+    if (from != null && from.name != null && to != null && from.name.equals(to.name())) {
+      state.floors.put(from.name, to.version());
     }
   }
 
@@ -687,7 +1041,10 @@ final class ModelManager implements AutoCloseable {
   private void activate(LoadedModel candidate, DeviceState.Installed installed, String jobId, String requester,
       double validationActiveMillis) throws IOException {
     ServingStats before = modelSwitch.servingStats();
-    double baseline = before.calls() >= settings.probationMinCalls() ? before.p50Millis() : validationActiveMillis;
+    double measured = before.calls() >= settings.probationMinCalls() ? before.p50Millis() : validationActiveMillis;
+    // EXEC activate has no validation figure: without serving calls there is no baseline (0 skips the latency
+    // check). NaN would not even reach the pointer file: JSON has no NaN.
+    double baseline = Double.isFinite(measured) ? measured : 0;
     ModelInfo running = activeInfo();
     DeviceState.Installed previous = state.active != null ? state.active
         : running == null ? null : new DeviceState.Installed(null, running.name(), running.version(), running.sha256(), null);
@@ -701,6 +1058,7 @@ final class ModelManager implements AutoCloseable {
     state.active = installed;
     state.candidate = null;
     state.probation = probation;
+    raiseFloor(installed);
     stateFile.write(state);
     CrashPoints.reach("pointer-written");
     LoadedModel replaced = modelSwitch.activate(candidate);
@@ -719,8 +1077,12 @@ final class ModelManager implements AutoCloseable {
       probationTicks.cancel(false);
     }
     long period = Math.max(200, Math.min(1_000, settings.probation().toMillis() / 10));
-    probationTicks = timer.scheduleAtFixedRate(() -> worker.execute(this::probationTick), period, period,
-        TimeUnit.MILLISECONDS);
+    try {
+      probationTicks = timer.scheduleAtFixedRate(() -> internal(this::probationTick), period, period,
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      probationTicks = null;
+    }
   }
 
   private void probationTick() {
@@ -784,7 +1146,11 @@ final class ModelManager implements AutoCloseable {
     }
   }
 
-  /** Back to the previous model: the one kept loaded, else loaded again from its slot or the factory manifest. */
+  /**
+   * Back to the previous model: the one kept loaded, else loaded again from its slot or the factory manifest. When
+   * that is impossible the active model keeps serving and probation ends (with its checks it would only try again
+   * and fail, and meanwhile refuse every install).
+   */
   private boolean rollback(Rejection reason, String why) {
     DeviceState.Installed failed = state.active;
     DeviceState.Installed target = state.previous;
@@ -800,6 +1166,7 @@ final class ModelManager implements AutoCloseable {
       state.previous = null;
       state.probation = null;
       state.record(history(p != null ? p.job : null, failed, "rolled_back", why));
+      lowerFloor(failed, back.info());
       stateFile.write(state);
       LoadedModel replaced = modelSwitch.activate(back);
       if (replaced != null) {
@@ -807,6 +1174,18 @@ final class ModelManager implements AutoCloseable {
       }
     } catch (PackageRejectedException | ModelLoadException | IOException e) {
       LOG.error("cannot roll back from {} to {}: {}", failed, target, e.getMessage());
+      String message = "cannot roll back to " + target + " (" + e.getMessage() + "); " + failed + " keeps serving";
+      if (state.probation != null) {
+        state.probation = null;
+        state.record(history(p.job, failed, "rollback_failed", message));
+        try {
+          stateFile.write(state);
+        } catch (IOException io) {
+          LOG.error("cannot write the pointer file: {}", io.getMessage());
+        }
+        notifyStatus(p.requester, p.job, Status.FAILED, failed, reason, message);
+      }
+      publishSnapshot();
       return false;
     } finally {
       stopProbationTicks();
@@ -838,9 +1217,21 @@ final class ModelManager implements AutoCloseable {
       return Response.error(409, state.active + " is in probation");
     }
     DeviceState.Installed candidate = state.candidate;
+    if (candidate.packageSha256 == null || !PASSED.equals(state.validation.get(candidate.packageSha256))) {
+      state.candidate = null;
+      stateFile.write(state);
+      return Response.error(409, "candidate " + candidate + " has no passed validation on record");
+    }
     LoadedModel loaded;
     try {
-      slots.verify(candidate.slot, keys);
+      PackageManifest manifest = slots.verify(candidate.slot, keys);
+      if (!manifest.model().sha256().equals(candidate.sha256) || !manifest.version().equals(candidate.version)
+          || !manifest.name().equals(candidate.name)) {
+        state.candidate = null;
+        stateFile.write(state);
+        return Response.error(409, "slot " + candidate.slot + " no longer holds the validated candidate " + candidate);
+      }
+      checkFloor(manifest);
       loaded = modelSwitch.load(slots.manifest(candidate.slot));
     } catch (PackageRejectedException | ModelLoadException e) {
       state.candidate = null;
@@ -850,6 +1241,15 @@ final class ModelManager implements AutoCloseable {
     activate(loaded, candidate, candidate.job, null, Double.NaN);
     publishSnapshot();
     return Response.ok(new LinkedHashMap<>(snapshot));
+  }
+
+  /** A candidate validated before a newer model was activated must not go below the floor raised since. */
+  private void checkFloor(PackageManifest manifest) throws PackageRejectedException {
+    String floor = state.floors.get(manifest.name());
+    if (floor != null && manifest.semanticVersion().compareTo(SemanticVersion.parse(floor)) < 0) {
+      throw new PackageRejectedException(Rejection.DOWNGRADE, manifest.name() + " " + manifest.version()
+          + " is below this device's version floor " + floor);
+    }
   }
 
   private Response rollbackByRequest(Request request) {
@@ -925,8 +1325,19 @@ final class ModelManager implements AutoCloseable {
     snapshot = Map.copyOf(m);
   }
 
+  /** The state as health reports it, with the counters of what was refused or dropped. */
   Map<String, Object> snapshot() {
-    return snapshot;
+    Map<String, Object> m = new LinkedHashMap<>(snapshot);
+    m.put("commands_refused", commandsRefused.get());
+    m.put("requests_dropped", requestsDropped.get());
+    m.put("chunks_dropped", chunksDropped.get());
+    m.put("chunks_rejected", chunksRejected.get());
+    m.put("urls_refused", urlsRefused.get());
+    m.put("keys_skipped", (long) keysSkipped);
+    m.put("queue", (long) worker.getQueue().size());
+    m.put("nonces", (long) authority.liveNonces());
+    m.put("last_refusal", lastRefusal);
+    return m;
   }
 
   /** Runs queued work to completion: for tests and a clean stop. */
@@ -945,6 +1356,7 @@ final class ModelManager implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    https.close();
     downloader.shutdownNow();
     worker.shutdown();
     try {

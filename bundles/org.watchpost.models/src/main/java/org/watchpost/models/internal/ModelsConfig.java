@@ -67,4 +67,37 @@ public @interface ModelsConfig {
 
   @AttributeDefinition(name = "Transfer attempts", description = "Attempts of one HTTPS download before it is reported failed; each resumes where the last stopped.", min = "1")
   int transfer_attempts() default 5;
+
+  @AttributeDefinition(name = "Transfer deadline (s)", description = "A transfer (MQTT or HTTPS, all attempts, across restarts) not finished this long after it started is abandoned, so that another package can come.", min = "1")
+  int transfer_deadline_s() default 86_400;
+
+  @AttributeDefinition(name = "HTTPS minimum rate (bytes/s)", description = "A download slower than this over the rate window is cut and resumed (a server that trickles a byte now and then).", min = "1")
+  int https_min_bytes_per_s() default 1024;
+
+  @AttributeDefinition(name = "HTTPS rate window (s)", description = "The window over which the minimum rate is measured.", min = "1")
+  int https_rate_window_s() default 30;
+
+  @AttributeDefinition(name = "HTTPS downlink budget (bits/s)", description = "Pace of HTTPS downloads (token bucket, one second of burst); 0: not paced. Set it with the uplink's budget on a metered link.", min = "0")
+  long https_downlink_bits_per_s() default 0;
+
+  @AttributeDefinition(name = "HTTPS hosts allowed inside", description = "Comma-separated host names or addresses a package URL may name although they resolve to a loopback, link-local, private, shared or multicast address (a package server on the site's own network); empty: none.")
+  String https_allowed_hosts() default "";
+
+  @AttributeDefinition(name = "Console keys", description = "Directory of the Ed25519 public keys (*.pub, PEM) of the consoles whose signed commands (PUT package, EXEC) the device accepts; kept apart from the model-signing keys.")
+  String console_keys_dir() default "models/console-keys";
+
+  @AttributeDefinition(name = "Command clock skew (s)", description = "How far the device's clock may be from the console's when a signed command's validity window is checked.", min = "0")
+  int command_clock_skew_s() default 300;
+
+  @AttributeDefinition(name = "Command lifetime (s)", description = "Longest validity window a signed command may carry.", min = "1")
+  int command_max_lifetime_s() default 86_400;
+
+  @AttributeDefinition(name = "Rollback token lifetime (s)", description = "Longest validity window of a signed rollback (EXEC rollback, or a PUT package below the version floor); it must also name this device, not _all.", min = "1")
+  int rollback_token_max_s() default 3_600;
+
+  @AttributeDefinition(name = "Remembered nonces", description = "Nonces of accepted commands kept (on disk) until their command expires, to refuse replays; when full, new commands are refused until some expire.", min = "16")
+  int command_nonces_max() default 4096;
+
+  @AttributeDefinition(name = "Work queue", description = "Requests and chunks waiting for the model manager; beyond it they are dropped, counted and, for requests, answered 503.", min = "8")
+  int work_queue() default 256;
 }

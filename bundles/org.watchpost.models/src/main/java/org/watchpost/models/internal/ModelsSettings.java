@@ -11,11 +11,20 @@ record ModelsSettings(Path stateDir, Path trustedKeys, String platform, Semantic
     PackageLimits limits, Path validationFrames, int validationRuns, double latencyFactor,
     double maxRowsOverThreshold, Duration probation, double probationMaxErrorRate, int probationMinCalls,
     int probationMaxRestarts, int chunkBytes, int chunksInFlight, Duration chunkTimeout, Path httpsCaFile,
-    Duration httpsTimeout, int transferAttempts) {
+    Duration httpsTimeout, int transferAttempts, Duration transferDeadline, int httpsMinBytesPerSecond,
+    Duration httpsRateWindow, long httpsDownlinkBitsPerSecond, java.util.Set<String> httpsAllowedHosts,
+    Path consoleKeys, Duration commandClockSkew, Duration commandMaxLifetime, Duration rollbackTokenMax,
+    int commandNoncesMax, int workQueue) {
 
   static ModelsSettings from(ModelsConfig c) {
     require(!c.state_dir().isBlank(), "state_dir", "must be set");
     require(c.latency_factor() >= 1, "latency_factor", "must be at least 1");
+    require(c.transfer_deadline_s() >= 1, "transfer_deadline_s", "must be at least 1");
+    require(c.https_min_bytes_per_s() >= 1 && c.https_rate_window_s() >= 1, "https_min_bytes_per_s",
+        "and https_rate_window_s must be at least 1");
+    require(c.https_downlink_bits_per_s() >= 0, "https_downlink_bits_per_s", "must not be negative");
+    require(c.command_nonces_max() >= 16, "command_nonces_max", "must be at least 16");
+    require(c.work_queue() >= 8, "work_queue", "must be at least 8");
     require(c.chunk_bytes() >= 256 && c.chunk_bytes() <= 262_144, "chunk_bytes", "must be 256..262144");
     SemanticVersion runtime;
     try {
@@ -31,7 +40,21 @@ record ModelsSettings(Path stateDir, Path trustedKeys, String platform, Semantic
         c.probation_max_error_rate(), c.probation_min_calls(), c.probation_max_restarts(), c.chunk_bytes(),
         c.chunks_in_flight(), Duration.ofSeconds(c.chunk_timeout_s()),
         c.https_ca_file().isBlank() ? null : Path.of(c.https_ca_file()), Duration.ofSeconds(c.https_timeout_s()),
-        c.transfer_attempts());
+        c.transfer_attempts(), Duration.ofSeconds(c.transfer_deadline_s()), c.https_min_bytes_per_s(),
+        Duration.ofSeconds(c.https_rate_window_s()), c.https_downlink_bits_per_s(), hosts(c.https_allowed_hosts()),
+        Path.of(c.console_keys_dir()), Duration.ofSeconds(c.command_clock_skew_s()),
+        Duration.ofSeconds(c.command_max_lifetime_s()), Duration.ofSeconds(c.rollback_token_max_s()),
+        c.command_nonces_max(), c.work_queue());
+  }
+
+  private static java.util.Set<String> hosts(String list) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (String h : list.split(",")) {
+      if (!h.isBlank()) {
+        out.add(h.trim().toLowerCase(Locale.ROOT));
+      }
+    }
+    return java.util.Set.copyOf(out);
   }
 
   /** The platform name packages use for the JVM's OS and architecture. */

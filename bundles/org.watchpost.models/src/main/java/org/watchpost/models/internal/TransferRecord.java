@@ -13,6 +13,12 @@ final class TransferRecord {
   boolean activate = true;
   int attempt;
   long startedMillis;
+  /** Wall-clock time after which the transfer is abandoned (kept across restarts, so wall time). */
+  long deadlineMillis;
+  /** MQTT: the size of the blocks the signed hash list covers ({@code incoming/JOB.hashes}); 0 for HTTPS. */
+  int blockSize;
+  /** The PUT was a signed, device-scoped rollback token: the package may go below the version floor. */
+  boolean rollbackToken;
 
   boolean complete() {
     return offset >= size;

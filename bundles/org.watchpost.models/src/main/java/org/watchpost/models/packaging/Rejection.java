@@ -31,7 +31,13 @@ public enum Rejection {
   /** The model loaded but failed validation (outputs, golden frames, latency). */
   VALIDATION_FAILED,
   /** It served, and probation rolled it back. */
-  PROBATION_FAILED;
+  PROBATION_FAILED,
+  /** The console cancelled the job (EXEC cancel). */
+  CANCELLED,
+  /** The transfer did not finish before its deadline. */
+  TIMED_OUT,
+  /** The package URL is not one the device may fetch (internal address, not https). */
+  URL_REFUSED;
 
   public String code() {
     return name().toLowerCase(java.util.Locale.ROOT);

@@ -5,5 +5,5 @@
  * Codec classes without network I/O, shared by the device, the command line and the rollout console.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.watchpost.models.packaging;

@@ -28,6 +28,8 @@ public final class ModelProtocol {
   public static final String RESOURCE_CHUNK = "chunk";
   public static final String RESOURCE_ACTIVATE = "activate";
   public static final String RESOURCE_ROLLBACK = "rollback";
+  /** {@code EXEC cancel}: ends the job in progress ({@code job.id}), so another package can come. */
+  public static final String RESOURCE_CANCEL = "cancel";
   public static final String NOTIFY_INSTALL = "install";
   public static final String NOTIFY_CHUNK = "chunk";
 
@@ -42,6 +44,21 @@ public final class ModelProtocol {
   public static final String OFFSET = "offset";
   public static final String LENGTH = "length";
   public static final String CHUNK_SHA256 = "chunk.sha256";
+  /**
+   * An MQTT {@code PUT package}: the block size of the hash list its body carries (the SHA-256 of each block of
+   * the package, in order, 32 bytes each). The body is covered by the command signature, so every chunk is checked
+   * against what the console signed before it is written.
+   */
+  public static final String BLOCK_SIZE = "block.size";
+  /** Most blocks a hash list may have; a console raises its block size to stay within it. */
+  public static final int MAX_BLOCKS = 65_536;
+  public static final int MIN_BLOCK_SIZE = 256;
+  public static final int MAX_BLOCK_SIZE = 262_144;
+  /**
+   * A {@code PUT package} with {@code rollback = true}: a rollback token (signed for this device only, short
+   * lived) that lets a signed rollback package go below the device's version floor.
+   */
+  public static final String ROLLBACK = "rollback";
 
   public static final String STATUS = "status";
   public static final String REASON = "reason";

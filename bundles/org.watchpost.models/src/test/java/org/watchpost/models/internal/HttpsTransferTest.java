@@ -44,7 +44,7 @@ class HttpsTransferTest {
             Map.of("https_ca_file", server.caFile().toString(), "transfer_attempts", 5, "https_timeout_s", 2), s -> s)) {
       System.out.printf("https: server and device ready after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
       server.cutNext(1, 0.4);
-      var response = device.manager.handle(new Request("MODEL-V1", "PUT", List.of("package"), "r1", "console",
+      var response = device.handle(new Request("MODEL-V1", "PUT", List.of("package"), "r1", "console",
           Map.of("job.id", "https-1", "package.sha256", ModelPackage.sha256Of(pkg), "package.size", Files.size(pkg),
               "transport", "https", "url", server.url()), null));
       assertEquals(200, response.code(), response.toString());
@@ -62,7 +62,7 @@ class HttpsTransferTest {
       // Another file at the URL than the one announced: caught by the package hash, the model stays.
       Path other = dir.resolve("other.zip");
       Files.copy(pkg, other);
-      var wrong = device.manager.handle(new Request("MODEL-V1", "PUT", List.of("package"), "r2", "console",
+      var wrong = device.handle(new Request("MODEL-V1", "PUT", List.of("package"), "r2", "console",
           Map.of("job.id", "https-2", "package.sha256", "0".repeat(64), "package.size", Files.size(pkg),
               "transport", "https", "url", server.url()), null));
       assertEquals(200, wrong.code());

@@ -247,9 +247,8 @@ class PackageRejectionTest {
         dir.resolve("v1.2.1.zip"), key);
     String job = "reject-announced";
     device.channel.serve(device.manager, other);
-    var response = device.manager.handle(new org.watchpost.api.remote.Request("MODEL-V1", "PUT", List.of("package"),
-        "r", "console", Map.of("job.id", job, "package.sha256", ModelPackage.sha256Of(good), "package.size",
-            Files.size(other), "transport", "mqtt"), null));
+    // The blocks are those of the file served; the whole does not have the hash announced.
+    var response = device.handle(Console.putMqtt(other, job, true, Map.of("package.sha256", ModelPackage.sha256Of(good))));
     assertEquals(200, response.code());
     Notification outcome = device.await(job, Set.of(Status.FAILED, Status.COMPLETED, Status.PROBATION), 30_000);
     assertEquals(Rejection.HASH_MISMATCH.code(), outcome.metrics().get("reason"), outcome.toString());

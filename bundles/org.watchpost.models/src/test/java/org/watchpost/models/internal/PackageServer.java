@@ -32,6 +32,7 @@ final class PackageServer implements AutoCloseable {
   private volatile long bytesPerSecond;
   private volatile int cutsLeft;
   private volatile double cutShare;
+  private volatile long trickleMillis;
   final List<Long> rangeStarts = new CopyOnWriteArrayList<>();
   volatile long bytesServed;
 
@@ -85,14 +86,16 @@ final class PackageServer implements AutoCloseable {
         }
         OutputStream out = exchange.getResponseBody();
         long sent = 0;
-        int piece = 8 * 1024;
+        int piece = trickleMillis > 0 ? 1 : 8 * 1024;
         while (sent < limit) {
           int n = (int) Math.min(piece, limit - sent);
           out.write(all, (int) (start + sent), n);
           out.flush();
           sent += n;
           bytesServed += n;
-          if (this.bytesPerSecond > 0) {
+          if (trickleMillis > 0) {
+            Thread.sleep(trickleMillis);
+          } else if (this.bytesPerSecond > 0) {
             Thread.sleep(n * 1000L / this.bytesPerSecond);
           }
         }
@@ -116,6 +119,11 @@ final class PackageServer implements AutoCloseable {
     if (p.waitFor() != 0) {
       throw new IllegalStateException("keytool failed: " + output);
     }
+  }
+
+  /** Sends one byte every so often from now on (a server that defeats an idle watchdog); 0: normal again. */
+  void trickle(long millis) {
+    this.trickleMillis = millis;
   }
 
   /** Serves another file at the same URL path. */

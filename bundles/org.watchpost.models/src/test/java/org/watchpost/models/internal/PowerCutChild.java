@@ -34,9 +34,12 @@ public final class PowerCutChild {
     DetectorComponent detector = new DetectorComponent(Configs.with(InferenceConfig.class,
         Map.of("model_manifest", factory.toString(), "warmup_runs", 0)));
     RecordingChannel channel = new RecordingChannel();
+    Console console = new Console(stateDir.resolveSibling(stateDir.getFileName() + "-console-keys"));
     ModelManager manager = new ModelManager(ModelsSettings.from(Configs.with(ModelsConfig.class, Map.of(
         "state_dir", stateDir.toString(), "trusted_keys_dir", keys.toString(), "https_ca_file", ca.toString(),
-        "probation_s", 1, "validation_runs", 1, "https_timeout_s", 5, "latency_factor", 20.0))), detector, () -> channel);
+        "probation_s", 1, "validation_runs", 1, "https_timeout_s", 5, "latency_factor", 20.0,
+        "console_keys_dir", console.keysDir.toString(), "https_allowed_hosts", "127.0.0.1,localhost"))), detector,
+        () -> channel);
     manager.recover();
     // Checked before any new work starts: while it runs, the pointer may lead the detector by one activation.
     out.println("ACTIVE " + detector.active().info().version() + " " + consistency(stateDir, keys, factory, detector));
@@ -45,8 +48,9 @@ public final class PowerCutChild {
     out.println("RESUME " + (offset == null ? -1 : offset));
     boolean runsTarget = detector.active().info().version().equals(targetVersion);
     if (!runsTarget && offset == null) {
-      manager.handle(new Request("MODEL-V1", "PUT", List.of("package"), "r", "console", Map.of("job.id",
-          "cut-" + targetVersion, "package.sha256", sha, "package.size", size, "transport", "https", "url", url), null));
+      manager.handle(console.sign(new Request("MODEL-V1", "PUT", List.of("package"), "r", "console", Map.of("job.id",
+          "cut-" + targetVersion, "package.sha256", sha, "package.size", size, "transport", "https", "url", url), null),
+          channel.clientId()));
     }
     Object last = null;
     while (true) {

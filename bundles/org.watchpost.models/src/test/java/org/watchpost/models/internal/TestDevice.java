@@ -24,16 +24,27 @@ final class TestDevice implements AutoCloseable {
   final ModelManager manager;
   final RecordingChannel channel = new RecordingChannel();
   final Path stateDir;
+  final Console console;
 
   TestDevice(Path stateDir, Path factoryManifest, Path keysDir, Map<String, Object> overrides,
       UnaryOperator<ModelSwitch> wrap) {
+    this(stateDir, factoryManifest, keysDir, overrides, wrap,
+        new Console(stateDir.resolveSibling(stateDir.getFileName() + "-console-keys")));
+  }
+
+  /** A device that trusts this console (the same one again after a restart). */
+  TestDevice(Path stateDir, Path factoryManifest, Path keysDir, Map<String, Object> overrides,
+      UnaryOperator<ModelSwitch> wrap, Console console) {
     this.stateDir = stateDir;
+    this.console = console;
     this.detector = new DetectorComponent(Configs.with(InferenceConfig.class,
         Map.of("model_manifest", factoryManifest.toString(), "warmup_runs", 0)));
     this.modelSwitch = wrap.apply(detector);
     Map<String, Object> config = new HashMap<>(Map.of("state_dir", stateDir.toString(),
         "trusted_keys_dir", keysDir.toString(), "validation_runs", 2, "probation_s", 1, "probation_min_calls", 5,
-        "chunk_bytes", 64 * 1024, "chunks_in_flight", 2,
+        "chunk_bytes", 64 * 1024, "chunks_in_flight", 2, "console_keys_dir", console.keysDir.toString(),
+        // The test's package server listens on loopback.
+        "https_allowed_hosts", "127.0.0.1,localhost",
         // Sub-millisecond tiny models on a shared machine: latency is checked where it is the point, with more runs.
         "latency_factor", 20.0));
     config.putAll(overrides);
@@ -58,10 +69,12 @@ final class TestDevice implements AutoCloseable {
 
   Response put(Path pkg, String job, boolean activate) throws Exception {
     channel.serve(manager, pkg);
-    return manager.handle(new Request(ModelProtocol.APP_ID, "PUT", List.of(ModelProtocol.RESOURCE_PACKAGE), "r-" + job,
-        "console", Map.of(ModelProtocol.JOB_ID, job, ModelProtocol.PACKAGE_SHA256, ModelPackage.sha256Of(pkg),
-            ModelProtocol.PACKAGE_SIZE, Files.size(pkg), ModelProtocol.TRANSPORT, ModelProtocol.TRANSPORT_MQTT,
-            ModelProtocol.ACTIVATE, activate), null));
+    return handle(Console.putMqtt(pkg, job, activate, Map.of()));
+  }
+
+  /** Hands a request to the manager as the uplink would, signed for this device by the test console. */
+  Response handle(Request request) {
+    return manager.handle(console.sign(request, channel.clientId()));
   }
 
   Notification await(String job, Set<ModelProtocol.Status> until, long timeoutMillis) throws InterruptedException {

@@ -178,7 +178,7 @@ class ValidationAndProbationTest {
     Notification n = outcome(pkg);
     assertEquals("COMPLETED", n.metrics().get("status"), n.toString());
     assertEquals(versionOf(pkg), device.activeVersion());
-    Response rollback = device.manager.handle(new Request("MODEL-V1", "EXEC", List.of("rollback"), "r1", "console",
+    Response rollback = device.handle(new Request("MODEL-V1", "EXEC", List.of("rollback"), "r1", "console",
         Map.of(), null));
     assertEquals(200, rollback.code(), rollback.toString());
     assertEquals(before, device.activeVersion());
@@ -192,7 +192,7 @@ class ValidationAndProbationTest {
     Notification n = device.await(job, Set.of(Status.INSTALLED, Status.FAILED), 30_000);
     assertEquals("INSTALLED", n.metrics().get("status"), n.toString());
     assertTrue(!versionOf(pkg).equals(device.activeVersion()));
-    Response activate = device.manager.handle(new Request("MODEL-V1", "EXEC", List.of("activate"), "r2", "console",
+    Response activate = device.handle(new Request("MODEL-V1", "EXEC", List.of("activate"), "r2", "console",
         Map.of(), null));
     assertEquals(200, activate.code(), activate.toString());
     assertEquals(versionOf(pkg), device.activeVersion());
