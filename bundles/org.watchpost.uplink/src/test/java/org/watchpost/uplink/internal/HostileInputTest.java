@@ -541,7 +541,11 @@ class HostileInputTest {
       assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
       receiver.await(() -> false, 300);
       MqttClient rogue = new MqttClient(broker.url(), "box-8", new MemoryPersistence());
-      rogue.connect();
+      MqttConnectOptions rogueOptions = new MqttConnectOptions();
+      // Paho 3's blocking publish can see its completion before the in-flight count drops (a race it shows
+      // on a loaded machine as "Too many publishes in progress"); room for the whole burst avoids it.
+      rogueOptions.setMaxInflight(256);
+      rogue.connect(rogueOptions);
       underAttack("another device under the documented ACLs", engine, receiver, 0, () -> {
         rogue.publish("$EDC/acme/box-7/TEST-V1/EXEC/rollback", request("1", "box-8"), 1, false);
         for (int i = 0; i < 100; i++) {
