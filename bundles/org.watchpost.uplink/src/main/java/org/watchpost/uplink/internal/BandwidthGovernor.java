@@ -39,12 +39,18 @@ final class BandwidthGovernor {
 
   private double tokens;
   private long lastRefill;
-  private final ArrayDeque<long[]> ledger = new ArrayDeque<>();
-  private long ledgerBytes;
+  /**
+   * What the device sent (and the acknowledgements of it): the ledger the budget is enforced on. Kept only while
+   * capped; looks back {@link #LEDGER_NANOS}.
+   */
+  private final Ledger uplink = new Ledger("uplink", LEDGER_NANOS, Integer.MAX_VALUE);
+  /**
+   * What others sent the device (requests): counted apart, never charged
+   * against {@link #uplink}. Its own budget is for a later change; today it is only measured. Bounded: at most
+   * one entry per message that arrived in the window, and the router bounds those.
+   */
+  private final Ledger downlink = new Ledger("downlink", WINDOW_NANOS, 100_000);
   private long totalBytes;
-  private long inboundBytes;
-  private final ArrayDeque<long[]> inboundLedger = new ArrayDeque<>();
-  private long inboundWindowBytes;
 
   /**
    * @param budgetBitsPerSecond the cap; 0 for none
@@ -104,17 +110,18 @@ final class BandwidthGovernor {
     }
     long windowWait = 0;
     long allowed = windowLimit - reserveBytes;
-    if (ledgerBytes + bytes > allowed) {
-      long excess = ledgerBytes + bytes - allowed;
-      for (long[] entry : ledger) {
-        excess -= entry[1];
-        if (excess <= 0) {
-          windowWait = entry[0] + LEDGER_NANOS - now + 1;
-          break;
-        }
-      }
+    if (uplink.bytes + bytes > allowed) {
+      windowWait = uplink.nanosUntilFreed(uplink.bytes + bytes - allowed, now);
     }
     return Math.max(bucketWait, windowWait);
+  }
+
+  /** Sleeps until {@code bytes} may be sent, or until {@code running} says stop; in slices of at most 0.5 s. */
+  void await(long bytes, java.util.function.BooleanSupplier running) throws InterruptedException {
+    long delay;
+    while (running.getAsBoolean() && (delay = delayNanos(bytes)) > 0) {
+      java.util.concurrent.TimeUnit.NANOSECONDS.sleep(Math.min(delay, 500_000_000L));
+    }
   }
 
   /** Records a send the governor allowed. */
@@ -134,32 +141,19 @@ final class BandwidthGovernor {
    * Records bytes that others sent the device (requests): on the inbound ledger, apart from the send budget.
    */
   synchronized void chargeInbound(long bytes) {
-    long now = nanoClock.getAsLong();
     totalBytes += bytes;
-    inboundBytes += bytes;
-    inboundLedger.addLast(new long[] {now, bytes});
-    inboundWindowBytes += bytes;
-    while (!inboundLedger.isEmpty() && inboundLedger.peekFirst()[0] + WINDOW_NANOS <= now) {
-      inboundWindowBytes -= inboundLedger.pollFirst()[1];
-    }
-    // Bounded: at most one entry per message that arrived in the window, and the router bounds those.
-    while (inboundLedger.size() > 100_000) {
-      inboundWindowBytes -= inboundLedger.pollFirst()[1];
-    }
+    downlink.add(nanoClock.getAsLong(), bytes);
   }
 
   /** Inbound request bytes since start. */
   synchronized long inboundBytes() {
-    return inboundBytes;
+    return downlink.total;
   }
 
   /** Inbound request bytes over the last window. */
   synchronized long inboundWindowBytes() {
-    long now = nanoClock.getAsLong();
-    while (!inboundLedger.isEmpty() && inboundLedger.peekFirst()[0] + WINDOW_NANOS <= now) {
-      inboundWindowBytes -= inboundLedger.pollFirst()[1];
-    }
-    return inboundWindowBytes;
+    downlink.prune(nanoClock.getAsLong());
+    return downlink.bytes;
   }
 
   /** Every byte charged since start, both ledgers. */
@@ -172,9 +166,7 @@ final class BandwidthGovernor {
     if (!capped()) {
       return;
     }
-    ledger.addLast(new long[] {now, bytes});
-    ledgerBytes += bytes;
-    prune(now);
+    uplink.add(now, bytes);
   }
 
   private void refill(long now) {
@@ -186,8 +178,59 @@ final class BandwidthGovernor {
   }
 
   private void prune(long now) {
-    while (!ledger.isEmpty() && ledger.peekFirst()[0] + LEDGER_NANOS <= now) {
-      ledgerBytes -= ledger.pollFirst()[1];
+    uplink.prune(now);
+  }
+
+  /**
+   * Bytes by the time they were charged, over a horizon: one per direction, so that each direction can be held
+   * to a budget of its own. Guarded by the governor's lock.
+   */
+  private static final class Ledger {
+    final String name;
+    private final long horizonNanos;
+    private final int maxEntries;
+    private final ArrayDeque<long[]> entries = new ArrayDeque<>();
+    /** Bytes within the horizon. */
+    long bytes;
+    /** Bytes since start. */
+    long total;
+
+    Ledger(String name, long horizonNanos, int maxEntries) {
+      this.name = name;
+      this.horizonNanos = horizonNanos;
+      this.maxEntries = maxEntries;
+    }
+
+    void add(long now, long n) {
+      total += n;
+      entries.addLast(new long[] {now, n});
+      bytes += n;
+      prune(now);
+      while (entries.size() > maxEntries) {
+        bytes -= entries.pollFirst()[1];
+      }
+    }
+
+    void prune(long now) {
+      while (!entries.isEmpty() && entries.peekFirst()[0] + horizonNanos <= now) {
+        bytes -= entries.pollFirst()[1];
+      }
+    }
+
+    /** How long until {@code excess} bytes have left the horizon; 0 when the ledger never held that many. */
+    long nanosUntilFreed(long excess, long now) {
+      for (long[] entry : entries) {
+        excess -= entry[1];
+        if (excess <= 0) {
+          return entry[0] + horizonNanos - now + 1;
+        }
+      }
+      return 0;
+    }
+
+    @Override
+    public String toString() {
+      return name + " ledger: " + bytes + " bytes in " + horizonNanos / 1_000_000 + " ms";
     }
   }
 }
