@@ -124,7 +124,7 @@ function newRule(type) {
   $('rule-type').value = type; setClasses(['person']);
   $('rule-direction').value = 'both'; $('rule-schedule').value = 'always';
   $('rule-priority').value = '';
-  $('message').textContent = ''; hint(); drawEdit();
+  $('message').textContent = ''; $('message').className = ''; hint(); drawEdit();
 }
 $('new-zone').addEventListener('click', () => newRule('zone_intrusion'));
 $('new-line').addEventListener('click', () => newRule('line_crossing'));
