@@ -257,7 +257,10 @@ function renderHealth(h) {
   for (const [id, c] of Object.entries(h.cameras || {})) {
     const state = Object.assign(document.createElement('span'), { textContent: c.state, className: c.state === 'OK' ? 'state-OK' : 'state-bad' });
     const rep = c.report || {};
-    const baseline = Object.entries(rep).filter(([k]) => k.startsWith('baseline')).map(([k, v]) => `${k}=${v}`).join(' ');
+    const b = c.baseline || {};
+    const fmt = (v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v ?? '—');
+    const baseline = b.samples ? `brightness ${fmt(rep.mean_luma)} / ${fmt(b.mean_luma)}, sharpness ${fmt(rep.sharpness)} / ${fmt(b.sharpness)}, `
+      + `saturated ${fmt(rep.saturated_share)} / ${fmt(b.saturated_share)}, fps ${fmt(b.fps)} (now / learned, ${b.samples} samples)` : (rep.baseline || '');
     cams.append(row([id, state, c.alarms.map((a) => `${a.state}: ${a.reason}`).join('; ') || '—', c.source, c.fps, c.inference_ms,
       rep.analytics_degraded ? `yes (detector every ${rep.analytics_detect_interval_ms} ms)` : 'no', baseline || '—']));
   }
@@ -266,7 +269,31 @@ function renderHealth(h) {
   const d = h.device || {};
   DEVICE_KEYS.filter((k) => k in d).forEach((k) => dev.append(row([k, String(d[k])])));
   Object.keys(d).filter((k) => !DEVICE_KEYS.includes(k)).sort().forEach((k) => dev.append(row([k, String(d[k])])));
-  out.replaceChildren(cams, dev);
+  const views = document.createElement('div');
+  views.className = 'views';
+  for (const id of Object.keys(h.cameras || {})) {
+    if (id !== camera) continue;
+    const ref = Object.assign(document.createElement('img'), { alt: `reference view of ${id}`, id: 'reference' });
+    refreshReference(id, ref);
+    const now = Object.assign(document.createElement('img'), { alt: `current view of ${id}`, src: $('live').src });
+    views.append(figure(ref, `reference view learned by camera health`), figure(now, 'now'));
+  }
+  out.replaceChildren(views, cams, dev);
+}
+const references = {};
+async function refreshReference(id, img) {
+  const cached = references[id];
+  if (cached && Date.now() - cached.at < 30000) { img.src = cached.url; return; }
+  const r = await api('GET', '/api/reference/' + encodeURIComponent(id) + '.jpg');
+  if (!r.ok) { img.alt = 'no baseline learned yet'; return; }
+  if (cached) URL.revokeObjectURL(cached.url);
+  references[id] = { url: URL.createObjectURL(await r.blob()), at: Date.now() };
+  img.src = references[id].url;
+}
+function figure(img, caption) {
+  const f = document.createElement('figure');
+  f.append(img, Object.assign(document.createElement('figcaption'), { textContent: caption }));
+  return f;
 }
 
 (async () => {

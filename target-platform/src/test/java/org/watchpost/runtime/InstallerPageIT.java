@@ -55,6 +55,7 @@ class InstallerPageIT {
       Matcher m = PASSWORD.matcher(runtime.await(l -> PASSWORD.matcher(l).find(), 120_000));
       assertTrue(m.find());
       String password = m.group(1);
+      firstPassword = password;
       runtime.await(l -> l.contains("Started ServerConnector") && l.contains(":" + port), 60_000);
       runtime.await(l -> l.contains("camera gate running"), 60_000);
       Path state = work.resolve("web");
@@ -120,7 +121,42 @@ class InstallerPageIT {
           }
         }
       }
+      // Health's learned reference view, for the page to show beside the current one.
+      runtime.await(l -> l.contains("camera gate: learned Baseline"), 60_000);
+      String[] session = login(trustingOnly(state), base, password);
+      HttpResponse<byte[]> reference = trustingOnly(state).send(HttpRequest.newBuilder(URI.create(base + "/watchpost/api/reference/gate.jpg"))
+          .header("Cookie", session[0]).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, reference.statusCode());
+      BufferedImage view = ImageIO.read(new ByteArrayInputStream(reference.body()));
+      assertEquals(320, view.getWidth(), "the reference view, scaled for the page");
     }
+    // A power cut: the runtime rebuilds Config Admin from its seed file, the rules drawn on the page come back;
+    // the login and the certificate are the device's own and stay; the password is not shown again.
+    byte[] certificate = Files.readAllBytes(work.resolve("web/https.p12"));
+    try (RuntimeProcess again = new RuntimeProcess(work, config)) {
+      again.await(l -> l.contains("Started ServerConnector") && l.contains(":" + port), 120_000);
+      again.await(l -> l.contains("rules in force"), 60_000);
+      Path state = work.resolve("web");
+      assertTrue(java.util.Arrays.equals(certificate, Files.readAllBytes(state.resolve("https.p12"))), "the same certificate");
+      for (String line : Files.readAllLines(work.resolve("runtime.log"))) {
+        assertTrue(!PASSWORD.matcher(line).find(), "the password is shown once only: " + line);
+      }
+      HttpClient http = trustingOnly(state);
+      String[] session = login(http, "https://127.0.0.1:" + port, firstPassword);
+      HttpResponse<String> rules = http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/watchpost/api/rules?camera=gate"))
+          .header("Cookie", session[0]).build(), HttpResponse.BodyHandlers.ofString());
+      assertTrue(rules.body().contains("lawn-web") && rules.body().contains("path-web"), "the drawn rules survive a restart: " + rules.body());
+    }
+  }
+
+  private static String firstPassword;
+
+  private static String[] login(HttpClient http, String base, String password) throws Exception {
+    HttpResponse<String> login = http.send(post(base + "/watchpost/api/login",
+        "{\"user\":\"installer\",\"password\":\"" + password + "\"}", null, null), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, login.statusCode(), login.body());
+    String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+    return new String[] {cookie.substring(0, cookie.indexOf(';')), JsonParser.parseString(login.body()).getAsJsonObject().get("csrf").getAsString()};
   }
 
   private static long savedAt(JsonObject result, String name) {

@@ -144,6 +144,23 @@ final class LiveFrames implements LiveTap {
     }
   }
 
+  /** A grey picture (health's reference view) scaled up to the given width, as a JPEG. */
+  static byte[] grey(int width, int height, byte[] grey, int toWidth) {
+    Mat small = new Mat(height, width, CvType.CV_8UC1);
+    Mat big = new Mat();
+    MatOfByte out = new MatOfByte();
+    try {
+      small.put(0, 0, grey);
+      Imgproc.resize(small, big, new Size(toWidth, Math.round((double) toWidth * height / width)), 0, 0, Imgproc.INTER_LINEAR);
+      Imgcodecs.imencode(".jpg", big, out, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 80));
+      return out.toArray();
+    } finally {
+      small.release();
+      big.release();
+      out.release();
+    }
+  }
+
   static void draw(Mat image, LiveScene scene, double scale) {
     int w = image.cols();
     int h = image.rows();

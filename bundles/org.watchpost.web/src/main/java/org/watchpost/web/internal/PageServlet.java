@@ -47,6 +47,8 @@ final class PageServlet extends HttpServlet {
     RuleChecker rules();
     ConfigurationAdmin configurationAdmin();
     Map<String, Object> health();
+    SavedRules savedRules();
+    org.watchpost.api.health.BaselineViews baselines();
   }
 
   private final transient Gson gson = new Gson();
@@ -124,6 +126,8 @@ final class PageServlet extends HttpServlet {
       json(response, 200, Map.of("ok", true));
     } else if (method.equals("GET") && path.equals("/api/cameras")) {
       json(response, 200, cameras());
+    } else if (method.equals("GET") && path.startsWith("/api/reference/")) {
+      reference(path.substring("/api/reference/".length()), response);
     } else if (method.equals("GET") && path.startsWith("/api/live/")) {
       live(path.substring("/api/live/".length()), request, response);
     } else if (method.equals("GET") && path.equals("/api/rules")) {
@@ -214,6 +218,22 @@ final class PageServlet extends HttpServlet {
     response.getOutputStream().write(jpeg);
   }
 
+  /** The reference view camera health learned, as a JPEG the size of the live view's thumbnails. */
+  private void reference(String rest, HttpServletResponse response) throws IOException {
+    String camera = rest.endsWith(".jpg") ? rest.substring(0, rest.length() - 4) : rest;
+    var baselines = device.baselines();
+    var reference = baselines == null || !NAME.matcher(camera).matches() ? null : baselines.reference(camera);
+    if (reference == null) {
+      error(response, 404, "no baseline learned for this camera yet");
+      return;
+    }
+    byte[] jpeg = LiveFrames.grey(reference.width(), reference.height(), reference.grey(), 320);
+    response.setStatus(200);
+    response.setContentType("image/jpeg");
+    response.setContentLength(jpeg.length);
+    response.getOutputStream().write(jpeg);
+  }
+
   private Map<String, Object> rules(String camera) {
     Map<String, Object> out = new LinkedHashMap<>();
     List<Map<String, Object>> list = new ArrayList<>();
@@ -268,6 +288,7 @@ final class PageServlet extends HttpServlet {
     }
     Configuration configuration = admin.getFactoryConfiguration(checker.factoryPid(), name, "?");
     configuration.update(properties);
+    device.savedRules().saved(name, properties);
     LOG.info("web: rule {} saved by {}", name, Credential.USER);
     json(response, 200, Map.of("ok", true, "pid", configuration.getPid()));
   }
@@ -289,6 +310,7 @@ final class PageServlet extends HttpServlet {
         return;
       }
       found[0].delete();
+      device.savedRules().deleted(name);
     } catch (InvalidSyntaxException e) {
       throw new BadRequest("no such rule");
     }

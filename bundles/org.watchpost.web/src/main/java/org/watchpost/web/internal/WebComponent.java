@@ -18,6 +18,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -29,6 +30,7 @@ import org.osgi.service.http.whiteboard.HttpWhiteboardConstants;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.watchpost.api.health.BaselineViews;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
@@ -58,7 +60,9 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
   private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
   private final ConfigurationAdmin configurationAdmin;
   private volatile RuleChecker ruleChecker;
+  private volatile BaselineViews baselineViews;
   private LiveFrames live;
+  private volatile SavedRules savedRules;
 
   @Activate
   public WebComponent(BundleContext context, WebConfig config, @Reference ConfigurationAdmin configurationAdmin) throws IOException {
@@ -79,6 +83,11 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
           ? DeviceCertificate.loadOrCreate(state, DeviceCertificate.hostname(), random) : null;
       configureServer(certificate, config);
     }
+    savedRules = new SavedRules(state.resolve("rules.json"));
+    RuleChecker checker = ruleChecker;
+    if (checker != null) {
+      savedRules.apply(configurationAdmin, checker.factoryPid());
+    }
     live = new LiveFrames(System::nanoTime);
     live.configure(config.live_fps(), config.live_linger_s(), config.live_max_width(), config.live_jpeg_quality());
     PageServlet servlet = new PageServlet(new SourceFilter(config.allowed_sources()),
@@ -92,6 +101,17 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     registrations.add(context.registerService(Servlet.class, servlet, servletProperties));
     registrations.add(context.registerService(LiveTap.class, live, null));
     registrations.add(context.registerService(HealthSink.class, this, null));
+    // Someone else (the seed file, applied at every start) changed a rule the installer saved: theirs goes.
+    registrations.add(context.registerService(ConfigurationListener.class, event -> {
+      RuleChecker current = ruleChecker;
+      String pid = event.getPid();
+      if (current != null && pid.startsWith(current.factoryPid() + "~") && savedRules.has(pid.substring(pid.indexOf('~') + 1))) {
+        int changed = savedRules.apply(configurationAdmin, current.factoryPid());
+        if (changed > 0) {
+          LOG.info("web: {} rule(s) saved on the page applied again over the seed configuration", changed);
+        }
+      }
+    }, null));
     LOG.info("web: the installer's page is served at https://<device>:{}{}/", config.port(), PATH);
   }
 
@@ -159,6 +179,10 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
   void setRuleChecker(RuleChecker checker) {
     ruleChecker = checker;
+    SavedRules saved = savedRules;
+    if (saved != null) {
+      saved.apply(configurationAdmin, checker.factoryPid());
+    }
   }
 
   void unsetRuleChecker(RuleChecker checker) {
@@ -175,6 +199,27 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
   @Override
   public RuleChecker rules() {
     return ruleChecker;
+  }
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+  void setBaselineViews(BaselineViews views) {
+    baselineViews = views;
+  }
+
+  void unsetBaselineViews(BaselineViews views) {
+    if (baselineViews == views) {
+      baselineViews = null;
+    }
+  }
+
+  @Override
+  public BaselineViews baselines() {
+    return baselineViews;
+  }
+
+  @Override
+  public SavedRules savedRules() {
+    return savedRules;
   }
 
   @Override
@@ -229,6 +274,9 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
       c.put("alarms", raised);
       c.put("state", raised.isEmpty() ? "OK" : raised.get(0).get("state"));
       c.put("report", reports.getOrDefault(s.cameraId(), Map.of()));
+      BaselineViews views = baselineViews;
+      BaselineViews.LearnedView reference = views == null ? null : views.reference(s.cameraId());
+      c.put("baseline", reference == null ? Map.of() : reference.figures());
       perCamera.put(s.cameraId(), c);
     }
     out.put("cameras", perCamera);
