@@ -21,6 +21,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -43,8 +44,10 @@ import org.watchpost.api.pipeline.RuleChecker;
  * The installer's page: when enabled, makes (or loads) the device's certificate and login, points the web server
  * at them, and registers the page with the HTTP Whiteboard, the live view with the pipelines and a health sink
  * that keeps the latest state of each camera. When disabled it registers nothing and closes the port it manages.
+ * Like the OPC UA server, a network service that runs only when configured: the distribution's default
+ * configuration has it, the test and simulator runtimes do not.
  */
-@Component(immediate = true, configurationPid = WebConfig.PID)
+@Component(immediate = true, configurationPid = WebConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = WebConfig.class)
 public final class WebComponent implements PageServlet.Device, HealthSink {
   private static final Logger LOG = LoggerFactory.getLogger(WebComponent.class);
