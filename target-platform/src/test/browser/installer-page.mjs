@@ -90,6 +90,11 @@ try {
   await page.screenshot({ path: `${out}/page-1280.png` });
   await page.locator('#live').screenshot({ path: `${out}/live-with-rules.png` });
   result.overflow1280 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  // Health: the reference view camera health learned (after its learning time) beside the current one.
+  await page.waitForFunction(() => { const r = document.getElementById('reference'); return r && r.naturalWidth > 0; },
+    null, { timeout: 40000 }).catch(() => {});
+  result.referenceWidth = await page.evaluate(() => document.getElementById('reference')?.naturalWidth || 0);
+  await page.locator('#health-panel').screenshot({ path: `${out}/health-1280.png` });
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(800);

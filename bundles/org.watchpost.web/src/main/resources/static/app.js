@@ -234,8 +234,8 @@ $('delete-rule').addEventListener('click', async () => {
   cancelEdit(); await loadRules();
 });
 
-const DEVICE_KEYS = ['uplink_connected', 'outbox_depth', 'outbox_dropped', 'uplink_bits_per_s', 'budget_bits_per_s',
-  'model_name', 'model_version', 'model_probation', 'inference_latency_p50_ms', 'cpu_load', 'temperature_c', 'memory_used_mb', 'uptime_s'];
+const DEVICE_KEYS = ['uplink_connected', 'outbox_depth', 'outbox_dropped', 'uplink_bits_per_s_now', 'budget_bits_per_s',
+  'model_name', 'model_version', 'model_state', 'inference_latency_p50_ms', 'cpu_load', 'temperature_c', 'memory_used_mb', 'uptime_s'];
 async function healthLoop() {
   while (csrf) {
     try {
@@ -276,7 +276,7 @@ function renderHealth(h) {
     const ref = Object.assign(document.createElement('img'), { alt: `reference view of ${id}`, id: 'reference' });
     refreshReference(id, ref);
     const now = Object.assign(document.createElement('img'), { alt: `current view of ${id}`, src: $('live').src });
-    views.append(figure(ref, `reference view learned by camera health`), figure(now, 'now'));
+    views.append(figure(ref, 'reference view (edges) learned by camera health'), figure(now, 'now'));
   }
   out.replaceChildren(views, cams, dev);
 }

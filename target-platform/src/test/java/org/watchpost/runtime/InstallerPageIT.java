@@ -85,6 +85,7 @@ class InstallerPageIT {
       assertTrue(result.get("overflowPhone").getAsInt() <= 0, "no horizontal scrolling on a phone");
       assertTrue(result.get("phoneLiveWidth").getAsDouble() > 300, "the live view fills a phone's width");
       assertEquals(401, result.get("afterLogout").getAsInt(), "no session, no answer");
+      assertEquals(320, result.get("referenceWidth").getAsInt(), "the learned reference view shown beside the current one");
       assertTrue(!result.has("pageErrors"), "no script errors: " + result.get("pageErrors"));
 
       long zoneSaved = savedAt(result, "save-zone");
@@ -146,6 +147,14 @@ class InstallerPageIT {
       HttpResponse<String> rules = http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/watchpost/api/rules?camera=gate"))
           .header("Cookie", session[0]).build(), HttpResponse.BodyHandlers.ofString());
       assertTrue(rules.body().contains("lawn-web") && rules.body().contains("path-web"), "the drawn rules survive a restart: " + rules.body());
+      // Guessing: after 5 failures from this address its logins are refused unchecked, the right password too.
+      for (int i = 0; i < 5; i++) {
+        assertEquals(401, http.send(post("https://127.0.0.1:" + port + "/watchpost/api/login",
+            "{\"user\":\"installer\",\"password\":\"guess" + i + "\"}", null, null), HttpResponse.BodyHandlers.ofString()).statusCode());
+      }
+      HttpResponse<String> locked = http.send(post("https://127.0.0.1:" + port + "/watchpost/api/login",
+          "{\"user\":\"installer\",\"password\":\"" + firstPassword + "\"}", null, null), HttpResponse.BodyHandlers.ofString());
+      assertEquals(429, locked.statusCode(), "locked out: " + locked.body());
     }
   }
 

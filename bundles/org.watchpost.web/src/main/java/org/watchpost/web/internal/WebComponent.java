@@ -39,6 +39,7 @@ import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.api.pipeline.CameraStatusProvider;
 import org.watchpost.api.pipeline.LiveTap;
 import org.watchpost.api.pipeline.RuleChecker;
+import org.watchpost.api.pipeline.SummaryContributor;
 
 /**
  * The installer's page: when enabled, makes (or loads) the device's certificate and login, points the web server
@@ -58,6 +59,9 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
 
   private final List<CameraStatusProvider> cameras = new CopyOnWriteArrayList<>();
   private final List<MetricsProvider> metrics = new CopyOnWriteArrayList<>();
+  private final List<SummaryContributor> summaries = new CopyOnWriteArrayList<>();
+  /** The uplink's byte count at the last health request, for the rate now: {bytes, nanos}. */
+  private final long[] lastUplink = {-1, 0};
   private final Map<String, Map<String, Object>> reports = new ConcurrentHashMap<>();
   private final Map<String, Map<String, HealthAlarm>> alarms = new ConcurrentHashMap<>();
   private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
@@ -179,6 +183,15 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     metrics.remove(provider);
   }
 
+  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+  void addSummary(SummaryContributor contributor) {
+    summaries.add(contributor);
+  }
+
+  void removeSummary(SummaryContributor contributor) {
+    summaries.remove(contributor);
+  }
+
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
   void setRuleChecker(RuleChecker checker) {
     ruleChecker = checker;
@@ -252,6 +265,41 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     }
   }
 
+  /**
+   * Bytes per second on the uplink now (from its byte count between two looks at the page, at least 2 s apart)
+   * against the configured budget: what the uplink already counts, read through its run summary.
+   */
+  private void uplinkRate(Map<String, Object> device) {
+    for (SummaryContributor contributor : summaries) {
+      Object bytes;
+      try {
+        bytes = contributor.summary().get("uplink_bytes");
+      } catch (RuntimeException e) {
+        continue;
+      }
+      if (bytes instanceof Number n) {
+        long now = System.nanoTime();
+        synchronized (lastUplink) {
+          if (lastUplink[0] >= 0 && now - lastUplink[1] >= 2_000_000_000L) {
+            device.put("uplink_bits_per_s_now", Math.round((n.longValue() - lastUplink[0]) * 8 / ((now - lastUplink[1]) / 1e9) * 10) / 10.0);
+          }
+          if (lastUplink[0] < 0 || now - lastUplink[1] >= 2_000_000_000L) {
+            lastUplink[0] = n.longValue();
+            lastUplink[1] = now;
+          }
+        }
+        device.put("uplink_bytes", n.longValue());
+      }
+    }
+    try {
+      Configuration[] uplink = configurationAdmin.listConfigurations("(service.pid=org.watchpost.uplink)");
+      Object budget = uplink == null || uplink[0].getProperties() == null ? null : uplink[0].getProperties().get("budget.bits.per.s");
+      device.put("budget_bits_per_s", budget == null ? "none" : budget);
+    } catch (IOException | org.osgi.framework.InvalidSyntaxException e) {
+      // left out: a metric that cannot be read is absent
+    }
+  }
+
   @Override
   public Map<String, Object> health() {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -263,6 +311,7 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
         LOG.debug("web: metrics provider {} failed: {}", provider, e.toString());
       }
     }
+    uplinkRate(device);
     out.put("device", device);
     Map<String, Object> perCamera = new LinkedHashMap<>();
     for (CameraStatusProvider provider : cameras) {
