@@ -368,9 +368,20 @@ final class PageServlet extends HttpServlet {
     return null;
   }
 
-  private static InetAddress address(String literal) {
+  /** The peer's address from its literal only: never a name, so never a DNS look-up. */
+  static InetAddress address(String literal) {
+    if (literal == null || literal.length() > 64) {
+      return null;
+    }
+    String bare = literal.startsWith("[") && literal.endsWith("]") ? literal.substring(1, literal.length() - 1) : literal;
+    bare = bare.replaceAll("%.*$", "");
+    boolean v4 = bare.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+    boolean v6 = bare.contains(":") && bare.matches("[0-9A-Fa-f:.]+");
+    if (!v4 && !v6) {
+      return null;
+    }
     try {
-      return literal == null || !literal.matches("[0-9A-Fa-f:.%a-z]+") ? null : InetAddress.getByName(literal.replaceAll("%.*$", ""));
+      return InetAddress.getByName(bare);
     } catch (IOException e) {
       return null;
     }

@@ -110,6 +110,16 @@ class WebSecurityTest {
     assertTrue(e.getMessage().contains("allowed.sources"));
   }
 
+  @Test
+  void thePeersAddressIsReadFromItsLiteralOnly() throws Exception {
+    assertEquals(InetAddress.getByName("192.168.1.7"), PageServlet.address("192.168.1.7"));
+    assertEquals(InetAddress.getByName("fe80::1"), PageServlet.address("[fe80::1%eth0]"));
+    assertNull(PageServlet.address("localhost"), "a name is never looked up");
+    assertNull(PageServlet.address("cafe"));
+    assertNull(PageServlet.address(null));
+    assertNull(PageServlet.address("1".repeat(100)));
+  }
+
   /** The Metatype defaults, as Declarative Services would hand them over. */
   static final class WebConfigDefaults {
     String[] allowed_sources() throws Exception {
