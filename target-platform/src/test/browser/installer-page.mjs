@@ -72,6 +72,14 @@ try {
   await page.waitForFunction(() => document.getElementById('message').textContent.startsWith('Saved path-web'));
   result.lineSaved = await page.textContent('#message');
 
+  // A motion mask drawn the same way (the building's windows at the top, whose reflections move).
+  await page.click('#new-mask');
+  await page.fill('#rule-name', 'mask-web');
+  for (const [x, y] of [[0.45, 0.02], [0.75, 0.02], [0.75, 0.12], [0.45, 0.12]]) await click(x, y);
+  await page.click('#save');
+  await page.waitForFunction(() => document.getElementById('message').textContent.startsWith('Saved mask-web'));
+  result.maskSaved = await page.textContent('#message');
+
   // A zone of two points is refused, with the analytics' reason on the page.
   await page.click('#new-zone');
   await page.fill('#rule-name', 'too-small');

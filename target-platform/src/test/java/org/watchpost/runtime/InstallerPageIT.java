@@ -81,6 +81,8 @@ class InstallerPageIT {
       assertTrue(result.get("badRule").getAsString().contains("rule refused") && result.get("badRule").getAsString().contains("3"),
           "the analytics' reason shown: " + result.get("badRule"));
       assertTrue(result.get("rulesListed").toString().contains("lawn-web") && result.get("rulesListed").toString().contains("path-web"));
+      assertTrue(result.get("maskSaved").getAsString().startsWith("Saved mask-web"), "a motion mask drawn: " + result);
+      assertTrue(result.get("rulesListed").toString().contains("mask-web — motion_mask"), result.get("rulesListed").toString());
       assertTrue(result.get("overflow1280").getAsInt() <= 0, "no horizontal scrolling at 1280x800");
       assertTrue(result.get("overflowPhone").getAsInt() <= 0, "no horizontal scrolling on a phone");
       assertTrue(result.get("phoneLiveWidth").getAsDouble() > 300, "the live view fills a phone's width");

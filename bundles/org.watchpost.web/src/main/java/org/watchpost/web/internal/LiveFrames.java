@@ -174,6 +174,8 @@ final class LiveFrames implements LiveTap {
         Imgproc.fillPoly(overlay, List.of(new MatOfPoint(points.toArray(Point[]::new))), MASK);
         Core.addWeighted(overlay, 0.6, image, 0.4, 0, image);
         overlay.release();
+        // Shading alone hides on dark walls: the outline shows where the mask ends.
+        Imgproc.polylines(image, List.of(new MatOfPoint(points.toArray(Point[]::new))), true, new Scalar(220, 220, 220), 1, Imgproc.LINE_AA);
       } else if (rule.type().equals("line_crossing")) {
         Point a = points.get(0);
         Point b = points.get(1);
