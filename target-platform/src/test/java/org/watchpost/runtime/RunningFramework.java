@@ -28,6 +28,9 @@ final class RunningFramework implements AutoCloseable {
     config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
     config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
     config.put("ai.djl.offline", "true");
+    // As the runnable jar's run properties: Felix HTTP opens no port until the installer's page configures HTTPS.
+    config.put("org.apache.felix.http.enable", "false");
+    config.put("org.apache.felix.https.enable", "false");
     FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
     framework = factory.newFramework(config);
     framework.init();

@@ -23,6 +23,8 @@ import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.pipeline.CameraAnalytics;
 import org.watchpost.api.pipeline.CameraAnalyticsFactory;
+import org.watchpost.api.pipeline.RuleChecker;
+import org.watchpost.api.pipeline.RuleShape;
 import org.watchpost.api.event.Event;
 import org.watchpost.api.event.EventSink;
 import org.watchpost.api.event.Priority;
@@ -34,10 +36,10 @@ import org.watchpost.api.pipeline.SummaryContributor;
  * with its id and reason, the others stay in force), reports degraded mode to health, and adds the analytics
  * figures to the run summary.
  */
-@Component(service = {CameraAnalyticsFactory.class, CameraControl.class, SummaryContributor.class},
+@Component(service = {CameraAnalyticsFactory.class, CameraControl.class, SummaryContributor.class, RuleChecker.class},
     configurationPid = AnalyticsConfig.PID)
 @Designate(ocd = AnalyticsConfig.class)
-public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraControl, SummaryContributor {
+public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraControl, SummaryContributor, RuleChecker {
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsComponent.class);
 
   private final AnalyticsStats stats = new AnalyticsStats();
@@ -175,6 +177,26 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
     for (HealthSink sink : healthSinks) {
       sink.report(report);
     }
+  }
+
+  @Override
+  public String factoryPid() {
+    return RuleConfig.PID;
+  }
+
+  @Override
+  public String problem(String name, Map<String, Object> properties) {
+    return RuleChecks.problem(name, properties, List.copyOf(sources));
+  }
+
+  @Override
+  public List<RuleShape> rules(String cameraId) {
+    return book.rules().stream().filter(r -> r.appliesTo(cameraId)).map(RuleChecks::shape).toList();
+  }
+
+  @Override
+  public Map<String, String> rejected() {
+    return book.rejected();
   }
 
   @Override

@@ -10,6 +10,8 @@ import org.slf4j.LoggerFactory;
 import org.watchpost.analytics.internal.incident.IncidentGrouper;
 import org.watchpost.analytics.internal.motion.MotionGate;
 import org.watchpost.analytics.internal.motion.MotionResult;
+import org.watchpost.api.pipeline.LiveScene;
+import org.watchpost.api.pipeline.RuleShape;
 import org.watchpost.analytics.internal.rules.Polygon;
 import org.watchpost.analytics.internal.rules.Rule;
 import org.watchpost.analytics.internal.rules.RuleEngine;
@@ -68,6 +70,7 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   private List<Polygon> masks = List.of();
   private List<Rule> alarmZones = List.of();
   private MotionGate gate;
+  private MotionResult lastMotion;
   private long lastRunMillis = Long.MIN_VALUE;
   private long lastFullMillis = Long.MIN_VALUE;
   private long confirmedSeen;
@@ -123,6 +126,7 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     ruleEngine.armed(controls.armed(cameraId));
     applyResets(now);
     MotionResult motion = gate.apply(frame);
+    lastMotion = motion;
     tracker.predict(now);
     Plan plan = settings.gating() ? plan(now, motion) : new Plan(null, false);
     if (plan != null && !governor.allows(now, lastRunMillis, plan.priority())) {
@@ -417,6 +421,25 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
           e.firstSeenMillis(), e.eventTimeMillis(), e.priority(), e.attributes(), crop));
     }
     return out;
+  }
+
+  @Override
+  public LiveScene liveScene() {
+    List<LiveScene.LiveObject> objects = new ArrayList<>();
+    for (Track t : tracker.tracks()) {
+      if (t.live()) {
+        Box b = t.box();
+        objects.add(new LiveScene.LiveObject(t.id(), t.label(), t.score(), new LiveScene.Box(b.x1(), b.y1(), b.x2(), b.y2()),
+            t.state() == TrackState.CONFIRMED));
+      }
+    }
+    List<LiveScene.Box> motion = new ArrayList<>();
+    if (lastMotion != null) {
+      lastMotion.regions().forEach(r -> motion.add(new LiveScene.Box(r.x1(), r.y1(), r.x2(), r.y2())));
+    }
+    List<RuleShape> shapes = applied == null ? List.of()
+        : applied.rules().stream().filter(r -> r.appliesTo(cameraId)).map(RuleChecks::shape).toList();
+    return new LiveScene(objects, motion, lastMotion != null && lastMotion.global(), shapes, governor.degraded());
   }
 
   /** The tracks currently followed (for tests and the benchmark). */

@@ -21,6 +21,14 @@ public interface CameraAnalytics extends AutoCloseable {
     return new AnalyticsResult(null, java.util.List.of(), java.util.List.of(), 0);
   }
 
+  /**
+   * What analytics sees after the last {@link #process} call, for a live view; built only when asked, on the
+   * pipeline thread.
+   */
+  default LiveScene liveScene() {
+    return LiveScene.EMPTY;
+  }
+
   @Override
   void close();
 }

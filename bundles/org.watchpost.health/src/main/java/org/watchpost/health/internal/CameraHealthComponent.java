@@ -24,6 +24,7 @@ import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
+import org.watchpost.api.health.BaselineViews;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.api.pipeline.SummaryContributor;
@@ -33,9 +34,9 @@ import org.watchpost.api.pipeline.SummaryContributor;
  * sends alarms (raised and cleared) and periodic telemetry to every health sink, keeps each camera's baseline
  * on disk, and gives the run summary its {@code health_alarms}.
  */
-@Component(service = {FrameObserver.class, SummaryContributor.class}, configurationPid = CameraHealthConfig.PID)
+@Component(service = {FrameObserver.class, SummaryContributor.class, BaselineViews.class}, configurationPid = CameraHealthConfig.PID)
 @Designate(ocd = CameraHealthConfig.class)
-public final class CameraHealthComponent implements FrameObserver, SummaryContributor {
+public final class CameraHealthComponent implements FrameObserver, SummaryContributor, BaselineViews {
   private static final Logger LOG = LoggerFactory.getLogger(CameraHealthComponent.class);
   private static final int HISTORY = 1000;
 
@@ -168,5 +169,19 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** The latest baseline of a camera, for the installer's page. */
+  @Override
+  public LearnedView reference(String cameraId) {
+    StoredBaseline stored = kept.get(cameraId);
+    if (stored == null) {
+      return null;
+    }
+    Baseline b = stored.baseline();
+    return new LearnedView(Map.of("frame_width", b.frameWidth(), "frame_height", b.frameHeight(),
+        "mean_luma", b.meanLuma(), "saturated_share", b.saturatedShare(), "sharpness", b.sharpness(),
+        "difference_floor", b.differenceFloor(), "fps", b.fps(), "samples", b.samples(),
+        "learned_at_ms", b.learnedAtMillis()), stored.referenceWidth(), stored.referenceHeight(), stored.reference());
   }
 }

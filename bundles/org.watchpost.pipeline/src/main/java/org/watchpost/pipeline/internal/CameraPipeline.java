@@ -38,6 +38,8 @@ import org.watchpost.api.pipeline.AnalyticsResult;
 import org.watchpost.api.pipeline.CameraAnalytics;
 import org.watchpost.api.pipeline.CameraStatus;
 import org.watchpost.api.pipeline.FrameObserver;
+import org.watchpost.api.pipeline.LiveScene;
+import org.watchpost.api.pipeline.LiveTap;
 import org.watchpost.faults.FaultInjectingFrameSource;
 import org.watchpost.faults.FaultSchedule;
 
@@ -386,6 +388,7 @@ final class CameraPipeline implements PipelineProgress {
     } else {
       detections = detectWholeFrame(frame);
     }
+    offerLive(frame, running, detections);
     if (detections != null) {
       stats.detected(detections);
       recentDetectorNanos.add(detections.totalNanos());
@@ -394,6 +397,30 @@ final class CameraPipeline implements PipelineProgress {
       }
     }
     publish(events, counts);
+  }
+
+  /** Costs one list walk and a volatile read per tap while nobody watches. */
+  private void offerLive(Frame frame, CameraAnalytics running, DetectionResult detections) {
+    for (LiveTap tap : services.liveTaps()) {
+      try {
+        if (tap.wants(cameraId)) {
+          tap.offer(frame, running != null ? running.liveScene() : sceneOf(detections));
+        }
+      } catch (RuntimeException e) {
+        reportOnce("live-" + tap.getClass().getName(), e);
+      }
+    }
+  }
+
+  /** Without analytics there are no tracks: the detections of this frame, without ids. */
+  private static LiveScene sceneOf(DetectionResult detections) {
+    if (detections == null) {
+      return LiveScene.EMPTY;
+    }
+    List<LiveScene.LiveObject> objects = detections.detections().stream()
+        .map(d -> new LiveScene.LiveObject(-1, d.label(), d.score(), new LiveScene.Box(d.x1(), d.y1(), d.x2(), d.y2()), true))
+        .toList();
+    return new LiveScene(objects, List.of(), false, List.of(), false);
   }
 
   private DetectionResult detectWholeFrame(Frame frame) {

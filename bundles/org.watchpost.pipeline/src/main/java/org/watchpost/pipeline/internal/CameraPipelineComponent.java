@@ -35,6 +35,7 @@ import org.watchpost.api.pipeline.CameraAnalyticsFactory;
 import org.watchpost.api.pipeline.CameraStatus;
 import org.watchpost.api.pipeline.CameraStatusProvider;
 import org.watchpost.api.pipeline.FrameObserver;
+import org.watchpost.api.pipeline.LiveTap;
 import org.watchpost.api.pipeline.SummaryContributor;
 import org.watchpost.api.frame.SourceUris;
 
@@ -51,6 +52,7 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
 
   private final List<EventSink> eventSinks = new CopyOnWriteArrayList<>();
   private final List<FrameObserver> frameObservers = new CopyOnWriteArrayList<>();
+  private final List<LiveTap> liveTaps = new CopyOnWriteArrayList<>();
   private final List<SummaryContributor> summaryContributors = new CopyOnWriteArrayList<>();
   private final List<HealthSink> healthSinks = new CopyOnWriteArrayList<>();
   private final BundleContext context;
@@ -124,6 +126,20 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
 
   void removeFrameObserver(FrameObserver observer) {
     frameObservers.remove(observer);
+  }
+
+  @Reference(name = "liveTaps", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+  void addLiveTap(LiveTap tap) {
+    liveTaps.add(tap);
+  }
+
+  void removeLiveTap(LiveTap tap) {
+    liveTaps.remove(tap);
+  }
+
+  @Override
+  public List<LiveTap> liveTaps() {
+    return liveTaps;
   }
 
   @Reference(name = "summaryContributors", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -36,6 +36,7 @@ final class PipelineRig implements PipelineServices {
   private static CaptureComponent capture;
 
   final List<FrameObserver> observers = new CopyOnWriteArrayList<>();
+  final List<org.watchpost.api.pipeline.LiveTap> taps = new CopyOnWriteArrayList<>();
   final RecordingHealthSink health = new RecordingHealthSink();
 
   static synchronized Detector detector() {
@@ -75,6 +76,11 @@ final class PipelineRig implements PipelineServices {
   @Override
   public List<FrameObserver> frameObservers() {
     return observers;
+  }
+
+  @Override
+  public List<org.watchpost.api.pipeline.LiveTap> liveTaps() {
+    return taps;
   }
 
   @Override
