@@ -148,6 +148,7 @@ public final class QuantizeTool {
     // After "labels" on purpose: models/fetch accepts every SHA-256 it reads before "labels" as the model's.
     JsonObject q = new JsonObject();
     q.addProperty("format", "QDQ");
+    q.addProperty("source_model", fp32.get("name").getAsString());
     q.addProperty("weights", "int8, symmetric, per output channel");
     q.addProperty("activations", "uint8, asymmetric, " + ranges.method() + " over calibration frames");
     q.addProperty("calibration", RANGES_FILE);
