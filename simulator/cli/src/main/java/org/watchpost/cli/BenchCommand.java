@@ -34,6 +34,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--source", required = true, description = "Video file to take the frames from.")
   String source;
 
+  @Option(names = "--cameras", description = "Instead of the per-frame bench: the real runtime with this many busy cameras "
+      + "playing --source in real time (newest frame wins, all analytics and health), sharing one detector; "
+      + "prints each camera's detector runs per second, skipped frames, events, and resident memory.")
+  int cameras = 0;
+
+  @Option(names = "--seconds", description = "With --cameras: seconds of stream per camera (default: ${DEFAULT-VALUE}).")
+  double seconds = 60;
+
   @Option(names = "--frames", description = "Frames measured (default: ${DEFAULT-VALUE}).")
   int frames = 100;
 
@@ -48,6 +56,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (cameras > 0) {
+      return CamerasBench.run(cameras, seconds, Path.of(source).toAbsolutePath().toString(), model, threads, json);
+    }
     List<Frame> decoded = new ArrayList<>();
     long[] decode = new long[frames];
     FrameSource video = Detectors.capture().open(new SourceSpec("bench", source, false, false));
