@@ -34,17 +34,31 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--source", required = true, description = "Video file to take the frames from.")
   String source;
 
+  @Option(names = "--cameras", description = "Instead of the per-frame bench: the real runtime with this many busy cameras "
+      + "playing --source in real time (newest frame wins, all analytics and health), sharing one detector; "
+      + "prints each camera's detector runs per second, skipped frames, events, and resident memory.")
+  int cameras = 0;
+
+  @Option(names = "--seconds", description = "With --cameras: seconds of stream per camera (default: ${DEFAULT-VALUE}).")
+  double seconds = 60;
+
   @Option(names = "--frames", description = "Frames measured (default: ${DEFAULT-VALUE}).")
   int frames = 100;
 
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
   int threads = 1;
 
+  @Option(names = "--model", description = "Model: a name under models/ (yolox-nano, yolox-nano-int8), a model directory or a manifest (default: ${DEFAULT-VALUE}).")
+  String model = Detectors.DEFAULT_MODEL;
+
   @Option(names = "--json", description = "Also write the figures as JSON to this file.")
   Path json;
 
   @Override
   public Integer call() throws Exception {
+    if (cameras > 0) {
+      return CamerasBench.run(cameras, seconds, Path.of(source).toAbsolutePath().toString(), model, threads, json);
+    }
     List<Frame> decoded = new ArrayList<>();
     long[] decode = new long[frames];
     FrameSource video = Detectors.capture().open(new SourceSpec("bench", source, false, false));
@@ -67,7 +81,7 @@ final class BenchCommand implements Callable<Integer> {
     long[] preprocess = new long[n];
     long[] inference = new long[n];
     long[] postprocess = new long[n];
-    try (YoloxDetectorEngine engine = Detectors.load(threads);
+    try (YoloxDetectorEngine engine = Detectors.load(threads, model);
         BareOnnxRuntime bare = new BareOnnxRuntime(engine.model(), threads)) {
       List<OnnxTensor> tensors = new ArrayList<>();
       for (Frame frame : decoded) {
@@ -94,6 +108,7 @@ final class BenchCommand implements Callable<Integer> {
     figures.put("source", SourceUris.redact(source));
     figures.put("frames", n);
     figures.put("threads", threads);
+    figures.put("model", model);
     figures.put("decode_ms_median", medianMillis(Arrays.copyOf(decode, n)));
     figures.put("raw_inference_ms_median", medianMillis(raw));
     figures.put("pipeline_ms_median", medianMillis(pipeline));
@@ -101,7 +116,7 @@ final class BenchCommand implements Callable<Integer> {
     figures.put("inference_ms_median", medianMillis(inference));
     figures.put("postprocess_ms_median", medianMillis(postprocess));
     figures.put("ratio", Math.round(median(pipeline) / median(raw) * 1000) / 1000.0);
-    System.out.printf(Locale.ROOT, "bench: %d frames of %s, %d thread(s)%n", n, SourceUris.redact(source), threads);
+    System.out.printf(Locale.ROOT, "bench: %d frames of %s, %d thread(s), model %s%n", n, SourceUris.redact(source), threads, model);
     System.out.printf(Locale.ROOT, "  decode (source, apart)      %7.2f ms%n", figures.get("decode_ms_median"));
     System.out.printf(Locale.ROOT, "  (a) bare ONNX Runtime run   %7.2f ms%n", figures.get("raw_inference_ms_median"));
     System.out.printf(Locale.ROOT, "  (b) detector, frame to detections %7.2f ms = preprocess %.2f + inference %.2f + postprocess %.2f%n",

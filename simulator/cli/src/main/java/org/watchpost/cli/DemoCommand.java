@@ -43,6 +43,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
   int threads = 1;
 
+  @Option(names = "--model", description = "Model: a name under models/ (yolox-nano, yolox-nano-int8), a model directory or a manifest (default: ${DEFAULT-VALUE}).")
+  String model = Detectors.DEFAULT_MODEL;
+
   @Option(names = "--budget", description = "Uplink budget in bit/s, a thin link's (default: ${DEFAULT-VALUE}; 0 for none).")
   long budgetBitsPerSecond = 9_600;
 
@@ -55,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
     if (clip.isEmpty()) {
       return 2;
     }
-    if (!fetchModel()) {
+    if (!fetchModel(model)) {
       return 2;
     }
     Path work = Home.var("demo");
@@ -98,8 +101,11 @@ final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static boolean fetchModel() throws IOException, InterruptedException {
-    Process fetch = new ProcessBuilder("bash", Home.root().resolve("models/fetch").toString(), "yolox-nano")
+  private static boolean fetchModel(String model) throws IOException, InterruptedException {
+    if (!Files.exists(Home.modelManifest(model))) {
+      return true;
+    }
+    Process fetch = new ProcessBuilder("bash", Home.root().resolve("models/fetch").toString(), model)
         .inheritIO().start();
     if (fetch.waitFor() != 0) {
       System.err.println("demo: the model is missing (see above); the runtime would start with its detector DOWN.");
@@ -114,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
     root.put(":configurator:symbolic-name", "watchpost.demo");
     root.put(":configurator:version", "1.0.0");
     Map<String, Object> inference = new LinkedHashMap<>();
-    inference.put("model.manifest", Home.modelManifest("yolox-nano").toString());
+    inference.put("model.manifest", Detectors.manifest(model).toAbsolutePath().toString());
     inference.put("intra.op.threads", threads);
     root.put("org.watchpost.inference", inference);
     Map<String, Object> camera = new LinkedHashMap<>();

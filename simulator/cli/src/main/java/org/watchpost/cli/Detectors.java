@@ -16,11 +16,32 @@ final class Detectors {
   private Detectors() {}
 
   static YoloxDetectorEngine load(int threads) throws ModelException {
+    return load(threads, DEFAULT_MODEL);
+  }
+
+  static final String DEFAULT_MODEL = "yolox-nano";
+
+  /**
+   * The manifest of {@code model}: a name under models/ (yolox-nano, yolox-nano-int8), a model directory, or a
+   * manifest file.
+   */
+  static Path manifest(String model) {
+    Path path = Path.of(model);
+    if (model.endsWith(".json") && Files.isRegularFile(path)) {
+      return path;
+    }
+    if (Files.isDirectory(path) && Files.exists(path.resolve("manifest.json"))) {
+      return path.resolve("manifest.json");
+    }
+    return Home.modelManifest(model);
+  }
+
+  static YoloxDetectorEngine load(int threads, String model) throws ModelException {
     System.setProperty("ai.djl.offline", "true");
     nu.pattern.OpenCV.loadLocally();
-    Path manifest = Home.modelManifest("yolox-nano");
-    if (!Files.exists(manifest.resolveSibling("yolox_nano.onnx"))) {
-      throw new ModelException("model weights missing beside " + manifest + ": run models/fetch");
+    Path manifest = manifest(model);
+    if (!Files.exists(manifest)) {
+      throw new ModelException("no model manifest at " + manifest);
     }
     DetectorSettings settings = DetectorSettings.from(Configs.defaults(InferenceConfig.class))
         .withManifest(manifest).withThreads(threads);

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code watchpost model}: signing keys, signed packages, and checking a package as a device would. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Make and check signed model packages.",
-    subcommands = {ModelCommand.Keygen.class, ModelCommand.Pack.class, ModelCommand.Verify.class})
+    subcommands = {ModelCommand.Keygen.class, ModelCommand.Pack.class, ModelCommand.Verify.class, QuantizeCommand.class})
 public final class ModelCommand {
 
   @Command(name = "keygen", mixinStandardHelpOptions = true,

@@ -40,6 +40,7 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
   private volatile DetectorSettings settings;
   private volatile String configuredManifest;
   private volatile ServingRecord serving = new ServingRecord(null);
+  private volatile DetectorScheduler scheduler = new DetectorScheduler(1);
 
   /** An engine as the switch hands it out; the active one is never closed through it. */
   private final class Engine implements LoadedModel {
@@ -80,6 +81,9 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
     }
   }
 
+  /** Health metric: detector runs per second, per camera ({@code .<camera>}), and their minimum and median. */
+  public static final String DETECTOR_RUNS_PER_S = "detector_runs_per_s";
+
   @Activate
   public DetectorComponent(InferenceConfig config) {
     nu.pattern.OpenCV.loadLocally();
@@ -101,6 +105,9 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
       Path manifest = current != null && configured.manifest().toString().equals(configuredManifest)
           ? current.manifest : configured.manifest();
       settings = configured;
+      if (scheduler.slots() != configured.effectiveSlots()) {
+        scheduler = new DetectorScheduler(configured.effectiveSlots());
+      }
       configuredManifest = configured.manifest().toString();
       loaded = new Engine(YoloxDetectorEngine.load(VerifiedModel.load(manifest), configured.withManifest(manifest)), manifest);
       next = new DetectorStatus(true, loaded.info(), "");
@@ -129,8 +136,15 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
       throw new DetectorUnavailableException(status.reason());
     }
     ServingRecord record = serving;
-    long started = System.nanoTime();
+    DetectorScheduler.Turn turn;
     try {
+      turn = scheduler.acquire(frame.sourceId());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DetectorUnavailableException("interrupted while waiting for the detector");
+    }
+    try (turn) {
+      long started = System.nanoTime();
       DetectionResult result = current.engine.detect(frame, region);
       record.served(System.nanoTime() - started);
       return result;
@@ -138,6 +152,22 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
       record.failed(e.getMessage());
       throw e;
     }
+  }
+
+  /** Detector runs of each camera (by source id) since it was first seen. */
+  Map<String, Long> runsByCamera() {
+    return scheduler.runs();
+  }
+
+  /** The most inferences that ran at once on the active model. */
+  int mostConcurrentInferences() {
+    Engine current = active;
+    return current == null ? 0 : current.engine.lanesMade();
+  }
+
+  /** Detector runs per second of each camera (by source id) over the last ten seconds. */
+  public Map<String, Double> runsPerSecondByCamera() {
+    return scheduler.runsPerSecond();
   }
 
   @Override
@@ -200,6 +230,13 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
     metrics.put(MODEL_NAME, current.model().name());
     metrics.put(MODEL_VERSION, current.model().version());
     metrics.put(MODEL_SHA256, current.model().sha256());
+    Map<String, Double> rates = scheduler.runsPerSecond();
+    if (!rates.isEmpty()) {
+      rates.forEach((camera, rate) -> metrics.put(DETECTOR_RUNS_PER_S + "." + camera, rate));
+      double[] sorted = rates.values().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      metrics.put(DETECTOR_RUNS_PER_S + "_min", sorted[0]);
+      metrics.put(DETECTOR_RUNS_PER_S + "_median", sorted[sorted.length / 2]);
+    }
     ServingStats served = serving.stats();
     if (served.calls() > 0) {
       metrics.put(INFERENCE_LATENCY_P50_MS, Math.round(served.p50Millis() * 100) / 100.0);

@@ -29,4 +29,9 @@ public @interface InferenceConfig {
 
   @AttributeDefinition(name = "Most detections per frame", min = "1", max = "1000")
   int max_detections() default 100;
+
+  @AttributeDefinition(name = "Concurrent inferences",
+      description = "Inferences run at once on the shared session; the cameras take turns for them, the least-served camera first. 0: one per intra-op thread group that fits the CPU cores (cores / intra-op threads).",
+      min = "0", max = "64")
+  int scheduler_slots() default 0;
 }

@@ -35,6 +35,7 @@ public final class YoloxDetectorEngine implements AutoCloseable {
   private final VerifiedModel model;
   private final ZooModel<YoloxCall, YoloxCall> djlModel;
   private final ConcurrentLinkedDeque<Lane> lanes = new ConcurrentLinkedDeque<>();
+  private final java.util.concurrent.atomic.AtomicInteger lanesMade = new java.util.concurrent.atomic.AtomicInteger();
   /** Calls hold the read side; closing takes the write side so that no call runs on a freed session. */
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
@@ -227,9 +228,15 @@ public final class YoloxDetectorEngine implements AutoCloseable {
     }
   }
 
+  /** Predictors made so far: the most inferences that ran at once on this model. */
+  int lanesMade() {
+    return lanesMade.get();
+  }
+
   private Lane borrow() {
     Lane lane = lanes.poll();
     if (lane == null) {
+      lanesMade.incrementAndGet();
       lane = new Lane(djlModel.newPredictor(), new YoloxPreprocessor(model.manifest().input()));
     }
     return lane;

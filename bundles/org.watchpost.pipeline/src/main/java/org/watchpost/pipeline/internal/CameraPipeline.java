@@ -90,6 +90,8 @@ final class CameraPipeline implements PipelineProgress {
   private final Samples recentDetectorNanos = new Samples(600);
   /** Frames taken per second: up to 64 frames within 3 s. */
   private final FrameRate frameRate = new FrameRate(64, 3_000_000_000L);
+  /** Frames the detector ran on, same window: what a camera gets of the shared detector. */
+  private final FrameRate detectionRate = new FrameRate(64, 3_000_000_000L);
   /** Failures already logged, so that a broken stage is reported once, not per frame. */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
   private final AtomicLong failures = new AtomicLong();
@@ -390,6 +392,7 @@ final class CameraPipeline implements PipelineProgress {
     }
     offerLive(frame, running, detections);
     if (detections != null) {
+      detectionRate.frame(System.nanoTime());
       stats.detected(detections);
       recentDetectorNanos.add(detections.totalNanos());
       if (printDetections) {
@@ -528,7 +531,7 @@ final class CameraPipeline implements PipelineProgress {
         : new SourceStatus(ended ? SourceState.ENDED : SourceState.STARTING, System.currentTimeMillis(), 0, "");
     Double inference = PipelineStats.millis(recentDetectorNanos.median());
     return new CameraStatus(cameraId, source, frameRate.perSecond(System.nanoTime()),
-        inference == null ? Double.NaN : inference, stats.frames(), skippedFrames());
+        inference == null ? Double.NaN : inference, stats.frames(), skippedFrames(), detectionRate.perSecond(System.nanoTime()));
   }
 
   Map<String, Object> summary() {
