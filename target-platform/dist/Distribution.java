@@ -125,6 +125,11 @@ public final class Distribution {
     try (Stream<Path> models = Files.walk(root.resolve("models"))) {
       for (Path model : models.filter(Files::isRegularFile).toList()) {
         String file = model.getFileName().toString();
+        // A quantized model is built from its FP32 source by the host tool (models/fetch runs `watchpost model
+        // quantize`), which a device's distribution does not carry: a vendor ships its weights in a signed package.
+        if (Files.exists(model.getParent().resolve("calibration.json"))) {
+          continue;
+        }
         // models/keys comes too (its README, any public key): the trusted key directory a vendor puts keys in.
         if (file.equals("manifest.json") || file.equals("labels.txt") || file.equals("LICENSE") || file.endsWith(".pub")
             || file.endsWith(".pem") || root.relativize(model).startsWith("models/keys")) {
