@@ -23,8 +23,7 @@ import org.watchpost.testing.SharedData;
  * raised within 10 s of onset and cleared within 10 s of the end, and nothing else is raised.
  */
 // The cases share nothing (own component, own baseline directory) and run in clip time, not wall time: two at a
-// time, the class is the suite's longest in health.
-@Execution(ExecutionMode.CONCURRENT)
+// time, @Execution on the methods so that the class never overlaps another.
 class FaultDetectionOnVtestTest {
   private static final long ONSET = 30_000;
   private static final long END = 45_000;
@@ -34,6 +33,7 @@ class FaultDetectionOnVtestTest {
         Map.of("baseline_dir", baselines.toString())));
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @ParameterizedTest(name = "{0} raises {1}")
   @CsvSource({
       "black, BLACK",
@@ -80,6 +80,7 @@ class FaultDetectionOnVtestTest {
     assertEquals(clear.streamMillis() / 1000.0, summary.get(0).get("cleared_at_s"));
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void theUnmodifiedClipFromStartToEndRaisesNoAlarm() throws Exception {
