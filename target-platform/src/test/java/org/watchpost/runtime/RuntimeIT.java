@@ -169,9 +169,25 @@ class RuntimeIT {
       Thread.sleep(100);
     }
     Reflect.call(configuration, "delete");
+    // SCR drops the failed configuration asynchronously; wait for it, so that the next test (everyComponent
+    // IsSatisfied, for one) does not find it on a loaded machine.
+    boolean gone = false;
+    for (long until = System.currentTimeMillis() + 20_000; !gone && System.currentTimeMillis() < until; ) {
+      gone = true;
+      for (Object description : (Collection<?>) Reflect.call(scr, "getComponentDescriptionDTOs", (Object) new Bundle[0])) {
+        for (Object component : (Collection<?>) Reflect.call(scr, "getComponentConfigurationDTOs", description)) {
+          Object message = Reflect.field(component, "failure");
+          gone &= message == null || !message.toString().contains("cam-bad");
+        }
+      }
+      if (!gone) {
+        Thread.sleep(100);
+      }
+    }
     if (failure == null) {
       fail("the camera with feed.mode=sometimes was not rejected");
     }
+    assertTrue(gone, "the rejected camera's configuration is gone after its deletion");
     assertTrue(failure.contains("feed_mode"), failure);
     Object detector = runtime.service("org.watchpost.api.detect.Detector", 10_000);
     assertTrue((Boolean) Reflect.call(Reflect.call(detector, "status"), "up"), "the rest of the runtime keeps running");
