@@ -1,6 +1,7 @@
 package org.watchpost.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -8,6 +9,7 @@ import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,7 +45,29 @@ class DemoIT {
     JsonObject broker = result.getAsJsonObject("broker");
     assertTrue(broker.has("birth") && broker.has("dc"), "BIRTH and DC reach the broker: " + broker);
     assertTrue(broker.has("health") && broker.has("counts"), "alarms and counts reach the broker: " + broker);
-    assertTrue(output.contains("state=BLACK") || output.contains("BLACK"), output);
+    // The broker monitor prints every publish it receives, decoded, as "HH:mm:ss.SSS health  <client>/<camera> t=...
+    // state=BLACK raised=true ...": the alarm itself reaches the broker, raised and then cleared (not just some
+    // health report, and not the runtime's own log line).
+    List<String> blackAtTheBroker = output.lines()
+        .filter(line -> line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} health .*"))
+        .filter(line -> line.contains(" state=BLACK "))
+        .toList();
+    int raised = indexOf(blackAtTheBroker, " raised=true ");
+    int cleared = indexOf(blackAtTheBroker, " raised=false ");
+    assertTrue(raised >= 0, "BLACK raised at the broker: " + blackAtTheBroker + "\n" + output);
+    assertTrue(cleared > raised, "BLACK cleared at the broker after it was raised: " + blackAtTheBroker);
     assertTrue(output.contains("rule=main-line"), "line counts are printed as they arrive: " + output);
+    // What a first user reads: no library noise about a model directory or a GPU the box does not have.
+    assertFalse(output.contains("SimpleRepository"), output);
+    assertFalse(output.contains("CUDA is not supported"), output);
+  }
+
+  private static int indexOf(List<String> lines, String fragment) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(fragment)) {
+        return i;
+      }
+    }
+    return -1;
   }
 }

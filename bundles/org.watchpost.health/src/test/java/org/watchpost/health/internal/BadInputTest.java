@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.Timeout;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
@@ -27,6 +29,8 @@ import org.watchpost.testing.SharedData;
  * Sources that misbehave, made from real vtest frames: sizes that change, empty frames, clocks that jump
  * back. Each is reported in the camera's telemetry, nothing throws, and no state is raised falsely.
  */
+// The cases share nothing (own component, own baseline directory) and drive time themselves (clip time or
+// the times they pass): two at a time, @Execution on the methods so that the class never overlaps another.
 class BadInputTest {
 
   private static final class Run {
@@ -75,6 +79,7 @@ class BadInputTest {
     return ((Number) telemetry.get(name)).longValue();
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void framesThatChangeSizeEveryFewFramesAreReportedAndRaiseNothing() throws Exception {
@@ -87,6 +92,7 @@ class BadInputTest {
     assertTrue(number(run.telemetry(), "size_changes") > 200, run.telemetry().toString());
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void aCameraThatSwitchesResolutionOnceLearnsTheNewSizeAndRaisesNothing() throws Exception {
@@ -96,6 +102,7 @@ class BadInputTest {
     assertEquals("learned", run.telemetry().get("baseline"));
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void tinyAndEmptyFramesAmongGoodOnesAreCountedAndRaiseNothing() throws Exception {
@@ -107,6 +114,7 @@ class BadInputTest {
     assertTrue(((String) telemetry.get("last_bad_frame")).contains("1x1 is too small"));
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void aRunOfEmptyFramesIsBlackNotFrozen() throws Exception {
@@ -116,6 +124,7 @@ class BadInputTest {
     assertEquals(List.of(CameraState.BLACK, CameraState.BLACK), alarms.stream().map(HealthAlarm::state).toList());
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void aStreamTimeThatJumpsBackIsReportedAndRaisesNothing() throws Exception {
@@ -130,6 +139,7 @@ class BadInputTest {
     assertEquals(4, number(run.telemetry(), "clock_jumps"), run.telemetry().toString());
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void aWallClockThatJittersBackAndForthEveryFrameIsNotEvenNoticed() throws Exception {
@@ -140,6 +150,7 @@ class BadInputTest {
     assertEquals(0, number(run.telemetry(), "clock_jumps"));
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void aWallClockSteppedAnHourBackThenForwardIsIgnored() throws Exception {
@@ -152,6 +163,7 @@ class BadInputTest {
     assertEquals(0, number(telemetry, "frame_gaps"), telemetry.toString());
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   void aSourceErrorQuotingThePasswordReachesNoAlarmNorReport() {
     CameraHealthComponent health = new CameraHealthComponent(Configs.with(CameraHealthConfig.class,
@@ -170,6 +182,7 @@ class BadInputTest {
     assertTrue(!published.contains("hunter22") && !published.contains("admin"), published);
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   void noSignalRaisesAfterItsTimeWhenTheWallClockIsSteppedForwardOrBack() {
     for (long step : new long[] {0, 3_600_000, -3_600_000}) {
@@ -196,6 +209,7 @@ class BadInputTest {
     }
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   void aFrameWhosePixelsAreGoneIsCountedNotThrown() {
     CameraHealthComponent health = new CameraHealthComponent(Configs.with(CameraHealthConfig.class,

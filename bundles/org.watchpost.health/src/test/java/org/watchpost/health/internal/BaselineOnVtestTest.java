@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.Timeout;
 import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
@@ -18,6 +20,8 @@ import org.watchpost.testing.Configs;
 import org.watchpost.testing.SharedData;
 
 /** Baselines are learned per camera from its own frames, kept on disk, and used again after a restart. */
+// The cases share nothing (own component, own baseline directory) and play the clip in stream time: two at a
+// time, @Execution on the methods so that the class never overlaps another.
 class BaselineOnVtestTest {
 
   private static CameraHealthComponent health(Path baselines) {
@@ -34,6 +38,7 @@ class BaselineOnVtestTest {
     return sink.alarms;
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void aLearnedBaselineIsKeptOnDiskAndUsedAtOnceAfterARestart() throws Exception {
@@ -56,6 +61,7 @@ class BaselineOnVtestTest {
     assertEquals("stored", second.reports.get(0).metrics().get("baseline"));
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void aCameraWhoseSourceClosedAndReopensKeepsItsBaseline() throws Exception {
@@ -70,6 +76,7 @@ class BaselineOnVtestTest {
     assertTrue(sink.alarms.get(0).streamMillis() <= 15_000, "raised before a new baseline could have been learned");
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void aNaturallySoftCameraLearnsItsOwnSharpnessAndNeverAlarms() throws Exception {
@@ -79,6 +86,7 @@ class BaselineOnVtestTest {
     assertTrue(soft.baseline().sharpness() < 0.3, "learned soft: " + soft.baseline());
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void aNaturallyDarkCameraLearnsItsOwnBrightnessAndStillSeesItsLensCovered() throws Exception {

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,6 +22,8 @@ import org.watchpost.testing.SharedData;
  * Real footage (vtest, 768x576 at 10 fps) with one fault from 30 s to 45 s of the clip: the right state is
  * raised within 10 s of onset and cleared within 10 s of the end, and nothing else is raised.
  */
+// The cases share nothing (own component, own baseline directory) and run in clip time, not wall time: two at a
+// time, @Execution on the methods so that the class never overlaps another.
 class FaultDetectionOnVtestTest {
   private static final long ONSET = 30_000;
   private static final long END = 45_000;
@@ -29,6 +33,7 @@ class FaultDetectionOnVtestTest {
         Map.of("baseline_dir", baselines.toString())));
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @ParameterizedTest(name = "{0} raises {1}")
   @CsvSource({
       "black, BLACK",
@@ -75,6 +80,7 @@ class FaultDetectionOnVtestTest {
     assertEquals(clear.streamMillis() / 1000.0, summary.get(0).get("cleared_at_s"));
   }
 
+  @Execution(ExecutionMode.CONCURRENT)
   @Test
   @Timeout(120)
   void theUnmodifiedClipFromStartToEndRaisesNoAlarm() throws Exception {

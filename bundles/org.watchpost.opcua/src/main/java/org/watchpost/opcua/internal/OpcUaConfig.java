@@ -10,7 +10,9 @@ import org.osgi.service.metatype.annotations.Option;
     name = "Watchpost OPC UA server",
     description = "The device, its cameras, counts, health and alarms for the systems at the site (barrier, traffic "
         + "controller, VMS, SCADA), over OPC UA. Secure by default: Basic256Sha256 with SignAndEncrypt, no anonymous "
-        + "access, no default password.")
+        + "access, no default password. Sessions at opc.tcp://<host>:<port><path> (default "
+        + "opc.tcp://<host>:4840/watchpost); clients that discover endpoints over an unsecured channel (node-opcua, "
+        + "for one) use <path>/discovery (opc.tcp://<host>:4840/watchpost/discovery).")
 public @interface OpcUaConfig {
   String PID = "org.watchpost.opcua";
 

@@ -107,8 +107,10 @@ final class WatchpostServer implements AutoCloseable {
       endpoints.add(open.addTokenPolicy(USERNAME_ENCRYPTED).build());
     }
     // Part 6: a discovery endpoint without security, for GetEndpoints before a client has the server's certificate.
-    endpoints.add(base.copy().setPath(path(config.path()) + "/discovery").setSecurityPolicy(SecurityPolicy.None)
-        .setSecurityMode(MessageSecurityMode.None).addTokenPolicy(USERNAME_ENCRYPTED).build());
+    EndpointConfiguration discovery = base.copy().setPath(path(config.path()) + "/discovery")
+        .setSecurityPolicy(SecurityPolicy.None).setSecurityMode(MessageSecurityMode.None)
+        .addTokenPolicy(USERNAME_ENCRYPTED).build();
+    endpoints.add(discovery);
     if (endpoints.size() == 1) {
       throw new IllegalArgumentException("OPC UA: no security policy is configured and None is off; no endpoint to serve");
     }
@@ -152,9 +154,11 @@ final class WatchpostServer implements AutoCloseable {
       started.close();
       throw new IOException("OPC UA: interrupted while starting", e);
     }
-    LOG.info("OPC UA server {} up: {}; users: {}; anonymous {}; trusted client certificates in {}", applicationUri,
-        urls, String.join(",", users.names()), config.anonymous() ? "allowed (read only)" : "refused",
-        trustList.getTrustedCertsDir());
+    // The discovery URL named on its own: clients that ask for endpoints over an unsecured channel (node-opcua,
+    // for one) must be given it, not the session URL.
+    LOG.info("OPC UA server {} up: {}; clients discover the endpoints at {}; users: {}; anonymous {}; trusted client"
+        + " certificates in {}", applicationUri, urls, discovery.getEndpointUrl(), String.join(",", users.names()),
+        config.anonymous() ? "allowed (read only)" : "refused", trustList.getTrustedCertsDir());
     return started;
   }
 

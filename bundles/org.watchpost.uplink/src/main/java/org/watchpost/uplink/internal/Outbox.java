@@ -115,6 +115,8 @@ final class Outbox implements AutoCloseable {
     }
   }
 
+  Connection connectionForTests() { return db; } // the pragmas are per connection: OutboxTest reads them back
+
   private void load() throws SQLException {
     long lastSeq = 0;
     try (Statement s = db.createStatement();

@@ -4,7 +4,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
  * Everything a broker can hand a receiver: payload bytes (plain, gzip, batch) and a topic. Any exception
- * other than {@link MalformedPayloadException} is a finding. Runs for a bounded time in the normal build.
+ * other than {@link MalformedPayloadException} is a finding. Replays its committed corpus in verify; fuzzes for
+ * 10 s under -Pfuzz.
  */
 class CodecFuzzTest {
 

@@ -24,6 +24,25 @@ class OutboxTest {
   }
 
   @Test
+  void theOutboxConnectionSyncsEveryCommitInWalMode() throws Exception {
+    // What makes a committed append survive a power cut (not only kill -9, which the page cache survives):
+    // synchronous=FULL syncs the WAL on every commit. Read back through the outbox's own connection, because
+    // the pragma is per connection and a second connection would show its own default.
+    Path file = SharedData.scratchDirectory("outbox-pragmas").resolve("outbox.db");
+    try (Outbox outbox = new Outbox(file, 1 << 20);
+        java.sql.Statement s = outbox.connectionForTests().createStatement()) {
+      try (java.sql.ResultSet r = s.executeQuery("PRAGMA synchronous")) {
+        assertTrue(r.next());
+        assertEquals(2, r.getInt(1), "PRAGMA synchronous: 2 is FULL (1 NORMAL, 0 OFF)");
+      }
+      try (java.sql.ResultSet r = s.executeQuery("PRAGMA journal_mode")) {
+        assertTrue(r.next());
+        assertEquals("wal", r.getString(1));
+      }
+    }
+  }
+
+  @Test
   void seqIsStrictlyIncreasingAndSurvivesReopening() {
     Path file = SharedData.scratchDirectory("outbox-seq").resolve("outbox.db");
     long last;

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.watchpost.api.event.Event;
 import org.watchpost.api.event.Priority;
 import org.watchpost.testing.SharedData;
@@ -19,6 +21,7 @@ import org.watchpost.testing.SharedData;
  * 9,600 bit/s and no per-packet overhead configured, so that what the governor counts is exactly the MQTT
  * bytes the proxy sees.
  */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ThinLinkTest {
   private static final long BUDGET = 9_600;
 
@@ -44,7 +47,10 @@ class ThinLinkTest {
         for (int i = 0; i < 200; i++) {
           engine.publish(Samples.withPriority("gate", i, Priority.EVENT));
         }
-        Thread.sleep(8_000);
+        // The alarm comes once the link is busy with the backlog (a quarter of the events through), not after a
+        // fixed time.
+        assertTrue(receiver.await(() -> receiver.arrivals(a -> "line_crossing".equals(a.payload().metric("type")))
+            .size() >= 50, 30_000), "the backlog drains");
         long raised = System.nanoTime();
         engine.publish(new Event("intrusion", "fence", "gate", "person", 99, 0.95f, null, Samples.T0, Samples.T0,
             Priority.ALARM, Map.of(), null));
@@ -52,7 +58,11 @@ class ThinLinkTest {
             5_000), "the alarm arrives within 5 s behind a backlog");
         long alarmMillis = (receiver.arrivals(a -> "intrusion".equals(a.payload().metric("type"))).get(0).nanos()
             - raised) / 1_000_000;
-        Thread.sleep(12_000);
+        // Watched for two whole budget windows of a busy link and until the first snapshots are through behind
+        // every event: the windows and the order are then observed, not assumed.
+        assertTrue(receiver.await(() -> System.nanoTime() - link.log().get(0).nanos()
+            >= 2 * BandwidthGovernor.WINDOW_NANOS && receiver.arrivals(a -> "snapshot".equals(a.payload()
+            .metric("type"))).size() >= 2, 90_000), "snapshots follow the events");
         long depth = engine.outbox().depth();
         long window = link.maxWindowBytes(BandwidthGovernor.WINDOW_NANOS);
         long limit = BUDGET * 10 / 8;
@@ -68,8 +78,15 @@ class ThinLinkTest {
             "the governor never counts less than the link carried");
         List<Receiver.Arrival> bulk = receiver.arrivals(a -> "snapshot".equals(a.payload().metric("type")));
         List<Receiver.Arrival> events = receiver.arrivals(a -> "line_crossing".equals(a.payload().metric("type")));
-        assertEquals(200, events.size(), "every event went before any snapshot");
+        assertEquals(200, events.size(), "every event arrived");
         assertTrue(bulk.size() < 25, "bulk waits");
+        // The order the test is named for, checked on the arrival sequence (not only the counts): the last event
+        // arrived before the first snapshot.
+        List<Receiver.Arrival> all = receiver.arrivals();
+        int lastEvent = all.lastIndexOf(events.get(events.size() - 1));
+        int firstSnapshot = all.indexOf(bulk.get(0));
+        assertTrue(lastEvent < firstSnapshot, "every event before any snapshot: event #" + lastEvent
+            + " arrived after snapshot #" + firstSnapshot);
       } finally {
         engine.close();
       }

@@ -19,6 +19,14 @@ import org.watchpost.testing.SharedData;
  */
 class WireSizeTest {
 
+  // The README's figures as measured (177 B with the topic, 152 B with the alias, 173 B on 3.1.1, 14.3 B per
+  // event in batches of 50), each with a margin of about 5% for the varint and gzip lengths that move with the
+  // values; a change to the payload that grows an event past these is a change to the README too.
+  static final int MAX_EVENT_WITH_TOPIC = 186;
+  static final int MAX_EVENT_WITH_ALIAS = 160;
+  static final int MAX_EVENT_MQTT311 = 182;
+  static final double MAX_BYTES_PER_BATCHED_EVENT = 15.0;
+
   private static int lastPublish(ThrottlingProxy proxy) {
     List<ThrottlingProxy.Packet> publishes = proxy.upPackets().stream().filter(p -> p.type() == 3).toList();
     return publishes.get(publishes.size() - 1).bytes();
@@ -51,6 +59,8 @@ class WireSizeTest {
       assertTrue(mqtt5[1] < mqtt5[0], "the topic alias makes the second publish smaller: " + mqtt5[0] + " then "
           + mqtt5[1]);
       assertEquals("acme/box-7/wp/events/gate".length(), mqtt5[0] - mqtt5[1], "the alias saves the whole topic");
+      assertTrue(mqtt5[0] <= MAX_EVENT_WITH_TOPIC, "one event with its topic: " + mqtt5[0] + " B");
+      assertTrue(mqtt5[1] <= MAX_EVENT_WITH_ALIAS, "one event with the topic alias: " + mqtt5[1] + " B");
 
       // A backlog of 200 events stored while the link was down goes out in batches when it comes back.
       int port = Mosquitto.freePort();
@@ -72,6 +82,8 @@ class WireSizeTest {
                 total / 200.0);
             assertEquals(4, eventPublishes.size(), "200 events in batches of 50");
             assertTrue(total / 200.0 < mqtt5[1] / 2.0, "batching at least halves the bytes per event");
+            assertTrue(total / 200.0 <= MAX_BYTES_PER_BATCHED_EVENT,
+                "bytes per event in batches: " + total / 200.0);
           }
         } finally {
           engine.close();
@@ -98,6 +110,7 @@ class WireSizeTest {
       int[] mqtt311 = singleEventSizes("tcp://127.0.0.1:" + port, port, dir);
       System.out.printf("wire: one line crossing over MQTT 3.1.1 %d B%n", mqtt311[1]);
       assertEquals(mqtt311[0], mqtt311[1], "no aliases in 3.1.1");
+      assertTrue(mqtt311[1] <= MAX_EVENT_MQTT311, "one event over MQTT 3.1.1: " + mqtt311[1] + " B");
     } finally {
       moquette.stopServer();
     }
