@@ -405,6 +405,11 @@ class HostileInputTest {
           console.publish("$EDC/acme/box-7/TEST-V1/EXEC/rollback", request("1", "console"), 1, true);
           console.disconnect();
           console.close();
+          // The live copy must have reached the device before the broker restarts, or the restart would turn it
+          // into the stored copy: MQTT 5 refuses it (flag kept), 3.1.1 runs it (flag cleared on live delivery).
+          assertTrue(receiver.await(() -> protocol.equals("5")
+              ? (Long) engine.metrics().get("requests_retained") == 1 : handler.ran("EXEC") == 1, 10_000),
+              "the live copy arrived: " + engine.metrics());
           long connects = (Long) engine.summary().get("uplink_connects");
           broker.restart();
           assertTrue(receiver.await(() -> engine.connected() && (Long) engine.summary().get("uplink_connects") > connects,
