@@ -18,7 +18,7 @@ public @interface InferenceConfig {
   @AttributeDefinition(name = "Score threshold", description = "Lowest objectness x class score kept (0..1).", min = "0", max = "1")
   float score_threshold() default 0.3f;
 
-  @AttributeDefinition(name = "NMS threshold", description = "Overlap (IoU) above which the weaker of two boxes of one class is suppressed (0..1); car, bus and truck count as one class, so a van is not both.", min = "0", max = "1")
+  @AttributeDefinition(name = "NMS threshold", description = "Overlap (IoU) above which the weaker of two boxes of one class is suppressed (0..1).", min = "0", max = "1")
   float nms_threshold() default 0.45f;
 
   @AttributeDefinition(name = "Intra-op threads", description = "ONNX Runtime threads for one inference; set once for the device, the session is shared by every camera.", min = "1", max = "64")

@@ -12,8 +12,7 @@ import org.watchpost.api.detect.Detection;
 
 /**
  * Decodes YOLOX's raw output ({@code rows x (5 + classes)} in grid units, objectness and class scores already
- * through a sigmoid), applies NMS per class (road vehicles as one class, see {@link #VEHICLE_LABELS}) and maps
- * boxes back to whole-frame pixels.
+ * through a sigmoid), applies per-class NMS and maps boxes back to whole-frame pixels.
  */
 final class YoloxDecoder {
   private final int rowLength;
@@ -22,27 +21,11 @@ final class YoloxDecoder {
   private final float[] gridY;
   private final float[] stride;
   private final List<String> labels;
-  /**
-   * COCO's road vehicles suppress each other: a van scores as both car and truck on the same box, and
-   * class-aware NMS reported one parked van as two vehicles on every frame. The higher score keeps its class.
-   */
-  static final List<String> VEHICLE_LABELS = List.of("car", "bus", "truck");
-  /** Class id to the group NMS runs within: its own id, or the first vehicle class's for every vehicle class. */
-  private final int[] nmsGroup;
 
   YoloxDecoder(ModelManifest manifest, List<String> labels) {
     this.rowLength = manifest.output().rowLength();
     this.rows = manifest.output().rows();
     this.labels = List.copyOf(labels);
-    this.nmsGroup = new int[Math.max(0, rowLength - 5)];
-    int vehicleGroup = -1;
-    for (int c = 0; c < nmsGroup.length; c++) {
-      nmsGroup[c] = c;
-      if (c < this.labels.size() && VEHICLE_LABELS.contains(this.labels.get(c))) {
-        vehicleGroup = vehicleGroup < 0 ? c : vehicleGroup;
-        nmsGroup[c] = vehicleGroup;
-      }
-    }
     this.gridX = new float[rows];
     this.gridY = new float[rows];
     this.stride = new float[rows];
@@ -134,16 +117,14 @@ final class YoloxDecoder {
       boxMat.fromList(boxes);
       float[] scoreArray = new float[scores.size()];
       int[] classArray = new int[classes.size()];
-      int[] groupArray = new int[classes.size()];
       for (int i = 0; i < scoreArray.length; i++) {
         scoreArray[i] = scores.get(i);
         classArray[i] = classes.get(i);
-        groupArray[i] = nmsGroup[classArray[i]];
       }
       scoreMat.fromArray(scoreArray);
-      classMat.fromArray(groupArray);
-      // OpenCV's batched NMS: boxes of different groups never suppress each other. Kept indices come back
-      // sorted by descending score; each keeps its own class.
+      classMat.fromArray(classArray);
+      // OpenCV's class-aware NMS: boxes of different classes never suppress each other. Kept indices come
+      // back sorted by descending score.
       Dnn.NMSBoxesBatched(boxMat, scoreMat, classMat, scoreThreshold, nmsThreshold, kept, 1.0f, maxDetections);
       int[] indices = kept.toArray();
       List<Detection> detections = new ArrayList<>(indices.length);
