@@ -131,14 +131,6 @@ class RuntimeIT {
     assertEquals(60 - inferred, result.get("gated_frames").getAsInt(), result.toString());
     assertTrue(result.getAsJsonObject("detections").get("person").getAsInt() >= inferred * 3, result.toString());
     assertTrue(result.get("tracks_confirmed").getAsInt() >= 3, "analytics tracked the people: " + result);
-    // Two parked vehicles are in view (the white van at the top, a car at the right edge): at most two vehicle
-    // detections per detector run, not a car and a truck for the van (96 in 32 runs before cross-class NMS).
-    JsonObject detections = result.getAsJsonObject("detections");
-    int vehicles = 0;
-    for (String vehicle : List.of("car", "bus", "truck")) {
-      vehicles += detections.has(vehicle) ? detections.get(vehicle).getAsInt() : 0;
-    }
-    assertTrue(vehicles <= 2 * inferred, vehicles + " vehicle detections in " + inferred + " runs: " + result);
     assertEquals("695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14",
         result.getAsJsonObject("model").get("sha256").getAsString());
     Reflect.call(configuration, "delete");
