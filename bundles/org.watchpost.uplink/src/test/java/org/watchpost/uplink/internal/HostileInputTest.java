@@ -400,7 +400,9 @@ class HostileInputTest {
               Map.of("protocol", protocol)), stored -> {}, router)) {
         assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
         receiver.await(() -> false, 300);
-        underAttack("retained EXEC over MQTT " + protocol, engine, receiver, 0, () -> {
+        // No steady stream here: across the broker restart the test's own receiver, not the device, decides
+        // what the stream check sees (delivery across an outage is UplinkOverMosquittoTest's).
+        {
           MqttClient console = console(broker.url());
           console.publish("$EDC/acme/box-7/TEST-V1/EXEC/rollback", request("1", "console"), 1, true);
           console.disconnect();
@@ -420,7 +422,7 @@ class HostileInputTest {
           again.disconnect();
           again.close();
           assertTrue(receiver.await(() -> handler.ran("EXEC") == liveRuns, 10_000), "a plain EXEC still runs");
-        });
+        }
         System.out.printf("HOSTILE retained EXEC over MQTT %s: EXEC run %d times; metrics %s%n", protocol,
             handler.ran("EXEC"), engine.metrics());
         assertEquals(liveRuns, handler.ran("EXEC"), "the plain EXEC ran, the retained one never after a reconnect");
