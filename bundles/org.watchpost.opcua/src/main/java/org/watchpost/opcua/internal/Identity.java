@@ -4,6 +4,7 @@ import org.eclipse.milo.opcua.sdk.server.Session;
 import org.eclipse.milo.opcua.sdk.server.identity.AbstractUsernameIdentityValidator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.watchpost.api.login.LoginThrottle;
 
 /**
  * Who a session is: a user who logged in, or anonymous (only when anonymous access is on; it may read and

@@ -41,6 +41,7 @@ import org.eclipse.milo.opcua.stack.server.EndpointConfiguration;
 import org.eclipse.milo.opcua.stack.server.security.DefaultServerCertificateValidator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.watchpost.api.login.LoginThrottle;
 
 /**
  * The Milo server as configured: its endpoints and security, the application certificate, the trust list,

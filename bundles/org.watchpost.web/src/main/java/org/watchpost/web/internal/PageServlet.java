@@ -24,6 +24,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.framework.InvalidSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.watchpost.api.login.LoginThrottle;
 import org.watchpost.api.pipeline.CameraStatusProvider;
 import org.watchpost.api.pipeline.RuleChecker;
 

@@ -36,6 +36,7 @@ import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.health.MetricsProvider;
+import org.watchpost.api.login.LoginThrottle;
 import org.watchpost.api.pipeline.CameraStatusProvider;
 import org.watchpost.api.pipeline.LiveTap;
 import org.watchpost.api.pipeline.RuleChecker;

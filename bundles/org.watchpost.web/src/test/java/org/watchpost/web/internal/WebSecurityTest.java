@@ -55,28 +55,6 @@ class WebSecurityTest {
   }
 
   @Test
-  void lockoutIsPerSourceBoundedAndEndsWithTheWindow() throws Exception {
-    AtomicLong now = new AtomicLong();
-    LoginThrottle throttle = new LoginThrottle(3, 1_000, 4, now::get);
-    InetAddress attacker = InetAddress.getByName("192.168.1.66");
-    InetAddress installer = InetAddress.getByName("192.168.1.10");
-    for (int i = 0; i < 3; i++) {
-      assertTrue(throttle.allowed(attacker));
-      throttle.failed(attacker);
-    }
-    assertFalse(throttle.allowed(attacker), "locked out after 3 failures");
-    assertTrue(throttle.allowed(installer), "another source is not");
-    now.addAndGet(1_001);
-    assertTrue(throttle.allowed(attacker), "the window passed");
-    for (int i = 0; i < 100; i++) {
-      throttle.failed(InetAddress.getByName("10.0.0." + i));
-    }
-    assertEquals(4, throttle.sources(), "the table stays bounded");
-    assertEquals(LoginThrottle.key(InetAddress.getByName("fd00::1")), LoginThrottle.key(InetAddress.getByName("fd00::2")),
-        "an IPv6 host is its /64");
-  }
-
-  @Test
   void sessionsEndWhenIdleAndAreBounded() {
     AtomicLong now = new AtomicLong();
     Sessions sessions = new Sessions(new SecureRandom(), 1_000, 2, now::get);
