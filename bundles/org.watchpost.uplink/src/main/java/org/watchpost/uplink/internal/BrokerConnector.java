@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.watchpost.api.frame.SourceUris;
 
 /**
  * Makes one connection attempt at a time, under a watchdog: Paho can hang when a connection stalls before
@@ -61,7 +62,8 @@ final class BrokerConnector implements AutoCloseable {
         if (!protocol.equals("auto") || !mayBeProtocolMismatch(e.getCause())) {
           throw e;
         }
-        LOG.info("{} did not accept MQTT 5 ({}); trying MQTT 3.1.1", spec.serverUri(), e.getMessage());
+        LOG.info("{} did not accept MQTT 5 ({}); trying MQTT 3.1.1", spec.shownUri(),
+            SourceUris.redactText(e.getMessage(), spec.serverUri()));
         MqttLink link = watched(spec, () -> Paho3Link.connect(spec, maxInflight, connectionLost, inbound));
         brokerLacksMqtt5 = true;
         return link;
@@ -90,14 +92,14 @@ final class BrokerConnector implements AutoCloseable {
         }
         return null;
       });
-      throw new MqttLink.LinkException("no CONNACK from " + spec.serverUri() + " within " + limit
+      throw new MqttLink.LinkException("no CONNACK from " + spec.shownUri() + " within " + limit
           + " ms; the connect watchdog abandoned the attempt", e);
     } catch (ExecutionException e) {
       throw new MqttLink.LinkException(describe(spec, e.getCause()), e.getCause());
     } catch (InterruptedException e) {
       future.cancel(true);
       Thread.currentThread().interrupt();
-      throw new MqttLink.LinkException("connect to " + spec.serverUri() + " interrupted", e);
+      throw new MqttLink.LinkException("connect to " + spec.shownUri() + " interrupted", e);
     }
   }
 
@@ -126,9 +128,14 @@ final class BrokerConnector implements AutoCloseable {
     return -1;
   }
 
-  /** A sentence for the operator: what failed and what to check. */
+  /** A sentence for the operator: what failed and what to check, with the broker URI's credentials masked. */
   static String describe(ConnectSpec spec, Throwable error) {
-    String uri = spec.serverUri();
+    // The causes' own messages may quote the URI too.
+    return SourceUris.redactText(sentence(spec, error), spec.serverUri());
+  }
+
+  private static String sentence(ConnectSpec spec, Throwable error) {
+    String uri = spec.shownUri();
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof UnknownHostException) {
         return "broker host of " + uri + " is unknown (" + t.getMessage() + "): check broker_url and DNS";

@@ -1,6 +1,7 @@
 package org.watchpost.uplink.internal;
 
 import javax.net.SocketFactory;
+import org.watchpost.api.frame.SourceUris;
 
 /**
  * What a connection needs: where, who, how long to wait, the last will.
@@ -18,8 +19,16 @@ record ConnectSpec(String serverUri, String clientId, String username, byte[] pa
     return MqttFraming.connect(clientId, willTopic, willPayload, username, password, mqtt5);
   }
 
+  /**
+   * The broker's URI fit for a log line or a status: a {@code user:password@} in it (Paho ignores it, but an
+   * installer may still write one) never leaves the device.
+   */
+  String shownUri() {
+    return SourceUris.redact(serverUri);
+  }
+
   @Override
   public String toString() {
-    return serverUri + " as " + clientId + (username != null ? " (user " + username + ")" : "");
+    return shownUri() + " as " + clientId + (username != null ? " (user " + username + ")" : "");
   }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.watchpost.api.frame.SourceUris;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
@@ -58,7 +59,7 @@ final class ConnectionSupervisor {
         .withJitter(config.reconnect_jitter())
         .withMaxRetries(-1)
         .abortIf(l -> !running.getAsBoolean())
-        .onRetry(e -> LOG.info("reconnecting to {} (attempt {})", spec.serverUri(), e.getAttemptCount() + 1))
+        .onRetry(e -> LOG.info("reconnecting to {} (attempt {})", spec.shownUri(), e.getAttemptCount() + 1))
         .build();
     this.thread = new Thread(this::linkLoop, "uplink-link");
   }
@@ -107,9 +108,9 @@ final class ConnectionSupervisor {
       MqttLink connected = connector.connect(spec, this::onConnectionLost, requests::onInbound);
       connects.incrementAndGet();
       if (!lastError.isEmpty()) {
-        LOG.info("connected to {} over MQTT {} after: {}", spec.serverUri(), connected.protocol(), lastError);
+        LOG.info("connected to {} over MQTT {} after: {}", spec.shownUri(), connected.protocol(), lastError);
       } else {
-        LOG.info("connected to {} over MQTT {}", spec.serverUri(), connected.protocol());
+        LOG.info("connected to {} over MQTT {}", spec.shownUri(), connected.protocol());
       }
       lastError = "";
       return connected;
@@ -147,8 +148,8 @@ final class ConnectionSupervisor {
   }
 
   private void onConnectionLost(Throwable cause) {
-    String message = "connection to " + spec.serverUri() + " lost: "
-        + (cause != null ? cause.getMessage() : "no reason given");
+    String message = SourceUris.redactText("connection to " + spec.shownUri() + " lost: "
+        + (cause != null ? cause.getMessage() : "no reason given"), spec.serverUri());
     lost(message);
     LOG.warn(message);
     sender.wake();

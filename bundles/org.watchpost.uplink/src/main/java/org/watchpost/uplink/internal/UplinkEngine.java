@@ -101,7 +101,7 @@ public final class UplinkEngine implements AutoCloseable {
         this::link, this::linkLost, this::running);
     this.supervisor = new ConnectionSupervisor(config, spec, connector, governor, sender, birth, requests,
         this::running);
-    LOG.info("uplink to {} as {}/{}: outbox {} holds {} messages, next seq {}; budget {}", config.broker_url(),
+    LOG.info("uplink to {} as {}/{}: outbox {} holds {} messages, next seq {}; budget {}", spec.shownUri(),
         account, clientId, outbox.file(), outbox.depth(), outbox.nextSeq(),
         governor.capped() ? config.budget_bits_per_s() + " bit/s" : "none");
     writer.start();
