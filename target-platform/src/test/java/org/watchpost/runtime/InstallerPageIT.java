@@ -3,7 +3,6 @@ package org.watchpost.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.awt.image.BufferedImage;
@@ -22,6 +21,7 @@ import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,7 +31,6 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.watchpost.testing.SharedData;
-import org.watchpost.testing.TestModels;
 
 /**
  * The installer's page in the real runtime jar on vtest, in a real browser: headless Debian Chromium driven by
@@ -48,7 +47,7 @@ class InstallerPageIT {
   @Test
   void anInstallerDrawsRulesOnTheLiveImageAndTheRuntimeRaisesTheirEvents() throws Exception {
     Path work = SharedData.scratchDirectory("installer-page");
-    int port = OpcUaRuntimeConfig.freePort();
+    int port = DeviceConfig.freePort();
     Path config = config(work, port);
     Path browser = installBrowserDriver();
     try (RuntimeProcess runtime = new RuntimeProcess(work, config)) {
@@ -278,46 +277,15 @@ class InstallerPageIT {
   }
 
   private static Path config(Path work, int port) throws IOException {
-    JsonObject root = new JsonObject();
-    root.addProperty(":configurator:resource-version", 1);
-    root.addProperty(":configurator:symbolic-name", "watchpost.installer-page-it");
-    root.addProperty(":configurator:version", "1.0.0");
-    JsonObject inference = new JsonObject();
-    inference.addProperty("model.manifest", TestModels.yoloxNanoManifest().toString());
-    inference.addProperty("warmup.runs", 1);
-    root.add("org.watchpost.inference", inference);
-    JsonObject gate = new JsonObject();
-    gate.addProperty("camera.id", "gate");
-    gate.addProperty("source", SharedData.vtestMjpeg().toString());
-    gate.addProperty("analytics.cardinality.minimum", 1);
-    gate.addProperty("realtime", true);
-    gate.addProperty("loop", true);
-    root.add("org.watchpost.camera~gate", gate);
     // Every rule event printed as it is raised (not folded into incidents): the test reads them from the console.
-    JsonObject analytics = new JsonObject();
-    analytics.addProperty("incidents", false);
-    root.add("org.watchpost.analytics", analytics);
+    JsonObject root = DeviceConfig.base(work, "watchpost.installer-page-it", Map.of("realtime", true, "loop", true),
+        Map.of("incidents", false));
     root.add("org.watchpost.console", new JsonObject());
-    JsonObject health = new JsonObject();
-    health.addProperty("baseline.dir", work.resolve("baselines").toString());
-    root.add("org.watchpost.health.camera", health);
-    JsonObject device = new JsonObject();
-    device.addProperty("data.dir", work.toString());
-    device.addProperty("report.interval.s", 2);
-    root.add("org.watchpost.health.device", device);
-    JsonObject uplink = new JsonObject();
-    uplink.addProperty("broker.url", "tcp://127.0.0.1:" + OpcUaRuntimeConfig.freePort());
-    uplink.addProperty("outbox.path", work.resolve("outbox.db").toString());
-    uplink.addProperty("reconnect.initial.ms", 60_000);
-    uplink.addProperty("drain.on.stop.s", 0);
-    root.add("org.watchpost.uplink", uplink);
     JsonObject web = new JsonObject();
     web.addProperty("port", port);
     web.addProperty("bind.address", "127.0.0.1");
     web.addProperty("state.dir", work.resolve("web").toString());
     root.add("org.watchpost.web", web);
-    Path file = work.resolve("config.json");
-    Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(root));
-    return file;
+    return DeviceConfig.write(work, root);
   }
 }

@@ -1,33 +1,23 @@
 package org.watchpost.models.internal;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
+import org.watchpost.testing.HttpsTestServer;
 
 /**
- * An HTTPS server on loopback that serves one package with Range support, throttled, and optionally cuts the
- * first responses short (a dropped link). Its certificate is made by the JDK's keytool at test time; the CA file
- * a device needs is {@link #caFile()}.
+ * An HTTPS server on loopback ({@link HttpsTestServer}) that serves one package with Range support, throttled,
+ * and optionally cuts the first responses short (a dropped link); the CA file a device needs is {@link #caFile()}.
  */
 final class PackageServer implements AutoCloseable {
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
 
-  private final HttpsServer server;
-  private final Path caFile;
+  private final HttpsTestServer server;
   private volatile Path file;
   private volatile long bytesPerSecond;
   private volatile int cutsLeft;
@@ -39,32 +29,7 @@ final class PackageServer implements AutoCloseable {
   PackageServer(Path dir, Path file, long bytesPerSecond) throws Exception {
     this.file = file;
     this.bytesPerSecond = bytesPerSecond;
-    Files.createDirectories(dir);
-    Path keystore = dir.resolve("server.p12");
-    caFile = dir.resolve("server.pem");
-    if (!Files.exists(keystore)) {
-      keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-          "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", keystore.toString(), "-storetype",
-          "PKCS12", "-storepass", "changeit", "-keypass", "changeit");
-      keytool("-exportcert", "-rfc", "-alias", "server", "-keystore", keystore.toString(), "-storepass", "changeit",
-          "-file", caFile.toString());
-    }
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(keystore)) {
-      ks.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, "changeit".toCharArray());
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(kmf.getKeyManagers(), null, null);
-    server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    server.setHttpsConfigurator(new HttpsConfigurator(context));
-    server.setExecutor(Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "package-server");
-      t.setDaemon(true);
-      return t;
-    }));
-    server.createContext("/", exchange -> {
+    server = HttpsTestServer.start(dir, "package-server", exchange -> {
       try (exchange) {
         byte[] all = Files.readAllBytes(this.file);
         String range = exchange.getRequestHeaders().getFirst("Range");
@@ -107,18 +72,6 @@ final class PackageServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     });
-    server.start();
-  }
-
-  private static void keytool(String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException("keytool failed: " + output);
-    }
   }
 
   /** Sends one byte every so often from now on (a server that defeats an idle watchdog); 0: normal again. */
@@ -138,15 +91,15 @@ final class PackageServer implements AutoCloseable {
   }
 
   String url() {
-    return "https://127.0.0.1:" + server.getAddress().getPort() + "/package.zip";
+    return server.url("127.0.0.1", "/package.zip");
   }
 
   Path caFile() {
-    return caFile;
+    return server.caFile();
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
   }
 }

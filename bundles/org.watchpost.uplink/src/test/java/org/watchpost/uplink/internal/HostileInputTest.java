@@ -201,18 +201,77 @@ class HostileInputTest {
         + (heapAfter >> 20) + " MiB");
   }
 
+  /**
+   * One case's parts, started and torn down the same way for every case: a real Mosquitto (configured by what
+   * the case put in {@code dir/broker/conf.d} first), the test's receiver, and the engine with {@code handler} (if
+   * any) behind its request router, connected and subscribed.
+   */
+  static final class Site implements AutoCloseable {
+    final Mosquitto broker;
+    final Receiver receiver;
+    final UplinkEngine engine;
+    final RequestRouter router;
+
+    private Site(Mosquitto broker, Receiver receiver, UplinkEngine engine, RequestRouter router) {
+      this.broker = broker;
+      this.receiver = receiver;
+      this.engine = engine;
+      this.router = router;
+    }
+
+    static Site start(Path dir, Map<String, Object> overrides, RequestHandler handler) throws Exception {
+      return start(dir, dir.resolve("outbox.db"), overrides, handler, Receiver::new);
+    }
+
+    /**
+     * @param outbox where the engine keeps its outbox (a size-limited disk, or one a case filled beforehand)
+     * @param receiverFor the test's receiver for the broker's URL (a case under ACLs logs in as the console)
+     */
+    static Site start(Path dir, Path outbox, Map<String, Object> overrides, RequestHandler handler,
+        ReceiverFactory receiverFor) throws Exception {
+      RequestRouter router = new RequestRouter();
+      if (handler != null) {
+        router.add(handler);
+      }
+      Mosquitto broker = null;
+      Receiver receiver = null;
+      UplinkEngine engine = null;
+      try {
+        broker = Mosquitto.start(dir.resolve("broker"));
+        receiver = receiverFor.connect(broker.url());
+        engine = new UplinkEngine(Samples.config(broker.url(), outbox, overrides), stored -> {}, router);
+        UplinkEngine started = engine;
+        assertTrue(receiver.await(() -> started.connected()
+            && (handler == null || started.router().appIds().contains(handler.appId())), 10_000),
+            "the engine connects and subscribes: " + engine.lastError());
+        return new Site(broker, receiver, engine, router);
+      } catch (Exception | AssertionError e) {
+        new Site(broker, receiver, engine, router).close();
+        throw e;
+      }
+    }
+
+    /** The engine first, the router last; any part not started is null. */
+    @Override
+    public void close() throws Exception {
+      try (router; broker; receiver; engine) {
+        // try-with-resources closes in reverse order and skips nulls.
+      }
+    }
+  }
+
+  interface ReceiverFactory {
+    Receiver connect(String url) throws Exception;
+  }
+
   @Test
   void aRequesterWithAControlCharacterDoesNotStopDelivery() throws Exception {
     Path dir = SharedData.scratchDirectory("uplink-hostile-requester");
     Answering handler = new Answering();
-    RequestRouter router = new RequestRouter();
-    router.add(handler);
-    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
-        Receiver receiver = new Receiver(broker.url());
-        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"), Map.of()),
-            stored -> {}, router)) {
-      assertTrue(receiver.await(engine::connected, 10_000));
-      MqttClient console = console(broker.url());
+    try (Site site = Site.start(dir, Map.of(), handler)) {
+      UplinkEngine engine = site.engine;
+      Receiver receiver = site.receiver;
+      MqttClient console = console(site.broker.url());
       underAttack("control-character requester", engine, receiver, 0, () -> {
         console.publish("$EDC/acme/_all/TEST-V1/GET/models", request("1", "con\u0001sole"), 1, false);
         console.publish("$EDC/acme/box-7/TEST-V1/GET/models", request("2", "con\u0001sole"), 1, false);
@@ -230,8 +289,6 @@ class HostileInputTest {
       assertEquals(0L, engine.metrics().get("outbox_quarantined"));
       assertTrue(receiver.arrivals(a -> a.topic().contains("/REPLY/") && !a.topic().endsWith("/REPLY/5")).isEmpty(),
           "no reply to a refused request");
-    } finally {
-      router.close();
     }
   }
 
@@ -247,9 +304,9 @@ class HostileInputTest {
       old.append(java.util.List.of(new Outbox.Draft(Priority.ALARM, "$EDC/acme/con\u0001sole/TEST-V1/REPLY/1",
           seq -> KuraPayloadCodec.encode(new KuraPayload(1L, null, Map.of("seq", seq), null)))), 1L);
     }
-    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
-        Receiver receiver = new Receiver(broker.url());
-        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"), Map.of()))) {
+    try (Site site = Site.start(dir, Map.of(), null)) {
+      UplinkEngine engine = site.engine;
+      Receiver receiver = site.receiver;
       underAttack("stored unsendable message", engine, receiver, 0, () ->
           assertTrue(receiver.await(() -> engine.outbox().quarantined() == 1, 10_000), "quarantined"));
       assertEquals(1L, engine.metrics().get("outbox_quarantined"), engine.metrics().toString());
@@ -289,16 +346,12 @@ class HostileInputTest {
     for (String protocol : new String[] {"5", "3.1.1"}) {
       Path dir = SharedData.scratchDirectory("uplink-hostile-64mib-" + protocol);
       Counting handler = new Counting();
-      RequestRouter router = new RequestRouter();
-      router.add(handler);
-      try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
-          Receiver receiver = new Receiver(broker.url());
-          UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"),
-              Map.of("protocol", protocol)), stored -> {}, router)) {
-        assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
+      try (Site site = Site.start(dir, Map.of("protocol", protocol), handler)) {
+        UplinkEngine engine = site.engine;
+        Receiver receiver = site.receiver;
         receiver.await(() -> false, 500);
         long heapBefore = heapAfterGc();
-        MqttClient console = console(broker.url());
+        MqttClient console = console(site.broker.url());
         underAttack("64 MiB publish over MQTT " + protocol, engine, receiver, 0, () -> {
           byte[] huge = new byte[64 << 20];
           console.publish("$EDC/acme/box-7/TEST-V1/PUT/chunk", huge, 1, false);
@@ -319,8 +372,6 @@ class HostileInputTest {
           assertEquals(0L, engine.metrics().get("requests_too_large"), "MQTT 5: the broker kept it: " + engine.metrics());
           assertEquals(RequestRouter.MAX_REQUEST_BYTES + 8192, engine.metrics().get("inbound_max_packet_bytes"));
         }
-      } finally {
-        router.close();
       }
     }
   }
@@ -333,17 +384,14 @@ class HostileInputTest {
   void tenThousandRequestsOnAllDoNotSilenceAlarms() throws Exception {
     Path dir = SharedData.scratchDirectory("uplink-hostile-flood");
     Counting handler = new Counting();
-    RequestRouter router = new RequestRouter();
-    router.add(handler);
-    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
-        Receiver receiver = new Receiver(broker.url());
-        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"),
-            Map.of("budget_bits_per_s", 100_000L)), stored -> {}, router)) {
-      assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
+    try (Site site = Site.start(dir, Map.of("budget_bits_per_s", 100_000L), handler)) {
+      UplinkEngine engine = site.engine;
+      Receiver receiver = site.receiver;
+      RequestRouter router = site.router;
       receiver.await(() -> false, 500);
       long heapBefore = heapAfterGc();
       org.eclipse.paho.client.mqttv3.MqttAsyncClient console = new org.eclipse.paho.client.mqttv3.MqttAsyncClient(
-          broker.url(), "flooder", new MemoryPersistence());
+          site.broker.url(), "flooder", new MemoryPersistence());
       MqttConnectOptions options = new MqttConnectOptions();
       options.setMaxInflight(20_000);
       console.connect(options).waitForCompletion(5_000);
@@ -373,8 +421,6 @@ class HostileInputTest {
       assertTrue(handler.ran("GET") <= 30, "at most the burst of the rate limit ran: " + handler.ran("GET"));
       assertTrue((Long) engine.metrics().get("requests_rate_limited") >= 9_970, engine.metrics().toString());
       assertTrue(heapAfter - heapBefore < 32L << 20, "heap bounded: " + (heapBefore >> 20) + " -> " + (heapAfter >> 20));
-    } finally {
-      router.close();
     }
   }
 
@@ -388,17 +434,14 @@ class HostileInputTest {
     for (String protocol : new String[] {"5", "3.1.1"}) {
       Path dir = SharedData.scratchDirectory("uplink-hostile-retained-" + protocol);
       Counting handler = new Counting();
-      RequestRouter router = new RequestRouter();
-      router.add(handler);
       // MQTT 3.1.1 clears the retain flag when it forwards a publish to a subscriber that is connected: the
       // device cannot tell that one from any other request, and runs it once (as it would run the same EXEC
       // sent without the flag); what the flag stores is never run again.
       int liveRuns = protocol.equals("5") ? 1 : 2;
-      try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
-          Receiver receiver = new Receiver(broker.url());
-          UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"),
-              Map.of("protocol", protocol)), stored -> {}, router)) {
-        assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
+      try (Site site = Site.start(dir, Map.of("protocol", protocol), handler)) {
+        UplinkEngine engine = site.engine;
+        Receiver receiver = site.receiver;
+        Mosquitto broker = site.broker;
         receiver.await(() -> false, 300);
         // No steady stream here: across the broker restart the test's own receiver, not the device, decides
         // what the stream check sees (delivery across an outage is UplinkOverMosquittoTest's).
@@ -428,8 +471,6 @@ class HostileInputTest {
         assertEquals(liveRuns, handler.ran("EXEC"), "the plain EXEC ran, the retained one never after a reconnect");
         long retained = (Long) engine.metrics().get("requests_retained");
         assertTrue(protocol.equals("5") ? retained == 1 : retained >= 1, "counted: " + engine.metrics());
-      } finally {
-        router.close();
       }
     }
   }
@@ -444,11 +485,9 @@ class HostileInputTest {
     SizeLimitedDisk disk = SizeLimitedDisk.mount(dir.resolve("disk"), 24L << 20);
     assumeTrue(disk != null, "mounting a tmpfs needs root");
     try (disk;
-        Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
-        Receiver receiver = new Receiver(broker.url());
-        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), disk.path().resolve("outbox.db"),
-            Map.of()))) {
-      assertTrue(receiver.await(engine::connected, 10_000));
+        Site site = Site.start(dir, disk.path().resolve("outbox.db"), Map.of(), null, Receiver::new)) {
+      UplinkEngine engine = site.engine;
+      Receiver receiver = site.receiver;
       Map<String, Object> whileFull = new LinkedHashMap<>();
       long[] failingNanos = new long[1];
       underAttack("disk full during outbox writes", engine, receiver, 4096, () -> {
@@ -483,11 +522,10 @@ class HostileInputTest {
     SizeLimitedDisk disk = SizeLimitedDisk.mount(dir.resolve("disk"), 24L << 20);
     assumeTrue(disk != null, "mounting a tmpfs needs root");
     try (disk;
-        Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
-        Receiver receiver = new Receiver(broker.url());
-        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), disk.path().resolve("outbox.db"),
-            Map.of("intake_max_bytes", 192L << 10)))) {
-      assertTrue(receiver.await(engine::connected, 10_000));
+        Site site = Site.start(dir, disk.path().resolve("outbox.db"), Map.of("intake_max_bytes", 192L << 10), null,
+            Receiver::new)) {
+      UplinkEngine engine = site.engine;
+      Receiver receiver = site.receiver;
       engine.publish(Samples.withPriority("gate", 0, Priority.EVENT));
       assertTrue(receiver.await(() -> receiver.bySeq().size() == 1, 10_000));
       disk.fill();
@@ -542,13 +580,11 @@ class HostileInputTest {
         "topic read acme/#"));
     java.nio.file.Files.write(confd.resolve("acl.conf"), java.util.List.of("acl_file " + acl.toAbsolutePath()));
     Counting handler = new Counting();
-    RequestRouter router = new RequestRouter();
-    router.add(handler);
-    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
-        Receiver receiver = new Receiver(broker.url(), "console", "any", null);
-        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"), Map.of()),
-            stored -> {}, router)) {
-      assertTrue(receiver.await(() -> engine.connected() && engine.router().appIds().contains("TEST-V1"), 10_000));
+    try (Site site = Site.start(dir, dir.resolve("outbox.db"), Map.of(), handler,
+        url -> new Receiver(url, "console", "any", null))) {
+      UplinkEngine engine = site.engine;
+      Receiver receiver = site.receiver;
+      Mosquitto broker = site.broker;
       receiver.await(() -> false, 300);
       MqttClient rogue = new MqttClient(broker.url(), "box-8", new MemoryPersistence());
       MqttConnectOptions rogueOptions = new MqttConnectOptions();
@@ -580,8 +616,6 @@ class HostileInputTest {
       assertEquals(1, handler.ran("GET"), "only the console's GET ran");
       assertTrue(receiver.bySeq().get(999_999L) == null, "nobody publishes in the device's name");
       assertEquals(1L, engine.summary().get("uplink_connects"));
-    } finally {
-      router.close();
     }
   }
 
@@ -597,12 +631,10 @@ class HostileInputTest {
       Path dir = SharedData.scratchDirectory("uplink-hostile-packet-" + protocol);
       Path confd = java.nio.file.Files.createDirectories(dir.resolve("broker").resolve("conf.d"));
       java.nio.file.Files.write(confd.resolve("size.conf"), java.util.List.of("max_packet_size 8192"));
-      try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
-          Receiver receiver = new Receiver(broker.url());
-          UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"),
-              protocol.equals("5") ? Map.of("protocol", protocol)
-                  : Map.of("protocol", protocol, "broker_max_packet_bytes", 8192L)))) {
-        assertTrue(receiver.await(engine::connected, 10_000));
+      try (Site site = Site.start(dir, protocol.equals("5") ? Map.of("protocol", protocol)
+          : Map.of("protocol", protocol, "broker_max_packet_bytes", 8192L), null)) {
+        UplinkEngine engine = site.engine;
+        Receiver receiver = site.receiver;
         underAttack("event over the broker's packet size, MQTT " + protocol, engine, receiver, 0, () -> {
           org.watchpost.api.event.Event e = Samples.withPriority("big", 1, Priority.ALARM);
           engine.publish(new org.watchpost.api.event.Event(e.type(), e.ruleId(), e.cameraId(), e.className(),
