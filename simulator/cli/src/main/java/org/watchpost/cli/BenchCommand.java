@@ -1,6 +1,5 @@
 package org.watchpost.cli;
 
-import ai.onnxruntime.OnnxTensor;
 import com.google.gson.GsonBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +15,8 @@ import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
 import org.watchpost.api.frame.SourceUris;
-import org.watchpost.inference.internal.BareOnnxRuntime;
-import org.watchpost.inference.internal.YoloxDetectorEngine;
+import org.watchpost.inference.tools.BareRuntime;
+import org.watchpost.inference.tools.HostDetector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -81,11 +80,11 @@ final class BenchCommand implements Callable<Integer> {
     long[] preprocess = new long[n];
     long[] inference = new long[n];
     long[] postprocess = new long[n];
-    try (YoloxDetectorEngine engine = Detectors.load(threads, model);
-        BareOnnxRuntime bare = new BareOnnxRuntime(engine.model(), threads)) {
-      List<OnnxTensor> tensors = new ArrayList<>();
+    try (HostDetector engine = Detectors.load(threads, model);
+        BareRuntime bare = engine.bareRuntime()) {
+      List<BareRuntime.Input> tensors = new ArrayList<>();
       for (Frame frame : decoded) {
-        tensors.add(bare.tensorOf(frame));
+        tensors.add(bare.input(frame));
       }
       for (int i = 0; i < WARM_UP_RUNS; i++) {
         bare.runNanos(tensors.get(i % n));
@@ -100,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
         inference[i] = result.inferenceNanos();
         postprocess[i] = result.postprocessNanos();
       }
-      tensors.forEach(OnnxTensor::close);
+      tensors.forEach(BareRuntime.Input::close);
     } finally {
       decoded.forEach(Frame::close);
     }

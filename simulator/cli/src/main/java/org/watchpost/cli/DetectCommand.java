@@ -18,7 +18,7 @@ import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
 import org.watchpost.api.frame.SourceUris;
-import org.watchpost.inference.internal.YoloxDetectorEngine;
+import org.watchpost.inference.tools.HostDetector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,7 +39,7 @@ final class DetectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Map<String, Object>> results = new ArrayList<>();
-    try (YoloxDetectorEngine engine = Detectors.load(1)) {
+    try (HostDetector engine = Detectors.load(1)) {
       String lower = source.toLowerCase(Locale.ROOT);
       if (lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png") || lower.endsWith(".bmp")) {
         Mat image = Imgcodecs.imread(source);

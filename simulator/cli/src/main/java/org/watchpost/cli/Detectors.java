@@ -2,20 +2,19 @@ package org.watchpost.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.watchpost.capture.internal.CaptureComponent;
-import org.watchpost.capture.internal.CaptureConfig;
-import org.watchpost.inference.internal.DetectorSettings;
-import org.watchpost.inference.internal.InferenceConfig;
-import org.watchpost.inference.internal.ModelException;
-import org.watchpost.inference.internal.VerifiedModel;
-import org.watchpost.inference.internal.YoloxDetectorEngine;
-import org.watchpost.testing.Configs;
+import org.watchpost.api.detect.ModelLoadException;
+import org.watchpost.api.frame.CaptureService;
+import org.watchpost.capture.tools.HostCapture;
+import org.watchpost.inference.tools.HostDetector;
 
-/** The firmware's own capture and detector, used on the plain class path by the host tools. */
+/**
+ * The firmware's own capture and detector, used on the plain class path by the host tools through the bundles'
+ * exported tools packages.
+ */
 final class Detectors {
   private Detectors() {}
 
-  static YoloxDetectorEngine load(int threads) throws ModelException {
+  static HostDetector load(int threads) throws ModelLoadException {
     return load(threads, DEFAULT_MODEL);
   }
 
@@ -36,19 +35,22 @@ final class Detectors {
     return Home.modelManifest(model);
   }
 
-  static YoloxDetectorEngine load(int threads, String model) throws ModelException {
-    System.setProperty("ai.djl.offline", "true");
-    nu.pattern.OpenCV.loadLocally();
+  static HostDetector load(int threads, String model) throws ModelLoadException {
     Path manifest = manifest(model);
     if (!Files.exists(manifest)) {
-      throw new ModelException("no model manifest at " + manifest);
+      throw new ModelLoadException("no model manifest at " + manifest, null);
     }
-    DetectorSettings settings = DetectorSettings.from(Configs.defaults(InferenceConfig.class))
-        .withManifest(manifest).withThreads(threads);
-    return YoloxDetectorEngine.load(VerifiedModel.load(manifest), settings);
+    return loadManifest(manifest, threads);
   }
 
-  static CaptureComponent capture() {
-    return new CaptureComponent(Configs.defaults(CaptureConfig.class));
+  /** The detector on the model of this manifest, offline (DJL never downloads on the host either). */
+  static HostDetector loadManifest(Path manifest, int threads) throws ModelLoadException {
+    System.setProperty("ai.djl.offline", "true");
+    nu.pattern.OpenCV.loadLocally();
+    return HostDetector.load(manifest, threads);
+  }
+
+  static CaptureService capture() {
+    return HostCapture.withDefaults();
   }
 }

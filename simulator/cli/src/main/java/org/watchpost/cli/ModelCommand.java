@@ -14,10 +14,7 @@ import java.util.concurrent.Callable;
 import org.opencv.core.Mat;
 import org.opencv.imgcodecs.Imgcodecs;
 import org.watchpost.api.detect.Detection;
-import org.watchpost.inference.internal.DetectorSettings;
-import org.watchpost.inference.internal.InferenceConfig;
-import org.watchpost.inference.internal.VerifiedModel;
-import org.watchpost.inference.internal.YoloxDetectorEngine;
+import org.watchpost.inference.tools.HostDetector;
 import org.watchpost.models.packaging.ModelPackage;
 import org.watchpost.models.packaging.PackageBuilder;
 import org.watchpost.models.packaging.PackageLimits;
@@ -25,7 +22,6 @@ import org.watchpost.models.packaging.PackageManifest;
 import org.watchpost.models.packaging.PackageRejectedException;
 import org.watchpost.models.packaging.SigningKeys;
 import org.watchpost.models.packaging.TrustedKeys;
-import org.watchpost.testing.Configs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -128,10 +124,7 @@ public final class ModelCommand {
     }
 
     private void record(PackageBuilder builder, Path manifest) throws Exception {
-      System.setProperty("ai.djl.offline", "true");
-      nu.pattern.OpenCV.loadLocally();
-      DetectorSettings settings = DetectorSettings.from(Configs.defaults(InferenceConfig.class)).withManifest(manifest);
-      try (YoloxDetectorEngine engine = YoloxDetectorEngine.load(VerifiedModel.load(manifest), settings)) {
+      try (HostDetector engine = Detectors.loadManifest(manifest, 1)) {
         int n = 0;
         for (Path image : golden) {
           Mat mat = Imgcodecs.imread(image.toString(), Imgcodecs.IMREAD_COLOR);

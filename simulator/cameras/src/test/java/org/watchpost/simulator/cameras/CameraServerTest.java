@@ -12,15 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.watchpost.api.frame.CaptureService;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceSpec;
 import org.watchpost.api.frame.SourceState;
-import org.watchpost.capture.internal.CaptureComponent;
-import org.watchpost.capture.internal.CaptureConfig;
+import org.watchpost.capture.tools.HostCapture;
 import org.watchpost.faults.FaultSchedule;
 import org.watchpost.simulator.link.SimClock;
-import org.watchpost.testing.Configs;
 import org.watchpost.testing.SharedData;
 
 /**
@@ -44,7 +43,7 @@ class CameraServerTest {
 
   @Test
   void theCaptureBundleReadsTheStreamThroughFfmpegAndSeesBlackAndDropOnSchedule() throws Exception {
-    CaptureComponent capture = new CaptureComponent(Configs.with(CaptureConfig.class, java.util.Map.of("reconnect_max_ms", 1_000L)));
+    CaptureService capture = HostCapture.create(java.util.Map.of("reconnect.max.ms", 1_000L));
     try (CameraServer server = new CameraServer()) {
       SimulatedCamera gate = new SimulatedCamera("gate", SharedData.vtestMjpeg().toString(), FaultSchedule.parse("black@3-5, drop@6-8"),
           1, capture);
@@ -95,7 +94,7 @@ class CameraServerTest {
 
   @Test
   void ffprobeSeesAMotionJpegStreamOfTheClipsSize() throws Exception {
-    CaptureComponent capture = new CaptureComponent(Configs.defaults(CaptureConfig.class));
+    CaptureService capture = HostCapture.withDefaults();
     try (CameraServer server = new CameraServer()) {
       server.add(new SimulatedCamera("yard", SharedData.vtestMjpeg().toString(), FaultSchedule.NONE, 1, capture));
       Process probe = new ProcessBuilder("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",

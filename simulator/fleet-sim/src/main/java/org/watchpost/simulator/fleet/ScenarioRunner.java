@@ -13,8 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.watchpost.capture.internal.CaptureComponent;
-import org.watchpost.capture.internal.CaptureConfig;
+import org.watchpost.api.frame.CaptureService;
+import org.watchpost.capture.tools.HostCapture;
 import org.watchpost.faults.Fault;
 import org.watchpost.faults.FaultKind;
 import org.watchpost.faults.FaultSchedule;
@@ -23,7 +23,6 @@ import org.watchpost.simulator.link.LinkSimulator;
 import org.watchpost.simulator.cameras.CameraServer;
 import org.watchpost.simulator.cameras.SimulatedCamera;
 import org.watchpost.simulator.link.SimClock;
-import org.watchpost.testing.Configs;
 
 /**
  * Runs a scenario: a broker, the central observer and its views, one link simulator and one device per
@@ -95,7 +94,7 @@ public final class ScenarioRunner {
     Map<String, Trace> traces = new LinkedHashMap<>();
     Trace.Recorder recorder = options.recordTrace() == null ? null : new Trace.Recorder(options.recordTrace());
     CameraServer cameraServer = null;
-    CaptureComponent capture = null;
+    CaptureService capture = null;
     try (Broker broker = Broker.start(scenario.broker(), options.work().resolve("broker"))) {
       SimClock clock = new SimClock(speed);
       try (FleetObserver observer = FleetObserver.start(broker.url(), clock);
@@ -129,7 +128,7 @@ public final class ScenarioRunner {
             if (spec.camerasOverHttp()) {
               if (cameraServer == null) {
                 cameraServer = new CameraServer();
-                capture = new CaptureComponent(Configs.defaults(CaptureConfig.class));
+                capture = HostCapture.withDefaults();
               }
               for (Scenario.Camera camera : spec.cameras()) {
                 String servedId = id + "-" + camera.id();
