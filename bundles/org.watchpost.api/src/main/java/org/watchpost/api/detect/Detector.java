@@ -1,11 +1,13 @@
 package org.watchpost.api.detect;
 
+import org.osgi.annotation.versioning.ProviderType;
 import org.watchpost.api.frame.Frame;
 
 /**
  * The object detector. One instance serves every camera on the device; calls may come from several
  * pipeline threads.
  */
+@ProviderType
 public interface Detector {
 
   /** Detects objects in the whole frame. */

@@ -1,6 +1,9 @@
 package org.watchpost.api.event;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /** Takes events and counts for delivery upstream. Calls must not block the pipeline thread. */
+@ConsumerType
 public interface EventSink {
 
   void publish(Event event);

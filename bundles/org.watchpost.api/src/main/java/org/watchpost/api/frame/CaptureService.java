@@ -1,6 +1,9 @@
 package org.watchpost.api.frame;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** Opens camera sources. */
+@ProviderType
 public interface CaptureService {
 
   /**

@@ -1,8 +1,10 @@
 package org.watchpost.api.frame;
 
 import java.time.Duration;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** A source read on its own thread, handing frames to one consumer. */
+@ProviderType
 public interface FrameFeed extends AutoCloseable {
 
   /**

@@ -1,8 +1,10 @@
 package org.watchpost.api.frame;
 
 import java.io.IOException;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** A pull source of frames for one camera. */
+@ProviderType
 public interface FrameSource extends AutoCloseable {
 
   String cameraId();

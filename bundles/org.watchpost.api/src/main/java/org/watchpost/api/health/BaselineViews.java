@@ -2,11 +2,13 @@ package org.watchpost.api.health;
 
 import java.util.Map;
 import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * What camera health learned as each camera's normal view, for a local display that puts it beside the current
  * one (a MOVED camera is obvious when both are seen). Registered by camera health; cheap, any thread.
  */
+@ProviderType
 public interface BaselineViews {
 
   /** The camera's learned baseline, or null while none is learned. */

@@ -1,6 +1,7 @@
 package org.watchpost.api.health;
 
 import java.util.Map;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Device metrics that another bundle owns, read by device health for its periodic telemetry: the detector
@@ -12,6 +13,7 @@ import java.util.Map;
  * health adds their numbers (the skipped frames of every camera), so a name more than one provider publishes
  * must be a count.
  */
+@ConsumerType
 public interface MetricsProvider {
   /** Median detector time per call over the recent past, all cameras, milliseconds. */
   String INFERENCE_LATENCY_P50_MS = "inference_latency_p50_ms";

@@ -1,5 +1,6 @@
 package org.watchpost.api.pipeline;
 
+import org.osgi.annotation.versioning.ProviderType;
 import org.watchpost.api.detect.Detector;
 import org.watchpost.api.frame.Frame;
 
@@ -7,6 +8,7 @@ import org.watchpost.api.frame.Frame;
  * One camera's analytics: decides whether the detector runs on a frame, tracks what it finds and
  * evaluates the rules. Called from that camera's pipeline thread only.
  */
+@ProviderType
 public interface CameraAnalytics extends AutoCloseable {
 
   AnalyticsResult process(Frame frame, Detector detector);

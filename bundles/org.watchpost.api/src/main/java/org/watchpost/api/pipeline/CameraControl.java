@@ -1,11 +1,13 @@
 package org.watchpost.api.pipeline;
 
 import java.util.concurrent.CompletionStage;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * What an operator at the site may change in a camera's analytics (the OPC UA methods ResetCounters and
  * SetArmed). Nothing else drives the pipeline from outside. Safe to call from any thread.
  */
+@ProviderType
 public interface CameraControl {
 
   /** Whether the camera's rules raise events; a camera is armed until it is disarmed. */

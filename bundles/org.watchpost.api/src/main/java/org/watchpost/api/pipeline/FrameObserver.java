@@ -1,5 +1,6 @@
 package org.watchpost.api.pipeline;
 
+import org.osgi.annotation.versioning.ConsumerType;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.SourceStatus;
 
@@ -7,6 +8,7 @@ import org.watchpost.api.frame.SourceStatus;
  * Sees every frame a camera's pipeline takes (camera health). Called on the pipeline thread: it must be
  * quick and must not keep or close the frame.
  */
+@ConsumerType
 public interface FrameObserver {
 
   void onFrame(Frame frame);

@@ -1,5 +1,6 @@
 package org.watchpost.api.pipeline;
 
+import org.osgi.annotation.versioning.ConsumerType;
 import org.watchpost.api.frame.Frame;
 
 /**
@@ -9,6 +10,7 @@ import org.watchpost.api.frame.Frame;
  * <p>While nobody watches, {@link #wants} returns false and the pipeline does nothing else for the tap: no
  * copy, no encoding, no scene built. Both methods run on the camera's pipeline thread and must be quick.
  */
+@ConsumerType
 public interface LiveTap {
 
   /** Whether this camera's current frame is wanted now (someone watches and a frame is due). */

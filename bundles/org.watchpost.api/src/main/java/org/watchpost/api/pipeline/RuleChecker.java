@@ -2,11 +2,13 @@ package org.watchpost.api.pipeline;
 
 import java.util.List;
 import java.util.Map;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Checks rule configurations the way the analytics do, so that an editor refuses a bad rule with the same
  * reason the analytics would give, before it is saved. Registered by the analytics bundle.
  */
+@ProviderType
 public interface RuleChecker {
 
   /** The factory PID rule configurations are made under. */

@@ -1,9 +1,12 @@
 package org.watchpost.api.remote;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /**
  * Answers the requests of one application id. Register it as a service; the uplink subscribes to
  * {@code $EDC/{account}/{clientId}/{appId}/#} while it is registered and names it in the birth certificate.
  */
+@ConsumerType
 public interface RequestHandler {
 
   /** The application id, e.g. {@code MODEL-V1}: one MQTT topic level. */
