@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.watchpost.opcua.internal.UserEntries;
+import org.watchpost.opcua.tools.UserEntries;
 import picocli.CommandLine;
 
 /** The tool that makes the only OPC UA users entries the device accepts. */

@@ -18,12 +18,12 @@ import javax.crypto.spec.PBEKeySpec;
  * shown on screens, and must not hold a password anyone can read off it. Entries are bounded and checked
  * strictly: a bad one is refused naming its position, never its secret.
  */
-final class Users {
+public final class Users {
   static final String HASH_SCHEME = "pbkdf2-sha256";
   /** About 50 ms on a small ARM core: a login costs little, a stolen hash is still slow to crack. */
   static final int ITERATIONS = 100_000;
   static final int MAX_ENTRY_CHARS = 512;
-  static final int MAX_PASSWORD_CHARS = 256;
+  public static final int MAX_PASSWORD_CHARS = 256;
   private static final int MAX_ITERATIONS = 10_000_000;
   private static final int MIN_ITERATIONS = 10_000;
   private static final int SALT_BYTES = 16;
@@ -40,7 +40,7 @@ final class Users {
     this.secrets = secrets;
   }
 
-  static Users parse(String[] entries) {
+  public static Users parse(String[] entries) {
     Map<String, Secret> secrets = new LinkedHashMap<>();
     for (int i = 0; i < entries.length; i++) {
       String entry = entries[i];
@@ -101,12 +101,12 @@ final class Users {
     return secrets.isEmpty();
   }
 
-  java.util.Set<String> names() {
+  public java.util.Set<String> names() {
     return secrets.keySet();
   }
 
   /** Whether the password is the user's; an unknown user costs as much as a known one. */
-  boolean verify(String name, String password) {
+  public boolean verify(String name, String password) {
     if (name == null || password == null || password.isEmpty() || password.length() > MAX_PASSWORD_CHARS) {
       return false;
     }
@@ -119,7 +119,7 @@ final class Users {
   }
 
   /** The stored form of a password: {@code pbkdf2-sha256:<iterations>:<salt>:<hash>}. */
-  static String hash(String password, SecureRandom random) {
+  public static String hash(String password, SecureRandom random) {
     byte[] salt = new byte[SALT_BYTES];
     random.nextBytes(salt);
     Base64.Encoder b64 = Base64.getEncoder();
@@ -128,7 +128,7 @@ final class Users {
   }
 
   /** A password for one device: 24 characters without look-alikes, about 140 bits. */
-  static String generatePassword(SecureRandom random) {
+  public static String generatePassword(SecureRandom random) {
     char[] chars = new char[24];
     for (int i = 0; i < chars.length; i++) {
       chars[i] = PASSWORD_ALPHABET[random.nextInt(PASSWORD_ALPHABET.length)];

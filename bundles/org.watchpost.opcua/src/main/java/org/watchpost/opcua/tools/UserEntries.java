@@ -1,6 +1,7 @@
-package org.watchpost.opcua.internal;
+package org.watchpost.opcua.tools;
 
 import java.security.SecureRandom;
+import org.watchpost.opcua.internal.Users;
 
 /**
  * Makes {@code users} entries for the OPC UA configuration ({@code ./watchpost opcua-user NAME}): a plain
