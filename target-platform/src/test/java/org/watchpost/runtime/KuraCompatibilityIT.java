@@ -92,6 +92,10 @@ class KuraCompatibilityIT {
     assertEquals("", r.getProperty("dp.install.error"), "Deployment Admin installed the .dp" + log);
     assertTrue(r.getProperty("dp.bundles").contains("org.watchpost.kura:"), r.getProperty("dp.bundles"));
     assertEquals("", r.getProperty("bundles.not.active"), "every bundle ACTIVE" + log);
+    // Every configured PID completed from its Metatype defaults, as Kura stores it, and still satisfied below.
+    assertEquals("org.watchpost.analytics.rule,org.watchpost.camera,org.watchpost.health.camera,"
+        + "org.watchpost.health.device,org.watchpost.inference,org.watchpost.kura.cloud,org.watchpost.models",
+        r.getProperty("seeded.pids"), r.toString());
     assertEquals("", r.getProperty("components.problems"), "every configured component satisfied" + log);
     for (String component : List.of("KuraCloudComponent", "CameraPipelineComponent", "ModelManagerComponent")) {
       assertTrue(r.getProperty("components.active").contains(component), component + " active: " + r);
@@ -143,7 +147,7 @@ class KuraCompatibilityIT {
         "org.eclipse.kura.cloudconnection.listener", "org.eclipse.kura.cloudconnection.message",
         "org.eclipse.kura.cloudconnection.publisher", "org.eclipse.kura.cloudconnection.request",
         "org.osgi.framework", "org.osgi.service.cm", "org.osgi.service.component.runtime",
-        "org.osgi.service.component.runtime.dto", "org.osgi.service.deploymentadmin"));
+        "org.osgi.service.component.runtime.dto", "org.osgi.service.deploymentadmin", "org.osgi.service.metatype"));
     return jar(scratch.resolve("kura-probe.jar"), m, "org/watchpost/runtime/kuraprobe/");
   }
 
