@@ -41,6 +41,13 @@ class KuraCompatibilityIT {
   @EnumSource(KuraLine.class)
   void theDeploymentPackageInstallsAndRunsInsideKura(KuraLine line) throws Exception {
     Path scratch = SharedData.scratchDirectory("kura-it-" + line.id);
+    Properties r = run(line, scratch, new Properties());
+    System.out.printf("%s: %s%n", line.id, r);
+    check(line, scratch, r);
+  }
+
+  /** Runs the line's framework with the probe (job properties in extra on top) and returns the probe's results. */
+  static Properties run(KuraLine line, Path scratch, Properties extra) throws Exception {
     Path frameworks = Path.of(System.getProperty("watchpost.kura.frameworks"));
     Path kuraBundles = Path.of(System.getProperty("watchpost.kura.bundles"));
     Path dp = only(Path.of(System.getProperty("watchpost.dist")), "watchpost-.*-" + line.id + "-linux-x86_64\\.dp");
@@ -56,10 +63,11 @@ class KuraCompatibilityIT {
     Files.deleteIfExists(out);
     Files.deleteIfExists(Path.of(out + ".done"));
     Properties job = new Properties();
+    job.putAll(extra);
     job.setProperty("storage", scratch.resolve("framework").toString());
     job.setProperty("bundles", String.join(",", bundles));
     job.setProperty("out", out.toString());
-    job.setProperty("timeout.ms", "420000");
+    job.setProperty("timeout.ms", extra.getProperty("timeout.ms", "420000"));
     job.setProperty("watchpost.probe.out", out.toString());
     job.setProperty("watchpost.probe.dp", dp.toString());
     job.setProperty("watchpost.probe.data", scratch.resolve("data").toString());
@@ -85,7 +93,10 @@ class KuraCompatibilityIT {
     try (InputStream in = Files.newInputStream(out)) {
       r.load(in);
     }
-    System.out.printf("%s: %s%n", line.id, r);
+    return r;
+  }
+
+  static void check(KuraLine line, Path scratch, Properties r) throws IOException {
     String log = " (" + scratch.resolve("framework.log") + ")";
 
     assertNull(r.getProperty("probe.error"), "probe failed: " + r + log);

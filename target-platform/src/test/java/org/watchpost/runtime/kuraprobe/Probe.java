@@ -122,6 +122,10 @@ public final class Probe implements BundleActivator {
         break;
       }
     }
+    String measure = context.getProperty("watchpost.probe.measure.s");
+    if (measure != null) {
+      measure(Long.parseLong(measure) * 1000, Path.of(context.getProperty("watchpost.probe.data"), "summary-cam-kura.json"));
+    }
     // A MODEL-V1 request as Kura's cloud service hands it over: args, request.id and requester in the payload.
     RequestHandler handler = registry.handlers.get("MODEL-V1");
     KuraPayload request = new KuraPayload();
@@ -136,6 +140,34 @@ public final class Probe implements BundleActivator {
       results.setProperty("model.reply.active", String.valueOf(body.getMetric("active.name")));
     } catch (KuraException e) {
       results.setProperty("model.reply.error", e.getCode() + " " + e.getMessage());
+    }
+  }
+
+  /**
+   * For KuraPathBenchmark: lets the clip run to its end (the camera's summary written, or the limit) and the
+   * last messages through, then writes every message: kind, camera, timestamp, metrics typed, body length.
+   */
+  private void measure(long limitMillis, Path summary) throws InterruptedException {
+    long start = System.currentTimeMillis();
+    waitFor(limitMillis, () -> Files.exists(summary));
+    results.setProperty("measure.clip.ended", Boolean.toString(Files.exists(summary)));
+    int before = -1;
+    while (publisher.messages.size() != before) {
+      before = publisher.messages.size();
+      Thread.sleep(3000);
+    }
+    results.setProperty("measure.ms", Long.toString(System.currentTimeMillis() - start));
+    int i = 0;
+    for (KuraMessage m : publisher.messages) {
+      StringBuilder line = new StringBuilder();
+      line.append(m.getProperties().get("kind")).append('|').append(m.getProperties().get("camera")).append('|')
+          .append(m.getPayload().getTimestamp() == null ? 0 : m.getPayload().getTimestamp().getTime()).append('|')
+          .append(m.getPayload().getBody() == null ? 0 : m.getPayload().getBody().length);
+      for (String name : new TreeSet<>(m.getPayload().metricNames())) {
+        Object v = m.getPayload().getMetric(name);
+        line.append('|').append(name).append('=').append(v.getClass().getSimpleName()).append(':').append(v);
+      }
+      results.setProperty("message." + i++, line.toString());
     }
   }
 
@@ -154,14 +186,20 @@ public final class Probe implements BundleActivator {
         "trusted.keys.dir", context.getProperty("watchpost.probe.keys")));
     update(cm.getConfiguration("org.watchpost.health.device", "?"), Map.of("data.dir", data));
     update(cm.getConfiguration("org.watchpost.health.camera", "?"), Map.of("baseline.dir", data + "/health/baselines"));
-    update(cm.getFactoryConfiguration("org.watchpost.camera", "kura", "?"), Map.of("camera.id", "cam-kura",
+    Map<String, Object> camera = new java.util.HashMap<>(Map.of("camera.id", "cam-kura",
         "source", context.getProperty("watchpost.probe.video"), "feed.mode", "every_frame"));
+    if (context.getProperty("watchpost.probe.measure.s") != null) {
+      camera.put("summary.file", data + "/summary-cam-kura.json");
+    }
+    update(cm.getFactoryConfiguration("org.watchpost.camera", "kura", "?"), camera);
+    // The demo's rules (bundles/org.watchpost.analytics/config/vtest-rules.json), so that the figures compare.
+    update(cm.getFactoryConfiguration("org.watchpost.analytics.rule", "main-line", "?"), Map.of("camera.id", "*",
+        "type", "line_crossing", "points", "0.40,0.22 0.40,0.62", "classes", new String[] {"person", "bicycle"},
+        "direction", "both", "cooldown.s", 30.0, "count.interval.s", 60));
     update(cm.getFactoryConfiguration("org.watchpost.analytics.rule", "lawn", "?"), Map.of("camera.id", "*",
         "type", "zone_intrusion", "points", "0.0,0.47 0.30,0.50 0.55,0.62 0.85,0.80 0.85,1.0 0.0,1.0",
-        "classes", new String[] {"person"}, "cooldown.s", 5.0));
-    update(cm.getFactoryConfiguration("org.watchpost.analytics.rule", "main-line", "?"), Map.of("camera.id", "*",
-        "type", "line_crossing", "points", "0.40,0.22 0.40,0.62", "classes", new String[] {"person"},
-        "cooldown.s", 5.0));
+        "classes", new String[] {"person", "vehicle"}, "schedule", "always", "cooldown.s", 60.0,
+        "count.interval.s", 60));
   }
 
   private static void update(Configuration c, Map<String, Object> values) throws java.io.IOException {
