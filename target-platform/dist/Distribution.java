@@ -24,14 +24,17 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Builds the per-platform distributions and the Kura deployment packages from the exported runtime, run by the
- * Maven build as a single-file Java program (java Distribution.java VERSION RUNTIME_JAR RUNBUNDLES ROOT OUT):
+ * Maven build as a single-file Java program (java Distribution.java VERSION RUNTIME_JAR RUNBUNDLES ROOT OUT
+ * KURA_BUNDLE):
  *
  * <ul>
  *   <li>watchpost-VERSION-linux-x86_64.tar.gz and -linux-aarch64.tar.gz: launcher, the runnable jar with only that
  *       platform's native libraries (ONNX Runtime in the inference bundle, OpenCV, sqlite-jdbc), a systemd unit,
  *       the default configuration, the model manifests and their fetch script;</li>
- *   <li>watchpost-VERSION-linux-*.dp: an OSGi deployment package of the application bundles and the libraries an
- *       Eclipse Kura gateway does not bring, for Kura's package manager.</li>
+ *   <li>watchpost-VERSION-kura-LINE-linux-*.dp, one per Eclipse Kura line (dist/kura-lines.properties): an OSGi
+ *       deployment package for Kura's package manager with the application bundles, the Kura adapter in place of
+ *       the standalone uplink, and only the libraries that line does not already run at that name and
+ *       version.</li>
  * </ul>
  * GNU tar on the build host writes the tarballs (owner root, mode bits kept).
  */
@@ -43,23 +46,53 @@ public final class Distribution {
       "linux-aarch64", List.of("ai/onnxruntime/native/linux-aarch64/", "nu/pattern/opencv/linux/ARMv8/", "org/sqlite/native/Linux/aarch64/"));
   /** Bundles a Kura gateway already runs (its framework, SCR, Config Admin, Metatype, Event Admin, logging, OSGi utilities). */
   private static final List<String> PROVIDED_BY_KURA = List.of("org.apache.felix.", "org.osgi.", "slf4j.", "org.eclipse.parsson.");
+  /**
+   * Left out on Kura: the standalone uplink and what only it uses (its own MQTT session, outbox, protobuf codec;
+   * on Kura org.watchpost.kura publishes through Kura's cloud connection), and the installer's page (Kura has its
+   * own UI and web server).
+   */
+  private static final List<String> STANDALONE_ONLY = List.of("org.watchpost.uplink", "org.watchpost.web",
+      "org.eclipse.paho.client.mqttv3", "org.xerial.sqlite-jdbc", "com.google.protobuf");
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
-      throw new IllegalArgumentException("usage: Distribution VERSION RUNTIME_JAR RUNBUNDLES_DIR PROJECT_ROOT OUT_DIR");
+    if (args.length != 6) {
+      throw new IllegalArgumentException("usage: Distribution VERSION RUNTIME_JAR RUNBUNDLES_DIR PROJECT_ROOT OUT_DIR KURA_BUNDLE");
     }
     String version = args[0];
     Path runtimeJar = Path.of(args[1]);
     Path runbundles = Path.of(args[2]);
     Path root = Path.of(args[3]);
     Path out = Path.of(args[4]);
+    Path kuraBundle = Path.of(args[5]);
     Files.createDirectories(out);
+    Map<String, java.util.Set<String>> kuraLines = kuraLines(root.resolve("target-platform/dist/kura-lines.properties"));
     for (String platform : List.of("linux-x86_64", "linux-aarch64")) {
       Path tarball = tarball(version, platform, runtimeJar, root, out);
-      Path dp = deploymentPackage(version, platform, runbundles, out);
-      System.out.printf("distribution: %s %.1f MB, %s %.1f MB%n", tarball.getFileName(), Files.size(tarball) / 1e6,
-          dp.getFileName(), Files.size(dp) / 1e6);
+      System.out.printf("distribution: %s %.1f MB%n", tarball.getFileName(), Files.size(tarball) / 1e6);
+      for (Map.Entry<String, java.util.Set<String>> line : kuraLines.entrySet()) {
+        Path dp = deploymentPackage(version, platform, runbundles, kuraBundle, line.getKey(), line.getValue(), out);
+        System.out.printf("distribution: %s %.1f MB%n", dp.getFileName(), Files.size(dp) / 1e6);
+      }
     }
+  }
+
+  /** Kura line to the bundles (symbolic-name:version) it already runs. */
+  static Map<String, java.util.Set<String>> kuraLines(Path file) throws IOException {
+    java.util.Properties p = new java.util.Properties();
+    try (InputStream in = Files.newInputStream(file)) {
+      p.load(in);
+    }
+    Map<String, java.util.Set<String>> lines = new java.util.TreeMap<>();
+    for (String line : p.stringPropertyNames()) {
+      java.util.Set<String> bundles = new java.util.TreeSet<>();
+      for (String b : p.getProperty(line).split(",")) {
+        if (!b.isBlank()) {
+          bundles.add(b.trim());
+        }
+      }
+      lines.put(line, bundles);
+    }
+    return lines;
   }
 
   static boolean keep(String entry, String platform) {
@@ -149,19 +182,22 @@ public final class Distribution {
     return tarball;
   }
 
-  static Path deploymentPackage(String version, String platform, Path runbundles, Path out) throws IOException {
+  static Path deploymentPackage(String version, String platform, Path runbundles, Path kuraBundle, String kuraLine,
+      java.util.Set<String> kuraHas, Path out) throws IOException {
     List<Path> bundles;
     try (Stream<Path> files = Files.list(runbundles)) {
-      bundles = files.filter(p -> p.toString().endsWith(".jar")).sorted(Comparator.comparing(Path::toString)).toList();
+      bundles = new ArrayList<>(files.filter(p -> p.toString().endsWith(".jar"))
+          .sorted(Comparator.comparing(Path::toString)).toList());
     }
+    bundles.add(kuraBundle);
     Manifest manifest = new Manifest();
     Attributes main = manifest.getMainAttributes();
     main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
     main.putValue("DeploymentPackage-SymbolicName", "org.watchpost");
     main.putValue("DeploymentPackage-Version", version.replace('-', '.'));
-    main.putValue("DeploymentPackage-Name", "Watchpost camera analytics (" + platform + ")");
-    main.putValue("DeploymentPackage-Description", "Watchpost's bundles and the libraries a Kura gateway lacks; "
-        + "configure through Kura's configuration service (Metatype).");
+    main.putValue("DeploymentPackage-Name", "Watchpost camera analytics (" + kuraLine + ", " + platform + ")");
+    main.putValue("DeploymentPackage-Description", "Watchpost's bundles and the libraries " + kuraLine
+        + " lacks; publishes through Kura's CloudPublisher, configured in Kura's UI (Metatype).");
     Map<String, byte[]> contents = new LinkedHashMap<>();
     for (Path bundle : bundles) {
       String symbolicName;
@@ -171,7 +207,8 @@ public final class Distribution {
         symbolicName = attributes.getValue("Bundle-SymbolicName").split(";")[0].trim();
         bundleVersion = attributes.getValue("Bundle-Version").trim();
       }
-      if (PROVIDED_BY_KURA.stream().anyMatch(symbolicName::startsWith)) {
+      if (PROVIDED_BY_KURA.stream().anyMatch(symbolicName::startsWith) || STANDALONE_ONLY.contains(symbolicName)
+          || kuraHas.contains(symbolicName + ":" + bundleVersion)) {
         continue;
       }
       String entry = "bundles/" + symbolicName + "-" + bundleVersion + ".jar";
@@ -183,7 +220,7 @@ public final class Distribution {
         contents.put(entry, strip(in, platform));
       }
     }
-    Path dp = out.resolve("watchpost-" + version + "-" + platform + ".dp");
+    Path dp = out.resolve("watchpost-" + version + "-" + kuraLine + "-" + platform + ".dp");
     try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(dp), manifest)) {
       // Bundles in the order the manifest names them (Manifest keeps its sections in its own order).
       for (String entry : manifest.getEntries().keySet()) {

@@ -116,35 +116,44 @@ class DistributionIT {
   }
 
   @Test
-  void theDeploymentPackageNamesEveryBundleItCarriesInOrder() throws Exception {
+  void theDeploymentPackageOfEachKuraLineNamesEveryBundleItCarriesInOrder() throws Exception {
     for (String platform : OWN_NATIVES.keySet()) {
-      Path dp = only("watchpost-.*-" + platform + "\\.dp");
-      System.out.printf("%s: %.1f MB%n", dp.getFileName(), Files.size(dp) / 1e6);
-      try (JarInputStream in = new JarInputStream(Files.newInputStream(dp))) {
-        Manifest manifest = in.getManifest();
-        assertNotNull(manifest, "the manifest comes first");
-        Attributes main = manifest.getMainAttributes();
-        assertEquals("org.watchpost", main.getValue("DeploymentPackage-SymbolicName"));
-        assertNotNull(main.getValue("DeploymentPackage-Version"));
-        List<String> named = new ArrayList<>(manifest.getEntries().keySet());
+      for (KuraLine line : KuraLine.values()) {
+        Path dp = only("watchpost-.*-" + line.id + "-" + platform + "\\.dp");
+        System.out.printf("%s: %.1f MB%n", dp.getFileName(), Files.size(dp) / 1e6);
         List<String> carried = new ArrayList<>();
-        java.util.jar.JarEntry entry;
-        while ((entry = in.getNextJarEntry()) != null) {
-          carried.add(entry.getName());
-          Attributes section = manifest.getAttributes(entry.getName());
-          assertNotNull(section, entry.getName() + " has a Name section");
-          Manifest bundle = new JarInputStream(new ByteArrayInputStream(in.readAllBytes())).getManifest();
-          assertNotNull(bundle, entry.getName() + " is a bundle with its manifest first");
-          Attributes own = bundle.getMainAttributes();
-          assertEquals(section.getValue("Bundle-SymbolicName"), own.getValue("Bundle-SymbolicName").split(";")[0].trim());
-          assertEquals(section.getValue("Bundle-Version"), own.getValue("Bundle-Version").trim());
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(dp))) {
+          Manifest manifest = in.getManifest();
+          assertNotNull(manifest, "the manifest comes first");
+          Attributes main = manifest.getMainAttributes();
+          assertEquals("org.watchpost", main.getValue("DeploymentPackage-SymbolicName"));
+          assertNotNull(main.getValue("DeploymentPackage-Version"));
+          List<String> named = new ArrayList<>(manifest.getEntries().keySet());
+          java.util.jar.JarEntry entry;
+          while ((entry = in.getNextJarEntry()) != null) {
+            carried.add(entry.getName());
+            Attributes section = manifest.getAttributes(entry.getName());
+            assertNotNull(section, entry.getName() + " has a Name section");
+            Manifest bundle = new JarInputStream(new ByteArrayInputStream(in.readAllBytes())).getManifest();
+            assertNotNull(bundle, entry.getName() + " is a bundle with its manifest first");
+            Attributes own = bundle.getMainAttributes();
+            String bsn = own.getValue("Bundle-SymbolicName").split(";")[0].trim();
+            String version = own.getValue("Bundle-Version").trim();
+            assertEquals(section.getValue("Bundle-SymbolicName"), bsn);
+            assertEquals(section.getValue("Bundle-Version"), version);
+            assertFalse(line.ships(bsn, version), dp.getFileName() + " carries " + bsn + " " + version
+                + ", which " + line.id + " already runs: Deployment Admin would refuse the package (460)");
+          }
+          assertEquals(named, carried, "bundles in manifest order");
         }
-        assertEquals(named, carried, "bundles in manifest order");
-        for (String bsn : List.of("org.watchpost.api", "org.watchpost.pipeline", "org.watchpost.inference", "org.watchpost.uplink",
-            "org.openpnp.opencv", "org.xerial.sqlite-jdbc")) {
+        for (String bsn : List.of("org.watchpost.api", "org.watchpost.pipeline", "org.watchpost.inference",
+            "org.watchpost.kura", "org.openpnp.opencv")) {
           assertTrue(carried.stream().anyMatch(n -> n.contains("/" + bsn + "-")), bsn + " in " + carried);
         }
-        assertTrue(carried.stream().noneMatch(n -> n.contains("org.apache.felix.")), "Kura brings its own Felix services");
+        for (String bsn : List.of("org.watchpost.uplink", "org.watchpost.web", "org.eclipse.paho", "org.xerial.sqlite-jdbc",
+            "org.apache.felix.", "watchpost.kura.api")) {
+          assertTrue(carried.stream().noneMatch(n -> n.contains(bsn)), "no " + bsn + " on Kura: " + carried);
+        }
       }
     }
   }

@@ -33,7 +33,7 @@ public @interface RuleConfig {
 
   @AttributeDefinition(name = "Points",
       description = "x,y pairs separated by spaces, normalised 0..1: 3 to 64 points of a simple polygon for zone "
-          + "rules, exactly 2 for a line, e.g. '0.1,0.2 0.9,0.2 0.9,0.8'.")
+          + "rules, exactly 2 for a line, e.g. '0.1,0.2 0.9,0.2 0.9,0.8'.", required = false)
   String points() default "";
 
   @AttributeDefinition(name = "Classes",

@@ -14,7 +14,7 @@ public @interface ModelsConfig {
   @AttributeDefinition(name = "Trusted keys", description = "Directory of the Ed25519 public keys (*.pub, PEM) whose signatures the device accepts.")
   String trusted_keys_dir() default "models/keys";
 
-  @AttributeDefinition(name = "Platform", description = "This device's platform as packages name it; empty: from the JVM (linux-x86_64, linux-aarch64, linux-armv7).")
+  @AttributeDefinition(name = "Platform", description = "This device's platform as packages name it; empty: from the JVM (linux-x86_64, linux-aarch64, linux-armv7).", required = false)
   String platform() default "";
 
   @AttributeDefinition(name = "Runtime version", description = "Compared with a package's min_runtime.")
@@ -26,7 +26,7 @@ public @interface ModelsConfig {
   @AttributeDefinition(name = "Largest unpacked package (bytes)", min = "1024")
   long max_unpacked_bytes() default 128L << 20;
 
-  @AttributeDefinition(name = "Stored frames", description = "Directory of JPEG frames from this device's own cameras, used for validation when a package has no golden frames; empty: none.")
+  @AttributeDefinition(name = "Stored frames", description = "Directory of JPEG frames from this device's own cameras, used for validation when a package has no golden frames; empty: none.", required = false)
   String validation_frames_dir() default "";
 
   @AttributeDefinition(name = "Validation runs", description = "Inferences per frame, candidate and active model alternately, for the latency comparison.", min = "1", max = "20")
@@ -59,7 +59,7 @@ public @interface ModelsConfig {
   @AttributeDefinition(name = "Chunk timeout (s)", description = "A chunk not received after this long is asked for again.", min = "1")
   int chunk_timeout_s() default 60;
 
-  @AttributeDefinition(name = "HTTPS CA file", description = "PEM of the CAs that sign package servers; empty: the JVM's defaults.")
+  @AttributeDefinition(name = "HTTPS CA file", description = "PEM of the CAs that sign package servers; empty: the JVM's defaults.", required = false)
   String https_ca_file() default "";
 
   @AttributeDefinition(name = "HTTPS timeout (s)", min = "1")
@@ -80,7 +80,7 @@ public @interface ModelsConfig {
   @AttributeDefinition(name = "HTTPS downlink budget (bits/s)", description = "Pace of HTTPS downloads (token bucket, one second of burst); 0: not paced. Set it with the uplink's budget on a metered link.", min = "0")
   long https_downlink_bits_per_s() default 0;
 
-  @AttributeDefinition(name = "HTTPS hosts allowed inside", description = "Comma-separated host names or addresses a package URL may name although they resolve to a loopback, link-local, private, shared or multicast address (a package server on the site's own network); empty: none.")
+  @AttributeDefinition(name = "HTTPS hosts allowed inside", description = "Comma-separated host names or addresses a package URL may name although they resolve to a loopback, link-local, private, shared or multicast address (a package server on the site's own network); empty: none.", required = false)
   String https_allowed_hosts() default "";
 
   @AttributeDefinition(name = "Console keys", description = "Directory of the Ed25519 public keys (*.pub, PEM) of the consoles whose signed commands (PUT package, EXEC) the device accepts; kept apart from the model-signing keys.")

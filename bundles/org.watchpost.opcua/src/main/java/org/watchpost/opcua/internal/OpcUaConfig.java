@@ -28,7 +28,7 @@ public @interface OpcUaConfig {
   @AttributeDefinition(name = "Path", description = "The endpoint URL is opc.tcp://<host>:<port><path>.")
   String path() default "/watchpost";
 
-  @AttributeDefinition(name = "Host name", description = "The host name in the endpoint URLs and the certificate; empty: this machine's name.")
+  @AttributeDefinition(name = "Host name", description = "The host name in the endpoint URLs and the certificate; empty: this machine's name.", required = false)
   String hostname() default "";
 
   @AttributeDefinition(name = "Security policies", description = "Each offered with SignAndEncrypt.",
@@ -48,7 +48,7 @@ public @interface OpcUaConfig {
   @AttributeDefinition(name = "Users", description = "name:pbkdf2-sha256:<iterations>:<salt>:<hash> (the form the "
       + "generated credential file holds; ./watchpost opcua-user NAME makes one). Plain name:password entries are "
       + "refused. Empty: a credential is generated on first start.",
-      type = AttributeType.PASSWORD)
+      type = AttributeType.PASSWORD, required = false)
   String[] users() default {};
 
   @AttributeDefinition(name = "Failed logins before lockout", description = "After this many failed logins from one "

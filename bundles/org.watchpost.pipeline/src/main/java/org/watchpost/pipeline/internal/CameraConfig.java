@@ -34,7 +34,7 @@ public @interface CameraConfig {
   double max_seconds() default 0;
 
   @AttributeDefinition(name = "Injected faults",
-      description = "Test and simulation only: faults played into this camera's frames, e.g. 'black@30-45, blur:4@60-75' (seconds of stream time). Empty on a real device.")
+      description = "Test and simulation only: faults played into this camera's frames, e.g. 'black@30-45, blur:4@60-75' (seconds of stream time). Empty on a real device.", required = false)
   String faults() default "";
 
   @AttributeDefinition(name = "Restart delay",
@@ -51,7 +51,7 @@ public @interface CameraConfig {
   @AttributeDefinition(name = "Print detections", description = "Print each frame's detections to standard output (demo and vendor bring-up).")
   boolean print_detections() default false;
 
-  @AttributeDefinition(name = "Summary file", description = "Where to write the run summary (JSON) when a finite source ends; empty for none.")
+  @AttributeDefinition(name = "Summary file", description = "Where to write the run summary (JSON) when a finite source ends; empty for none.", required = false)
   String summary_file() default "";
 
   @AttributeDefinition(name = "Stop the runtime at the end", description = "Shut the framework down when a finite source ends (./watchpost demo).")

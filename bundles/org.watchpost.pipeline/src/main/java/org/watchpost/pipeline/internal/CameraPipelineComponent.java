@@ -211,7 +211,11 @@ public final class CameraPipelineComponent implements PipelineServices, MetricsP
       writeSummary(Path.of(config.summary_file()), summary);
     }
     if (config.exit_when_done()) {
-      stopFramework();
+      if (HostFramework.ownedByHost(context)) {
+        LOG.warn("camera {}: exit.when.done is ignored, the framework is Kura's", finished.cameraId());
+      } else {
+        stopFramework();
+      }
     }
   }
 

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Stops the framework when the JVM is asked to end (SIGTERM from systemd or a supervisor): every component is
  * deactivated, sources are closed and the uplink says goodbye, instead of the process simply vanishing. The
- * launcher in the runnable jar does not do this by itself.
+ * launcher in the runnable jar does not do this by itself. Inside Eclipse Kura the framework and its shutdown
+ * are Kura's: no hook is added there.
  */
 @Component(service = {}, immediate = true)
 public final class StopOnSignal {
@@ -24,6 +25,11 @@ public final class StopOnSignal {
 
   @Activate
   public StopOnSignal(BundleContext context) {
+    if (HostFramework.ownedByHost(context)) {
+      LOG.info("the framework is Kura's: it stops the framework on termination, not Watchpost");
+      hook = null;
+      return;
+    }
     Framework framework = (Framework) context.getBundle(0);
     hook = new Thread(() -> {
       LOG.info("termination requested; stopping the runtime");
@@ -41,6 +47,9 @@ public final class StopOnSignal {
 
   @Deactivate
   void deactivate() {
+    if (hook == null) {
+      return;
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException shuttingDown) {

@@ -23,13 +23,13 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Account", description = "The Kura account (tenant): first level of every topic.")
   String account() default "watchpost";
 
-  @AttributeDefinition(name = "Client id", description = "The device's MQTT client id and second topic level; empty: the host name.")
+  @AttributeDefinition(name = "Client id", description = "The device's MQTT client id and second topic level; empty: the host name.", required = false)
   String client_id() default "";
 
-  @AttributeDefinition(name = "User name", description = "Broker user name; empty: none.")
+  @AttributeDefinition(name = "User name", description = "Broker user name; empty: none.", required = false)
   String username() default "";
 
-  @AttributeDefinition(name = "Password", description = "Broker password; none ships with the firmware.", type = AttributeType.PASSWORD)
+  @AttributeDefinition(name = "Password", description = "Broker password; none ships with the firmware.", type = AttributeType.PASSWORD, required = false)
   String password() default "";
 
   @AttributeDefinition(name = "Keep-alive (s)", description = "MQTT keep-alive; every ping exchange costs bytes on a thin link.", min = "10")
@@ -47,13 +47,13 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Reconnect jitter", description = "Random share (0..1) of each delay, so a fleet does not reconnect in step.", min = "0", max = "1")
   double reconnect_jitter() default 0.3;
 
-  @AttributeDefinition(name = "TLS trusted CA file", description = "PEM file of the CA certificates that sign the broker's certificate; empty: the JVM's defaults.")
+  @AttributeDefinition(name = "TLS trusted CA file", description = "PEM file of the CA certificates that sign the broker's certificate; empty: the JVM's defaults.", required = false)
   String tls_ca_file() default "";
 
-  @AttributeDefinition(name = "TLS client key store", description = "PKCS#12 file with this device's certificate and private key, for mutual TLS; empty: none.")
+  @AttributeDefinition(name = "TLS client key store", description = "PKCS#12 file with this device's certificate and private key, for mutual TLS; empty: none.", required = false)
   String tls_client_keystore() default "";
 
-  @AttributeDefinition(name = "TLS client key store password", type = AttributeType.PASSWORD)
+  @AttributeDefinition(name = "TLS client key store password", type = AttributeType.PASSWORD, required = false)
   String tls_client_keystore_password() default "";
 
   @AttributeDefinition(name = "TLS host name verification", description = "Check that the broker's certificate names the host in the URL.")
@@ -98,19 +98,19 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Drain on stop (s)", description = "How long a clean stop waits for the outbox to empty before it sends the disconnect certificate.", min = "0")
   int drain_on_stop_s() default 5;
 
-  @AttributeDefinition(name = "Display name", description = "BIRTH display_name; empty: the client id.")
+  @AttributeDefinition(name = "Display name", description = "BIRTH display_name; empty: the client id.", required = false)
   String display_name() default "";
 
   @AttributeDefinition(name = "Model name", description = "BIRTH model_name.")
   String model_name() default "Watchpost camera unit";
 
-  @AttributeDefinition(name = "Serial number", description = "BIRTH serial_number; empty: an id derived from /etc/machine-id as systemd's app-specific ids are (the machine id itself is never sent), else the host name.")
+  @AttributeDefinition(name = "Serial number", description = "BIRTH serial_number; empty: an id derived from /etc/machine-id as systemd's app-specific ids are (the machine id itself is never sent), else the host name.", required = false)
   String serial_number() default "";
 
   @AttributeDefinition(name = "Firmware version", description = "BIRTH firmware_version.")
   String firmware_version() default "0.1.0";
 
-  @AttributeDefinition(name = "Application ids", description = "BIRTH application_ids: the request handlers this device answers, comma separated.")
+  @AttributeDefinition(name = "Application ids", description = "BIRTH application_ids: the request handlers this device answers, comma separated.", required = false)
   String application_ids() default "";
 
   @AttributeDefinition(name = "Largest request (bytes)", description = "A remote request with a larger payload is dropped and counted before it is queued or decoded.", min = "1024")

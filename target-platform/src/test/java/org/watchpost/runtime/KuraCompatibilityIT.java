@@ -1,0 +1,183 @@
+package org.watchpost.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.watchpost.testing.SharedData;
+import org.watchpost.testing.TestModels;
+
+/**
+ * Watchpost's .dp inside frameworks shaped like each Eclipse Kura line: that line's Equinox and Felix SCR,
+ * Apache Felix Deployment Admin 0.9.5 with Dependency Manager 3.0.0 as Kura ships them, the library bundles the
+ * line runs at its versions, the Kura API signatures as Kura's API bundle, and a probe bundle playing Kura's
+ * cloud service (a CloudPublisher and a RequestHandlerRegistry). The .dp goes in through the real Deployment
+ * Admin; the camera runs the real detector on vtest.
+ *
+ * <p>Each framework runs in a JVM of its own (KuraLauncher), because a Kura line's Equinox is not the test's.
+ */
+@Timeout(600)
+class KuraCompatibilityIT {
+
+  @ParameterizedTest
+  @EnumSource(KuraLine.class)
+  void theDeploymentPackageInstallsAndRunsInsideKura(KuraLine line) throws Exception {
+    Path scratch = SharedData.scratchDirectory("kura-it-" + line.id);
+    Properties r = run(line, scratch, new Properties());
+    System.out.printf("%s: %s%n", line.id, r);
+    check(line, scratch, r);
+  }
+
+  /** Runs the line's framework with the probe (job properties in extra on top) and returns the probe's results. */
+  static Properties run(KuraLine line, Path scratch, Properties extra) throws Exception {
+    Path frameworks = Path.of(System.getProperty("watchpost.kura.frameworks"));
+    Path kuraBundles = Path.of(System.getProperty("watchpost.kura.bundles"));
+    Path dp = only(Path.of(System.getProperty("watchpost.dist")), "watchpost-.*-" + line.id + "-linux-x86_64\\.dp");
+
+    List<String> bundles = new ArrayList<>();
+    try (Stream<Path> jars = Files.list(frameworks.resolve(line.id))) {
+      jars.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> bundles.add(p.toString()));
+    }
+    bundles.add(kuraBundles.resolve("kura-api-signatures.jar").toString());
+    bundles.add(probeBundle(scratch).toString());
+
+    Path out = scratch.resolve("results.properties");
+    Files.deleteIfExists(out);
+    Files.deleteIfExists(Path.of(out + ".done"));
+    Properties job = new Properties();
+    job.putAll(extra);
+    job.setProperty("storage", scratch.resolve("framework").toString());
+    job.setProperty("bundles", String.join(",", bundles));
+    job.setProperty("out", out.toString());
+    job.setProperty("timeout.ms", extra.getProperty("timeout.ms", "420000"));
+    job.setProperty("watchpost.probe.out", out.toString());
+    job.setProperty("watchpost.probe.dp", dp.toString());
+    job.setProperty("watchpost.probe.data", scratch.resolve("data").toString());
+    job.setProperty("watchpost.probe.manifest", TestModels.yoloxNanoManifest().toString());
+    job.setProperty("watchpost.probe.keys", SharedData.projectRoot().resolve("models/keys").toString());
+    job.setProperty("watchpost.probe.video", SharedData.vtestMjpeg().toString());
+    job.setProperty("ai.djl.offline", "true");
+    job.setProperty("org.osgi.framework.bootdelegation", "sun.*");
+    Path jobFile = scratch.resolve("job.properties");
+    try (OutputStream o = Files.newOutputStream(jobFile)) {
+      job.store(o, line.id);
+    }
+
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    String classPath = frameworks.resolve(line.id + "-framework/org.eclipse.osgi.jar") + File.pathSeparator
+        + launcherJar(scratch);
+    Process process = new ProcessBuilder(java.toString(), "-cp", classPath, "-Xmx1g",
+        "org.watchpost.runtime.kuralaunch.KuraLauncher", jobFile.toString())
+        .directory(scratch.toFile()).redirectErrorStream(true).redirectOutput(scratch.resolve("framework.log").toFile())
+        .start();
+    assertTrue(process.waitFor(480, TimeUnit.SECONDS), "the framework ended; log " + scratch.resolve("framework.log"));
+    Properties r = new Properties();
+    try (InputStream in = Files.newInputStream(out)) {
+      r.load(in);
+    }
+    return r;
+  }
+
+  static void check(KuraLine line, Path scratch, Properties r) throws IOException {
+    String log = " (" + scratch.resolve("framework.log") + ")";
+
+    assertNull(r.getProperty("probe.error"), "probe failed: " + r + log);
+    assertEquals("", r.getProperty("dp.install.error"), "Deployment Admin installed the .dp" + log);
+    assertTrue(r.getProperty("dp.bundles").contains("org.watchpost.kura:"), r.getProperty("dp.bundles"));
+    assertEquals("", r.getProperty("bundles.not.active"), "every bundle ACTIVE" + log);
+    // Every configured PID completed from its Metatype defaults, as Kura stores it, and still satisfied below.
+    assertEquals("org.watchpost.analytics.rule,org.watchpost.camera,org.watchpost.health.camera,"
+        + "org.watchpost.health.device,org.watchpost.inference,org.watchpost.kura.cloud,org.watchpost.models",
+        r.getProperty("seeded.pids"), r.toString());
+    assertEquals("", r.getProperty("components.problems"), "every configured component satisfied" + log);
+    for (String component : List.of("KuraCloudComponent", "CameraPipelineComponent", "ModelManagerComponent")) {
+      assertTrue(r.getProperty("components.active").contains(component), component + " active: " + r);
+    }
+    assertTrue(r.getProperty("registry.ids").contains("MODEL-V1"), "MODEL-V1 registered with Kura: " + r);
+
+    assertTrue(Long.parseLong(r.getProperty("messages.events")) >= 1, "vtest events reached the publisher: " + r + log);
+    assertEquals("cam-kura", r.getProperty("event.camera"), r.toString());
+    assertEquals("[camera, kind]", r.getProperty("event.properties"), "app.topic properties: " + r);
+    assertEquals("person", r.getProperty("event.class"), r.toString());
+    assertTrue(List.of("lawn", "main-line").contains(r.getProperty("event.rule")), r.toString());
+    assertEquals("true", r.getProperty("event.timestamped"), r.toString());
+    assertTrue(r.getProperty("event.metrics").contains("conf") && r.getProperty("event.metrics").contains("type"), r.toString());
+
+    assertTrue(Files.readString(scratch.resolve("framework.log")).contains("the framework is Kura's"),
+        "StopOnSignal leaves Kura's framework alone" + log);
+
+    assertNull(r.getProperty("model.reply.error"), "MODEL-V1 GET models answered: " + r);
+    assertEquals("yolox-nano", r.getProperty("model.reply.active"), r.toString());
+    assertTrue(r.getProperty("model.reply.metrics").contains("state"), r.toString());
+  }
+
+  private static Path only(Path dir, String regex) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      List<Path> found = files.filter(p -> p.getFileName().toString().matches(regex)).toList();
+      assertEquals(1, found.size(), regex + " in " + dir + ": " + found);
+      return found.get(0);
+    }
+  }
+
+  private static Path testClasses() {
+    try {
+      return Path.of(KuraCompatibilityIT.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The probe's classes from the test classes, as a bundle wired to the framework's Kura, CM, SCR and DA APIs. */
+  private static Path probeBundle(Path scratch) throws IOException {
+    Manifest m = new Manifest();
+    Attributes a = m.getMainAttributes();
+    a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    a.putValue("Bundle-ManifestVersion", "2");
+    a.putValue("Bundle-SymbolicName", "org.watchpost.runtime.kuraprobe");
+    a.putValue("Bundle-Version", "1.0.0");
+    a.putValue("Bundle-Activator", "org.watchpost.runtime.kuraprobe.Probe");
+    a.putValue("Import-Package", String.join(",", "org.eclipse.kura", "org.eclipse.kura.message",
+        "org.eclipse.kura.cloudconnection.listener", "org.eclipse.kura.cloudconnection.message",
+        "org.eclipse.kura.cloudconnection.publisher", "org.eclipse.kura.cloudconnection.request",
+        "org.osgi.framework", "org.osgi.service.cm", "org.osgi.service.component.runtime",
+        "org.osgi.service.component.runtime.dto", "org.osgi.service.deploymentadmin", "org.osgi.service.metatype"));
+    return jar(scratch.resolve("kura-probe.jar"), m, "org/watchpost/runtime/kuraprobe/");
+  }
+
+  private static Path launcherJar(Path scratch) throws IOException {
+    Manifest m = new Manifest();
+    m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    return jar(scratch.resolve("kura-launcher.jar"), m, "org/watchpost/runtime/kuralaunch/");
+  }
+
+  private static Path jar(Path target, Manifest manifest, String packageDir) throws IOException {
+    Path classes = testClasses();
+    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(target), manifest);
+        Stream<Path> files = Files.list(classes.resolve(packageDir))) {
+      for (Path f : files.sorted().toList()) {
+        jar.putNextEntry(new JarEntry(packageDir + f.getFileName()));
+        Files.copy(f, jar);
+        jar.closeEntry();
+      }
+    }
+    return target;
+  }
+}
