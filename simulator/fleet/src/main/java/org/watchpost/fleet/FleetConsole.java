@@ -90,6 +90,7 @@ public final class FleetConsole implements AutoCloseable {
   private java.security.PublicKey consolePublic;
   private Duration commandLifetime = Duration.ofMinutes(15);
   private boolean dirty;
+  private boolean closed;
   private long lastSave;
   private long lastTable;
   private long tableEveryMillis = 10_000;
@@ -698,12 +699,29 @@ public final class FleetConsole implements AutoCloseable {
     }
   }
 
+  /**
+   * Saves the last state and disconnects. Idempotent: the command closes the console at its end and a shutdown
+   * hook closes it again at a stop; the second caller waits for the first and does nothing more.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       loop.submit(this::save).get(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      save();
     } catch (Exception e) {
-      LOG.warn("final save failed: {}", e.getMessage());
+      // The loop is stuck or was interrupted: stop it, then save from here so the last state still reaches disk.
+      loop.shutdownNow();
+      try {
+        loop.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      save();
     }
     loop.shutdownNow();
     try {
@@ -716,5 +734,17 @@ public final class FleetConsole implements AutoCloseable {
     } catch (MqttException e) {
       // going away
     }
+  }
+
+  /** Halts the rollout now: no device is started any more; devices in progress finish. */
+  void halt(String reason) throws Exception {
+    loop.submit(() -> {
+      if (rollout != null && !rollout.halted) {
+        rollout.halted = true;
+        rollout.haltReason = reason;
+        dirty = true;
+        out.println("HALTED: " + reason);
+      }
+    }).get(10, TimeUnit.SECONDS);
   }
 }
