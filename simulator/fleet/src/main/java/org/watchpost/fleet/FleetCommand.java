@@ -72,8 +72,8 @@ public final class FleetCommand {
     @Option(names = "--url", description = "HTTPS URL of the package, for --transport https.")
     String url;
 
-    @Option(names = "--state", defaultValue = "var/fleet/rollout.json", description = "State file; an existing one for the same package is resumed (default: ${DEFAULT-VALUE}).")
-    Path stateFile;
+    @Option(names = "--state", defaultValue = "var/fleet/rollout.db", description = "Where rollouts are kept: a SQLite file, or a JDBC URL (jdbc:postgresql://host/db?user=U) for a central team; a rollout of the same package found there is resumed (default: ${DEFAULT-VALUE}).")
+    String state;
 
     @Option(names = "--max-attempts", defaultValue = "3", description = "Attempts per device before it counts as failed (default: ${DEFAULT-VALUE}).")
     int maxAttempts;
@@ -149,21 +149,30 @@ public final class FleetCommand {
       } catch (IOException e) {
         throw usage(spec, "--console-key " + consoleKey + ": " + e.getMessage());
       }
-      RolloutState state = RolloutState.read(stateFile);
       String sha = ModelPackage.sha256Of(packageFile);
-      if (state != null && !state.packageSha256.equals(sha)) {
-        throw usage(spec, "--state " + stateFile + " holds a rollout of another package (" + state.packageSha256
-            + "); pass another --state to start a new rollout");
+      RolloutState plan;
+      try {
+        plan = plan(sha, f);
+      } catch (IOException | PackageRejectedException e) {
+        throw usage(spec, "--package " + packageFile + " is not a model package: " + e.getMessage());
       }
-      if (state == null) {
-        try {
-          state = plan(sha, f);
-        } catch (IOException | PackageRejectedException e) {
-          throw usage(spec, "--package " + packageFile + " is not a model package: " + e.getMessage());
+      RolloutStore store;
+      try {
+        store = RolloutStore.open(state);
+      } catch (IOException e) {
+        throw usage(spec, "--state: " + e.getMessage());
+      }
+      try (store) {
+        RolloutState kept = store.load(plan.rolloutId);
+        if (kept != null) {
+          out.println("resuming rollout " + kept.rolloutId + " from " + RolloutStore.redact(state));
         }
-      } else {
-        out.println("resuming rollout " + state.rolloutId + " from " + stateFile);
+        return run(out, f, key, store, kept != null ? kept : plan);
       }
+    }
+
+    private int run(PrintStream out, Flags f, java.security.KeyPair key, RolloutStore store, RolloutState state)
+        throws Exception {
       FleetConsole console = new FleetConsole(connection.broker, connection.account, connection.consoleId, out);
       // A stop (Ctrl-C, SIGTERM) saves the last state too; the console's close is idempotent.
       Thread hook = new Thread(console::close, "fleet-console-stop");
@@ -173,7 +182,7 @@ public final class FleetCommand {
         console.signWith(key, f.commandLifetime());
         console.blockSize(blockSize);
         console.connect(Duration.ofSeconds(30));
-        console.rollout(state, stateFile);
+        console.rollout(state, store);
         boolean settled = console.await(f.timeout());
         RolloutState last = console.state();
         if (!settled) {
@@ -232,8 +241,8 @@ public final class FleetCommand {
     @Option(names = "--listen", defaultValue = "5s", description = "How long to collect answers (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--state", description = "Also show the devices of this rollout state file.")
-    Path stateFile;
+    @Option(names = "--state", description = "Also show the devices of the last rollout kept here (a SQLite file or a JDBC URL).")
+    String state;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -247,8 +256,12 @@ public final class FleetCommand {
         console.connect(Duration.ofSeconds(30));
         Thread.sleep(listenFor.toMillis());
         List<DeviceRecord> devices = new ArrayList<>(console.devices());
-        if (stateFile != null) {
-          RolloutState state = RolloutState.read(stateFile);
+        if (this.state != null) {
+          RolloutState state;
+          try (RolloutStore store = RolloutStore.open(this.state)) {
+            String latest = store.latest();
+            state = latest == null ? null : store.load(latest);
+          }
           if (state != null) {
             System.out.printf("rollout %s: stage %d of %d%s%n", state.rolloutId, state.stage + 1, state.stages.size(),
                 state.halted ? ", HALTED: " + state.haltReason : state.finished ? ", finished" : "");

@@ -77,6 +77,18 @@ class ConsoleUsageTest {
   @Test
   void theLastStateIsSavedAndASecondCloseIsQuiet() throws Exception {
     Path dir = SharedData.scratchDirectory("fleet-close");
+    lastStateSaved(dir, dir.resolve("rollout.db").toString());
+  }
+
+  @Test
+  void theLastStateIsSavedInPostgresql() throws Exception {
+    Path dir = SharedData.scratchDirectory("fleet-close-pg");
+    try (Postgres pg = Postgres.start(dir.resolve("pg"))) {
+      lastStateSaved(dir, pg.jdbcUrl());
+    }
+  }
+
+  private static void lastStateSaved(Path dir, String storeAt) throws Exception {
     Path pkg = dir.resolve("pkg.zip");
     Files.write(pkg, new byte[4096]);
     RolloutState plan = new RolloutState();
@@ -90,16 +102,15 @@ class ConsoleUsageTest {
     plan.targets = List.of("*");
     plan.stages = List.of(1.0);
     plan.maxAttempts = 1;
-    Path stateFile = dir.resolve("rollout.json");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream previousErr = System.err;
-    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"))) {
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker")); RolloutStore store = RolloutStore.open(storeAt)) {
       FleetConsole console = new FleetConsole(broker.url(), "fleet", "console-close",
           new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       console.printEvery(Duration.ZERO);
       console.connect(Duration.ofSeconds(10));
-      console.rollout(plan, stateFile);
-      // The state changes right before the close: the change must reach the file.
+      console.rollout(plan, store);
+      // The state changes right before the close: the change must reach the store.
       console.halt("stopped by the test");
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
       console.close();
@@ -109,8 +120,10 @@ class ConsoleUsageTest {
       System.setErr(previousErr);
     }
     assertFalse(err.toString(StandardCharsets.UTF_8).contains("final save failed"), err.toString(StandardCharsets.UTF_8));
-    RolloutState saved = RolloutState.read(stateFile);
-    assertTrue(saved.halted && saved.haltReason.equals("stopped by the test"), "the last state was saved: " + saved.haltReason);
+    try (RolloutStore store = RolloutStore.open(storeAt)) {
+      RolloutState saved = store.load("close-test");
+      assertTrue(saved.halted && saved.haltReason.equals("stopped by the test"), "the last state was saved: " + saved.haltReason);
+    }
   }
 
   private static String[] concat(String[] a, String... b) {
