@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code watchpost fleet}: roll a model package out to devices, or list them. */
 @Command(name = "fleet", mixinStandardHelpOptions = true, description = "Roll model packages out to a fleet over MQTT (MODEL-V1).",
-    subcommands = {FleetCommand.Rollout.class, FleetCommand.Status.class, FleetCommand.Exec.class})
+    subcommands = {FleetCommand.Rollout.class, FleetCommand.Status.class, FleetCommand.Exec.class, FleetCommand.Health.class})
 public final class FleetCommand {
 
   static class Connection {
@@ -271,6 +271,65 @@ public final class FleetCommand {
         }
         System.out.print(FleetConsole.table(devices));
         System.out.println(devices.size() + " device(s)");
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "health", mixinStandardHelpOptions = true,
+      description = "The fleet health census: every device and camera with its state now (ONLINE/OFFLINE since when, camera states, model), totals per state and per site/region, the oldest unresolved fault first.")
+  static final class Health implements Callable<Integer> {
+    @ArgGroup(exclusive = false, multiplicity = "1")
+    Connection connection;
+
+    @Option(names = "--listen", defaultValue = "75s", description = "How long to listen: devices report health every 60 s (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--devices", description = "Inventory: client ids, one a line ('#' comments); those never heard from are listed first as NEVER_SEEN.")
+    Path inventory;
+
+    @Option(names = "--csv", description = "Write every device and camera to this CSV file.")
+    Path csv;
+
+    @Option(names = "--json", description = "Write the totals and every device and camera to this JSON file.")
+    Path json;
+
+    @Option(names = "--limit", defaultValue = "40", description = "Rows of the list printed on the terminal (default: ${DEFAULT-VALUE}); the files get all.")
+    int limit;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      Duration listenFor = flag(spec, "--listen", listen, FleetCommand::duration);
+      if (csv != null && json != null) {
+        throw usage(spec, "--csv and --json: one or the other");
+      }
+      FleetCensus census = new FleetCensus(connection.account, connection.consoleId + "-health");
+      if (inventory != null) {
+        if (!Files.isRegularFile(inventory)) {
+          throw usage(spec, "--devices " + inventory + ": no such file");
+        }
+        try (var lines = Files.lines(inventory)) {
+          lines.map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).limit(FleetCensus.MAX_DEVICES)
+              .forEach(census::expect);
+        }
+      }
+      long started = System.nanoTime();
+      try (CensusListener listener = CensusListener.start(connection.broker, connection.account,
+          connection.consoleId + "-health", census, Duration.ofSeconds(30))) {
+        Thread.sleep(listenFor.toMillis());
+        System.out.printf("listened %d s, %d messages%n", (System.nanoTime() - started) / 1_000_000_000L, listener.messages());
+      }
+      System.out.print(CensusReport.text(census, limit));
+      if (csv != null) {
+        CensusReport.writeCsv(census, csv);
+        System.out.println("wrote " + csv);
+      }
+      if (json != null) {
+        CensusReport.writeJson(census, json);
+        System.out.println("wrote " + json);
       }
       return 0;
     }
