@@ -21,7 +21,7 @@ import org.watchpost.uplink.codec.KuraTopic;
  * to one MODEL-V1 GET sent to every device of the account, so that devices online since before the census are
  * found at once rather than at their next health report.
  */
-final class CensusListener implements AutoCloseable {
+public final class CensusListener implements AutoCloseable {
   private final MqttAsyncClient client;
   private final FleetCensus census;
   private final String account;
@@ -35,7 +35,7 @@ final class CensusListener implements AutoCloseable {
     this.clientId = clientId;
   }
 
-  static CensusListener start(String brokerUrl, String account, String clientId, FleetCensus census, Duration timeout)
+  public static CensusListener start(String brokerUrl, String account, String clientId, FleetCensus census, Duration timeout)
       throws MqttException {
     MqttAsyncClient client = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
     CensusListener listener = new CensusListener(client, census, account, clientId);
@@ -84,7 +84,7 @@ final class CensusListener implements AutoCloseable {
     }
   }
 
-  long messages() {
+  public long messages() {
     return messages.get();
   }
 

@@ -13,7 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** The census as the terminal, a spreadsheet (CSV) or a program (JSON) reads it. */
-final class CensusReport {
+public final class CensusReport {
   private CensusReport() {}
 
   static final String CSV_HEADER = "device,site,region,device_state,device_since,camera,camera_state,fault_since,model";
@@ -50,7 +50,7 @@ final class CensusReport {
     return s.toString();
   }
 
-  static void writeCsv(FleetCensus census, Path file) throws IOException {
+  public static void writeCsv(FleetCensus census, Path file) throws IOException {
     try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       out.write(CSV_HEADER);
       out.newLine();

@@ -26,7 +26,7 @@ import org.watchpost.uplink.codec.MalformedPayloadException;
  * of devices and of cameras per device are capped ({@link #MAX_DEVICES}, {@link #MAX_CAMERAS}); what does not fit
  * is counted, not kept. Thread-safe: {@link #accept} may be called from the MQTT client's thread.
  */
-final class FleetCensus {
+public final class FleetCensus {
   static final int MAX_INFLATED = 256 * 1024;
   /** The national fleet is 75,476 devices; room for growth, not for a flood of made-up client ids. */
   static final int MAX_DEVICES = 500_000;
@@ -67,7 +67,7 @@ final class FleetCensus {
   }
 
   /** One line of the list: a device, or one of its cameras. */
-  record Row(String device, String site, String region, String deviceState, long deviceSinceMillis, String camera,
+  public record Row(String device, String site, String region, String deviceState, long deviceSinceMillis, String camera,
       String cameraState, long faultSinceMillis, String model) {
     /** When the fault this row stands for began; Long.MAX_VALUE when nothing is wrong. */
     long faultAge() {
@@ -87,7 +87,7 @@ final class FleetCensus {
   private long malformed;
   private long refused;
 
-  FleetCensus(String account, String censusId) {
+  public FleetCensus(String account, String censusId) {
     this.account = account;
     this.censusId = censusId;
   }
@@ -100,7 +100,7 @@ final class FleetCensus {
   }
 
   /** Takes one message as it arrived from the broker. */
-  synchronized void accept(String topic, byte[] wire, long nowMillis) {
+  public synchronized void accept(String topic, byte[] wire, long nowMillis) {
     KuraTopic parsed = topic == null ? null : KuraTopic.parse(topic);
     if (parsed == null || !account.equals(parsed.account()) || !validId(parsed.clientId()) || wire == null) {
       refused++;
@@ -274,11 +274,16 @@ final class FleetCensus {
     return out.toString().strip();
   }
 
-  synchronized int size() {
+  public synchronized int size() {
     return devices.size();
   }
 
-  synchronized long malformed() {
+  /** Devices online now. */
+  public synchronized long online() {
+    return devices.values().stream().filter(d -> d.online).count();
+  }
+
+  public synchronized long malformed() {
     return malformed;
   }
 
@@ -287,7 +292,7 @@ final class FleetCensus {
   }
 
   /** Every device and camera, the oldest unresolved fault first (offline devices and faulty cameras), then the rest. */
-  synchronized List<Row> rows() {
+  public synchronized List<Row> rows() {
     List<Row> rows = new ArrayList<>();
     for (Device d : devices.values()) {
       String state = d.lastHeardMillis == 0 && !d.online && d.sinceMillis == 0 ? "NEVER_SEEN" : d.online ? "ONLINE" : "OFFLINE";
@@ -304,7 +309,7 @@ final class FleetCensus {
   }
 
   /** Devices per state, cameras per state, and per site and per region: devices, offline, faulty cameras. */
-  synchronized Map<String, Object> totals() {
+  public synchronized Map<String, Object> totals() {
     Map<String, Long> deviceStates = new TreeMap<>();
     Map<String, Long> cameraStates = new TreeMap<>();
     Map<String, long[]> sites = new TreeMap<>();
