@@ -111,7 +111,7 @@ public final class MassFleetBenchmark {
         try (CensusListener lateListener = CensusListener.start("tcp://127.0.0.1:" + central, ACCOUNT, "late", late,
             Duration.ofSeconds(30))) {
           long lateFound = waitFor(late::online, devices, Duration.ofMinutes(5), out, "online in a census started late");
-          out.printf(Locale.ROOT, "a census started late: %d devices from their answers to its GET in %.1f s%n", lateFound,
+          out.printf(Locale.ROOT, "a census started late: %d devices online from their answers to its GET and their health reports in %.1f s%n", lateFound,
               (System.nanoTime() - l0) / 1e9);
         }
         long s0 = System.nanoTime();
@@ -178,7 +178,10 @@ public final class MassFleetBenchmark {
   private static Process mosquitto(Path dir, int port, List<String> extra) throws IOException {
     Files.createDirectories(dir);
     List<String> lines = new ArrayList<>(List.of("user " + System.getProperty("user.name"), "listener " + port + " 127.0.0.1",
-        "allow_anonymous true", "persistence false", "max_connections -1", "max_queued_messages 10000",
+        "allow_anonymous true", "persistence false", "max_connections -1",
+        // The centre takes national bursts (75,476 DCs in seconds at a mass stop; a GET answered by everyone): with
+        // the default queue of 1,000 (and at 10,000 in the first run) the census lost most of them.
+        "max_queued_messages 1000000", "max_inflight_messages 100",
         "sys_interval 5", "log_dest file " + dir.resolve("mosquitto.log"), "log_type error", "log_type warning",
         "log_type notice"));
     lines.addAll(extra);
