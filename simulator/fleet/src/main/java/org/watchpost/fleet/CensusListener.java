@@ -91,6 +91,14 @@ public final class CensusListener implements AutoCloseable {
   @Override
   public void close() {
     try {
+      // Stop the flow first: Paho's receiver can fail on a message that arrives while it disconnects.
+      String control = KuraTopic.CONTROL_PREFIX + "/" + account + "/";
+      client.unsubscribe(new String[] {control + "+/MQTT/+", account + "/+/" + KuraTopic.APPLICATION + "/health/#",
+          control + clientId + "/" + ModelProtocol.APP_ID + "/REPLY/#"}).waitForCompletion(3_000);
+    } catch (MqttException e) {
+      // going away anyway
+    }
+    try {
       client.disconnect(2_000).waitForCompletion(3_000);
     } catch (MqttException e) {
       // going away
