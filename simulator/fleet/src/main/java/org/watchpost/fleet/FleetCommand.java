@@ -386,8 +386,26 @@ public final class FleetCommand {
 
   /** {@code watchpost fleet} with the console's error handling: see {@link #ONE_LINE_ERRORS}. */
   static picocli.CommandLine commandLine() {
-    return new picocli.CommandLine(new FleetCommand()).setParameterExceptionHandler(ONE_LINE_ERRORS);
+    return new picocli.CommandLine(new FleetCommand()).setParameterExceptionHandler(ONE_LINE_ERRORS)
+        .setExecutionExceptionHandler(BROKER_ERRORS);
   }
+
+  /** Exit code when the broker cannot be reached or refuses the console. */
+  public static final int EXIT_BROKER = 5;
+
+  /**
+   * A broker that cannot be reached (or refuses the connection) is one line naming the cause and exit code 5, not
+   * a stack trace; anything else is a bug and keeps its stack trace.
+   */
+  public static final picocli.CommandLine.IExecutionExceptionHandler BROKER_ERRORS = (e, cmd, parsed) -> {
+    if (!(e instanceof org.eclipse.paho.client.mqttv3.MqttException)) {
+      throw e;
+    }
+    Throwable cause = e.getCause();
+    cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": the broker refused or cannot be reached: " + e.getMessage()
+        + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")"));
+    return EXIT_BROKER;
+  };
 
   /**
    * A bad flag, or a flag combination that cannot work, is one line on stderr naming the command and the flag, and

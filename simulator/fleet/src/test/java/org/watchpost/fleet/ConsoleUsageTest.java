@@ -75,6 +75,21 @@ class ConsoleUsageTest {
   }
 
   @Test
+  void aBrokerThatCannotBeReachedIsOneLineWithExitCode5() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    for (String command : List.of("health", "status")) {
+      Run run = fleet(command, "--broker", "tcp://127.0.0.1:" + port, "--listen", "1s");
+      assertEquals(FleetCommand.EXIT_BROKER, run.code(), run.toString());
+      List<String> lines = run.err().lines().filter(l -> !l.isBlank()).toList();
+      assertEquals(1, lines.size(), "one line, no stack trace: " + run.err());
+      assertTrue(lines.get(0).startsWith("fleet " + command + ": the broker refused or cannot be reached"), lines.get(0));
+    }
+  }
+
+  @Test
   void theLastStateIsSavedAndASecondCloseIsQuiet() throws Exception {
     Path dir = SharedData.scratchDirectory("fleet-close");
     lastStateSaved(dir, dir.resolve("rollout.db").toString());
