@@ -686,10 +686,41 @@ public final class FleetConsole implements AutoCloseable {
     }
   }
 
-  /** Prints the devices: the rollout's when one runs, else every device seen. */
+  /** Rows of the periodic table; a larger fleet is summed up (a national rollout would print 75,476 lines). */
+  static final int TABLE_ROWS = 40;
+
+  /** Prints the devices: the rollout's when one runs, else every device seen; summed up past {@link #TABLE_ROWS}. */
   public void printTable() {
     Map<String, DeviceRecord> rows = rollout != null ? rollout.devices : seen;
-    out.println(table(rows.values()));
+    out.println(summary(rows.values(), TABLE_ROWS));
+  }
+
+  /**
+   * The devices per phase, then the rows that need a look first (failed, retrying, in progress, offline), at most
+   * {@code limit}; the whole table when the fleet is that small.
+   */
+  static String summary(java.util.Collection<DeviceRecord> rows, int limit) {
+    if (rows.size() <= limit) {
+      return table(rows);
+    }
+    Map<Phase, Long> phases = new java.util.EnumMap<>(Phase.class);
+    rows.forEach(r -> phases.merge(r.phase, 1L, Long::sum));
+    long offline = rows.stream().filter(r -> !r.online).count();
+    List<DeviceRecord> first = rows.stream()
+        .sorted(java.util.Comparator.comparingInt(FleetConsole::urgency).thenComparing(r -> r.clientId))
+        .limit(limit).toList();
+    return String.format(Locale.ROOT, "%d devices: %s, %d offline%n", rows.size(), phases, offline) + table(first)
+        + String.format(Locale.ROOT, "... %d more%n", rows.size() - first.size());
+  }
+
+  private static int urgency(DeviceRecord r) {
+    return switch (r.phase) {
+      case FAILED -> 0;
+      case RETRY_WAIT -> 1;
+      case IN_PROGRESS -> r.online ? 2 : 3;
+      case WAITING -> r.online ? 5 : 4;
+      case DONE -> 6;
+    };
   }
 
   static String table(Iterable<DeviceRecord> rows) {
