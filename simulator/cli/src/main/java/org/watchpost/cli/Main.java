@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
 public final class Main {
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    // A bad flag is one line and exit code 2 for every command, as the fleet console's are.
+    System.exit(new CommandLine(new Main()).setParameterExceptionHandler(org.watchpost.fleet.FleetCommand.ONE_LINE_ERRORS)
+        .setExecutionExceptionHandler(org.watchpost.fleet.FleetCommand.BROKER_ERRORS).execute(args));
   }
 }

@@ -81,7 +81,11 @@ public final class FleetConsole implements AutoCloseable {
   private final CountDownLatch finished = new CountDownLatch(1);
 
   private RolloutState rollout;
-  private Path stateFile;
+  private RolloutStore store;
+  /** The console opened the store itself (a path given), so it closes it. */
+  private boolean ownsStore;
+  /** Targeted devices changed since the last save: their rows are written, and only theirs. */
+  private final Map<String, DeviceRecord> changed = new LinkedHashMap<>();
   private byte[] packageBytes;
   /** The signed hash list of the package's blocks, sent with every MQTT PUT package. */
   private byte[] blockHashes;
@@ -90,6 +94,7 @@ public final class FleetConsole implements AutoCloseable {
   private java.security.PublicKey consolePublic;
   private Duration commandLifetime = Duration.ofMinutes(15);
   private boolean dirty;
+  private boolean closed;
   private long lastSave;
   private long lastTable;
   private long tableEveryMillis = 10_000;
@@ -207,9 +212,16 @@ public final class FleetConsole implements AutoCloseable {
 
   // ---------------------------------------------------------------- rollout
 
-  /** Starts a rollout, or resumes the one in the state file (same package). */
+  /** Starts a rollout kept in a SQLite file at this path (opened and closed by the console). */
   public void rollout(RolloutState state, Path stateFile) throws IOException {
-    this.stateFile = stateFile;
+    RolloutStore opened = RolloutStore.open(stateFile.toString());
+    ownsStore = true;
+    rollout(state, opened);
+  }
+
+  /** Starts a rollout, or resumes it (a state loaded from the store); every change is saved to the store. */
+  void rollout(RolloutState state, RolloutStore store) throws IOException {
+    this.store = store;
     byte[] bytes = Files.readAllBytes(Path.of(state.packageFile));
     String sha = sha256(bytes);
     if (!sha.equals(state.packageSha256)) {
@@ -231,6 +243,7 @@ public final class FleetConsole implements AutoCloseable {
       this.blockSize = block;
       this.rollout = state;
       for (DeviceRecord r : state.devices.values()) {
+        changed(r);
         DeviceRecord known = seen.get(r.clientId);
         r.online = known != null && known.online;
         seen.put(r.clientId, r);
@@ -243,6 +256,9 @@ public final class FleetConsole implements AutoCloseable {
       seen.values().forEach(this::consider);
       discover();
       dirty = true;
+      if (state.finished) {
+        finished.countDown();
+      }
       out.printf("rollout %s: %s %s (%d bytes, sha256 %s) to %s, stages %s, halt past %.1f%% failed%n",
           state.rolloutId, state.modelName, state.modelVersion, state.packageSize, state.packageSha256.substring(0, 12),
           state.targets, percent(state.stages), 100 * state.haltOnFailure);
@@ -266,11 +282,12 @@ public final class FleetConsole implements AutoCloseable {
 
   /** A device the rollout targets gets a record as soon as it is seen. */
   private void consider(DeviceRecord device) {
-    if (rollout == null || rollout.devices.containsKey(device.clientId) || !rollout.targets(device.clientId)) {
+    if (rollout == null || rollout.devices.containsKey(device.clientId) || device.clientId.length() > RolloutStore.MAX_ID
+        || !rollout.targets(device.clientId)) {
       return;
     }
     rollout.devices.put(device.clientId, device);
-    dirty = true;
+    changed(device);
     if (rollout.stage > 0 || rollout.devices.size() > 1) {
       LOG.info("device {} joined the rollout (stage {})", device.clientId, rollout.stage);
     }
@@ -354,6 +371,7 @@ public final class FleetConsole implements AutoCloseable {
   private void finish() {
     if (!rollout.finished) {
       rollout.finished = true;
+      dirty = true;
       save();
       printTable();
       long done = rollout.devices.values().stream().filter(r -> r.phase == Phase.DONE).count();
@@ -393,7 +411,7 @@ public final class FleetConsole implements AutoCloseable {
     String id = nextRequestId();
     pendingPuts.put(id, r.clientId);
     request(r.clientId, "PUT", ModelProtocol.RESOURCE_PACKAGE, id, m, body);
-    dirty = true;
+    changed(r);
   }
 
   private void attemptFailed(DeviceRecord r, String reason, String message) {
@@ -409,7 +427,7 @@ public final class FleetConsole implements AutoCloseable {
       r.phase = Phase.FAILED;
       out.printf("%s: FAILED after %d attempt(s): %s: %s%n", r.clientId, r.attempts, reason, message);
     }
-    dirty = true;
+    changed(r);
   }
 
   // ---------------------------------------------------------------- messages (loop thread)
@@ -441,7 +459,6 @@ public final class FleetConsole implements AutoCloseable {
     }
     if (parsed.kind() == KuraTopic.Kind.DISCONNECT || parsed.kind() == KuraTopic.Kind.LAST_WILL) {
       device(device).online = false;
-      dirty = true;
       return;
     }
     if (parsed.kind() != KuraTopic.Kind.CONTROL) {
@@ -472,7 +489,16 @@ public final class FleetConsole implements AutoCloseable {
     r.lastSeenMillis = System.currentTimeMillis();
     r.online = true;
     consider(r);
+    changed(r);
     return r;
+  }
+
+  /** A device's record changed: its row is written at the next save (a device not in the rollout has none). */
+  private void changed(DeviceRecord r) {
+    if (rollout != null && rollout.devices.get(r.clientId) == r) {
+      changed.put(r.clientId, r);
+      dirty = true;
+    }
   }
 
   private void reply(String requestId, KuraPayload p) {
@@ -523,7 +549,7 @@ public final class FleetConsole implements AutoCloseable {
       String reason = message.contains(":") ? message.substring(0, message.indexOf(':')) : "refused";
       attemptFailed(r, reason, message);
     }
-    dirty = true;
+    changed(r);
   }
 
   private void installStatus(DeviceRecord r, KuraPayload p) {
@@ -559,7 +585,7 @@ public final class FleetConsole implements AutoCloseable {
           String.valueOf(p.stringMetric(ModelProtocol.MESSAGE)));
       default -> { }
     }
-    dirty = true;
+    changed(r);
   }
 
   private void serveChunk(String device, KuraPayload p) {
@@ -584,6 +610,7 @@ public final class FleetConsole implements AutoCloseable {
     DeviceRecord r = seen.get(device);
     if (r != null) {
       r.lastProgressMillis = System.currentTimeMillis();
+      changed(r);
     }
   }
 
@@ -643,23 +670,57 @@ public final class FleetConsole implements AutoCloseable {
 
   // ---------------------------------------------------------------- reporting
 
+  /** Writes the rollout's row and the rows of the devices that changed since the last save. */
   private void save() {
-    if (rollout == null || stateFile == null) {
+    if (rollout == null || store == null || !dirty) {
       return;
     }
     try {
-      rollout.write(stateFile);
+      store.save(rollout, changed.values());
+      changed.clear();
       dirty = false;
       lastSave = System.currentTimeMillis();
     } catch (IOException e) {
-      LOG.error("cannot write the state file {}: {}", stateFile, e.getMessage());
+      // Kept dirty: the next tick tries again with every change since.
+      LOG.error("cannot save the rollout: {}", e.getMessage());
     }
   }
 
-  /** Prints the devices: the rollout's when one runs, else every device seen. */
+  /** Rows of the periodic table; a larger fleet is summed up (a national rollout would print 75,476 lines). */
+  static final int TABLE_ROWS = 40;
+
+  /** Prints the devices: the rollout's when one runs, else every device seen; summed up past {@link #TABLE_ROWS}. */
   public void printTable() {
     Map<String, DeviceRecord> rows = rollout != null ? rollout.devices : seen;
-    out.println(table(rows.values()));
+    out.println(summary(rows.values(), TABLE_ROWS));
+  }
+
+  /**
+   * The devices per phase, then the rows that need a look first (failed, retrying, in progress, offline), at most
+   * {@code limit}; the whole table when the fleet is that small.
+   */
+  static String summary(java.util.Collection<DeviceRecord> rows, int limit) {
+    if (rows.size() <= limit) {
+      return table(rows);
+    }
+    Map<Phase, Long> phases = new java.util.EnumMap<>(Phase.class);
+    rows.forEach(r -> phases.merge(r.phase, 1L, Long::sum));
+    long offline = rows.stream().filter(r -> !r.online).count();
+    List<DeviceRecord> first = rows.stream()
+        .sorted(java.util.Comparator.comparingInt(FleetConsole::urgency).thenComparing(r -> r.clientId))
+        .limit(limit).toList();
+    return String.format(Locale.ROOT, "%d devices: %s, %d offline%n", rows.size(), phases, offline) + table(first)
+        + String.format(Locale.ROOT, "... %d more%n", rows.size() - first.size());
+  }
+
+  private static int urgency(DeviceRecord r) {
+    return switch (r.phase) {
+      case FAILED -> 0;
+      case RETRY_WAIT -> 1;
+      case IN_PROGRESS -> r.online ? 2 : 3;
+      case WAITING -> r.online ? 5 : 4;
+      case DONE -> 6;
+    };
   }
 
   static String table(Iterable<DeviceRecord> rows) {
@@ -698,14 +759,34 @@ public final class FleetConsole implements AutoCloseable {
     }
   }
 
+  /**
+   * Saves the last state and disconnects. Idempotent: the command closes the console at its end and a shutdown
+   * hook closes it again at a stop; the second caller waits for the first and does nothing more.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       loop.submit(this::save).get(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      save();
     } catch (Exception e) {
-      LOG.warn("final save failed: {}", e.getMessage());
+      // The loop is stuck or was interrupted: stop it, then save from here so the last state still reaches disk.
+      loop.shutdownNow();
+      try {
+        loop.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      save();
     }
     loop.shutdownNow();
+    if (ownsStore && store != null) {
+      store.close();
+    }
     try {
       client.disconnect(2_000).waitForCompletion(3_000);
     } catch (MqttException e) {
@@ -716,5 +797,17 @@ public final class FleetConsole implements AutoCloseable {
     } catch (MqttException e) {
       // going away
     }
+  }
+
+  /** Halts the rollout now: no device is started any more; devices in progress finish. */
+  void halt(String reason) throws Exception {
+    loop.submit(() -> {
+      if (rollout != null && !rollout.halted) {
+        rollout.halted = true;
+        rollout.haltReason = reason;
+        dirty = true;
+        out.println("HALTED: " + reason);
+      }
+    }).get(10, TimeUnit.SECONDS);
   }
 }

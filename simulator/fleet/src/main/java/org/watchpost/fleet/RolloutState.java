@@ -1,23 +1,11 @@
 package org.watchpost.fleet;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A rollout as the console keeps it on disk, so that it can be stopped and resumed. */
+/** A rollout as the console holds it; kept in a {@link RolloutStore} so that it can be stopped and resumed. */
 final class RolloutState {
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
-
-  int format = 1;
   String rolloutId;
   String packageFile;
   String packageSha256;
@@ -39,33 +27,6 @@ final class RolloutState {
   String haltReason = "";
   boolean finished;
   Map<String, DeviceRecord> devices = new TreeMap<>();
-
-  static RolloutState read(Path file) throws IOException {
-    if (!Files.exists(file)) {
-      return null;
-    }
-    if (Files.size(file) > 64L << 20) {
-      throw new IOException("state file " + file + " is larger than 64 MB");
-    }
-    RolloutState state = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), RolloutState.class);
-    if (state == null || state.format != 1 || state.packageSha256 == null || state.stages == null) {
-      throw new IOException("state file " + file + " is not a rollout state");
-    }
-    return state;
-  }
-
-  /** Written beside itself, forced, renamed over the old file: a stop at any moment leaves one of the two. */
-  void write(Path file) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path temporary = dir.resolve(file.getFileName() + ".tmp");
-    try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
-      out.write(java.nio.ByteBuffer.wrap(GSON.toJson(this).getBytes(StandardCharsets.UTF_8)));
-      out.force(true);
-    }
-    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
 
   boolean targets(String clientId) {
     for (String t : targets) {

@@ -90,7 +90,7 @@ class FleetRolloutTest {
       }
       // cam-09 fails every time: reported after its bounded attempts, below the halt threshold.
       fleet.add("cam-09", "linux-x86_64", 100);
-      Path stateFile = fleet.dir().resolve("rollout.json");
+      Path stateFile = fleet.dir().resolve("rollout.db");
       RolloutState plan = plan(fleet, List.of("cam-*"), List.of(0.01, 0.5, 1.0), 0.3);
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
@@ -108,7 +108,7 @@ class FleetRolloutTest {
         assertEquals(1, mid.stage, "the canary stage passed");
         assertEquals(1, mid.devices.values().stream().filter(d -> d.stage == 0).count(), "one canary (1% of 7, at least one)");
       }
-      RolloutState saved = RolloutState.read(stateFile);
+      RolloutState saved = kept(stateFile);
       assertTrue(saved.stage >= 1, "the state file kept the stage");
       // A device joins while the console is down; it is included once the console is back.
       fleet.add("cam-07", "linux-x86_64", 0);
@@ -151,7 +151,7 @@ class FleetRolloutTest {
         // Two devices of the second wave are of another platform: the package cannot be installed there.
         fleet.add("cam-0" + i, i == 2 || i == 3 ? "linux-armv7" : "linux-x86_64", 0);
       }
-      Path stateFile = fleet.dir().resolve("rollout.json");
+      Path stateFile = fleet.dir().resolve("rollout.db");
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       PrintStream previous = System.out;
       int code;
@@ -167,7 +167,7 @@ class FleetRolloutTest {
       }
       System.out.print(log);
       assertEquals(4, code, "exit code 4: halted\n" + log);
-      RolloutState state = RolloutState.read(stateFile);
+      RolloutState state = kept(stateFile);
       assertTrue(state.halted && state.haltReason.contains("past the threshold of 20.0%"), state.haltReason);
       assertEquals(Phase.FAILED, state.devices.get("cam-02").phase);
       assertEquals("wrong_platform", state.devices.get("cam-02").reason);
@@ -179,6 +179,13 @@ class FleetRolloutTest {
         assertEquals(r.phase == Phase.DONE ? "2.0.0" : "1.0.0", d.activeVersion(), d.clientId);
       }
       assertTrue(log.toString().contains("HALTED"), log.toString());
+    }
+  }
+
+  /** The last rollout kept in the store, as a resumed console reads it. */
+  private static RolloutState kept(Path store) throws Exception {
+    try (RolloutStore s = RolloutStore.open(store.toString())) {
+      return s.load(s.latest());
     }
   }
 

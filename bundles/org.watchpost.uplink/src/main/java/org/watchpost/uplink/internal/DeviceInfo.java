@@ -12,14 +12,15 @@ import org.watchpost.uplink.codec.KuraTopic;
 
 /** Who the device is, for its client id and the metrics of its birth certificate (as a Kura gateway sends them). */
 record DeviceInfo(String clientId, String displayName, String modelName, String serialNumber, String firmwareVersion,
-    String applicationIds) {
+    String applicationIds, String site, String region) {
 
   static DeviceInfo of(UplinkConfig config) {
     String host = hostName();
     String clientId = config.client_id().isBlank() ? KuraTopic.segment(host) : config.client_id();
     String serial = config.serial_number().isBlank() ? machineId(host) : config.serial_number();
     return new DeviceInfo(clientId, config.display_name().isBlank() ? clientId : config.display_name(),
-        config.model_name(), serial, config.firmware_version(), config.application_ids());
+        config.model_name(), serial, config.firmware_version(), config.application_ids(), config.site().strip(),
+        config.region().strip());
   }
 
   private static String hostName() {
@@ -96,6 +97,13 @@ record DeviceInfo(String clientId, String displayName, String modelName, String 
     m.put("total_memory", Runtime.getRuntime().maxMemory() / 1024);
     m.put("application_ids", applicationIds);
     m.put("accept_encoding", "gzip");
+    // Where the device stands, for the centre's census per site and region; sent only when configured.
+    if (!site.isEmpty()) {
+      m.put("site", site);
+    }
+    if (!region.isEmpty()) {
+      m.put("region", region);
+    }
     return m;
   }
 }

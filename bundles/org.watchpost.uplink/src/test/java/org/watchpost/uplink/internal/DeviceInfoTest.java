@@ -54,4 +54,15 @@ class DeviceInfoTest {
     assumeTrue(p.waitFor() == 0, "systemd-id128 failed: " + systemd);
     assertEquals(systemd, DeviceInfo.machineId(real, "host"));
   }
+
+  @Test
+  void siteAndRegionAreInTheBirthWhenConfigured() throws Exception {
+    Path dir = SharedData.scratchDirectory("device-info-site");
+    Map<String, Object> none = DeviceInfo.of(Samples.config("tcp://127.0.0.1:1", dir.resolve("o.db"), Map.of())).birthMetrics();
+    assertFalse(none.containsKey("site") || none.containsKey("region"), none.toString());
+    Map<String, Object> birth = DeviceInfo.of(Samples.config("tcp://127.0.0.1:1", dir.resolve("o.db"),
+        Map.of("site", " border-post-7 ", "region", "north"))).birthMetrics();
+    assertEquals("border-post-7", birth.get("site"));
+    assertEquals("north", birth.get("region"));
+  }
 }
