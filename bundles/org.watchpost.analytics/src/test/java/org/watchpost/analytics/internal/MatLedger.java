@@ -18,6 +18,8 @@ import net.bytebuddy.asm.Advice;
  * retransforms the class already loaded.
  */
 public final class MatLedger {
+  /** The prefix of a site where the Mat was made inside OpenCV's own Java wrapper (a List argument converted). */
+  public static final String OPENCV_TEMPORARY = "opencv-wrapper-temporary@";
   private static final Map<Object, String> LIVE = new IdentityHashMap<>();
   private static volatile boolean recording;
   private static long made;
@@ -63,10 +65,21 @@ public final class MatLedger {
     return released;
   }
 
-  /** Mats made since {@link #start} and not released, by the first call site outside OpenCV that made them. */
+  /**
+   * Mats made since {@link #start} and not released, by the first call site outside OpenCV that made them;
+   * those OpenCV's wrapper made for itself are left out (see {@link #wrapperTemporariesBySite}).
+   */
   public static synchronized Map<String, Integer> unreleasedBySite() {
     Map<String, Integer> sites = new TreeMap<>();
-    LIVE.values().forEach(site -> sites.merge(site, 1, Integer::sum));
+    LIVE.values().stream().filter(s -> !s.startsWith(OPENCV_TEMPORARY)).forEach(site -> sites.merge(site, 1, Integer::sum));
+    return sites;
+  }
+
+  /** Temporaries OpenCV's Java wrapper made and left to its finaliser, by the call site that called it. */
+  public static synchronized Map<String, Integer> wrapperTemporariesBySite() {
+    Map<String, Integer> sites = new TreeMap<>();
+    LIVE.values().stream().filter(s -> s.startsWith(OPENCV_TEMPORARY))
+        .forEach(site -> sites.merge(site.substring(OPENCV_TEMPORARY.length()), 1, Integer::sum));
     return sites;
   }
 
@@ -74,9 +87,17 @@ public final class MatLedger {
     if (!recording) {
       return;
     }
-    String site = StackWalker.getInstance().walk(frames -> frames
-        .filter(f -> !f.getClassName().startsWith("org.opencv.") && !f.getClassName().equals(MatLedger.class.getName()))
-        .findFirst().map(f -> f.getClassName() + "." + f.getMethodName() + ":" + f.getLineNumber()).orElse("?"));
+    String site = StackWalker.getInstance().walk(frames -> {
+      boolean[] converter = {false};
+      String caller = frames
+          .filter(f -> !f.getClassName().equals(MatLedger.class.getName()))
+          .peek(f -> converter[0] |= f.getClassName().equals("org.opencv.utils.Converters"))
+          .filter(f -> !f.getClassName().startsWith("org.opencv."))
+          .findFirst().map(f -> f.getClassName() + "." + f.getMethodName() + ":" + f.getLineNumber()).orElse("?");
+      // OpenCV's generated wrappers turn a List<MatOf...> argument into a temporary Mat (Converters) that they
+      // never release and the caller cannot reach: kept apart, see OPENCV_TEMPORARY.
+      return converter[0] ? OPENCV_TEMPORARY + caller : caller;
+    });
     synchronized (MatLedger.class) {
       // A constructor that delegates to another is seen twice for one object; the identity map counts it once.
       if (LIVE.put(mat, site) == null) {
