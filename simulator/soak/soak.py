@@ -6,7 +6,8 @@ threads and disk sampled, a CSV, an SVG chart in camera-hours and the slope of e
 
 What it drives (issue 19): every camera plays vtest in a loop, every frame, faster than real time, with image
 faults on a schedule; the odd cameras read vtest.mp4 through the capture's ffmpeg child, so each loop is a
-reconnect with a new child process; the MQTT broker (Mosquitto) goes down and comes back on a cycle, long enough
+reconnect with a new child process; with two cameras or more the last one is an HTTP camera (ffmpeg serving
+Motion-JPEG at the clip's rate) that is cut off and comes back on a cycle; the MQTT broker (Mosquitto) goes down and comes back on a cycle, long enough
 outages with a small outbox cap fill the outbox so that it drops; JPEG crops on every event, health every 10 s.
 Not driven yet: model swaps and rollbacks, OPC UA clients, configuration changes (see simulator/soak/README.md).
 """
@@ -60,7 +61,39 @@ class Broker:
             self.outages += 1
 
 
-def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes):
+class HttpCamera:
+    """An IP camera: ffmpeg serving vtest as HTTP Motion-JPEG at its real rate, cut off and back on a cycle."""
+
+    def __init__(self, work, clip, port):
+        self.work, self.clip, self.port, self.proc, self.cuts = work, clip, port, None, 0
+        self.url = f"http://127.0.0.1:{port}/cam"
+
+    def start(self):
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                ["ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", self.clip,
+                 "-c:v", "mjpeg", "-q:v", "6", "-f", "mpjpeg", "-listen", "1", self.url],
+                stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, "http-camera.log"), "a"))
+
+    def alive(self):
+        # One client per server run: when the runtime's reader goes (a reconnect), ffmpeg ends; serve again.
+        if self.proc is not None and self.proc.poll() is not None:
+            self.proc = None
+            self.start()
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+            self.cuts += 1
+
+
+def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes, http_url=None):
     clip = os.path.join(shared, "data/video")
     conf = {":configurator:resource-version": 1, ":configurator:symbolic-name": "watchpost.soak",
             ":configurator:version": "1.0.0",
@@ -71,8 +104,12 @@ def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes):
         cid = f"cam{i}"
         # Odd cameras go through ffmpeg: each loop ends the child and starts a new one (a camera reconnect).
         source = os.path.join(clip, "vtest.mp4" if i % 2 else "vtest-mjpeg.avi")
+        loop = True
+        if http_url is not None and i == cameras - 1:
+            # The last camera is an IP camera whose server the soak cuts off and brings back (reconnects).
+            source, loop = http_url, False
         conf["org.watchpost.camera~" + cid] = {
-            "camera.id": cid, "source": source, "loop": True, "realtime": False, "feed.mode": "every_frame",
+            "camera.id": cid, "source": source, "loop": loop, "realtime": False, "feed.mode": "every_frame",
             # Stream time restarts with each loop, so the schedule comes back every 79.5 s of clip.
             "faults": "black@20-26, blur:4@40-46, freeze@60-64",
             "analytics.cardinality.minimum": 1, "EventSink.cardinality.minimum": 1,
@@ -234,7 +271,7 @@ def size_mb(path):
 
 
 COLUMNS = ["wall_s", "camera_hours", "rss_mb", "nmt_committed_mb", "malloc_arenas_mb", "heap_after_gc_mb", "fds", "threads", "children",
-           "outbox_mb", "state_mb", "frames_per_s", "detector_runs_per_s", "broker_up", "broker_outages"]
+           "outbox_mb", "state_mb", "frames_per_s", "detector_runs_per_s", "broker_up", "broker_outages", "camera_cuts"]
 UNITS = {"rss_mb": "MB", "nmt_committed_mb": "MB", "malloc_arenas_mb": "MB", "heap_after_gc_mb": "MB", "fds": "", "threads": "",
          "children": "", "outbox_mb": "MB", "state_mb": "MB", "frames_per_s": "", "detector_runs_per_s": ""}
 
@@ -302,6 +339,10 @@ def main():
     ap.add_argument("--warm-up", type=float, default=0.2, help="share of the run left out of the slopes")
     ap.add_argument("--broker-up-s", type=float, default=240.0)
     ap.add_argument("--broker-down-s", type=float, default=120.0)
+    ap.add_argument("--http-camera", choices=["auto", "yes", "no"], default="auto",
+                    help="make the last camera an HTTP camera cut off on a cycle (auto: with two cameras or more)")
+    ap.add_argument("--camera-up-s", type=float, default=300.0)
+    ap.add_argument("--camera-down-s", type=float, default=20.0)
     ap.add_argument("--outbox-max-bytes", type=int, default=2 << 20, help="small, so that outages fill it")
     ap.add_argument("--jar", default=None, help="the runnable runtime jar (default target-platform/target/watchpost.jar)")
     ap.add_argument("--java-opts", default="",
@@ -317,9 +358,14 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.join(work, "var"), exist_ok=True)
     broker = Broker(work, free_port())
+    http = None
+    if a.http_camera == "yes" or (a.http_camera == "auto" and a.cameras >= 2):
+        http = HttpCamera(work, os.path.join(shared, "data/video/vtest.mp4"), free_port())
+        http.start()
     conf_path = os.path.join(work, "config.json")
     with open(conf_path, "w") as f:
-        json.dump(configuration(root, shared, work, a.cameras, broker.port, a.outbox_max_bytes), f, indent=1)
+        json.dump(configuration(root, shared, work, a.cameras, broker.port, a.outbox_max_bytes,
+                                http.url if http else None), f, indent=1)
     gc_log = os.path.join(out, "gc.log")
     java_opts = a.java_opts.split()
     cmd = ["java", "-XX:+ExitOnOutOfMemoryError", *java_opts, "-XX:NativeMemoryTracking=summary",
@@ -340,6 +386,7 @@ def main():
     started = time.monotonic()
     last_t, last_frames = started, 0
     broker_next = started + a.broker_up_s
+    camera_next = started + a.camera_up_s
     next_sample = started + a.sample_s
     csv_path = os.path.join(out, "soak.csv")
     with open(csv_path, "w") as csv:
@@ -353,8 +400,19 @@ def main():
                 else:
                     broker.stop()
                     broker_next = now + a.broker_down_s
+            if http is not None:
+                if now >= camera_next:
+                    if http.proc is None:
+                        http.start()
+                        camera_next = now + a.camera_up_s
+                    else:
+                        http.stop()
+                        camera_next = now + a.camera_down_s
+                elif http.proc is not None:
+                    http.alive()
             if now < next_sample:
-                time.sleep(min(1.0, next_sample - now))
+                # Short naps: the HTTP camera's server serves one client and must be back at once for the next.
+                time.sleep(min(0.2 if http else 1.0, next_sample - now))
                 continue
             next_sample += a.sample_s
             frames, detector_rate = telemetry.snapshot()
@@ -372,7 +430,7 @@ def main():
                    "state_mb": size_mb(os.path.join(work, "var")) - size_mb(os.path.join(work, "var", "framework")),
                    "frames_per_s": (total - last_frames) / max(1e-9, now - last_t),
                    "detector_runs_per_s": detector_rate, "broker_up": int(broker.proc is not None),
-                   "broker_outages": broker.outages}
+                   "broker_outages": broker.outages, "camera_cuts": http.cuts if http else 0}
             last_t, last_frames = now, total
             rows.append(row)
             csv.write(",".join(f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c]) for c in COLUMNS) + "\n")
@@ -389,6 +447,8 @@ def main():
         except subprocess.TimeoutExpired:
             runtime.kill()
     broker.stop()
+    if http is not None:
+        http.stop()
     hours = rows[-1]["camera_hours"] if rows else 0
     warm = hours * a.warm_up
     slopes = {k: slope_per_camera_day(rows, k, warm) for k in UNITS}

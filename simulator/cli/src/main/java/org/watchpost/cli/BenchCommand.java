@@ -84,23 +84,27 @@ final class BenchCommand implements Callable<Integer> {
     try (YoloxDetectorEngine engine = Detectors.load(threads, model);
         BareOnnxRuntime bare = new BareOnnxRuntime(engine.model(), threads)) {
       List<OnnxTensor> tensors = new ArrayList<>();
-      for (Frame frame : decoded) {
-        tensors.add(bare.tensorOf(frame));
+      try {
+        for (Frame frame : decoded) {
+          tensors.add(bare.tensorOf(frame));
+        }
+        for (int i = 0; i < WARM_UP_RUNS; i++) {
+          bare.runNanos(tensors.get(i % n));
+          engine.detect(decoded.get(i % n), null);
+        }
+        for (int i = 0; i < n; i++) {
+          raw[i] = bare.runNanos(tensors.get(i));
+          long started = System.nanoTime();
+          DetectionResult result = engine.detect(decoded.get(i), null);
+          pipeline[i] = System.nanoTime() - started;
+          preprocess[i] = result.preprocessNanos();
+          inference[i] = result.inferenceNanos();
+          postprocess[i] = result.postprocessNanos();
+        }
+      } finally {
+        // ORT tensors hold native buffers: closed on every path, also when a run fails (issue 19).
+        tensors.forEach(OnnxTensor::close);
       }
-      for (int i = 0; i < WARM_UP_RUNS; i++) {
-        bare.runNanos(tensors.get(i % n));
-        engine.detect(decoded.get(i % n), null);
-      }
-      for (int i = 0; i < n; i++) {
-        raw[i] = bare.runNanos(tensors.get(i));
-        long started = System.nanoTime();
-        DetectionResult result = engine.detect(decoded.get(i), null);
-        pipeline[i] = System.nanoTime() - started;
-        preprocess[i] = result.preprocessNanos();
-        inference[i] = result.inferenceNanos();
-        postprocess[i] = result.postprocessNanos();
-      }
-      tensors.forEach(OnnxTensor::close);
     } finally {
       decoded.forEach(Frame::close);
     }
