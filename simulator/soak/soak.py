@@ -289,8 +289,8 @@ def slope_per_camera_day(rows, key, warm_up_hours):
 
 
 def svg_chart(rows, slopes, warm_up_hours, title, path):
-    keys = list(UNITS)
-    w, h, cols = 360, 170, 2
+    keys = [k for k in UNITS if rows and k in rows[0]]
+    w, h, cols = 440, 170, 2
     rows_n = (len(keys) + cols - 1) // cols
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{cols * w + 20}" height="{rows_n * h + 50}" '
            f'font-family="sans-serif" font-size="11">',
@@ -348,7 +348,10 @@ def main():
     ap.add_argument("--java-opts", default="",
                     help="JVM options; ./watchpost soak passes the runtime's own (heap cap), plain soak.py none")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--replot", default=None, help="only draw the chart and slopes again from DIR/soak.csv")
     a = ap.parse_args()
+    if a.replot:
+        return replot(os.path.abspath(a.replot), a.warm_up)
 
     root = os.path.abspath(a.root)
     shared = os.path.abspath(os.path.join(root, "..", "shared"))
@@ -466,6 +469,25 @@ def main():
     if died is not None:
         print(f"soak: the runtime ended by itself (exit {died}); see {os.path.join(out, 'runtime.log')}", file=sys.stderr)
         return 1
+    return 0
+
+
+def replot(out, warm_up):
+    import csv
+    with open(os.path.join(out, "soak.csv")) as f:
+        rows = [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
+    hours = rows[-1]["camera_hours"] if rows else 0
+    warm = hours * warm_up
+    slopes = {k: slope_per_camera_day(rows, k, warm) for k in UNITS if rows and k in rows[0]}
+    cameras = "?"
+    try:
+        with open(os.path.join(out, "summary.json")) as f:
+            cameras = json.load(f)["cameras"]
+    except (OSError, KeyError, ValueError):
+        pass
+    svg_chart(rows, slopes, warm, f"Watchpost soak: {cameras} camera(s), {hours:.2f} camera-hours, "
+              f"{rows[-1]['wall_s'] / 60:.0f} min wall" if rows else "empty", os.path.join(out, "soak.svg"))
+    print(json.dumps({"camera_hours": hours, "warm_up_camera_hours": warm, "slopes_per_camera_day_after_warm_up": slopes}))
     return 0
 
 
