@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.watchpost.analytics.internal.track.Box;
 import org.watchpost.api.detect.Detection;
 import org.watchpost.api.detect.DetectionResult;
@@ -36,6 +37,8 @@ import org.watchpost.uplink.codec.KuraPayloadCodec;
  * stays small, which is how a device dies after weeks; the ledger sees every Mat constructor and release, so
  * a site that forgets one shows up by name with its count. No wall-clock bound: the check is a balance.
  */
+// Isolated: the Mat ledger counts every Mat of the JVM, so no other test may make Mats while it records.
+@Isolated
 class NativeBalanceTest {
   /** Frames after warm-up; a leak of one Mat per frame leaves this many behind. */
   private static final int FRAMES = 1_500;

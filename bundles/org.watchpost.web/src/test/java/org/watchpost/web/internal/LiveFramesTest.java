@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
 import org.opencv.imgcodecs.Imgcodecs;
@@ -17,6 +18,8 @@ import org.watchpost.api.pipeline.LiveScene;
 import org.watchpost.api.pipeline.RuleShape;
 
 /** What the live view draws, and that it renders nothing unless someone watches. */
+// Isolated: the Mat ledger counts every Mat of the JVM, so no other test may make Mats while it records.
+@Isolated
 class LiveFramesTest {
   @BeforeAll
   static void opencv() {
