@@ -216,8 +216,16 @@ def nmt_committed_mb(pid):
 GC_LINE = re.compile(r"\bGC\(\d+\) Pause .*? (\d+)M->(\d+)M\(\d+M\)")
 
 
-def heap_after_gc_mb(gc_log, state):
-    """The heap after the last collection in the GC log (unified logging), read incrementally."""
+def heap_after_gc_mb(gc_log, state, full_gc_pid=None):
+    """The heap after the last collection in the GC log (unified logging), read incrementally. With a pid, a
+    full collection first (jcmd GC.run), so the figure is the live heap, not what young collections left with
+    promoted garbage in the old generation."""
+    if full_gc_pid is not None:
+        try:
+            subprocess.run(["jcmd", str(full_gc_pid), "GC.run"], capture_output=True, timeout=60)
+            time.sleep(0.5)
+        except (subprocess.SubprocessError, OSError):
+            pass
     try:
         with open(gc_log) as f:
             f.seek(state.get("pos", 0))
@@ -343,6 +351,8 @@ def main():
                     help="make the last camera an HTTP camera cut off on a cycle (auto: with two cameras or more)")
     ap.add_argument("--camera-up-s", type=float, default=300.0)
     ap.add_argument("--camera-down-s", type=float, default=20.0)
+    ap.add_argument("--full-gc", action=argparse.BooleanOptionalAction, default=True,
+                    help="a full collection before each heap sample (live heap); --no-full-gc leaves the JVM alone")
     ap.add_argument("--outbox-max-bytes", type=int, default=2 << 20, help="small, so that outages fill it")
     ap.add_argument("--jar", default=None, help="the runnable runtime jar (default target-platform/target/watchpost.jar)")
     ap.add_argument("--java-opts", default="",
@@ -424,7 +434,7 @@ def main():
             row = {"wall_s": round(now - started, 1), "camera_hours": total / VTEST_FPS / 3600.0,
                    "rss_mb": int(st["VmRSS"].split()[0]) / 1024.0, "nmt_committed_mb": nmt_committed_mb(runtime.pid),
                    "malloc_arenas_mb": malloc_arenas_mb(runtime.pid),
-                   "heap_after_gc_mb": heap_after_gc_mb(gc_log, gc_state),
+                   "heap_after_gc_mb": heap_after_gc_mb(gc_log, gc_state, runtime.pid if a.full_gc else None),
                    "fds": len(os.listdir(f"/proc/{runtime.pid}/fd")), "threads": int(st["Threads"]),
                    "children": children(runtime.pid),
                    "outbox_mb": sum(size_mb(os.path.join(work, "var", n)) for n in os.listdir(os.path.join(work, "var"))
