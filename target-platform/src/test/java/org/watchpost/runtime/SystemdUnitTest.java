@@ -76,6 +76,45 @@ class SystemdUnitTest {
     assertTrue(argv.contains("-XX:+ExitOnOutOfMemoryError") && argv.contains("-Xmx100m"), argv.toString());
   }
 
+  /** Issue 19: the heap is capped for a small box, not the JVM's quarter of RAM, and glibc keeps two arenas. */
+  @Test
+  void theLauncherAndTheUnitCapTheHeapAndTheMallocArenas() throws Exception {
+    Path home = scratch("heap");
+    Files.createDirectories(home.resolve("bin"));
+    Files.createDirectories(home.resolve("etc"));
+    Files.copy(DIST.resolve("watchpost"), home.resolve("bin/watchpost"));
+    Files.setPosixFilePermissions(home.resolve("bin/watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.copy(DIST.resolve("config.json"), home.resolve("etc/config.json"));
+    Path args = home.resolve("java-args");
+    Path java = home.resolve("java");
+    Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX\" \"$@\" > '" + args + "'\n");
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/watchpost").toString()).redirectErrorStream(true);
+    builder.environment().put("WATCHPOST_JAVA", java.toString());
+    builder.environment().remove("WATCHPOST_JAVA_OPTS");
+    builder.environment().remove("WATCHPOST_HEAP");
+    builder.environment().remove("MALLOC_ARENA_MAX");
+    Process run = builder.start();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(run.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, run.exitValue(), output);
+    List<String> argv = Files.readAllLines(args);
+    assertTrue(argv.contains("-Xmx192m") && argv.contains("MALLOC_ARENA_MAX=2"), argv.toString());
+
+    // An operator's own options come after the default, so that theirs win.
+    builder.environment().put("WATCHPOST_JAVA_OPTS", "-Xmx300m");
+    Process again = builder.start();
+    again.getInputStream().readAllBytes();
+    assertTrue(again.waitFor(30, TimeUnit.SECONDS));
+    argv = Files.readAllLines(args);
+    assertTrue(argv.indexOf("-Xmx300m") > argv.indexOf("-Xmx192m"), argv.toString());
+
+    List<String> unit = Files.readAllLines(DIST.resolve("watchpost.service"));
+    String environment = unit.stream().filter(l -> l.startsWith("Environment=")).reduce("", String::concat);
+    assertTrue(environment.contains("WATCHPOST_HEAP=192m") && environment.contains("MALLOC_ARENA_MAX=2"), environment);
+    assertTrue(unit.stream().anyMatch(l -> l.startsWith("MemoryMax=")), "a ceiling for the whole service");
+  }
+
   private static Map<String, String> section(List<String> lines, String name) {
     Map<String, String> keys = new LinkedHashMap<>();
     boolean inside = false;

@@ -83,23 +83,27 @@ final class BenchCommand implements Callable<Integer> {
     try (HostDetector engine = Detectors.load(threads, model);
         BareRuntime bare = engine.bareRuntime()) {
       List<BareRuntime.Input> tensors = new ArrayList<>();
-      for (Frame frame : decoded) {
-        tensors.add(bare.input(frame));
+      try {
+        for (Frame frame : decoded) {
+          tensors.add(bare.input(frame));
+        }
+        for (int i = 0; i < WARM_UP_RUNS; i++) {
+          bare.runNanos(tensors.get(i % n));
+          engine.detect(decoded.get(i % n), null);
+        }
+        for (int i = 0; i < n; i++) {
+          raw[i] = bare.runNanos(tensors.get(i));
+          long started = System.nanoTime();
+          DetectionResult result = engine.detect(decoded.get(i), null);
+          pipeline[i] = System.nanoTime() - started;
+          preprocess[i] = result.preprocessNanos();
+          inference[i] = result.inferenceNanos();
+          postprocess[i] = result.postprocessNanos();
+        }
+      } finally {
+        // ORT tensors hold native buffers: closed on every path, also when a run fails (issue 19).
+        tensors.forEach(BareRuntime.Input::close);
       }
-      for (int i = 0; i < WARM_UP_RUNS; i++) {
-        bare.runNanos(tensors.get(i % n));
-        engine.detect(decoded.get(i % n), null);
-      }
-      for (int i = 0; i < n; i++) {
-        raw[i] = bare.runNanos(tensors.get(i));
-        long started = System.nanoTime();
-        DetectionResult result = engine.detect(decoded.get(i), null);
-        pipeline[i] = System.nanoTime() - started;
-        preprocess[i] = result.preprocessNanos();
-        inference[i] = result.inferenceNanos();
-        postprocess[i] = result.postprocessNanos();
-      }
-      tensors.forEach(BareRuntime.Input::close);
     } finally {
       decoded.forEach(Frame::close);
     }

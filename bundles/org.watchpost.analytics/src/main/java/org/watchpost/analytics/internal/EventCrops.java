@@ -36,7 +36,13 @@ final class EventCrops {
       Mat image = crop;
       for (int halvings = 0; halvings <= MAX_HALVINGS; halvings++) {
         for (int quality : QUALITIES) {
-          Imgcodecs.imencode(".jpg", image, jpeg, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, quality));
+          // The parameters are a Mat too: released here, not left to the finaliser (issue 19).
+          MatOfInt parameters = new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, quality);
+          try {
+            Imgcodecs.imencode(".jpg", image, jpeg, parameters);
+          } finally {
+            parameters.release();
+          }
           if (jpeg.total() <= maxBytes) {
             return jpeg.toArray();
           }

@@ -73,12 +73,13 @@ final class YoloxPreprocessor implements AutoCloseable {
   private void padOutside(Letterbox letterbox) {
     if (letterbox.scaledHeight() < height) {
       Mat below = canvas.submat(letterbox.scaledHeight(), height, 0, width);
-      below.setTo(pad);
+      // setTo returns another header on the same pixels; it is released here like the submat (issue 19).
+      below.setTo(pad).release();
       below.release();
     }
     if (letterbox.scaledWidth() < width) {
       Mat right = canvas.submat(0, letterbox.scaledHeight(), letterbox.scaledWidth(), width);
-      right.setTo(pad);
+      right.setTo(pad).release();
       right.release();
     }
   }

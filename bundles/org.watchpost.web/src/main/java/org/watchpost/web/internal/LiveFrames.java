@@ -132,11 +132,13 @@ final class LiveFrames implements LiveTap {
       }
       draw(image, scene, scale);
       MatOfByte out = new MatOfByte();
+      MatOfInt parameters = new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, quality);
       try {
-        Imgcodecs.imencode(".jpg", image, out, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, quality));
+        Imgcodecs.imencode(".jpg", image, out, parameters);
         return out.toArray();
       } finally {
         out.release();
+        parameters.release();
       }
     } finally {
       image.release();
@@ -149,15 +151,17 @@ final class LiveFrames implements LiveTap {
     Mat small = new Mat(height, width, CvType.CV_8UC1);
     Mat big = new Mat();
     MatOfByte out = new MatOfByte();
+    MatOfInt parameters = new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 80);
     try {
       small.put(0, 0, grey);
       Imgproc.resize(small, big, new Size(toWidth, Math.round((double) toWidth * height / width)), 0, 0, Imgproc.INTER_LINEAR);
-      Imgcodecs.imencode(".jpg", big, out, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 80));
+      Imgcodecs.imencode(".jpg", big, out, parameters);
       return out.toArray();
     } finally {
       small.release();
       big.release();
       out.release();
+      parameters.release();
     }
   }
 
@@ -171,18 +175,23 @@ final class LiveFrames implements LiveTap {
       }
       if (rule.type().equals("motion_mask")) {
         Mat overlay = image.clone();
-        Imgproc.fillPoly(overlay, List.of(new MatOfPoint(points.toArray(Point[]::new))), MASK);
-        Core.addWeighted(overlay, 0.6, image, 0.4, 0, image);
-        overlay.release();
-        // Shading alone hides on dark walls: the outline shows where the mask ends.
-        Imgproc.polylines(image, List.of(new MatOfPoint(points.toArray(Point[]::new))), true, new Scalar(220, 220, 220), 1, Imgproc.LINE_AA);
+        MatOfPoint polygon = new MatOfPoint(points.toArray(Point[]::new));
+        try {
+          Imgproc.fillPoly(overlay, List.of(polygon), MASK);
+          Core.addWeighted(overlay, 0.6, image, 0.4, 0, image);
+          // Shading alone hides on dark walls: the outline shows where the mask ends.
+          outline(image, points, new Scalar(220, 220, 220), 1);
+        } finally {
+          overlay.release();
+          polygon.release();
+        }
       } else if (rule.type().equals("line_crossing")) {
         Point a = points.get(0);
         Point b = points.get(1);
         Imgproc.line(image, a, b, LINE, 2, Imgproc.LINE_AA);
         arrows(image, a, b, rule.direction());
       } else {
-        Imgproc.polylines(image, List.of(new MatOfPoint(points.toArray(Point[]::new))), true, ZONE, 2, Imgproc.LINE_AA);
+        outline(image, points, ZONE, 2);
       }
       label(image, rule.ruleId(), points.get(0), rule.type().equals("line_crossing") ? LINE : ZONE);
     }
@@ -205,6 +214,16 @@ final class LiveFrames implements LiveTap {
    * "in" is a crossing from the left-hand side to the right-hand side, facing from the first point to the second
    * (the analytics' convention); in image coordinates (y down) the right-hand normal of (dx, dy) is (-dy, dx).
    */
+  /**
+   * A closed outline drawn edge by edge: Imgproc.polylines takes a List of MatOfPoint, which OpenCV's Java
+   * wrapper turns into a temporary Mat it never releases (left to the finaliser, issue 19).
+   */
+  static void outline(Mat image, List<Point> points, Scalar colour, int thickness) {
+    for (int i = 0; i < points.size(); i++) {
+      Imgproc.line(image, points.get(i), points.get((i + 1) % points.size()), colour, thickness, Imgproc.LINE_AA);
+    }
+  }
+
   static void arrows(Mat image, Point a, Point b, String direction) {
     double dx = b.x - a.x;
     double dy = b.y - a.y;
