@@ -130,4 +130,8 @@ public @interface UplinkConfig {
 
   @AttributeDefinition(name = "Event box", description = "Send each event's normalised box (adds about 30 bytes per event).")
   boolean include_box() default false;
+
+  @AttributeDefinition(name = "Event payload profile", description = "compact: one-letter metric names, integer codes for types and directions, times as deltas from the payload timestamp (about 40 B less per event; EventMetrics in the codec package reads both); verbose: the long names and text values, for systems that key on them.",
+      options = {@Option(value = "compact", label = "Compact"), @Option(value = "verbose", label = "Verbose")})
+  String payload_profile() default "compact";
 }

@@ -77,7 +77,7 @@ public final class UplinkEngine implements AutoCloseable {
     this.clientId = device.clientId();
     // Validates both as topic levels before anything starts.
     KuraTopic.control(account, clientId, KuraTopic.Kind.BIRTH);
-    this.mapper = new PayloadMapper(account, clientId, config.include_box());
+    this.mapper = new PayloadMapper(account, clientId, config.include_box(), "verbose".equals(config.payload_profile()));
     int perPacketOverhead = config.per_packet_overhead_bytes();
     this.governor = new BandwidthGovernor(config.budget_bits_per_s(), config.burst_s(),
         2L * (8 + 2L * perPacketOverhead), System::nanoTime);
