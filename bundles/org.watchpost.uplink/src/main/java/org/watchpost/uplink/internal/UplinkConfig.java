@@ -134,4 +134,7 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Event payload profile", description = "compact: one-letter metric names, integer codes for types and directions, times as deltas from the payload timestamp (about 40 B less per event; EventMetrics in the codec package reads both); verbose: the long names and text values, for systems that key on them.",
       options = {@Option(value = "compact", label = "Compact"), @Option(value = "verbose", label = "Verbose")})
   String payload_profile() default "compact";
+
+  @AttributeDefinition(name = "Full health report every", description = "Health reports send only what changed since the last one (delta=k, gone=names that disappeared); every this many reports of a subject, and after a HEALTH-V1/GET/full request, the report is full (full=true). 1: every report full.", min = "1")
+  int health_full_every() default 10;
 }

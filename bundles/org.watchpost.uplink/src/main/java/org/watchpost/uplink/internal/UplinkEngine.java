@@ -46,6 +46,7 @@ public final class UplinkEngine implements AutoCloseable {
   private final BandwidthGovernor governor;
   private final ConnectSpec spec;
   private final Folding folding;
+  private final HealthDeltas healthDeltas;
   private final OutboxWriter writer;
   private final Sender sender;
   private final RequestIntake requests;
@@ -97,6 +98,8 @@ public final class UplinkEngine implements AutoCloseable {
     this.writer = new OutboxWriter(outbox, governor, config, this::running, folding::update,
         this::storedToSender, storedListener, this::wakeSender);
     this.sender = new Sender(outbox, governor, writer, config, this::running);
+    this.healthDeltas = new HealthDeltas(config.health_full_every());
+    requestRouter.add(healthDeltas);
     this.requests = new RequestIntake(requestRouter, ownsRouter, config, clientId, governor, writer,
         this::link, this::linkLost, this::running);
     this.supervisor = new ConnectionSupervisor(config, spec, connector, governor, sender, birth, requests,
@@ -153,7 +156,9 @@ public final class UplinkEngine implements AutoCloseable {
   }
 
   public void report(HealthReport report) {
-    submit(mapper.report(report, report.subject().equals("device") ? deviceMetrics() : Map.of()));
+    Message full = mapper.report(report, report.subject().equals("device") ? deviceMetrics() : Map.of());
+    submit(new Message(full.topic(), full.priority(), full.timestamp(),
+        healthDeltas.next(report.subject(), full.metrics()), full.body()));
   }
 
   /** What the uplink adds to the device's health report: its own state. */
@@ -305,6 +310,7 @@ public final class UplinkEngine implements AutoCloseable {
    */
   @Override
   public void close() {
+    requests.router().remove(healthDeltas);
     writer.stopAccepting();
     folding.flush(true);
     long deadline = System.nanoTime() + config.drain_on_stop_s() * 1_000_000_000L;
