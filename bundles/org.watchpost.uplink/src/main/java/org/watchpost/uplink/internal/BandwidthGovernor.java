@@ -50,6 +50,15 @@ final class BandwidthGovernor {
    * one entry per message that arrived in the window, and the router bounds those.
    */
   private final Ledger downlink = new Ledger("downlink", WINDOW_NANOS, 100_000);
+  /** The downlink's cap over {@link #WINDOW_NANOS}, bytes; 0 for none. */
+  private final long downWindowLimit;
+  /**
+   * Replies already put on the downlink ledger when their request was sent, not yet arrived: an arriving
+   * reply uses this up first, so that it is charged once. Entries older than the window have expired (their
+   * bytes have left the ledger anyway). Bounded like the ledger.
+   */
+  private final ArrayDeque<long[]> replyCredit = new ArrayDeque<>();
+  private long replyCreditBytes;
   private long totalBytes;
 
   /**
@@ -58,6 +67,17 @@ final class BandwidthGovernor {
    * @param reserveBytes bytes of every window kept for unavoidable traffic (pings, acknowledgements)
    */
   BandwidthGovernor(long budgetBitsPerSecond, double burstSeconds, long reserveBytes, LongSupplier nanoClock) {
+    this(budgetBitsPerSecond, -1, burstSeconds, reserveBytes, nanoClock);
+  }
+
+  /**
+   * @param downlinkBitsPerSecond the cap on what the device's requests cause to be sent to it (replies it asks
+   *     for, such as model chunks); -1 for the same as the uplink (a symmetric link), 0 for none
+   */
+  BandwidthGovernor(long budgetBitsPerSecond, long downlinkBitsPerSecond, double burstSeconds, long reserveBytes,
+      LongSupplier nanoClock) {
+    long down = downlinkBitsPerSecond < 0 ? budgetBitsPerSecond : downlinkBitsPerSecond;
+    this.downWindowLimit = down * (WINDOW_NANOS / 1_000_000_000L) / 8;
     this.budgetBitsPerSecond = budgetBitsPerSecond;
     this.nanoClock = nanoClock;
     this.windowLimit = budgetBitsPerSecond * (WINDOW_NANOS / 1_000_000_000L) / 8;
@@ -116,6 +136,40 @@ final class BandwidthGovernor {
     return Math.max(bucketWait, windowWait);
   }
 
+  /**
+   * How long to wait before a send of {@code bytes} that asks for {@code replyBytes} back may go: the send on
+   * the uplink's rules, the reply on the downlink's window (a reply larger than the whole window only needs an
+   * empty one). A send with no reply never waits for the downlink.
+   */
+  synchronized long delayNanos(long bytes, long replyBytes) {
+    long up = delayNanos(bytes);
+    if (replyBytes <= 0 || downWindowLimit <= 0) {
+      return up;
+    }
+    long now = nanoClock.getAsLong();
+    downlink.prune(now);
+    long need = Math.min(replyBytes, downWindowLimit);
+    long down = downlink.bytes + need > downWindowLimit
+        ? downlink.nanosUntilFreed(downlink.bytes + need - downWindowLimit, now) : 0;
+    return Math.max(up, down);
+  }
+
+  /** Records a send the governor allowed and the reply it asked for, which goes on the downlink ledger now. */
+  synchronized void charge(long bytes, long replyBytes) {
+    charge(bytes);
+    if (replyBytes > 0) {
+      long now = nanoClock.getAsLong();
+      downlink.add(now, replyBytes);
+      // Reserved, not arrived: the total counts what arrives (chargeInbound).
+      downlink.total -= replyBytes;
+      replyCredit.addLast(new long[] {now, replyBytes});
+      replyCreditBytes += replyBytes;
+      while (replyCredit.size() > 100_000) {
+        replyCreditBytes -= replyCredit.pollFirst()[1];
+      }
+    }
+  }
+
   /** Sleeps until {@code bytes} may be sent, or until {@code running} says stop; in slices of at most 0.5 s. */
   void await(long bytes, java.util.function.BooleanSupplier running) throws InterruptedException {
     long delay;
@@ -141,8 +195,33 @@ final class BandwidthGovernor {
    * Records bytes that others sent the device (requests): on the inbound ledger, apart from the send budget.
    */
   synchronized void chargeInbound(long bytes) {
+    long now = nanoClock.getAsLong();
     totalBytes += bytes;
-    downlink.add(nanoClock.getAsLong(), bytes);
+    while (!replyCredit.isEmpty() && replyCredit.peekFirst()[0] + WINDOW_NANOS <= now) {
+      replyCreditBytes -= replyCredit.pollFirst()[1];
+    }
+    long fromCredit = 0;
+    while (fromCredit < bytes && !replyCredit.isEmpty()) {
+      long[] first = replyCredit.peekFirst();
+      long take = Math.min(first[1], bytes - fromCredit);
+      first[1] -= take;
+      replyCreditBytes -= take;
+      fromCredit += take;
+      if (first[1] == 0) {
+        replyCredit.pollFirst();
+      }
+    }
+    // What was reserved for it is on the ledger already; only the rest is new.
+    downlink.total += fromCredit;
+    if (bytes > fromCredit) {
+      downlink.add(now, bytes - fromCredit);
+    }
+  }
+
+  /** Downlink bytes over the last window, replies reserved included. */
+  synchronized long downlinkWindowBytes() {
+    downlink.prune(nanoClock.getAsLong());
+    return downlink.bytes;
   }
 
   /** Inbound request bytes since start. */

@@ -80,7 +80,7 @@ public final class UplinkEngine implements AutoCloseable {
     KuraTopic.control(account, clientId, KuraTopic.Kind.BIRTH);
     this.mapper = new PayloadMapper(account, clientId, config.include_box(), "verbose".equals(config.payload_profile()));
     int perPacketOverhead = config.per_packet_overhead_bytes();
-    this.governor = new BandwidthGovernor(config.budget_bits_per_s(), config.burst_s(),
+    this.governor = new BandwidthGovernor(config.budget_bits_per_s(), config.downlink_budget_bits_per_s(), config.burst_s(),
         2L * (8 + 2L * perPacketOverhead), System::nanoTime);
     BrokerConnector connector = new BrokerConnector(config.protocol(), config.max_inflight());
     SSLSocketFactory tls = TlsSockets.create(config.tls_ca_file(), config.tls_client_keystore(),

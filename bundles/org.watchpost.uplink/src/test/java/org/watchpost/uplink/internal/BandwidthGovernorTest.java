@@ -68,4 +68,47 @@ class BandwidthGovernorTest {
     assertEquals(0, governor.delayNanos(1 << 30));
     assertEquals(1L << 30, governor.totalBytes());
   }
+
+  /**
+   * Issue 17: on a 9,600 down / 2,400 up link, a chunk request waits for room for its reply on the downlink,
+   * not on the uplink (where the whole 2,400 bit/s window could never hold a 3 kB reply, so each request used to
+   * wait until the uplink had nothing else in it), and a reply that arrives is charged once.
+   */
+  @Test
+  void repliesAreHeldToTheDownlinkAndChargedOnce() {
+    BandwidthGovernor governor = new BandwidthGovernor(2_400, 9_600, 1.0, 100, () -> now);
+    long reply = 5_000;
+    // The up window is 3,000 B: the old rule (request + reply on the uplink) could not send it at all.
+    assertTrue(reply + 60 > governor.largestSend());
+    assertEquals(0, governor.delayNanos(60, reply));
+    governor.charge(60, reply);
+    assertEquals(0, governor.delayNanos(60, reply), "12,000 B of downlink window hold two replies");
+    governor.charge(60, reply);
+    long wait = governor.delayNanos(60, reply);
+    assertTrue(wait > 0, "a third reply waits for the downlink");
+    assertEquals(0, governor.delayNanos(60, 0), "an alarm, which asks for nothing back, never waits for it");
+
+    governor.chargeInbound(reply);
+    governor.chargeInbound(reply);
+    assertEquals(2 * reply, governor.downlinkWindowBytes(), "each reply on the downlink once");
+    assertEquals(2 * reply, governor.inboundBytes());
+    governor.chargeInbound(300);
+    assertEquals(2 * reply + 300, governor.downlinkWindowBytes(), "bytes nobody asked for are charged as they come");
+
+    now += wait;
+    assertEquals(0, governor.delayNanos(60, reply), "the first reply has left the window");
+    now += BandwidthGovernor.WINDOW_NANOS;
+    governor.chargeInbound(reply);
+    assertEquals(reply, governor.downlinkWindowBytes(), "an expired reservation is no credit: the late reply counts");
+  }
+
+  @Test
+  void aSymmetricLinkIsTheDefaultAndZeroMeansNoDownlinkCap() {
+    BandwidthGovernor symmetric = new BandwidthGovernor(9_600, 1.0, 100, () -> now);
+    symmetric.charge(0, 11_000);
+    assertTrue(symmetric.delayNanos(10, 2_000) > 0, "9,600 bit/s down: 12,000 B per 10 s");
+    BandwidthGovernor open = new BandwidthGovernor(9_600, 0, 1.0, 100, () -> now);
+    open.charge(0, 1_000_000);
+    assertEquals(0, open.delayNanos(10, 1_000_000));
+  }
 }
