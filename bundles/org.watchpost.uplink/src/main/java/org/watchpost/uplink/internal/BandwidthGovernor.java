@@ -53,12 +53,19 @@ final class BandwidthGovernor {
   /** The downlink's cap over {@link #WINDOW_NANOS}, bytes; 0 for none. */
   private final long downWindowLimit;
   /**
-   * Replies already put on the downlink ledger when their request was sent, not yet arrived: an arriving
-   * reply uses this up first, so that it is charged once. Entries older than the window have expired (their
-   * bytes have left the ledger anyway). Bounded like the ledger.
+   * Replies asked for and not yet arrived, oldest first ({time, bytes}): they hold room on the downlink until
+   * they arrive, when they are charged (once) on its ledger; one that never comes stops holding room after
+   * {@link #REPLY_EXPIRY_NANOS}. Bounded.
    */
-  private final ArrayDeque<long[]> replyCredit = new ArrayDeque<>();
-  private long replyCreditBytes;
+  private final ArrayDeque<long[]> awaited = new ArrayDeque<>();
+  private long awaitedBytes;
+  /**
+   * Replies in flight at once are kept to this many seconds of the downlink (at least one reply): what waits in
+   * the link's queue in front of the device delays every acknowledgement behind it, and with it alarms.
+   */
+  static final double REPLY_QUEUE_SECONDS = 2.0;
+  /** A reply not arrived after this long (a chunk's timeout) holds no room. */
+  static final long REPLY_EXPIRY_NANOS = 60_000_000_000L;
   private long totalBytes;
 
   /**
@@ -148,25 +155,36 @@ final class BandwidthGovernor {
     }
     long now = nanoClock.getAsLong();
     downlink.prune(now);
+    expireAwaited(now);
     long need = Math.min(replyBytes, downWindowLimit);
-    long down = downlink.bytes + need > downWindowLimit
-        ? downlink.nanosUntilFreed(downlink.bytes + need - downWindowLimit, now) : 0;
+    long down = 0;
+    if (awaitedBytes > 0 && awaitedBytes + need > downWindowLimit * REPLY_QUEUE_SECONDS
+        / (WINDOW_NANOS / 1e9)) {
+      // Poll: room comes back when a reply arrives, which the governor learns only then.
+      down = POLL_NANOS;
+    } else if (downlink.bytes + awaitedBytes + need > downWindowLimit) {
+      down = Math.max(1, downlink.nanosUntilFreed(downlink.bytes + awaitedBytes + need - downWindowLimit, now));
+    }
     return Math.max(up, down);
   }
 
-  /** Records a send the governor allowed and the reply it asked for, which goes on the downlink ledger now. */
+  private static final long POLL_NANOS = 100_000_000L;
+
+  /** Records a send the governor allowed and the reply it asked for, which holds downlink room until it comes. */
   synchronized void charge(long bytes, long replyBytes) {
     charge(bytes);
     if (replyBytes > 0) {
-      long now = nanoClock.getAsLong();
-      downlink.add(now, replyBytes);
-      // Reserved, not arrived: the total counts what arrives (chargeInbound).
-      downlink.total -= replyBytes;
-      replyCredit.addLast(new long[] {now, replyBytes});
-      replyCreditBytes += replyBytes;
-      while (replyCredit.size() > 100_000) {
-        replyCreditBytes -= replyCredit.pollFirst()[1];
+      awaited.addLast(new long[] {nanoClock.getAsLong(), replyBytes});
+      awaitedBytes += replyBytes;
+      while (awaited.size() > 100_000) {
+        awaitedBytes -= awaited.pollFirst()[1];
       }
+    }
+  }
+
+  private void expireAwaited(long now) {
+    while (!awaited.isEmpty() && awaited.peekFirst()[0] + REPLY_EXPIRY_NANOS <= now) {
+      awaitedBytes -= awaited.pollFirst()[1];
     }
   }
 
@@ -197,25 +215,26 @@ final class BandwidthGovernor {
   synchronized void chargeInbound(long bytes) {
     long now = nanoClock.getAsLong();
     totalBytes += bytes;
-    while (!replyCredit.isEmpty() && replyCredit.peekFirst()[0] + WINDOW_NANOS <= now) {
-      replyCreditBytes -= replyCredit.pollFirst()[1];
-    }
-    long fromCredit = 0;
-    while (fromCredit < bytes && !replyCredit.isEmpty()) {
-      long[] first = replyCredit.peekFirst();
-      long take = Math.min(first[1], bytes - fromCredit);
+    expireAwaited(now);
+    // An awaited reply stops holding room and is charged now, once, like everything that arrives.
+    long left = bytes;
+    while (left > 0 && !awaited.isEmpty()) {
+      long[] first = awaited.peekFirst();
+      long take = Math.min(first[1], left);
       first[1] -= take;
-      replyCreditBytes -= take;
-      fromCredit += take;
+      awaitedBytes -= take;
+      left -= take;
       if (first[1] == 0) {
-        replyCredit.pollFirst();
+        awaited.pollFirst();
       }
     }
-    // What was reserved for it is on the ledger already; only the rest is new.
-    downlink.total += fromCredit;
-    if (bytes > fromCredit) {
-      downlink.add(now, bytes - fromCredit);
-    }
+    downlink.add(now, bytes);
+  }
+
+  /** Replies asked for and not arrived, bytes. */
+  synchronized long awaitedReplyBytes() {
+    expireAwaited(nanoClock.getAsLong());
+    return awaitedBytes;
   }
 
   /** Downlink bytes over the last window, replies reserved included. */
