@@ -45,6 +45,10 @@ public final class ThinLinkDeliveryBenchmark {
     long bits = args.length > 0 ? Long.parseLong(args[0]) : 9_600;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 180;
     double eventEvery = args.length > 2 ? Double.parseDouble(args[2]) : 2.0;
+    // An asymmetric link as the device's budgets see it (issue 17): uplink budget, and the downlink budget
+    // (omitted: the uplink's, which is also what a build before the downlink budget does).
+    long upBits = args.length > 3 ? Long.parseLong(args[3]) : bits;
+    Long downBits = args.length > 4 ? Long.valueOf(args[4]) : null;
     Path dir = SharedData.scratchDirectory("thin-link-delivery");
     KeyPair key = SigningKeys.generate();
     Path keys = Files.createDirectories(dir.resolve("keys"));
@@ -78,7 +82,9 @@ public final class ThinLinkDeliveryBenchmark {
       central.connect();
       central.subscribe("fleet/+/wp/events/#", 1);
       SimulatedDevice device = new SimulatedDevice("thin-1", dir.resolve("thin-1"), "tcp://127.0.0.1:" + link.port(),
-          factory, keys, "linux-x86_64", 0, Map.of("budget_bits_per_s", (long) bits, "keep_alive_s", 60),
+          factory, keys, "linux-x86_64", 0, downBits == null
+              ? Map.of("budget_bits_per_s", upBits, "keep_alive_s", 60)
+              : Map.of("budget_bits_per_s", upBits, "downlink_budget_bits_per_s", downBits, "keep_alive_s", 60),
           Map.of("validation_runs", 3, "latency_factor", 1.5));
       RolloutState plan = new RolloutState();
       plan.rolloutId = "thin-link";
@@ -129,9 +135,10 @@ public final class ThinLinkDeliveryBenchmark {
         lat.sort(null);
         System.out.printf(Locale.ROOT, "console served %d chunks, %d bytes%n", console.served()[0], console.served()[1]);
         System.out.printf(Locale.ROOT, "link %d bit/s, %.0f s measured: %s; package bytes committed %d of %d (%.1f%%), "
-            + "%.0f B/s = %.0f%% of the link; whole package at this rate: %.0f s (%.1f min)%n", bits, elapsed,
+            + "%.0f B/s = %.0f%% of the link; whole package at this rate: %.0f s (%.1f min); budgets up %d down %s%n",
+            bits, elapsed,
             done ? "DONE" : "in progress", committed, size, 100.0 * committed / size, rate, 100 * rate * 8 / bits,
-            size / rate, size / rate / 60);
+            size / rate, size / rate / 60, upBits, downBits == null ? "as up" : downBits.toString());
         if (!lat.isEmpty()) {
           System.out.printf(Locale.ROOT, "events: %d sent, %d arrived; latency p50 %d ms, p95 %d ms, max %d ms%n", n,
               lat.size(), lat.get(lat.size() / 2), lat.get((int) Math.min(lat.size() - 1, Math.ceil(lat.size() * 0.95) - 1)),

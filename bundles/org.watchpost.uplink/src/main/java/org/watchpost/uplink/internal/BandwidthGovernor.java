@@ -50,6 +50,22 @@ final class BandwidthGovernor {
    * one entry per message that arrived in the window, and the router bounds those.
    */
   private final Ledger downlink = new Ledger("downlink", WINDOW_NANOS, 100_000);
+  /** The downlink's cap over {@link #WINDOW_NANOS}, bytes; 0 for none. */
+  private final long downWindowLimit;
+  /**
+   * Replies asked for and not yet arrived, oldest first ({time, bytes}): they hold room on the downlink until
+   * they arrive, when they are charged (once) on its ledger; one that never comes stops holding room after
+   * {@link #REPLY_EXPIRY_NANOS}. Bounded.
+   */
+  private final ArrayDeque<long[]> awaited = new ArrayDeque<>();
+  private long awaitedBytes;
+  /**
+   * Replies in flight at once are kept to this many seconds of the downlink (at least one reply): what waits in
+   * the link's queue in front of the device delays every acknowledgement behind it, and with it alarms.
+   */
+  static final double REPLY_QUEUE_SECONDS = 2.0;
+  /** A reply not arrived after this long (a chunk's timeout) holds no room. */
+  static final long REPLY_EXPIRY_NANOS = 60_000_000_000L;
   private long totalBytes;
 
   /**
@@ -58,6 +74,17 @@ final class BandwidthGovernor {
    * @param reserveBytes bytes of every window kept for unavoidable traffic (pings, acknowledgements)
    */
   BandwidthGovernor(long budgetBitsPerSecond, double burstSeconds, long reserveBytes, LongSupplier nanoClock) {
+    this(budgetBitsPerSecond, -1, burstSeconds, reserveBytes, nanoClock);
+  }
+
+  /**
+   * @param downlinkBitsPerSecond the cap on what the device's requests cause to be sent to it (replies it asks
+   *     for, such as model chunks); -1 for the same as the uplink (a symmetric link), 0 for none
+   */
+  BandwidthGovernor(long budgetBitsPerSecond, long downlinkBitsPerSecond, double burstSeconds, long reserveBytes,
+      LongSupplier nanoClock) {
+    long down = downlinkBitsPerSecond < 0 ? budgetBitsPerSecond : downlinkBitsPerSecond;
+    this.downWindowLimit = down * (WINDOW_NANOS / 1_000_000_000L) / 8;
     this.budgetBitsPerSecond = budgetBitsPerSecond;
     this.nanoClock = nanoClock;
     this.windowLimit = budgetBitsPerSecond * (WINDOW_NANOS / 1_000_000_000L) / 8;
@@ -116,6 +143,51 @@ final class BandwidthGovernor {
     return Math.max(bucketWait, windowWait);
   }
 
+  /**
+   * How long to wait before a send of {@code bytes} that asks for {@code replyBytes} back may go: the send on
+   * the uplink's rules, the reply on the downlink's window (a reply larger than the whole window only needs an
+   * empty one). A send with no reply never waits for the downlink.
+   */
+  synchronized long delayNanos(long bytes, long replyBytes) {
+    long up = delayNanos(bytes);
+    if (replyBytes <= 0 || downWindowLimit <= 0) {
+      return up;
+    }
+    long now = nanoClock.getAsLong();
+    downlink.prune(now);
+    expireAwaited(now);
+    long need = Math.min(replyBytes, downWindowLimit);
+    long down = 0;
+    if (awaitedBytes > 0 && awaitedBytes + need > downWindowLimit * REPLY_QUEUE_SECONDS
+        / (WINDOW_NANOS / 1e9)) {
+      // Poll: room comes back when a reply arrives, which the governor learns only then.
+      down = POLL_NANOS;
+    } else if (downlink.bytes + awaitedBytes + need > downWindowLimit) {
+      down = Math.max(1, downlink.nanosUntilFreed(downlink.bytes + awaitedBytes + need - downWindowLimit, now));
+    }
+    return Math.max(up, down);
+  }
+
+  private static final long POLL_NANOS = 100_000_000L;
+
+  /** Records a send the governor allowed and the reply it asked for, which holds downlink room until it comes. */
+  synchronized void charge(long bytes, long replyBytes) {
+    charge(bytes);
+    if (replyBytes > 0) {
+      awaited.addLast(new long[] {nanoClock.getAsLong(), replyBytes});
+      awaitedBytes += replyBytes;
+      while (awaited.size() > 100_000) {
+        awaitedBytes -= awaited.pollFirst()[1];
+      }
+    }
+  }
+
+  private void expireAwaited(long now) {
+    while (!awaited.isEmpty() && awaited.peekFirst()[0] + REPLY_EXPIRY_NANOS <= now) {
+      awaitedBytes -= awaited.pollFirst()[1];
+    }
+  }
+
   /** Sleeps until {@code bytes} may be sent, or until {@code running} says stop; in slices of at most 0.5 s. */
   void await(long bytes, java.util.function.BooleanSupplier running) throws InterruptedException {
     long delay;
@@ -141,8 +213,34 @@ final class BandwidthGovernor {
    * Records bytes that others sent the device (requests): on the inbound ledger, apart from the send budget.
    */
   synchronized void chargeInbound(long bytes) {
+    long now = nanoClock.getAsLong();
     totalBytes += bytes;
-    downlink.add(nanoClock.getAsLong(), bytes);
+    expireAwaited(now);
+    // An awaited reply stops holding room and is charged now, once, like everything that arrives.
+    long left = bytes;
+    while (left > 0 && !awaited.isEmpty()) {
+      long[] first = awaited.peekFirst();
+      long take = Math.min(first[1], left);
+      first[1] -= take;
+      awaitedBytes -= take;
+      left -= take;
+      if (first[1] == 0) {
+        awaited.pollFirst();
+      }
+    }
+    downlink.add(now, bytes);
+  }
+
+  /** Replies asked for and not arrived, bytes. */
+  synchronized long awaitedReplyBytes() {
+    expireAwaited(nanoClock.getAsLong());
+    return awaitedBytes;
+  }
+
+  /** Downlink bytes over the last window, replies reserved included. */
+  synchronized long downlinkWindowBytes() {
+    downlink.prune(nanoClock.getAsLong());
+    return downlink.bytes;
   }
 
   /** Inbound request bytes since start. */

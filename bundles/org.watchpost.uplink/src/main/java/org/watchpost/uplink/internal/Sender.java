@@ -156,13 +156,14 @@ final class Sender {
       for (Outbox.Stored s : group) {
         reserve += replyBytes.getOrDefault(s.seq(), 0);
       }
-      long delay = governor.delayNanos(Math.min(cost + reserve, Math.max(cost, governor.largestSend())));
+      // The reply is held to the downlink's window, not the uplink's: asymmetric links (issue 17).
+      long delay = governor.delayNanos(cost, reserve);
       if (delay > 0) {
         // Wait, then choose again: an alarm that arrives meanwhile goes first.
         await(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(delay) + 1, 1_000)));
         continue;
       }
-      governor.charge(cost);
+      governor.charge(cost, reserve);
       List<Outbox.Stored> sent = List.copyOf(group);
       sent.forEach(s -> inFlight.add(s.seq()));
       try {

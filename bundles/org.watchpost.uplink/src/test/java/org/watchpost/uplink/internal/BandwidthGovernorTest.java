@@ -68,4 +68,48 @@ class BandwidthGovernorTest {
     assertEquals(0, governor.delayNanos(1 << 30));
     assertEquals(1L << 30, governor.totalBytes());
   }
+
+  /**
+   * Issue 17: on a 9,600 down / 2,400 up link, a chunk request waits for room for its reply on the downlink,
+   * not on the uplink (where the whole 2,400 bit/s window could never hold a 5 kB reply beside anything else),
+   * a reply holds room while awaited and is charged once, when it arrives, and at most about
+   * {@link BandwidthGovernor#REPLY_QUEUE_SECONDS} of the downlink is awaited at once (at least one reply).
+   */
+  @Test
+  void repliesAreHeldToTheDownlinkAndChargedOnce() {
+    BandwidthGovernor governor = new BandwidthGovernor(2_400, 9_600, 1.0, 100, () -> now);
+    long reply = 1_000;
+    assertEquals(0, governor.delayNanos(60, reply));
+    governor.charge(60, reply);
+    assertEquals(0, governor.delayNanos(60, reply), "2 s of 9,600 bit/s (2,400 B) hold two replies of 1 kB");
+    governor.charge(60, reply);
+    assertTrue(governor.delayNanos(60, reply) > 0, "a third waits until one arrives");
+    assertEquals(0, governor.delayNanos(60, 0), "an alarm, which asks for nothing back, never waits for it");
+    assertEquals(2 * reply, governor.awaitedReplyBytes());
+
+    governor.chargeInbound(reply);
+    assertEquals(0, governor.delayNanos(60, reply), "the reply came: room again");
+    governor.chargeInbound(reply);
+    assertEquals(2 * reply, governor.downlinkWindowBytes(), "each reply on the downlink once, when it arrived");
+    assertEquals(2 * reply, governor.inboundBytes());
+    assertEquals(0, governor.awaitedReplyBytes());
+
+    BandwidthGovernor big = new BandwidthGovernor(2_400, 9_600, 1.0, 100, () -> now);
+    assertTrue(5_000 + 60 > big.largestSend(), "the old rule (request + reply in the 3,000 B uplink window) never sent it");
+    assertEquals(0, big.delayNanos(60, 5_000), "one reply larger than the queue allowance still goes alone");
+    big.charge(60, 5_000);
+    assertTrue(big.delayNanos(60, 5_000) > 0);
+    now += BandwidthGovernor.REPLY_EXPIRY_NANOS;
+    assertEquals(0, big.awaitedReplyBytes(), "a reply that never came stops holding room");
+  }
+
+  @Test
+  void aSymmetricLinkIsTheDefaultAndZeroMeansNoDownlinkCap() {
+    BandwidthGovernor symmetric = new BandwidthGovernor(9_600, 1.0, 100, () -> now);
+    symmetric.chargeInbound(11_000);
+    assertTrue(symmetric.delayNanos(10, 2_000) > 0, "9,600 bit/s down: 12,000 B per 10 s");
+    BandwidthGovernor open = new BandwidthGovernor(9_600, 0, 1.0, 100, () -> now);
+    open.charge(0, 1_000_000);
+    assertEquals(0, open.delayNanos(10, 1_000_000));
+  }
 }
