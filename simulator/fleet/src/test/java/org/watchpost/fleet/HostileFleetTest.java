@@ -72,7 +72,9 @@ class HostileFleetTest {
       client = new MqttClient(url, "central-events", new MemoryPersistence());
       client.connect();
       client.subscribe(ACCOUNT + "/+/wp/events/#", 1, (topic, message) -> {
-        for (KuraPayload p : KuraPayloadCodec.decodeMessages(message.getPayload(), 1 << 20)) {
+        for (KuraPayload read : KuraPayloadCodec.decodeMessages(message.getPayload(), 1 << 20)) {
+          // Events travel in the compact profile by default; read them by their long names.
+          KuraPayload p = org.watchpost.uplink.codec.EventMetrics.verbose(read);
           Long track = p.longMetric("track");
           Long seq = p.longMetric("seq");
           if (track != null) {
