@@ -18,6 +18,15 @@ import java.util.function.LongSupplier;
  * ({@link #chargeInbound}), never against the tokens and window that pace what the device sends, so that a flood
  * of requests cannot hold back alarms. Acknowledgements of the device's own publishes stay on the send side.
  *
+ * <p>Replies the device asks for (model chunks) are charged once, when asked for, on a pace at the downlink
+ * budget's rate: a reply may be asked for once the replies asked before it would have crossed a link at that rate
+ * within {@link #REPLY_QUEUE_SECONDS}, so what the device asks for over any time T is at most the budget's T
+ * plus those seconds plus one reply, and the next chunk is asked for before the link runs out of the previous
+ * one. Issue 17's first version held whole replies to the 10 s window of arrivals: a window of 12,000 B at
+ * 9,600 bit/s holds two 4 kB chunks, never the 2.8 the link carries, and a reply could be asked for only once the
+ * window had room for it as if it arrived at once: one chunk every 7.7 s instead of every 3.6 s. The replies
+ * awaited are also kept to those seconds of the downlink plus one reply, for a link slower than its budget.
+ *
  * <p>A budget of 0 means no cap: every send is allowed at once, and only the totals are kept.
  */
 final class BandwidthGovernor {
@@ -45,11 +54,17 @@ final class BandwidthGovernor {
    */
   private final Ledger uplink = new Ledger("uplink", LEDGER_NANOS, Integer.MAX_VALUE);
   /**
-   * What others sent the device (requests): counted apart, never charged
-   * against {@link #uplink}. Its own budget is for a later change; today it is only measured. Bounded: at most
-   * one entry per message that arrived in the window, and the router bounds those.
+   * What others sent the device unasked (requests, charged when they arrived): counted apart, never charged
+   * against {@link #uplink}; a reply is asked for only when it fits the window beside them. Bounded: at most one
+   * entry per message that arrived in the window, and the router bounds those.
    */
   private final Ledger downlink = new Ledger("downlink", WINDOW_NANOS, 100_000);
+  /** Bytes that arrived, since start. */
+  private long inboundTotal;
+  /** Downlink budget in bytes per nanosecond; 0 for none. */
+  private final double downBytesPerNano;
+  /** When the replies asked for so far would have crossed a link at the downlink budget's rate (nanos). */
+  private long replyPaceNanos;
   /** The downlink's cap over {@link #WINDOW_NANOS}, bytes; 0 for none. */
   private final long downWindowLimit;
   /**
@@ -60,8 +75,10 @@ final class BandwidthGovernor {
   private final ArrayDeque<long[]> awaited = new ArrayDeque<>();
   private long awaitedBytes;
   /**
-   * Replies in flight at once are kept to this many seconds of the downlink (at least one reply): what waits in
-   * the link's queue in front of the device delays every acknowledgement behind it, and with it alarms.
+   * A reply is asked for once the replies asked before it would have crossed the downlink within this many
+   * seconds, and at most this much of the downlink plus the new reply is awaited at once: what waits in the
+   * link's queue in front of the device delays every acknowledgement behind it, and a round trip shorter than
+   * this keeps the link busy.
    */
   static final double REPLY_QUEUE_SECONDS = 2.0;
   /** A reply not arrived after this long (a chunk's timeout) holds no room. */
@@ -85,6 +102,7 @@ final class BandwidthGovernor {
       LongSupplier nanoClock) {
     long down = downlinkBitsPerSecond < 0 ? budgetBitsPerSecond : downlinkBitsPerSecond;
     this.downWindowLimit = down * (WINDOW_NANOS / 1_000_000_000L) / 8;
+    this.downBytesPerNano = down / 8.0 / 1e9;
     this.budgetBitsPerSecond = budgetBitsPerSecond;
     this.nanoClock = nanoClock;
     this.windowLimit = budgetBitsPerSecond * (WINDOW_NANOS / 1_000_000_000L) / 8;
@@ -98,6 +116,7 @@ final class BandwidthGovernor {
     }
     this.tokens = bucketSize;
     this.lastRefill = nanoClock.getAsLong();
+    this.replyPaceNanos = lastRefill;
   }
 
   boolean capped() {
@@ -145,8 +164,9 @@ final class BandwidthGovernor {
 
   /**
    * How long to wait before a send of {@code bytes} that asks for {@code replyBytes} back may go: the send on
-   * the uplink's rules, the reply on the downlink's window (a reply larger than the whole window only needs an
-   * empty one). A send with no reply never waits for the downlink.
+   * the uplink's rules, the reply on the downlink's (its window, charged as asked, and the queue of replies
+   * awaited ahead of it; a reply larger than the whole window only needs an empty one). A send with no reply
+   * never waits for the downlink.
    */
   synchronized long delayNanos(long bytes, long replyBytes) {
     long up = delayNanos(bytes);
@@ -157,27 +177,34 @@ final class BandwidthGovernor {
     downlink.prune(now);
     expireAwaited(now);
     long need = Math.min(replyBytes, downWindowLimit);
-    long down = 0;
-    if (awaitedBytes > 0 && awaitedBytes + need > downWindowLimit * REPLY_QUEUE_SECONDS
-        / (WINDOW_NANOS / 1e9)) {
-      // Poll: room comes back when a reply arrives, which the governor learns only then.
-      down = POLL_NANOS;
-    } else if (downlink.bytes + awaitedBytes + need > downWindowLimit) {
-      down = Math.max(1, downlink.nanosUntilFreed(downlink.bytes + awaitedBytes + need - downWindowLimit, now));
+    long down = Math.max(0, replyPaceNanos - now - (long) (REPLY_QUEUE_SECONDS * 1e9));
+    if (awaitedBytes > 0 && awaitedBytes > REPLY_QUEUE_SECONDS * downBytesPerNano * 1e9 + need) {
+      // A link slower than its budget: room comes back when a reply arrives, which the governor learns only then.
+      down = Math.max(down, POLL_NANOS);
+    }
+    if (downlink.bytes + need > downWindowLimit) {
+      down = Math.max(down, Math.max(1, downlink.nanosUntilFreed(downlink.bytes + need - downWindowLimit, now)));
     }
     return Math.max(up, down);
   }
 
   private static final long POLL_NANOS = 100_000_000L;
 
-  /** Records a send the governor allowed and the reply it asked for, which holds downlink room until it comes. */
+  /**
+   * Records a send the governor allowed and the reply it asked for, charged on the downlink's pace now (once:
+   * not again when it arrives) and awaited until it comes.
+   */
   synchronized void charge(long bytes, long replyBytes) {
     charge(bytes);
     if (replyBytes > 0) {
-      awaited.addLast(new long[] {nanoClock.getAsLong(), replyBytes});
+      long now = nanoClock.getAsLong();
+      awaited.addLast(new long[] {now, replyBytes});
       awaitedBytes += replyBytes;
       while (awaited.size() > 100_000) {
         awaitedBytes -= awaited.pollFirst()[1];
+      }
+      if (downBytesPerNano > 0) {
+        replyPaceNanos = Math.max(now, replyPaceNanos) + (long) (replyBytes / downBytesPerNano);
       }
     }
   }
@@ -215,8 +242,11 @@ final class BandwidthGovernor {
   synchronized void chargeInbound(long bytes) {
     long now = nanoClock.getAsLong();
     totalBytes += bytes;
+    inboundTotal += bytes;
     expireAwaited(now);
-    // An awaited reply stops holding room and is charged now, once, like everything that arrives.
+    // What was awaited was charged when asked for; only what nobody asked for is charged now. Replies are
+    // matched by bytes in order: a request that arrives between them is taken for part of a reply, and the
+    // reply's rest for the request, so the charge over both is right.
     long left = bytes;
     while (left > 0 && !awaited.isEmpty()) {
       long[] first = awaited.peekFirst();
@@ -228,7 +258,9 @@ final class BandwidthGovernor {
         awaited.pollFirst();
       }
     }
-    downlink.add(now, bytes);
+    if (left > 0) {
+      downlink.add(now, left);
+    }
   }
 
   /** Replies asked for and not arrived, bytes. */
@@ -237,21 +269,15 @@ final class BandwidthGovernor {
     return awaitedBytes;
   }
 
-  /** Downlink bytes over the last window, replies reserved included. */
+  /** Bytes nobody asked for (requests) that arrived over the last window. */
   synchronized long downlinkWindowBytes() {
     downlink.prune(nanoClock.getAsLong());
     return downlink.bytes;
   }
 
-  /** Inbound request bytes since start. */
+  /** Bytes that arrived since start. */
   synchronized long inboundBytes() {
-    return downlink.total;
-  }
-
-  /** Inbound request bytes over the last window. */
-  synchronized long inboundWindowBytes() {
-    downlink.prune(nanoClock.getAsLong());
-    return downlink.bytes;
+    return inboundTotal;
   }
 
   /** Every byte charged since start, both ledgers. */
