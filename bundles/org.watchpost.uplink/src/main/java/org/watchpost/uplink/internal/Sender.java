@@ -152,6 +152,13 @@ final class Sender {
         wire = group.get(0).payload();
         cost = transport.sendCost(topic, wire.length);
       }
+      if (group.size() > 1 && group.stream().anyMatch(s -> replyBytes.getOrDefault(s.seq(), 0) > 0)) {
+        // A message that asks for a reply goes alone: its reply is paced and awaited one by one (issue 17: a
+        // batch of chunk requests asked for five chunks at once, queued in front of every acknowledgement).
+        group = group.subList(0, 1);
+        wire = group.get(0).payload();
+        cost = transport.sendCost(topic, wire.length);
+      }
       long reserve = 0;
       for (Outbox.Stored s : group) {
         reserve += replyBytes.getOrDefault(s.seq(), 0);
