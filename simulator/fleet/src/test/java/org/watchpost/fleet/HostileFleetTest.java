@@ -72,7 +72,9 @@ class HostileFleetTest {
       client = new MqttClient(url, "central-events", new MemoryPersistence());
       client.connect();
       client.subscribe(ACCOUNT + "/+/wp/events/#", 1, (topic, message) -> {
-        for (KuraPayload p : KuraPayloadCodec.decodeMessages(message.getPayload(), 1 << 20)) {
+        for (KuraPayload read : KuraPayloadCodec.decodeMessages(message.getPayload(), 1 << 20)) {
+          // Events travel in the compact profile by default; read them by their long names.
+          KuraPayload p = org.watchpost.uplink.codec.EventMetrics.verbose(read);
           Long track = p.longMetric("track");
           Long seq = p.longMetric("seq");
           if (track != null) {
@@ -406,7 +408,10 @@ class HostileFleetTest {
       report.append(String.format(Locale.ROOT, "malformed keys: 2 skipped, model %s kept, restart %d ms%n",
           device[0].activeVersion(), (System.nanoTime() - t) / 1_000_000));
 
-      // 7. The operator's own rollback, through the CLI: a signed token for this device only.
+      // 7. The operator's own rollback, through the CLI: a signed token for this device only. The restarted
+      // device subscribes after it connects; a command published before that reaches nobody (seen once: "no
+      // reply within 60 s", the device's subscription logged after the CLI's publish).
+      mallory.awaitAnswering(cam);
       events.phase = "fleet-exec-rollback";
       int code = new picocli.CommandLine(new FleetCommand()).execute("exec", "--broker", broker.url(), "--account",
           ACCOUNT, "--device", cam, "--console-key", ConsoleKeys.dirFor(keys).resolve("console.key").toString(),

@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,6 +45,11 @@ import javax.net.ssl.TrustManagerFactory;
  * the host is on the allow-list. A watchdog of this instance cuts a connection whose headers do not come within
  * the timeout, whose body brings less than the minimum rate over the rate window (a server that trickles a byte now
  * and then), or that outlives the job's deadline. Reads are paced by the downlink budget (a token bucket).
+ *
+ * <p>The watchdog cuts by closing the TCP socket under the TLS one, never by closing the TLS socket or the
+ * connection: a TLS 1.3 close takes the socket's read lock, which the download thread holds while it is blocked
+ * in a read, so the watchdog would wait for the very read it is there to end (and a server that sends a byte
+ * every so often lets the reader take the lock back each time).
  */
 final class HttpsDownload implements AutoCloseable {
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
@@ -106,7 +112,7 @@ final class HttpsDownload implements AutoCloseable {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("no TLS in this JVM", e);
     }
-    this.tls = new CheckedSockets(context.getSocketFactory());
+    this.tls = context.getSocketFactory();
   }
 
   private static SSLContext trusting(Path caFile) {
@@ -196,17 +202,22 @@ final class HttpsDownload implements AutoCloseable {
     return null;
   }
 
-  /** Sockets that refuse to connect to an address the check would refuse. */
+  /**
+   * Sockets that refuse to connect to an address the check would refuse; one per connection, so that the
+   * watchdog can close the TCP socket it made.
+   */
   private final class CheckedSockets extends SSLSocketFactory {
     private final SSLSocketFactory real;
+    private final AtomicReference<Socket> made;
 
-    CheckedSockets(SSLSocketFactory real) {
+    CheckedSockets(SSLSocketFactory real, AtomicReference<Socket> made) {
       this.real = real;
+      this.made = made;
     }
 
     @Override
     public Socket createSocket() {
-      return new Socket() {
+      Socket socket = new Socket() {
         @Override
         public void connect(SocketAddress endpoint, int timeoutMillis) throws IOException {
           if (!(endpoint instanceof InetSocketAddress isa) || isa.getAddress() == null) {
@@ -219,6 +230,8 @@ final class HttpsDownload implements AutoCloseable {
           super.connect(endpoint, timeoutMillis);
         }
       };
+      made.set(socket);
+      return socket;
     }
 
     @Override
@@ -292,7 +305,8 @@ final class HttpsDownload implements AutoCloseable {
       return;
     }
     HttpsURLConnection connection = (HttpsURLConnection) new URL(uri.toASCIIString()).openConnection();
-    connection.setSSLSocketFactory(tls);
+    AtomicReference<Socket> tcp = new AtomicReference<>();
+    connection.setSSLSocketFactory(new CheckedSockets(tls, tcp));
     connection.setInstanceFollowRedirects(false);
     connection.setUseCaches(false);
     connection.setConnectTimeout((int) timeout.toMillis());
@@ -321,7 +335,7 @@ final class HttpsDownload implements AutoCloseable {
       }
       if (why != null) {
         cut[0] = why;
-        connection.disconnect();
+        cutTcp(tcp.get(), connection);
       }
     }, 250, 250, TimeUnit.MILLISECONDS);
     try {
@@ -392,6 +406,20 @@ final class HttpsDownload implements AutoCloseable {
     } finally {
       dog.cancel(false);
       connection.disconnect();
+    }
+  }
+
+  /** Ends the connection at once, whatever the download thread holds (see the class comment). */
+  private static void cutTcp(Socket tcp, HttpURLConnection connection) {
+    if (tcp == null) {
+      // Not connected yet: nothing is read, so nothing holds the TLS socket's locks.
+      connection.disconnect();
+      return;
+    }
+    try {
+      tcp.close();
+    } catch (IOException e) {
+      // Closing a TCP socket fails only when it is already closed.
     }
   }
 

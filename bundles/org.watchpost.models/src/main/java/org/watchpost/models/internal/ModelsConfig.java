@@ -53,7 +53,7 @@ public @interface ModelsConfig {
   @AttributeDefinition(name = "Chunk size (bytes)", description = "Bytes asked for at once in an MQTT transfer; each costs about this much of the link budget.", min = "256", max = "262144")
   int chunk_bytes() default 2048;
 
-  @AttributeDefinition(name = "Chunks in flight", description = "Chunk requests outstanding at once.", min = "1", max = "16")
+  @AttributeDefinition(name = "Chunks in flight", description = "The fewest chunk requests outstanding at once; the transfer measures the link's bandwidth and round trip and keeps up to 16 outstanding when they ask for more.", min = "1", max = "16")
   int chunks_in_flight() default 2;
 
   @AttributeDefinition(name = "Chunk timeout (s)", description = "A chunk not received after this long is asked for again.", min = "1")

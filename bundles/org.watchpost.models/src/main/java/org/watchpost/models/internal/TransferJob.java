@@ -62,6 +62,8 @@ final class TransferJob {
     long lastCommitNanos = System.nanoTime();
     long lastProgressPercent = -1;
     final Map<Long, Long> outstanding = new HashMap<>();
+    /** Requests outstanding, sized from the measured bandwidth and round trip. */
+    ChunkWindow window;
     final TreeMap<Long, byte[]> early = new TreeMap<>();
     Future<?> download;
     /** MQTT: the signed SHA-256 of every block, 32 bytes each. */
@@ -179,6 +181,9 @@ final class TransferJob {
       m.put(ModelProtocol.STATUS, job.status.name());
       if (job.status == Status.DOWNLOADING && ModelProtocol.TRANSPORT_MQTT.equals(job.record.transport)) {
         job.outstanding.clear();
+        if (job.window != null) {
+          job.window.forget();
+        }
         requestChunks();
       }
       return Response.ok(m);
@@ -352,6 +357,9 @@ final class TransferJob {
     work.checkWorker();
     if (job != null && job.status == Status.DOWNLOADING && ModelProtocol.TRANSPORT_MQTT.equals(job.record.transport)) {
       job.outstanding.clear();
+      if (job.window != null) {
+        job.window.forget();
+      }
       requestChunks();
     }
   }
@@ -368,7 +376,11 @@ final class TransferJob {
     for (long o : job.early.keySet()) {
       next = Math.max(next, o + job.early.get(o).length);
     }
-    while (job.outstanding.size() < settings.chunksInFlight() && next < job.record.size) {
+    if (job.window == null) {
+      job.window = new ChunkWindow(settings.chunksInFlight());
+    }
+    int inFlight = job.window.size(step);
+    while (job.outstanding.size() < inFlight && next < job.record.size) {
       int length = (int) Math.min(step, job.record.size - next);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put(ModelProtocol.JOB_ID, job.record.job);
@@ -378,7 +390,9 @@ final class TransferJob {
           length + ModelManager.CHUNK_OVERHEAD_BYTES)) {
         break;
       }
-      job.outstanding.put(next, System.nanoTime());
+      long asked = System.nanoTime();
+      job.outstanding.put(next, asked);
+      job.window.asked(next, asked);
       next += length;
     }
     scheduleChunkTimeout();
@@ -403,6 +417,9 @@ final class TransferJob {
       if (System.nanoTime() - oldest >= TimeUnit.MILLISECONDS.toNanos(millis)) {
         LOG.info("job {}: no chunk for {} s; asking again from {}", job.record.job, millis / 1000, job.written);
         job.outstanding.clear();
+        if (job.window != null) {
+          job.window.forget();
+        }
       }
       requestChunks();
     }), millis);
@@ -437,8 +454,11 @@ final class TransferJob {
       return;
     }
     job.outstanding.remove(offset);
+    if (job.window != null) {
+      job.window.arrived(offset, body.length, System.nanoTime());
+    }
     if (offset > job.written) {
-      if (job.early.size() < settings.chunksInFlight() * 2) {
+      if (job.early.size() < ChunkWindow.MAX_IN_FLIGHT * 2) {
         job.early.put(offset, body);
       }
       return;

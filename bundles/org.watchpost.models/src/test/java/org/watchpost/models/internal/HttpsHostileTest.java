@@ -96,6 +96,38 @@ class HttpsHostileTest {
     assertEquals(0, watchdogs(), "no download watchdog thread outlives its manager");
   }
 
+  /**
+   * The rate window cuts a connection from the watchdog's thread while the download thread is blocked reading
+   * it. Closing a TLS 1.3 socket gracefully takes the socket's read lock, which the blocked reader holds: the
+   * watchdog waited in the close until the read timed out, and with a byte every 200 ms (HostileFleetTest, on a
+   * loaded machine) the reader took the lock back every time and the download was never given up. Here the
+   * server stalls after its first byte and the read timeout is far away: only a cut that does not wait for the
+   * reader ends the attempts before it.
+   */
+  @Test
+  void aStalledServerIsCutByTheRateWindowNotTheReadTimeout() throws Exception {
+    Path dir = SharedData.scratchDirectory("models-https-stall");
+    KeyPair key = Fixtures.trustedKey(dir.resolve("keys"));
+    Path factory = Fixtures.tinyModel(dir.resolve("factory"), "1.0.0", TinyOnnx.onePerson());
+    Path pkg = bigPackage(dir, key, "2.0.0", 1 << 20);
+    int readTimeoutSeconds = 120;
+    try (PackageServer server = new PackageServer(dir.resolve("https"), pkg, 0);
+        TestDevice device = new TestDevice(dir.resolve("state"), factory, dir.resolve("keys"),
+            Map.of("https_ca_file", server.caFile().toString(), "transfer_attempts", 2, "https_timeout_s",
+                readTimeoutSeconds, "https_min_bytes_per_s", 4096, "https_rate_window_s", 1), s -> s)) {
+      // One byte, then nothing for longer than the read timeout.
+      server.trickle(10L * readTimeoutSeconds * 1000);
+      long t0 = System.nanoTime();
+      assertEquals(200, device.handle(put(pkg, "stall-1", server.url())).code());
+      // Two attempts cut by the rate window and the backoff between them take seconds; one read timeout alone
+      // would take 120 s.
+      Notification failed = device.await("stall-1", END, readTimeoutSeconds * 1000 / 2);
+      assertEquals("FAILED", failed.metrics().get("status"), failed.toString());
+      System.out.printf("https stall: job failed after %d ms (read timeout %d s)%n",
+          (System.nanoTime() - t0) / 1_000_000, readTimeoutSeconds);
+    }
+  }
+
   private static long watchdogs() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().equals("models-download-watchdog")).count();

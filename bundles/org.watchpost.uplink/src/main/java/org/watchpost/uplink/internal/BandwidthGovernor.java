@@ -18,6 +18,15 @@ import java.util.function.LongSupplier;
  * ({@link #chargeInbound}), never against the tokens and window that pace what the device sends, so that a flood
  * of requests cannot hold back alarms. Acknowledgements of the device's own publishes stay on the send side.
  *
+ * <p>Replies the device asks for (model chunks) are charged once, when asked for, on a pace at the downlink
+ * budget's rate: a reply may be asked for once the replies asked before it would have crossed a link at that rate
+ * within {@link #REPLY_QUEUE_SECONDS}, so what the device asks for over any time T is at most the budget's T
+ * plus those seconds plus one reply, and the next chunk is asked for before the link runs out of the previous
+ * one. Issue 17's first version held whole replies to the 10 s window of arrivals: a window of 12,000 B at
+ * 9,600 bit/s holds two 4 kB chunks, never the 2.8 the link carries, and a reply could be asked for only once the
+ * window had room for it as if it arrived at once: one chunk every 7.7 s instead of every 3.6 s. The replies
+ * awaited are also kept to those seconds of the downlink plus one reply, for a link slower than its budget.
+ *
  * <p>A budget of 0 means no cap: every send is allowed at once, and only the totals are kept.
  */
 final class BandwidthGovernor {
@@ -45,11 +54,35 @@ final class BandwidthGovernor {
    */
   private final Ledger uplink = new Ledger("uplink", LEDGER_NANOS, Integer.MAX_VALUE);
   /**
-   * What others sent the device (requests): counted apart, never charged
-   * against {@link #uplink}. Its own budget is for a later change; today it is only measured. Bounded: at most
-   * one entry per message that arrived in the window, and the router bounds those.
+   * What others sent the device unasked (requests, charged when they arrived): counted apart, never charged
+   * against {@link #uplink}; a reply is asked for only when it fits the window beside them. Bounded: at most one
+   * entry per message that arrived in the window, and the router bounds those.
    */
   private final Ledger downlink = new Ledger("downlink", WINDOW_NANOS, 100_000);
+  /** Bytes that arrived, since start. */
+  private long inboundTotal;
+  /** Downlink budget in bytes per nanosecond; 0 for none. */
+  private final double downBytesPerNano;
+  /** When the replies asked for so far would have crossed a link at the downlink budget's rate (nanos). */
+  private long replyPaceNanos;
+  /** The downlink's cap over {@link #WINDOW_NANOS}, bytes; 0 for none. */
+  private final long downWindowLimit;
+  /**
+   * Replies asked for and not yet arrived, oldest first ({time, bytes}): they hold room on the downlink until
+   * they arrive, when they are charged (once) on its ledger; one that never comes stops holding room after
+   * {@link #REPLY_EXPIRY_NANOS}. Bounded.
+   */
+  private final ArrayDeque<long[]> awaited = new ArrayDeque<>();
+  private long awaitedBytes;
+  /**
+   * A reply is asked for once the replies asked before it would have crossed the downlink within this many
+   * seconds, and at most this much of the downlink plus the new reply is awaited at once: what waits in the
+   * link's queue in front of the device delays every acknowledgement behind it, and a round trip shorter than
+   * this keeps the link busy.
+   */
+  static final double REPLY_QUEUE_SECONDS = 2.0;
+  /** A reply not arrived after this long (a chunk's timeout) holds no room. */
+  static final long REPLY_EXPIRY_NANOS = 60_000_000_000L;
   private long totalBytes;
 
   /**
@@ -58,6 +91,18 @@ final class BandwidthGovernor {
    * @param reserveBytes bytes of every window kept for unavoidable traffic (pings, acknowledgements)
    */
   BandwidthGovernor(long budgetBitsPerSecond, double burstSeconds, long reserveBytes, LongSupplier nanoClock) {
+    this(budgetBitsPerSecond, -1, burstSeconds, reserveBytes, nanoClock);
+  }
+
+  /**
+   * @param downlinkBitsPerSecond the cap on what the device's requests cause to be sent to it (replies it asks
+   *     for, such as model chunks); -1 for the same as the uplink (a symmetric link), 0 for none
+   */
+  BandwidthGovernor(long budgetBitsPerSecond, long downlinkBitsPerSecond, double burstSeconds, long reserveBytes,
+      LongSupplier nanoClock) {
+    long down = downlinkBitsPerSecond < 0 ? budgetBitsPerSecond : downlinkBitsPerSecond;
+    this.downWindowLimit = down * (WINDOW_NANOS / 1_000_000_000L) / 8;
+    this.downBytesPerNano = down / 8.0 / 1e9;
     this.budgetBitsPerSecond = budgetBitsPerSecond;
     this.nanoClock = nanoClock;
     this.windowLimit = budgetBitsPerSecond * (WINDOW_NANOS / 1_000_000_000L) / 8;
@@ -71,6 +116,7 @@ final class BandwidthGovernor {
     }
     this.tokens = bucketSize;
     this.lastRefill = nanoClock.getAsLong();
+    this.replyPaceNanos = lastRefill;
   }
 
   boolean capped() {
@@ -116,6 +162,59 @@ final class BandwidthGovernor {
     return Math.max(bucketWait, windowWait);
   }
 
+  /**
+   * How long to wait before a send of {@code bytes} that asks for {@code replyBytes} back may go: the send on
+   * the uplink's rules, the reply on the downlink's (its window, charged as asked, and the queue of replies
+   * awaited ahead of it; a reply larger than the whole window only needs an empty one). A send with no reply
+   * never waits for the downlink.
+   */
+  synchronized long delayNanos(long bytes, long replyBytes) {
+    long up = delayNanos(bytes);
+    if (replyBytes <= 0 || downWindowLimit <= 0) {
+      return up;
+    }
+    long now = nanoClock.getAsLong();
+    downlink.prune(now);
+    expireAwaited(now);
+    long need = Math.min(replyBytes, downWindowLimit);
+    long down = Math.max(0, replyPaceNanos - now - (long) (REPLY_QUEUE_SECONDS * 1e9));
+    if (awaitedBytes > 0 && awaitedBytes > REPLY_QUEUE_SECONDS * downBytesPerNano * 1e9 + need) {
+      // A link slower than its budget: room comes back when a reply arrives, which the governor learns only then.
+      down = Math.max(down, POLL_NANOS);
+    }
+    if (downlink.bytes + need > downWindowLimit) {
+      down = Math.max(down, Math.max(1, downlink.nanosUntilFreed(downlink.bytes + need - downWindowLimit, now)));
+    }
+    return Math.max(up, down);
+  }
+
+  private static final long POLL_NANOS = 100_000_000L;
+
+  /**
+   * Records a send the governor allowed and the reply it asked for, charged on the downlink's pace now (once:
+   * not again when it arrives) and awaited until it comes.
+   */
+  synchronized void charge(long bytes, long replyBytes) {
+    charge(bytes);
+    if (replyBytes > 0) {
+      long now = nanoClock.getAsLong();
+      awaited.addLast(new long[] {now, replyBytes});
+      awaitedBytes += replyBytes;
+      while (awaited.size() > 100_000) {
+        awaitedBytes -= awaited.pollFirst()[1];
+      }
+      if (downBytesPerNano > 0) {
+        replyPaceNanos = Math.max(now, replyPaceNanos) + (long) (replyBytes / downBytesPerNano);
+      }
+    }
+  }
+
+  private void expireAwaited(long now) {
+    while (!awaited.isEmpty() && awaited.peekFirst()[0] + REPLY_EXPIRY_NANOS <= now) {
+      awaitedBytes -= awaited.pollFirst()[1];
+    }
+  }
+
   /** Sleeps until {@code bytes} may be sent, or until {@code running} says stop; in slices of at most 0.5 s. */
   void await(long bytes, java.util.function.BooleanSupplier running) throws InterruptedException {
     long delay;
@@ -141,19 +240,44 @@ final class BandwidthGovernor {
    * Records bytes that others sent the device (requests): on the inbound ledger, apart from the send budget.
    */
   synchronized void chargeInbound(long bytes) {
+    long now = nanoClock.getAsLong();
     totalBytes += bytes;
-    downlink.add(nanoClock.getAsLong(), bytes);
+    inboundTotal += bytes;
+    expireAwaited(now);
+    // What was awaited was charged when asked for; only what nobody asked for is charged now. Replies are
+    // matched by bytes in order: a request that arrives between them is taken for part of a reply, and the
+    // reply's rest for the request, so the charge over both is right.
+    long left = bytes;
+    while (left > 0 && !awaited.isEmpty()) {
+      long[] first = awaited.peekFirst();
+      long take = Math.min(first[1], left);
+      first[1] -= take;
+      awaitedBytes -= take;
+      left -= take;
+      if (first[1] == 0) {
+        awaited.pollFirst();
+      }
+    }
+    if (left > 0) {
+      downlink.add(now, left);
+    }
   }
 
-  /** Inbound request bytes since start. */
-  synchronized long inboundBytes() {
-    return downlink.total;
+  /** Replies asked for and not arrived, bytes. */
+  synchronized long awaitedReplyBytes() {
+    expireAwaited(nanoClock.getAsLong());
+    return awaitedBytes;
   }
 
-  /** Inbound request bytes over the last window. */
-  synchronized long inboundWindowBytes() {
+  /** Bytes nobody asked for (requests) that arrived over the last window. */
+  synchronized long downlinkWindowBytes() {
     downlink.prune(nanoClock.getAsLong());
     return downlink.bytes;
+  }
+
+  /** Bytes that arrived since start. */
+  synchronized long inboundBytes() {
+    return inboundTotal;
   }
 
   /** Every byte charged since start, both ledgers. */

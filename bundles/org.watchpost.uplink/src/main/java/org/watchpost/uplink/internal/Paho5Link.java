@@ -184,13 +184,16 @@ final class Paho5Link implements MqttLink {
   public void subscribe(String[] filters, long timeoutMillis) throws LinkException {
     // Requests are commands: a stored (retained) one must never run. Retain Handling 2: the broker sends no
     // retained message at subscribe time; Retain As Published: a retained publish keeps its flag when it is
-    // forwarded live, so that the router can tell it and drop it.
+    // forwarded live, so that the router can tell it and drop it. No Local: the device's own notifications
+    // match its MODEL-V1/# filter, and without it every one came back down the link (issue 17: the chunk
+    // requests' echoes also passed for part of an awaited chunk in the downlink's accounting).
     org.eclipse.paho.mqttv5.common.MqttSubscription[] subscriptions =
         new org.eclipse.paho.mqttv5.common.MqttSubscription[filters.length];
     for (int i = 0; i < filters.length; i++) {
       subscriptions[i] = new org.eclipse.paho.mqttv5.common.MqttSubscription(filters[i], 1);
       subscriptions[i].setRetainHandling(2);
       subscriptions[i].setRetainAsPublished(true);
+      subscriptions[i].setNoLocal(true);
     }
     try {
       IMqttToken token = client.subscribe(subscriptions, null, null, new MqttProperties());

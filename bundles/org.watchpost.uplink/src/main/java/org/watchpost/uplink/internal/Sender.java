@@ -152,17 +152,25 @@ final class Sender {
         wire = group.get(0).payload();
         cost = transport.sendCost(topic, wire.length);
       }
+      if (group.size() > 1 && group.stream().anyMatch(s -> replyBytes.getOrDefault(s.seq(), 0) > 0)) {
+        // A message that asks for a reply goes alone: its reply is paced and awaited one by one (issue 17: a
+        // batch of chunk requests asked for five chunks at once, queued in front of every acknowledgement).
+        group = group.subList(0, 1);
+        wire = group.get(0).payload();
+        cost = transport.sendCost(topic, wire.length);
+      }
       long reserve = 0;
       for (Outbox.Stored s : group) {
         reserve += replyBytes.getOrDefault(s.seq(), 0);
       }
-      long delay = governor.delayNanos(Math.min(cost + reserve, Math.max(cost, governor.largestSend())));
+      // The reply is held to the downlink's window, not the uplink's: asymmetric links (issue 17).
+      long delay = governor.delayNanos(cost, reserve);
       if (delay > 0) {
         // Wait, then choose again: an alarm that arrives meanwhile goes first.
         await(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(delay) + 1, 1_000)));
         continue;
       }
-      governor.charge(cost);
+      governor.charge(cost, reserve);
       List<Outbox.Stored> sent = List.copyOf(group);
       sent.forEach(s -> inFlight.add(s.seq()));
       try {

@@ -136,4 +136,14 @@ public @interface UplinkConfig {
 
   @AttributeDefinition(name = "Event box", description = "Send each event's normalised box (adds about 30 bytes per event).")
   boolean include_box() default false;
+
+  @AttributeDefinition(name = "Event payload profile", description = "compact: one-letter metric names, integer codes for types and directions, times as deltas from the payload timestamp (about 40 B less per event; EventMetrics in the codec package reads both); verbose: the long names and text values, for systems that key on them.",
+      options = {@Option(value = "compact", label = "Compact"), @Option(value = "verbose", label = "Verbose")})
+  String payload_profile() default "compact";
+
+  @AttributeDefinition(name = "Full health report every", description = "Health reports send only what changed since the last one (delta=k, gone=names that disappeared); every this many reports of a subject, and after a HEALTH-V1/GET/full request, the report is full (full=true). 1: every report full.", min = "1")
+  int health_full_every() default 10;
+
+  @AttributeDefinition(name = "Downlink budget (bit/s)", description = "Rate of what the device asks to be sent to it (replies it expects, such as model chunks): a request waits until the replies asked before it would have crossed a link at this rate within 2 s, and for room beside what arrived unasked in the last 10 s; a reply is charged once, when asked for. -1: the same as the uplink budget (a symmetric link); 0: no cap.", min = "-1")
+  long downlink_budget_bits_per_s() default -1;
 }

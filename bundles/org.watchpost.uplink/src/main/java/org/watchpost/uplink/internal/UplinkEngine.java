@@ -46,6 +46,7 @@ public final class UplinkEngine implements AutoCloseable {
   private final BandwidthGovernor governor;
   private final ConnectSpec spec;
   private final Folding folding;
+  private final HealthDeltas healthDeltas;
   private final OutboxWriter writer;
   private final Sender sender;
   private final RequestIntake requests;
@@ -77,9 +78,9 @@ public final class UplinkEngine implements AutoCloseable {
     this.clientId = device.clientId();
     // Validates both as topic levels before anything starts.
     KuraTopic.control(account, clientId, KuraTopic.Kind.BIRTH);
-    this.mapper = new PayloadMapper(account, clientId, config.include_box());
+    this.mapper = new PayloadMapper(account, clientId, config.include_box(), "verbose".equals(config.payload_profile()));
     int perPacketOverhead = config.per_packet_overhead_bytes();
-    this.governor = new BandwidthGovernor(config.budget_bits_per_s(), config.burst_s(),
+    this.governor = new BandwidthGovernor(config.budget_bits_per_s(), config.downlink_budget_bits_per_s(), config.burst_s(),
         2L * (8 + 2L * perPacketOverhead), System::nanoTime);
     BrokerConnector connector = new BrokerConnector(config.protocol(), config.max_inflight());
     SSLSocketFactory tls = TlsSockets.create(config.tls_ca_file(), config.tls_client_keystore(),
@@ -97,6 +98,8 @@ public final class UplinkEngine implements AutoCloseable {
     this.writer = new OutboxWriter(outbox, governor, config, this::running, folding::update,
         this::storedToSender, storedListener, this::wakeSender);
     this.sender = new Sender(outbox, governor, writer, config, this::running);
+    this.healthDeltas = new HealthDeltas(config.health_full_every());
+    requestRouter.add(healthDeltas);
     this.requests = new RequestIntake(requestRouter, ownsRouter, config, clientId, governor, writer,
         this::link, this::linkLost, this::running);
     this.supervisor = new ConnectionSupervisor(config, spec, connector, governor, sender, birth, requests,
@@ -153,7 +156,9 @@ public final class UplinkEngine implements AutoCloseable {
   }
 
   public void report(HealthReport report) {
-    submit(mapper.report(report, report.subject().equals("device") ? deviceMetrics() : Map.of()));
+    Message full = mapper.report(report, report.subject().equals("device") ? deviceMetrics() : Map.of());
+    submit(new Message(full.topic(), full.priority(), full.timestamp(),
+        healthDeltas.next(report.subject(), full.metrics()), full.body()));
   }
 
   /** What the uplink adds to the device's health report: its own state. */
@@ -305,6 +310,7 @@ public final class UplinkEngine implements AutoCloseable {
    */
   @Override
   public void close() {
+    requests.router().remove(healthDeltas);
     writer.stopAccepting();
     folding.flush(true);
     long deadline = System.nanoTime() + config.drain_on_stop_s() * 1_000_000_000L;

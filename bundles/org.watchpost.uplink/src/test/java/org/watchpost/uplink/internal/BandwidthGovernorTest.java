@@ -68,4 +68,108 @@ class BandwidthGovernorTest {
     assertEquals(0, governor.delayNanos(1 << 30));
     assertEquals(1L << 30, governor.totalBytes());
   }
+
+  /**
+   * Issue 17: on a 9,600 down / 2,400 up link, a chunk request waits for room for its reply on the downlink,
+   * not on the uplink (where the whole 2,400 bit/s window could never hold a 5 kB reply beside anything else),
+   * a reply is charged once, when asked for, and what is awaited ahead of a new request is kept to about
+   * {@link BandwidthGovernor#REPLY_QUEUE_SECONDS} of the downlink (at least one reply).
+   */
+  @Test
+  void repliesAreHeldToTheDownlinkAndChargedOnce() {
+    BandwidthGovernor governor = new BandwidthGovernor(2_400, 9_600, 1.0, 100, () -> now);
+    long reply = 1_000;
+    assertEquals(0, governor.delayNanos(60, reply));
+    governor.charge(60, reply);
+    assertEquals(0, governor.delayNanos(60, reply), "one reply of 1 kB (0.8 s) ahead");
+    governor.charge(60, reply);
+    assertEquals(0, governor.delayNanos(60, reply), "two (1.7 s) ahead");
+    governor.charge(60, reply);
+    assertTrue(governor.delayNanos(60, reply) > 0, "three (2.5 s) ahead: a fourth waits");
+    assertEquals(0, governor.delayNanos(60, 0), "an alarm, which asks for nothing back, never waits for it");
+    assertEquals(3 * reply, governor.awaitedReplyBytes());
+
+    governor.chargeInbound(reply);
+    assertTrue(governor.delayNanos(60, reply) > 0, "a reply that came early does not speed the pace up");
+    now += 500_000_000L;
+    assertEquals(0, governor.delayNanos(60, reply), "0.5 s later the three asked for are 2 s ahead");
+    governor.chargeInbound(reply);
+    governor.chargeInbound(reply);
+    assertEquals(0, governor.downlinkWindowBytes(), "replies are charged when asked for, not again when they came");
+    assertEquals(3 * reply, governor.inboundBytes());
+    assertEquals(0, governor.awaitedReplyBytes());
+    governor.chargeInbound(200);
+    assertEquals(200, governor.downlinkWindowBytes(), "a request nobody asked for, when it arrived");
+
+    BandwidthGovernor big = new BandwidthGovernor(2_400, 9_600, 1.0, 100, () -> now);
+    assertTrue(5_000 + 60 > big.largestSend(), "the old rule (request + reply in the 3,000 B uplink window) never sent it");
+    assertEquals(0, big.delayNanos(60, 5_000), "one reply larger than the queue allowance still goes alone");
+    big.charge(60, 5_000);
+    assertTrue(big.delayNanos(60, 5_000) > 0);
+    now += BandwidthGovernor.REPLY_EXPIRY_NANOS;
+    assertEquals(0, big.awaitedReplyBytes(), "a reply that never came stops holding room");
+  }
+
+  /**
+   * Issue 17: a transfer that keeps two chunk requests outstanding over a symmetric 9,600 bit/s link (4 kB
+   * chunks, 3.6 s each on the wire; a round trip of 0.5 s) gets its chunks at the link's speed, and the device
+   * never asks for more than the budget allows over any 10 s (its 12,000 B, plus the 2 s and the one reply
+   * that may be ahead). Charged when they arrived, each reply could only be asked for once the window held it as
+   * if it arrived at once: one chunk every 6.8 s plus half the round trip (the 7.7 s measured with
+   * ThinLinkDeliveryBenchmark), 51 % of the link.
+   */
+  @Test
+  void chunksComeAtTheLinksSpeedAndTheAskingKeepsToTheBudget() {
+    long bits = 9_600;
+    BandwidthGovernor governor = new BandwidthGovernor(bits, 1.0, 100, () -> now);
+    long reply = 4_096 + 220;
+    long rtt = 500_000_000L;
+    long perReply = reply * 8 * 1_000_000_000L / bits;
+    java.util.ArrayDeque<Long> outstanding = new java.util.ArrayDeque<>();
+    java.util.TreeMap<Long, Long> asks = new java.util.TreeMap<>();
+    long linkFree = now;
+    long start = now;
+    long end = start + 600 * 1_000_000_000L;
+    long arrived = 0;
+    java.util.ArrayDeque<Long> arrivals = new java.util.ArrayDeque<>();
+    while (now < end) {
+      if (!arrivals.isEmpty() && arrivals.peekFirst() <= now) {
+        arrivals.pollFirst();
+        outstanding.pollFirst();
+        governor.chargeInbound(reply);
+        arrived++;
+      }
+      if (outstanding.size() < 2 && governor.delayNanos(60, reply) == 0) {
+        governor.charge(60, reply);
+        outstanding.addLast(now);
+        asks.put(now, reply);
+        // The request reaches the console half a round trip later; the chunk waits for the link, then crosses it.
+        long begin = Math.max(now + rtt, linkFree);
+        linkFree = begin + perReply;
+        arrivals.addLast(linkFree);
+      }
+      now += 10_000_000L;
+    }
+    double share = arrived * reply * 8.0 / bits / ((end - start) / 1e9);
+    System.out.printf("symmetric 9,600 bit/s, 4 kB chunks, 0.5 s round trip: %d chunks in 600 s, %.0f%% of the link%n",
+        arrived, 100 * share);
+    assertTrue(share > 0.9, "chunks at the link's speed: " + share);
+    long ahead = (long) (BandwidthGovernor.REPLY_QUEUE_SECONDS * bits / 8) + reply;
+    for (long t : asks.keySet()) {
+      long asked = asks.subMap(t, t + BandwidthGovernor.WINDOW_NANOS).values().stream().mapToLong(Long::longValue).sum();
+      assertTrue(asked <= bits * 10 / 8 + ahead, "asked " + asked + " B in 10 s from " + t);
+    }
+    long all = asks.values().stream().mapToLong(Long::longValue).sum();
+    assertTrue(all <= bits / 8 * 600 + ahead, "asked " + all + " B in 600 s");
+  }
+
+  @Test
+  void aSymmetricLinkIsTheDefaultAndZeroMeansNoDownlinkCap() {
+    BandwidthGovernor symmetric = new BandwidthGovernor(9_600, 1.0, 100, () -> now);
+    symmetric.chargeInbound(11_000);
+    assertTrue(symmetric.delayNanos(10, 2_000) > 0, "9,600 bit/s down: 12,000 B per 10 s");
+    BandwidthGovernor open = new BandwidthGovernor(9_600, 0, 1.0, 100, () -> now);
+    open.charge(0, 1_000_000);
+    assertEquals(0, open.delayNanos(10, 1_000_000));
+  }
 }

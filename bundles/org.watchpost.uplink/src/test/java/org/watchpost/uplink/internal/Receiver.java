@@ -70,7 +70,8 @@ final class Receiver implements AutoCloseable {
         try {
           List<KuraPayload> payloads = KuraPayloadCodec.decodeMessages(wire, 1 << 22);
           for (KuraPayload p : payloads) {
-            arrivals.add(new Arrival(topic, p, now, wire.length, payloads.size() > 1 || KuraPayloadCodec.isGzip(wire)));
+            // Read as a Kura-aware consumer does: events in either profile through EventMetrics' names.
+            arrivals.add(new Arrival(topic, org.watchpost.uplink.codec.EventMetrics.verbose(p), now, wire.length, payloads.size() > 1 || KuraPayloadCodec.isGzip(wire)));
           }
         } catch (MalformedPayloadException e) {
           malformed.add(topic + ": " + e.getMessage());

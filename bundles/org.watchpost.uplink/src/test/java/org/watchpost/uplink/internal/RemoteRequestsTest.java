@@ -95,9 +95,20 @@ class RemoteRequestsTest {
       assertEquals(2, echo.seen.size(), "the malformed request reached no handler");
       assertEquals("console", echo.seen.get(0).requesterClientId());
 
+      long before = engine.governor().inboundBytes();
       assertTrue(engine.notify(new Notification("TEST-V1", "console", "progress", Map.of("percent", 40), Priority.HEALTH, 0)));
       assertTrue(receiver.await(() -> !receiver.arrivals(a -> a.topic().equals("$EDC/acme/box-7/TEST-V1/NOTIFY/console/progress")).isEmpty(),
           10_000));
+      // The notification matches the device's own TEST-V1/# filter: over MQTT 5 (No Local) it does not come back.
+      // A request after it costs what the same request costs alone.
+      console.publish(base + "GET/after1", request("50", Map.of()), 1, false);
+      assertTrue(receiver.await(() -> !receiver.arrivals(a -> a.topic().endsWith("/REPLY/50")).isEmpty(), 10_000));
+      long withNotification = engine.governor().inboundBytes() - before;
+      long mid = engine.governor().inboundBytes();
+      console.publish(base + "GET/after2", request("51", Map.of()), 1, false);
+      assertTrue(receiver.await(() -> !receiver.arrivals(a -> a.topic().endsWith("/REPLY/51")).isEmpty(), 10_000));
+      assertEquals(engine.governor().inboundBytes() - mid, withNotification,
+          "the device's own notification did not come back to it");
       KuraPayload birth = receiver.arrivals(a -> a.topic().endsWith("/MQTT/BIRTH")).get(0).payload();
       assertTrue(birth.stringMetric("application_ids").contains("TEST-V1"), birth.toString());
 

@@ -93,6 +93,37 @@ class ThinLinkTest {
     }
   }
 
+  /**
+   * Issue 17: requests that each ask for a 4 kB reply (model chunks) go one by one on the downlink's pace, never
+   * as one batch: five stored at once went out together (the batch's replies were checked as one, with nothing
+   * awaited yet), and five chunks queued in front of every acknowledgement. With no reply ever coming, two are
+   * sent (2 s of the downlink plus one reply) and the third waits.
+   */
+  @Test
+  void requestsForRepliesGoOneByOneNotAsABatch() throws Exception {
+    Path dir = SharedData.scratchDirectory("uplink-thin-replies");
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+        Receiver receiver = new Receiver(broker.url())) {
+      UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"), Map.of(
+          "budget_bits_per_s", BUDGET, "drain_on_stop_s", 0)));
+      try {
+        assertTrue(UplinkOverMosquittoTest.awaitTrue(engine::connected, 10_000));
+        for (int i = 0; i < 5; i++) {
+          assertTrue(engine.notify(new org.watchpost.api.remote.Notification("TEST-V1", "console", "chunk",
+              Map.of("offset", 4_096L * i), Priority.BULK, 4_096 + 220)));
+        }
+        assertTrue(receiver.await(() -> receiver.arrivals(a -> a.topic().endsWith("/NOTIFY/console/chunk")).size() >= 2,
+            20_000), "the first two go");
+        // The third would go 1.6 s after the second on the pace alone; it waits for a reply that never comes.
+        assertTrue(!receiver.await(() -> receiver.arrivals(a -> a.topic().endsWith("/NOTIFY/console/chunk")).size() > 2,
+            6_000), "no more than two are awaited at once");
+        assertEquals(2 * (4_096 + 220), engine.governor().awaitedReplyBytes());
+      } finally {
+        engine.close();
+      }
+    }
+  }
+
   @Test
   void overBudgetEventsOfARuleAreFoldedIntoCounts() throws Exception {
     Path dir = SharedData.scratchDirectory("uplink-fold");

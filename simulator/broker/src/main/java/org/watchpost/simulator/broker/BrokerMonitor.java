@@ -106,6 +106,13 @@ public final class BrokerMonitor implements AutoCloseable {
     if (payload.timestamp() != null) {
       line.append(" t=").append(Instant.ofEpochMilli(payload.timestamp()));
     }
+    // A compact event is printed by its verbose names and values (EventMetrics), marked as such.
+    boolean compact = topic != null && topic.kind() == KuraTopic.Kind.EVENTS
+        && org.watchpost.uplink.codec.EventMetrics.isCompact(payload.metrics());
+    if (compact) {
+      payload = org.watchpost.uplink.codec.EventMetrics.verbose(payload);
+      line.append(" [compact]");
+    }
     payload.metrics().forEach((name, value) -> {
       line.append(' ').append(name).append('=');
       if (value instanceof byte[] bytes) {

@@ -114,6 +114,9 @@ class EmbeddedBrokerAndMonitorTest {
       assertEquals(1, monitor.counts().get("birth").messages());
       String text = lines.toString(StandardCharsets.UTF_8);
       assertTrue(text.contains("events vtest/vtest"), text);
+      // The compact profile (issue 17) printed by its verbose names and values.
+      assertTrue(text.contains("[compact] seq=") && text.contains("type=line_crossing rule=line-1 class=person")
+          && text.contains("direction=in"), text);
     }
   }
 }

@@ -200,7 +200,10 @@ public final class FleetObserver implements AutoCloseable {
     }
   }
 
-  private void data(DeviceView device, KuraTopic topic, KuraPayload payload, double now) {
+  private void data(DeviceView device, KuraTopic topic, KuraPayload wirePayload, double now) {
+    // Events come in the compact or the verbose profile; read both by the verbose names.
+    KuraPayload payload = topic.kind() == KuraTopic.Kind.EVENTS
+        ? org.watchpost.uplink.codec.EventMetrics.verbose(wirePayload) : wirePayload;
     Long seq = payload.longMetric("seq");
     if (seq != null && seq > 0 && seq < Integer.MAX_VALUE) {
       synchronized (device) {
