@@ -101,10 +101,10 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Display name", description = "BIRTH display_name; empty: the client id.", required = false)
   String display_name() default "";
 
-  @AttributeDefinition(name = "Site", description = "BIRTH site: where the device stands (e.g. a border post or a junction), for the fleet health census's totals per site; empty: not sent.")
+  @AttributeDefinition(name = "Site", description = "BIRTH site: where the device stands (e.g. a border post or a junction), for the fleet health census's totals per site; empty: not sent.", required = false)
   String site() default "";
 
-  @AttributeDefinition(name = "Region", description = "BIRTH region: the region the site belongs to, for the fleet health census's totals per region; empty: not sent.")
+  @AttributeDefinition(name = "Region", description = "BIRTH region: the region the site belongs to, for the fleet health census's totals per region; empty: not sent.", required = false)
   String region() default "";
 
   @AttributeDefinition(name = "Model name", description = "BIRTH model_name.")
