@@ -46,14 +46,19 @@ final class Console {
 
   /** PUT package over MQTT with the hash list of the package's blocks as body. */
   static Request putMqtt(Path pkg, String job, boolean activate, Map<String, Object> extra) {
+    return putMqtt(pkg, job, activate, extra, BLOCK);
+  }
+
+  /** PUT package over MQTT whose hash list has blocks of {@code block} bytes. */
+  static Request putMqtt(Path pkg, String job, boolean activate, Map<String, Object> extra, int block) {
     try {
       Map<String, Object> m = new LinkedHashMap<>(Map.of(ModelProtocol.JOB_ID, job,
           ModelProtocol.PACKAGE_SHA256, org.watchpost.models.packaging.ModelPackage.sha256Of(pkg),
           ModelProtocol.PACKAGE_SIZE, Files.size(pkg), ModelProtocol.TRANSPORT, ModelProtocol.TRANSPORT_MQTT,
-          ModelProtocol.ACTIVATE, activate, ModelProtocol.BLOCK_SIZE, BLOCK));
+          ModelProtocol.ACTIVATE, activate, ModelProtocol.BLOCK_SIZE, block));
       m.putAll(extra);
       return new Request(ModelProtocol.APP_ID, "PUT", List.of(ModelProtocol.RESOURCE_PACKAGE), "r-" + job, "console",
-          m, BlockHashes.of(pkg, BLOCK));
+          m, BlockHashes.of(pkg, block));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
