@@ -53,8 +53,13 @@ public final class FleetConsole implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FleetConsole.class);
   private static final int MAX_INFLATED = 8 << 20;
   private static final int MAX_CHUNK = 256 * 1024;
-  /** The device's default chunk size: one block per chunk it asks for. */
-  public static final int DEFAULT_BLOCK_SIZE = 2048;
+  /**
+   * The chunk size devices ask for on thin links: one block per chunk, so the signed hash list that crosses the
+   * link before the first chunk is as short as it can be without a device holding unverified bytes (2 KiB blocks
+   * made it twice as long for the same protection: a device checks every block of a chunk before writing it). A
+   * device configured for smaller chunks asks for one whole block at a time.
+   */
+  public static final int DEFAULT_BLOCK_SIZE = 4096;
   /** Reasons no retry can change: the package does not fit the device. */
   private static final Set<String> FINAL_REASONS = Set.of("wrong_platform", "runtime_too_old", "downgrade",
       "version_conflict", "unknown_key", "bad_signature", "unsafe_path", "too_large", "decompression_bomb", "malformed",
@@ -394,6 +399,16 @@ public final class FleetConsole implements AutoCloseable {
     r.phase = Phase.IN_PROGRESS;
     r.lastProgressMillis = System.currentTimeMillis();
     r.job = rollout.rolloutId;
+    Map<String, Object> m = putPackageMetrics(rollout, r.attempts, blockSize);
+    byte[] body = ModelProtocol.TRANSPORT_MQTT.equals(rollout.transport) ? blockHashes : null;
+    String id = nextRequestId();
+    pendingPuts.put(id, r.clientId);
+    request(r.clientId, "PUT", ModelProtocol.RESOURCE_PACKAGE, id, m, body);
+    changed(r);
+  }
+
+  /** The metrics of a PUT package; over MQTT its body is the hash list of blocks of {@code blockSize}. */
+  static Map<String, Object> putPackageMetrics(RolloutState rollout, int attempt, int blockSize) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put(ModelProtocol.JOB_ID, rollout.rolloutId);
     m.put(ModelProtocol.PACKAGE_SHA256, rollout.packageSha256);
@@ -402,16 +417,11 @@ public final class FleetConsole implements AutoCloseable {
     if (rollout.url != null) {
       m.put(ModelProtocol.URL, rollout.url);
     }
-    m.put(ModelProtocol.ATTEMPT, r.attempts);
-    byte[] body = null;
+    m.put(ModelProtocol.ATTEMPT, attempt);
     if (ModelProtocol.TRANSPORT_MQTT.equals(rollout.transport)) {
       m.put(ModelProtocol.BLOCK_SIZE, blockSize);
-      body = blockHashes;
     }
-    String id = nextRequestId();
-    pendingPuts.put(id, r.clientId);
-    request(r.clientId, "PUT", ModelProtocol.RESOURCE_PACKAGE, id, m, body);
-    changed(r);
+    return m;
   }
 
   private void attemptFailed(DeviceRecord r, String reason, String message) {
@@ -627,17 +637,25 @@ public final class FleetConsole implements AutoCloseable {
   /** Sends a request; a PUT or EXEC is signed for the device it goes to when the console has a key. */
   private void request(String device, String method, String resource, String requestId, Map<String, Object> metrics,
       byte[] body) {
+    publish(KuraTopic.CONTROL_PREFIX + "/" + account + "/" + device + "/" + ModelProtocol.APP_ID + "/" + method + "/" + resource,
+        payload(consoleId, device, method, resource, requestId, metrics, body,
+            method.equals("GET") ? null : consoleKey, consolePublic, commandLifetime));
+  }
+
+  /** A request's payload as the console sends it, signed for the device when a key is given. */
+  static KuraPayload payload(String consoleId, String device, String method, String resource, String requestId,
+      Map<String, Object> metrics, byte[] body, java.security.PrivateKey key, java.security.PublicKey publicKey,
+      Duration lifetime) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("request.id", requestId);
     m.put("requester.client.id", consoleId);
     m.putAll(metrics);
-    if (consoleKey != null && !method.equals("GET")) {
+    if (key != null) {
       long now = System.currentTimeMillis();
       m.putAll(CommandSignature.sign(ModelProtocol.APP_ID, method, List.of(resource), consoleId, metrics, body, device,
-          now, now + commandLifetime.toMillis(), consoleKey, consolePublic));
+          now, now + lifetime.toMillis(), key, publicKey));
     }
-    publish(KuraTopic.CONTROL_PREFIX + "/" + account + "/" + device + "/" + ModelProtocol.APP_ID + "/" + method + "/" + resource,
-        new KuraPayload(System.currentTimeMillis(), null, m, body));
+    return new KuraPayload(System.currentTimeMillis(), null, m, body);
   }
 
   /**
