@@ -199,8 +199,9 @@ public final class ThinLinkDeliveryBenchmark {
             c[1]));
         latencies.stream().filter(l -> l[1] > 5_000).forEach(l -> System.out.printf(Locale.ROOT,
             "event at %+.1f s took %d ms%n", (l[0] - start) / 1000.0, l[1]));
-        // The transfer's steady state: after the PUT and its block hash list (53 kB for this package, 44 s at
-        // 9,600 bit/s) have crossed, which holds back the acknowledgements of everything sent meanwhile.
+        // The transfer's steady state: after the PUT and its block hash list (27 kB for this package with 4 KiB
+        // blocks, 22.5 s at 9,600 bit/s) have crossed, which holds back the acknowledgements of everything sent
+        // meanwhile.
         List<Long> steady = new ArrayList<>();
         latencies.stream().filter(l -> l[0] - start > 60_000).forEach(l -> steady.add(l[1]));
         steady.sort(null);
