@@ -1,5 +1,6 @@
 package org.watchpost.analytics.internal;
 
+import org.watchpost.testing.MatLedger;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;

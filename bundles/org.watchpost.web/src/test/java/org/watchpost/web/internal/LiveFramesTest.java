@@ -1,5 +1,6 @@
 package org.watchpost.web.internal;
 
+import org.watchpost.testing.MatLedger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.watchpost.analytics.internal;
+package org.watchpost.testing;
 
 import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.named;
@@ -15,7 +15,7 @@ import net.bytebuddy.asm.Advice;
  * Every OpenCV {@code Mat} made (any constructor, so also submat/clone results and every MatOf*) and every one
  * released, counted by instrumenting {@code org.opencv.core.Mat} itself: no call site has to cooperate, so a
  * Mat made anywhere on the measured paths and left to the finaliser is seen. Test-only: Byte Buddy's agent
- * retransforms the class already loaded.
+ * retransforms the class already loaded. Used by the analytics bundle's per-frame guard and the live view's.
  */
 public final class MatLedger {
   /** The prefix of a site where the Mat was made inside OpenCV's own Java wrapper (a List argument converted). */
