@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.watchpost.simulator.broker.EmbeddedBroker;
+import org.watchpost.simulator.fleet.RuntimeConfiguration;
 
 /**
  * {@code bench --cameras N}: the real runtime with N busy cameras, each playing the clip in real time (10 fps,
@@ -154,47 +155,20 @@ final class CamerasBench {
 
   static String configuration(int cameras, double seconds, String clip, String model, int threads, String brokerUrl,
       Path work) throws IOException {
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put(":configurator:resource-version", 1);
-    root.put(":configurator:symbolic-name", "watchpost.bench-cameras");
-    root.put(":configurator:version", "1.0.0");
-    Map<String, Object> inference = new LinkedHashMap<>();
-    inference.put("model.manifest", Detectors.manifest(model).toAbsolutePath().toString());
-    inference.put("intra.op.threads", threads);
-    root.put("org.watchpost.inference", inference);
+    RuntimeConfiguration config = new RuntimeConfiguration("watchpost.bench-cameras").detector(Detectors.manifest(model), threads);
     for (int c = 1; c <= cameras; c++) {
       String id = "cam" + c;
-      Map<String, Object> camera = new LinkedHashMap<>();
-      camera.put("camera.id", id);
-      camera.put("source", clip);
+      Map<String, Object> camera = config.camera(id, clip);
       camera.put("feed.mode", "newest_wins");
       camera.put("realtime", true);
       camera.put("loop", true);
       camera.put("max.seconds", seconds);
       camera.put("summary.file", work.resolve("summary-" + id + ".json").toString());
-      camera.put("analytics.cardinality.minimum", 1);
-      camera.put("eventSinks.cardinality.minimum", 1);
-      camera.put("frameObservers.cardinality.minimum", 1);
-      root.put("org.watchpost.camera~" + id, camera);
     }
-    JsonObject rules = JsonParser.parseString(Files.readString(Home.root()
-        .resolve("bundles/org.watchpost.analytics/config/vtest-rules.json"))).getAsJsonObject();
-    for (String pid : rules.keySet()) {
-      if (!pid.startsWith(":configurator:")) {
-        root.put(pid, rules.get(pid));
-      }
-    }
-    Map<String, Object> uplink = new LinkedHashMap<>();
-    uplink.put("broker.url", brokerUrl);
-    uplink.put("account", "watchpost");
-    uplink.put("client.id", "bench-cameras");
-    uplink.put("outbox.path", work.resolve("outbox-" + System.currentTimeMillis() + ".db").toString());
-    uplink.put("budget.bits.per.s", 0);
-    root.put("org.watchpost.uplink", uplink);
-    root.put("org.watchpost.health.camera", Map.of("baseline.dir", work.resolve("baselines").toString()));
-    root.put("org.watchpost.health.device", Map.of("data.dir", work.toString()));
-    root.put("org.watchpost.models", Map.of("state.dir", work.resolve("models").toString(),
-        "trusted.keys.dir", Home.root().resolve("models/keys").toString()));
-    return new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n";
+    config.vtestRules(Home.root());
+    config.uplink(brokerUrl, "bench-cameras", work.resolve("outbox-" + System.currentTimeMillis() + ".db"), 0);
+    config.health(work.resolve("baselines"), work);
+    config.models(work.resolve("models"), Home.root().resolve("models/keys"));
+    return config.json();
   }
 }

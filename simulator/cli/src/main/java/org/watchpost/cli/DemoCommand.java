@@ -7,13 +7,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.watchpost.simulator.broker.BrokerMonitor;
 import org.watchpost.simulator.broker.EmbeddedBroker;
+import org.watchpost.simulator.fleet.RuntimeConfiguration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import org.watchpost.api.frame.SourceUris;
@@ -115,51 +115,25 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   String configuration(String clip, Path summary, String brokerUrl, Path work) throws IOException {
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put(":configurator:resource-version", 1);
-    root.put(":configurator:symbolic-name", "watchpost.demo");
-    root.put(":configurator:version", "1.0.0");
-    Map<String, Object> inference = new LinkedHashMap<>();
-    inference.put("model.manifest", Detectors.manifest(model).toAbsolutePath().toString());
-    inference.put("intra.op.threads", threads);
-    root.put("org.watchpost.inference", inference);
-    Map<String, Object> camera = new LinkedHashMap<>();
-    camera.put("camera.id", "vtest");
-    camera.put("source", clip);
+    RuntimeConfiguration config = new RuntimeConfiguration("watchpost.demo").detector(Detectors.manifest(model), threads);
+    // The demo's camera waits for analytics, the uplink and camera health rather than starting without them.
+    Map<String, Object> camera = config.camera("vtest", clip);
     camera.put("feed.mode", realtime ? "newest_wins" : "every_frame");
     camera.put("realtime", realtime);
     camera.put("max.frames", maxFrames);
     camera.put("faults", faults);
     camera.put("summary.file", summary.toString());
     camera.put("exit.when.done", true);
-    // The demo's camera waits for analytics, the uplink and camera health rather than starting without them.
-    camera.put("analytics.cardinality.minimum", 1);
-    camera.put("eventSinks.cardinality.minimum", 1);
-    camera.put("frameObservers.cardinality.minimum", 1);
-    root.put("org.watchpost.camera~vtest", camera);
-    JsonObject rules = JsonParser.parseString(Files.readString(Home.root()
-        .resolve("bundles/org.watchpost.analytics/config/vtest-rules.json"))).getAsJsonObject();
-    for (String pid : rules.keySet()) {
-      if (!pid.startsWith(":configurator:")) {
-        root.put(pid, rules.get(pid));
-      }
-    }
-    Map<String, Object> uplink = new LinkedHashMap<>();
-    uplink.put("broker.url", brokerUrl);
-    uplink.put("account", "watchpost");
-    uplink.put("client.id", "demo-vtest");
+    config.vtestRules(Home.root());
+    // A fresh outbox each run: an old one would be replayed into this run's figures.
+    Map<String, Object> uplink = config.uplink(brokerUrl, "demo-vtest",
+        work.resolve("outbox-" + System.currentTimeMillis() + ".db"), budgetBitsPerSecond);
     uplink.put("display.name", "Watchpost demo (vtest)");
     uplink.put("serial.number", "DEMO-0001");
-    // A fresh outbox each run: an old one would be replayed into this run's figures.
-    uplink.put("outbox.path", work.resolve("outbox-" + System.currentTimeMillis() + ".db").toString());
-    uplink.put("budget.bits.per.s", budgetBitsPerSecond);
     uplink.put("drain.on.stop.s", 30);
-    root.put("org.watchpost.uplink", uplink);
-    root.put("org.watchpost.health.camera", Map.of("baseline.dir", baselineDirectory(work, clip).toString()));
-    root.put("org.watchpost.health.device", Map.of("data.dir", work.toString()));
-    root.put("org.watchpost.models", Map.of("state.dir", work.resolve("models").toString(),
-        "trusted.keys.dir", Home.root().resolve("models/keys").toString()));
-    return new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n";
+    config.health(baselineDirectory(work, clip), work);
+    config.models(work.resolve("models"), Home.root().resolve("models/keys"));
+    return config.json();
   }
 
   /**

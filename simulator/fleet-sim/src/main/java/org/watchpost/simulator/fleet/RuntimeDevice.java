@@ -1,7 +1,5 @@
 package org.watchpost.simulator.fleet;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -89,26 +87,17 @@ final class RuntimeDevice implements SimulatedDevice {
 
   String configuration(String deviceId, Scenario.Device spec, double speed, String brokerUrl, double cameraSeconds,
       Home home, Map<String, String> cameraUrls) throws IOException {
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put(":configurator:resource-version", 1);
-    root.put(":configurator:symbolic-name", "watchpost.sim." + deviceId);
-    root.put(":configurator:version", "1.0.0");
-    Map<String, Object> inference = new LinkedHashMap<>();
-    inference.put("model.manifest", home.root().resolve("models/yolox-nano/manifest.json").toString());
-    inference.put("intra.op.threads", spec.threads() > 0 ? spec.threads() : 2);
-    root.put("org.watchpost.inference", inference);
+    RuntimeConfiguration config = new RuntimeConfiguration("watchpost.sim." + deviceId)
+        .detector(home.root().resolve("models/yolox-nano/manifest.json"), spec.threads() > 0 ? spec.threads() : 2);
     for (Scenario.Camera camera : spec.cameras()) {
-      Map<String, Object> c = new LinkedHashMap<>();
-      c.put("camera.id", camera.id());
       String url = cameraUrls.get(camera.id());
+      // The camera simulator plays the clip and its faults when there is one; the runtime sees an IP camera.
+      Map<String, Object> c = config.camera(camera.id(), url != null ? url : home.clip(camera.clip()).toString());
       // A live camera: real rate, newest frame wins when the box cannot keep up.
       c.put("feed.mode", "newest_wins");
       if (url != null) {
-        // The camera simulator plays the clip and its faults; the runtime sees an IP camera.
-        c.put("source", url);
         c.put("faults", "");
       } else {
-        c.put("source", home.clip(camera.clip()).toString());
         c.put("realtime", true);
         c.put("loop", true);
         c.put("faults", camera.faults() == null ? "" : camera.faults());
@@ -117,27 +106,12 @@ final class RuntimeDevice implements SimulatedDevice {
       c.put("max.seconds", cameraSeconds);
       c.put("summary.file", summaryFile(camera.id()).toString());
       c.put("exit.when.done", false);
-      // Nothing a camera sees is lost to a start-up race: it waits for its analytics, sink and health observer.
-      c.put("analytics.cardinality.minimum", 1);
-      c.put("EventSink.cardinality.minimum", 1);
-      c.put("FrameObserver.cardinality.minimum", 1);
-      root.put("org.watchpost.camera~" + camera.id(), c);
     }
-    JsonObject rules = JsonParser.parseString(Files.readString(home.root()
-        .resolve("bundles/org.watchpost.analytics/config/vtest-rules.json"))).getAsJsonObject();
-    for (Map.Entry<String, JsonElement> rule : rules.entrySet()) {
-      if (!rule.getKey().startsWith(":configurator:")) {
-        root.put(rule.getKey(), rule.getValue());
-      }
-    }
-    Map<String, Object> uplink = new LinkedHashMap<>();
-    uplink.put("broker.url", brokerUrl);
-    uplink.put("account", "watchpost");
-    uplink.put("client.id", deviceId);
+    config.vtestRules(home.root());
+    Map<String, Object> uplink = config.uplink(brokerUrl, deviceId, work.resolve("outbox.db"),
+        Math.round(spec.budgetBitsPerS() * speed));
     uplink.put("display.name", "Watchpost " + deviceId);
     uplink.put("serial.number", "SIM-" + deviceId);
-    uplink.put("outbox.path", work.resolve("outbox.db").toString());
-    uplink.put("budget.bits.per.s", Math.round(spec.budgetBitsPerS() * speed));
     // The device's wall-clock timers, in scenario time.
     uplink.put("keep.alive.s", Math.max(10, (int) Math.round(300 / speed)));
     uplink.put("reconnect.initial.ms", Math.max(10, Math.round(2_000 / speed)));
@@ -146,17 +120,11 @@ final class RuntimeDevice implements SimulatedDevice {
     uplink.put("fold.after.s", Math.max(1, (int) Math.round(120 / speed)));
     uplink.put("fold.interval.s", Math.max(1, (int) Math.round(60 / speed)));
     uplink.put("drain.on.stop.s", 60);
-    root.put("org.watchpost.uplink", uplink);
-    Map<String, Object> cameraHealth = new LinkedHashMap<>();
-    cameraHealth.put("baseline.dir", work.resolve("baselines").toString());
+    Map<String, Object> cameraHealth = config.health(work.resolve("baselines"), work);
     cameraHealth.put("baseline.learn.s", 10.0);
     cameraHealth.put("report.interval.s", 30.0);
-    root.put("org.watchpost.health.camera", cameraHealth);
-    Map<String, Object> deviceHealth = new LinkedHashMap<>();
-    deviceHealth.put("data.dir", work.toString());
-    deviceHealth.put("report.interval.s", Math.max(1.0, 60 / speed));
-    root.put("org.watchpost.health.device", deviceHealth);
-    return new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n";
+    config.pid("org.watchpost.health.device").put("report.interval.s", Math.max(1.0, 60 / speed));
+    return config.json();
   }
 
   @Override
