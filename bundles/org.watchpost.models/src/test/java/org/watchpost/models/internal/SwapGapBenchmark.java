@@ -3,6 +3,7 @@ package org.watchpost.models.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.watchpost.api.frame.FeedMode;
 
 /**
  * Longest inter-frame gap while the model is swapped at 10 fps on vtest, over several runs:
@@ -19,7 +20,7 @@ public final class SwapGapBenchmark {
     List<Double> longest = new ArrayList<>();
     List<Double> median = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
-      SwapRun.Outcome run = SwapRun.run(150, 10);
+      SwapRun.Outcome run = SwapRun.run(150, 10, FeedMode.NEWEST_WINS);
       acrossSwap.add(run.gapMillis(run.swapIndex() - 2, run.swapIndex() + 3));
       atSwap.add(run.swapGapMillis());
       longest.add(run.gapMillis(1, run.frames().size()));

@@ -73,7 +73,7 @@ final class SwapRun {
 
   private SwapRun() {}
 
-  static Outcome run(int frameCount, int installAtFrame) throws Exception {
+  static Outcome run(int frameCount, int installAtFrame, FeedMode feedMode) throws Exception {
     Path dir = SharedData.scratchDirectory("models-swap");
     KeyPair key = Fixtures.trustedKey(dir.resolve("keys"));
     Path factory = TestModels.yoloxNanoManifest();
@@ -98,7 +98,7 @@ final class SwapRun {
       int failures = 0;
       long skipped;
       try (FrameFeed feed = capture.feed(capture.open(new SourceSpec("vtest", SharedData.vtestMjpeg().toString(), false,
-          true)), FeedMode.NEWEST_WINS)) {
+          true)), feedMode)) {
         while (frames.size() < frameCount) {
           Frame frame = feed.take(Duration.ofSeconds(5));
           if (frame == null) {
