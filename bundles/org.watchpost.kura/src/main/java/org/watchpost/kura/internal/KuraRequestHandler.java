@@ -108,7 +108,7 @@ final class KuraRequestHandler implements org.eclipse.kura.cloudconnection.reque
       Object text = response.metrics().get(Response.EXCEPTION_MESSAGE);
       throw new KuraException(errorCode(response.code()), response.code(), text == null ? "" : text);
     }
-    response.metrics().forEach((k, v) -> payload.addMetric(k, KuraPayloads.metricValue(v)));
+    response.metrics().forEach((k, v) -> payload.addMetric(k, org.watchpost.uplink.codec.KuraPayload.metricValue(v)));
     payload.setBody(response.body());
     return new KuraMessage(payload);
   }
