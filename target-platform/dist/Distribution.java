@@ -47,12 +47,11 @@ public final class Distribution {
   /** Bundles a Kura gateway already runs (its framework, SCR, Config Admin, Metatype, Event Admin, logging, OSGi utilities). */
   private static final List<String> PROVIDED_BY_KURA = List.of("org.apache.felix.", "org.osgi.", "slf4j.", "org.eclipse.parsson.");
   /**
-   * Left out on Kura: the standalone uplink and what only it uses (its own MQTT session, outbox, protobuf codec;
-   * on Kura org.watchpost.kura publishes through Kura's cloud connection), and the installer's page (Kura has its
-   * own UI and web server).
+   * Left out on Kura: the installer's page (Kura has its own UI and web server). The uplink stays: on Kura its
+   * outbox, priorities, governor and folding sit in front of Kura's CloudPublisher (org.watchpost.kura plugs
+   * the publisher in as its transport); its own MQTT component is never configured there, so it opens nothing.
    */
-  private static final List<String> STANDALONE_ONLY = List.of("org.watchpost.uplink", "org.watchpost.web",
-      "org.eclipse.paho.client.mqttv3", "org.xerial.sqlite-jdbc", "com.google.protobuf");
+  private static final List<String> STANDALONE_ONLY = List.of("org.watchpost.web");
 
   public static void main(String[] args) throws Exception {
     if (args.length != 6) {

@@ -1,21 +1,19 @@
 package org.watchpost.kura.internal;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.kura.KuraException;
-import org.eclipse.kura.cloudconnection.listener.CloudConnectionListener;
 import org.eclipse.kura.cloudconnection.message.KuraMessage;
 import org.eclipse.kura.cloudconnection.publisher.CloudNotificationPublisher;
 import org.eclipse.kura.cloudconnection.publisher.CloudPublisher;
 import org.eclipse.kura.cloudconnection.request.RequestHandlerRegistry;
 import org.eclipse.kura.configuration.ConfigurableComponent;
 import org.eclipse.kura.message.KuraPayload;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -37,15 +35,15 @@ import org.watchpost.api.health.MetricsProvider;
 import org.watchpost.api.remote.Notification;
 import org.watchpost.api.remote.RemoteChannel;
 import org.watchpost.api.remote.RequestHandler;
+import org.watchpost.uplink.cloud.GovernedUplink;
 
 /**
- * Watchpost's uplink inside Eclipse Kura: events, counts and health go out through the {@link CloudPublisher}
- * chosen in Kura's UI, over Kura's own cloud connection (its MQTT session, store, BIRTH and LWT); the device's
- * request handlers (MODEL-V1) are registered in Kura's {@link RequestHandlerRegistry}. Nothing here opens a
- * connection of its own.
- *
- * <p>Publishing happens on one thread of its own behind a bounded queue, so that Kura's store (a database insert
- * per message) never holds up a camera's pipeline; when the queue is full, the message is dropped and counted.
+ * Watchpost's uplink inside Eclipse Kura: events, counts and health go through the uplink's outbox, priorities,
+ * bandwidth governor and folding ({@link GovernedUplink}) and then out through the {@link CloudPublisher} chosen
+ * in Kura's UI ({@link KuraTransport}), over Kura's own cloud connection (its MQTT session, store, BIRTH and LWT);
+ * the device's request handlers (MODEL-V1) are registered in Kura's {@link RequestHandlerRegistry}. Nothing here
+ * opens a connection of its own. The uplink's threads hand over to Kura's store, so a camera's pipeline never
+ * waits for it.
  */
 @Component(service = {EventSink.class, HealthSink.class, RemoteChannel.class, MetricsProvider.class,
     ConfigurableComponent.class}, immediate = true, configurationPid = KuraCloudConfig.PID,
@@ -54,74 +52,70 @@ import org.watchpost.api.remote.RequestHandler;
 public final class KuraCloudComponent implements EventSink, HealthSink, RemoteChannel, MetricsProvider,
     ConfigurableComponent {
   private static final Logger LOG = LoggerFactory.getLogger(KuraCloudComponent.class);
-  /** Messages waiting for the publisher; a burst of events from every camera at once fits. */
-  static final int QUEUE_MESSAGES = 1024;
   /** The placeholders of the publisher's app.topic this adapter fills. */
   public static final String KIND = "kind";
   public static final String CAMERA = "camera";
+  /** Kura's data directory (a framework property on a Kura gateway). */
+  static final String KURA_DATA = "kura.data";
+  static final String OUTBOX_PATH = "outbox.path";
+  static final String DEFAULT_OUTBOX = "watchpost/uplink/outbox.db";
 
   private final CloudPublisher publisher;
   private final RequestHandlerRegistry registry;
+  private final KuraTransport transport;
+  private final String dataDirectory;
   private final Map<RequestHandler, KuraRequestHandler> handlers = new ConcurrentHashMap<>();
   private final AtomicReference<CloudNotificationPublisher> notifications = new AtomicReference<>();
-  private final ThreadPoolExecutor sender;
-  private final AtomicLong published = new AtomicLong();
-  private final AtomicLong failed = new AtomicLong();
-  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong notifyFailed = new AtomicLong();
   private final AtomicReference<String> lastError = new AtomicReference<>("");
-  private final CloudConnectionListener connection = new CloudConnectionListener() {
-    @Override
-    public void onDisconnected() {
-      connected = false;
-    }
-
-    @Override
-    public void onConnectionLost() {
-      connected = false;
-    }
-
-    @Override
-    public void onConnectionEstablished() {
-      connected = true;
-    }
-  };
-  private volatile KuraCloudConfig config;
-  /** Kura's store takes messages while the connection is down; true until Kura says otherwise. */
-  private volatile boolean connected = true;
+  private volatile GovernedUplink uplink;
 
   @Activate
-  public KuraCloudComponent(KuraCloudConfig config, @Reference(name = "CloudPublisher") CloudPublisher publisher,
+  public KuraCloudComponent(Map<String, Object> properties, BundleContext context,
+      @Reference(name = "CloudPublisher") CloudPublisher publisher,
       @Reference(name = "RequestHandlerRegistry") RequestHandlerRegistry registry) {
-    this.config = config;
-    this.publisher = publisher;
-    this.registry = registry;
-    this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE_MESSAGES),
-        r -> {
-          Thread t = new Thread(r, "watchpost-kura-publisher");
-          t.setDaemon(true);
-          return t;
-        }, (r, executor) -> dropped.incrementAndGet());
-    publisher.registerCloudConnectionListener(connection);
-    LOG.info("publishing through Kura's cloud publisher {}", config.CloudPublisher_target());
+    this(properties, context.getProperty(KURA_DATA), publisher, registry);
   }
 
+  /** @param dataDirectory Kura's data directory, or null outside Kura */
+  KuraCloudComponent(Map<String, Object> properties, String dataDirectory, CloudPublisher publisher,
+      RequestHandlerRegistry registry) {
+    this.publisher = publisher;
+    this.registry = registry;
+    this.dataDirectory = dataDirectory;
+    this.transport = new KuraTransport(publisher);
+    this.uplink = GovernedUplink.start(uplinkProperties(properties, dataDirectory), transport);
+    publisher.registerCloudConnectionListener(transport);
+    LOG.info("publishing through Kura's cloud publisher {}", properties.get("CloudPublisher.target"));
+  }
+
+  /** The uplink's configuration: the component's, with a relative outbox path under Kura's data directory. */
+  static Map<String, Object> uplinkProperties(Map<String, Object> properties, String dataDirectory) {
+    Map<String, Object> p = new java.util.HashMap<>(properties);
+    Object outbox = p.getOrDefault(OUTBOX_PATH, DEFAULT_OUTBOX);
+    Path path = Path.of(String.valueOf(outbox));
+    if (!path.isAbsolute() && dataDirectory != null && !dataDirectory.isBlank()) {
+      path = Path.of(dataDirectory).resolve(path);
+    }
+    p.put(OUTBOX_PATH, path.toString());
+    // The uplink's own default is another: one standard KuraPayload per message unless batching is asked for.
+    p.putIfAbsent("batch.max", 1);
+    p.putIfAbsent("payload.profile", "verbose");
+    return p;
+  }
+
+  /** A configuration change restarts the uplink: what was queued is committed first, the new one resumes. */
   @Modified
-  void modified(KuraCloudConfig config) {
-    this.config = config;
+  void modified(Map<String, Object> properties) {
+    GovernedUplink previous = uplink;
+    previous.close();
+    uplink = GovernedUplink.start(uplinkProperties(properties, dataDirectory), transport);
   }
 
   @Deactivate
   void deactivate() {
-    publisher.unregisterCloudConnectionListener(connection);
-    sender.shutdown();
-    try {
-      if (!sender.awaitTermination(5, TimeUnit.SECONDS)) {
-        sender.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      sender.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    publisher.unregisterCloudConnectionListener(transport);
+    uplink.close();
     handlers.values().forEach(KuraRequestHandler::unregister);
     handlers.clear();
   }
@@ -146,44 +140,31 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
 
   @Override
   public void publish(Event event) {
-    KuraCloudConfig c = config;
-    send("events", event.cameraId(), KuraPayloads.event(event, c.include_box(), c.max_body_bytes()));
+    uplink.publish(event);
   }
 
   @Override
   public void publish(CountSummary counts) {
-    send("counts", counts.cameraId(), KuraPayloads.counts(counts));
+    uplink.publish(counts);
   }
 
   @Override
   public void alarm(HealthAlarm alarm) {
-    send("health", alarm.cameraId(), KuraPayloads.alarm(alarm));
+    uplink.alarm(alarm);
   }
 
   @Override
   public void report(HealthReport report) {
-    send("health", report.subject(), KuraPayloads.report(report, report.subject().equals("device") ? metrics() : Map.of()));
+    uplink.report(report);
   }
 
-  private void send(String kind, String camera, KuraPayload payload) {
-    Map<String, Object> properties = Map.of(KIND, kind, CAMERA, camera);
-    KuraMessage message = new KuraMessage(payload, properties);
-    try {
-      sender.execute(() -> {
-        try {
-          publisher.publish(message);
-          published.incrementAndGet();
-        } catch (KuraException | RuntimeException e) {
-          failed.incrementAndGet();
-          String why = e.getClass().getSimpleName() + ": " + e.getMessage();
-          if (!why.equals(lastError.getAndSet(why))) {
-            LOG.warn("Kura's cloud publisher refused a {} message: {}", kind, why);
-          }
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      dropped.incrementAndGet();
-    }
+  /** Totals of the governed uplink (events published, bytes and bit/s as counted, folded, dropped). */
+  Map<String, Object> summary() {
+    return uplink.summary();
+  }
+
+  void settle(long timeoutMillis) {
+    uplink.settle(timeoutMillis);
   }
 
   // ---------------------------------------------------------------- remote channel
@@ -200,14 +181,14 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     }
     KuraPayload payload = new KuraPayload();
     payload.setTimestamp(new java.util.Date());
-    n.metrics().forEach((k, v) -> payload.addMetric(k, KuraPayloads.metricValue(v)));
+    n.metrics().forEach((k, v) -> payload.addMetric(k, org.watchpost.uplink.codec.KuraPayload.metricValue(v)));
     Map<String, Object> properties = Map.of("appId", n.appId(), "messageType", n.resource(), "requestorClientId",
         n.requesterClientId());
     try {
       p.publish(new KuraMessage(payload, properties));
       return true;
     } catch (KuraException | RuntimeException e) {
-      failed.incrementAndGet();
+      notifyFailed.incrementAndGet();
       lastError.set(e.getClass().getSimpleName() + ": " + e.getMessage());
       return false;
     }
@@ -221,17 +202,13 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
 
   @Override
   public boolean connected() {
-    return connected;
+    return transport.up();
   }
 
   @Override
   public Map<String, Object> metrics() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put(MetricsProvider.UPLINK_CONNECTED, connected);
-    m.put(MetricsProvider.OUTBOX_DEPTH, sender.getQueue().size());
-    m.put(MetricsProvider.OUTBOX_DROPPED, dropped.get());
-    m.put("kura_published", published.get());
-    m.put("kura_publish_failed", failed.get());
+    Map<String, Object> m = new LinkedHashMap<>(uplink.metrics());
+    m.put("kura_notify_failed", notifyFailed.get());
     String error = lastError.get();
     if (!error.isEmpty()) {
       m.put("kura_last_error", error.length() > 200 ? error.substring(0, 200) : error);

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import org.watchpost.api.remote.Request;
 import org.watchpost.api.remote.RequestHandler;
 import org.watchpost.api.remote.Response;
+import org.watchpost.uplink.codec.KuraTopic;
 
 /**
  * One Watchpost request handler as Kura's: Kura has already checked the topic, routed by app id and will send
@@ -29,6 +30,8 @@ final class KuraRequestHandler implements org.eclipse.kura.cloudconnection.reque
   private static final Logger LOG = LoggerFactory.getLogger(KuraRequestHandler.class);
   /** Most resource levels taken from a request (as in the standalone router's topic limit). */
   private static final int MAX_ARGS = 12;
+  /** Largest request taken: the standalone uplink's default {@code request.max.bytes}. */
+  static final int MAX_REQUEST_BYTES = 4 << 20;
 
   private final RequestHandler handler;
   private final RequestHandlerRegistry registry;
@@ -108,36 +111,77 @@ final class KuraRequestHandler implements org.eclipse.kura.cloudconnection.reque
       Object text = response.metrics().get(Response.EXCEPTION_MESSAGE);
       throw new KuraException(errorCode(response.code()), response.code(), text == null ? "" : text);
     }
-    response.metrics().forEach((k, v) -> payload.addMetric(k, KuraPayloads.metricValue(v)));
+    response.metrics().forEach((k, v) -> payload.addMetric(k, org.watchpost.uplink.codec.KuraPayload.metricValue(v)));
     payload.setBody(response.body());
     return new KuraMessage(payload);
   }
 
-  /** The request as the standalone router hands it over; bounded like it (levels, value types). */
+  /**
+   * The request as the standalone router hands it over, and bounded like it: at most {@link #MAX_ARGS} resource
+   * levels, each one valid topic level (the standalone router takes them from the topic, so they are); a request
+   * id and requester that are valid topic levels (they go into reply and NOTIFY topics); at most
+   * {@link #MAX_REQUEST_BYTES} of body and metrics. Everything else is refused before any handler runs.
+   */
   static Request request(String appId, String method, KuraMessage message) throws KuraException {
     if (message == null || message.getPayload() == null) {
       throw new KuraException(KuraErrorCode.BAD_REQUEST, "no payload");
     }
     List<String> resources = new ArrayList<>();
-    Object args = message.getProperties().get(RequestHandlerMessageConstants.ARGS_KEY.value());
+    Object args = message.getProperties() == null ? null
+        : message.getProperties().get(RequestHandlerMessageConstants.ARGS_KEY.value());
     if (args instanceof List<?> list) {
       if (list.size() > MAX_ARGS) {
         throw new KuraException(KuraErrorCode.BAD_REQUEST, "too many resource levels: " + list.size());
       }
       for (Object level : list) {
-        resources.add(String.valueOf(level));
+        if (!(level instanceof String s) || !KuraTopic.isLevel(s)) {
+          throw new KuraException(KuraErrorCode.BAD_REQUEST, "a resource level that is not a topic level: "
+              + (level instanceof String s ? KuraTopic.levelProblem(s) : "not text"));
+        }
+        resources.add((String) level);
       }
+    } else if (args != null) {
+      throw new KuraException(KuraErrorCode.BAD_REQUEST, "args is not a list");
     }
     KuraPayload payload = message.getPayload();
+    byte[] body = payload.getBody();
+    long bytes = body == null ? 0 : body.length;
     Map<String, Object> metrics = new java.util.LinkedHashMap<>();
-    payload.metrics().forEach((k, v) -> {
-      if (k != null && v != null) {
-        metrics.put(k, v);
+    for (Map.Entry<String, Object> metric : payload.metrics().entrySet()) {
+      String name = metric.getKey();
+      Object value = metric.getValue();
+      if (name == null || value == null) {
+        continue;
       }
-    });
-    String requestId = metrics.get(Request.REQUEST_ID) instanceof String s ? s : null;
-    String requester = metrics.get(Request.REQUESTER_CLIENT_ID) instanceof String s ? s : null;
-    return new Request(appId, method, resources, requestId, requester, metrics, payload.getBody());
+      bytes += name.length() + valueBytes(value);
+      if (bytes > MAX_REQUEST_BYTES) {
+        throw new KuraException(KuraErrorCode.BAD_REQUEST, "a request over " + MAX_REQUEST_BYTES + " bytes");
+      }
+      metrics.put(name, value);
+    }
+    if (bytes > MAX_REQUEST_BYTES) {
+      throw new KuraException(KuraErrorCode.BAD_REQUEST, "a request over " + MAX_REQUEST_BYTES + " bytes");
+    }
+    String requestId = metrics.remove(Request.REQUEST_ID) instanceof String s ? s : null;
+    String requester = metrics.remove(Request.REQUESTER_CLIENT_ID) instanceof String s ? s : null;
+    for (String level : new String[] {requestId, requester}) {
+      if (level != null && !KuraTopic.isLevel(level)) {
+        throw new KuraException(KuraErrorCode.BAD_REQUEST, (level == requestId ? Request.REQUEST_ID
+            : Request.REQUESTER_CLIENT_ID) + " is not a topic level: " + KuraTopic.levelProblem(level));
+      }
+    }
+    return new Request(appId, method, resources, requestId, requester, metrics, body);
+  }
+
+  /** What a metric value weighs, about as on the wire; text counted by its characters. */
+  private static long valueBytes(Object value) {
+    if (value instanceof String s) {
+      return s.length();
+    }
+    if (value instanceof byte[] b) {
+      return b.length;
+    }
+    return 8;
   }
 
   static KuraErrorCode errorCode(int code) {

@@ -135,4 +135,43 @@ class KuraRequestHandlerTest {
     assertEquals(KuraErrorCode.INTERNAL_ERROR,
         assertThrows(KuraException.class, () -> adapter.doGet(null, message(List.of(), Map.of(), null))).getCode());
   }
+
+  /**
+   * Found by KuraRequestHandlerFuzzTest: what comes from the cloud goes into topics later (the requester into the
+   * NOTIFY topic Kura's notification publisher builds, the resources into job names): each must be one valid topic
+   * level, as the standalone router's topic split makes them, or the request is refused before any handler runs.
+   */
+  @Test
+  void aRequesterOrResourceThatIsNoTopicLevelIsRefused() {
+    Recording handler = new Recording();
+    KuraRequestHandler adapter = new KuraRequestHandler(handler, new Registry(), p -> {});
+    for (KuraMessage hostile : List.of(
+        message(List.of("models"), Map.of(Request.REQUEST_ID, "r1", Request.REQUESTER_CLIENT_ID, "console/#"), null),
+        message(List.of("models"), Map.of(Request.REQUEST_ID, "r/+", Request.REQUESTER_CLIENT_ID, "console"), null),
+        message(List.of("models", "a/b"), Map.of(), null),
+        message(List.of("x".repeat(65)), Map.of(), null),
+        message(List.of("models\u0000"), Map.of(), null),
+        new KuraMessage(new KuraPayload(), Map.of("args", List.of(List.of("nested")))))) {
+      assertEquals(KuraErrorCode.BAD_REQUEST,
+          assertThrows(KuraException.class, () -> adapter.doGet(null, hostile)).getCode(), hostile.getProperties()
+              + " " + hostile.getPayload().metrics());
+    }
+    assertEquals(List.of(), handler.seen, "no handler ran");
+  }
+
+  /** A request larger than the standalone router takes (4 MiB) is refused before it is copied for the handler. */
+  @Test
+  void aRequestOverTheStandaloneLimitIsRefused() {
+    Recording handler = new Recording();
+    KuraRequestHandler adapter = new KuraRequestHandler(handler, new Registry(), p -> {});
+    assertEquals(KuraErrorCode.BAD_REQUEST, assertThrows(KuraException.class,
+        () -> adapter.doPut(null, message(List.of("package"), Map.of(), new byte[(4 << 20) + 1]))).getCode());
+    Map<String, Object> many = new java.util.HashMap<>();
+    for (int i = 0; i < 5_000; i++) {
+      many.put("m" + i, "v".repeat(1_000));
+    }
+    assertEquals(KuraErrorCode.BAD_REQUEST, assertThrows(KuraException.class,
+        () -> adapter.doPut(null, message(List.of("package"), many, null))).getCode());
+    assertEquals(List.of(), handler.seen, "no handler ran");
+  }
 }

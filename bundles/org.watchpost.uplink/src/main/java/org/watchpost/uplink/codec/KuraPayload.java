@@ -40,6 +40,24 @@ public record KuraPayload(Long timestamp, KuraPosition position, Map<String, Obj
         || value instanceof Boolean || value instanceof String || value instanceof byte[];
   }
 
+  /**
+   * A value as a metric can carry it: the seven types as they are, other whole numbers as int32, other numbers
+   * as doubles, anything else as its text. The one mapping for every sender of KuraPayloads (the uplink, the
+   * Kura bundle's replies and notifications).
+   */
+  public static Object metricValue(Object value) {
+    if (isMetricValue(value)) {
+      return value;
+    }
+    if (value instanceof Short || value instanceof Byte) {
+      return ((Number) value).intValue();
+    }
+    if (value instanceof Number n) {
+      return n.doubleValue();
+    }
+    return String.valueOf(value);
+  }
+
   /** The metric's value, or null when absent. */
   public Object metric(String name) {
     return metrics.get(name);

@@ -3,5 +3,5 @@
  * receiver (the demo's broker monitor, a test) decodes.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package org.watchpost.uplink.codec;

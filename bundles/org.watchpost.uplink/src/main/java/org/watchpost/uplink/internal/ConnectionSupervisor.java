@@ -20,7 +20,7 @@ import org.watchpost.uplink.codec.KuraTopic;
  * the Sender's send thread (it binds it). {@link #link}, {@link #linkLost} and {@link #lastError} are volatile:
  * the MQTT client's thread reports a lost connection through {@link #lost}, and metrics read them anywhere.
  */
-final class ConnectionSupervisor {
+final class ConnectionSupervisor implements Session {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionSupervisor.class);
 
   private final UplinkConfig config;
@@ -64,7 +64,8 @@ final class ConnectionSupervisor {
     this.thread = new Thread(this::linkLoop, "uplink-link");
   }
 
-  void start() {
+  @Override
+  public void start() {
     thread.start();
   }
 
@@ -166,11 +167,24 @@ final class ConnectionSupervisor {
     return link;
   }
 
-  String lastError() {
+  @Override
+  public boolean connected() {
+    return link != null;
+  }
+
+  @Override
+  public String protocol() {
+    MqttLink l = link;
+    return l == null ? null : l.protocol();
+  }
+
+  @Override
+  public String lastError() {
     return lastError;
   }
 
-  long connects() {
+  @Override
+  public long connects() {
     return connects.get();
   }
 
@@ -178,7 +192,8 @@ final class ConnectionSupervisor {
    * Ends the link thread (after {@code running} turned false), then, if a connection is still up, publishes the
    * disconnect certificate and disconnects it so that no last will is published.
    */
-  void stop() {
+  @Override
+  public void stop() {
     thread.interrupt();
     UplinkEngine.join(thread);
     MqttLink last = link;

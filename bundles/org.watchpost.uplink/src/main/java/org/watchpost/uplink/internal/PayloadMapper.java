@@ -139,7 +139,7 @@ final class PayloadMapper {
   Message report(HealthReport report, Map<String, Object> extra) {
     Map<String, Object> m = new LinkedHashMap<>();
     report.metrics().entrySet().stream().sorted(Map.Entry.comparingByKey())
-        .forEach(e -> m.put(e.getKey(), metricValue(e.getValue())));
+        .forEach(e -> m.put(e.getKey(), KuraPayload.metricValue(e.getValue())));
     extra.forEach(m::putIfAbsent);
     return new Message(KuraTopic.health(account, clientId, report.subject()), Priority.HEALTH, report.timeMillis(), m,
         null);
@@ -155,19 +155,5 @@ final class PayloadMapper {
         .forEach(e -> m.putIfAbsent(e.getKey(), e.getValue()));
     return new Message(KuraTopic.health(account, clientId, alarm.cameraId()),
         alarm.raised() ? Priority.ALARM : Priority.EVENT, alarm.timeMillis(), m, null);
-  }
-
-  /** Kura carries seven value types; other numbers travel as doubles, anything else as its text. */
-  static Object metricValue(Object value) {
-    if (KuraPayload.isMetricValue(value)) {
-      return value;
-    }
-    if (value instanceof Short || value instanceof Byte) {
-      return ((Number) value).intValue();
-    }
-    if (value instanceof Number n) {
-      return n.doubleValue();
-    }
-    return String.valueOf(value);
   }
 }

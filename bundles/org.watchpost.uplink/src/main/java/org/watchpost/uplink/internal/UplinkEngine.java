@@ -16,6 +16,7 @@ import org.watchpost.api.event.Priority;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.MetricsProvider;
+import org.watchpost.uplink.cloud.CloudTransport;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
@@ -27,11 +28,13 @@ import org.watchpost.uplink.codec.KuraTopic;
  *   <li>{@link Folding}: folds events below alarm into counts while the backlog is over budget;
  *   <li>{@link Sender}: chooses from the outbox (priority, seq, batches) and paces with the
  *       {@link BandwidthGovernor} in front of a {@link Transport};
- *   <li>{@link ConnectionSupervisor}: the standalone transport's MQTT connection, with {@link Birth} and
- *       {@link RequestIntake} (subscriptions, inbound requests, replies and notifications).
+ *   <li>{@link Session}: who owns the connection. Standalone the {@link ConnectionSupervisor}: the device's MQTT
+ *       connection, with {@link Birth} and {@link RequestIntake} (subscriptions, inbound requests, replies and
+ *       notifications); inside Kura a {@link CloudSession} in front of Kura's CloudPublisher (the Kura bundle's
+ *       {@link CloudTransport}), with none of those: Kura has its own.
  * </ul>
  *
- * <p>Two threads of its own: {@code uplink-outbox-writer} and {@code uplink-link}; each unit says which of its
+ * <p>Two threads of its own: {@code uplink-outbox-writer} and {@code uplink-link} (or {@code uplink-cloud}); each unit says which of its
  * state belongs to which thread and checks it. This class holds no mutable state but {@link #running}.
  */
 public final class UplinkEngine implements AutoCloseable {
@@ -50,7 +53,9 @@ public final class UplinkEngine implements AutoCloseable {
   private final OutboxWriter writer;
   private final Sender sender;
   private final RequestIntake requests;
+  /** The device's own MQTT connection; null in front of a cloud connection. */
   private final ConnectionSupervisor supervisor;
+  private final Session session;
   private volatile boolean running = true;
   private final long startNanos = System.nanoTime();
 
@@ -65,6 +70,19 @@ public final class UplinkEngine implements AutoCloseable {
 
   /** @param router the request handlers to subscribe for; null for a router of its own */
   UplinkEngine(UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener, RequestRouter router) {
+    this(config, storedListener, router, null);
+  }
+
+  /**
+   * The governed uplink in front of a cloud connection the device does not own (Kura's): the same outbox,
+   * priorities, governor and folding, no MQTT session, BIRTH or last will of its own.
+   */
+  public UplinkEngine(UplinkConfig config, CloudTransport cloud) {
+    this(config, stored -> {}, null, java.util.Objects.requireNonNull(cloud, "cloud"));
+  }
+
+  private UplinkEngine(UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener, RequestRouter router,
+      CloudTransport cloud) {
     this.config = config;
     boolean ownsRouter = router == null;
     RequestRouter.Limits limits = new RequestRouter.Limits(config.request_max_bytes(),
@@ -82,18 +100,22 @@ public final class UplinkEngine implements AutoCloseable {
     int perPacketOverhead = config.per_packet_overhead_bytes();
     this.governor = new BandwidthGovernor(config.budget_bits_per_s(), config.downlink_budget_bits_per_s(), config.burst_s(),
         2L * (8 + 2L * perPacketOverhead), System::nanoTime);
-    BrokerConnector connector = new BrokerConnector(config.protocol(), config.max_inflight());
-    SSLSocketFactory tls = TlsSockets.create(config.tls_ca_file(), config.tls_client_keystore(),
-        config.tls_client_keystore_password().toCharArray());
-    this.spec = new ConnectSpec(config.broker_url(), clientId, blankToNull(config.username()),
-        config.password().isEmpty() ? null : config.password().getBytes(StandardCharsets.UTF_8),
-        config.keep_alive_s(), config.connect_timeout_s(), tls, config.tls_hostname_verification(),
-        Birth.lastWillTopic(account, clientId), Birth.lastWillPayload(),
-        config.inbound_max_packet_bytes() > 0 ? config.inbound_max_packet_bytes()
-            : (int) Math.min(Integer.MAX_VALUE, (long) config.request_max_bytes() + PACKET_HEADROOM));
+    ConnectSpec connectSpec = null;
+    BrokerConnector connector = null;
+    if (cloud == null) {
+      connector = new BrokerConnector(config.protocol(), config.max_inflight());
+      SSLSocketFactory tls = TlsSockets.create(config.tls_ca_file(), config.tls_client_keystore(),
+          config.tls_client_keystore_password().toCharArray());
+      connectSpec = new ConnectSpec(config.broker_url(), clientId, blankToNull(config.username()),
+          config.password().isEmpty() ? null : config.password().getBytes(StandardCharsets.UTF_8),
+          config.keep_alive_s(), config.connect_timeout_s(), tls, config.tls_hostname_verification(),
+          Birth.lastWillTopic(account, clientId), Birth.lastWillPayload(),
+          config.inbound_max_packet_bytes() > 0 ? config.inbound_max_packet_bytes()
+              : (int) Math.min(Integer.MAX_VALUE, (long) config.request_max_bytes() + PACKET_HEADROOM));
+    }
+    this.spec = connectSpec;
     // Everything that can refuse the configuration is above: the outbox is opened last.
     this.outbox = new Outbox(Path.of(config.outbox_path()), config.outbox_max_bytes());
-    Birth birth = new Birth(config, device, outbox, governor, this::running);
     this.folding = new Folding(outbox, governor, mapper, config, this::submit);
     this.writer = new OutboxWriter(outbox, governor, config, this::running, folding::update,
         this::storedToSender, storedListener, this::wakeSender);
@@ -102,13 +124,20 @@ public final class UplinkEngine implements AutoCloseable {
     requestRouter.add(healthDeltas);
     this.requests = new RequestIntake(requestRouter, ownsRouter, config, clientId, governor, writer,
         this::link, this::linkLost, this::running);
-    this.supervisor = new ConnectionSupervisor(config, spec, connector, governor, sender, birth, requests,
-        this::running);
-    LOG.info("uplink to {} as {}/{}: outbox {} holds {} messages, next seq {}; budget {}", spec.shownUri(),
-        account, clientId, outbox.file(), outbox.depth(), outbox.nextSeq(),
-        governor.capped() ? config.budget_bits_per_s() + " bit/s" : "none");
+    if (cloud == null) {
+      Birth birth = new Birth(config, device, outbox, governor, this::running);
+      this.supervisor = new ConnectionSupervisor(config, spec, connector, governor, sender, birth, requests,
+          this::running);
+      this.session = supervisor;
+    } else {
+      this.supervisor = null;
+      this.session = new CloudSession(cloud, sender, config, this::running);
+    }
+    LOG.info("uplink to {} as {}/{}: outbox {} holds {} messages, next seq {}; budget {}",
+        spec != null ? spec.shownUri() : "the cloud connection of the framework", account, clientId, outbox.file(),
+        outbox.depth(), outbox.nextSeq(), governor.capped() ? config.budget_bits_per_s() + " bit/s" : "none");
     writer.start();
-    supervisor.start();
+    session.start();
   }
 
   private static String blankToNull(String s) {
@@ -131,11 +160,13 @@ public final class UplinkEngine implements AutoCloseable {
   }
 
   private MqttLink link() {
-    return supervisor.link();
+    return supervisor == null ? null : supervisor.link();
   }
 
   private void linkLost(String why) {
-    supervisor.lost(why);
+    if (supervisor != null) {
+      supervisor.lost(why);
+    }
   }
 
   // ---------------------------------------------------------------- intake (caller threads)
@@ -164,7 +195,7 @@ public final class UplinkEngine implements AutoCloseable {
   /** What the uplink adds to the device's health report: its own state. */
   private Map<String, Object> deviceMetrics() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put(MetricsProvider.UPLINK_CONNECTED, supervisor.link() != null);
+    m.put(MetricsProvider.UPLINK_CONNECTED, session.connected());
     m.put(MetricsProvider.OUTBOX_DEPTH, outbox.depth());
     m.put("outbox_bytes", outbox.storedBytes());
     outbox.dropped().forEach((p, n) -> {
@@ -219,7 +250,7 @@ public final class UplinkEngine implements AutoCloseable {
   public void settle(long timeoutMillis) {
     folding.flush(true);
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-    while ((writer.pending() || (supervisor.link() != null && outbox.depth() > 0)) && System.nanoTime() < deadline) {
+    while ((writer.pending() || (session.connected() && outbox.depth() > 0)) && System.nanoTime() < deadline) {
       sleepQuietly(20);
     }
   }
@@ -241,17 +272,17 @@ public final class UplinkEngine implements AutoCloseable {
     s.put("refused", writer.refused());
     s.put("folded_events", folding.foldedTotal());
     s.put("outbox_depth", outbox.depth());
-    s.put("uplink_connects", supervisor.connects());
-    MqttLink link = supervisor.link();
-    s.put("uplink_protocol", link != null ? link.protocol() : "");
-    s.put("uplink_last_error", supervisor.lastError());
+    s.put("uplink_connects", session.connects());
+    String protocol = session.protocol();
+    s.put("uplink_protocol", protocol != null ? protocol : "");
+    s.put("uplink_last_error", session.lastError());
     return s;
   }
 
   /** Whether a broker connection is up and the outbox depth: quick, never waits for the disk. */
   public Map<String, Object> metrics() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put(MetricsProvider.UPLINK_CONNECTED, supervisor.link() != null);
+    m.put(MetricsProvider.UPLINK_CONNECTED, session.connected());
     m.put(MetricsProvider.OUTBOX_DEPTH, outbox.depth());
     m.put("outbox_quarantined", outbox.quarantined());
     m.put("outbox_write_failed", writer.writeFailures());
@@ -261,22 +292,23 @@ public final class UplinkEngine implements AutoCloseable {
     }
     m.put("intake_overflow", writer.intakeOverflow());
     m.put("inbound_bytes", governor.inboundBytes());
-    m.put("inbound_max_packet_bytes", spec.maxInboundPacketBytes());
+    if (spec != null) {
+      m.put("inbound_max_packet_bytes", spec.maxInboundPacketBytes());
+    }
     m.putAll(requests.counters());
     return m;
   }
 
   boolean connected() {
-    return supervisor.link() != null;
+    return session.connected();
   }
 
   String lastError() {
-    return supervisor.lastError();
+    return session.lastError();
   }
 
   String protocol() {
-    MqttLink l = supervisor.link();
-    return l == null ? null : l.protocol();
+    return session.protocol();
   }
 
   Outbox outbox() {
@@ -317,13 +349,13 @@ public final class UplinkEngine implements AutoCloseable {
     while (writer.pending() && System.nanoTime() < deadline + 5_000_000_000L) {
       sleepQuietly(10);
     }
-    while (supervisor.link() != null && outbox.depth() > 0 && System.nanoTime() < deadline) {
+    while (session.connected() && outbox.depth() > 0 && System.nanoTime() < deadline) {
       sleepQuietly(20);
     }
     running = false;
     sender.wake();
     writer.join();
-    supervisor.stop();
+    session.stop();
     requests.close();
     outbox.close();
     LOG.info("uplink stopped: {}", summary());
