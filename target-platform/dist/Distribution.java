@@ -48,10 +48,11 @@ public final class Distribution {
   private static final List<String> PROVIDED_BY_KURA = List.of("org.apache.felix.", "org.osgi.", "slf4j.", "org.eclipse.parsson.");
   /**
    * Left out on Kura: the standalone uplink and what only it uses (its own MQTT session, outbox, protobuf codec;
-   * on Kura org.watchpost.kura publishes through Kura's cloud connection), and the installer's page (Kura has its
-   * own UI and web server).
+   * on Kura org.watchpost.kura publishes through Kura's cloud connection). The installer's page goes in: it is
+   * served by Kura's own web server through Kura's HTTP Whiteboard, so the standalone web server (Felix HTTP Jetty
+   * and its servlet API, both org.apache.felix.*) stays out with the rest of what Kura provides.
    */
-  private static final List<String> STANDALONE_ONLY = List.of("org.watchpost.uplink", "org.watchpost.web",
+  private static final List<String> STANDALONE_ONLY = List.of("org.watchpost.uplink",
       "org.eclipse.paho.client.mqttv3", "org.xerial.sqlite-jdbc", "com.google.protobuf");
 
   public static void main(String[] args) throws Exception {
