@@ -125,10 +125,42 @@ class KuraInstallerPageIT {
       assertEquals(302, root.statusCode());
       assertTrue(root.headers().firstValue("Location").orElse("").endsWith("/admin/console"), root.headers().toString());
       System.out.printf("%s: .dp installed in %s ms; %d live frames until boxes%n", line.id, r.getProperty("dp.install.ms"), frames);
+      String measure = System.getProperty("watchpost.kura.page.measure.s");
+      if (measure != null) {
+        measureIdleCost(line, framework, out, Integer.parseInt(measure));
+      }
     } finally {
       Files.writeString(Path.of(out + ".done"), "done\n");
       if (!framework.waitFor(60, TimeUnit.SECONDS)) {
         framework.destroyForcibly();
+      }
+    }
+  }
+
+  /**
+   * CPU of Kura's JVM while nobody watches, the page on against the page off (org.watchpost.web enabled, switched
+   * by the probe as an operator would), in alternating windows after the live view's linger time; measured, never
+   * asserted (-Dwatchpost.kura.page.measure.s=WINDOW).
+   */
+  private static void measureIdleCost(KuraLine line, Process framework, Path out, int windowSeconds) throws Exception {
+    Thread.sleep(5_000);
+    for (int round = 0; round < 3; round++) {
+      for (boolean enabled : new boolean[] {false, true}) {
+        Path answer = Path.of(out + ".switched");
+        Files.deleteIfExists(answer);
+        Files.writeString(Path.of(out + ".switch"), Boolean.toString(enabled));
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!Files.exists(answer) && System.currentTimeMillis() < deadline) {
+          Thread.sleep(100);
+        }
+        assertTrue(Files.exists(answer), "the probe switched the page " + (enabled ? "on" : "off"));
+        Thread.sleep(3_000);
+        Duration before = framework.info().totalCpuDuration().orElseThrow();
+        long start = System.nanoTime();
+        Thread.sleep(windowSeconds * 1000L);
+        double cores = (framework.info().totalCpuDuration().orElseThrow().minus(before).toNanos()) / (double) (System.nanoTime() - start);
+        System.out.printf("%s measure: page %s, nobody watching: %.3f cores (load %s)%n", line.id, enabled ? "on " : "off",
+            cores, Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
       }
     }
   }

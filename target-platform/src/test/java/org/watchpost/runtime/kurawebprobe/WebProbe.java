@@ -58,6 +58,11 @@ public final class WebProbe implements BundleActivator {
       } finally {
         write(context);
       }
+      try {
+        obeySwitch(context);
+      } catch (Exception e) {
+        // the framework is stopping
+      }
     }, "kura-web-probe");
     worker.start();
   }
@@ -149,6 +154,30 @@ public final class WebProbe implements BundleActivator {
       }
     }
     return String.join(",", out);
+  }
+
+  /**
+   * For the measurement of KuraInstallerPageIT: switches the page on or off as an operator would in Kura
+   * (org.watchpost.web enabled) when the test writes "true" or "false" to OUT.switch, and answers in OUT.switched.
+   */
+  private static void obeySwitch(BundleContext context) throws Exception {
+    Path command = Path.of(context.getProperty("watchpost.probe.out") + ".switch");
+    Path answer = Path.of(context.getProperty("watchpost.probe.out") + ".switched");
+    ConfigurationAdmin cm = service(context, ConfigurationAdmin.class);
+    while (!Thread.currentThread().isInterrupted()) {
+      if (Files.exists(command)) {
+        boolean enabled = Boolean.parseBoolean(Files.readString(command).strip());
+        Files.delete(command);
+        Configuration web = cm.getConfiguration("org.watchpost.web", "?");
+        Dictionary<String, Object> p = web.getProperties();
+        p.put("enabled", enabled);
+        web.update(p);
+        waitFor(30_000, () -> (context.getServiceReferences(javax.servlet.Servlet.class.getName(),
+            "(osgi.http.whiteboard.servlet.name=watchpost-installer-page)") != null) == enabled);
+        Files.writeString(answer, Boolean.toString(enabled));
+      }
+      Thread.sleep(100);
+    }
   }
 
   /** As an operator sets them in Kura's UI; paths absolute, under the framework's data directory. */
