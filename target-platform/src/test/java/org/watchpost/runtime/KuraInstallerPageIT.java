@@ -124,6 +124,15 @@ class KuraInstallerPageIT {
       HttpResponse<String> root = http.send(get(base + "/"), HttpResponse.BodyHandlers.ofString());
       assertEquals(302, root.statusCode());
       assertTrue(root.headers().firstValue("Location").orElse("").endsWith("/admin/console"), root.headers().toString());
+      // The off switch inside Kura (org.watchpost.web enabled=false): the page is gone (its path falls to Kura's
+      // root, which sends it to the console), Kura's UI stays.
+      switchPage(out, false);
+      HttpResponse<String> gone = http.send(get(base + "/watchpost/"), HttpResponse.BodyHandlers.ofString());
+      assertEquals(302, gone.statusCode(), gone.body());
+      assertTrue(gone.headers().firstValue("Location").orElse("").endsWith("/admin/console"), gone.headers().toString());
+      assertEquals(WebProbe.KURA_UI_MARK, http.send(get(base + "/admin/console"), HttpResponse.BodyHandlers.ofString()).body());
+      switchPage(out, true);
+      assertEquals(200, http.send(get(base + "/watchpost/"), HttpResponse.BodyHandlers.ofString()).statusCode());
       System.out.printf("%s: .dp installed in %s ms; %d live frames until boxes%n", line.id, r.getProperty("dp.install.ms"), frames);
       String measure = System.getProperty("watchpost.kura.page.measure.s");
       if (measure != null) {
@@ -146,14 +155,7 @@ class KuraInstallerPageIT {
     Thread.sleep(5_000);
     for (int round = 0; round < 3; round++) {
       for (boolean enabled : new boolean[] {false, true}) {
-        Path answer = Path.of(out + ".switched");
-        Files.deleteIfExists(answer);
-        Files.writeString(Path.of(out + ".switch"), Boolean.toString(enabled));
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!Files.exists(answer) && System.currentTimeMillis() < deadline) {
-          Thread.sleep(100);
-        }
-        assertTrue(Files.exists(answer), "the probe switched the page " + (enabled ? "on" : "off"));
+        switchPage(out, enabled);
         Thread.sleep(3_000);
         Duration before = framework.info().totalCpuDuration().orElseThrow();
         long start = System.nanoTime();
@@ -163,6 +165,18 @@ class KuraInstallerPageIT {
             cores, Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
       }
     }
+  }
+
+  /** Has the probe set org.watchpost.web enabled as an operator would in Kura, and waits until it is in force. */
+  private static void switchPage(Path out, boolean enabled) throws Exception {
+    Path answer = Path.of(out + ".switched");
+    Files.deleteIfExists(answer);
+    Files.writeString(Path.of(out + ".switch"), Boolean.toString(enabled));
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!Files.exists(answer) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(Files.exists(answer), "the probe switched the page " + (enabled ? "on" : "off"));
   }
 
   private static HttpRequest get(String url) {
