@@ -47,11 +47,13 @@ public final class Distribution {
   /** Bundles a Kura gateway already runs (its framework, SCR, Config Admin, Metatype, Event Admin, logging, OSGi utilities). */
   private static final List<String> PROVIDED_BY_KURA = List.of("org.apache.felix.", "org.osgi.", "slf4j.", "org.eclipse.parsson.");
   /**
-   * Left out on Kura: the installer's page (Kura has its own UI and web server). The uplink stays: on Kura its
-   * outbox, priorities, governor and folding sit in front of Kura's CloudPublisher (org.watchpost.kura plugs
-   * the publisher in as its transport); its own MQTT component is never configured there, so it opens nothing.
+   * Left out on Kura: nothing of Watchpost's own. The uplink goes in: on Kura its outbox, priorities, governor and
+   * folding sit in front of Kura's CloudPublisher (org.watchpost.kura plugs the publisher in as its transport);
+   * its own MQTT component is never configured there, so it opens nothing. The installer's page goes in: it is
+   * served by Kura's own web server through Kura's HTTP Whiteboard, so the standalone web server (Felix HTTP Jetty
+   * and its servlet API, both org.apache.felix.*) stays out with the rest of what Kura provides.
    */
-  private static final List<String> STANDALONE_ONLY = List.of("org.watchpost.web");
+  private static final List<String> STANDALONE_ONLY = List.of();
 
   public static void main(String[] args) throws Exception {
     if (args.length != 6) {

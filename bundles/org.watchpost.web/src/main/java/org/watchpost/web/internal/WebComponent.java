@@ -27,6 +27,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.http.context.ServletContextHelper;
 import org.osgi.service.http.whiteboard.HttpWhiteboardConstants;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
@@ -55,6 +56,7 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
   private static final Logger LOG = LoggerFactory.getLogger(WebComponent.class);
   static final String FELIX_HTTP_PID = "org.apache.felix.http";
   static final String PATH = "/watchpost";
+  static final String CONTEXT_NAME = "org.watchpost.web";
   private static final int MAX_SUBJECTS = 64;
   private static final int MAX_ALARMS_PER_CAMERA = 16;
 
@@ -103,9 +105,18 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
         new LoginThrottle(config.login_max_failures(), TimeUnit.SECONDS.toNanos(config.login_window_s()),
             config.login_max_sources(), System::nanoTime),
         credential, live, this);
+    // A servlet context of its own at /watchpost: beside whatever else the web server serves (inside Kura its UI,
+    // registered through the HttpService at "/" and /admin), never in another context's way nor under its security.
+    Hashtable<String, Object> contextProperties = new Hashtable<>();
+    contextProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_NAME, CONTEXT_NAME);
+    contextProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_PATH, PATH);
+    registrations.add(context.registerService(ServletContextHelper.class, new ServletContextHelper(context.getBundle()) {},
+        contextProperties));
     Hashtable<String, Object> servletProperties = new Hashtable<>();
-    servletProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, PATH + "/*");
+    servletProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, "/*");
     servletProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "watchpost-installer-page");
+    servletProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_SELECT,
+        "(" + HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_NAME + "=" + CONTEXT_NAME + ")");
     registrations.add(context.registerService(Servlet.class, servlet, servletProperties));
     registrations.add(context.registerService(LiveTap.class, live, null));
     registrations.add(context.registerService(HealthSink.class, this, null));
