@@ -381,7 +381,11 @@ def main():
                                 http.url if http else None), f, indent=1)
     gc_log = os.path.join(out, "gc.log")
     java_opts = a.java_opts.split()
+    # The runtime's own temporary directory, as bin/watchpost gives it (the natives' options come from ./watchpost).
+    tmpdir = os.path.join(work, "var", "tmp")
+    os.makedirs(tmpdir, exist_ok=True)
     cmd = ["java", "-XX:+ExitOnOutOfMemoryError", *java_opts, "-XX:NativeMemoryTracking=summary",
+           f"-Djava.io.tmpdir={tmpdir}",
            f"-Xlog:gc:file={gc_log}", f"-Dconfigurator.initial=file://{conf_path}",
            f"-Dorg.osgi.framework.storage={work}/var/framework", "-jar", jar]
     broker.start()

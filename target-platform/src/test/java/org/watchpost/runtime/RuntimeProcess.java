@@ -22,11 +22,19 @@ final class RuntimeProcess implements AutoCloseable {
   private final Thread reader;
 
   RuntimeProcess(Path workingDirectory, Path config) throws IOException {
+    this(workingDirectory, config, List.of());
+  }
+
+  /** With JVM options before {@code -jar}, as a launcher passes them. */
+  RuntimeProcess(Path workingDirectory, Path config, List<String> jvmOptions) throws IOException {
     Files.createDirectories(workingDirectory);
-    process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dconfigurator.initial=" + config.toUri(),
+    List<String> command = new java.util.ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-Dconfigurator.initial=" + config.toUri(),
         "-Dorg.osgi.framework.storage=" + workingDirectory.resolve("framework"),
-        "-jar", System.getProperty("watchpost.runtime.jar"))
+        "-jar", System.getProperty("watchpost.runtime.jar")));
+    process = new ProcessBuilder(command)
         .directory(workingDirectory.toFile())
         .redirectErrorStream(true).start();
     Path log = workingDirectory.resolve("runtime.log");
