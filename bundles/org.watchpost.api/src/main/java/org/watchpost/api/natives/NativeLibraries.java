@@ -23,9 +23,9 @@ import java.util.Locale;
  * (the launchers set it to {@code var/natives} and put it on {@code java.library.path} too).
  *
  * <p>Both libraries otherwise copy their natives into a new directory under {@code java.io.tmpdir} at every start:
- * openpnp's {@code loadLocally} removes its 63 MB copy only from a shutdown hook (never after a kill, a crash or
- * an out-of-memory exit, and under OSGi not even after a clean stop when the hook's classes are gone with the
- * bundle), ONNX Runtime 1.22 leaves its directory because it asks for the directory's deletion before the files'.
+ * openpnp's {@code loadLocally} removes its 63 MB copy only from a shutdown hook, which a kill, a crash or an
+ * out-of-memory exit never runs; ONNX Runtime 1.22 only marks its 21 MB for deletion on exit, and its directory
+ * before its files, so that even a clean exit leaves the directory.
  * Here each library is copied once and reused while its SHA-256 equals the one the jar carries; a copy cut short
  * (a kill during extraction) or from another version is replaced. Without {@value #DIR_PROPERTY}, or with that
  * directory not on {@code java.library.path} (which the JVM reads only at start), the libraries' own loaders run
