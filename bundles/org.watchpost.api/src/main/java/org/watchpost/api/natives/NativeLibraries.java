@@ -49,19 +49,29 @@ public final class NativeLibraries {
 
   private NativeLibraries() {}
 
-  /** Loads OpenCV's natives once per JVM, from {@value #DIR_PROPERTY} when that is set and usable. */
-  public static synchronized void loadOpenCv() {
+  /**
+   * Loads OpenCV's natives once per JVM, from {@value #DIR_PROPERTY} when that is set and usable.
+   *
+   * @param openCv openpnp's loader class, {@code nu.pattern.OpenCV.class}: passed in, and called reflectively, so
+   *     that this API bundle does not import openpnp's packages and resolves in frameworks without OpenCV (its
+   *     {@code System.loadLibrary} runs in openpnp's class however it is reached)
+   */
+  public static synchronized void loadOpenCv(Class<?> openCv) {
     if (openCvLoaded) {
       return;
     }
-    Path dir = usableDirectory();
-    String resource = openCvResource();
-    if (dir == null || resource == null) {
-      nu.pattern.OpenCV.loadLocally();
-    } else {
-      ensure(dir, nu.pattern.OpenCV.class, resource, System.mapLibraryName(org.opencv.core.Core.NATIVE_LIBRARY_NAME));
-      // Finds the copy just made on java.library.path; falls back to loadLocally only if it is not there.
-      nu.pattern.OpenCV.loadShared();
+    try {
+      Path dir = usableDirectory();
+      String resource = openCvResource(openCv);
+      if (dir == null || resource == null) {
+        openCv.getMethod("loadLocally").invoke(null);
+      } else {
+        ensure(dir, openCv, resource, resource.substring(resource.lastIndexOf('/') + 1));
+        // Finds the copy just made on java.library.path; falls back to loadLocally only if it is not there.
+        openCv.getMethod("loadShared").invoke(null);
+      }
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot load OpenCV through " + openCv.getName(), e);
     }
     openCvLoaded = true;
   }
@@ -154,7 +164,7 @@ public final class NativeLibraries {
   }
 
   /** Where openpnp's jar keeps the library for this machine (its OpenCV.extractNativeBinary), Linux only. */
-  private static String openCvResource() {
+  private static String openCvResource(Class<?> openCv) throws ReflectiveOperationException {
     if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
       return null;
     }
@@ -164,8 +174,12 @@ public final class NativeLibraries {
       case "arm" -> "ARMv7";
       default -> null;
     };
-    return arch == null ? null
-        : "/nu/pattern/opencv/linux/" + arch + "/" + System.mapLibraryName(org.opencv.core.Core.NATIVE_LIBRARY_NAME);
+    if (arch == null) {
+      return null;
+    }
+    Object name = Class.forName("org.opencv.core.Core", false, openCv.getClassLoader())
+        .getField("NATIVE_LIBRARY_NAME").get(null);
+    return "/nu/pattern/opencv/linux/" + arch + "/" + System.mapLibraryName((String) name);
   }
 
   /** ONNX Runtime's resource directory for this machine (its OnnxRuntime.initOsArch), Linux only. */

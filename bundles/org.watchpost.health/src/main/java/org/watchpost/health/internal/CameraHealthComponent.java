@@ -93,7 +93,7 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
 
   @Activate
   public CameraHealthComponent(CameraHealthConfig config) {
-    org.watchpost.api.natives.NativeLibraries.loadOpenCv();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     modified(config);
   }
 

@@ -100,7 +100,7 @@ final class CameraMonitor implements AutoCloseable {
         states.put(state, new Debouncer());
       }
     }
-    org.watchpost.api.natives.NativeLibraries.loadOpenCv();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
   }
 
   synchronized void onFrame(Frame frame) {

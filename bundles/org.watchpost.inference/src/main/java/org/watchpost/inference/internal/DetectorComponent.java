@@ -86,7 +86,7 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
 
   @Activate
   public DetectorComponent(InferenceConfig config) {
-    org.watchpost.api.natives.NativeLibraries.loadOpenCv();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     configure(config);
   }
 

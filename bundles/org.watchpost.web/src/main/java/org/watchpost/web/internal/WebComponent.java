@@ -82,7 +82,7 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
       }
       return;
     }
-    org.watchpost.api.natives.NativeLibraries.loadOpenCv();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     SecureRandom random = new SecureRandom();
     Path state = Path.of(config.state_dir());
     Credential credential = Credential.loadOrCreate(state.resolve("credential"), random, System.out);
