@@ -44,7 +44,12 @@ public final class NativeLibraries {
 
   private static final System.Logger LOG = System.getLogger(NativeLibraries.class.getName());
   private static final String PART_SUFFIX = ".part";
-  private static boolean openCvLoaded;
+  /**
+   * openpnp classes whose natives are loaded: one per class loader that holds openpnp (a test that runs a framework
+   * beside its own class path has two), each binding its own Mats. Weak, so that an uninstalled bundle can go.
+   */
+  private static final java.util.Set<Class<?>> openCvLoaded =
+      java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
   private static boolean ortPrepared;
 
   private NativeLibraries() {}
@@ -57,7 +62,7 @@ public final class NativeLibraries {
    *     {@code System.loadLibrary} runs in openpnp's class however it is reached)
    */
   public static synchronized void loadOpenCv(Class<?> openCv) {
-    if (openCvLoaded) {
+    if (openCvLoaded.contains(openCv)) {
       return;
     }
     try {
@@ -73,7 +78,7 @@ public final class NativeLibraries {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot load OpenCV through " + openCv.getName(), e);
     }
-    openCvLoaded = true;
+    openCvLoaded.add(openCv);
   }
 
   /**
