@@ -9,7 +9,10 @@ faults on a schedule; the odd cameras read vtest.mp4 through the capture's ffmpe
 reconnect with a new child process; with two cameras or more the last one is an HTTP camera (ffmpeg serving
 Motion-JPEG at the clip's rate) that is cut off and comes back on a cycle; the MQTT broker (Mosquitto) goes down and comes back on a cycle, long enough
 outages with a small outbox cap fill the outbox so that it drops; JPEG crops on every event, health every 10 s.
-Not driven yet: model swaps and rollbacks, OPC UA clients, configuration changes (see simulator/soak/README.md).
+With three cameras or more the one before the last is an RTSP camera (GStreamer's server) cut off on a cycle of its
+own; a rule is saved or deleted through the installer's page every few minutes (configuration changes) and an
+OPC UA client connects, browses, reads, subscribes and leaves every two minutes.
+Not driven yet: model swaps and rollbacks (see simulator/soak/README.md).
 """
 import argparse
 import json
@@ -93,7 +96,145 @@ class HttpCamera:
             self.cuts += 1
 
 
-def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes, http_url=None):
+class RtspCamera:
+    """An RTSP camera: GStreamer's RTSP server (the tests' rtsp_server.py, Debian's python3-gi) serving vtest.mp4
+    as RTP/H.264, stopped and started again on a cycle; the capture's ffmpeg child loses it and reconnects."""
+
+    def __init__(self, root, work, clip, port):
+        self.script = os.path.join(root, "bundles/org.watchpost.testing/src/main/resources/org/watchpost/testing/"
+                                         "rtsp_server.py")
+        self.work, self.clip, self.port, self.proc, self.cuts = work, clip, port, None, 0
+        self.url = f"rtsp://127.0.0.1:{port}/cam"
+
+    def start(self):
+        if self.proc is None:
+            # Debian's interpreter: a python3 earlier on the PATH (pyenv, a venv) may lack the gi module.
+            self.proc = subprocess.Popen(["/usr/bin/python3", self.script, self.clip, str(self.port), "cam"],
+                                         stdout=subprocess.DEVNULL,
+                                         stderr=open(os.path.join(self.work, "rtsp-camera.log"), "a"))
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+            self.cuts += 1
+
+
+class InstallerPage:
+    """Configuration changes as an installer makes them: log in to the installer's page (HTTPS, the login the
+    device printed on its first start), save a zone rule on the first camera with other points each time, every
+    other time delete it again, log out. Each is a Config Admin update the analytics put in force."""
+
+    def __init__(self, port, camera):
+        import ssl
+        self.port = port
+        self.base = f"https://127.0.0.1:{port}/watchpost"
+        self.camera = camera
+        self.context = ssl.create_default_context()
+        # The device's own self-signed certificate, on loopback: what is tested is the change, not the TLS trust.
+        self.context.check_hostname = False
+        self.context.verify_mode = ssl.CERT_NONE
+        self.password = None
+        self.changes, self.failures, self.saved = 0, 0, False
+
+    def _call(self, method, path, body=None, cookie=None, csrf=None):
+        import urllib.request
+        import urllib.error
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        if cookie:
+            req.add_header("Cookie", cookie)
+        if csrf:
+            req.add_header("X-CSRF-Token", csrf)
+        try:
+            with urllib.request.urlopen(req, context=self.context, timeout=20) as r:
+                return r.status, r.headers.get("Set-Cookie"), r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as e:
+            return e.code, None, e.read().decode("utf-8", "replace")
+
+    def change(self):
+        if self.password is None:
+            self.failures += 1
+            return
+        try:
+            status, set_cookie, body = self._call("POST", "/api/login", {"user": "installer", "password": self.password})
+            if status != 200 or not set_cookie:
+                raise RuntimeError(f"login {status}: {body[:200]}")
+            cookie, csrf = set_cookie.split(";", 1)[0], json.loads(body)["csrf"]
+            if self.saved:
+                status, _, body = self._call("DELETE", "/api/rules/soak-zone", cookie=cookie, csrf=csrf)
+            else:
+                x = 0.1 + 0.05 * (self.changes % 8)
+                rule = {"name": "soak-zone", "properties": {
+                    "camera.id": self.camera, "type": "zone_intrusion",
+                    "points": f"{x:.2f},0.5 {x + 0.3:.2f},0.5 {x + 0.3:.2f},0.95 {x:.2f},0.95"}}
+                status, _, body = self._call("POST", "/api/rules", rule, cookie=cookie, csrf=csrf)
+            if status != 200:
+                raise RuntimeError(f"rule change {status}: {body[:200]}")
+            self.saved = not self.saved
+            self.changes += 1
+            self._call("POST", "/api/logout", {}, cookie=cookie, csrf=csrf)
+        except (OSError, RuntimeError, ValueError, KeyError) as e:
+            self.failures += 1
+            print(f"soak: configuration change failed: {e}", flush=True)
+
+
+class UaClients:
+    """OPC UA clients coming and going: one JVM running UaVisitor.java (Milo's client, from the opcua bundle's test
+    class path), asked for a visit now and then: discover, connect, browse, read, subscribe, disconnect."""
+
+    def __init__(self, root, out, port):
+        self.root, self.out, self.port = root, out, port
+        self.url = f"opc.tcp://localhost:{port}/watchpost/discovery"
+        self.proc, self.visits, self.failures, self.last = None, 0, 0, ""
+
+    def start(self):
+        cp_file = os.path.join(self.out, "opcua-client.classpath")
+        # Milo's client and its dependencies as Maven resolves them (MAVEN_ARGS, e.g. a private local repository,
+        # reaches the wrapper); the visitor is compiled in memory by the java launcher.
+        subprocess.run([os.path.join(self.root, "mvnw"), "-o", "-q", "-B", "dependency:build-classpath",
+                        "-pl", "bundles/org.watchpost.opcua", "-Dmdep.includeScope=test",
+                        f"-Dmdep.outputFile={cp_file}"], cwd=self.root, check=True,
+                       stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.out, "opcua-client.log"), "a"))
+        with open(cp_file) as f:
+            cp = f.read().strip()
+        self.proc = subprocess.Popen(["java", "-Xmx64m", "-cp", cp,
+                                      os.path.join(self.root, "simulator/soak/UaVisitor.java"), self.url],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=open(os.path.join(self.out, "opcua-client.log"), "a"), text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if line.startswith("VISIT ok"):
+                self.visits += 1
+            elif line.startswith("VISIT failed"):
+                self.failures += 1
+                print("soak: OPC UA visit " + line.strip(), flush=True)
+            self.last = line.strip()
+
+    def visit(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.write("visit\n")
+            self.proc.stdin.flush()
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes, http_url=None, rtsp_url=None,
+                  web_port=None, opcua_port=None):
     clip = os.path.join(shared, "data/video")
     conf = {":configurator:resource-version": 1, ":configurator:symbolic-name": "watchpost.soak",
             ":configurator:version": "1.0.0",
@@ -108,6 +249,9 @@ def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes, ht
         if http_url is not None and i == cameras - 1:
             # The last camera is an IP camera whose server the soak cuts off and brings back (reconnects).
             source, loop = http_url, False
+        elif rtsp_url is not None and i == cameras - 2:
+            # The one before it an RTSP camera, cut off and brought back on its own cycle.
+            source, loop = rtsp_url, False
         conf["org.watchpost.camera~" + cid] = {
             "camera.id": cid, "source": source, "loop": loop, "realtime": False, "feed.mode": "every_frame",
             # Stream time restarts with each loop, so the schedule comes back every 79.5 s of clip.
@@ -126,10 +270,22 @@ def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes, ht
     conf["org.watchpost.health.camera"] = {"baseline.dir": os.path.join(work, "var/baselines"),
                                            "report.interval.s": 10.0}
     conf["org.watchpost.health.device"] = {"data.dir": os.path.join(work, "var"), "report.interval.s": 10.0}
+    if opcua_port is not None:
+        # Anonymous on the None endpoint: the soak's client needs no trusted certificate or user; what it tests
+        # is sessions, browsing, reads and subscriptions coming and going.
+        conf["org.watchpost.opcua"] = {"port": opcua_port, "hostname": "localhost", "bind.address": "127.0.0.1",
+                                       "pki.dir": os.path.join(work, "var/opcua/pki"),
+                                       "credential.file": os.path.join(work, "var/opcua/credential"),
+                                       "security.none": True, "anonymous": True}
+    if web_port is not None:
+        conf["org.watchpost.web"] = {"port": web_port, "bind.address": "127.0.0.1",
+                                     "state.dir": os.path.join(work, "var/web")}
     return conf
 
 
 TELEMETRY = re.compile(r"^TELEMETRY (\S+) (\S+) \{(.*)\}\s*$")
+# The installer's page prints its generated login once, on the device's first start.
+PASSWORD = re.compile(r"^\s+password: (\S+)\s*$")
 
 
 class Telemetry:
@@ -138,6 +294,7 @@ class Telemetry:
     def __init__(self, stream, log_path):
         self.frames = {}
         self.detector_rates = {}
+        self.password, self.page_login_follows = None, False
         self.lock = threading.Lock()
         self.log = open(log_path, "a")
         self.telemetry_log = open(os.path.join(os.path.dirname(log_path), "telemetry.log"), "a")
@@ -149,6 +306,12 @@ class Telemetry:
             if not line.startswith(("TELEMETRY", "EVENT", "COUNTS")):
                 self.log.write(line)
                 self.log.flush()
+            if "Installer's page: this device made its own login" in line:
+                self.page_login_follows = True
+            p = PASSWORD.search(line)
+            # The OPC UA server prints a generated login of its own in the same form: only the page's counts.
+            if p and self.page_login_follows and self.password is None:
+                self.password = p.group(1)
             m = TELEMETRY.match(line)
             if not m:
                 continue
@@ -279,7 +442,8 @@ def size_mb(path):
 
 
 COLUMNS = ["wall_s", "camera_hours", "rss_mb", "nmt_committed_mb", "malloc_arenas_mb", "heap_after_gc_mb", "fds", "threads", "children",
-           "outbox_mb", "state_mb", "frames_per_s", "detector_runs_per_s", "broker_up", "broker_outages", "camera_cuts"]
+           "outbox_mb", "state_mb", "frames_per_s", "detector_runs_per_s", "broker_up", "broker_outages", "camera_cuts",
+           "rtsp_cuts", "config_changes", "config_failures", "opcua_visits", "opcua_failures"]
 UNITS = {"rss_mb": "MB", "nmt_committed_mb": "MB", "malloc_arenas_mb": "MB", "heap_after_gc_mb": "MB", "fds": "", "threads": "",
          "children": "", "outbox_mb": "MB", "state_mb": "MB", "frames_per_s": "", "detector_runs_per_s": ""}
 
@@ -351,6 +515,15 @@ def main():
                     help="make the last camera an HTTP camera cut off on a cycle (auto: with two cameras or more)")
     ap.add_argument("--camera-up-s", type=float, default=300.0)
     ap.add_argument("--camera-down-s", type=float, default=20.0)
+    ap.add_argument("--rtsp-camera", choices=["auto", "yes", "no"], default="auto",
+                    help="make the camera before the last an RTSP camera (GStreamer) cut off on a cycle "
+                         "(auto: with three cameras or more)")
+    ap.add_argument("--rtsp-up-s", type=float, default=240.0)
+    ap.add_argument("--rtsp-down-s", type=float, default=20.0)
+    ap.add_argument("--opcua-every-s", type=float, default=120.0,
+                    help="an OPC UA client visits this often (0: never, no OPC UA server)")
+    ap.add_argument("--config-every-s", type=float, default=180.0,
+                    help="a rule saved or deleted through the installer's page this often (0: never, no page)")
     ap.add_argument("--full-gc", action=argparse.BooleanOptionalAction, default=True,
                     help="a full collection before each heap sample (live heap); --no-full-gc leaves the JVM alone")
     ap.add_argument("--outbox-max-bytes", type=int, default=2 << 20, help="small, so that outages fill it")
@@ -375,13 +548,29 @@ def main():
     if a.http_camera == "yes" or (a.http_camera == "auto" and a.cameras >= 2):
         http = HttpCamera(work, os.path.join(shared, "data/video/vtest.mp4"), free_port())
         http.start()
+    rtsp = None
+    if a.rtsp_camera == "yes" or (a.rtsp_camera == "auto" and a.cameras >= 3):
+        if a.cameras < 2:
+            sys.exit("soak: an RTSP camera needs two cameras or more (it is the one before the last)")
+        rtsp = RtspCamera(root, work, os.path.join(shared, "data/video/vtest.mp4"), free_port())
+        rtsp.start()
+    page = InstallerPage(free_port(), "cam0") if a.config_every_s > 0 else None
+    ua = None
+    if a.opcua_every_s > 0:
+        ua = UaClients(root, out, free_port())
+        ua.start()
     conf_path = os.path.join(work, "config.json")
     with open(conf_path, "w") as f:
         json.dump(configuration(root, shared, work, a.cameras, broker.port, a.outbox_max_bytes,
-                                http.url if http else None), f, indent=1)
+                                http.url if http else None, rtsp.url if rtsp else None,
+                                page.port if page else None, ua.port if ua else None), f, indent=1)
     gc_log = os.path.join(out, "gc.log")
     java_opts = a.java_opts.split()
+    # The runtime's own temporary directory, as bin/watchpost gives it (the natives' options come from ./watchpost).
+    tmpdir = os.path.join(work, "var", "tmp")
+    os.makedirs(tmpdir, exist_ok=True)
     cmd = ["java", "-XX:+ExitOnOutOfMemoryError", *java_opts, "-XX:NativeMemoryTracking=summary",
+           f"-Djava.io.tmpdir={tmpdir}",
            f"-Xlog:gc:file={gc_log}", f"-Dconfigurator.initial=file://{conf_path}",
            f"-Dorg.osgi.framework.storage={work}/var/framework", "-jar", jar]
     broker.start()
@@ -400,6 +589,9 @@ def main():
     last_t, last_frames = started, 0
     broker_next = started + a.broker_up_s
     camera_next = started + a.camera_up_s
+    rtsp_next = started + a.rtsp_up_s
+    config_next = started + a.config_every_s
+    opcua_next = started + a.opcua_every_s
     next_sample = started + a.sample_s
     csv_path = os.path.join(out, "soak.csv")
     with open(csv_path, "w") as csv:
@@ -423,6 +615,24 @@ def main():
                         camera_next = now + a.camera_down_s
                 elif http.proc is not None:
                     http.alive()
+            if rtsp is not None and now >= rtsp_next:
+                if rtsp.proc is None:
+                    rtsp.start()
+                    rtsp_next = now + a.rtsp_up_s
+                else:
+                    rtsp.stop()
+                    rtsp_next = now + a.rtsp_down_s
+            if page is not None and now >= config_next:
+                if up:
+                    page.password = page.password or telemetry.password
+                    page.change()
+                config_next = time.monotonic() + (a.config_every_s if up else 5)
+            # Visits and changes start once the runtime reports (a slow start is not a failed visit).
+            up = bool(telemetry.snapshot()[0])
+            if ua is not None and now >= opcua_next:
+                if up:
+                    ua.visit()
+                opcua_next = now + (a.opcua_every_s if up else 5)
             if now < next_sample:
                 # Short naps: the HTTP camera's server serves one client and must be back at once for the next.
                 time.sleep(min(0.2 if http else 1.0, next_sample - now))
@@ -443,7 +653,10 @@ def main():
                    "state_mb": size_mb(os.path.join(work, "var")) - size_mb(os.path.join(work, "var", "framework")),
                    "frames_per_s": (total - last_frames) / max(1e-9, now - last_t),
                    "detector_runs_per_s": detector_rate, "broker_up": int(broker.proc is not None),
-                   "broker_outages": broker.outages, "camera_cuts": http.cuts if http else 0}
+                   "broker_outages": broker.outages, "camera_cuts": http.cuts if http else 0,
+                   "rtsp_cuts": rtsp.cuts if rtsp else 0, "config_changes": page.changes if page else 0,
+                   "config_failures": page.failures if page else 0,
+                   "opcua_visits": ua.visits if ua else 0, "opcua_failures": ua.failures if ua else 0}
             last_t, last_frames = now, total
             rows.append(row)
             csv.write(",".join(f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c]) for c in COLUMNS) + "\n")
@@ -462,12 +675,21 @@ def main():
     broker.stop()
     if http is not None:
         http.stop()
+    if rtsp is not None:
+        rtsp.stop()
+    if ua is not None:
+        ua.stop()
     hours = rows[-1]["camera_hours"] if rows else 0
     warm = hours * a.warm_up
     slopes = {k: slope_per_camera_day(rows, k, warm) for k in UNITS}
     summary = {"cameras": a.cameras, "camera_hours": hours, "wall_s": rows[-1]["wall_s"] if rows else 0,
                "samples": len(rows), "warm_up_camera_hours": warm, "java": cmd[:cmd.index("-jar")],
                "runtime_died": died, "broker_outages": broker.outages,
+               "stimuli": {"broker_outages": broker.outages, "http_camera_cuts": http.cuts if http else 0,
+                           "rtsp_camera_cuts": rtsp.cuts if rtsp else 0,
+                           "configuration_changes": page.changes if page else 0,
+                           "configuration_failures": page.failures if page else 0,
+                           "opcua_visits": ua.visits if ua else 0, "opcua_failures": ua.failures if ua else 0},
                "slopes_per_camera_day_after_warm_up": slopes,
                "last": rows[-1] if rows else None}
     with open(os.path.join(out, "summary.json"), "w") as f:

@@ -21,12 +21,31 @@ final class RuntimeProcess implements AutoCloseable {
   final List<String> output = new CopyOnWriteArrayList<>();
   private final Thread reader;
 
+  /**
+   * As the launchers start it (issue 19): natives from one extracted copy shared by every runtime the tests start
+   * (target/natives), and a temporary directory of its own in the working directory, so that a runtime a test
+   * kills leaves nothing in the machine's /tmp.
+   */
   RuntimeProcess(Path workingDirectory, Path config) throws IOException {
+    this(workingDirectory, config, launcherOptions(workingDirectory));
+  }
+
+  static List<String> launcherOptions(Path workingDirectory) throws IOException {
+    Path natives = Path.of("target", "natives").toAbsolutePath();
+    Path tmp = Files.createDirectories(workingDirectory.resolve("tmp"));
+    return List.of("-Dwatchpost.natives.dir=" + natives, "-Djava.library.path=" + natives, "-Djava.io.tmpdir=" + tmp);
+  }
+
+  /** With JVM options before {@code -jar}, as a launcher passes them. */
+  RuntimeProcess(Path workingDirectory, Path config, List<String> jvmOptions) throws IOException {
     Files.createDirectories(workingDirectory);
-    process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dconfigurator.initial=" + config.toUri(),
+    List<String> command = new java.util.ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-Dconfigurator.initial=" + config.toUri(),
         "-Dorg.osgi.framework.storage=" + workingDirectory.resolve("framework"),
-        "-jar", System.getProperty("watchpost.runtime.jar"))
+        "-jar", System.getProperty("watchpost.runtime.jar")));
+    process = new ProcessBuilder(command)
         .directory(workingDirectory.toFile())
         .redirectErrorStream(true).start();
     Path log = workingDirectory.resolve("runtime.log");

@@ -115,6 +115,66 @@ class SystemdUnitTest {
     assertTrue(unit.stream().anyMatch(l -> l.startsWith("MemoryMax=")), "a ceiling for the whole service");
   }
 
+  /**
+   * Issue 19: both launchers load the native libraries from var/natives (extracted once) and give the JVM var/tmp
+   * as its temporary directory, emptied at every start, so that nothing a killed JVM left there piles up.
+   */
+  @Test
+  void theLaunchersExtractNativesOnceToVarAndEmptyTheirOwnTemporaryDirectoryAtStart() throws Exception {
+    Path home = scratch("natives-dist");
+    Files.createDirectories(home.resolve("bin"));
+    Files.createDirectories(home.resolve("etc"));
+    Files.copy(DIST.resolve("watchpost"), home.resolve("bin/watchpost"));
+    Files.setPosixFilePermissions(home.resolve("bin/watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.copy(DIST.resolve("config.json"), home.resolve("etc/config.json"));
+    Path java = fakeJava(home.resolve("jdk"));
+    ProcessBuilder dist = new ProcessBuilder(home.resolve("bin/watchpost").toString()).redirectErrorStream(true);
+    dist.environment().put("WATCHPOST_JAVA", java.toString());
+    assertStartsWithItsOwnDirectories(dist, home);
+
+    // ./watchpost run in a copy of the repository's layout, with the jars it would otherwise build.
+    Path root = scratch("natives-repo");
+    Files.copy(Path.of("..", "watchpost"), root.resolve("watchpost"));
+    Files.setPosixFilePermissions(root.resolve("watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    for (String jar : List.of("target-platform/target/watchpost.jar", "simulator/cli/target/watchpost-cli.jar")) {
+      Files.createDirectories(root.resolve(jar).getParent());
+      Files.writeString(root.resolve(jar), "");
+    }
+    Files.copy(DIST.resolve("config.json"), root.resolve("config.json"));
+    fakeJava(root.resolve("jdk"));
+    ProcessBuilder repo = new ProcessBuilder(root.resolve("watchpost").toString(), "run", "--config", "config.json")
+        .directory(root.toFile()).redirectErrorStream(true);
+    repo.environment().put("JAVA_HOME", root.resolve("jdk").toString());
+    repo.environment().remove("WATCHPOST_NATIVES");
+    assertStartsWithItsOwnDirectories(repo, root);
+  }
+
+  private static void assertStartsWithItsOwnDirectories(ProcessBuilder launcher, Path home) throws Exception {
+    Path stale = home.resolve("var/tmp/opencv_openpnp123/libopencv_java490.so");
+    Files.createDirectories(stale.getParent());
+    Files.writeString(stale, "left by a killed JVM");
+    Process run = launcher.start();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(run.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, run.exitValue(), output);
+    List<String> argv = Files.readAllLines(home.resolve("jdk/java-args"));
+    Path natives = home.resolve("var/natives");
+    assertTrue(argv.contains("-Dwatchpost.natives.dir=" + natives), argv.toString());
+    assertTrue(argv.contains("-Djava.library.path=" + natives), "OpenCV's loader finds it there: " + argv);
+    assertTrue(argv.contains("-Djava.io.tmpdir=" + home.resolve("var/tmp")), argv.toString());
+    assertTrue(argv.indexOf("-Djava.io.tmpdir=" + home.resolve("var/tmp")) < argv.indexOf("-jar"), argv.toString());
+    assertTrue(Files.isDirectory(home.resolve("var/tmp")) && !Files.exists(stale), "var/tmp emptied at start");
+  }
+
+  /** A java that records its arguments in java-args beside it. */
+  private static Path fakeJava(Path jdk) throws IOException {
+    Path java = jdk.resolve("bin/java");
+    Files.createDirectories(java.getParent());
+    Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + jdk.resolve("java-args") + "'\n");
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return java;
+  }
+
   private static Map<String, String> section(List<String> lines, String name) {
     Map<String, String> keys = new LinkedHashMap<>();
     boolean inside = false;

@@ -40,7 +40,7 @@ public final class FaultInjector {
 
   public FaultInjector(FaultSchedule schedule) {
     this.schedule = schedule;
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
   }
 
   public FaultSchedule schedule() {

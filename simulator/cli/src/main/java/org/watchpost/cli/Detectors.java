@@ -46,7 +46,7 @@ final class Detectors {
   /** The detector on the model of this manifest, offline (DJL never downloads on the host either). */
   static HostDetector loadManifest(Path manifest, int threads) throws ModelLoadException {
     System.setProperty("ai.djl.offline", "true");
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     return HostDetector.load(manifest, threads);
   }
 

@@ -53,6 +53,7 @@ public final class Calibrator {
     byte[] augmented = model.toBuilder().setGraph(graph).build().toByteArray();
     Map<String, float[]> ranges = new HashMap<>();
     Map<String, long[]> histograms = new HashMap<>();
+    org.watchpost.api.natives.NativeLibraries.prepareOnnxRuntime(OrtEnvironment.class);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setIntraOpNumThreads(threads);

@@ -74,7 +74,7 @@ public final class QuantizeTool {
             + ranges.modelSha256() + ", not to " + fp32 + " (" + fp32Sha + ")");
       }
     } else {
-      nu.pattern.OpenCV.loadLocally();
+      org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
       List<Path> frames = CalibrationFrames.collect(request.calibration(), request.frames(),
           request.outDir().resolve(".calibration-frames"));
       JsonArray shape = input.getAsJsonArray("shape");

@@ -52,7 +52,7 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
 
   @Activate
   public AnalyticsComponent(AnalyticsConfig config) {
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     this.settings = AnalyticsSettings.from(config);
   }
 

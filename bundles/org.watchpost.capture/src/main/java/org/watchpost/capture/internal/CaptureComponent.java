@@ -36,7 +36,7 @@ public final class CaptureComponent implements CaptureService {
   @Activate
   public CaptureComponent(CaptureConfig config) {
     this.config = config;
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
   }
 
   @Modified

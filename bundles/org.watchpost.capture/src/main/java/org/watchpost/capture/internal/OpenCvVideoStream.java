@@ -31,7 +31,7 @@ final class OpenCvVideoStream implements VideoStream {
 
   /** Opens a V4L2 device by index. */
   static OpenCvVideoStream openDevice(int index, String uri, FrameLimits limits) throws IOException {
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     VideoCapture capture = new VideoCapture(index, Videoio.CAP_V4L2);
     if (!capture.isOpened()) {
       capture.release();
@@ -46,7 +46,7 @@ final class OpenCvVideoStream implements VideoStream {
    * @return the stream, or null if the file is not Motion-JPEG in AVI (the caller then tries ffmpeg)
    */
   static OpenCvVideoStream openMjpegFile(String path, long startFrame, FrameLimits limits) throws IOException {
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     VideoCapture capture = new VideoCapture(path, Videoio.CAP_OPENCV_MJPEG);
     if (!capture.isOpened()) {
       capture.release();

@@ -93,7 +93,7 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
 
   @Activate
   public CameraHealthComponent(CameraHealthConfig config) {
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     modified(config);
   }
 

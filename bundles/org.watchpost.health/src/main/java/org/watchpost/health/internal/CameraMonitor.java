@@ -100,7 +100,7 @@ final class CameraMonitor implements AutoCloseable {
         states.put(state, new Debouncer());
       }
     }
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
   }
 
   synchronized void onFrame(Frame frame) {

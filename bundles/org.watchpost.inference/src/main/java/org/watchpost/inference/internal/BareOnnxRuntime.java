@@ -23,6 +23,7 @@ public final class BareOnnxRuntime implements AutoCloseable {
   private final YoloxPreprocessor preprocessor;
 
   public BareOnnxRuntime(VerifiedModel model, int intraOpThreads) throws OrtException {
+    org.watchpost.api.natives.NativeLibraries.prepareOnnxRuntime(OrtEnvironment.class);
     this.environment = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(intraOpThreads);

@@ -86,7 +86,7 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
 
   @Activate
   public DetectorComponent(InferenceConfig config) {
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     configure(config);
   }
 

@@ -49,6 +49,8 @@ public final class YoloxDetectorEngine implements AutoCloseable {
 
   /** Loads the model into ONNX Runtime through DJL and runs the warm-up inferences. */
   public static YoloxDetectorEngine load(VerifiedModel model, DetectorSettings settings) throws ModelException {
+    // ONNX Runtime's natives from the one extracted copy, before DJL's engine first loads them.
+    org.watchpost.api.natives.NativeLibraries.prepareOnnxRuntime(ai.onnxruntime.OrtEnvironment.class);
     ModelManifest manifest = model.manifest();
     boolean[] keep = classesKept(model.labels(), settings.classes());
     YoloxDecoder decoder = new YoloxDecoder(manifest, model.labels());

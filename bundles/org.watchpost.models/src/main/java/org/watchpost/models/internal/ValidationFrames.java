@@ -22,7 +22,7 @@ final class ValidationFrames {
 
   /** Decodes an image file into a frame, or explains why it cannot. */
   static Frame load(Path image, long sequence) throws IOException {
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     if (!Files.isRegularFile(image) || Files.size(image) > MAX_IMAGE_BYTES) {
       throw new IOException("frame " + image + " is missing or larger than " + MAX_IMAGE_BYTES + " bytes");
     }

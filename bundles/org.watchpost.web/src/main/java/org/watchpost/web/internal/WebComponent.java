@@ -84,7 +84,7 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
       }
       return;
     }
-    nu.pattern.OpenCV.loadLocally();
+    org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     SecureRandom random = new SecureRandom();
     Path state = Path.of(config.state_dir());
     Credential credential = Credential.loadOrCreate(state.resolve("credential"), random, System.out);
