@@ -1,5 +1,7 @@
 package org.watchpost.health.internal;
 
+import org.osgi.framework.BundleContext;
+import org.watchpost.api.host.HostFramework;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -91,8 +93,20 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
   private volatile BaselineStore store;
   private volatile long failures;
 
+  /** Kura's data directory, under which relative paths go; null outside Kura. */
+  private final String kuraData;
+
   @Activate
+  public CameraHealthComponent(CameraHealthConfig config, BundleContext context) {
+    this(config, context.getProperty(HostFramework.KURA_DATA));
+  }
+
   public CameraHealthComponent(CameraHealthConfig config) {
+    this(config, (String) null);
+  }
+
+  CameraHealthComponent(CameraHealthConfig config, String kuraData) {
+    this.kuraData = kuraData;
     org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     modified(config);
   }
@@ -100,7 +114,7 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
   @Modified
   void modified(CameraHealthConfig config) {
     this.config = config;
-    this.store = new BaselineStore(Path.of(config.baseline_dir()).toAbsolutePath());
+    this.store = new BaselineStore(HostFramework.resolve(kuraData, config.baseline_dir()).toAbsolutePath());
   }
 
   @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

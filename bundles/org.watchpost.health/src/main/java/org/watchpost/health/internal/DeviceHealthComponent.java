@@ -1,5 +1,7 @@
 package org.watchpost.health.internal;
 
+import org.osgi.framework.BundleContext;
+import org.watchpost.api.host.HostFramework;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
@@ -52,8 +54,20 @@ public final class DeviceHealthComponent {
   private ScheduledFuture<?> schedule;
   private long[] lastCpuTicks = new long[0];
 
+  /** Kura's data directory, under which relative paths go; null outside Kura. */
+  private final String kuraData;
+
   @Activate
+  public DeviceHealthComponent(DeviceHealthConfig config, BundleContext context) {
+    this(config, context.getProperty(HostFramework.KURA_DATA));
+  }
+
   public DeviceHealthComponent(DeviceHealthConfig config) {
+    this(config, (String) null);
+  }
+
+  DeviceHealthComponent(DeviceHealthConfig config, String kuraData) {
+    this.kuraData = kuraData;
     this.config = config;
     lastCpuTicks = cpuTicks(config);
     reschedule();
@@ -132,7 +146,7 @@ public final class DeviceHealthComponent {
     metrics.put("jvm_heap_used_mb", round((runtime.totalMemory() - runtime.freeMemory()) / MB));
     metrics.put("jvm_heap_max_mb", round(runtime.maxMemory() / MB));
 
-    Path data = Path.of(c.data_dir());
+    Path data = HostFramework.resolve(kuraData, c.data_dir());
     if (Files.isDirectory(data)) {
       try {
         FileStore store = Files.getFileStore(data);

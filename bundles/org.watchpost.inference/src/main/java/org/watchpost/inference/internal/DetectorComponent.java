@@ -1,5 +1,7 @@
 package org.watchpost.inference.internal;
 
+import org.osgi.framework.BundleContext;
+import org.watchpost.api.host.HostFramework;
 import java.nio.file.Path;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
@@ -84,8 +86,20 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
   /** Health metric: detector runs per second, per camera ({@code .<camera>}), and their minimum and median. */
   public static final String DETECTOR_RUNS_PER_S = "detector_runs_per_s";
 
+  /** Kura's data directory, under which relative paths go; null outside Kura. */
+  private final String kuraData;
+
   @Activate
+  public DetectorComponent(InferenceConfig config, BundleContext context) {
+    this(config, context.getProperty(HostFramework.KURA_DATA));
+  }
+
   public DetectorComponent(InferenceConfig config) {
+    this(config, (String) null);
+  }
+
+  DetectorComponent(InferenceConfig config, String kuraData) {
+    this.kuraData = kuraData;
     org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     configure(config);
   }
@@ -99,7 +113,7 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
     Engine loaded = null;
     DetectorStatus next;
     try {
-      DetectorSettings configured = DetectorSettings.from(config);
+      DetectorSettings configured = DetectorSettings.from(config, kuraData);
       Engine current = active;
       // The model manager may have activated another model since: keep it unless the configuration moved.
       Path manifest = current != null && configured.manifest().toString().equals(configuredManifest)

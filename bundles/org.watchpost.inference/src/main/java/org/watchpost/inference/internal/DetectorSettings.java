@@ -1,5 +1,6 @@
 package org.watchpost.inference.internal;
 
+import org.watchpost.api.host.HostFramework;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -36,9 +37,14 @@ public record DetectorSettings(Path manifest, List<String> classes, float scoreT
   }
 
   public static DetectorSettings from(InferenceConfig config) {
+    return from(config, null);
+  }
+
+  /** @param kuraData Kura's data directory, under which a relative manifest path goes; null outside Kura */
+  public static DetectorSettings from(InferenceConfig config, String kuraData) {
     String manifest = config.model_manifest();
     require(manifest != null && !manifest.isBlank(), "model_manifest", "must be set");
-    return new DetectorSettings(Path.of(manifest), List.of(config.classes()), config.score_threshold(),
+    return new DetectorSettings(HostFramework.resolve(kuraData, manifest), List.of(config.classes()), config.score_threshold(),
         config.nms_threshold(), config.intra_op_threads(), config.warmup_runs(), config.max_detections(), config.scheduler_slots());
   }
 

@@ -1,6 +1,5 @@
 package org.watchpost.kura.internal;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,6 +31,7 @@ import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.health.MetricsProvider;
+import org.watchpost.api.host.HostFramework;
 import org.watchpost.api.remote.Notification;
 import org.watchpost.api.remote.RemoteChannel;
 import org.watchpost.api.remote.RequestHandler;
@@ -55,10 +55,8 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   /** The placeholders of the publisher's app.topic this adapter fills. */
   public static final String KIND = "kind";
   public static final String CAMERA = "camera";
-  /** Kura's data directory (a framework property on a Kura gateway). */
-  static final String KURA_DATA = "kura.data";
   static final String OUTBOX_PATH = "outbox.path";
-  static final String DEFAULT_OUTBOX = "watchpost/uplink/outbox.db";
+  static final String DEFAULT_OUTBOX = "uplink/outbox.db";
 
   private final CloudPublisher publisher;
   private final RequestHandlerRegistry registry;
@@ -74,7 +72,7 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   public KuraCloudComponent(Map<String, Object> properties, BundleContext context,
       @Reference(name = "CloudPublisher") CloudPublisher publisher,
       @Reference(name = "RequestHandlerRegistry") RequestHandlerRegistry registry) {
-    this(properties, context.getProperty(KURA_DATA), publisher, registry);
+    this(properties, context.getProperty(HostFramework.KURA_DATA), publisher, registry);
   }
 
   /** @param dataDirectory Kura's data directory, or null outside Kura */
@@ -89,15 +87,11 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     LOG.info("publishing through Kura's cloud publisher {}", properties.get("CloudPublisher.target"));
   }
 
-  /** The uplink's configuration: the component's, with a relative outbox path under Kura's data directory. */
+  /** The uplink's configuration: the component's, with a relative outbox path under {@code <kura.data>/watchpost/}. */
   static Map<String, Object> uplinkProperties(Map<String, Object> properties, String dataDirectory) {
     Map<String, Object> p = new java.util.HashMap<>(properties);
     Object outbox = p.getOrDefault(OUTBOX_PATH, DEFAULT_OUTBOX);
-    Path path = Path.of(String.valueOf(outbox));
-    if (!path.isAbsolute() && dataDirectory != null && !dataDirectory.isBlank()) {
-      path = Path.of(dataDirectory).resolve(path);
-    }
-    p.put(OUTBOX_PATH, path.toString());
+    p.put(OUTBOX_PATH, HostFramework.resolve(dataDirectory, String.valueOf(outbox)).toString());
     // The uplink's own default is another: one standard KuraPayload per message unless batching is asked for.
     p.putIfAbsent("batch.max", 1);
     p.putIfAbsent("payload.profile", "verbose");

@@ -47,8 +47,8 @@ public @interface KuraCloudConfig {
   int batch_max() default 1;
 
   @AttributeDefinition(name = "Outbox file", required = false,
-      description = "The outbox's SQLite database, where messages wait in priority order until Kura's publisher takes them; a relative path is under Kura's data directory (framework property kura.data).")
-  String outbox_path() default "watchpost/uplink/outbox.db";
+      description = "The outbox's SQLite database, where messages wait in priority order until Kura's publisher takes them; a relative path is under watchpost/ in Kura's data directory (framework property kura.data).")
+  String outbox_path() default "uplink/outbox.db";
 
   @AttributeDefinition(name = "Outbox size (bytes)", required = false, min = "4096",
       description = "Bound of the stored messages; when full the lowest priority is dropped, oldest first.")

@@ -1,5 +1,7 @@
 package org.watchpost.models.internal;
 
+import org.osgi.framework.BundleContext;
+import org.watchpost.api.host.HostFramework;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
@@ -31,8 +33,10 @@ public final class ModelManagerComponent implements RequestHandler, MetricsProvi
   private volatile RemoteChannel channel;
 
   @Activate
-  public ModelManagerComponent(ModelsConfig config, @Reference(name = "modelSwitch") ModelSwitch modelSwitch) {
-    this.manager = new ModelManager(ModelsSettings.from(config), modelSwitch, () -> channel);
+  public ModelManagerComponent(ModelsConfig config, BundleContext context,
+      @Reference(name = "modelSwitch") ModelSwitch modelSwitch) {
+    this.manager = new ModelManager(ModelsSettings.from(config, context.getProperty(HostFramework.KURA_DATA)),
+        modelSwitch, () -> channel);
     manager.start();
   }
 

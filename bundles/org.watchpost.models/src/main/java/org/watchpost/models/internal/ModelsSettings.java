@@ -1,5 +1,6 @@
 package org.watchpost.models.internal;
 
+import org.watchpost.api.host.HostFramework;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -17,6 +18,11 @@ record ModelsSettings(Path stateDir, Path trustedKeys, String platform, Semantic
     int commandNoncesMax, int workQueue) {
 
   static ModelsSettings from(ModelsConfig c) {
+    return from(c, null);
+  }
+
+  /** @param kuraData Kura's data directory, under which relative paths go; null outside Kura */
+  static ModelsSettings from(ModelsConfig c, String kuraData) {
     require(!c.state_dir().isBlank(), "state_dir", "must be set");
     require(c.latency_factor() >= 1, "latency_factor", "must be at least 1");
     require(c.transfer_deadline_s() >= 1, "transfer_deadline_s", "must be at least 1");
@@ -32,17 +38,17 @@ record ModelsSettings(Path stateDir, Path trustedKeys, String platform, Semantic
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid " + ModelsConfig.PID + ": runtime_version " + e.getMessage());
     }
-    return new ModelsSettings(Path.of(c.state_dir()), Path.of(c.trusted_keys_dir()),
+    return new ModelsSettings(HostFramework.resolve(kuraData, c.state_dir()), HostFramework.resolve(kuraData, c.trusted_keys_dir()),
         c.platform().isBlank() ? hostPlatform() : c.platform(), runtime,
         new PackageLimits(c.max_package_bytes(), c.max_unpacked_bytes(), 66),
-        c.validation_frames_dir().isBlank() ? null : Path.of(c.validation_frames_dir()), c.validation_runs(),
+        c.validation_frames_dir().isBlank() ? null : HostFramework.resolve(kuraData, c.validation_frames_dir()), c.validation_runs(),
         c.latency_factor(), c.max_rows_over_threshold(), Duration.ofSeconds(c.probation_s()),
         c.probation_max_error_rate(), c.probation_min_calls(), c.probation_max_restarts(), c.chunk_bytes(),
         c.chunks_in_flight(), Duration.ofSeconds(c.chunk_timeout_s()),
         c.https_ca_file().isBlank() ? null : Path.of(c.https_ca_file()), Duration.ofSeconds(c.https_timeout_s()),
         c.transfer_attempts(), Duration.ofSeconds(c.transfer_deadline_s()), c.https_min_bytes_per_s(),
         Duration.ofSeconds(c.https_rate_window_s()), c.https_downlink_bits_per_s(), hosts(c.https_allowed_hosts()),
-        Path.of(c.console_keys_dir()), Duration.ofSeconds(c.command_clock_skew_s()),
+        HostFramework.resolve(kuraData, c.console_keys_dir()), Duration.ofSeconds(c.command_clock_skew_s()),
         Duration.ofSeconds(c.command_max_lifetime_s()), Duration.ofSeconds(c.rollback_token_max_s()),
         c.command_nonces_max(), c.work_queue());
   }

@@ -1,5 +1,7 @@
 package org.watchpost.opcua.internal;
 
+import org.osgi.framework.BundleContext;
+import org.watchpost.api.host.HostFramework;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -69,7 +71,16 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
   private final StateMirror mirror;
 
   @Activate
+  public OpcUaComponent(OpcUaConfig config, BundleContext context) throws IOException {
+    this(config, context.getProperty(HostFramework.KURA_DATA));
+  }
+
   public OpcUaComponent(OpcUaConfig config) throws IOException {
+    this(config, (String) null);
+  }
+
+  /** @param kuraData Kura's data directory, under which relative paths go; null outside Kura */
+  OpcUaComponent(OpcUaConfig config, String kuraData) throws IOException {
     if (!config.enabled()) {
       LOG.info("OPC UA server switched off (enabled = false)");
       mirrorThread = null;
@@ -80,8 +91,8 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
     String initial = System.getProperty("configurator.initial");
     String origin = "configuration " + OpcUaConfig.PID + ", property users"
         + (initial == null || initial.isBlank() || initial.strip().startsWith("{") ? "" : " (first read from " + initial + ")");
-    Users users = CredentialFile.users(config.users(), origin, Path.of(config.credential_file()), new SecureRandom(), System.out);
-    server = WatchpostServer.start(config, users, this::methods);
+    Users users = CredentialFile.users(config.users(), origin, HostFramework.resolve(kuraData, config.credential_file()), new SecureRandom(), System.out);
+    server = WatchpostServer.start(config, HostFramework.resolve(kuraData, config.pki_dir()), users, this::methods);
     mirror = new StateMirror(server.namespace());
     mirrorThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "opcua-mirror");

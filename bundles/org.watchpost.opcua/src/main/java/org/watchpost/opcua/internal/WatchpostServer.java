@@ -71,11 +71,12 @@ final class WatchpostServer implements AutoCloseable {
     this.endpointUrls = endpointUrls;
   }
 
-  static WatchpostServer start(OpcUaConfig config, Users users, WatchpostNamespace.CameraMethods methods)
+  /** @param pkiDir the configured {@code pki_dir}, placed as the host framework places paths */
+  static WatchpostServer start(OpcUaConfig config, Path pkiDir, Users users, WatchpostNamespace.CameraMethods methods)
       throws IOException {
     String hostname = config.hostname().isBlank() ? localHostname() : config.hostname().strip();
     String applicationUri = "urn:watchpost:device:" + hostname;
-    Path pki = Path.of(config.pki_dir()).toAbsolutePath();
+    Path pki = pkiDir.toAbsolutePath();
     ApplicationCertificate certificate = ApplicationCertificate.loadOrCreate(pki, applicationUri, hostname,
         config.certificate_days());
     DefaultTrustListManager trustList = new DefaultTrustListManager(pki.toFile());

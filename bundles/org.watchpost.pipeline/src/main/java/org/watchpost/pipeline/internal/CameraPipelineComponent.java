@@ -1,5 +1,6 @@
 package org.watchpost.pipeline.internal;
 
+import org.watchpost.api.host.HostFramework;
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

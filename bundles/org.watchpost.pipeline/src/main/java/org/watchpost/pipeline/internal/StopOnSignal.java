@@ -1,5 +1,6 @@
 package org.watchpost.pipeline.internal;
 
+import org.watchpost.api.host.HostFramework;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.launch.Framework;

@@ -1,5 +1,6 @@
 package org.watchpost.web.internal;
 
+import org.watchpost.api.host.HostFramework;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -86,7 +87,7 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     }
     org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     SecureRandom random = new SecureRandom();
-    Path state = Path.of(config.state_dir());
+    Path state = HostFramework.dataPath(context, config.state_dir());
     Credential credential = Credential.loadOrCreate(state.resolve("credential"), random, System.out);
     if (config.manage_server()) {
       DeviceCertificate certificate = config.tls_keystore().isBlank()
