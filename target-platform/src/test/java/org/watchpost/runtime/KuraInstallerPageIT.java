@@ -77,6 +77,8 @@ class KuraInstallerPageIT {
       assertEquals("", r.getProperty("bundles.not.active"), "every bundle ACTIVE (" + log + ")");
       assertEquals("", r.getProperty("http.failed"), "no servlet or context refused by Kura's whiteboard: " + r);
       assertTrue(r.getProperty("http.contexts").contains("org.watchpost.web:/watchpost"), "the page's own context: " + r);
+      assertEquals("false", r.getProperty("felix.http.configured"),
+          "inside Kura the page configures no web server of its own, whatever manage.server says: " + r);
 
       HttpClient http = trusting(keystore);
       String base = "https://127.0.0.1:" + port;

@@ -133,6 +133,8 @@ public final class WebProbe implements BundleActivator {
     }
     results.setProperty("http.failed", String.join(";", failed));
     results.setProperty("http.implementation", implementation(context));
+    org.osgi.service.cm.Configuration[] felixHttp = cm.listConfigurations("(service.pid=org.apache.felix.http)");
+    results.setProperty("felix.http.configured", Boolean.toString(felixHttp != null && felixHttp.length > 0));
   }
 
   private static List<String> servedContexts(RuntimeDTO dto) {
@@ -194,8 +196,9 @@ public final class WebProbe implements BundleActivator {
     update(cm.getFactoryConfiguration("org.watchpost.analytics.rule", "lawn", "?"), Map.of("camera.id", "*",
         "type", "zone_intrusion", "points", "0.0,0.47 0.30,0.50 0.55,0.62 0.85,0.80 0.85,1.0 0.0,1.0",
         "classes", new String[] {"person"}, "cooldown.s", 60.0));
-    // The page on Kura's web server: Kura's port and keystore, not a server of its own.
-    update(cm.getConfiguration("org.watchpost.web", "?"), Map.of("manage.server", false, "state.dir", data + "/web"));
+    // The page on Kura's web server: Kura's port and keystore, not a server of its own. manage.server is left at
+    // its default (true), as Kura seeds it from the Metatype: inside Kura the page must not configure one.
+    update(cm.getConfiguration("org.watchpost.web", "?"), Map.of("state.dir", data + "/web"));
   }
 
   private static void update(Configuration c, Map<String, Object> values) throws IOException {

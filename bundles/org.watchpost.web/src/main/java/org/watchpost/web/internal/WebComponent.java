@@ -78,9 +78,14 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
   @Activate
   public WebComponent(BundleContext context, WebConfig config, @Reference ConfigurationAdmin configurationAdmin) throws IOException {
     this.configurationAdmin = configurationAdmin;
+    // Kura seeds every PID from its Metatype defaults (manage.server=true); its own web server serves the page.
+    boolean manageServer = config.manage_server() && !HostFramework.ownedByHost(context);
+    if (config.manage_server() && !manageServer) {
+      LOG.info("web: the framework is Kura's; its web server serves the page, so manage.server is not acted on");
+    }
     if (!config.enabled()) {
       LOG.info("web: the installer's page is off (org.watchpost.web enabled=false)");
-      if (config.manage_server()) {
+      if (manageServer) {
         configureServer(null, config);
       }
       return;
@@ -89,7 +94,7 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     SecureRandom random = new SecureRandom();
     Path state = HostFramework.dataPath(context, config.state_dir());
     Credential credential = Credential.loadOrCreate(state.resolve("credential"), random, System.out);
-    if (config.manage_server()) {
+    if (manageServer) {
       DeviceCertificate certificate = config.tls_keystore().isBlank()
           ? DeviceCertificate.loadOrCreate(state, DeviceCertificate.hostname(), random) : null;
       configureServer(certificate, config);

@@ -20,7 +20,7 @@ public @interface WebConfig {
 
   @AttributeDefinition(name = "Manage the web server",
       description = "Configure Apache Felix HTTP (PID org.apache.felix.http) for HTTPS with the device's certificate. "
-          + "Off inside Eclipse Kura, whose own web server serves the page.")
+          + "Not acted on inside Eclipse Kura, whose own web server serves the page.")
   boolean manage_server() default true;
 
   @AttributeDefinition(name = "Certificate keystore", required = false,
