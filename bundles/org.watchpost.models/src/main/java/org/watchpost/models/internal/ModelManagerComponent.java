@@ -35,8 +35,16 @@ public final class ModelManagerComponent implements RequestHandler, MetricsProvi
   @Activate
   public ModelManagerComponent(ModelsConfig config, BundleContext context,
       @Reference(name = "modelSwitch") ModelSwitch modelSwitch) {
-    this.manager = new ModelManager(ModelsSettings.from(config, context.getProperty(HostFramework.KURA_DATA)),
-        modelSwitch, () -> channel);
+    this(config, context.getProperty(HostFramework.KURA_DATA), modelSwitch);
+  }
+
+  /** Outside any framework (the fleet simulator's devices, tests): paths as configured. */
+  public ModelManagerComponent(ModelsConfig config, ModelSwitch modelSwitch) {
+    this(config, (String) null, modelSwitch);
+  }
+
+  private ModelManagerComponent(ModelsConfig config, String kuraData, ModelSwitch modelSwitch) {
+    this.manager = new ModelManager(ModelsSettings.from(config, kuraData), modelSwitch, () -> channel);
     manager.start();
   }
 
