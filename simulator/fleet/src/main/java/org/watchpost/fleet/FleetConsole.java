@@ -259,6 +259,16 @@ public final class FleetConsole implements AutoCloseable {
         }
       }
       seen.values().forEach(this::consider);
+      // A device named in the plan is targeted before it is heard from: on a thin link its answer to discovery
+      // takes seconds, and a rollout whose only stage had no device yet would count as finished with none done.
+      for (String target : state.targets) {
+        if (!target.contains("*") && target.length() <= RolloutStore.MAX_ID && !seen.containsKey(target)) {
+          DeviceRecord unseen = new DeviceRecord();
+          unseen.clientId = target;
+          seen.put(target, unseen);
+          consider(unseen);
+        }
+      }
       discover();
       dirty = true;
       if (state.finished) {

@@ -145,6 +145,26 @@ class FleetRolloutTest {
   }
 
   @Test
+  void aListedDeviceNotYetHeardFromHoldsAOneStageRolloutOpenUntilItGetsThePackage() throws Exception {
+    // On a thin link the device's answer to discovery takes seconds: the rollout must wait for it, not finish empty.
+    try (Fleet fleet = fleet("fleet-unseen")) {
+      ByteArrayOutputStream log = new ByteArrayOutputStream();
+      PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+      try (FleetConsole console = ConsoleKeys.signing(new FleetConsole(fleet.broker().url(), "fleet", "console-1", out), fleet.keys())) {
+        console.printEvery(Duration.ZERO);
+        console.connect(Duration.ofSeconds(10));
+        console.rollout(plan(fleet, List.of("cam-01"), List.of(1.0), 0.5), fleet.dir().resolve("rollout.db"));
+        assertTrue(!console.await(Duration.ofSeconds(2)), "finished before its only device was heard from:\n" + log);
+        assertEquals(Phase.WAITING, console.state().devices.get("cam-01").phase);
+        SimulatedDevice device = fleet.add("cam-01", "linux-x86_64", 0);
+        assertTrue(console.await(Duration.ofSeconds(60)), "the rollout finished:\n" + log);
+        assertEquals(Phase.DONE, console.state().devices.get("cam-01").phase, log.toString());
+        assertEquals("2.0.0", device.activeVersion());
+      }
+    }
+  }
+
+  @Test
   void aFailingSetHaltsTheRolloutAtTheThreshold() throws Exception {
     try (Fleet fleet = fleet("fleet-halt")) {
       for (int i = 1; i <= 8; i++) {

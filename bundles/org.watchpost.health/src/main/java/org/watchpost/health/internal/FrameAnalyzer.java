@@ -48,6 +48,8 @@ final class FrameAnalyzer implements AutoCloseable {
   private final Mat structure = new Mat();
   private final Mat recentStructure = new Mat();
   private final Mat window = new Mat();
+  private final Mat referenceCopy = new Mat();
+  private final Mat recentCopy = new Mat();
   private final MatOfDouble mean = new MatOfDouble();
   private final MatOfDouble std = new MatOfDouble();
   private final float[] cellMean = new float[GRID_COLUMNS * GRID_ROWS];
@@ -158,7 +160,11 @@ final class FrameAnalyzer implements AutoCloseable {
       shiftY = Double.NaN;
       match = Double.NaN;
     } else if (compareView || Double.isNaN(match)) {
-      Point shift = Imgproc.phaseCorrelate(reference, recentStructure, window, response);
+      // phaseCorrelate windows its inputs in place when their size is already a good DFT size (192x144 here):
+      // on the reference itself, every comparison would shrink what it learned to the last few seconds.
+      reference.copyTo(referenceCopy);
+      recentStructure.copyTo(recentCopy);
+      Point shift = Imgproc.phaseCorrelate(referenceCopy, recentCopy, window, response);
       shiftX = shift.x / coarseSize.width;
       shiftY = shift.y / coarseSize.height;
       match = response[0];
@@ -182,7 +188,8 @@ final class FrameAnalyzer implements AutoCloseable {
   @Override
   public void close() {
     for (Mat mat : new Mat[] {fineBgr, fineGrey, laplacian, laplacianMagnitude, coarse, previous, difference, saturated, coarseFloat,
-        squares, cellMeans, cellSquares, gradientX, gradientY, structure, recentStructure, window, mean, std}) {
+        squares, cellMeans, cellSquares, gradientX, gradientY, structure, recentStructure, window, referenceCopy, recentCopy,
+        mean, std}) {
       mat.release();
     }
   }

@@ -33,19 +33,30 @@ final class ClipRun {
   /** Plays {@code clip} up to {@code untilMillis} of stream time (or its end), then reports it ended. */
   static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis)
       throws IOException {
-    play(observer, cameraId, clip, schedule, untilMillis, frame -> frame);
+    play(observer, cameraId, clip, schedule, untilMillis, false, frame -> frame);
+  }
+
+  /** As above; {@code loop}: the clip starts again at its end, in one stream time, as a scenario's camera plays it. */
+  static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis,
+      boolean loop) throws IOException {
+    play(observer, cameraId, clip, schedule, untilMillis, loop, frame -> frame);
+  }
+
+  static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis,
+      UnaryOperator<Frame> spoil) throws IOException {
+    play(observer, cameraId, clip, schedule, untilMillis, false, spoil);
   }
 
   /**
    * As {@link #play(FrameObserver, String, Path, FaultSchedule, long)}, with each delivered frame passed through
    * {@code spoil} (which owns it and returns the frame to observe, or null for none) to make bad input.
    */
-  static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis,
-      UnaryOperator<Frame> spoil) throws IOException {
+  private static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis,
+      boolean loop, UnaryOperator<Frame> spoil) throws IOException {
     FaultInjector injector = new FaultInjector(schedule);
     long nextTick = 0;
     long clockOffset = 0;
-    try (FrameSource source = CAPTURE.open(new SourceSpec(cameraId, clip.toString(), false, false))) {
+    try (FrameSource source = CAPTURE.open(new SourceSpec(cameraId, clip.toString(), loop, false))) {
       Frame frame;
       while ((frame = source.read()) != null) {
         long stream = frame.streamMillis();

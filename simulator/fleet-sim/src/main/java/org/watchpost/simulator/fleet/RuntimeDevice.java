@@ -42,16 +42,18 @@ final class RuntimeDevice implements SimulatedDevice {
   /**
    * @param cameraUrls for cameras served by the camera simulator: camera id to stream URL; empty when the runtime
    *     reads the clips itself
+   * @param rollout keys of the scenario's rollout, which the device must trust; null when it has none
    */
   RuntimeDevice(String id, Scenario.Device spec, Scenario scenario, String brokerUrl, Path work, Home home,
-      double cameraSeconds, Map<String, String> cameraUrls) throws IOException {
+      double cameraSeconds, Map<String, String> cameraUrls, ScenarioRollout.Kit rollout) throws IOException {
     this.id = id;
     this.work = work;
     // A fresh device: no outbox, framework cache or baselines from an earlier run (its seq starts at 1 again).
     deleteTree(work);
     Files.createDirectories(work);
     Path config = work.resolve("config.json");
-    Files.writeString(config, configuration(id, spec, scenario.speed(), brokerUrl, cameraSeconds, home, cameraUrls));
+    Files.writeString(config, configuration(id, spec, scenario.speed(), brokerUrl, cameraSeconds, home, cameraUrls,
+        rollout));
     for (Scenario.Camera camera : spec.cameras()) {
       cameraIds.add(camera.id());
       Files.deleteIfExists(summaryFile(camera.id()));
@@ -86,7 +88,7 @@ final class RuntimeDevice implements SimulatedDevice {
   }
 
   String configuration(String deviceId, Scenario.Device spec, double speed, String brokerUrl, double cameraSeconds,
-      Home home, Map<String, String> cameraUrls) throws IOException {
+      Home home, Map<String, String> cameraUrls, ScenarioRollout.Kit rollout) throws IOException {
     RuntimeConfiguration config = new RuntimeConfiguration("watchpost.sim." + deviceId)
         .detector(home.root().resolve("models/yolox-nano/manifest.json"), spec.threads() > 0 ? spec.threads() : 2);
     for (Scenario.Camera camera : spec.cameras()) {
@@ -112,6 +114,9 @@ final class RuntimeDevice implements SimulatedDevice {
         Math.round(spec.budgetBitsPerS() * speed));
     uplink.put("display.name", "Watchpost " + deviceId);
     uplink.put("serial.number", "SIM-" + deviceId);
+    if (spec.downlinkBudgetBitsPerS() > 0) {
+      uplink.put("downlink.budget.bits.per.s", Math.round(spec.downlinkBudgetBitsPerS() * speed));
+    }
     // The device's wall-clock timers, in scenario time.
     uplink.put("keep.alive.s", Math.max(10, (int) Math.round(300 / speed)));
     uplink.put("reconnect.initial.ms", Math.max(10, Math.round(2_000 / speed)));
@@ -120,6 +125,16 @@ final class RuntimeDevice implements SimulatedDevice {
     uplink.put("fold.after.s", Math.max(1, (int) Math.round(120 / speed)));
     uplink.put("fold.interval.s", Math.max(1, (int) Math.round(60 / speed)));
     uplink.put("drain.on.stop.s", 60);
+    if (rollout != null) {
+      // Everything else is the device's default: chunk size, window, validation, the transfer's limits.
+      Map<String, Object> models = config.pid("org.watchpost.models");
+      models.put("state.dir", work.resolve("models").toString());
+      models.put("trusted.keys.dir", rollout.trustedKeys().toString());
+      models.put("console.keys.dir", rollout.consoleKeys().toString());
+      if (spec.rollout().probationS() > 0) {
+        models.put("probation.s", spec.rollout().probationS());
+      }
+    }
     Map<String, Object> cameraHealth = config.health(work.resolve("baselines"), work);
     cameraHealth.put("baseline.learn.s", 10.0);
     cameraHealth.put("report.interval.s", 30.0);

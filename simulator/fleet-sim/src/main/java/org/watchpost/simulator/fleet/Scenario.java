@@ -35,11 +35,23 @@ public record Scenario(String name, String description, double durationS, double
    * @param camerasVia {@code file} (default): the runtime reads each clip itself and injects the faults; {@code http}:
    *     the camera simulator serves each clip as a live Motion-JPEG camera with the faults on its frames, and
    *     the runtime reads the stream through ffmpeg as it reads an IP camera
+   * @param downlinkBudgetBitsPerS a runtime's downlink budget (uplink {@code downlink.budget.bits.per.s}); 0 for
+   *     the uplink's own default
+   * @param rollout a model package the rollout console sends this runtime during the run; null for none
    */
   public record Device(String id, String kind, int count, List<Camera> cameras, Link link, long budgetBitsPerS,
-      String trace, int threads, String camerasVia) {
+      String trace, int threads, String camerasVia, long downlinkBudgetBitsPerS, Rollout rollout) {
+    public Device(String id, String kind, int count, List<Camera> cameras, Link link, long budgetBitsPerS,
+        String trace, int threads, String camerasVia) {
+      this(id, kind, count, cameras, link, budgetBitsPerS, trace, threads, camerasVia, 0, null);
+    }
+
     public Device withCount(int n) {
-      return new Device(id, kind, n, cameras, link, budgetBitsPerS, trace, threads, camerasVia);
+      return new Device(id, kind, n, cameras, link, budgetBitsPerS, trace, threads, camerasVia, downlinkBudgetBitsPerS, rollout);
+    }
+
+    Device with(List<Camera> cameras, Link link, String camerasVia) {
+      return new Device(id, kind, count, cameras, link, budgetBitsPerS, trace, threads, camerasVia, downlinkBudgetBitsPerS, rollout);
     }
 
     public boolean camerasOverHttp() {
@@ -50,7 +62,21 @@ public record Scenario(String name, String description, double durationS, double
   /** A camera: its clip and its faults (camera seconds, {@code kind[:amount]@from-to}). */
   public record Camera(String id, String clip, String faults) {}
 
-  public record Link(long bitsPerS, double latencyMs, double jitterMs, List<Outage> outages) {}
+  /** @param upBitsPerS the uplink's capacity when it differs from {@code bitsPerS} (asymmetric links); 0 for the same */
+  public record Link(long bitsPerS, double latencyMs, double jitterMs, List<Outage> outages, long upBitsPerS) {
+    public Link(long bitsPerS, double latencyMs, double jitterMs, List<Outage> outages) {
+      this(bitsPerS, latencyMs, jitterMs, outages, 0);
+    }
+  }
+
+  /**
+   * A model package the real rollout console ({@code watchpost fleet rollout}, in a child process) sends a runtime:
+   * the device's factory model re-signed as {@code version}, offered at scenario second {@code atS}. The run goes on
+   * past its duration until the rollout settles, at most until scenario second {@code maxS}.
+   *
+   * @param probationS the device's probation of the new model (models {@code probation.s}); 0 for its default
+   */
+  public record Rollout(double atS, String version, int probationS, double maxS) {}
 
   /** An outage in scenario seconds; mode {@code cut} or {@code blackhole}. */
   public record Outage(double fromS, double toS, String mode) {}
@@ -130,6 +156,20 @@ public record Scenario(String name, String description, double durationS, double
       }
     }
     linkProfile(device.link());
+    if (device.downlinkBudgetBitsPerS() < 0) {
+      throw new IllegalArgumentException(where + "downlink_budget_bits_per_s must not be negative");
+    }
+    Rollout rollout = device.rollout();
+    if (rollout != null) {
+      if (!kind.equals("runtime")) {
+        throw new IllegalArgumentException(where + "only a runtime takes a rollout");
+      }
+      if (!(rollout.atS() >= 0) || !(rollout.maxS() >= rollout.atS()) || rollout.probationS() < 0
+          || rollout.version() == null || !rollout.version().matches("[0-9]+(\\.[0-9]+){1,3}")) {
+        throw new IllegalArgumentException(where + "a rollout needs at_s >= 0, max_s >= at_s, probation_s >= 0 and a "
+            + "version like 0.1.2");
+      }
+    }
   }
 
   public static Scenario load(Path file) throws IOException {
@@ -170,8 +210,7 @@ public record Scenario(String name, String description, double durationS, double
 
   /** This scenario with every runtime's cameras coming from the given place ({@code file} or {@code http}). */
   public Scenario withCamerasVia(String via) {
-    return withDevices(devices.stream().map(d -> isAgent(d) ? d : new Device(d.id(), d.kind(), d.count(), d.cameras(),
-        d.link(), d.budgetBitsPerS(), d.trace(), d.threads(), via)).toList());
+    return withDevices(devices.stream().map(d -> isAgent(d) ? d : d.with(d.cameras(), d.link(), via)).toList());
   }
 
   /** This scenario with a named profile applied. */
@@ -183,12 +222,12 @@ public record Scenario(String name, String description, double durationS, double
     List<Device> changed = new ArrayList<>();
     for (Device d : devices) {
       Link link = d.link() == null || profile.outages() == null ? d.link()
-          : new Link(d.link().bitsPerS(), d.link().latencyMs(), d.link().jitterMs(), profile.outages());
+          : new Link(d.link().bitsPerS(), d.link().latencyMs(), d.link().jitterMs(), profile.outages(), d.link().upBitsPerS());
       List<Camera> cameras = d.cameras();
       if (cameras != null && profile.faults() != null) {
         cameras = cameras.stream().map(c -> new Camera(c.id(), c.clip(), profile.faults().getOrDefault(c.id(), c.faults()))).toList();
       }
-      changed.add(new Device(d.id(), d.kind(), d.count(), cameras, link, d.budgetBitsPerS(), d.trace(), d.threads(), d.camerasVia()));
+      changed.add(d.with(cameras, link, d.camerasVia()));
     }
     return new Scenario(name + "/" + profileName, description, profile.durationS() != null ? profile.durationS() : durationS,
         profile.speed() != null ? profile.speed() : speed, broker, changed, profiles);
@@ -239,6 +278,6 @@ public record Scenario(String name, String description, double durationS, double
         outages.add(new LinkProfile.Outage(o.fromS(), o.toS(), LinkProfile.mode(o.mode() == null ? "cut" : o.mode())));
       }
     }
-    return new LinkProfile(link.bitsPerS(), link.latencyMs(), link.jitterMs(), outages);
+    return new LinkProfile(link.bitsPerS(), link.upBitsPerS(), link.latencyMs(), link.jitterMs(), outages);
   }
 }

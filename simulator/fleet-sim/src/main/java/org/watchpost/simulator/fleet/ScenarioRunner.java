@@ -86,6 +86,7 @@ public final class ScenarioRunner {
     List<LinkSimulator> links = new ArrayList<>();
     Map<String, LinkSimulator> linkOf = new LinkedHashMap<>();
     Map<String, SimulatedDevice> running = new LinkedHashMap<>();
+    Map<String, ScenarioRollout> rollouts = new LinkedHashMap<>();
     ScheduledExecutorService agentScheduler = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "agents");
       t.setDaemon(true);
@@ -138,17 +139,34 @@ public final class ScenarioRunner {
                 cameraUrls.put(camera.id(), cameraServer.streamUrl(servedId));
               }
             }
+            ScenarioRollout.Kit kit = null;
+            if (spec.rollout() != null) {
+              Path dir = options.work().resolve("rollouts").resolve(id);
+              kit = ScenarioRollout.Kit.make(dir, options.home(), spec.rollout().version());
+              ScenarioRollout rollout = new ScenarioRollout(id, spec.rollout(), kit, dir, clock);
+              rollout.watch(broker.url());
+              rollouts.put(id, rollout);
+              say(options, "sim: " + id + ": package " + kit.packageFile().getFileName() + " (" + kit.packageBytes()
+                  + " B) offered by the rollout console at scenario second " + Math.round(spec.rollout().atS()));
+            }
             running.put(id, new RuntimeDevice(id, spec, scenario, url, options.work().resolve("devices").resolve(id),
-                options.home(), cameraSeconds, cameraUrls));
+                options.home(), cameraSeconds, cameraUrls, kit));
           }
         }
-        long hardStop = wallStart + (long) ((cameraSeconds + GRACE_SECONDS) * 1e9);
+        double rolloutMax = rollouts.values().stream().mapToDouble(ScenarioRollout::maxS).max().orElse(0);
+        long hardStop = wallStart + (long) ((Math.max(cameraSeconds, rolloutMax / speed) + GRACE_SECONDS) * 1e9);
         while (true) {
           Thread.sleep(1_000);
+          for (ScenarioRollout rollout : rollouts.values()) {
+            if (rollout.due()) {
+              rollout.start(broker.url());
+            }
+          }
           if (options.console() != null && view != null) {
             view.print(options.console(), options.redraw());
           }
-          boolean done = clock.seconds() >= scenario.durationS() && running.values().stream().allMatch(SimulatedDevice::finished);
+          boolean done = clock.seconds() >= scenario.durationS() && running.values().stream().allMatch(SimulatedDevice::finished)
+              && rollouts.values().stream().allMatch(ScenarioRollout::settled);
           if (done) {
             break;
           }
@@ -168,11 +186,21 @@ public final class ScenarioRunner {
         Thread.sleep(1_000);
         double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
         Map<String, Object> report = report(scenario, observer, running, linkOf, broker, wallSeconds, clock);
+        for (Map.Entry<String, ScenarioRollout> r : rollouts.entrySet()) {
+          Scenario.Device spec = devices.get(r.getKey());
+          FleetObserver.DeviceView seen = observer.device(r.getKey());
+          @SuppressWarnings("unchecked")
+          Map<String, Object> d = (Map<String, Object>) ((Map<String, Object>) report.get("devices")).get(r.getKey());
+          long bits = spec.link() == null ? 0 : spec.link().bitsPerS();
+          long upBits = spec.link() == null ? 0 : spec.link().upBitsPerS() > 0 ? spec.link().upBitsPerS() : bits;
+          d.put("rollout", r.getValue().report(linkOf.get(r.getKey()), bits, upBits, seen == null ? List.of() : seen.alarms()));
+        }
         if (options.console() != null && view != null) {
           view.print(options.console(), false);
         }
         return report;
       } finally {
+        rollouts.values().forEach(ScenarioRollout::close);
         running.values().forEach(SimulatedDevice::close);
         links.forEach(LinkSimulator::close);
         if (cameraServer != null) {

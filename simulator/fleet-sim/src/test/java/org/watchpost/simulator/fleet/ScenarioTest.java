@@ -36,6 +36,29 @@ class ScenarioTest {
   }
 
   @Test
+  void theModelDeliveryScenariosCarryTheirRolloutAndAnAsymmetricLink() throws Exception {
+    Scenario thin = Scenario.load(scenarios().resolve("model-delivery-2400-9600.json")).withProfile("short");
+    Scenario.Device box = thin.devices().get(0);
+    assertEquals(2_400, box.budgetBitsPerS());
+    assertEquals(9_600, box.downlinkBudgetBitsPerS());
+    LinkProfile link = Scenario.linkProfile(box.link());
+    assertEquals(2_400, link.bitsPerSecond(true));
+    assertEquals(9_600, link.bitsPerSecond(false));
+    assertEquals(new Scenario.Rollout(60, "0.1.2", 60, 3900), box.rollout(), "a profile keeps the rollout");
+    assertEquals(box.rollout(), box.withCount(2).rollout());
+    Scenario symmetric = Scenario.load(scenarios().resolve("model-delivery-9600.json"));
+    assertEquals(9_600, Scenario.linkProfile(symmetric.devices().get(0).link()).bitsPerSecond(true));
+    IOException agentRollout = assertThrows(IOException.class, () -> Scenario.parse("{\"name\":\"x\",\"duration_s\":10,"
+        + "\"devices\":[{\"id\":\"a\",\"kind\":\"agent\",\"trace\":\"t.jsonl\",\"rollout\":{\"at_s\":1,"
+        + "\"version\":\"0.1.2\",\"max_s\":5}}]}", "r.json"));
+    assertTrue(agentRollout.getMessage().contains("only a runtime takes a rollout"), agentRollout.getMessage());
+    IOException badVersion = assertThrows(IOException.class, () -> Scenario.parse("{\"name\":\"x\",\"duration_s\":10,"
+        + "\"devices\":[{\"id\":\"d\",\"cameras\":[{\"id\":\"c\",\"clip\":\"v.avi\"}],\"rollout\":{\"at_s\":1,"
+        + "\"version\":\"../x\",\"max_s\":5}}]}", "v.json"));
+    assertTrue(badVersion.getMessage().contains("a version like 0.1.2"), badVersion.getMessage());
+  }
+
+  @Test
   void badScenariosAreRefusedNamingWhatIsWrong() {
     IOException noDevices = assertThrows(IOException.class, () -> Scenario.parse("{\"name\":\"x\",\"duration_s\":10,\"devices\":[]}", "a.json"));
     assertTrue(noDevices.getMessage().contains("no devices"), noDevices.getMessage());

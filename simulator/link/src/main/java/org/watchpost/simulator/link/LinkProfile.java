@@ -9,12 +9,15 @@ import java.util.Locale;
  * What a link does, in scenario time: how many bits per second it carries each way (0: no cap), how long a
  * byte takes to cross it, how much that varies, and when it is down.
  *
- * @param bitsPerSecond capacity of each direction; 0 for no cap
+ * @param bitsPerSecond capacity of the downlink (broker to device), and of the uplink unless {@code upBitsPerSecond}
+ *     says otherwise; 0 for no cap
+ * @param upBitsPerSecond capacity of the uplink (device to broker) when it differs, as on satellite and 2G links;
+ *     0 for the same as {@code bitsPerSecond}
  * @param latencyMillis one-way delay
  * @param jitterMillis the most the delay of a chunk varies above {@code latencyMillis} (uniform); order is kept
  * @param outages windows when the link is down, sorted and not overlapping
  */
-public record LinkProfile(long bitsPerSecond, double latencyMillis, double jitterMillis, List<Outage> outages) {
+public record LinkProfile(long bitsPerSecond, long upBitsPerSecond, double latencyMillis, double jitterMillis, List<Outage> outages) {
   /** How a link is down. */
   public enum OutageMode {
     /** Every connection is reset and new ones are refused: a modem that lost its carrier. */
@@ -45,9 +48,14 @@ public record LinkProfile(long bitsPerSecond, double latencyMillis, double jitte
 
   public static final LinkProfile OPEN = new LinkProfile(0, 0, 0, List.of());
 
+  /** A symmetric link. */
+  public LinkProfile(long bitsPerSecond, double latencyMillis, double jitterMillis, List<Outage> outages) {
+    this(bitsPerSecond, 0, latencyMillis, jitterMillis, outages);
+  }
+
   public LinkProfile {
-    if (bitsPerSecond < 0 || !(latencyMillis >= 0) || !(jitterMillis >= 0)) {
-      throw new IllegalArgumentException("bits per second, latency and jitter must not be negative");
+    if (bitsPerSecond < 0 || upBitsPerSecond < 0 || !(latencyMillis >= 0) || !(jitterMillis >= 0)) {
+      throw new IllegalArgumentException("bits per second (either way), latency and jitter must not be negative");
     }
     List<Outage> sorted = new ArrayList<>(outages);
     sorted.sort(Comparator.comparingDouble(Outage::fromSeconds));
@@ -57,6 +65,11 @@ public record LinkProfile(long bitsPerSecond, double latencyMillis, double jitte
       }
     }
     outages = List.copyOf(sorted);
+  }
+
+  /** Capacity one way: up is device to broker; 0 for no cap. */
+  public long bitsPerSecond(boolean up) {
+    return up && upBitsPerSecond > 0 ? upBitsPerSecond : bitsPerSecond;
   }
 
   /** The outage at a scenario time, or null when the link is up. */

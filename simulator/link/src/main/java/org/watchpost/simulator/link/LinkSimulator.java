@@ -177,6 +177,13 @@ public final class LinkSimulator implements AutoCloseable {
     }
   }
 
+  /** Bytes one way (up: what the device sent) per scenario second, from second 0. */
+  public long[] bytesPerSecond(boolean up) {
+    synchronized (ledger) {
+      return ledger.stream().mapToLong(b -> b[up ? 0 : 1]).toArray();
+    }
+  }
+
   /** Connections carried, refused during cuts, and cuts made. */
   public record Counts(long accepted, long refused, long cuts) {}
 
@@ -184,11 +191,12 @@ public final class LinkSimulator implements AutoCloseable {
     return new Counts(accepted.get(), refused.get(), cuts.get());
   }
 
-  private long wallNanosFor(int bytes) {
-    if (profile.bitsPerSecond() == 0) {
+  private long wallNanosFor(int bytes, int direction) {
+    long bits = profile.bitsPerSecond(direction == 0);
+    if (bits == 0) {
       return 0;
     }
-    return clock.wallNanos(bytes * 8.0 / profile.bitsPerSecond());
+    return clock.wallNanos(bytes * 8.0 / bits);
   }
 
   private long delayNanos() {
@@ -275,7 +283,7 @@ public final class LinkSimulator implements AutoCloseable {
             long start;
             synchronized (nextFree) {
               start = Math.max(chunk.dueNanos(), nextFree[direction]);
-              nextFree[direction] = Math.max(start, System.nanoTime()) + wallNanosFor(chunk.bytes().length);
+              nextFree[direction] = Math.max(start, System.nanoTime()) + wallNanosFor(chunk.bytes().length, direction);
             }
             long wait = start - System.nanoTime();
             if (wait > 0) {

@@ -69,6 +69,28 @@ class LinkSimulatorTest {
   }
 
   @Test
+  void anAsymmetricLinkCapsTheUplinkAlone() throws Exception {
+    // 8,000 bit/s up = 1,000 B/s, the downlink uncapped: 4,000 bytes (the first 1 kB chunk goes at once) cannot
+    // come back in under 3 s.
+    try (LinkSimulator link = link(new LinkProfile(0, 8_000, 0, 0, List.of()), new SimClock(1))) {
+      byte[] data = new byte[4_000];
+      new Random(2).nextBytes(data);
+      try (Socket s = connect(link)) {
+        long start = System.nanoTime();
+        s.getOutputStream().write(data);
+        assertArrayEquals(data, readFully(s.getInputStream(), data.length));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds >= 2.6, "4,000 B over 1,000 B/s took only " + seconds + " s");
+      }
+      assertEquals(4_000, link.bytes(true));
+      assertEquals(4_000, link.bytes(false));
+    }
+    assertEquals(2_400, new LinkProfile(9_600, 2_400, 0, 0, List.of()).bitsPerSecond(true));
+    assertEquals(9_600, new LinkProfile(9_600, 2_400, 0, 0, List.of()).bitsPerSecond(false));
+    assertEquals(9_600, new LinkProfile(9_600, 0, 0, List.of()).bitsPerSecond(true));
+  }
+
+  @Test
   void bandwidthCapHoldsEachWayAndTheLedgerCountsWhatEachEndSent() throws Exception {
     // 40 kbit/s = 5,000 B/s each way; 15,000 bytes cannot come back in under 3 s.
     try (LinkSimulator link = link(new LinkProfile(40_000, 0, 0, List.of()), new SimClock(1))) {
