@@ -25,10 +25,22 @@ import org.watchpost.uplink.codec.MalformedPayloadException;
  * The central side of a fleet: one subscriber on the broker that decodes everything the devices publish
  * (Kura topics, KuraPayload, batches) and keeps, per device, what an operator looks at: online or not, model
  * version, camera states, events and bytes, alarms, and the sequence numbers seen (gaps are losses).
+ *
+ * <p>Who sent a message is not always the client id in its topic. Kura's request/response convention puts a
+ * device's reply in the requester's namespace ({@code $EDC/{account}/{requester}/{appId}/REPLY/{request.id}}), and
+ * a console's request in the device's ({@code $EDC/{account}/{device}/{appId}/{method}/...}, or {@code _all}). A
+ * reply is filed under the device that sent it (its {@code client.id} metric, which a GET to {@code _all} carries,
+ * or else the device the request it answers went to), so that its {@code seq} fills the device's sequence rather
+ * than leaving a gap there; and only clients that speak as devices (a BIRTH, data or a notification under their
+ * own client id, or named by {@link #expect}) are rows of the fleet.
  */
 public final class FleetObserver implements AutoCloseable {
   private static final int MAX_INFLATED = 4 << 20;
   private static final int ALARMS_KEPT = 200;
+  /** Requests remembered to attribute their replies; a console has a few in flight, a rollout of a fleet more. */
+  private static final int REQUESTS_KEPT = 4096;
+  /** A GET reply's name for the device that answers (MODEL-V1 {@code client.id}). */
+  static final String REPLY_CLIENT_ID = "client.id";
 
   /** A camera state raised or cleared, as it arrived. */
   public record Alarm(String device, String camera, String state, boolean raised, String reason, long streamMillis,
@@ -51,6 +63,8 @@ public final class FleetObserver implements AutoCloseable {
     final BitSet seqs = new BitSet();
     volatile long maxSeq;
     volatile long dcOutboxDepth = -1;
+    /** Spoke under its own client id, or was expected: a device, not a console or {@code _all}. */
+    volatile boolean device;
 
     DeviceView(String id) {
       this.id = id;
@@ -119,6 +133,11 @@ public final class FleetObserver implements AutoCloseable {
     public long foldedCounts() {
       return foldedCounts.get();
     }
+
+    /** Whether this is a device (see the class comment) rather than a console or {@code _all}. */
+    public boolean isDevice() {
+      return device;
+    }
   }
 
   private final MqttClient client;
@@ -127,6 +146,13 @@ public final class FleetObserver implements AutoCloseable {
   private final AtomicLong totalMessages = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
   private final List<Alarm> recentAlarms = new ArrayList<>();
+  /** {@code requester/request.id} to the device the request went to (not {@code _all}), oldest dropped first. */
+  private final Map<String, String> requestTargets = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > REQUESTS_KEPT;
+    }
+  };
   private volatile String recordedDevice;
   private volatile Trace.Recorder recorder;
 
@@ -161,7 +187,7 @@ public final class FleetObserver implements AutoCloseable {
 
   /** Makes a device known before it first speaks, so that the view lists it as offline. */
   public void expect(String deviceId) {
-    devices.computeIfAbsent(deviceId, DeviceView::new);
+    devices.computeIfAbsent(deviceId, DeviceView::new).device = true;
   }
 
   void onMessage(String topic, byte[] wire) {
@@ -170,14 +196,27 @@ public final class FleetObserver implements AutoCloseable {
     if (parsed == null) {
       return;
     }
-    DeviceView device = devices.computeIfAbsent(parsed.clientId(), DeviceView::new);
-    double now = clock.seconds();
-    device.messages.incrementAndGet();
-    device.bytes.addAndGet(wire.length + topic.length());
     List<KuraPayload> payloads;
     try {
       payloads = KuraPayloadCodec.decodeMessages(wire, MAX_INFLATED);
     } catch (MalformedPayloadException e) {
+      payloads = null;
+    }
+    Role role = role(parsed);
+    String sender = parsed.clientId();
+    if (role == Role.REPLY && payloads != null) {
+      sender = replySender(parsed, payloads);
+    } else if (role == Role.REQUEST && payloads != null) {
+      rememberRequest(parsed, payloads);
+    }
+    DeviceView device = devices.computeIfAbsent(sender, DeviceView::new);
+    if (role == Role.OWN) {
+      device.device = true;
+    }
+    double now = clock.seconds();
+    device.messages.incrementAndGet();
+    device.bytes.addAndGet(wire.length + topic.length());
+    if (payloads == null) {
       malformed.incrementAndGet();
       return;
     }
@@ -200,6 +239,65 @@ public final class FleetObserver implements AutoCloseable {
     }
   }
 
+  /** Who published a message, as far as its topic tells (see the class comment). */
+  private enum Role {
+    /** Published by the client its topic names: lifecycle, data, a notification. */
+    OWN,
+    /** A console's request in a device's namespace (or {@code _all}'s). */
+    REQUEST,
+    /** A device's reply in the requester's namespace. */
+    REPLY
+  }
+
+  private static Role role(KuraTopic topic) {
+    if (topic.kind() != KuraTopic.Kind.CONTROL) {
+      return Role.OWN;
+    }
+    String[] levels = topic.subject().split("/", -1);
+    if (levels.length < 2) {
+      return Role.REQUEST;
+    }
+    return switch (levels[1]) {
+      case "REPLY" -> Role.REPLY;
+      case "NOTIFY" -> Role.OWN;
+      default -> Role.REQUEST;
+    };
+  }
+
+  private void rememberRequest(KuraTopic topic, List<KuraPayload> payloads) {
+    if (topic.clientId().equals("_all") || payloads.isEmpty()) {
+      return;
+    }
+    String requestId = payloads.get(0).stringMetric("request.id");
+    String requester = payloads.get(0).stringMetric("requester.client.id");
+    if (requestId != null && requester != null) {
+      synchronized (requestTargets) {
+        requestTargets.put(requester + "/" + requestId, topic.clientId());
+      }
+    }
+  }
+
+  /** The device a reply came from: the one it names, else the one its request went to, else (unknown) the topic's. */
+  private String replySender(KuraTopic topic, List<KuraPayload> payloads) {
+    if (!payloads.isEmpty()) {
+      String named = payloads.get(0).stringMetric(REPLY_CLIENT_ID);
+      if (named != null && KuraTopic.isLevel(named) && !named.equals("_all")) {
+        return named;
+      }
+    }
+    String[] levels = topic.subject().split("/", -1);
+    if (levels.length >= 3) {
+      String target;
+      synchronized (requestTargets) {
+        target = requestTargets.get(topic.clientId() + "/" + levels[2]);
+      }
+      if (target != null) {
+        return target;
+      }
+    }
+    return topic.clientId();
+  }
+
   private void data(DeviceView device, KuraTopic topic, KuraPayload wirePayload, double now) {
     // Events come in the compact or the verbose profile; read both by the verbose names.
     KuraPayload payload = topic.kind() == KuraTopic.Kind.EVENTS
@@ -216,7 +314,10 @@ public final class FleetObserver implements AutoCloseable {
       }
     }
     Trace.Recorder traceRecorder = recorder;
-    if (traceRecorder != null && device.id.equals(recordedDevice) && !topic.subject().equals("device")) {
+    // A trace holds what an agent replays: events, counts and camera health (Trace reads no other kind).
+    if (traceRecorder != null && device.id.equals(recordedDevice) && !topic.subject().equals("device")
+        && (topic.kind() == KuraTopic.Kind.EVENTS || topic.kind() == KuraTopic.Kind.COUNTS
+            || topic.kind() == KuraTopic.Kind.HEALTH)) {
       traceRecorder.record(topic.kind().key(), topic.subject(), priority(topic, payload), payload);
     }
     switch (topic.kind()) {
@@ -316,6 +417,7 @@ public final class FleetObserver implements AutoCloseable {
     return list.isEmpty() ? "OK" : String.join("+", list);
   }
 
+  /** Every client seen, devices and others (consoles, {@code _all}); see {@link DeviceView#isDevice}. */
   public Map<String, DeviceView> devices() {
     return new TreeMap<>(devices);
   }
@@ -347,6 +449,9 @@ public final class FleetObserver implements AutoCloseable {
     double hours = Math.max(clock.seconds(), 1) / 3600.0;
     List<Map<String, Object>> rows = new ArrayList<>();
     for (DeviceView d : devices().values()) {
+      if (!d.device) {
+        continue;
+      }
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("device", d.id);
       row.put("online", d.online);
