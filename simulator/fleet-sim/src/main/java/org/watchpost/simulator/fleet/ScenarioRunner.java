@@ -257,16 +257,11 @@ public final class ScenarioRunner {
       d.put("kind", Scenario.isAgent(spec) ? "agent" : "runtime");
       LinkSimulator link = links.get(id);
       if (link != null) {
-        long budgetWindowBytes = spec.budgetBitsPerS() * 10 / 8;
-        long maxWindow = link.maxWindowBytes(10);
-        boolean within = spec.budgetBitsPerS() <= 0 || maxWindow <= budgetWindowBytes;
-        allWithinBudget &= within;
         d.put("bytes_sent", link.bytes(true));
         d.put("bytes_received", link.bytes(false));
-        d.put("budget_bits_per_s", spec.budgetBitsPerS());
-        d.put("budget_bytes_per_10s", budgetWindowBytes);
-        d.put("max_bytes_in_10s", maxWindow);
-        d.put("within_budget", within);
+        Map<String, Object> budget = budgetCheck(spec, link.bytesPerSecond(true), link.bytesPerSecond(false));
+        allWithinBudget &= Boolean.TRUE.equals(budget.get("within_budget"));
+        d.putAll(budget);
         d.put("avg_bits_per_s", round((link.bytes(true) + link.bytes(false)) * 8.0 / Math.max(1, clock.seconds()), 1));
         d.put("link", Map.of("connections", link.counts().accepted(), "refused_during_cuts", link.counts().refused(),
             "cuts", link.counts().cuts()));
@@ -320,6 +315,71 @@ public final class ScenarioRunner {
     report.put("all_faults_reported", allFaultsReported);
     report.put("devices", perDevice);
     return report;
+  }
+
+  /** The budget window, in scenario seconds. */
+  static final int BUDGET_WINDOW_S = 10;
+
+  /**
+   * The busiest window of each direction against its own budget: what the device sent against its uplink budget,
+   * what came down against its downlink budget (see {@link #downlinkBudget}). {@code over_budget} names the
+   * directions that exceeded; {@code max_bytes_in_10s} (both ways together) is for reading, not checked.
+   */
+  static Map<String, Object> budgetCheck(Scenario.Device spec, long[] upPerSecond, long[] downPerSecond) {
+    long[] both = new long[Math.max(upPerSecond.length, downPerSecond.length)];
+    for (int i = 0; i < both.length; i++) {
+      both[i] = (i < upPerSecond.length ? upPerSecond[i] : 0) + (i < downPerSecond.length ? downPerSecond[i] : 0);
+    }
+    long upBudget = spec.budgetBitsPerS();
+    long downBudget = downlinkBudget(spec);
+    long upWindowBudget = upBudget * BUDGET_WINDOW_S / 8;
+    long downWindowBudget = downBudget * BUDGET_WINDOW_S / 8;
+    long maxUp = maxWindow(upPerSecond, BUDGET_WINDOW_S);
+    long maxDown = maxWindow(downPerSecond, BUDGET_WINDOW_S);
+    List<String> over = new ArrayList<>();
+    if (upBudget > 0 && maxUp > upWindowBudget) {
+      over.add("uplink");
+    }
+    if (downBudget > 0 && maxDown > downWindowBudget) {
+      over.add("downlink");
+    }
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("budget_bits_per_s", upBudget);
+    d.put("budget_bytes_per_10s", upWindowBudget);
+    d.put("max_bytes_up_in_10s", maxUp);
+    d.put("downlink_budget_bits_per_s", downBudget);
+    d.put("downlink_budget_bytes_per_10s", downWindowBudget);
+    d.put("max_bytes_down_in_10s", maxDown);
+    d.put("max_bytes_in_10s", maxWindow(both, BUDGET_WINDOW_S));
+    d.put("within_budget", over.isEmpty());
+    d.put("over_budget", over);
+    return d;
+  }
+
+  /**
+   * The downlink budget a device keeps: the scenario's {@code downlink_budget_bits_per_s}; for a runtime without
+   * one, its uplink budget (the uplink's {@code downlink.budget.bits.per.s} default, -1, is "the same as the uplink
+   * budget"); 0 (none, not checked) for an agent, which asks for nothing to be sent to it.
+   */
+  static long downlinkBudget(Scenario.Device spec) {
+    if (spec.downlinkBudgetBitsPerS() > 0) {
+      return spec.downlinkBudgetBitsPerS();
+    }
+    return Scenario.isAgent(spec) ? 0 : Math.max(0, spec.budgetBitsPerS());
+  }
+
+  /** The most bytes in any window of whole seconds. */
+  static long maxWindow(long[] perSecond, int windowSeconds) {
+    long max = 0;
+    long sum = 0;
+    for (int i = 0; i < perSecond.length; i++) {
+      sum += perSecond[i];
+      if (i >= windowSeconds) {
+        sum -= perSecond[i - windowSeconds];
+      }
+      max = Math.max(max, sum);
+    }
+    return max;
   }
 
   /** Camera states that an injected fault must raise. */
