@@ -49,6 +49,41 @@ class KuraCompatibilityIT {
     check(line, scratch, r);
   }
 
+  /**
+   * A vendor installs the .dp and configures nothing: Kura seeds every PID with its defaults. Nothing may fail,
+   * open a port or write outside Kura's data directory; the only component waiting is the cloud adapter, for the
+   * CloudPublisher an operator has to choose (Kura's convention, target "changeme"), and the detector is DOWN
+   * with its line until the model is placed under ${kura.data}/watchpost/models/.
+   */
+  @ParameterizedTest
+  @EnumSource(KuraLine.class)
+  void onKurasSeededDefaultsAloneNothingFailsOrOpensAPort(KuraLine line) throws Exception {
+    Path scratch = SharedData.scratchDirectory("kura-defaults-it-" + line.id);
+    Properties extra = new Properties();
+    extra.setProperty("watchpost.probe.defaults.only", "true");
+    Properties r = run(line, scratch, extra);
+    String log = " (" + scratch.resolve("framework.log") + ")";
+    assertNull(r.getProperty("probe.error"), "probe failed: " + r + log);
+    assertEquals("", r.getProperty("dp.install.error"), log);
+    assertEquals("", r.getProperty("bundles.not.active"), log);
+    assertEquals("", r.getProperty("seeding.errors"), r.toString());
+    assertTrue(r.getProperty("seeded.pids").contains("org.watchpost.opcua"), r.toString());
+    assertTrue(r.getProperty("components.problems").matches("org\\.watchpost\\.kura\\.internal\\.KuraCloudComponent state 2"),
+        "only the cloud adapter waits, for its CloudPublisher: " + r);
+    for (String component : List.of("DetectorComponent", "ModelManagerComponent", "DeviceHealthComponent", "WebComponent")) {
+      assertTrue(r.getProperty("components.active").contains(component), component + " active: " + r);
+    }
+    String frameworkLog = Files.readString(scratch.resolve("framework.log"));
+    assertTrue(frameworkLog.contains("detector DOWN"), "the detector says why it is down" + log);
+    assertTrue(frameworkLog.contains("OPC UA server standing down"), log);
+    assertEquals("[]", r.getProperty("listening.ports"), "no port opened on Kura's defaults: " + r + log);
+    List<String> outside = new ArrayList<>();
+    try (Stream<Path> files = Files.list(scratch)) {
+      files.map(f -> f.getFileName().toString()).filter(f -> !OWN_FILES.contains(f)).sorted().forEach(outside::add);
+    }
+    assertEquals(List.of(), outside, "written outside ${kura.data} (" + scratch + ")");
+  }
+
   /** Runs the line's framework with the probe (job properties in extra on top) and returns the probe's results. */
   static Properties run(KuraLine line, Path scratch, Properties extra) throws Exception {
     Path frameworks = Path.of(System.getProperty("watchpost.kura.frameworks"));

@@ -76,7 +76,10 @@ public final class Probe implements BundleActivator {
 
   private void run(BundleContext context) throws Exception {
     ConfigurationAdmin cm = service(context, ConfigurationAdmin.class);
-    configure(cm, context);
+    boolean defaultsOnly = Boolean.parseBoolean(context.getProperty("watchpost.probe.defaults.only"));
+    if (!defaultsOnly) {
+      configure(cm, context);
+    }
     KuraSeeding seeding = new KuraSeeding(context, cm, service(context, org.osgi.service.metatype.MetaTypeService.class)).open();
     DeploymentAdmin deploymentAdmin = service(context, DeploymentAdmin.class);
     long start = System.nanoTime();
@@ -100,6 +103,17 @@ public final class Probe implements BundleActivator {
     results.setProperty("seeding.errors", seeding.errors());
     results.setProperty("bundles.not.active", String.join(",", notActive(context)));
     results.setProperty("bundles.total", Integer.toString(context.getBundles().length));
+    if (defaultsOnly) {
+      // A vendor installed the .dp and configured nothing: only Kura's seeding. Let every seeded component
+      // activate (the camera-less pipeline has nothing to wait for), then say what runs and what is open.
+      ServiceComponentRuntime scr = service(context, ServiceComponentRuntime.class);
+      waitFor(60_000, () -> componentProblems(scr).size() <= 1 && activeComponents(scr).contains("DetectorComponent")
+          && activeComponents(scr).contains("ModelManagerComponent"));
+      results.setProperty("components.problems", String.join(";", componentProblems(scr)));
+      results.setProperty("components.active", String.join(",", activeComponents(scr)));
+      results.setProperty("listening.ports", KuraSeeding.listeningPorts());
+      return;
+    }
     // Components: wait for the adapter and the model manager's handler to be registered with "Kura".
     waitFor(120_000, () -> registry.handlers.containsKey("MODEL-V1"));
     results.setProperty("registry.ids", String.join(",", new TreeSet<>(registry.handlers.keySet())));
