@@ -36,6 +36,9 @@ import org.watchpost.testing.TestModels;
  */
 @Timeout(600)
 class KuraCompatibilityIT {
+  /** The scratch directory is the framework's working directory: Kura's data and storage, and the test's files. */
+  private static final java.util.Set<String> OWN_FILES = java.util.Set.of("data", "framework", "framework.log",
+      "job.properties", "results.properties", "results.properties.done", "kura-probe.jar", "kura-launcher.jar");
 
   @ParameterizedTest
   @EnumSource(KuraLine.class)
@@ -44,6 +47,41 @@ class KuraCompatibilityIT {
     Properties r = run(line, scratch, new Properties());
     System.out.printf("%s: %s%n", line.id, r);
     check(line, scratch, r);
+  }
+
+  /**
+   * A vendor installs the .dp and configures nothing: Kura seeds every PID with its defaults. Nothing may fail,
+   * open a port or write outside Kura's data directory; the only component waiting is the cloud adapter, for the
+   * CloudPublisher an operator has to choose (Kura's convention, target "changeme"), and the detector is DOWN
+   * with its line until the model is placed under ${kura.data}/watchpost/models/.
+   */
+  @ParameterizedTest
+  @EnumSource(KuraLine.class)
+  void onKurasSeededDefaultsAloneNothingFailsOrOpensAPort(KuraLine line) throws Exception {
+    Path scratch = SharedData.scratchDirectory("kura-defaults-it-" + line.id);
+    Properties extra = new Properties();
+    extra.setProperty("watchpost.probe.defaults.only", "true");
+    Properties r = run(line, scratch, extra);
+    String log = " (" + scratch.resolve("framework.log") + ")";
+    assertNull(r.getProperty("probe.error"), "probe failed: " + r + log);
+    assertEquals("", r.getProperty("dp.install.error"), log);
+    assertEquals("", r.getProperty("bundles.not.active"), log);
+    assertEquals("", r.getProperty("seeding.errors"), r.toString());
+    assertTrue(r.getProperty("seeded.pids").contains("org.watchpost.opcua"), r.toString());
+    assertTrue(r.getProperty("components.problems").matches("org\\.watchpost\\.kura\\.internal\\.KuraCloudComponent state 2"),
+        "only the cloud adapter waits, for its CloudPublisher: " + r);
+    for (String component : List.of("DetectorComponent", "ModelManagerComponent", "DeviceHealthComponent", "WebComponent")) {
+      assertTrue(r.getProperty("components.active").contains(component), component + " active: " + r);
+    }
+    String frameworkLog = Files.readString(scratch.resolve("framework.log"));
+    assertTrue(frameworkLog.contains("detector DOWN"), "the detector says why it is down" + log);
+    assertTrue(frameworkLog.contains("OPC UA server standing down"), log);
+    assertEquals("[]", r.getProperty("listening.ports"), "no port opened on Kura's defaults: " + r + log);
+    List<String> outside = new ArrayList<>();
+    try (Stream<Path> files = Files.list(scratch)) {
+      files.map(f -> f.getFileName().toString()).filter(f -> !OWN_FILES.contains(f)).sorted().forEach(outside::add);
+    }
+    assertEquals(List.of(), outside, "written outside ${kura.data} (" + scratch + ")");
   }
 
   /** Runs the line's framework with the probe (job properties in extra on top) and returns the probe's results. */
@@ -71,6 +109,8 @@ class KuraCompatibilityIT {
     job.setProperty("watchpost.probe.out", out.toString());
     job.setProperty("watchpost.probe.dp", dp.toString());
     job.setProperty("watchpost.probe.data", scratch.resolve("data").toString());
+    // Kura always sets its data directory; Watchpost's relative paths go under data/watchpost/.
+    job.setProperty("kura.data", scratch.resolve("data").toString());
     job.setProperty("watchpost.probe.manifest", TestModels.yoloxNanoManifest().toString());
     job.setProperty("watchpost.probe.keys", SharedData.projectRoot().resolve("models/keys").toString());
     job.setProperty("watchpost.probe.video", SharedData.vtestMjpeg().toString());
@@ -103,10 +143,15 @@ class KuraCompatibilityIT {
     assertEquals("", r.getProperty("dp.install.error"), "Deployment Admin installed the .dp" + log);
     assertTrue(r.getProperty("dp.bundles").contains("org.watchpost.kura:"), r.getProperty("dp.bundles"));
     assertEquals("", r.getProperty("bundles.not.active"), "every bundle ACTIVE" + log);
-    // Every configured PID completed from its Metatype defaults, as Kura stores it, and still satisfied below.
-    assertEquals("org.watchpost.analytics.rule,org.watchpost.camera,org.watchpost.health.camera,"
-        + "org.watchpost.health.device,org.watchpost.inference,org.watchpost.kura.cloud,org.watchpost.models",
+    // As Kura's ConfigurationService does: every non-factory PID of every Watchpost bundle's Metatype gets a
+    // configuration with its defaults, configured by the operator or not; the operator's factory instances are
+    // completed with theirs. Everything so configured is below either satisfied or standing down.
+    assertEquals("", r.getProperty("seeding.errors"), r.toString());
+    assertEquals("org.watchpost.analytics,org.watchpost.capture,org.watchpost.console,org.watchpost.health.camera,"
+        + "org.watchpost.health.device,org.watchpost.inference,org.watchpost.kura.cloud,org.watchpost.models,"
+        + "org.watchpost.opcua,org.watchpost.systemd,org.watchpost.uplink,org.watchpost.web",
         r.getProperty("seeded.pids"), r.toString());
+    assertEquals("org.watchpost.analytics.rule,org.watchpost.camera", r.getProperty("seeded.factory.pids"), r.toString());
     assertEquals("", r.getProperty("components.problems"), "every configured component satisfied" + log);
     for (String component : List.of("KuraCloudComponent", "CameraPipelineComponent", "ModelManagerComponent")) {
       assertTrue(r.getProperty("components.active").contains(component), component + " active: " + r);
@@ -123,6 +168,21 @@ class KuraCompatibilityIT {
 
     assertTrue(Files.readString(scratch.resolve("framework.log")).contains("the framework is Kura's"),
         "StopOnSignal leaves Kura's framework alone" + log);
+    // What Kura's seeding would have started and a vendor did not ask for stands down, with its line (once per
+    // activation: systemd's OPTIONAL component activates before the seeding and again with it).
+    String frameworkLog = Files.readString(scratch.resolve("framework.log"));
+    for (String standDown : List.of("this uplink opens no MQTT session of its own", "OPC UA server standing down",
+        "console sink standing down", "systemd: standing down")) {
+      assertTrue(frameworkLog.contains(standDown), standDown + log);
+    }
+    // Seeded defaults open nothing: this framework has no web server of Kura's, so no port at all (the OPC UA
+    // server's 4840 was the one before it stood down), and nothing is written outside Kura's data directory.
+    assertEquals("[]", r.getProperty("listening.ports"), "no port opened inside Kura: " + r + log);
+    List<String> outside = new ArrayList<>();
+    try (Stream<Path> files = Files.list(scratch)) {
+      files.map(f -> f.getFileName().toString()).filter(f -> !OWN_FILES.contains(f)).sorted().forEach(outside::add);
+    }
+    assertEquals(List.of(), outside, "written outside ${kura.data} (" + scratch + ")");
 
     assertNull(r.getProperty("model.reply.error"), "MODEL-V1 GET models answered: " + r);
     assertEquals("yolox-nano", r.getProperty("model.reply.active"), r.toString());
@@ -158,8 +218,9 @@ class KuraCompatibilityIT {
         "org.eclipse.kura.cloudconnection.listener", "org.eclipse.kura.cloudconnection.message",
         "org.eclipse.kura.cloudconnection.publisher", "org.eclipse.kura.cloudconnection.request",
         "org.osgi.framework", "org.osgi.service.cm", "org.osgi.service.component.runtime",
-        "org.osgi.service.component.runtime.dto", "org.osgi.service.deploymentadmin", "org.osgi.service.metatype"));
-    return jar(scratch.resolve("kura-probe.jar"), m, "org/watchpost/runtime/kuraprobe/");
+        "org.osgi.service.component.runtime.dto", "org.osgi.service.deploymentadmin", "org.osgi.service.metatype",
+        "org.osgi.util.tracker"));
+    return jar(scratch.resolve("kura-probe.jar"), m, "org/watchpost/runtime/kuraprobe/", "org/watchpost/runtime/kuraseed/");
   }
 
   private static Path launcherJar(Path scratch) throws IOException {
@@ -168,14 +229,17 @@ class KuraCompatibilityIT {
     return jar(scratch.resolve("kura-launcher.jar"), m, "org/watchpost/runtime/kuralaunch/");
   }
 
-  private static Path jar(Path target, Manifest manifest, String packageDir) throws IOException {
+  private static Path jar(Path target, Manifest manifest, String... packageDirs) throws IOException {
     Path classes = testClasses();
-    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(target), manifest);
-        Stream<Path> files = Files.list(classes.resolve(packageDir))) {
-      for (Path f : files.sorted().toList()) {
-        jar.putNextEntry(new JarEntry(packageDir + f.getFileName()));
-        Files.copy(f, jar);
-        jar.closeEntry();
+    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(target), manifest)) {
+      for (String packageDir : packageDirs) {
+        try (Stream<Path> files = Files.list(classes.resolve(packageDir))) {
+          for (Path f : files.sorted().toList()) {
+            jar.putNextEntry(new JarEntry(packageDir + f.getFileName()));
+            Files.copy(f, jar);
+            jar.closeEntry();
+          }
+        }
       }
     }
     return target;

@@ -77,6 +77,11 @@ class KuraInstallerPageIT {
       assertEquals("", r.getProperty("bundles.not.active"), "every bundle ACTIVE (" + log + ")");
       assertEquals("", r.getProperty("http.failed"), "no servlet or context refused by Kura's whiteboard: " + r);
       assertTrue(r.getProperty("http.contexts").contains("org.watchpost.web:/watchpost"), "the page's own context: " + r);
+      assertEquals("", r.getProperty("seeding.errors"), r.toString());
+      assertTrue(r.getProperty("seeded.pids").contains("org.watchpost.web")
+          && r.getProperty("seeded.pids").contains("org.watchpost.opcua"), "Kura's seeding: " + r);
+      assertEquals("[" + port + "]", r.getProperty("listening.ports"),
+          "Kura's HTTPS port is the only one open, with every Watchpost PID at its defaults: " + r);
       assertEquals("false", r.getProperty("felix.http.configured"),
           "inside Kura the page configures no web server of its own, whatever manage.server says: " + r);
 
@@ -293,23 +298,28 @@ class KuraInstallerPageIT {
     a.putValue("Bundle-Activator", WebProbe.class.getName());
     a.putValue("Import-Package", String.join(",", "javax.servlet", "javax.servlet.http", "org.osgi.framework",
         "org.osgi.service.cm", "org.osgi.service.deploymentadmin", "org.osgi.service.http",
-        "org.osgi.service.http.runtime", "org.osgi.service.http.runtime.dto", "org.osgi.dto"));
-    return jar(scratch.resolve("kura-web-probe.jar"), m, "org/watchpost/runtime/kurawebprobe/");
+        "org.osgi.service.http.runtime", "org.osgi.service.http.runtime.dto", "org.osgi.dto",
+        "org.osgi.service.metatype", "org.osgi.util.tracker"));
+    return jar(scratch.resolve("kura-web-probe.jar"), m, "org/watchpost/runtime/kurawebprobe/",
+        "org/watchpost/runtime/kuraseed/");
   }
 
-  private static Path jar(Path target, Manifest manifest, String packageDir) throws IOException {
+  private static Path jar(Path target, Manifest manifest, String... packageDirs) throws IOException {
     Path classes;
     try {
       classes = Path.of(KuraInstallerPageIT.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     } catch (java.net.URISyntaxException e) {
       throw new IllegalStateException(e);
     }
-    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(target), manifest);
-        Stream<Path> files = Files.list(classes.resolve(packageDir))) {
-      for (Path f : files.sorted().toList()) {
-        jar.putNextEntry(new JarEntry(packageDir + f.getFileName()));
-        Files.copy(f, jar);
-        jar.closeEntry();
+    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(target), manifest)) {
+      for (String packageDir : packageDirs) {
+        try (Stream<Path> files = Files.list(classes.resolve(packageDir))) {
+          for (Path f : files.sorted().toList()) {
+            jar.putNextEntry(new JarEntry(packageDir + f.getFileName()));
+            Files.copy(f, jar);
+            jar.closeEntry();
+          }
+        }
       }
     }
     return target;

@@ -34,6 +34,7 @@ import org.osgi.service.deploymentadmin.BundleInfo;
 import org.osgi.service.deploymentadmin.DeploymentAdmin;
 import org.osgi.service.deploymentadmin.DeploymentException;
 import org.osgi.service.deploymentadmin.DeploymentPackage;
+import org.watchpost.runtime.kuraseed.KuraSeeding;
 
 /**
  * Plays Kura's part inside the Kura-shaped framework and checks Watchpost there: registers a CloudPublisher and
@@ -75,7 +76,11 @@ public final class Probe implements BundleActivator {
 
   private void run(BundleContext context) throws Exception {
     ConfigurationAdmin cm = service(context, ConfigurationAdmin.class);
-    configure(cm, context);
+    boolean defaultsOnly = Boolean.parseBoolean(context.getProperty("watchpost.probe.defaults.only"));
+    if (!defaultsOnly) {
+      configure(cm, context);
+    }
+    KuraSeeding seeding = new KuraSeeding(context, cm, service(context, org.osgi.service.metatype.MetaTypeService.class)).open();
     DeploymentAdmin deploymentAdmin = service(context, DeploymentAdmin.class);
     long start = System.nanoTime();
     try (InputStream in = Files.newInputStream(Path.of(context.getProperty("watchpost.probe.dp")))) {
@@ -91,11 +96,24 @@ public final class Probe implements BundleActivator {
       results.setProperty("dp.install.error", "code=" + e.getCode() + " " + e.getMessage());
       return;
     }
-    results.setProperty("seeded.pids", String.join(",", new TreeSet<>(seedFromMetatype(cm, context))));
-    // Bundles: every one ACTIVE (fragments RESOLVED).
+    // Bundles: every one ACTIVE (fragments RESOLVED), and so seeded by "Kura".
     waitFor(60_000, () -> notActive(context).isEmpty());
+    results.setProperty("seeded.pids", seeding.seededPids());
+    results.setProperty("seeded.factory.pids", String.join(",", seeding.completeFactoryInstances(context)));
+    results.setProperty("seeding.errors", seeding.errors());
     results.setProperty("bundles.not.active", String.join(",", notActive(context)));
     results.setProperty("bundles.total", Integer.toString(context.getBundles().length));
+    if (defaultsOnly) {
+      // A vendor installed the .dp and configured nothing: only Kura's seeding. Let every seeded component
+      // activate (the camera-less pipeline has nothing to wait for), then say what runs and what is open.
+      ServiceComponentRuntime scr = service(context, ServiceComponentRuntime.class);
+      waitFor(60_000, () -> componentProblems(scr).size() <= 1 && activeComponents(scr).contains("DetectorComponent")
+          && activeComponents(scr).contains("ModelManagerComponent"));
+      results.setProperty("components.problems", String.join(";", componentProblems(scr)));
+      results.setProperty("components.active", String.join(",", activeComponents(scr)));
+      results.setProperty("listening.ports", KuraSeeding.listeningPorts());
+      return;
+    }
     // Components: wait for the adapter and the model manager's handler to be registered with "Kura".
     waitFor(120_000, () -> registry.handlers.containsKey("MODEL-V1"));
     results.setProperty("registry.ids", String.join(",", new TreeSet<>(registry.handlers.keySet())));
@@ -109,6 +127,7 @@ public final class Probe implements BundleActivator {
     results.setProperty("messages.counts", Long.toString(count("counts")));
     results.setProperty("messages.health", Long.toString(count("health")));
     results.setProperty("messages.total", Integer.toString(publisher.messages.size()));
+    results.setProperty("listening.ports", KuraSeeding.listeningPorts());
     for (KuraMessage m : publisher.messages) {
       if ("events".equals(m.getProperties().get("kind"))) {
         results.setProperty("event.camera", String.valueOf(m.getProperties().get("camera")));
@@ -205,62 +224,6 @@ public final class Probe implements BundleActivator {
   private static void update(Configuration c, Map<String, Object> values) throws java.io.IOException {
     Dictionary<String, Object> d = new Hashtable<>(values);
     c.update(d);
-  }
-
-  /**
-   * As Kura's ConfigurationService stores a component's configuration: every attribute of its Metatype with its
-   * default, typed as Metatype says, and the operator's values over them. Run once the .dp's Metatype is there;
-   * returns the PIDs it completed.
-   */
-  private static List<String> seedFromMetatype(ConfigurationAdmin cm, BundleContext context) throws Exception {
-    org.osgi.service.metatype.MetaTypeService metatype = service(context, org.osgi.service.metatype.MetaTypeService.class);
-    List<String> seeded = new ArrayList<>();
-    for (Configuration c : cm.listConfigurations("(service.pid=org.watchpost.*)")) {
-      String pid = c.getFactoryPid() != null ? c.getFactoryPid() : c.getPid();
-      for (Bundle b : context.getBundles()) {
-        org.osgi.service.metatype.MetaTypeInformation info = metatype.getMetaTypeInformation(b);
-        if (info == null || !(List.of(info.getPids()).contains(pid) || List.of(info.getFactoryPids()).contains(pid))) {
-          continue;
-        }
-        org.osgi.service.metatype.ObjectClassDefinition ocd = info.getObjectClassDefinition(pid, null);
-        Dictionary<String, Object> properties = c.getProperties();
-        for (org.osgi.service.metatype.AttributeDefinition ad
-            : ocd.getAttributeDefinitions(org.osgi.service.metatype.ObjectClassDefinition.ALL)) {
-          String[] defaults = ad.getDefaultValue();
-          if (properties.get(ad.getID()) == null && defaults != null) {
-            properties.put(ad.getID(), typed(ad, defaults));
-          }
-        }
-        c.update(properties);
-        seeded.add(pid);
-      }
-    }
-    return seeded;
-  }
-
-  private static Object typed(org.osgi.service.metatype.AttributeDefinition ad, String[] values) {
-    if (ad.getCardinality() == 0) {
-      return value(ad.getType(), values.length == 0 ? "" : values[0]);
-    }
-    Object array = java.lang.reflect.Array.newInstance(value(ad.getType(), "0").getClass(), values.length);
-    for (int i = 0; i < values.length; i++) {
-      java.lang.reflect.Array.set(array, i, value(ad.getType(), values[i]));
-    }
-    return array;
-  }
-
-  private static Object value(int type, String v) {
-    return switch (type) {
-      case org.osgi.service.metatype.AttributeDefinition.LONG -> Long.valueOf(v);
-      case org.osgi.service.metatype.AttributeDefinition.INTEGER -> Integer.valueOf(v);
-      case org.osgi.service.metatype.AttributeDefinition.SHORT -> Short.valueOf(v);
-      case org.osgi.service.metatype.AttributeDefinition.BYTE -> Byte.valueOf(v);
-      case org.osgi.service.metatype.AttributeDefinition.DOUBLE -> Double.valueOf(v);
-      case org.osgi.service.metatype.AttributeDefinition.FLOAT -> Float.valueOf(v);
-      case org.osgi.service.metatype.AttributeDefinition.BOOLEAN -> Boolean.valueOf(v);
-      case org.osgi.service.metatype.AttributeDefinition.CHARACTER -> v.isEmpty() ? ' ' : v.charAt(0);
-      default -> v;
-    };
   }
 
   private static List<String> notActive(BundleContext context) {

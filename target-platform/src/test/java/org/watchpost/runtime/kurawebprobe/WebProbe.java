@@ -30,6 +30,7 @@ import org.osgi.service.http.runtime.HttpServiceRuntime;
 import org.osgi.service.http.runtime.dto.FailedServletContextDTO;
 import org.osgi.service.http.runtime.dto.FailedServletDTO;
 import org.osgi.service.http.runtime.dto.RuntimeDTO;
+import org.watchpost.runtime.kuraseed.KuraSeeding;
 
 /**
  * Plays Kura's web side inside the Kura-shaped framework for KuraInstallerPageIT: starts the line's Jetty the way
@@ -106,6 +107,7 @@ public final class WebProbe implements BundleActivator {
     }, null, kuraContext);
 
     configure(cm, context);
+    KuraSeeding seeding = new KuraSeeding(context, cm, service(context, org.osgi.service.metatype.MetaTypeService.class)).open();
     DeploymentAdmin deploymentAdmin = service(context, DeploymentAdmin.class);
     long start = System.nanoTime();
     try (InputStream in = Files.newInputStream(Path.of(context.getProperty("watchpost.probe.dp")))) {
@@ -118,6 +120,8 @@ public final class WebProbe implements BundleActivator {
     }
     waitFor(60_000, () -> notActive(context).isEmpty());
     results.setProperty("bundles.not.active", String.join(",", notActive(context)));
+    results.setProperty("seeded.pids", seeding.seededPids());
+    results.setProperty("seeding.errors", seeding.errors());
     waitFor(120_000, () -> context.getServiceReferences(javax.servlet.Servlet.class.getName(),
         "(osgi.http.whiteboard.servlet.name=watchpost-installer-page)") != null);
     HttpServiceRuntime runtime = service(context, HttpServiceRuntime.class, KURA_SERVER);
@@ -135,6 +139,7 @@ public final class WebProbe implements BundleActivator {
     results.setProperty("http.implementation", implementation(context));
     org.osgi.service.cm.Configuration[] felixHttp = cm.listConfigurations("(service.pid=org.apache.felix.http)");
     results.setProperty("felix.http.configured", Boolean.toString(felixHttp != null && felixHttp.length > 0));
+    results.setProperty("listening.ports", KuraSeeding.listeningPorts());
   }
 
   private static List<String> servedContexts(RuntimeDTO dto) {
@@ -196,8 +201,8 @@ public final class WebProbe implements BundleActivator {
     update(cm.getFactoryConfiguration("org.watchpost.analytics.rule", "lawn", "?"), Map.of("camera.id", "*",
         "type", "zone_intrusion", "points", "0.0,0.47 0.30,0.50 0.55,0.62 0.85,0.80 0.85,1.0 0.0,1.0",
         "classes", new String[] {"person"}, "cooldown.s", 60.0));
-    // The page on Kura's web server: Kura's port and keystore, not a server of its own. manage.server is left at
-    // its default (true), as Kura seeds it from the Metatype: inside Kura the page must not configure one.
+    // The page on Kura's web server: Kura's port and keystore, not a server of its own. manage.server is left to
+    // Kura's seeding from the Metatype (true): inside Kura the page must not configure one all the same.
     update(cm.getConfiguration("org.watchpost.web", "?"), Map.of("state.dir", data + "/web"));
   }
 

@@ -72,17 +72,26 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
 
   @Activate
   public OpcUaComponent(OpcUaConfig config, BundleContext context) throws IOException {
-    this(config, context.getProperty(HostFramework.KURA_DATA));
+    this(config, context.getProperty(HostFramework.KURA_DATA), HostFramework.ownedByHost(context));
   }
 
   public OpcUaComponent(OpcUaConfig config) throws IOException {
-    this(config, (String) null);
+    this(config, null, false);
   }
 
-  /** @param kuraData Kura's data directory, under which relative paths go; null outside Kura */
-  OpcUaComponent(OpcUaConfig config, String kuraData) throws IOException {
-    if (!config.enabled()) {
-      LOG.info("OPC UA server switched off (enabled = false)");
+  /**
+   * @param kuraData Kura's data directory, under which relative paths go; null outside Kura
+   * @param insideKura Kura configures every PID of the Metatype with its defaults, so that a configuration is
+   *     there whether or not anyone asked for this server; inside Kura it therefore starts only once an operator
+   *     has given it users, and never opens a port or prints a generated credential on defaults alone
+   */
+  OpcUaComponent(OpcUaConfig config, String kuraData, boolean insideKura) throws IOException {
+    boolean seededOnly = insideKura && config.users().length == 0;
+    if (!config.enabled() || seededOnly) {
+      LOG.info(seededOnly
+          ? "OPC UA server standing down: the framework is Kura's and no users are configured (Kura seeds every"
+              + " PID with its defaults; set users in " + OpcUaConfig.PID + " to serve OPC UA on the gateway)"
+          : "OPC UA server switched off (enabled = false)");
       mirrorThread = null;
       server = null;
       mirror = null;

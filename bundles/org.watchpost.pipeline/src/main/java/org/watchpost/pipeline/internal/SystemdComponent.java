@@ -13,11 +13,15 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.watchpost.api.host.HostFramework;
 
 /** Tells systemd when the runtime is ready and feeds its watchdog while every camera makes progress. */
 @Component(service = {}, immediate = true, configurationPid = SystemdConfig.PID)
 @Designate(ocd = SystemdConfig.class)
 public final class SystemdComponent {
+  private static final Logger LOG = LoggerFactory.getLogger(SystemdComponent.class);
   private final List<PipelineProgress> pipelines = new CopyOnWriteArrayList<>();
   private final WatchdogFeeder feeder;
 
@@ -26,6 +30,13 @@ public final class SystemdComponent {
     if (!(config.wedged_after_s() >= 1) || Double.isInfinite(config.wedged_after_s())) {
       throw new IllegalArgumentException(SystemdConfig.PID + ": wedged.after.s must be a finite number >= 1, was "
           + config.wedged_after_s());
+    }
+    if (HostFramework.ownedByHost(context)) {
+      // The process and its unit are Kura's: READY=1 and watchdog pings for it are Kura's to send, and a stuck
+      // camera must not starve Kura's watchdog into a restart of the whole gateway.
+      LOG.info("systemd: standing down: the framework is Kura's; Kura speaks for its process to systemd");
+      feeder = null;
+      return;
     }
     Bundle system = context.getBundle(0);
     Collection<PipelineProgress> view = pipelines;

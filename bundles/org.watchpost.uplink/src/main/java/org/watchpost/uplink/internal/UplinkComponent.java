@@ -53,8 +53,19 @@ public final class UplinkComponent implements EventSink, HealthSink, MetricsProv
 
   @Activate
   public UplinkComponent(UplinkConfig config, ComponentContext context) {
-    this(config, HostFramework.ownedByHost(context.getBundleContext()),
-        () -> context.disableComponent((String) context.getProperties().get(ComponentConstants.COMPONENT_NAME)));
+    this(config, HostFramework.ownedByHost(context.getBundleContext()), () -> disableLater(context));
+  }
+
+  /**
+   * Takes the component out of service from another thread. Called from its own activation, SCR (2.1.16, Kura
+   * 5.5's) waits in disableComponent for that very activation to finish: the thread delivering Kura's seeded
+   * configuration hung there for good, and with it every configuration event after it.
+   */
+  private static void disableLater(ComponentContext context) {
+    String name = (String) context.getProperties().get(ComponentConstants.COMPONENT_NAME);
+    Thread thread = new Thread(() -> context.disableComponent(name), "uplink-stand-down");
+    thread.setDaemon(true);
+    thread.start();
   }
 
   /** Standalone: the engine connects to the configured broker. */
