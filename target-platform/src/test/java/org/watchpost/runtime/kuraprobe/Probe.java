@@ -107,8 +107,11 @@ public final class Probe implements BundleActivator {
       // A vendor installed the .dp and configured nothing: only Kura's seeding. Let every seeded component
       // activate (the camera-less pipeline has nothing to wait for), then say what runs and what is open.
       ServiceComponentRuntime scr = service(context, ServiceComponentRuntime.class);
-      waitFor(60_000, () -> componentProblems(scr).size() <= 1 && activeComponents(scr).contains("DetectorComponent")
-          && activeComponents(scr).contains("ModelManagerComponent"));
+      // Settled: every seeded configuration applied (the cloud adapter has no configuration, and so no problem to
+      // report, until Kura's seeding reaches its PID), so wait for the state the test expects, not just a quiet one.
+      waitFor(60_000, () -> componentProblems(scr).equals(List.of("org.watchpost.kura.internal.KuraCloudComponent state 2"))
+          && activeComponents(scr).containsAll(List.of("DetectorComponent", "ModelManagerComponent",
+              "DeviceHealthComponent", "WebComponent")));
       results.setProperty("components.problems", String.join(";", componentProblems(scr)));
       results.setProperty("components.active", String.join(",", activeComponents(scr)));
       results.setProperty("listening.ports", KuraSeeding.listeningPorts());
