@@ -111,7 +111,7 @@ public final class Probe implements BundleActivator {
       // report, until Kura's seeding reaches its PID), so wait for the state the test expects, not just a quiet one.
       waitFor(60_000, () -> componentProblems(scr).equals(List.of("org.watchpost.kura.internal.KuraCloudComponent state 2"))
           && activeComponents(scr).containsAll(List.of("DetectorComponent", "ModelManagerComponent",
-              "DeviceHealthComponent", "WebComponent")));
+              "DeviceHealthComponent", "WebComponent", "OpcUaComponent")));
       results.setProperty("components.problems", String.join(";", componentProblems(scr)));
       results.setProperty("components.active", String.join(",", activeComponents(scr)));
       results.setProperty("listening.ports", KuraSeeding.listeningPorts());
