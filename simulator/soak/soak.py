@@ -303,12 +303,13 @@ class Telemetry:
     def _read(self, stream):
         for raw in stream:
             line = raw.decode("utf-8", "replace")
+            p = PASSWORD.search(line)
             if not line.startswith(("TELEMETRY", "EVENT", "COUNTS")):
-                self.log.write(line)
+                # The runtime shows its generated logins once on its console; the soak's log keeps no copy.
+                self.log.write(line[:p.start(1)] + "(not kept)\n" if p else line)
                 self.log.flush()
             if "Installer's page: this device made its own login" in line:
                 self.page_login_follows = True
-            p = PASSWORD.search(line)
             # The OPC UA server prints a generated login of its own in the same form: only the page's counts.
             if p and self.page_login_follows and self.password is None:
                 self.password = p.group(1)
