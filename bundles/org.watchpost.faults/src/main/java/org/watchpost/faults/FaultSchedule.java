@@ -11,17 +11,32 @@ import java.util.stream.Collectors;
  *
  * <p>Text form, as a simulator or command line takes it: entries separated by {@code ,} or {@code ;}, each
  * {@code kind[:amount]@from-to} with times in seconds of stream time, e.g.
- * {@code black@30-40, blur:4@50-60, shift:0.05@70-80}.
+ * {@code black@30-40, blur:4@50-60, shift:0.05@70-80}. An entry {@code every:P} makes the schedule come back every
+ * P seconds of stream time (every fault must end by P): a clip played in a loop keeps counting stream time from
+ * pass to pass, so a schedule meant for every pass takes the clip's length as its period.
+ *
+ * @param faults the windows, sorted, not overlapping
+ * @param periodMillis the schedule repeats with this period of stream time; 0: it does not repeat
  */
-public record FaultSchedule(List<Fault> faults) {
+public record FaultSchedule(List<Fault> faults, long periodMillis) {
   /** Longest schedule text accepted. */
   public static final int MAX_TEXT = 4096;
   /** Most faults in one schedule. */
   public static final int MAX_FAULTS = 64;
 
+  private static final String EVERY = "every:";
+
   public static final FaultSchedule NONE = new FaultSchedule(List.of());
 
+  public FaultSchedule(List<Fault> faults) {
+    this(faults, 0);
+  }
+
   public FaultSchedule {
+    if (periodMillis < 0 || periodMillis > Fault.MAX_MILLIS) {
+      throw new IllegalArgumentException("a schedule's period must be 0 (none) or up to " + Fault.MAX_MILLIS
+          + " ms, was " + periodMillis);
+    }
     List<Fault> sorted = new ArrayList<>(faults);
     if (sorted.size() > MAX_FAULTS) {
       throw new IllegalArgumentException("a schedule holds at most " + MAX_FAULTS + " faults, was " + sorted.size());
@@ -31,6 +46,10 @@ public record FaultSchedule(List<Fault> faults) {
       if (sorted.get(i).fromMillis() < sorted.get(i - 1).toMillis()) {
         throw new IllegalArgumentException("faults " + sorted.get(i - 1) + " and " + sorted.get(i) + " overlap");
       }
+    }
+    if (periodMillis > 0 && !sorted.isEmpty() && sorted.get(sorted.size() - 1).toMillis() > periodMillis) {
+      throw new IllegalArgumentException("fault " + sorted.get(sorted.size() - 1) + " ends after the period of "
+          + periodMillis + " ms");
     }
     faults = List.copyOf(sorted);
   }
@@ -49,6 +68,7 @@ public record FaultSchedule(List<Fault> faults) {
       throw new IllegalArgumentException("fault schedule is longer than " + MAX_TEXT + " characters");
     }
     List<Fault> faults = new ArrayList<>();
+    long periodMillis = 0;
     for (String entry : text.split("[,;]", -1)) {
       String trimmed = entry.strip();
       if (trimmed.isEmpty()) {
@@ -57,12 +77,24 @@ public record FaultSchedule(List<Fault> faults) {
         }
         throw new IllegalArgumentException("empty entry in fault schedule '" + text + "'");
       }
+      if (trimmed.startsWith(EVERY)) {
+        if (periodMillis != 0) {
+          throw new IllegalArgumentException("a schedule has one period; '" + trimmed + "' is another");
+        }
+        double seconds = number(trimmed.substring(EVERY.length()), trimmed);
+        if (!(seconds > 0 && seconds <= Fault.MAX_MILLIS / 1000.0) || Math.round(seconds * 1000) == 0) {
+          throw new IllegalArgumentException("a schedule's period must be more than 0 and at most "
+              + Fault.MAX_MILLIS / 1000 + " s: '" + trimmed + "'");
+        }
+        periodMillis = Math.round(seconds * 1000);
+        continue;
+      }
       if (faults.size() == MAX_FAULTS) {
         throw new IllegalArgumentException("a schedule holds at most " + MAX_FAULTS + " faults");
       }
       faults.add(parseEntry(trimmed));
     }
-    return new FaultSchedule(faults);
+    return new FaultSchedule(faults, periodMillis);
   }
 
   private static Fault parseEntry(String entry) {
@@ -108,11 +140,12 @@ public record FaultSchedule(List<Fault> faults) {
 
   /** The fault active at a stream time, or null. */
   public Fault at(long streamMillis) {
+    long time = periodMillis > 0 ? Math.floorMod(streamMillis, periodMillis) : streamMillis;
     for (Fault fault : faults) {
-      if (fault.activeAt(streamMillis)) {
+      if (fault.activeAt(time)) {
         return fault;
       }
-      if (fault.fromMillis() > streamMillis) {
+      if (fault.fromMillis() > time) {
         break;
       }
     }
@@ -122,6 +155,11 @@ public record FaultSchedule(List<Fault> faults) {
   /** The text form; {@link #parse} reads it back to an equal schedule. */
   @Override
   public String toString() {
-    return faults.stream().map(Fault::toString).collect(Collectors.joining(", "));
+    String windows = faults.stream().map(Fault::toString).collect(Collectors.joining(", "));
+    if (periodMillis == 0) {
+      return windows;
+    }
+    String every = EVERY + java.math.BigDecimal.valueOf(periodMillis / 1000.0).stripTrailingZeros().toPlainString();
+    return windows.isEmpty() ? every : windows + ", " + every;
   }
 }

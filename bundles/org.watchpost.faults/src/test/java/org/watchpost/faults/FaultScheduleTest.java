@@ -33,6 +33,24 @@ class FaultScheduleTest {
   }
 
   @Test
+  void aScheduleWithAPeriodComesBackEveryPeriodOfStreamTime() {
+    // A clip played in a loop keeps counting stream time (each pass starts where the last ended), so a soak that
+    // wants its faults on every pass gives the schedule the clip's length as its period.
+    FaultSchedule schedule = FaultSchedule.parse("black@20-26, every:79.5");
+    assertEquals(79_500, schedule.periodMillis());
+    assertEquals(FaultKind.BLACK, schedule.at(20_000).kind());
+    assertNull(schedule.at(26_000));
+    assertEquals(FaultKind.BLACK, schedule.at(79_500 + 20_000).kind());
+    assertEquals(FaultKind.BLACK, schedule.at(1000 * 79_500L + 25_999).kind());
+    assertNull(schedule.at(1000 * 79_500L + 26_000));
+    assertEquals("black:6@20-26, every:79.5", schedule.toString());
+    assertEquals(schedule, FaultSchedule.parse(schedule.toString()));
+    assertMessage("ends after the period", "black@70-80, every:79.5");
+    assertMessage("one period", "black@1-2, every:10, every:20");
+    assertMessage("period must be", "black@1-2, every:0");
+  }
+
+  @Test
   void badEntriesAreRefusedNamingTheEntry() {
     assertMessage("unknown fault 'smoke'", "smoke@1-2");
     assertMessage("takes no amount", "freeze:2@1-2");
