@@ -11,8 +11,9 @@ Motion-JPEG at the clip's rate) that is cut off and comes back on a cycle; the M
 outages with a small outbox cap fill the outbox so that it drops; JPEG crops on every event, health every 10 s.
 With three cameras or more the one before the last is an RTSP camera (GStreamer's server) cut off on a cycle of its
 own; a rule is saved or deleted through the installer's page every few minutes (configuration changes) and an
-OPC UA client connects, browses, reads, subscribes and leaves every two minutes.
-Not driven yet: model swaps and rollbacks (see simulator/soak/README.md).
+OPC UA client connects, browses, reads, subscribes and leaves every two minutes. Every ten minutes a central team
+swaps the model or rolls it back: a new version signed and rolled out through `watchpost fleet rollout` (MQTT
+chunks, validation, activation between two frames, probation), then a signed `EXEC rollback` the next time.
 """
 import argparse
 import json
@@ -233,8 +234,102 @@ class UaClients:
                 self.proc.kill()
 
 
+class ModelSwaps:
+    """Model swaps and rollbacks as a central team makes them, through the real tools: keys made once for the run
+    (`watchpost model keygen`: a release key whose public half the device trusts, a console key it obeys), then in
+    turn a new version of the factory model signed (`model pack`) and rolled out to the device (`fleet rollout`:
+    offer, MQTT chunks, verification, validation, activation, probation) and a signed `fleet exec rollback`. The
+    tools run as child processes; a step that fails is counted and logged, and the next one comes on time."""
+
+    def __init__(self, root, out, work, account, device):
+        self.root, self.out, self.account, self.device = root, out, account, device
+        self.private = os.path.join(work, "team")            # what the release and operations teams hold
+        self.trusted = os.path.join(work, "var", "models-keys")
+        self.console_keys = os.path.join(work, "var", "console-keys")
+        self.packages = os.path.join(work, "packages")
+        self.version, self.proc, self.kind, self.log = 0, None, None, os.path.join(out, "model-swaps.log")
+        self.swaps, self.rollbacks, self.failures, self.next_is_swap = 0, 0, 0, True
+
+    def _tool(self, *args):
+        return [os.path.join(self.root, "watchpost"), *args]
+
+    def prepare(self):
+        for d in (self.private, self.trusted, self.console_keys, self.packages):
+            os.makedirs(d, exist_ok=True)
+        with open(self.log, "a") as log:
+            for name in ("release", "console"):
+                subprocess.run(self._tool("model", "keygen", "--out", self.private, "--name", name), check=True,
+                               stdout=log, stderr=subprocess.STDOUT)
+        shutil.copy(os.path.join(self.private, "release.pub"), self.trusted)
+        shutil.copy(os.path.join(self.private, "console.pub"), self.console_keys)
+
+    def busy(self):
+        if self.proc is None:
+            return False
+        code = self.proc.poll()
+        if code is None:
+            return True
+        if code == 0:
+            if self.kind == "swap":
+                self.swaps += 1
+            else:
+                self.rollbacks += 1
+        else:
+            self.failures += 1
+            print(f"soak: model {self.kind} failed (exit {code}); see {self.log}", flush=True)
+        self.proc = None
+        return False
+
+    def step(self, broker_url):
+        """Starts the next swap or rollback unless one is still running."""
+        if self.busy():
+            return
+        log = open(self.log, "a")
+        if self.next_is_swap:
+            self.version += 1
+            version = f"0.2.{self.version}"
+            package = os.path.join(self.packages, f"yolox-nano-{version}.zip")
+            packed = subprocess.run(self._tool("model", "pack", "--model", os.path.join(self.root, "models/yolox-nano"),
+                                               "--key", os.path.join(self.private, "release.key"), "--version",
+                                               version, "--out", package), stdout=log, stderr=subprocess.STDOUT)
+            if packed.returncode != 0:
+                self.failures += 1
+                print(f"soak: model pack failed (exit {packed.returncode}); see {self.log}", flush=True)
+                return
+            devices = os.path.join(self.packages, "devices.txt")
+            with open(devices, "w") as f:
+                f.write(self.device + "\n")
+            # The previous package's file goes: the device keeps what it needs, the soak's disk stays bounded.
+            for old in os.listdir(self.packages):
+                if old.endswith(".zip") and old != os.path.basename(package):
+                    os.remove(os.path.join(self.packages, old))
+            cmd = self._tool("fleet", "rollout", "--broker", broker_url, "--account", self.account,
+                             "--console-id", "soak-console", "--devices", devices, "--package", package,
+                             "--console-key", os.path.join(self.private, "console.key"), "--canary", "100%",
+                             "--waves", "", "--state", os.path.join(self.packages, "rollout.db"),
+                             "--print-every", "0", "--attempt-timeout", "10m", "--timeout", "30m")
+            self.kind = "swap"
+        else:
+            cmd = self._tool("fleet", "exec", "rollback", "--broker", broker_url, "--account", self.account,
+                             "--console-id", "soak-console", "--device", self.device,
+                             "--console-key", os.path.join(self.private, "console.key"))
+            self.kind = "rollback"
+        self.next_is_swap = not self.next_is_swap
+        log.write(f"--- {time.strftime('%H:%M:%S')} {self.kind}: {' '.join(cmd)}\n")
+        log.flush()
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
 def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes, http_url=None, rtsp_url=None,
-                  web_port=None, opcua_port=None):
+                  web_port=None, opcua_port=None, swaps=None, probation_s=60):
     clip = os.path.join(shared, "data/video")
     conf = {":configurator:resource-version": 1, ":configurator:symbolic-name": "watchpost.soak",
             ":configurator:version": "1.0.0",
@@ -256,8 +351,9 @@ def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes, ht
             "camera.id": cid, "source": source, "loop": loop, "realtime": False, "feed.mode": "every_frame",
             # Stream time restarts with each loop, so the schedule comes back every 79.5 s of clip.
             "faults": "black@20-26, blur:4@40-46, freeze@60-64",
-            "analytics.cardinality.minimum": 1, "EventSink.cardinality.minimum": 1,
-            "FrameObserver.cardinality.minimum": 1}
+            # DS reads <reference name>.cardinality.minimum (RuntimeConfiguration.CAMERA_WAITS_FOR).
+            "analytics.cardinality.minimum": 1, "eventSinks.cardinality.minimum": 1,
+            "frameObservers.cardinality.minimum": 1}
     with open(os.path.join(root, "bundles/org.watchpost.analytics/config/vtest-rules.json")) as f:
         for k, v in json.load(f).items():
             if not k.startswith(":configurator:"):
@@ -267,6 +363,19 @@ def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes, ht
         "broker.url": f"tcp://127.0.0.1:{broker_port}", "account": "soak", "client.id": "soak-box",
         "outbox.path": os.path.join(work, "var/outbox.db"), "outbox.max.bytes": outbox_max_bytes,
         "budget.bits.per.s": 9600, "reconnect.initial.ms": 200, "reconnect.max.ms": 5000, "keep.alive.s": 10}
+    if swaps is not None:
+        # A package takes about an hour through 9,600 bit/s (issue 17's scenarios measure that); here the downlink
+        # is wide so that swaps come often: what the soak asks is whether a year of them leaves anything behind.
+        conf["org.watchpost.uplink"]["downlink.budget.bits.per.s"] = 4_000_000
+        conf["org.watchpost.models"] = {"state.dir": os.path.join(work, "var/models"),
+                                        "trusted.keys.dir": swaps.trusted, "console.keys.dir": swaps.console_keys,
+                                        "probation.s": probation_s,
+                                        # Larger chunks, so that fewer requests go up through the 9,600 bit/s uplink.
+                                        "chunk.bytes": 65536,
+                                        # The soak keeps both cores busy with its cameras, so the candidate's
+                                        # timing beside them says little; the soak is after what swaps leave behind,
+                                        # not the latency gate (ModelValidationTest and SwapGapBenchmark are).
+                                        "latency.factor": 10.0}
     conf["org.watchpost.health.camera"] = {"baseline.dir": os.path.join(work, "var/baselines"),
                                            "report.interval.s": 10.0}
     conf["org.watchpost.health.device"] = {"data.dir": os.path.join(work, "var"), "report.interval.s": 10.0}
@@ -444,7 +553,8 @@ def size_mb(path):
 
 COLUMNS = ["wall_s", "camera_hours", "rss_mb", "nmt_committed_mb", "malloc_arenas_mb", "heap_after_gc_mb", "fds", "threads", "children",
            "outbox_mb", "state_mb", "frames_per_s", "detector_runs_per_s", "broker_up", "broker_outages", "camera_cuts",
-           "rtsp_cuts", "config_changes", "config_failures", "opcua_visits", "opcua_failures"]
+           "rtsp_cuts", "config_changes", "config_failures", "opcua_visits", "opcua_failures", "model_swaps",
+           "model_rollbacks", "model_failures"]
 UNITS = {"rss_mb": "MB", "nmt_committed_mb": "MB", "malloc_arenas_mb": "MB", "heap_after_gc_mb": "MB", "fds": "", "threads": "",
          "children": "", "outbox_mb": "MB", "state_mb": "MB", "frames_per_s": "", "detector_runs_per_s": ""}
 
@@ -525,6 +635,9 @@ def main():
                     help="an OPC UA client visits this often (0: never, no OPC UA server)")
     ap.add_argument("--config-every-s", type=float, default=180.0,
                     help="a rule saved or deleted through the installer's page this often (0: never, no page)")
+    ap.add_argument("--swap-every-s", type=float, default=600.0,
+                    help="a model swap or rollback this often, in turn (0: never)")
+    ap.add_argument("--probation-s", type=int, default=60, help="the device's probation of a swapped-in model")
     ap.add_argument("--full-gc", action=argparse.BooleanOptionalAction, default=True,
                     help="a full collection before each heap sample (live heap); --no-full-gc leaves the JVM alone")
     ap.add_argument("--outbox-max-bytes", type=int, default=2 << 20, help="small, so that outages fill it")
@@ -560,11 +673,16 @@ def main():
     if a.opcua_every_s > 0:
         ua = UaClients(root, out, free_port())
         ua.start()
+    swaps = None
+    if a.swap_every_s > 0:
+        swaps = ModelSwaps(root, out, work, "soak", "soak-box")
+        swaps.prepare()
     conf_path = os.path.join(work, "config.json")
     with open(conf_path, "w") as f:
         json.dump(configuration(root, shared, work, a.cameras, broker.port, a.outbox_max_bytes,
                                 http.url if http else None, rtsp.url if rtsp else None,
-                                page.port if page else None, ua.port if ua else None), f, indent=1)
+                                page.port if page else None, ua.port if ua else None, swaps, a.probation_s), f,
+                  indent=1)
     gc_log = os.path.join(out, "gc.log")
     java_opts = a.java_opts.split()
     # The runtime's own temporary directory, as bin/watchpost gives it (the natives' options come from ./watchpost).
@@ -593,6 +711,7 @@ def main():
     rtsp_next = started + a.rtsp_up_s
     config_next = started + a.config_every_s
     opcua_next = started + a.opcua_every_s
+    swap_next = started + a.swap_every_s
     next_sample = started + a.sample_s
     csv_path = os.path.join(out, "soak.csv")
     with open(csv_path, "w") as csv:
@@ -634,6 +753,14 @@ def main():
                 if up:
                     ua.visit()
                 opcua_next = now + (a.opcua_every_s if up else 5)
+            if swaps is not None and now >= swap_next:
+                # Started with the broker up and most of its up time ahead: an outage during a transfer is the
+                # broker cycle's business; a swap that could not even be offered would only be noise.
+                if up and broker.proc is not None and broker_next - now > 0.5 * a.broker_up_s:
+                    swaps.step(f"tcp://127.0.0.1:{broker.port}")
+                    swap_next = now + a.swap_every_s
+                else:
+                    swap_next = now + 5
             if now < next_sample:
                 # Short naps: the HTTP camera's server serves one client and must be back at once for the next.
                 time.sleep(min(0.2 if http else 1.0, next_sample - now))
@@ -657,7 +784,11 @@ def main():
                    "broker_outages": broker.outages, "camera_cuts": http.cuts if http else 0,
                    "rtsp_cuts": rtsp.cuts if rtsp else 0, "config_changes": page.changes if page else 0,
                    "config_failures": page.failures if page else 0,
-                   "opcua_visits": ua.visits if ua else 0, "opcua_failures": ua.failures if ua else 0}
+                   "opcua_visits": ua.visits if ua else 0, "opcua_failures": ua.failures if ua else 0,
+                   "model_swaps": swaps.swaps if swaps else 0, "model_rollbacks": swaps.rollbacks if swaps else 0,
+                   "model_failures": swaps.failures if swaps else 0}
+            if swaps is not None:
+                swaps.busy()
             last_t, last_frames = now, total
             rows.append(row)
             csv.write(",".join(f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c]) for c in COLUMNS) + "\n")
@@ -680,6 +811,8 @@ def main():
         rtsp.stop()
     if ua is not None:
         ua.stop()
+    if swaps is not None:
+        swaps.stop()
     hours = rows[-1]["camera_hours"] if rows else 0
     warm = hours * a.warm_up
     slopes = {k: slope_per_camera_day(rows, k, warm) for k in UNITS}
@@ -690,7 +823,10 @@ def main():
                            "rtsp_camera_cuts": rtsp.cuts if rtsp else 0,
                            "configuration_changes": page.changes if page else 0,
                            "configuration_failures": page.failures if page else 0,
-                           "opcua_visits": ua.visits if ua else 0, "opcua_failures": ua.failures if ua else 0},
+                           "opcua_visits": ua.visits if ua else 0, "opcua_failures": ua.failures if ua else 0,
+                           "model_swaps": swaps.swaps if swaps else 0,
+                           "model_rollbacks": swaps.rollbacks if swaps else 0,
+                           "model_failures": swaps.failures if swaps else 0},
                "slopes_per_camera_day_after_warm_up": slopes,
                "last": rows[-1] if rows else None}
     with open(os.path.join(out, "summary.json"), "w") as f:
