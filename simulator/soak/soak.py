@@ -349,8 +349,9 @@ def configuration(root, shared, work, cameras, broker_port, outbox_max_bytes, ht
             source, loop = rtsp_url, False
         conf["org.watchpost.camera~" + cid] = {
             "camera.id": cid, "source": source, "loop": loop, "realtime": False, "feed.mode": "every_frame",
-            # Stream time restarts with each loop, so the schedule comes back every 79.5 s of clip.
-            "faults": "black@20-26, blur:4@40-46, freeze@60-64",
+            # Stream time goes on growing from pass to pass: the period (vtest is 79.5 s) brings the faults back on
+            # every pass, and on the live cameras every 79.5 s of their stream.
+            "faults": "black@20-26, blur:4@40-46, freeze@60-64, every:79.5",
             # DS reads <reference name>.cardinality.minimum (RuntimeConfiguration.CAMERA_WAITS_FOR).
             "analytics.cardinality.minimum": 1, "eventSinks.cardinality.minimum": 1,
             "frameObservers.cardinality.minimum": 1}
