@@ -10,7 +10,6 @@ import org.eclipse.kura.cloudconnection.message.KuraMessage;
 import org.eclipse.kura.cloudconnection.publisher.CloudNotificationPublisher;
 import org.eclipse.kura.cloudconnection.publisher.CloudPublisher;
 import org.eclipse.kura.cloudconnection.request.RequestHandlerRegistry;
-import org.eclipse.kura.configuration.ConfigurableComponent;
 import org.eclipse.kura.message.KuraPayload;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -45,12 +44,11 @@ import org.watchpost.uplink.cloud.GovernedUplink;
  * opens a connection of its own. The uplink's threads hand over to Kura's store, so a camera's pipeline never
  * waits for it.
  */
-@Component(service = {EventSink.class, HealthSink.class, RemoteChannel.class, MetricsProvider.class,
-    ConfigurableComponent.class}, immediate = true, configurationPid = KuraCloudConfig.PID,
+@Component(service = {EventSink.class, HealthSink.class, RemoteChannel.class, MetricsProvider.class},
+    immediate = true, configurationPid = KuraCloudConfig.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = KuraCloudConfig.class)
-public final class KuraCloudComponent implements EventSink, HealthSink, RemoteChannel, MetricsProvider,
-    ConfigurableComponent {
+public final class KuraCloudComponent implements EventSink, HealthSink, RemoteChannel, MetricsProvider {
   private static final Logger LOG = LoggerFactory.getLogger(KuraCloudComponent.class);
   /** The placeholders of the publisher's app.topic this adapter fills. */
   public static final String KIND = "kind";
