@@ -175,6 +175,7 @@ class KuraCompatibilityIT {
       assertTrue(r.getProperty("components.active").contains(component), component + " active: " + r);
     }
     assertTrue(r.getProperty("registry.ids").contains("MODEL-V1"), "MODEL-V1 registered with Kura: " + r);
+    assertTrue(r.getProperty("registry.ids").contains("HEALTH-V1"), "HEALTH-V1 registered with Kura: " + r);
     java.util.TreeSet<String> listed = new java.util.TreeSet<>(KURA_LISTED);
     listed.addAll(List.of("org.watchpost.camera~kura", "org.watchpost.analytics.rule~main-line",
         "org.watchpost.analytics.rule~lawn"));

@@ -5,12 +5,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.eclipse.kura.KuraException;
-import org.eclipse.kura.cloudconnection.message.KuraMessage;
 import org.eclipse.kura.cloudconnection.publisher.CloudNotificationPublisher;
 import org.eclipse.kura.cloudconnection.publisher.CloudPublisher;
 import org.eclipse.kura.cloudconnection.request.RequestHandlerRegistry;
-import org.eclipse.kura.message.KuraPayload;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -63,8 +60,8 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   private final Map<RequestHandler, KuraRequestHandler> handlers = new ConcurrentHashMap<>();
   private final AtomicReference<CloudNotificationPublisher> notifications = new AtomicReference<>();
   private final AtomicLong notifyFailed = new AtomicLong();
-  private final AtomicReference<String> lastError = new AtomicReference<>("");
   private volatile GovernedUplink uplink;
+  private volatile KuraRequestHandler healthRequests;
 
   @Activate
   public KuraCloudComponent(Map<String, Object> properties, BundleContext context,
@@ -79,8 +76,9 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     this.publisher = publisher;
     this.registry = registry;
     this.dataDirectory = dataDirectory;
-    this.transport = new KuraTransport(publisher);
+    this.transport = new KuraTransport(publisher, notifications::get);
     this.uplink = GovernedUplink.start(uplinkProperties(properties, dataDirectory), transport);
+    registerHealthRequests();
     publisher.registerCloudConnectionListener(transport);
     LOG.info("publishing through Kura's cloud publisher {}", properties.get("CloudPublisher.target"));
   }
@@ -96,17 +94,34 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     return p;
   }
 
+  /** HEALTH-V1 (full health on request) is the uplink's own handler: registered with Kura beside MODEL-V1. */
+  private void registerHealthRequests() {
+    KuraRequestHandler adapter = new KuraRequestHandler(uplink.healthRequests(), registry, notifications::set);
+    healthRequests = adapter.register() ? adapter : null;
+  }
+
+  private void unregisterHealthRequests() {
+    KuraRequestHandler adapter = healthRequests;
+    healthRequests = null;
+    if (adapter != null) {
+      adapter.unregister();
+    }
+  }
+
   /** A configuration change restarts the uplink: what was queued is committed first, the new one resumes. */
   @Modified
   void modified(Map<String, Object> properties) {
     GovernedUplink previous = uplink;
+    unregisterHealthRequests();
     previous.close();
     uplink = GovernedUplink.start(uplinkProperties(properties, dataDirectory), transport);
+    registerHealthRequests();
   }
 
   @Deactivate
   void deactivate() {
     publisher.unregisterCloudConnectionListener(transport);
+    unregisterHealthRequests();
     uplink.close();
     handlers.values().forEach(KuraRequestHandler::unregister);
     handlers.clear();
@@ -162,28 +177,23 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   // ---------------------------------------------------------------- remote channel
 
   /**
-   * A notification goes through the notification publisher of Kura's request context (the last request's: Kura
-   * has one per cloud connection), to {@code $EDC/{account}/{requester}/{appId}/NOTIFY/{clientId}/{resource}}.
+   * A notification is queued in the governed uplink like any message (its priority, the budget, the downlink
+   * budget for the reply it asks for, the outbox) and, when its turn comes, goes through the notification
+   * publisher of Kura's request context (the last request's: Kura has one per cloud connection), to
+   * {@code $EDC/{account}/{requester}/{appId}/NOTIFY/{clientId}/{resource}}. Before any request there is no such
+   * publisher and nothing to notify about: refused at once.
    */
   @Override
   public boolean notify(Notification n) {
-    CloudNotificationPublisher p = notifications.get();
-    if (p == null) {
-      return false;
-    }
-    KuraPayload payload = new KuraPayload();
-    payload.setTimestamp(new java.util.Date());
-    n.metrics().forEach((k, v) -> payload.addMetric(k, org.watchpost.uplink.codec.KuraPayload.metricValue(v)));
-    Map<String, Object> properties = Map.of("appId", n.appId(), "messageType", n.resource(), "requestorClientId",
-        n.requesterClientId());
-    try {
-      p.publish(new KuraMessage(payload, properties));
-      return true;
-    } catch (KuraException | RuntimeException e) {
+    if (notifications.get() == null) {
       notifyFailed.incrementAndGet();
-      lastError.set(e.getClass().getSimpleName() + ": " + e.getMessage());
       return false;
     }
+    boolean queued = uplink.notify(n);
+    if (!queued) {
+      notifyFailed.incrementAndGet();
+    }
+    return queued;
   }
 
   /** Kura owns the client id; requests reach the handlers without it, so none is needed here. */
@@ -201,10 +211,6 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   public Map<String, Object> metrics() {
     Map<String, Object> m = new LinkedHashMap<>(uplink.metrics());
     m.put("kura_notify_failed", notifyFailed.get());
-    String error = lastError.get();
-    if (!error.isEmpty()) {
-      m.put("kura_last_error", error.length() > 200 ? error.substring(0, 200) : error);
-    }
     m.put("kura_request_handlers", handlers.size());
     return m;
   }
