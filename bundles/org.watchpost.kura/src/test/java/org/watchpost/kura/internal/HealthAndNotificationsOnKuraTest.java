@@ -41,9 +41,12 @@ class HealthAndNotificationsOnKuraTest {
   /** Kura's publisher and its notification publisher, in one record of what was taken and in which order. */
   static final class Publisher implements CloudNotificationPublisher {
     final List<KuraMessage> taken = new CopyOnWriteArrayList<>();
+    /** When each was taken (System.nanoTime), in the same order. */
+    final List<Long> at = new CopyOnWriteArrayList<>();
 
     @Override
-    public String publish(KuraMessage message) {
+    public synchronized String publish(KuraMessage message) {
+      at.add(System.nanoTime());
       taken.add(message);
       return Integer.toString(taken.size());
     }
@@ -159,6 +162,41 @@ class HealthAndNotificationsOnKuraTest {
       assertEquals(Map.of("appId", "MODEL-V1", "messageType", "chunk", "requestorClientId", "console"),
           n.getProperties());
       assertEquals(4096L, n.getPayload().getMetric("offset"));
+    } finally {
+      kura.deactivate();
+    }
+  }
+
+  /**
+   * Chunk requests are paced by the downlink budget of this component's configuration: at 800 bit/s, a request
+   * asking for 1,000 reply bytes (10 s of that link) holds the next one back until the first reply would nearly
+   * have arrived (all but the 2 s the uplink lets replies overlap). Before, both went to Kura at once.
+   */
+  @Test
+  void chunkRequestsArePacedByTheDownlinkBudget() throws Exception {
+    Publisher publisher = new Publisher();
+    KuraRequestHandlerTest.Registry registry = new KuraRequestHandlerTest.Registry();
+    Map<String, Object> config = config("downlink");
+    config.put("downlink.budget.bits.per.s", 800L);
+    KuraCloudComponent kura = new KuraCloudComponent(config, (String) null, publisher, registry);
+    try {
+      kura.bindRequestHandler(new KuraRequestHandlerTest.Recording());
+      registry.handlers.get("MODEL-V1").doGet(new RequestHandlerContext(publisher, Map.of()), request("models"));
+      for (long offset : new long[] {0, 1000}) {
+        assertTrue(kura.notify(new Notification("MODEL-V1", "console", "chunk", Map.of("offset", offset),
+            Priority.BULK, 1000)));
+      }
+      waitFor(60_000, () -> publisher.taken.stream().filter(HealthAndNotificationsOnKuraTest::isNotification).count() == 2);
+      List<Long> taken = new java.util.ArrayList<>();
+      for (int i = 0; i < publisher.taken.size(); i++) {
+        if (isNotification(publisher.taken.get(i))) {
+          taken.add(publisher.at.get(i));
+        }
+      }
+      assertEquals(2, taken.size(), "both chunk requests delivered");
+      long gapMillis = (taken.get(1) - taken.get(0)) / 1_000_000;
+      assertTrue(gapMillis >= 6_000, "the second chunk request waited for the first reply's room, "
+          + "gap " + gapMillis + " ms");
     } finally {
       kura.deactivate();
     }
