@@ -94,9 +94,25 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     return p;
   }
 
-  /** HEALTH-V1 (full health on request) is the uplink's own handler: registered with Kura beside MODEL-V1. */
+  /**
+   * HEALTH-V1 (full health on request) is the uplink's own handler, registered with Kura beside MODEL-V1 once for
+   * the component's life: it answers from whichever uplink is current, so a configuration change (which closes
+   * the uplink, draining its outbox, before the next starts) leaves no gap in Kura's registry.
+   */
   private void registerHealthRequests() {
-    KuraRequestHandler adapter = new KuraRequestHandler(uplink.healthRequests(), registry, notifications::set);
+    String appId = uplink.healthRequests().appId();
+    RequestHandler current = new RequestHandler() {
+      @Override
+      public String appId() {
+        return appId;
+      }
+
+      @Override
+      public org.watchpost.api.remote.Response handle(org.watchpost.api.remote.Request request) {
+        return uplink.healthRequests().handle(request);
+      }
+    };
+    KuraRequestHandler adapter = new KuraRequestHandler(current, registry, notifications::set);
     healthRequests = adapter.register() ? adapter : null;
   }
 
@@ -112,10 +128,8 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   @Modified
   void modified(Map<String, Object> properties) {
     GovernedUplink previous = uplink;
-    unregisterHealthRequests();
     previous.close();
     uplink = GovernedUplink.start(uplinkProperties(properties, dataDirectory), transport);
-    registerHealthRequests();
   }
 
   @Deactivate

@@ -2,7 +2,7 @@ package org.watchpost.kura.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,10 +111,13 @@ class HealthAndNotificationsOnKuraTest {
           () -> handler.doGet(new RequestHandlerContext(publisher, Map.of()), request("full", "cam-9")));
       assertEquals(org.eclipse.kura.KuraErrorCode.NOT_FOUND, unknown.getCode(), "no report of cam-9 yet");
 
-      // A new configuration restarts the uplink: its HEALTH-V1 replaces the old one in Kura's registry.
+      // A new configuration restarts the uplink: HEALTH-V1 stays registered with Kura (no gap while the old
+      // uplink drains) and answers from the new one.
       kura.modified(config);
-      assertNotNull(registry.handlers.get("HEALTH-V1"));
-      assertNotSame(handler, registry.handlers.get("HEALTH-V1"));
+      assertSame(handler, registry.handlers.get("HEALTH-V1"));
+      kura.report(new HealthReport("cam-1", T0 + 2000, Map.of("fps", 9.5)));
+      KuraMessage fromNew = handler.doGet(new RequestHandlerContext(publisher, Map.of()), request("full", "cam-1"));
+      assertEquals(9.5, fromNew.getPayload().getMetric("fps"));
     } finally {
       kura.deactivate();
     }
