@@ -40,6 +40,14 @@ class KuraCompatibilityIT {
   private static final java.util.Set<String> OWN_FILES = java.util.Set.of("data", "framework", "framework.log",
       "job.properties", "results.properties", "results.properties.done", "kura-probe.jar", "kura-launcher.jar");
 
+  /**
+   * The singleton PIDs Kura's configuration UI lists and its snapshots keep: all that Kura seeds but the uplink's
+   * own MQTT session, the systemd notifier and the console sink, which stand down inside Kura.
+   */
+  static final List<String> KURA_LISTED = List.of("org.watchpost.analytics", "org.watchpost.capture",
+      "org.watchpost.health.camera", "org.watchpost.health.device", "org.watchpost.inference",
+      "org.watchpost.kura.cloud", "org.watchpost.models", "org.watchpost.opcua", "org.watchpost.web");
+
   @ParameterizedTest
   @EnumSource(KuraLine.class)
   void theDeploymentPackageInstallsAndRunsInsideKura(KuraLine line) throws Exception {
@@ -77,6 +85,16 @@ class KuraCompatibilityIT {
     assertTrue(frameworkLog.contains("detector DOWN"), "the detector says why it is down" + log);
     assertTrue(frameworkLog.contains("OPC UA server standing down"), log);
     assertEquals("[]", r.getProperty("listening.ports"), "no port opened on Kura's defaults: " + r + log);
+    // Kura's UI and snapshots: every Watchpost PID that acts inside Kura, and the camera and rule the operator
+    // added there (createFactoryConfiguration), each carried by a ConfigurableComponent whose OCD Kura finds; a
+    // change made as Kura's UI makes it (updateConfiguration) reaches the running rule and detector.
+    java.util.TreeSet<String> listed = new java.util.TreeSet<>(KURA_LISTED);
+    listed.addAll(List.of("north-gate", "gate-zone"));
+    assertEquals(String.join(",", listed), r.getProperty("configurables"), "in Kura's configuration UI: " + r + log);
+    assertEquals("", r.getProperty("configurables.problems"), r.toString());
+    assertNull(r.getProperty("update.error"), r.toString());
+    assertEquals("0.2,0.2 0.6,0.2 0.6,0.6", r.getProperty("update.rule.points"), "the rule's zone, changed in Kura's UI: " + r);
+    assertEquals("0.55", r.getProperty("update.detector.threshold"), "the detector's threshold, changed in Kura's UI: " + r);
     List<String> outside = new ArrayList<>();
     try (Stream<Path> files = Files.list(scratch)) {
       files.map(f -> f.getFileName().toString()).filter(f -> !OWN_FILES.contains(f)).sorted().forEach(outside::add);
@@ -157,6 +175,12 @@ class KuraCompatibilityIT {
       assertTrue(r.getProperty("components.active").contains(component), component + " active: " + r);
     }
     assertTrue(r.getProperty("registry.ids").contains("MODEL-V1"), "MODEL-V1 registered with Kura: " + r);
+    assertTrue(r.getProperty("registry.ids").contains("HEALTH-V1"), "HEALTH-V1 registered with Kura: " + r);
+    java.util.TreeSet<String> listed = new java.util.TreeSet<>(KURA_LISTED);
+    listed.addAll(List.of("org.watchpost.camera~kura", "org.watchpost.analytics.rule~main-line",
+        "org.watchpost.analytics.rule~lawn"));
+    assertEquals(String.join(",", listed), r.getProperty("configurables"), "in Kura's configuration UI: " + r + log);
+    assertEquals("", r.getProperty("configurables.problems"), r.toString());
 
     assertTrue(Long.parseLong(r.getProperty("messages.events")) >= 1, "vtest events reached the publisher: " + r + log);
     assertEquals("cam-kura", r.getProperty("event.camera"), r.toString());

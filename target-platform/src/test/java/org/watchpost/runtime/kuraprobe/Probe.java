@@ -115,6 +115,7 @@ public final class Probe implements BundleActivator {
       results.setProperty("components.problems", String.join(";", componentProblems(scr)));
       results.setProperty("components.active", String.join(",", activeComponents(scr)));
       results.setProperty("listening.ports", KuraSeeding.listeningPorts());
+      operatorInKurasUi(context, seeding, scr);
       return;
     }
     // Components: wait for the adapter and the model manager's handler to be registered with "Kura".
@@ -131,6 +132,9 @@ public final class Probe implements BundleActivator {
     results.setProperty("messages.health", Long.toString(count("health")));
     results.setProperty("messages.total", Integer.toString(publisher.messages.size()));
     results.setProperty("listening.ports", KuraSeeding.listeningPorts());
+    List<String> problems = new ArrayList<>();
+    results.setProperty("configurables", String.join(",", seeding.configurables(context, problems)));
+    results.setProperty("configurables.problems", String.join(";", problems));
     for (KuraMessage m : publisher.messages) {
       if ("events".equals(m.getProperties().get("kind"))) {
         results.setProperty("event.camera", String.valueOf(m.getProperties().get("camera")));
@@ -163,6 +167,61 @@ public final class Probe implements BundleActivator {
     } catch (KuraException e) {
       results.setProperty("model.reply.error", e.getCode() + " " + e.getMessage());
     }
+  }
+
+  /**
+   * On Kura's seeded defaults, an operator adds a camera and a rule in Kura's UI (createFactoryConfiguration),
+   * then what Kura's UI lists is recorded, and the rule's zone and the detector's threshold are changed as Kura's
+   * UI changes them (updateConfiguration, which only reaches a PID a ConfigurableComponent carries) and read back
+   * from the running components' properties.
+   */
+  private void operatorInKurasUi(BundleContext context, KuraSeeding seeding, ServiceComponentRuntime scr)
+      throws Exception {
+    seeding.createFactoryConfiguration(context, "org.watchpost.camera", "north-gate", Map.of("camera.id", "north-gate",
+        "source", context.getProperty("watchpost.probe.video"), "max.frames", 25L));
+    seeding.createFactoryConfiguration(context, "org.watchpost.analytics.rule", "gate-zone", Map.of("camera.id",
+        "north-gate", "type", "zone_intrusion", "points", "0.1,0.1 0.5,0.1 0.5,0.5", "classes", new String[] {"person"}));
+    List<String> problems = new ArrayList<>();
+    waitFor(30_000, () -> {
+      try {
+        List<String> listed = seeding.configurables(context, new ArrayList<>());
+        return listed.contains("north-gate") && listed.contains("gate-zone");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    results.setProperty("configurables", String.join(",", seeding.configurables(context, problems)));
+    results.setProperty("configurables.problems", String.join(";", problems));
+    String points = "0.2,0.2 0.6,0.2 0.6,0.6";
+    try {
+      seeding.updateConfiguration(context, "gate-zone", Map.of("points", points));
+      seeding.updateConfiguration(context, "org.watchpost.inference", Map.of("score.threshold", 0.55f));
+    } catch (Exception e) {
+      results.setProperty("update.error", e.toString());
+    }
+    waitFor(30_000, () -> points.equals(componentProperty(scr, "RuleComponent", "gate-zone", "points"))
+        && "0.55".equals(componentProperty(scr, "DetectorComponent", null, "score.threshold")));
+    results.setProperty("update.rule.points", componentProperty(scr, "RuleComponent", "gate-zone", "points"));
+    results.setProperty("update.detector.threshold", componentProperty(scr, "DetectorComponent", null, "score.threshold"));
+  }
+
+  /**
+   * A property of the satisfied component (the instance with this kura.service.pid, if given), as SCR holds it:
+   * what the component was (re)activated or modified with.
+   */
+  private static String componentProperty(ServiceComponentRuntime scr, String component, String kuraPid, String name) {
+    for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+      if (!d.name.endsWith("." + component)) {
+        continue;
+      }
+      for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+        if ((c.state == ComponentConfigurationDTO.ACTIVE || c.state == ComponentConfigurationDTO.SATISFIED)
+            && (kuraPid == null || kuraPid.equals(c.properties.get(KuraSeeding.KURA_SERVICE_PID)))) {
+          return String.valueOf(c.properties.get(name));
+        }
+      }
+    }
+    return "(none active)";
   }
 
   /**

@@ -124,6 +124,105 @@ public final class KuraSeeding {
     return new ArrayList<>(done);
   }
 
+  /**
+   * As Kura's ConfigurationService.createFactoryConfiguration(factoryPid, pid, properties, takeSnapshot) makes a
+   * camera or rule an operator adds in Kura's UI: a new factory configuration (ConfigurationAdmin names it), the
+   * operator's values merged with the factory's Metatype defaults, {@code kura.service.pid} set to the name typed;
+   * returns the ConfigurationAdmin PID.
+   */
+  public String createFactoryConfiguration(BundleContext context, String factoryPid, String kuraPid,
+      java.util.Map<String, Object> values) throws IOException {
+    String servicePid = cm.createFactoryConfiguration(factoryPid, null).getPid();
+    Dictionary<String, Object> properties = new Hashtable<>(values);
+    mergeDefaults(ocd(context, factoryPid), properties);
+    properties.put(KURA_SERVICE_PID, kuraPid);
+    cm.getConfiguration(servicePid, "?").update(properties);
+    return servicePid;
+  }
+
+  /**
+   * As Kura's ConfigurationService.updateConfiguration(pid, properties) does from its UI: only for a PID a
+   * ConfigurableComponent carries (Kura ignores any other, "NOT tracked"), on the configuration named by that
+   * service's {@code service.pid}, with the OCD found as Kura finds it, defaults then running values then the new
+   * ones merged.
+   */
+  public void updateConfiguration(BundleContext context, String kuraPid, java.util.Map<String, Object> values)
+      throws Exception {
+    org.osgi.framework.ServiceReference<?>[] refs = context.getServiceReferences(CONFIGURABLE_COMPONENT,
+        "(" + KURA_SERVICE_PID + "=" + kuraPid + ")");
+    if (refs == null) {
+      throw new IllegalStateException(kuraPid + " is not tracked: no ConfigurableComponent carries it");
+    }
+    String servicePid = String.valueOf(refs[0].getProperty(org.osgi.framework.Constants.SERVICE_PID));
+    Object factoryPid = refs[0].getProperty(ConfigurationAdmin.SERVICE_FACTORYPID);
+    Configuration c = cm.getConfiguration(servicePid, "?");
+    Dictionary<String, Object> properties = new Hashtable<>();
+    mergeDefaults(ocd(context, factoryPid != null ? factoryPid.toString() : kuraPid), properties);
+    Dictionary<String, Object> running = c.getProperties();
+    for (java.util.Enumeration<String> keys = running.keys(); keys.hasMoreElements();) {
+      String key = keys.nextElement();
+      properties.put(key, running.get(key));
+    }
+    values.forEach(properties::put);
+    if (properties.get(KURA_SERVICE_PID) == null) {
+      properties.put(KURA_SERVICE_PID, kuraPid);
+    }
+    c.update(properties);
+  }
+
+  public static final String CONFIGURABLE_COMPONENT = "org.eclipse.kura.configuration.ConfigurableComponent";
+
+  /**
+   * What Kura's configuration UI lists (ConfigurationServiceImpl.addConfigurableComponent per ConfigurableComponent
+   * service) as {@code kura.service.pid}s, sorted; each checked as Kura would use it: a String {@code service.pid}
+   * naming a ConfigurationAdmin configuration that holds properties, and an OCD found as Kura finds it (by the
+   * service's {@code service.factoryPid}, else by its {@code kura.service.pid}: the file
+   * OSGI-INF/metatype/PID.xml in an active bundle whose Metatype lists that PID). What fails goes to problems.
+   */
+  public List<String> configurables(BundleContext context, List<String> problems) throws Exception {
+    org.osgi.framework.ServiceReference<?>[] refs = context.getServiceReferences(CONFIGURABLE_COMPONENT, null);
+    List<String> pids = new ArrayList<>();
+    for (org.osgi.framework.ServiceReference<?> ref : refs == null ? new org.osgi.framework.ServiceReference<?>[0] : refs) {
+      Object kuraPid = ref.getProperty(KURA_SERVICE_PID);
+      Object servicePid = ref.getProperty(org.osgi.framework.Constants.SERVICE_PID);
+      Object factoryPid = ref.getProperty(ConfigurationAdmin.SERVICE_FACTORYPID);
+      if (!(kuraPid instanceof String) || !(servicePid instanceof String)) {
+        problems.add("a ConfigurableComponent without String kura.service.pid/service.pid: " + ref);
+        continue;
+      }
+      pids.add((String) kuraPid);
+      String ocdPid = factoryPid != null ? factoryPid.toString() : (String) kuraPid;
+      if (ocd(context, ocdPid) == null) {
+        problems.add(kuraPid + ": no OCD " + ocdPid + " as Kura finds it");
+      }
+      Configuration[] c = cm.listConfigurations("(service.pid=" + servicePid + ")");
+      if (c == null || c[0].getProperties() == null) {
+        problems.add(kuraPid + ": no configuration " + servicePid);
+      } else if (factoryPid != null && !factoryPid.equals(c[0].getFactoryPid())) {
+        problems.add(kuraPid + ": factory " + factoryPid + " but its configuration's is " + c[0].getFactoryPid());
+      }
+    }
+    java.util.Collections.sort(pids);
+    return pids;
+  }
+
+  /** The OCD of a PID or factory PID as Kura reads it: OSGI-INF/metatype/PID.xml of an active bundle listing it. */
+  private ObjectClassDefinition ocd(BundleContext context, String pid) {
+    for (Bundle b : context.getBundles()) {
+      if (b.getState() != Bundle.ACTIVE || b.getEntry("OSGI-INF/metatype/" + pid + ".xml") == null) {
+        continue;
+      }
+      MetaTypeInformation info = metatype.getMetaTypeInformation(b);
+      if (info != null && (List.of(info.getPids()).contains(pid) || List.of(info.getFactoryPids()).contains(pid))) {
+        ObjectClassDefinition ocd = info.getObjectClassDefinition(pid, null);
+        if (ocd != null && pid.equals(ocd.getID())) {
+          return ocd;
+        }
+      }
+    }
+    return null;
+  }
+
   private static void mergeDefaults(ObjectClassDefinition ocd, Dictionary<String, Object> properties) {
     for (AttributeDefinition ad : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
       String[] defaults = ad.getDefaultValue();

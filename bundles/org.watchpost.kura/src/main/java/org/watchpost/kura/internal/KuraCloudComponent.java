@@ -5,13 +5,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.eclipse.kura.KuraException;
-import org.eclipse.kura.cloudconnection.message.KuraMessage;
 import org.eclipse.kura.cloudconnection.publisher.CloudNotificationPublisher;
 import org.eclipse.kura.cloudconnection.publisher.CloudPublisher;
 import org.eclipse.kura.cloudconnection.request.RequestHandlerRegistry;
-import org.eclipse.kura.configuration.ConfigurableComponent;
-import org.eclipse.kura.message.KuraPayload;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -45,12 +41,11 @@ import org.watchpost.uplink.cloud.GovernedUplink;
  * opens a connection of its own. The uplink's threads hand over to Kura's store, so a camera's pipeline never
  * waits for it.
  */
-@Component(service = {EventSink.class, HealthSink.class, RemoteChannel.class, MetricsProvider.class,
-    ConfigurableComponent.class}, immediate = true, configurationPid = KuraCloudConfig.PID,
+@Component(service = {EventSink.class, HealthSink.class, RemoteChannel.class, MetricsProvider.class},
+    immediate = true, configurationPid = KuraCloudConfig.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = KuraCloudConfig.class)
-public final class KuraCloudComponent implements EventSink, HealthSink, RemoteChannel, MetricsProvider,
-    ConfigurableComponent {
+public final class KuraCloudComponent implements EventSink, HealthSink, RemoteChannel, MetricsProvider {
   private static final Logger LOG = LoggerFactory.getLogger(KuraCloudComponent.class);
   /** The placeholders of the publisher's app.topic this adapter fills. */
   public static final String KIND = "kind";
@@ -65,8 +60,8 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   private final Map<RequestHandler, KuraRequestHandler> handlers = new ConcurrentHashMap<>();
   private final AtomicReference<CloudNotificationPublisher> notifications = new AtomicReference<>();
   private final AtomicLong notifyFailed = new AtomicLong();
-  private final AtomicReference<String> lastError = new AtomicReference<>("");
   private volatile GovernedUplink uplink;
+  private volatile KuraRequestHandler healthRequests;
 
   @Activate
   public KuraCloudComponent(Map<String, Object> properties, BundleContext context,
@@ -81,8 +76,9 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     this.publisher = publisher;
     this.registry = registry;
     this.dataDirectory = dataDirectory;
-    this.transport = new KuraTransport(publisher);
+    this.transport = new KuraTransport(publisher, notifications::get);
     this.uplink = GovernedUplink.start(uplinkProperties(properties, dataDirectory), transport);
+    registerHealthRequests();
     publisher.registerCloudConnectionListener(transport);
     LOG.info("publishing through Kura's cloud publisher {}", properties.get("CloudPublisher.target"));
   }
@@ -98,6 +94,36 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     return p;
   }
 
+  /**
+   * HEALTH-V1 (full health on request) is the uplink's own handler, registered with Kura beside MODEL-V1 once for
+   * the component's life: it answers from whichever uplink is current, so a configuration change (which closes
+   * the uplink, draining its outbox, before the next starts) leaves no gap in Kura's registry.
+   */
+  private void registerHealthRequests() {
+    String appId = uplink.healthRequests().appId();
+    RequestHandler current = new RequestHandler() {
+      @Override
+      public String appId() {
+        return appId;
+      }
+
+      @Override
+      public org.watchpost.api.remote.Response handle(org.watchpost.api.remote.Request request) {
+        return uplink.healthRequests().handle(request);
+      }
+    };
+    KuraRequestHandler adapter = new KuraRequestHandler(current, registry, notifications::set);
+    healthRequests = adapter.register() ? adapter : null;
+  }
+
+  private void unregisterHealthRequests() {
+    KuraRequestHandler adapter = healthRequests;
+    healthRequests = null;
+    if (adapter != null) {
+      adapter.unregister();
+    }
+  }
+
   /** A configuration change restarts the uplink: what was queued is committed first, the new one resumes. */
   @Modified
   void modified(Map<String, Object> properties) {
@@ -109,6 +135,7 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   @Deactivate
   void deactivate() {
     publisher.unregisterCloudConnectionListener(transport);
+    unregisterHealthRequests();
     uplink.close();
     handlers.values().forEach(KuraRequestHandler::unregister);
     handlers.clear();
@@ -164,28 +191,23 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   // ---------------------------------------------------------------- remote channel
 
   /**
-   * A notification goes through the notification publisher of Kura's request context (the last request's: Kura
-   * has one per cloud connection), to {@code $EDC/{account}/{requester}/{appId}/NOTIFY/{clientId}/{resource}}.
+   * A notification is queued in the governed uplink like any message (its priority, the budget, the downlink
+   * budget for the reply it asks for, the outbox) and, when its turn comes, goes through the notification
+   * publisher of Kura's request context (the last request's: Kura has one per cloud connection), to
+   * {@code $EDC/{account}/{requester}/{appId}/NOTIFY/{clientId}/{resource}}. Before any request there is no such
+   * publisher and nothing to notify about: refused at once.
    */
   @Override
   public boolean notify(Notification n) {
-    CloudNotificationPublisher p = notifications.get();
-    if (p == null) {
-      return false;
-    }
-    KuraPayload payload = new KuraPayload();
-    payload.setTimestamp(new java.util.Date());
-    n.metrics().forEach((k, v) -> payload.addMetric(k, org.watchpost.uplink.codec.KuraPayload.metricValue(v)));
-    Map<String, Object> properties = Map.of("appId", n.appId(), "messageType", n.resource(), "requestorClientId",
-        n.requesterClientId());
-    try {
-      p.publish(new KuraMessage(payload, properties));
-      return true;
-    } catch (KuraException | RuntimeException e) {
+    if (notifications.get() == null) {
       notifyFailed.incrementAndGet();
-      lastError.set(e.getClass().getSimpleName() + ": " + e.getMessage());
       return false;
     }
+    boolean queued = uplink.notify(n);
+    if (!queued) {
+      notifyFailed.incrementAndGet();
+    }
+    return queued;
   }
 
   /** Kura owns the client id; requests reach the handlers without it, so none is needed here. */
@@ -203,10 +225,6 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   public Map<String, Object> metrics() {
     Map<String, Object> m = new LinkedHashMap<>(uplink.metrics());
     m.put("kura_notify_failed", notifyFailed.get());
-    String error = lastError.get();
-    if (!error.isEmpty()) {
-      m.put("kura_last_error", error.length() > 200 ? error.substring(0, 200) : error);
-    }
     m.put("kura_request_handlers", handlers.size());
     return m;
   }

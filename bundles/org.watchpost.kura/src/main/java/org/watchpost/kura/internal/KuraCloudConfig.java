@@ -66,4 +66,12 @@ public @interface KuraCloudConfig {
   @AttributeDefinition(name = "Include box", required = false,
       description = "Send each event's box and first-seen time.")
   boolean include_box() default false;
+
+  @AttributeDefinition(name = "Downlink budget (bit/s)", required = false, min = "-1",
+      description = "Rate of what the device asks Kura's cloud to send it (replies it expects, such as model chunks): a notification asking for a reply (a MODEL-V1 chunk request) waits until the replies asked before it would have crossed a link at this rate within 2 s. Requests Kura routes are not counted here. -1: the same as the budget; 0: no cap.")
+  long downlink_budget_bits_per_s() default -1;
+
+  @AttributeDefinition(name = "Full health report every", required = false, min = "1",
+      description = "Health reports carry only what changed since the last one (delta=k, gone=names that disappeared); every this many reports of a subject, and after a HEALTH-V1 GET full request, the report is full (full=true). 1: every report full.")
+  int health_full_every() default 10;
 }

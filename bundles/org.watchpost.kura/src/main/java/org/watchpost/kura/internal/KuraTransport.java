@@ -4,6 +4,7 @@ import java.util.Date;
 import java.util.Map;
 import org.eclipse.kura.cloudconnection.listener.CloudConnectionListener;
 import org.eclipse.kura.cloudconnection.message.KuraMessage;
+import org.eclipse.kura.cloudconnection.publisher.CloudNotificationPublisher;
 import org.eclipse.kura.cloudconnection.publisher.CloudPublisher;
 import org.eclipse.kura.message.KuraPayload;
 import org.watchpost.uplink.cloud.CloudTransport;
@@ -19,11 +20,14 @@ import org.watchpost.uplink.cloud.CloudTransport;
  */
 final class KuraTransport implements CloudTransport, CloudConnectionListener {
   private final CloudPublisher publisher;
+  /** The notification publisher of Kura's request context (the last request's), null before any request. */
+  private final java.util.function.Supplier<CloudNotificationPublisher> notifications;
   /** Kura says nothing until the connection changes; its store takes messages meanwhile. */
   private volatile boolean connected = true;
 
-  KuraTransport(CloudPublisher publisher) {
+  KuraTransport(CloudPublisher publisher, java.util.function.Supplier<CloudNotificationPublisher> notifications) {
     this.publisher = publisher;
+    this.notifications = notifications;
   }
 
   @Override
@@ -35,6 +39,21 @@ final class KuraTransport implements CloudTransport, CloudConnectionListener {
   public void publish(String kind, String subject, org.watchpost.uplink.codec.KuraPayload payload) throws Exception {
     publisher.publish(new KuraMessage(kuraPayload(payload),
         Map.of(KuraCloudComponent.KIND, kind, KuraCloudComponent.CAMERA, subject)));
+  }
+
+  /**
+   * A request handler's notification, when the governor lets it go: through Kura's notification publisher, to
+   * {@code $EDC/{account}/{requester}/{appId}/NOTIFY/{clientId}/{resource}}.
+   */
+  @Override
+  public void notify(String appId, String requester, String resource, org.watchpost.uplink.codec.KuraPayload payload)
+      throws Exception {
+    CloudNotificationPublisher p = notifications.get();
+    if (p == null) {
+      throw new Refused("no request from Kura yet, so no notification publisher");
+    }
+    p.publish(new KuraMessage(kuraPayload(payload), Map.of("appId", appId, "messageType", resource,
+        "requestorClientId", requester)));
   }
 
   /** The uplink's payload as Kura's: the same seven value types, so every metric goes over as it is. */

@@ -30,6 +30,22 @@ public interface CloudTransport {
    */
   void publish(String kind, String subject, KuraPayload payload) throws Exception;
 
+  /**
+   * Hands over one notification of a request handler (a MODEL-V1 job state, a chunk request), once the governor
+   * allowed it and in its priority, as the connection's owner sends notifications (Kura: its notification
+   * publisher, to {@code $EDC/{account}/{requester}/{appId}/NOTIFY/{client}/{resource}}). Same contract as
+   * {@link #publish}. A connection that carries none refuses them (the default).
+   *
+   * @param appId the handler's application id
+   * @param requester the client id the notification is for
+   * @param resource one topic level naming what it is about
+   * @param payload the notification's metrics, timestamped, with the uplink's {@code seq}
+   * @since 1.1
+   */
+  default void notify(String appId, String requester, String resource, KuraPayload payload) throws Exception {
+    throw new Refused("this connection carries no notifications");
+  }
+
   /** This message can never be sent over this connection (another attempt would not help). */
   final class Refused extends Exception {
     private static final long serialVersionUID = 1L;

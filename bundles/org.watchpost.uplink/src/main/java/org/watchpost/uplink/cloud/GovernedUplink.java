@@ -6,6 +6,8 @@ import org.watchpost.api.event.CountSummary;
 import org.watchpost.api.event.Event;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
+import org.watchpost.api.remote.Notification;
+import org.watchpost.api.remote.RequestHandler;
 import org.watchpost.uplink.internal.UplinkConfigs;
 import org.watchpost.uplink.internal.UplinkEngine;
 
@@ -50,6 +52,25 @@ public final class GovernedUplink implements AutoCloseable {
   /** A health report; the device's carries the uplink's own state (outbox, drops, folds) as well. */
   public void report(HealthReport report) {
     engine.report(report);
+  }
+
+  /**
+   * Queues a request handler's notification as the standalone uplink does: in its priority, within the budget
+   * (and the downlink budget for the {@code replyBytes} it asks for), durable in the outbox; handed to
+   * {@link CloudTransport#notify} when its turn comes.
+   *
+   * @return false when it was refused (its requester or resource is no topic level, or the outbox refused it)
+   */
+  public boolean notify(Notification notification) {
+    return engine.notify(notification);
+  }
+
+  /**
+   * The device's {@code HEALTH-V1} handler ({@code GET full[/subject]}: the whole current health of a subject, and
+   * the next report of each in full), for the framework's request routing to register.
+   */
+  public RequestHandler healthRequests() {
+    return engine.healthRequests();
   }
 
   /** Connected, outbox depth and the uplink's counters. */

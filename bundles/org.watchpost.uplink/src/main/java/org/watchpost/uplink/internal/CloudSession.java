@@ -145,12 +145,17 @@ final class CloudSession implements Session, Transport {
   @Override
   public void publish(String topic, byte[] payload, Done done) throws Refused, Lost {
     KuraTopic parsed = KuraTopic.parse(topic);
-    if (parsed == null || !(parsed.kind() == KuraTopic.Kind.EVENTS || parsed.kind() == KuraTopic.Kind.COUNTS
-        || parsed.kind() == KuraTopic.Kind.HEALTH)) {
+    String[] notify = parsed != null && parsed.kind() == KuraTopic.Kind.CONTROL ? notification(parsed.subject()) : null;
+    if (notify == null && (parsed == null || !(parsed.kind() == KuraTopic.Kind.EVENTS
+        || parsed.kind() == KuraTopic.Kind.COUNTS || parsed.kind() == KuraTopic.Kind.HEALTH))) {
       throw new Refused("not a topic of the uplink's: " + KuraTopic.printable(topic));
     }
     try {
-      cloud.publish(parsed.kind().key(), parsed.subject(), KuraPayloadCodec.decode(plain(payload)));
+      if (notify != null) {
+        cloud.notify(notify[0], notify[2], notify[3], KuraPayloadCodec.decode(plain(payload)));
+      } else {
+        cloud.publish(parsed.kind().key(), parsed.subject(), KuraPayloadCodec.decode(plain(payload)));
+      }
     } catch (MalformedPayloadException | CloudTransport.Refused e) {
       throw new Refused(e.getMessage());
     } catch (Exception e) {
@@ -158,6 +163,15 @@ final class CloudSession implements Session, Transport {
       throw new Lost(e.getClass().getSimpleName() + ": " + e.getMessage(), e);
     }
     done.done(null);
+  }
+
+  /**
+   * {appId, NOTIFY, requester, resource} of a notification's control topic (as {@link RequestIntake#notify} builds
+   * it), or null for any other control topic.
+   */
+  static String[] notification(String subject) {
+    String[] levels = subject.split("/", -1);
+    return levels.length == 4 && "NOTIFY".equals(levels[1]) ? levels : null;
   }
 
   /**

@@ -224,6 +224,11 @@ public final class UplinkEngine implements AutoCloseable {
   }
 
   /** Queues a notification of a request handler. */
+  /** The HEALTH-V1 handler (full health on request), for a framework that routes requests itself (Kura). */
+  public org.watchpost.api.remote.RequestHandler healthRequests() {
+    return healthDeltas;
+  }
+
   public boolean notify(org.watchpost.api.remote.Notification n) {
     return requests.notify(n);
   }

@@ -28,7 +28,7 @@ import org.watchpost.uplink.codec.KuraPayload;
 @Timeout(60)
 class GovernedUplinkTest {
 
-  static final class Cloud implements CloudTransport {
+  static class Cloud implements CloudTransport {
     final List<KuraPayload> taken = new CopyOnWriteArrayList<>();
     final List<String> subjects = new CopyOnWriteArrayList<>();
     final AtomicInteger failNext = new AtomicInteger();
@@ -92,6 +92,39 @@ class GovernedUplinkTest {
     assertEquals(0, cloud.handedWhileDown);
     assertTrue(cloud.subjects.stream().allMatch("events/cam-1"::equals), cloud.subjects.toString());
     assertEquals("line_crossing", cloud.taken.get(0).stringMetric("type"));
+  }
+
+  /**
+   * A notification goes to the transport's notify with its app id, requester and resource, its metrics as they
+   * are; a transport that carries none (the default method) refuses it, it is quarantined, and what comes after
+   * still goes.
+   */
+  @Test
+  void notificationsGoToTheTransportsNotifyAndAConnectionWithoutThemRefusesThem() throws Exception {
+    List<String> notified = new CopyOnWriteArrayList<>();
+    Cloud carrying = new Cloud() {
+      @Override
+      public void notify(String appId, String requester, String resource, KuraPayload payload) {
+        notified.add(appId + "|" + requester + "|" + resource + "|" + payload.longMetric("offset"));
+      }
+    };
+    org.watchpost.api.remote.Notification chunk = new org.watchpost.api.remote.Notification("MODEL-V1", "console",
+        "chunk", Map.of("offset", 4096L), Priority.BULK, 0);
+    try (GovernedUplink uplink = GovernedUplink.start(config("notify"), carrying)) {
+      assertTrue(uplink.notify(chunk));
+      waitFor(() -> notified.size() == 1);
+    }
+    assertEquals(List.of("MODEL-V1|console|chunk|4096"), notified);
+    assertEquals(0, carrying.taken.size(), "not published as an event");
+
+    Cloud plain = new Cloud();
+    try (GovernedUplink uplink = GovernedUplink.start(config("no-notify"), plain)) {
+      assertTrue(uplink.notify(chunk), "queued: the transport decides when its turn comes");
+      uplink.publish(crossing(1));
+      waitFor(() -> plain.taken.size() == 1);
+      waitFor(() -> ((Number) uplink.metrics().get("outbox_quarantined")).longValue() == 1);
+    }
+    assertEquals(List.of("events/cam-1"), plain.subjects);
   }
 
   @Test
