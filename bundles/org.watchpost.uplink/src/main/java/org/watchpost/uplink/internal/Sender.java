@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.watchpost.api.event.Priority;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
 import org.watchpost.uplink.codec.KuraTopic;
 
@@ -131,6 +132,7 @@ final class Sender {
         await(1_000);
         continue;
       }
+      waiting = requestsForRepliesFirst(waiting);
       List<Outbox.Stored> group = headRun(waiting);
       byte[] wire = group.size() == 1 ? group.get(0).payload()
           : KuraPayloadCodec.encodeBatch(System.currentTimeMillis(), payloads(group));
@@ -218,6 +220,42 @@ final class Sender {
     Set<Long> out = new HashSet<>(inFlight);
     out.addAll(delivered);
     return out;
+  }
+
+  /**
+   * Issue 17: a request that asks for a reply (a model chunk's) goes before everything but an alarm while the
+   * downlink has room for its reply, and holds nothing back while it has none. On a slow uplink a request that
+   * waited behind the health reports and events stored before it (a 583 B health report takes 2 s at 2,400
+   * bit/s) reached the console after the chunks already asked for had crossed the downlink, which then stood
+   * idle; such requests are small and few (the transfer's window of them).
+   */
+  private List<Outbox.Stored> requestsForRepliesFirst(List<Outbox.Stored> waiting) {
+    if (replyBytes.isEmpty() || waiting.get(0).priority() == Priority.ALARM) {
+      return waiting;
+    }
+    Outbox.Stored asking = null;
+    List<Outbox.Stored> rest = new ArrayList<>(waiting.size());
+    for (Outbox.Stored s : waiting) {
+      if (asking == null && replyBytes.getOrDefault(s.seq(), 0) > 0) {
+        asking = s;
+      } else if (replyBytes.getOrDefault(s.seq(), 0) == 0) {
+        rest.add(s);
+      }
+    }
+    if (asking == null) {
+      return waiting;
+    }
+    if (governor.replyDelayNanos(replyBytes.getOrDefault(asking.seq(), 0)) == 0 || rest.isEmpty()) {
+      List<Outbox.Stored> out = new ArrayList<>(waiting.size());
+      out.add(asking);
+      for (Outbox.Stored s : waiting) {
+        if (s != asking) {
+          out.add(s);
+        }
+      }
+      return out;
+    }
+    return rest;
   }
 
   /** The first waiting message and those right after it with the same topic and priority. */
