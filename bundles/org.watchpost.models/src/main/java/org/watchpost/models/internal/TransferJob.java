@@ -386,7 +386,9 @@ final class TransferJob {
       m.put(ModelProtocol.JOB_ID, job.record.job);
       m.put(ModelProtocol.OFFSET, next);
       m.put(ModelProtocol.LENGTH, length);
-      if (!notifier.send(job.record.requester, ModelProtocol.NOTIFY_CHUNK, m, Priority.BULK,
+      // Above bulk and counts, below alarms (the uplink sends a request for a reply before everything but an
+      // alarm while the downlink has room): a request that waits on a slow uplink leaves the downlink idle.
+      if (!notifier.send(job.record.requester, ModelProtocol.NOTIFY_CHUNK, m, Priority.EVENT,
           length + ModelManager.CHUNK_OVERHEAD_BYTES)) {
         break;
       }

@@ -27,6 +27,14 @@ import java.util.function.LongSupplier;
  * window had room for it as if it arrived at once: one chunk every 7.7 s instead of every 3.6 s. The replies
  * awaited are also kept to those seconds of the downlink plus one reply, for a link slower than its budget.
  *
+ * <p>Those seconds are the reply window: at least {@link #REPLY_QUEUE_SECONDS}, and once replies have come back,
+ * the bandwidth-delay product (the downlink budget's rate times the shortest round trip measured from a request
+ * sent to its whole reply in, with nothing awaited ahead of it), times {@link #REPLY_WINDOW_GAIN}, in whole
+ * replies, at most {@link #REPLY_WINDOW_MAX_SECONDS}. A fixed 2 s covered a request's way to the console only
+ * while it took less than one reply's time on the downlink: on a 2,400 bit/s uplink with 600 ms each way a 4 kB
+ * chunk's request needs about 2 s with nothing ahead of it, and any message ahead of it on the uplink left the
+ * downlink idle (issue 17: 11 % idle at 2,400 up / 9,600 down).
+ *
  * <p>A budget of 0 means no cap: every send is allowed at once, and only the totals are kept.
  */
 final class BandwidthGovernor {
@@ -83,6 +91,22 @@ final class BandwidthGovernor {
   static final double REPLY_QUEUE_SECONDS = 2.0;
   /** A reply not arrived after this long (a chunk's timeout) holds no room. */
   static final long REPLY_EXPIRY_NANOS = 60_000_000_000L;
+  /**
+   * The reply window over the bandwidth-delay product: room for a request that takes up to twice the best round
+   * trip seen (behind a message on a slow uplink, jitter) without the downlink running dry (BBR's window gain).
+   */
+  static final double REPLY_WINDOW_GAIN = 2.0;
+  /** The largest reply window, seconds of the downlink: what waits in its queue delays every acknowledgement. */
+  static final double REPLY_WINDOW_MAX_SECONDS = 12.0;
+  /** Round trips remembered for the shortest one (each taken with nothing awaited ahead of its reply). */
+  static final int ROUND_TRIP_SAMPLES = 8;
+  /**
+   * An arrival of at least this share of the oldest reply awaited is that reply (replies come in the order asked);
+   * smaller ones are requests nobody asked for.
+   */
+  static final double REPLY_MATCH_SHARE = 0.5;
+  /** Round trips of replies asked for with nothing awaited ahead of them, newest last (nanos). */
+  private final ArrayDeque<Long> roundTrips = new ArrayDeque<>();
   private long totalBytes;
 
   /**
@@ -169,26 +193,54 @@ final class BandwidthGovernor {
    * never waits for the downlink.
    */
   synchronized long delayNanos(long bytes, long replyBytes) {
-    long up = delayNanos(bytes);
+    return Math.max(delayNanos(bytes), replyDelayNanos(replyBytes));
+  }
+
+  /** How long a request for a reply of {@code replyBytes} waits for the downlink alone; 0 when it has room now. */
+  synchronized long replyDelayNanos(long replyBytes) {
     if (replyBytes <= 0 || downWindowLimit <= 0) {
-      return up;
+      return 0;
     }
     long now = nanoClock.getAsLong();
     downlink.prune(now);
     expireAwaited(now);
     long need = Math.min(replyBytes, downWindowLimit);
-    long down = Math.max(0, replyPaceNanos - now - (long) (REPLY_QUEUE_SECONDS * 1e9));
-    if (awaitedBytes > 0 && awaitedBytes > REPLY_QUEUE_SECONDS * downBytesPerNano * 1e9 + need) {
+    double window = replyWindowSeconds(need);
+    long down = Math.max(0, replyPaceNanos - now - (long) (window * 1e9));
+    if (awaitedBytes > 0 && awaitedBytes > window * downBytesPerNano * 1e9 + need) {
       // A link slower than its budget: room comes back when a reply arrives, which the governor learns only then.
       down = Math.max(down, POLL_NANOS);
     }
     if (downlink.bytes + need > downWindowLimit) {
       down = Math.max(down, Math.max(1, downlink.nanosUntilFreed(downlink.bytes + need - downWindowLimit, now)));
     }
-    return Math.max(up, down);
+    return down;
   }
 
   private static final long POLL_NANOS = 100_000_000L;
+
+  /**
+   * Seconds of the downlink that may be awaited, beyond one reply, ahead of a new reply of {@code need} bytes (and
+   * that the pace may run ahead): {@link #REPLY_QUEUE_SECONDS} until a round trip is measured; then so that the
+   * replies awaited with the new one make the bandwidth-delay product times {@link #REPLY_WINDOW_GAIN} in whole
+   * replies (rounded up: a window short of a reply leaves the link idle for the rest), those replies at most
+   * {@link #REPLY_WINDOW_MAX_SECONDS} of the downlink.
+   */
+  synchronized double replyWindowSeconds(long need) {
+    if (roundTrips.isEmpty() || downBytesPerNano <= 0 || need <= 0) {
+      return REPLY_QUEUE_SECONDS;
+    }
+    double bytesPerSecond = downBytesPerNano * 1e9;
+    double bdpBytes = REPLY_WINDOW_GAIN * shortestRoundTripNanos() / 1e9 * bytesPerSecond;
+    double replies = Math.min(Math.ceil(bdpBytes / need), Math.floor(REPLY_WINDOW_MAX_SECONDS * bytesPerSecond / need));
+    // The check allows what is awaited up to these seconds plus one reply before the new one is asked for.
+    return Math.max(REPLY_QUEUE_SECONDS, (replies - 2) * need / bytesPerSecond);
+  }
+
+  /** The shortest round trip remembered (request sent to whole reply in), nanos; 0 before any. */
+  synchronized long shortestRoundTripNanos() {
+    return roundTrips.stream().mapToLong(Long::longValue).min().orElse(0);
+  }
 
   /**
    * Records a send the governor allowed and the reply it asked for, charged on the downlink's pace now (once:
@@ -198,7 +250,9 @@ final class BandwidthGovernor {
     charge(bytes);
     if (replyBytes > 0) {
       long now = nanoClock.getAsLong();
-      awaited.addLast(new long[] {now, replyBytes});
+      expireAwaited(now);
+      // {asked at, bytes, 1 when nothing was awaited ahead of it: its round trip is the link's, not a queue's}
+      awaited.addLast(new long[] {now, replyBytes, awaited.isEmpty() ? 1 : 0});
       awaitedBytes += replyBytes;
       while (awaited.size() > 100_000) {
         awaitedBytes -= awaited.pollFirst()[1];
@@ -244,18 +298,21 @@ final class BandwidthGovernor {
     totalBytes += bytes;
     inboundTotal += bytes;
     expireAwaited(now);
-    // What was awaited was charged when asked for; only what nobody asked for is charged now. Replies are
-    // matched by bytes in order: a request that arrives between them is taken for part of a reply, and the
-    // reply's rest for the request, so the charge over both is right.
+    // What was awaited was charged when asked for; only what nobody asked for is charged now. Replies come in
+    // the order asked: an arrival the size of the oldest one awaited is that reply, whole (so that its round
+    // trip is measured when it came, not when later bytes made up for a reply smaller than asked for), and only
+    // what it brought beyond it is charged; a smaller arrival is a request nobody asked for.
     long left = bytes;
-    while (left > 0 && !awaited.isEmpty()) {
-      long[] first = awaited.peekFirst();
-      long take = Math.min(first[1], left);
-      first[1] -= take;
-      awaitedBytes -= take;
-      left -= take;
-      if (first[1] == 0) {
-        awaited.pollFirst();
+    long[] first = awaited.peekFirst();
+    if (first != null && bytes >= first[1] * REPLY_MATCH_SHARE) {
+      awaited.pollFirst();
+      awaitedBytes -= first[1];
+      left = Math.max(0, bytes - first[1]);
+      if (first[2] == 1) {
+        roundTrips.addLast(Math.max(1, now - first[0]));
+        while (roundTrips.size() > ROUND_TRIP_SAMPLES) {
+          roundTrips.pollFirst();
+        }
       }
     }
     if (left > 0) {

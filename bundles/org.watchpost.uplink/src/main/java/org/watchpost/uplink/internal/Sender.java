@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.watchpost.api.event.Priority;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
 import org.watchpost.uplink.codec.KuraTopic;
 
@@ -131,6 +132,7 @@ final class Sender {
         await(1_000);
         continue;
       }
+      waiting = requestsForRepliesFirst(waiting);
       List<Outbox.Stored> group = headRun(waiting);
       byte[] wire = group.size() == 1 ? group.get(0).payload()
           : KuraPayloadCodec.encodeBatch(System.currentTimeMillis(), payloads(group));
@@ -218,6 +220,66 @@ final class Sender {
     Set<Long> out = new HashSet<>(inFlight);
     out.addAll(delivered);
     return out;
+  }
+
+  /**
+   * Longest a message waits while requests for replies go before it. A steady flow of chunk requests (one per
+   * chunk, 3.6 s at 9,600 bit/s) otherwise starves whatever needs more of the uplink's window than they leave:
+   * at 2,400 bit/s a full health report of 1,928 B needs 2 of the 2.8 kB the window allows over 11 s, and the
+   * requests alone keep 0.9 kB of it busy (model-delivery-2400-9600: health reports went from 58 to 5 per ten
+   * minutes while the package came).
+   */
+  static final long REQUESTS_FIRST_MAX_WAIT_MILLIS = 20_000;
+
+  private List<Outbox.Stored> requestsForRepliesFirst(List<Outbox.Stored> waiting) {
+    if (replyBytes.isEmpty()) {
+      return waiting;
+    }
+    return requestsForRepliesFirst(waiting, s -> replyBytes.getOrDefault(s.seq(), 0),
+        reply -> governor.replyDelayNanos(reply) == 0, System.currentTimeMillis());
+  }
+
+  /**
+   * Issue 17: a request that asks for a reply (a model chunk's) goes before everything but an alarm while the
+   * downlink has room for its reply, and holds nothing back while it has none. On a slow uplink a request that
+   * waited behind the health reports and events stored before it (a 583 B health report takes 2 s at 2,400
+   * bit/s) reached the console after the chunks already asked for had crossed the downlink, which then stood
+   * idle; such requests are small and few (the transfer's window of them). Once a message has waited
+   * {@link #REQUESTS_FIRST_MAX_WAIT_MILLIS}, requests wait behind it again.
+   */
+  static List<Outbox.Stored> requestsForRepliesFirst(List<Outbox.Stored> waiting,
+      java.util.function.ToIntFunction<Outbox.Stored> replyBytesOf, java.util.function.IntPredicate roomFor,
+      long nowMillis) {
+    if (waiting.get(0).priority() == Priority.ALARM) {
+      return waiting;
+    }
+    Outbox.Stored asking = null;
+    List<Outbox.Stored> rest = new ArrayList<>(waiting.size());
+    boolean overdue = false;
+    for (Outbox.Stored s : waiting) {
+      if (replyBytesOf.applyAsInt(s) > 0) {
+        if (asking == null) {
+          asking = s;
+        }
+      } else {
+        rest.add(s);
+        overdue |= nowMillis - s.createdMillis() >= REQUESTS_FIRST_MAX_WAIT_MILLIS;
+      }
+    }
+    if (asking == null) {
+      return waiting;
+    }
+    if (rest.isEmpty() || !overdue && roomFor.test(replyBytesOf.applyAsInt(asking))) {
+      List<Outbox.Stored> out = new ArrayList<>(waiting.size());
+      out.add(asking);
+      for (Outbox.Stored s : waiting) {
+        if (s != asking) {
+          out.add(s);
+        }
+      }
+      return out;
+    }
+    return rest;
   }
 
   /** The first waiting message and those right after it with the same topic and priority. */

@@ -144,6 +144,6 @@ public @interface UplinkConfig {
   @AttributeDefinition(name = "Full health report every", description = "Health reports send only what changed since the last one (delta=k, gone=names that disappeared); every this many reports of a subject, and after a HEALTH-V1/GET/full request, the report is full (full=true). 1: every report full.", min = "1")
   int health_full_every() default 10;
 
-  @AttributeDefinition(name = "Downlink budget (bit/s)", description = "Rate of what the device asks to be sent to it (replies it expects, such as model chunks): a request waits until the replies asked before it would have crossed a link at this rate within 2 s, and for room beside what arrived unasked in the last 10 s; a reply is charged once, when asked for. -1: the same as the uplink budget (a symmetric link); 0: no cap.", min = "-1")
+  @AttributeDefinition(name = "Downlink budget (bit/s)", description = "Rate of what the device asks to be sent to it (replies it expects, such as model chunks): a request waits until the replies asked before it would have crossed a link at this rate within the reply window (2 s until a reply's round trip is measured, then twice the bandwidth-delay product in whole replies, at most 12 s), and for room beside what arrived unasked in the last 10 s; a reply is charged once, when asked for. -1: the same as the uplink budget (a symmetric link); 0: no cap.", min = "-1")
   long downlink_budget_bits_per_s() default -1;
 }

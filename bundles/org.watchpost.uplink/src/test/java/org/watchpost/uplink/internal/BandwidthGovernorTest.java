@@ -163,6 +163,113 @@ class BandwidthGovernorTest {
     assertTrue(all <= bits / 8 * 600 + ahead, "asked " + all + " B in 600 s");
   }
 
+  /**
+   * Issue 17, the model-delivery-2400-9600 scenario's link in link-time: 2,400 bit/s up, 9,600 down, 600-750 ms
+   * each way; the device's health reports (700 B: 2.3 s on this uplink) and events share the uplink with the
+   * chunk requests (250 B), and a request that finds one on the wire waits behind it. With a fixed 2 s of replies
+   * awaited ahead of a new one, the next request left when the reply before it arrived and had only the reply on
+   * the wire (3.6 s) to reach the console: a request that waited behind a health report got there after the
+   * downlink had run dry: 97.0 % busy here. The window sized from the measured round trip (5.9 s: twice that of
+   * the downlink is three whole replies) keeps one more in flight: 100 %. What is awaited stays within 12 s of the
+   * downlink, and what is asked for still keeps to the budget. Deterministic: a seeded simulation in link-time.
+   */
+  @Test
+  void aWindowSizedFromTheRoundTripKeepsTheDownlinkBusyBehindASlowUplink() {
+    long upBits = 2_400;
+    long downBits = 9_600;
+    BandwidthGovernor governor = new BandwidthGovernor(upBits, downBits, 1.0, 100, () -> now);
+    Random random = new Random(17);
+    long ms = 1_000_000L;
+    long reply = 4_096 + 220;
+    long replyOnWire = reply;
+    long request = 250;
+    // The uplink: messages cross one after another, each after the link's latency.
+    java.util.ArrayDeque<long[]> upQueue = new java.util.ArrayDeque<>();
+    long upFree = now;
+    long downFree = now;
+    java.util.ArrayDeque<Long> replyArrivals = new java.util.ArrayDeque<>();
+    java.util.TreeMap<Long, Long> asks = new java.util.TreeMap<>();
+    int outstanding = 0;
+    long nextHealth = now + 5_000 * ms;
+    long nextEvent = now + 2_000 * ms;
+    int healthWaiting = 0;
+    int eventsWaiting = 0;
+    long start = now;
+    long measureFrom = start + 120_000 * ms;
+    long end = start + 1_020_000 * ms;
+    long busy = 0;
+    long mostAwaited = 0;
+    while (now < end) {
+      // Whatever the device sends goes on the uplink when the governor allows: a chunk request first.
+      if (outstanding < 16 && governor.delayNanos(request, reply) == 0) {
+        governor.charge(request, reply);
+        asks.put(now, reply);
+        outstanding++;
+        mostAwaited = Math.max(mostAwaited, governor.awaitedReplyBytes());
+        upFree = cross(upQueue, upFree, request, upBits, 1, ms, random);
+      } else if (healthWaiting > 0 && governor.delayNanos(700) == 0) {
+        governor.charge(700);
+        upFree = cross(upQueue, upFree, 700, upBits, 0, ms, random);
+        healthWaiting--;
+      } else if (eventsWaiting > 0 && governor.delayNanos(170) == 0) {
+        governor.charge(170);
+        upFree = cross(upQueue, upFree, 170, upBits, 0, ms, random);
+        eventsWaiting--;
+      }
+      // Reports and events come when the cameras have them, whatever the transfer is doing.
+      if (now >= nextHealth) {
+        healthWaiting++;
+        nextHealth = now + (7_000 + random.nextInt(6_000)) * ms;
+      }
+      if (now >= nextEvent) {
+        eventsWaiting++;
+        nextEvent = now + (4_000 + random.nextInt(6_000)) * ms;
+      }
+      // A request at the console: its chunk goes on the downlink behind what is on it, after the latency.
+      while (!upQueue.isEmpty() && upQueue.peekFirst()[0] <= now) {
+        long[] arrived = upQueue.pollFirst();
+        if (arrived[1] == 1) {
+          long begin = Math.max(now + latency(ms, random), downFree);
+          long crossing = replyOnWire * 8 * 1_000_000_000L / downBits;
+          busy += Math.max(0, Math.min(begin + crossing, end) - Math.max(begin, measureFrom));
+          downFree = begin + crossing;
+          replyArrivals.addLast(downFree);
+        }
+      }
+      while (!replyArrivals.isEmpty() && replyArrivals.peekFirst() <= now) {
+        replyArrivals.pollFirst();
+        governor.chargeInbound(replyOnWire);
+        outstanding--;
+      }
+      now += 10 * ms;
+    }
+    double share = busy / (double) (end - measureFrom);
+    System.out.printf("2,400 up / 9,600 down, 600-750 ms each way, health and events on the uplink: downlink busy"
+        + " %.1f%% of 900 s; shortest round trip %.1f s, window %.1f s + one reply, most awaited %d B%n",
+        100 * share, governor.shortestRoundTripNanos() / 1e9, governor.replyWindowSeconds(reply), mostAwaited);
+    assertTrue(share > 0.99, "the downlink kept busy: " + share);
+    assertTrue(mostAwaited <= BandwidthGovernor.REPLY_WINDOW_MAX_SECONDS * downBits / 8,
+        "what waits on the downlink stays bounded: " + mostAwaited);
+    long ahead = (long) (BandwidthGovernor.REPLY_WINDOW_MAX_SECONDS * downBits / 8) + reply;
+    for (long t : asks.keySet()) {
+      long asked = asks.subMap(t, t + BandwidthGovernor.WINDOW_NANOS).values().stream().mapToLong(Long::longValue).sum();
+      assertTrue(asked <= downBits * 10 / 8 + ahead, "asked " + asked + " B in 10 s from " + t);
+    }
+  }
+
+  /** Puts a message on the simulated uplink; returns when the uplink is free again. */
+  private long cross(java.util.ArrayDeque<long[]> upQueue, long upFree, long bytes, long bits, int kind, long ms,
+      Random random) {
+    long begin = Math.max(now + latency(ms, random), upFree);
+    long done = begin + bytes * 8 * 1_000_000_000L / bits;
+    upQueue.addLast(new long[] {done, kind});
+    return done;
+  }
+
+  private static long latency(long ms, Random random) {
+    return (600 + random.nextInt(150)) * ms;
+  }
+
   @Test
   void aSymmetricLinkIsTheDefaultAndZeroMeansNoDownlinkCap() {
     BandwidthGovernor symmetric = new BandwidthGovernor(9_600, 1.0, 100, () -> now);
