@@ -29,6 +29,8 @@ final class CamerasBench {
    * baseline's first frames and the motion model's learning are a start-up cost, not a camera's running cost.
    */
   static final double CPU_WARM_UP_S = 20;
+  /** The CPU window ends this long before the first camera's end. */
+  static final double CPU_END_MARGIN_S = 3;
 
   /** One sample of the runtime: when, its CPU seconds with its children's, and by thread name. */
   private record CpuSample(long nanos, double cpuSeconds, Map<String, Double> byName) {}
@@ -65,6 +67,7 @@ final class CamerasBench {
       Runtime.getRuntime().addShutdownHook(stopRuntime);
       long peakRssKb = 0;
       List<Long> rssSamples = new ArrayList<>();
+      List<Long> childRssSamples = new ArrayList<>();
       List<CpuSample> cpuSamples = new ArrayList<>();
       long firstSummaryNanos = Long.MIN_VALUE;
       long deadline = System.nanoTime() + (long) ((seconds + 180) * 1e9);
@@ -75,6 +78,11 @@ final class CamerasBench {
             firstSummaryNanos = System.nanoTime();
           }
           cpuSamples.add(new CpuSample(System.nanoTime(), ProcessCpu.seconds(runtime.pid()), ProcessCpu.byName(runtime.pid())));
+          long childRss = 0;
+          for (long child : ProcessCpu.descendants(runtime.pid())) {
+            childRss += rssKb(child);
+          }
+          childRssSamples.add(childRss);
           long rss = rssKb(runtime.pid());
           if (rss > 0) {
             rssSamples.add(rss);
@@ -95,7 +103,7 @@ final class CamerasBench {
       if (firstSummaryNanos == Long.MIN_VALUE) {
         firstSummaryNanos = System.nanoTime();
       }
-      return report(files, cameras, peakRssKb, rssSamples, cpuWindow(cpuSamples, firstSummaryNanos, seconds), model,
+      return report(files, cameras, peakRssKb, rssSamples, childRssSamples, cpuWindow(cpuSamples, firstSummaryNanos, seconds), model,
           threads, json);
     }
   }
@@ -107,14 +115,16 @@ final class CamerasBench {
   private static List<CpuSample> cpuWindow(List<CpuSample> samples, long firstSummaryNanos, double seconds) {
     CpuSample last = null;
     for (CpuSample s : samples) {
-      if (s.nanos() < firstSummaryNanos) {
+      // A camera's end closes its source, and the ffmpeg child it kills is reaped with the CPU time of its
+      // whole life: the window ends before that.
+      if (s.nanos() < firstSummaryNanos - (long) (CPU_END_MARGIN_S * 1e9)) {
         last = s;
       }
     }
     if (last == null) {
       return List.of();
     }
-    long from = last.nanos() - (long) (Math.max(1, seconds - CPU_WARM_UP_S) * 1e9);
+    long from = last.nanos() - (long) (Math.max(1, seconds - CPU_WARM_UP_S - CPU_END_MARGIN_S) * 1e9);
     for (CpuSample s : samples) {
       if (s.nanos() >= from && s != last) {
         return List.of(s, last);
@@ -124,7 +134,7 @@ final class CamerasBench {
   }
 
   private static int report(List<Path> files, int cameras, long peakRssKb, List<Long> rssSamples,
-      List<CpuSample> cpu, String model, int threads, Path json) throws IOException {
+      List<Long> childRssSamples, List<CpuSample> cpu, String model, int threads, Path json) throws IOException {
     List<Map<String, Object>> rows = new ArrayList<>();
     double[] rates = new double[files.size()];
     long skipped = 0;
@@ -176,6 +186,8 @@ final class CamerasBench {
       where.computeIfPresent("threads under 0.001 each", (k, v) -> Math.round(v * 1000) / 1000.0);
       figures.put("cores_by_thread", where);
     }
+    long[] childRss = childRssSamples.stream().mapToLong(Long::longValue).sorted().toArray();
+    figures.put("decoders_median_rss_mb", childRss.length == 0 ? 0 : round(childRss[childRss.length / 2] / 1024.0));
     figures.put("per_camera", rows);
     for (Map<String, Object> row : rows) {
       System.out.printf(Locale.ROOT, "  %-6s frames %5d skipped %5d detector %6.2f runs/s events %3d %s%n", row.get("camera"),
@@ -189,6 +201,7 @@ final class CamerasBench {
       System.out.printf(Locale.ROOT, "  CPU (runtime and its decoders, %.0f s after %.0f s of warm-up): %.3f cores, %.3f cores per camera%n",
           figures.get("cpu_window_s"), CPU_WARM_UP_S, figures.get("cores"), figures.get("cores_per_camera"));
       System.out.println("  by thread: " + figures.get("cores_by_thread"));
+      System.out.printf(Locale.ROOT, "  decoder processes (ffmpeg) resident memory, median: %.1f MB%n", figures.get("decoders_median_rss_mb"));
     }
     if (json != null) {
       Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(figures) + "\n");

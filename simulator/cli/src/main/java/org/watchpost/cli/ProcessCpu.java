@@ -72,7 +72,7 @@ final class ProcessCpu {
   }
 
   /** Every process below pid, found through each process's parent in /proc. */
-  private static Iterable<Long> descendants(long pid) {
+  static Iterable<Long> descendants(long pid) {
     Map<Long, Long> parents = new HashMap<>();
     try (var all = Files.list(Path.of("/proc"))) {
       for (Path p : all.toList()) {
