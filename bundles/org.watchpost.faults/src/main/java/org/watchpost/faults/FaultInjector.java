@@ -28,6 +28,7 @@ public final class FaultInjector {
 
   private final FaultSchedule schedule;
   private final PixelBufferPool pool = new PixelBufferPool(4);
+  private final PixelBufferPool greyPool = new PixelBufferPool(4);
   private volatile Fault active;
   private volatile long dropSinceMillis;
   private volatile long dropsEnded;
@@ -73,7 +74,7 @@ public final class FaultInjector {
       nextSequence = frame.sequence();
     }
     if (fault == null) {
-      return renumbered(frame, frame.pixels(), frame::close);
+      return passed(frame);
     }
     switch (fault.kind()) {
       case DROP:
@@ -82,7 +83,7 @@ public final class FaultInjector {
         if (slowIndex++ % (long) fault.amount() != 0) {
           return drop(frame);
         }
-        return renumbered(frame, frame.pixels(), frame::close);
+        return passed(frame);
       case FREEZE:
         if (frozenPixels == null) {
           frozenPixels = ByteBuffer.allocateDirect(frame.width() * frame.height() * 3);
@@ -118,6 +119,19 @@ public final class FaultInjector {
     return null;
   }
 
+  /**
+   * The frame as it came, renumbered; a deferred frame stays deferred (its grey image shared, its colour
+   * decoded only if the consumer asks), so that the consumers see what the source made.
+   */
+  private Frame passed(Frame frame) {
+    Frame.Grey grey = frame.grey();
+    if (grey == null) {
+      return renumbered(frame, frame.pixels(), frame::close);
+    }
+    return Frame.deferred(frame.sourceId(), nextSequence++, frame.captureEpochMillis(), frame.streamMillis(),
+        frame.decodeNanos(), frame.width(), frame.height(), grey, frame::pixels, frame::close);
+  }
+
   private Frame renumbered(Frame frame, ByteBuffer pixels, Runnable release) {
     return new Frame(frame.sourceId(), nextSequence++, frame.captureEpochMillis(), frame.streamMillis(),
         frame.decodeNanos(), frame.width(), frame.height(), pixels, release);
@@ -126,25 +140,53 @@ public final class FaultInjector {
   private Frame spoiled(Frame frame, Fault fault) {
     int width = frame.width();
     int height = frame.height();
+    Frame.Grey grey = frame.grey();
+    if (grey != null) {
+      // The grey image spoiled the same way (every fault is drawn relative to the picture's size); the colour
+      // only if the consumer asks for it.
+      ByteBuffer spoiledGrey = greyPool.acquire(grey.width() * grey.height());
+      // Noise drawn on a reduced image is as strong per pixel as on the full frame, where a camera's reduced
+      // decode would have averaged it over scale x scale pixels: scaled down to what that average leaves.
+      drawOn(fault, grey.pixels(), spoiledGrey, grey.height(), grey.width(), CvType.CV_8UC1,
+          (double) grey.width() / width);
+      ByteBuffer[] colour = new ByteBuffer[1];
+      return Frame.deferred(frame.sourceId(), nextSequence++, frame.captureEpochMillis(), frame.streamMillis(),
+          frame.decodeNanos(), width, height, new Frame.Grey(grey.width(), grey.height(), spoiledGrey), () -> {
+            colour[0] = pool.acquire(width * height * 3);
+            drawOn(fault, frame.pixels(), colour[0], height, width, CvType.CV_8UC3, 1);
+            return colour[0];
+          }, () -> {
+            greyPool.release(spoiledGrey);
+            if (colour[0] != null) {
+              pool.release(colour[0]);
+            }
+            frame.close();
+          });
+    }
     ByteBuffer out = pool.acquire(width * height * 3);
     try (frame) {
-      Mat source = new Mat(height, width, CvType.CV_8UC3, frame.pixels());
-      Mat target = new Mat(height, width, CvType.CV_8UC3, out);
-      try {
-        draw(fault, source, target);
-      } finally {
-        source.release();
-        target.release();
-      }
+      drawOn(fault, frame.pixels(), out, height, width, CvType.CV_8UC3, 1);
       return renumbered(frame, out, () -> pool.release(out));
     }
   }
 
-  private static void draw(Fault fault, Mat source, Mat target) {
+  private static void drawOn(Fault fault, ByteBuffer from, ByteBuffer to, int rows, int cols, int type,
+      double noiseFactor) {
+    Mat source = new Mat(rows, cols, type, from);
+    Mat target = new Mat(rows, cols, type, to);
+    try {
+      draw(fault, source, target, noiseFactor);
+    } finally {
+      source.release();
+      target.release();
+    }
+  }
+
+  private static void draw(Fault fault, Mat source, Mat target, double noiseFactor) {
     double amount = fault.amount();
     switch (fault.kind()) {
       case BLACK:
-        fillNoise(target, amount, SENSOR_NOISE);
+        fillNoise(target, amount, SENSOR_NOISE * noiseFactor);
         break;
       case BLUR:
         Imgproc.GaussianBlur(source, target, new Size(0, 0), amount * source.cols() / REFERENCE_WIDTH);
@@ -153,7 +195,7 @@ public final class FaultInjector {
         source.copyTo(target);
         int coveredColumns = Math.max(1, (int) Math.round(amount * source.cols()));
         Mat covered = target.colRange(0, Math.min(coveredColumns, source.cols()));
-        fillNoise(covered, COVER_LEVEL, COVER_NOISE);
+        fillNoise(covered, COVER_LEVEL, COVER_NOISE * noiseFactor);
         covered.release();
         break;
       }
@@ -177,6 +219,10 @@ public final class FaultInjector {
 
   /** Grey with sensor-like noise; randn on a 3-channel Mat would only fill the first channel. */
   private static void fillNoise(Mat target, double level, double noise) {
+    if (target.channels() == 1) {
+      Core.randn(target, level, noise);
+      return;
+    }
     Mat grey = new Mat(target.rows(), target.cols(), CvType.CV_8UC1);
     Core.randn(grey, level, noise);
     Imgproc.cvtColor(grey, target, Imgproc.COLOR_GRAY2BGR);

@@ -35,7 +35,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--cameras", description = "Instead of the per-frame bench: the real runtime with this many busy cameras "
       + "playing --source in real time (newest frame wins, all analytics and health), sharing one detector; "
-      + "prints each camera's detector runs per second, skipped frames, events, and resident memory.")
+      + "prints each camera's detector runs per second, skipped frames, events, resident memory, and the CPU cores "
+      + "the runtime and its decoders used per camera (by thread, from /proc).")
   int cameras = 0;
 
   @Option(names = "--seconds", description = "With --cameras: seconds of stream per camera (default: ${DEFAULT-VALUE}).")

@@ -24,6 +24,16 @@ import org.watchpost.simulator.fleet.RuntimeConfiguration;
 final class CamerasBench {
   /** How often the runtime's resident memory is sampled. */
   static final long RSS_SAMPLE_MS = 500;
+  /**
+   * The first seconds of each camera's stream are left out of the CPU figure: JIT compilation, the health
+   * baseline's first frames and the motion model's learning are a start-up cost, not a camera's running cost.
+   */
+  static final double CPU_WARM_UP_S = 20;
+  /** The CPU window ends this long before the first camera's end. */
+  static final double CPU_END_MARGIN_S = 3;
+
+  /** One sample of the runtime: when, its CPU seconds with its children's, and by thread name. */
+  private record CpuSample(long nanos, double cpuSeconds, Map<String, Double> byName) {}
 
   private CamerasBench() {}
 
@@ -57,9 +67,22 @@ final class CamerasBench {
       Runtime.getRuntime().addShutdownHook(stopRuntime);
       long peakRssKb = 0;
       List<Long> rssSamples = new ArrayList<>();
+      List<Long> childRssSamples = new ArrayList<>();
+      List<CpuSample> cpuSamples = new ArrayList<>();
+      long firstSummaryNanos = Long.MIN_VALUE;
       long deadline = System.nanoTime() + (long) ((seconds + 180) * 1e9);
       try {
-        while (runtime.isAlive() && System.nanoTime() < deadline && summaries(work).size() < cameras) {
+        int finished;
+        while (runtime.isAlive() && System.nanoTime() < deadline && (finished = summaries(work).size()) < cameras) {
+          if (finished > 0 && firstSummaryNanos == Long.MIN_VALUE) {
+            firstSummaryNanos = System.nanoTime();
+          }
+          cpuSamples.add(new CpuSample(System.nanoTime(), ProcessCpu.seconds(runtime.pid()), ProcessCpu.byName(runtime.pid())));
+          long childRss = 0;
+          for (long child : ProcessCpu.descendants(runtime.pid())) {
+            childRss += rssKb(child);
+          }
+          childRssSamples.add(childRss);
           long rss = rssKb(runtime.pid());
           if (rss > 0) {
             rssSamples.add(rss);
@@ -77,12 +100,41 @@ final class CamerasBench {
         System.err.println("bench: only " + files.size() + " of " + cameras + " cameras finished; see " + log);
         return 1;
       }
-      return report(files, cameras, peakRssKb, rssSamples, model, threads, json);
+      if (firstSummaryNanos == Long.MIN_VALUE) {
+        firstSummaryNanos = System.nanoTime();
+      }
+      return report(files, cameras, peakRssKb, rssSamples, childRssSamples, cpuWindow(cpuSamples, firstSummaryNanos, seconds), model,
+          threads, json);
     }
   }
 
-  private static int report(List<Path> files, int cameras, long peakRssKb, List<Long> rssSamples, String model,
-      int threads, Path json) throws IOException {
+  /**
+   * The samples that bracket the cameras' running time: from {@link #CPU_WARM_UP_S} into their stream to the
+   * last sample before the first camera finished (they start together and run in real time).
+   */
+  private static List<CpuSample> cpuWindow(List<CpuSample> samples, long firstSummaryNanos, double seconds) {
+    CpuSample last = null;
+    for (CpuSample s : samples) {
+      // A camera's end closes its source, and the ffmpeg child it kills is reaped with the CPU time of its
+      // whole life: the window ends before that.
+      if (s.nanos() < firstSummaryNanos - (long) (CPU_END_MARGIN_S * 1e9)) {
+        last = s;
+      }
+    }
+    if (last == null) {
+      return List.of();
+    }
+    long from = last.nanos() - (long) (Math.max(1, seconds - CPU_WARM_UP_S - CPU_END_MARGIN_S) * 1e9);
+    for (CpuSample s : samples) {
+      if (s.nanos() >= from && s != last) {
+        return List.of(s, last);
+      }
+    }
+    return List.of();
+  }
+
+  private static int report(List<Path> files, int cameras, long peakRssKb, List<Long> rssSamples,
+      List<Long> childRssSamples, List<CpuSample> cpu, String model, int threads, Path json) throws IOException {
     List<Map<String, Object>> rows = new ArrayList<>();
     double[] rates = new double[files.size()];
     long skipped = 0;
@@ -114,6 +166,28 @@ final class CamerasBench {
     figures.put("skipped_frames", skipped);
     figures.put("peak_rss_mb", round(peakRssKb / 1024.0));
     figures.put("median_rss_mb", rss.length == 0 ? 0 : round(rss[rss.length / 2] / 1024.0));
+    if (cpu.size() == 2) {
+      double wall = (cpu.get(1).nanos() - cpu.get(0).nanos()) / 1e9;
+      double cores = (cpu.get(1).cpuSeconds() - cpu.get(0).cpuSeconds()) / wall;
+      figures.put("cpu_window_s", round(wall));
+      figures.put("cores", Math.round(cores * 1000) / 1000.0);
+      figures.put("cores_per_camera", Math.round(cores / cameras * 1000) / 1000.0);
+      Map<String, Double> where = new LinkedHashMap<>();
+      cpu.get(1).byName().entrySet().stream()
+          .map(e -> Map.entry(e.getKey(), (e.getValue() - cpu.get(0).byName().getOrDefault(e.getKey(), 0.0)) / wall))
+          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .forEach(e -> {
+            if (e.getValue() >= 0.001) {
+              where.put(e.getKey(), Math.round(e.getValue() * 1000) / 1000.0);
+            } else {
+              where.merge("threads under 0.001 each", e.getValue(), Double::sum);
+            }
+          });
+      where.computeIfPresent("threads under 0.001 each", (k, v) -> Math.round(v * 1000) / 1000.0);
+      figures.put("cores_by_thread", where);
+    }
+    long[] childRss = childRssSamples.stream().mapToLong(Long::longValue).sorted().toArray();
+    figures.put("decoders_median_rss_mb", childRss.length == 0 ? 0 : round(childRss[childRss.length / 2] / 1024.0));
     figures.put("per_camera", rows);
     for (Map<String, Object> row : rows) {
       System.out.printf(Locale.ROOT, "  %-6s frames %5d skipped %5d detector %6.2f runs/s events %3d %s%n", row.get("camera"),
@@ -123,6 +197,12 @@ final class CamerasBench {
     System.out.printf(Locale.ROOT, "  detector runs/s per camera: min %.2f, median %.2f; skipped frames %d; resident memory peak %.1f MB, median %.1f MB%n",
         figures.get("detector_runs_per_s_min"), figures.get("detector_runs_per_s_median"), skipped,
         figures.get("peak_rss_mb"), figures.get("median_rss_mb"));
+    if (figures.containsKey("cores")) {
+      System.out.printf(Locale.ROOT, "  CPU (runtime and its decoders, %.0f s after %.0f s of warm-up): %.3f cores, %.3f cores per camera%n",
+          figures.get("cpu_window_s"), CPU_WARM_UP_S, figures.get("cores"), figures.get("cores_per_camera"));
+      System.out.println("  by thread: " + figures.get("cores_by_thread"));
+      System.out.printf(Locale.ROOT, "  decoder processes (ffmpeg) resident memory, median: %.1f MB%n", figures.get("decoders_median_rss_mb"));
+    }
     if (json != null) {
       Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(figures) + "\n");
     }

@@ -76,8 +76,13 @@ class ClockStepTest {
     Vtest.Run steady = Vtest.run(Vtest.component(SETTINGS, rules), Vtest::frames, detections);
     List<Long> eventFrames = new ArrayList<>();
     Vtest.Run stepped = Vtest.run(Vtest.component(SETTINGS, rules), sink -> Vtest.frames(frame -> {
-      try (Frame shifted = new Frame(frame.sourceId(), frame.sequence(), frame.captureEpochMillis() + step(frame.sequence()),
-          frame.streamMillis(), frame.decodeNanos(), frame.width(), frame.height(), frame.pixels(), null)) {
+      // Restamped as it came: a deferred frame stays deferred, so that motion sees the same grey image.
+      long stamped = frame.captureEpochMillis() + step(frame.sequence());
+      try (Frame shifted = frame.grey() == null
+          ? new Frame(frame.sourceId(), frame.sequence(), stamped, frame.streamMillis(), frame.decodeNanos(),
+              frame.width(), frame.height(), frame.pixels(), null)
+          : Frame.deferred(frame.sourceId(), frame.sequence(), stamped, frame.streamMillis(), frame.decodeNanos(),
+              frame.width(), frame.height(), frame.grey(), frame::pixels, null)) {
         sink.accept(shifted);
       }
     }), detections);

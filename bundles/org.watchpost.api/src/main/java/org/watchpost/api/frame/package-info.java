@@ -1,4 +1,4 @@
 /** Frames and the sources that produce them. */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.watchpost.api.frame;

@@ -61,4 +61,16 @@ public @interface CaptureConfig {
   @AttributeDefinition(name = "Largest frame (pixels)", description = "A source whose frames have more pixels is "
       + "refused before any frame buffer is allocated (3 bytes a pixel, times the pooled buffers).", min = "256")
   long max_frame_pixels() default 4096L * 4096L;
+
+  @AttributeDefinition(name = "Decode colour only when asked",
+      description = "Frames come with a grey image made cheaply (a Motion-JPEG frame decoded at a reduced scale, the "
+          + "luma of a YUV frame), which motion and camera health look at; the full colour frame is decoded only when "
+          + "the detector, an event crop or the live view asks for it. Off: every frame is decoded to colour, as "
+          + "before (ffmpeg converts to BGR; Motion-JPEG AVI files are read by OpenCV).")
+  boolean deferred_decode() default true;
+
+  @AttributeDefinition(name = "Grey image width at least", description = "The grey image is the frame reduced by 2, 4 "
+      + "or 8 as long as it stays at least this wide (camera health measures at 384 pixels wide, motion at 192).",
+      min = "32")
+  int grey_min_width() default 384;
 }

@@ -139,10 +139,15 @@ final class ResilientFrameSource implements FrameSource {
         }
       }
       long started = System.nanoTime();
-      ByteBuffer pixels;
+      ByteBuffer pixels = null;
+      DeferredPicture deferred = null;
       readingSinceNanos = started | 1;
       try {
-        pixels = current.read(pool);
+        if (current.defers()) {
+          deferred = current.readDeferred();
+        } else {
+          pixels = current.read(pool);
+        }
       } catch (IOException e) {
         if (closed) {
           break;
@@ -158,11 +163,14 @@ final class ResilientFrameSource implements FrameSource {
         if (pixels != null) {
           pool.release(pixels);
         }
+        if (deferred != null) {
+          deferred.release().run();
+        }
         lose(current, stallReason);
         continue;
       }
       long decodeNanos = System.nanoTime() - started;
-      if (pixels == null) {
+      if (pixels == null && deferred == null) {
         closeStream(current);
         if (spec.loop()) {
           passOffsetMillis = lastStreamMillis + frameIntervalMillis(current.info());
@@ -173,12 +181,12 @@ final class ResilientFrameSource implements FrameSource {
         return null;
       }
       awaitingFirstFrame = false;
-      return deliver(current, pixels, decodeNanos);
+      return deliver(current, pixels, deferred, decodeNanos);
     }
     return null;
   }
 
-  private Frame deliver(VideoStream current, ByteBuffer pixels, long decodeNanos) {
+  private Frame deliver(VideoStream current, ByteBuffer pixels, DeferredPicture deferred, long decodeNanos) {
     StreamInfo info = current.info();
     long streamMillis;
     long captureMillis;
@@ -198,6 +206,10 @@ final class ResilientFrameSource implements FrameSource {
     }
     lastStreamMillis = streamMillis;
     framesIntoPass++;
+    if (deferred != null) {
+      return Frame.deferred(spec.cameraId(), nextSequence++, captureMillis, streamMillis, decodeNanos,
+          current.lastWidth(), current.lastHeight(), deferred.grey(), deferred.decoder(), deferred.release());
+    }
     return new Frame(spec.cameraId(), nextSequence++, captureMillis, streamMillis, decodeNanos,
         current.lastWidth(), current.lastHeight(), pixels, () -> pool.release(pixels));
   }
@@ -268,7 +280,22 @@ final class ResilientFrameSource implements FrameSource {
         if (!Files.isReadable(Path.of(uri.target()))) {
           throw new IOException("source file " + shown + " does not exist or is not readable");
         }
-        VideoStream mjpeg = isAvi(Path.of(uri.target()))
+        boolean avi = isAvi(Path.of(uri.target()));
+        if (avi && config.deferred_decode()) {
+          // ffmpeg copies the JPEG frames out undecoded; OpenCV's reader, which decodes each one in full, is
+          // the fallback where ffmpeg is missing.
+          try {
+            return FfmpegVideoStream.open(uri.target(), false, framesIntoPass, config);
+          } catch (IOException e) {
+            VideoStream mjpeg = OpenCvVideoStream.openMjpegFile(uri.target(), framesIntoPass, FrameLimits.of(config));
+            if (mjpeg == null) {
+              throw e;
+            }
+            LOG.info("camera {}: {}; reading it with OpenCV's Motion-JPEG reader", spec.cameraId(), redacted(e.getMessage()));
+            return mjpeg;
+          }
+        }
+        VideoStream mjpeg = avi
             ? OpenCvVideoStream.openMjpegFile(uri.target(), framesIntoPass, FrameLimits.of(config)) : null;
         return mjpeg != null ? mjpeg : FfmpegVideoStream.open(uri.target(), false, framesIntoPass, config);
     }

@@ -19,6 +19,21 @@ interface VideoStream extends Closeable {
    */
   ByteBuffer read(FramePool pool) throws IOException;
 
+  /** Whether this stream delivers frames deferred, through {@link #readDeferred}, instead of {@link #read}. */
+  default boolean defers() {
+    return false;
+  }
+
+  /**
+   * Reads the next frame with its grey image made and its colour pixels left to decode on demand.
+   *
+   * @return the picture, or null when the stream ended cleanly
+   * @throws IOException when the stream failed
+   */
+  default DeferredPicture readDeferred() throws IOException {
+    throw new UnsupportedOperationException("this stream decodes every frame to colour");
+  }
+
   /** Size of the last frame returned, which may differ from {@link #info()} if the stream changed size. */
   default int lastWidth() {
     return info().width();

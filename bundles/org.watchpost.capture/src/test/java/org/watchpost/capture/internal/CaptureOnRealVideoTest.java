@@ -27,8 +27,16 @@ class CaptureOnRealVideoTest {
   @Test
   @Timeout(120)
   void motionJpegFileIsReadByOpenCvWithEveryFrameInOrder() throws Exception {
-    FrameSource source = capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false));
+    CaptureComponent eager = new CaptureComponent(Configs.with(CaptureConfig.class, Map.of("deferred_decode", false)));
+    FrameSource source = eager.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false));
     assertEquals(VTEST_FRAMES, countFrames(source, "opencv-mjpeg"));
+  }
+
+  @Test
+  @Timeout(120)
+  void motionJpegFileIsCopiedOutByFfmpegWithEveryFrameInOrder() throws Exception {
+    FrameSource source = capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false));
+    assertEquals(VTEST_FRAMES, countFrames(source, "ffmpeg-mjpeg"));
   }
 
   @Test

@@ -99,7 +99,7 @@ class RtspCaptureTest {
           }
         }
         assertEquals(SourceState.RUNNING, source.status().state());
-        assertTrue(source.status().detail().startsWith("ffmpeg 768x576"), source.status().detail());
+        assertTrue(source.status().detail().startsWith("ffmpeg-yuv 768x576"), source.status().detail());
       } finally {
         source.close();
       }

@@ -106,13 +106,25 @@ final class FrameAnalyzer implements AutoCloseable {
    */
   FrameMeasurement measure(Frame frame, Mat reference, double recentWeight, boolean compareView) {
     long started = System.nanoTime();
-    Mat pixels = new Mat(height, width, CvType.CV_8UC3, frame.pixels());
-    try {
-      Imgproc.resize(pixels, fineBgr, fineSize, 0, 0, Imgproc.INTER_AREA);
-    } finally {
-      pixels.release();
+    Frame.Grey grey = frame.grey();
+    if (grey != null && grey.width() >= fineSize.width) {
+      // The frame's own grey image (a reduced JPEG decode, the luma of a YUV frame): health never asks for the
+      // colour pixels, so a still scene is judged without its frames decoded in full.
+      Mat luma = new Mat(grey.height(), grey.width(), CvType.CV_8UC1, grey.pixels());
+      try {
+        Imgproc.resize(luma, fineGrey, fineSize, 0, 0, Imgproc.INTER_AREA);
+      } finally {
+        luma.release();
+      }
+    } else {
+      Mat pixels = new Mat(height, width, CvType.CV_8UC3, frame.pixels());
+      try {
+        Imgproc.resize(pixels, fineBgr, fineSize, 0, 0, Imgproc.INTER_AREA);
+      } finally {
+        pixels.release();
+      }
+      Imgproc.cvtColor(fineBgr, fineGrey, Imgproc.COLOR_BGR2GRAY);
     }
-    Imgproc.cvtColor(fineBgr, fineGrey, Imgproc.COLOR_BGR2GRAY);
     // Mean absolute Laplacian as the spread of fine detail: a quarter of it fits 8 bits unsaturated, and the
     // mean of 8 bits is several times cheaper than the standard deviation of 16.
     Imgproc.Laplacian(fineGrey, laplacian, CvType.CV_16S);

@@ -18,7 +18,8 @@ import org.watchpost.analytics.internal.track.Box;
 import org.watchpost.api.frame.Frame;
 
 /**
- * Background subtraction (OpenCV MOG2) on a downscaled grey copy of each frame, all in native code: which
+ * Background subtraction (OpenCV MOG2) on a downscaled grey copy of each frame (from the frame's own grey image
+ * where the source made one, so that a still scene never needs its colour decoded), all in native code: which
  * parts of the picture changed, as regions in frame pixels. Masked polygons are ignored. One gate per camera,
  * used from its pipeline thread only.
  */
@@ -71,15 +72,26 @@ public final class MotionGate implements AutoCloseable {
 
   /** Feeds one frame to the background model and returns what moved. */
   public MotionResult apply(Frame frame) {
-    Mat bgr = new Mat(frame.height(), frame.width(), CvType.CV_8UC3, frame.pixels());
-    try {
-      // Bilinear is ten times cheaper than area averaging on a full frame; the blur below takes out the
-      // aliasing it leaves, on the small image where it costs little.
-      Imgproc.resize(bgr, small, smallSize, 0, 0, Imgproc.INTER_LINEAR);
-    } finally {
-      bgr.release();
+    Frame.Grey picture = frame.grey();
+    if (picture != null && picture.width() >= smallSize.width) {
+      // The frame's own grey image: its colour pixels are not decoded for motion.
+      Mat luma = new Mat(picture.height(), picture.width(), CvType.CV_8UC1, picture.pixels());
+      try {
+        Imgproc.resize(luma, grey, smallSize, 0, 0, Imgproc.INTER_LINEAR);
+      } finally {
+        luma.release();
+      }
+    } else {
+      Mat bgr = new Mat(frame.height(), frame.width(), CvType.CV_8UC3, frame.pixels());
+      try {
+        // Bilinear is ten times cheaper than area averaging on a full frame; the blur below takes out the
+        // aliasing it leaves, on the small image where it costs little.
+        Imgproc.resize(bgr, small, smallSize, 0, 0, Imgproc.INTER_LINEAR);
+      } finally {
+        bgr.release();
+      }
+      Imgproc.cvtColor(small, grey, Imgproc.COLOR_BGR2GRAY);
     }
-    Imgproc.cvtColor(small, grey, Imgproc.COLOR_BGR2GRAY);
     Imgproc.GaussianBlur(grey, grey, new Size(3, 3), 0);
     model.apply(grey, foreground);
     framesSeen++;
