@@ -11,6 +11,12 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -67,13 +73,24 @@ public final class Distribution {
     Path kuraBundle = Path.of(args[5]);
     Files.createDirectories(out);
     Map<String, java.util.Set<String>> kuraLines = kuraLines(root.resolve("target-platform/dist/kura-lines.properties"));
-    for (String platform : List.of("linux-x86_64", "linux-aarch64")) {
-      Path tarball = tarball(version, platform, runtimeJar, root, out);
-      System.out.printf("distribution: %s %.1f MB%n", tarball.getFileName(), Files.size(tarball) / 1e6);
-      for (Map.Entry<String, java.util.Set<String>> line : kuraLines.entrySet()) {
-        Path dp = deploymentPackage(version, platform, runbundles, kuraBundle, line.getKey(), line.getValue(), out);
-        System.out.printf("distribution: %s %.1f MB%n", dp.getFileName(), Files.size(dp) / 1e6);
+    // The six archives are independent: built side by side on every core (the build's longest step on a 2-core
+    // host otherwise), then named in a fixed order. Their contents do not depend on the order.
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    try {
+      List<Future<Path>> archives = new ArrayList<>();
+      for (String platform : List.of("linux-x86_64", "linux-aarch64")) {
+        archives.add(pool.submit(() -> tarball(version, platform, runtimeJar, root, out)));
+        for (Map.Entry<String, java.util.Set<String>> line : kuraLines.entrySet()) {
+          archives.add(pool.submit(() -> deploymentPackage(version, platform, runbundles, kuraBundle, line.getKey(),
+              line.getValue(), out)));
+        }
       }
+      for (Future<Path> archive : archives) {
+        Path file = archive.get();
+        System.out.printf("distribution: %s %.1f MB%n", file.getFileName(), Files.size(file) / 1e6);
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 
@@ -106,6 +123,31 @@ public final class Distribution {
       }
     }
     return true;
+  }
+
+  /** Bundles already stripped, per platform and file: every Kura line's package of a platform takes the same copy. */
+  private static final Map<String, FutureTask<byte[]>> STRIPPED = new ConcurrentHashMap<>();
+
+  /** {@link #strip} of a bundle file, done once per platform; a second caller waits for the first one's result. */
+  static byte[] stripped(Path bundle, String platform) throws IOException {
+    FutureTask<byte[]> task = new FutureTask<>(() -> {
+      try (InputStream in = Files.newInputStream(bundle)) {
+        return strip(in, platform);
+      }
+    });
+    FutureTask<byte[]> existing = STRIPPED.putIfAbsent(platform + "|" + bundle.toAbsolutePath(), task);
+    if (existing == null) {
+      task.run();
+      existing = task;
+    }
+    try {
+      return existing.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stripping " + bundle, e);
+    } catch (ExecutionException e) {
+      throw new IOException("stripping " + bundle + " for " + platform, e.getCause());
+    }
   }
 
   /** A bundle with only one platform's natives; the manifest and everything else as they were. */
@@ -217,9 +259,7 @@ public final class Distribution {
       section.putValue("Bundle-SymbolicName", symbolicName);
       section.putValue("Bundle-Version", bundleVersion);
       manifest.getEntries().put(entry, section);
-      try (InputStream in = Files.newInputStream(bundle)) {
-        contents.put(entry, strip(in, platform));
-      }
+      contents.put(entry, stripped(bundle, platform));
     }
     Path dp = out.resolve("watchpost-" + version + "-" + kuraLine + "-" + platform + ".dp");
     try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(dp), manifest)) {

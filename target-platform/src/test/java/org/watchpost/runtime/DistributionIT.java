@@ -23,6 +23,7 @@ import java.util.zip.ZipInputStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.watchpost.testing.SharedData;
 
 /**
@@ -31,6 +32,9 @@ import org.watchpost.testing.SharedData;
  * emulation by dist/prove.sh, too slow for the suite), and the deployment package is what Kura's deployment
  * admin reads.
  */
+// Each case within 40 s on a 2-core host at load 30 (a tarball unpacked, its launcher run on vtest): a hang fails
+// here, not at the suite's default of 10 minutes.
+@Timeout(300)
 class DistributionIT {
   private static final Map<String, List<String>> OWN_NATIVES = Map.of(
       "linux-x86_64", List.of("ai/onnxruntime/native/linux-x64/", "nu/pattern/opencv/linux/x86_64/", "org/sqlite/native/Linux/x86_64/"),

@@ -16,12 +16,18 @@ import org.watchpost.api.frame.Frame;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
+import org.watchpost.testing.RunsAlone;
 
 /**
  * A device that cannot keep up: the real detector made slower than the frame interval (as when many cameras
  * share it). The detection rate drops on its own, tracks coast, intrusions are still raised, and the degraded
  * mode is reported to health.
+ *
+ * <p>Runs alone in the parallel build: the detection rate it checks follows the detector's wall time, and beside
+ * another module's tests on a host at load 25 the shed run tracked 6.1 people per frame against the unloaded
+ * run's 7.8 (the bound is 80 %).
  */
+@RunsAlone
 class LoadSheddingTest {
   private static final int FRAMES = 200;
 
