@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import com.google.gson.GsonBuilder;
@@ -11,10 +12,10 @@ import org.watchpost.testing.SharedData;
 import org.watchpost.testing.TestModels;
 
 /**
- * The device configuration (OSGi Configurator format) the runtime ITs start from: the real model, one camera
- * "gate" on vtest, the analytics, health kept under the test's directory, and an uplink whose broker is not
- * there (its outbox fills and it reports itself disconnected). Each IT adds what it tests (rules, the OPC UA
- * server, the installer's page) and writes it.
+ * The device configuration (OSGi Configurator format) the runtime ITs start from: the real model,
+ * one camera "gate" on vtest, the analytics, health kept under the test's directory, and an uplink
+ * whose broker is not there (its outbox fills and it reports itself disconnected). Each IT adds
+ * what it tests (rules, the OPC UA server, the installer's page) and writes it.
  */
 final class DeviceConfig {
   private DeviceConfig() {}
@@ -30,7 +31,8 @@ final class DeviceConfig {
    * @param camera properties of camera "gate" beyond its id, source and cardinality minimum
    * @param analytics properties of the analytics (org.watchpost.analytics)
    */
-  static JsonObject base(Path work, String name, Map<String, Object> camera, Map<String, Object> analytics)
+  static JsonObject base(
+      Path work, String name, Map<String, Object> camera, Map<String, Object> analytics)
       throws IOException {
     JsonObject root = new JsonObject();
     root.addProperty(":configurator:resource-version", 1);

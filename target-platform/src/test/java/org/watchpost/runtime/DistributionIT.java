@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,25 +21,35 @@ import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.watchpost.testing.SharedData;
 
 /**
- * The distributions as a vendor receives them: each tarball carries only its platform's native libraries, its
- * launcher runs the runtime and finds the people on vtest (natively for x86_64; aarch64 is proven under
- * emulation by dist/prove.sh, too slow for the suite), and the deployment package is what Kura's deployment
- * admin reads.
+ * The distributions as a vendor receives them: each tarball carries only its platform's native
+ * libraries, its launcher runs the runtime and finds the people on vtest (natively for x86_64;
+ * aarch64 is proven under emulation by dist/prove.sh, too slow for the suite), and the deployment
+ * package is what Kura's deployment admin reads.
  */
-// Each case within 40 s on a 2-core host at load 30 (a tarball unpacked, its launcher run on vtest): a hang fails
+// Each case within 40 s on a 2-core host at load 30 (a tarball unpacked, its launcher run on
+// vtest): a hang fails
 // here, not at the suite's default of 10 minutes.
 @Timeout(300)
 class DistributionIT {
-  private static final Map<String, List<String>> OWN_NATIVES = Map.of(
-      "linux-x86_64", List.of("ai/onnxruntime/native/linux-x64/", "nu/pattern/opencv/linux/x86_64/", "org/sqlite/native/Linux/x86_64/"),
-      "linux-aarch64", List.of("ai/onnxruntime/native/linux-aarch64/", "nu/pattern/opencv/linux/ARMv8/", "org/sqlite/native/Linux/aarch64/"));
+  private static final Map<String, List<String>> OWN_NATIVES =
+      Map.of(
+          "linux-x86_64",
+              List.of(
+                  "ai/onnxruntime/native/linux-x64/",
+                  "nu/pattern/opencv/linux/x86_64/",
+                  "org/sqlite/native/Linux/x86_64/"),
+          "linux-aarch64",
+              List.of(
+                  "ai/onnxruntime/native/linux-aarch64/",
+                  "nu/pattern/opencv/linux/ARMv8/",
+                  "org/sqlite/native/Linux/aarch64/"));
 
   private static Path dist() {
     return Path.of(System.getProperty("watchpost.dist"));
@@ -53,7 +64,10 @@ class DistributionIT {
   }
 
   private static boolean isNative(String name) {
-    return name.endsWith(".so") || name.endsWith(".dll") || name.endsWith(".dylib") || name.endsWith(".jnilib");
+    return name.endsWith(".so")
+        || name.endsWith(".dll")
+        || name.endsWith(".dylib")
+        || name.endsWith(".jnilib");
   }
 
   /** Native libraries inside the bundles inside a runnable jar. */
@@ -74,32 +88,51 @@ class DistributionIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"linux-x86_64", "linux-aarch64"})
-  void eachTarballCarriesOnlyItsPlatformsNativesAndWhatAnInstallNeeds(String platform) throws Exception {
+  void eachTarballCarriesOnlyItsPlatformsNativesAndWhatAnInstallNeeds(String platform)
+      throws Exception {
     Path tarball = only("watchpost-.*-" + platform + "\\.tar\\.gz");
     System.out.printf("%s: %.1f MB%n", tarball.getFileName(), Files.size(tarball) / 1e6);
     Path unpacked = SharedData.scratchDirectory("dist-" + platform);
-    Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", unpacked.toString()).inheritIO().start();
+    Process tar =
+        new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", unpacked.toString())
+            .inheritIO()
+            .start();
     assertEquals(0, tar.waitFor());
     Path home;
     try (Stream<Path> dirs = Files.list(unpacked)) {
       home = dirs.findFirst().orElseThrow();
     }
-    for (String file : List.of("bin/watchpost", "lib/watchpost.jar", "etc/config.json", "systemd/watchpost.service",
-        "models/fetch", "models/yolox-nano/manifest.json", "models/yolox-nano/labels.txt", "README.md", "PLATFORM")) {
+    for (String file :
+        List.of(
+            "bin/watchpost",
+            "lib/watchpost.jar",
+            "etc/config.json",
+            "systemd/watchpost.service",
+            "models/fetch",
+            "models/yolox-nano/manifest.json",
+            "models/yolox-nano/labels.txt",
+            "README.md",
+            "PLATFORM")) {
       assertTrue(Files.exists(home.resolve(file)), file + " in " + tarball.getFileName());
     }
     assertTrue(Files.isExecutable(home.resolve("bin/watchpost")));
     assertTrue(Files.isExecutable(home.resolve("models/fetch")));
-    assertFalse(Files.exists(home.resolve("models/yolox-nano/yolox_nano.onnx")), "weights are fetched, not shipped");
+    assertFalse(
+        Files.exists(home.resolve("models/yolox-nano/yolox_nano.onnx")),
+        "weights are fetched, not shipped");
     List<String> natives;
     try (InputStream in = Files.newInputStream(home.resolve("lib/watchpost.jar"))) {
       natives = nativesIn(in);
     }
     for (String prefix : OWN_NATIVES.get(platform)) {
-      assertTrue(natives.stream().anyMatch(n -> n.startsWith(prefix)), "natives under " + prefix + ": " + natives);
+      assertTrue(
+          natives.stream().anyMatch(n -> n.startsWith(prefix)),
+          "natives under " + prefix + ": " + natives);
     }
     for (String n : natives) {
-      assertTrue(OWN_NATIVES.get(platform).stream().anyMatch(n::startsWith), platform + " carries a foreign native " + n);
+      assertTrue(
+          OWN_NATIVES.get(platform).stream().anyMatch(n::startsWith),
+          platform + " carries a foreign native " + n);
     }
   }
 
@@ -108,8 +141,9 @@ class DistributionIT {
     Path tarball = only("watchpost-.*-linux-x86_64\\.tar\\.gz");
     SharedData.vtestMjpeg();
     Path script = SharedData.projectRoot().resolve("target-platform/dist/prove.sh");
-    ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), "linux-x86_64", tarball.toString())
-        .redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder("bash", script.toString(), "linux-x86_64", tarball.toString())
+            .redirectErrorStream(true);
     builder.environment().put("WATCHPOST_SHARED", SharedData.root().toString());
     builder.environment().put("TMPDIR", SharedData.scratchDirectory("prove").toString());
     Process prove = builder.start();
@@ -138,27 +172,48 @@ class DistributionIT {
             carried.add(entry.getName());
             Attributes section = manifest.getAttributes(entry.getName());
             assertNotNull(section, entry.getName() + " has a Name section");
-            Manifest bundle = new JarInputStream(new ByteArrayInputStream(in.readAllBytes())).getManifest();
+            Manifest bundle =
+                new JarInputStream(new ByteArrayInputStream(in.readAllBytes())).getManifest();
             assertNotNull(bundle, entry.getName() + " is a bundle with its manifest first");
             Attributes own = bundle.getMainAttributes();
             String bsn = own.getValue("Bundle-SymbolicName").split(";")[0].trim();
             String version = own.getValue("Bundle-Version").trim();
             assertEquals(section.getValue("Bundle-SymbolicName"), bsn);
             assertEquals(section.getValue("Bundle-Version"), version);
-            assertFalse(line.ships(bsn, version), dp.getFileName() + " carries " + bsn + " " + version
-                + ", which " + line.id + " already runs: Deployment Admin would refuse the package (460)");
+            assertFalse(
+                line.ships(bsn, version),
+                dp.getFileName()
+                    + " carries "
+                    + bsn
+                    + " "
+                    + version
+                    + ", which "
+                    + line.id
+                    + " already runs: Deployment Admin would refuse the package (460)");
           }
           assertEquals(named, carried, "bundles in manifest order");
         }
-        // The uplink governs what goes to Kura's CloudPublisher: it travels with its outbox's SQLite. The installer's
-        // page goes in, served by Kura's own web server: no Felix HTTP Jetty (an org.apache.felix.*), no servlet API.
-        for (String bsn : List.of("org.watchpost.api", "org.watchpost.pipeline", "org.watchpost.inference",
-            "org.watchpost.kura", "org.watchpost.uplink", "org.xerial.sqlite-jdbc", "org.watchpost.web",
-            "org.openpnp.opencv")) {
-          assertTrue(carried.stream().anyMatch(n -> n.contains("/" + bsn + "-")), bsn + " in " + carried);
+        // The uplink governs what goes to Kura's CloudPublisher: it travels with its outbox's
+        // SQLite. The installer's
+        // page goes in, served by Kura's own web server: no Felix HTTP Jetty (an
+        // org.apache.felix.*), no servlet API.
+        for (String bsn :
+            List.of(
+                "org.watchpost.api",
+                "org.watchpost.pipeline",
+                "org.watchpost.inference",
+                "org.watchpost.kura",
+                "org.watchpost.uplink",
+                "org.xerial.sqlite-jdbc",
+                "org.watchpost.web",
+                "org.openpnp.opencv")) {
+          assertTrue(
+              carried.stream().anyMatch(n -> n.contains("/" + bsn + "-")), bsn + " in " + carried);
         }
         for (String bsn : List.of("org.apache.felix.", "jetty", "servlet", "watchpost.kura.api")) {
-          assertTrue(carried.stream().noneMatch(n -> n.contains(bsn)), "no " + bsn + " on Kura: " + carried);
+          assertTrue(
+              carried.stream().noneMatch(n -> n.contains(bsn)),
+              "no " + bsn + " on Kura: " + carried);
         }
       }
     }

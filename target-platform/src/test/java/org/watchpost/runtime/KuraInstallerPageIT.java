@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,13 +40,14 @@ import org.watchpost.testing.SharedData;
 import org.watchpost.testing.TestModels;
 
 /**
- * The installer's page inside each Eclipse Kura line, on Kura's own web server: the Kura-shaped framework of
- * KuraCompatibilityIT (its launcher, the line's Equinox, SCR, Deployment Admin and libraries) plus the web server
- * that line runs (Equinox's HTTP service and Whiteboard on Jetty, at Kura's versions) started HTTPS-only with a
- * gateway keystore as Kura's HTTP server manager does, and servlets standing in for Kura's UI registered through
- * the HttpService as Kura's console does. The .dp goes in through the real Deployment Admin; then, over real
- * HTTPS: the page's login answers, a wrong password is refused, the generated credential logs in, the live view
- * is a JPEG of vtest with detection boxes, and Kura's UI still answers beside it.
+ * The installer's page inside each Eclipse Kura line, on Kura's own web server: the Kura-shaped
+ * framework of KuraCompatibilityIT (its launcher, the line's Equinox, SCR, Deployment Admin and
+ * libraries) plus the web server that line runs (Equinox's HTTP service and Whiteboard on Jetty, at
+ * Kura's versions) started HTTPS-only with a gateway keystore as Kura's HTTP server manager does,
+ * and servlets standing in for Kura's UI registered through the HttpService as Kura's console does.
+ * The .dp goes in through the real Deployment Admin; then, over real HTTPS: the page's login
+ * answers, a wrong password is refused, the generated credential logs in, the live view is a JPEG
+ * of vtest with detection boxes, and Kura's UI still answers beside it.
  */
 @Timeout(600)
 class KuraInstallerPageIT {
@@ -73,33 +75,54 @@ class KuraInstallerPageIT {
       }
       System.out.printf("%s: %s%n", line.id, r);
       assertNull(r.getProperty("probe.error"), "probe: " + r + " (" + log + ")");
-      assertEquals("", r.getProperty("dp.install.error"), "Deployment Admin installed the .dp (" + log + ")");
+      assertEquals(
+          "",
+          r.getProperty("dp.install.error"),
+          "Deployment Admin installed the .dp (" + log + ")");
       assertEquals("", r.getProperty("bundles.not.active"), "every bundle ACTIVE (" + log + ")");
-      assertEquals("", r.getProperty("http.failed"), "no servlet or context refused by Kura's whiteboard: " + r);
-      assertTrue(r.getProperty("http.contexts").contains("org.watchpost.web:/watchpost"), "the page's own context: " + r);
+      assertEquals(
+          "",
+          r.getProperty("http.failed"),
+          "no servlet or context refused by Kura's whiteboard: " + r);
+      assertTrue(
+          r.getProperty("http.contexts").contains("org.watchpost.web:/watchpost"),
+          "the page's own context: " + r);
       assertEquals("", r.getProperty("seeding.errors"), r.toString());
-      assertTrue(r.getProperty("seeded.pids").contains("org.watchpost.web")
-          && r.getProperty("seeded.pids").contains("org.watchpost.opcua"), "Kura's seeding: " + r);
-      assertEquals("[" + port + "]", r.getProperty("listening.ports"),
+      assertTrue(
+          r.getProperty("seeded.pids").contains("org.watchpost.web")
+              && r.getProperty("seeded.pids").contains("org.watchpost.opcua"),
+          "Kura's seeding: " + r);
+      assertEquals(
+          "[" + port + "]",
+          r.getProperty("listening.ports"),
           "Kura's HTTPS port is the only one open, with every Watchpost PID at its defaults: " + r);
-      assertEquals("false", r.getProperty("felix.http.configured"),
-          "inside Kura the page configures no web server of its own, whatever manage.server says: " + r);
+      assertEquals(
+          "false",
+          r.getProperty("felix.http.configured"),
+          "inside Kura the page configures no web server of its own, whatever manage.server says: "
+              + r);
 
       HttpClient http = trusting(keystore);
       String base = "https://127.0.0.1:" + port;
       // The page's login page, from Kura's Jetty.
-      HttpResponse<String> page = http.send(get(base + "/watchpost/"), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> page =
+          http.send(get(base + "/watchpost/"), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, page.statusCode(), page.body());
       assertTrue(page.body().contains("app.js"), "the page itself: " + page.body());
       // A wrong password refused, the credential the device printed once (in Kura's log) accepted.
-      assertEquals(401, http.send(login(base, "not-the-password"), HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(
+          401,
+          http.send(login(base, "not-the-password"), HttpResponse.BodyHandlers.ofString())
+              .statusCode());
       Matcher m = PASSWORD.matcher(Files.readString(log));
       assertTrue(m.find(), "the generated credential was printed once (" + log + ")");
-      HttpResponse<String> session = http.send(login(base, m.group(1)), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> session =
+          http.send(login(base, m.group(1)), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, session.statusCode(), session.body());
       String cookie = session.headers().firstValue("Set-Cookie").orElseThrow();
       assertTrue(cookie.contains("Secure") && cookie.contains("HttpOnly"), cookie);
-      assertTrue(JsonParser.parseString(session.body()).getAsJsonObject().has("csrf"), session.body());
+      assertTrue(
+          JsonParser.parseString(session.body()).getAsJsonObject().has("csrf"), session.body());
       cookie = cookie.substring(0, cookie.indexOf(';'));
 
       // The live view: JPEGs of vtest, rendered on demand, until one shows a detection box.
@@ -108,39 +131,66 @@ class KuraInstallerPageIT {
       long liveDeadline = System.currentTimeMillis() + 90_000;
       long after = 0;
       while (boxes < 200 && System.currentTimeMillis() < liveDeadline) {
-        HttpResponse<byte[]> frame = http.send(HttpRequest.newBuilder(URI.create(base + "/watchpost/api/live/cam-kura.jpg?after=" + after))
-            .header("Cookie", cookie).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> frame =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create(base + "/watchpost/api/live/cam-kura.jpg?after=" + after))
+                    .header("Cookie", cookie)
+                    .timeout(Duration.ofSeconds(10))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         if (frame.statusCode() != 200) {
           Thread.sleep(200);
           continue;
         }
         assertEquals("image/jpeg", frame.headers().firstValue("Content-Type").orElse(""));
-        after = frame.headers().firstValue("X-Frame-Sequence").map(Long::parseLong).orElse(after + 1);
+        after =
+            frame.headers().firstValue("X-Frame-Sequence").map(Long::parseLong).orElse(after + 1);
         Path jpeg = scratch.resolve("live.jpg");
         Files.write(jpeg, frame.body());
         boxes = InstallerPageIT.magentaPixels(jpeg);
         frames++;
       }
       assertTrue(frames > 0, "the live view answered with JPEGs");
-      assertTrue(boxes >= 200, "detection boxes drawn in the live view (" + frames + " frames, " + scratch.resolve("live.jpg") + ")");
+      assertTrue(
+          boxes >= 200,
+          "detection boxes drawn in the live view ("
+              + frames
+              + " frames, "
+              + scratch.resolve("live.jpg")
+              + ")");
 
       // Kura's UI is undisturbed: its console and its root redirect still answer, beside the page.
-      HttpResponse<String> console = http.send(get(base + "/admin/console"), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> console =
+          http.send(get(base + "/admin/console"), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, console.statusCode());
       assertEquals(WebProbe.KURA_UI_MARK, console.body());
       HttpResponse<String> root = http.send(get(base + "/"), HttpResponse.BodyHandlers.ofString());
       assertEquals(302, root.statusCode());
-      assertTrue(root.headers().firstValue("Location").orElse("").endsWith("/admin/console"), root.headers().toString());
-      // The off switch inside Kura (org.watchpost.web enabled=false): the page is gone (its path falls to Kura's
+      assertTrue(
+          root.headers().firstValue("Location").orElse("").endsWith("/admin/console"),
+          root.headers().toString());
+      // The off switch inside Kura (org.watchpost.web enabled=false): the page is gone (its path
+      // falls to Kura's
       // root, which sends it to the console), Kura's UI stays.
       switchPage(out, false);
-      HttpResponse<String> gone = http.send(get(base + "/watchpost/"), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> gone =
+          http.send(get(base + "/watchpost/"), HttpResponse.BodyHandlers.ofString());
       assertEquals(302, gone.statusCode(), gone.body());
-      assertTrue(gone.headers().firstValue("Location").orElse("").endsWith("/admin/console"), gone.headers().toString());
-      assertEquals(WebProbe.KURA_UI_MARK, http.send(get(base + "/admin/console"), HttpResponse.BodyHandlers.ofString()).body());
+      assertTrue(
+          gone.headers().firstValue("Location").orElse("").endsWith("/admin/console"),
+          gone.headers().toString());
+      assertEquals(
+          WebProbe.KURA_UI_MARK,
+          http.send(get(base + "/admin/console"), HttpResponse.BodyHandlers.ofString()).body());
       switchPage(out, true);
-      assertEquals(200, http.send(get(base + "/watchpost/"), HttpResponse.BodyHandlers.ofString()).statusCode());
-      System.out.printf("%s: .dp installed in %s ms; %d live frames until boxes%n", line.id, r.getProperty("dp.install.ms"), frames);
+      assertEquals(
+          200,
+          http.send(get(base + "/watchpost/"), HttpResponse.BodyHandlers.ofString()).statusCode());
+      System.out.printf(
+          "%s: .dp installed in %s ms; %d live frames until boxes%n",
+          line.id, r.getProperty("dp.install.ms"), frames);
       String measure = System.getProperty("watchpost.kura.page.measure.s");
       if (measure != null) {
         measureIdleCost(line, framework, out, Integer.parseInt(measure));
@@ -154,11 +204,12 @@ class KuraInstallerPageIT {
   }
 
   /**
-   * CPU of Kura's JVM while nobody watches, the page on against the page off (org.watchpost.web enabled, switched
-   * by the probe as an operator would), in alternating windows after the live view's linger time; measured, never
-   * asserted (-Dwatchpost.kura.page.measure.s=WINDOW).
+   * CPU of Kura's JVM while nobody watches, the page on against the page off (org.watchpost.web
+   * enabled, switched by the probe as an operator would), in alternating windows after the live
+   * view's linger time; measured, never asserted (-Dwatchpost.kura.page.measure.s=WINDOW).
    */
-  private static void measureIdleCost(KuraLine line, Process framework, Path out, int windowSeconds) throws Exception {
+  private static void measureIdleCost(KuraLine line, Process framework, Path out, int windowSeconds)
+      throws Exception {
     Thread.sleep(5_000);
     for (int round = 0; round < 3; round++) {
       for (boolean enabled : new boolean[] {false, true}) {
@@ -167,14 +218,23 @@ class KuraInstallerPageIT {
         Duration before = framework.info().totalCpuDuration().orElseThrow();
         long start = System.nanoTime();
         Thread.sleep(windowSeconds * 1000L);
-        double cores = (framework.info().totalCpuDuration().orElseThrow().minus(before).toNanos()) / (double) (System.nanoTime() - start);
-        System.out.printf("%s measure: page %s, nobody watching: %.3f cores (load %s)%n", line.id, enabled ? "on " : "off",
-            cores, Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        double cores =
+            (framework.info().totalCpuDuration().orElseThrow().minus(before).toNanos())
+                / (double) (System.nanoTime() - start);
+        System.out.printf(
+            "%s measure: page %s, nobody watching: %.3f cores (load %s)%n",
+            line.id,
+            enabled ? "on " : "off",
+            cores,
+            Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
       }
     }
   }
 
-  /** Has the probe set org.watchpost.web enabled as an operator would in Kura, and waits until it is in force. */
+  /**
+   * Has the probe set org.watchpost.web enabled as an operator would in Kura, and waits until it is
+   * in force.
+   */
   private static void switchPage(Path out, boolean enabled) throws Exception {
     Path answer = Path.of(out + ".switched");
     Files.deleteIfExists(answer);
@@ -191,9 +251,13 @@ class KuraInstallerPageIT {
   }
 
   private static HttpRequest login(String base, String password) {
-    return HttpRequest.newBuilder(URI.create(base + "/watchpost/api/login")).timeout(Duration.ofSeconds(10))
+    return HttpRequest.newBuilder(URI.create(base + "/watchpost/api/login"))
+        .timeout(Duration.ofSeconds(10))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"installer\",\"password\":\"" + password + "\"}")).build();
+        .POST(
+            HttpRequest.BodyPublishers.ofString(
+                "{\"user\":\"installer\",\"password\":\"" + password + "\"}"))
+        .build();
   }
 
   /** The gateway's HTTPS keystore, as Kura's HttpsKeystore holds it: a key pair for 127.0.0.1. */
@@ -201,10 +265,30 @@ class KuraInstallerPageIT {
     Path keystore = scratch.resolve("httpskeystore.p12");
     Files.deleteIfExists(keystore);
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "localhost", "-keyalg", "EC",
-        "-groupname", "secp256r1", "-dname", "CN=kura-gateway", "-ext", "SAN=ip:127.0.0.1", "-validity", "2",
-        "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD)
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                keytool.toString(),
+                "-genkeypair",
+                "-alias",
+                "localhost",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=kura-gateway",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                STORE_PASSWORD)
+            .redirectErrorStream(true)
+            .start();
     String output = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "keytool: " + output);
     return keystore;
@@ -219,22 +303,32 @@ class KuraInstallerPageIT {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("gateway", store.getCertificate("localhost"));
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(null, tmf.getTrustManagers(), null);
     return HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(10)).build();
   }
 
-  /** The line's framework with its web server and the probe, in a JVM of its own (KuraCompatibilityIT's launcher). */
-  private static Process start(KuraLine line, Path scratch, int port, Path keystore, Path out) throws Exception {
+  /**
+   * The line's framework with its web server and the probe, in a JVM of its own
+   * (KuraCompatibilityIT's launcher).
+   */
+  private static Process start(KuraLine line, Path scratch, int port, Path keystore, Path out)
+      throws Exception {
     Path frameworks = Path.of(System.getProperty("watchpost.kura.frameworks"));
     Path kuraBundles = Path.of(System.getProperty("watchpost.kura.bundles"));
-    Path dp = only(Path.of(System.getProperty("watchpost.dist")), "watchpost-.*-" + line.id + "-linux-x86_64\\.dp");
+    Path dp =
+        only(
+            Path.of(System.getProperty("watchpost.dist")),
+            "watchpost-.*-" + line.id + "-linux-x86_64\\.dp");
     List<String> bundles = new ArrayList<>();
     for (Path dir : List.of(frameworks.resolve(line.id), frameworks.resolve(line.id + "-http"))) {
       try (Stream<Path> jars = Files.list(dir)) {
-        jars.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> bundles.add(p.toString()));
+        jars.filter(p -> p.toString().endsWith(".jar"))
+            .sorted()
+            .forEach(p -> bundles.add(p.toString()));
       }
     }
     bundles.add(kuraBundles.resolve("kura-api-signatures.jar").toString());
@@ -251,12 +345,14 @@ class KuraInstallerPageIT {
     job.setProperty("watchpost.probe.dp", dp.toString());
     job.setProperty("watchpost.probe.data", scratch.resolve("data").toString());
     job.setProperty("watchpost.probe.manifest", TestModels.yoloxNanoManifest().toString());
-    job.setProperty("watchpost.probe.keys", SharedData.projectRoot().resolve("models/keys").toString());
+    job.setProperty(
+        "watchpost.probe.keys", SharedData.projectRoot().resolve("models/keys").toString());
     job.setProperty("watchpost.probe.video", SharedData.vtestMjpeg().toString());
     job.setProperty("watchpost.probe.https.port", Integer.toString(port));
     job.setProperty("watchpost.probe.keystore", keystore.toString());
     job.setProperty("watchpost.probe.keystore.password", STORE_PASSWORD);
-    // Kura starts its Jetty instance itself (its HTTP server manager). The Jetty bundle, started eagerly here,
+    // Kura starts its Jetty instance itself (its HTTP server manager). The Jetty bundle, started
+    // eagerly here,
     // also starts its default instance: without a connector, so it opens no port.
     job.setProperty("org.eclipse.equinox.http.jetty.http.enabled", "false");
     job.setProperty("ai.djl.offline", "true");
@@ -266,11 +362,23 @@ class KuraInstallerPageIT {
       job.store(o, line.id);
     }
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    String classPath = frameworks.resolve(line.id + "-framework/org.eclipse.osgi.jar") + File.pathSeparator
-        + jar(scratch.resolve("kura-launcher.jar"), plainManifest(), "org/watchpost/runtime/kuralaunch/");
-    return new ProcessBuilder(java.toString(), "-cp", classPath, "-Xmx1g",
-        "org.watchpost.runtime.kuralaunch.KuraLauncher", jobFile.toString())
-        .directory(scratch.toFile()).redirectErrorStream(true).redirectOutput(scratch.resolve("framework.log").toFile())
+    String classPath =
+        frameworks.resolve(line.id + "-framework/org.eclipse.osgi.jar")
+            + File.pathSeparator
+            + jar(
+                scratch.resolve("kura-launcher.jar"),
+                plainManifest(),
+                "org/watchpost/runtime/kuralaunch/");
+    return new ProcessBuilder(
+            java.toString(),
+            "-cp",
+            classPath,
+            "-Xmx1g",
+            "org.watchpost.runtime.kuralaunch.KuraLauncher",
+            jobFile.toString())
+        .directory(scratch.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(scratch.resolve("framework.log").toFile())
         .start();
   }
 
@@ -288,7 +396,10 @@ class KuraInstallerPageIT {
     return m;
   }
 
-  /** The probe's classes from the test classes, as a bundle wired to the framework's HTTP, CM and DA APIs. */
+  /**
+   * The probe's classes from the test classes, as a bundle wired to the framework's HTTP, CM and DA
+   * APIs.
+   */
   private static Path probeBundle(Path scratch) throws IOException {
     Manifest m = plainManifest();
     Attributes a = m.getMainAttributes();
@@ -296,18 +407,39 @@ class KuraInstallerPageIT {
     a.putValue("Bundle-SymbolicName", "org.watchpost.runtime.kurawebprobe");
     a.putValue("Bundle-Version", "1.0.0");
     a.putValue("Bundle-Activator", WebProbe.class.getName());
-    a.putValue("Import-Package", String.join(",", "javax.servlet", "javax.servlet.http", "org.osgi.framework",
-        "org.osgi.service.cm", "org.osgi.service.deploymentadmin", "org.osgi.service.http",
-        "org.osgi.service.http.runtime", "org.osgi.service.http.runtime.dto", "org.osgi.dto",
-        "org.osgi.service.metatype", "org.osgi.util.tracker"));
-    return jar(scratch.resolve("kura-web-probe.jar"), m, "org/watchpost/runtime/kurawebprobe/",
+    a.putValue(
+        "Import-Package",
+        String.join(
+            ",",
+            "javax.servlet",
+            "javax.servlet.http",
+            "org.osgi.framework",
+            "org.osgi.service.cm",
+            "org.osgi.service.deploymentadmin",
+            "org.osgi.service.http",
+            "org.osgi.service.http.runtime",
+            "org.osgi.service.http.runtime.dto",
+            "org.osgi.dto",
+            "org.osgi.service.metatype",
+            "org.osgi.util.tracker"));
+    return jar(
+        scratch.resolve("kura-web-probe.jar"),
+        m,
+        "org/watchpost/runtime/kurawebprobe/",
         "org/watchpost/runtime/kuraseed/");
   }
 
-  private static Path jar(Path target, Manifest manifest, String... packageDirs) throws IOException {
+  private static Path jar(Path target, Manifest manifest, String... packageDirs)
+      throws IOException {
     Path classes;
     try {
-      classes = Path.of(KuraInstallerPageIT.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      classes =
+          Path.of(
+              KuraInstallerPageIT.class
+                  .getProtectionDomain()
+                  .getCodeSource()
+                  .getLocation()
+                  .toURI());
     } catch (java.net.URISyntaxException e) {
       throw new IllegalStateException(e);
     }

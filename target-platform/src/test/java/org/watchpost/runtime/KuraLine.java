@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import java.io.IOException;
@@ -10,9 +11,9 @@ import java.util.TreeSet;
 import org.watchpost.testing.SharedData;
 
 /**
- * An Eclipse Kura line as the tests rebuild it: its framework and SCR at Kura's versions, and the bundles it
- * already runs that a .dp could clash with (from target-platform/dist/kura-lines.properties, the file the
- * distribution build reads too).
+ * An Eclipse Kura line as the tests rebuild it: its framework and SCR at Kura's versions, and the
+ * bundles it already runs that a .dp could clash with (from
+ * target-platform/dist/kura-lines.properties, the file the distribution build reads too).
  */
 enum KuraLine {
   KURA_5_5("kura-5.5", "3.16.0", "2.1.16"),
@@ -31,7 +32,9 @@ enum KuraLine {
   /** Bundles this line runs, as symbolic-name:version. */
   Set<String> shipped() {
     Properties p = new Properties();
-    try (InputStream in = Files.newInputStream(SharedData.projectRoot().resolve("target-platform/dist/kura-lines.properties"))) {
+    try (InputStream in =
+        Files.newInputStream(
+            SharedData.projectRoot().resolve("target-platform/dist/kura-lines.properties"))) {
       p.load(in);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

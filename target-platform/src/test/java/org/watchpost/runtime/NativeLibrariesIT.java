@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,10 +17,11 @@ import org.watchpost.testing.SharedData;
 import org.watchpost.testing.TestModels;
 
 /**
- * The runtime started twice with the launcher's native-library options and a private temporary directory: the
- * first start killed (as by a kill -9, a crash or -XX:+ExitOnOutOfMemoryError, none of which runs shutdown
- * hooks), the second stopped by SIGTERM. Every bundle that touches OpenCV or ONNX Runtime under OSGi (capture,
- * health, analytics, the detector, the models' validation, the installer's page) loads them on this path.
+ * The runtime started twice with the launcher's native-library options and a private temporary
+ * directory: the first start killed (as by a kill -9, a crash or -XX:+ExitOnOutOfMemoryError, none
+ * of which runs shutdown hooks), the second stopped by SIGTERM. Every bundle that touches OpenCV or
+ * ONNX Runtime under OSGi (capture, health, analytics, the detector, the models' validation, the
+ * installer's page) loads them on this path.
  */
 class NativeLibrariesIT {
 
@@ -30,7 +32,9 @@ class NativeLibrariesIT {
     Path tmp = Files.createDirectories(scratch.resolve("tmp"));
     Path natives = scratch.resolve("var").resolve("natives");
     Path config = scratch.resolve("config.json");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         {
           ":configurator:resource-version": 1,
           ":configurator:symbolic-name": "watchpost.natives",
@@ -40,10 +44,19 @@ class NativeLibrariesIT {
           "org.watchpost.camera~gate": { "camera.id": "gate", "source": "%s", "loop": true,
                                          "print.detections": true, "analytics.cardinality.minimum": 1 }
         }
-        """.formatted(TestModels.yoloxNanoManifest(), scratch.resolve("models"), SharedData.vtestMjpeg()));
+        """
+            .formatted(
+                TestModels.yoloxNanoManifest(),
+                scratch.resolve("models"),
+                SharedData.vtestMjpeg()));
     Path home = Files.createDirectories(scratch.resolve("home"));
-    List<String> options = List.of("-Xmx192m", "-Djava.io.tmpdir=" + tmp, "-Dwatchpost.natives.dir=" + natives,
-        "-Djava.library.path=" + natives, "-Duser.home=" + home);
+    List<String> options =
+        List.of(
+            "-Xmx192m",
+            "-Djava.io.tmpdir=" + tmp,
+            "-Dwatchpost.natives.dir=" + natives,
+            "-Djava.library.path=" + natives,
+            "-Duser.home=" + home);
 
     RuntimeProcess first = new RuntimeProcess(scratch.resolve("run-1"), config, options);
     first.await(l -> l.startsWith("gate frame "), 150_000);
@@ -57,14 +70,19 @@ class NativeLibrariesIT {
     }
 
     List<String> left = librariesUnder(tmp);
-    assertEquals(List.of(), left, "native libraries left in java.io.tmpdir after a kill and a clean stop");
-    assertEquals(openCvCopy, fileKey(openCv),
-        "the second start reused the first one's copy");
+    assertEquals(
+        List.of(), left, "native libraries left in java.io.tmpdir after a kill and a clean stop");
+    assertEquals(openCvCopy, fileKey(openCv), "the second start reused the first one's copy");
     try (Stream<Path> files = Files.walk(home)) {
-      assertEquals(List.of(home), files.toList(), "nothing cached in the home directory (DJL's ~/.djl.ai among others)");
+      assertEquals(
+          List.of(home),
+          files.toList(),
+          "nothing cached in the home directory (DJL's ~/.djl.ai among others)");
     }
-    for (String library : List.of("libopencv_java490.so", "libonnxruntime.so", "libonnxruntime4j_jni.so")) {
-      assertTrue(Files.size(natives.resolve(library)) > 0, library + " extracted once to " + natives);
+    for (String library :
+        List.of("libopencv_java490.so", "libonnxruntime.so", "libonnxruntime4j_jni.so")) {
+      assertTrue(
+          Files.size(natives.resolve(library)) > 0, library + " extracted once to " + natives);
     }
   }
 
@@ -75,16 +93,19 @@ class NativeLibrariesIT {
   /** Files of OpenCV or ONNX Runtime under dir, with their sizes. */
   private static List<String> librariesUnder(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile)
+      return files
+          .filter(Files::isRegularFile)
           .filter(f -> f.toString().contains("opencv") || f.toString().contains("onnxruntime"))
-          .map(f -> {
-            try {
-              return dir.relativize(f) + " (" + Files.size(f) / 1_000_000 + " MB)";
-            } catch (IOException e) {
-              return dir.relativize(f) + " (?)";
-            }
-          })
-          .sorted().toList();
+          .map(
+              f -> {
+                try {
+                  return dir.relativize(f) + " (" + Files.size(f) / 1_000_000 + " MB)";
+                } catch (IOException e) {
+                  return dir.relativize(f) + " (?)";
+                }
+              })
+          .sorted()
+          .toList();
     }
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import com.google.gson.JsonElement;
@@ -19,15 +20,27 @@ final class OpcUaRuntimeConfig {
 
   /**
    * @param camera properties of camera "gate" beyond its id and source
-   * @param opcua properties of the OPC UA server beyond its port, host, PKI and credential file; null: not configured
-   * @param countIntervalS the rules' count interval, shorter than the file's minute so counts move within a test
+   * @param opcua properties of the OPC UA server beyond its port, host, PKI and credential file;
+   *     null: not configured
+   * @param countIntervalS the rules' count interval, shorter than the file's minute so counts move
+   *     within a test
    * @param analytics properties of the analytics (org.watchpost.analytics)
    */
-  static Path write(Path work, int port, Map<String, Object> camera, Map<String, Object> opcua, int countIntervalS,
-      Map<String, Object> analytics) throws IOException {
+  static Path write(
+      Path work,
+      int port,
+      Map<String, Object> camera,
+      Map<String, Object> opcua,
+      int countIntervalS,
+      Map<String, Object> analytics)
+      throws IOException {
     JsonObject root = DeviceConfig.base(work, "watchpost.opcua-it", camera, analytics);
-    JsonObject rules = JsonParser.parseString(Files.readString(SharedData.projectRoot()
-        .resolve("bundles/org.watchpost.analytics/config/vtest-rules.json"))).getAsJsonObject();
+    JsonObject rules =
+        JsonParser.parseString(
+                Files.readString(
+                    SharedData.projectRoot()
+                        .resolve("bundles/org.watchpost.analytics/config/vtest-rules.json")))
+            .getAsJsonObject();
     for (Map.Entry<String, JsonElement> rule : rules.entrySet()) {
       if (!rule.getKey().startsWith(":")) {
         JsonObject r = rule.getValue().getAsJsonObject().deepCopy();

@@ -1,11 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 
 /**
- * Calls into services of the running framework. The test sees org.osgi.framework through the system bundle,
- * but service types such as ConfigurationAdmin come from bundles with their own class loaders.
+ * Calls into services of the running framework. The test sees org.osgi.framework through the system
+ * bundle, but service types such as ConfigurationAdmin come from bundles with their own class
+ * loaders.
  */
 final class Reflect {
   private Reflect() {}
@@ -17,11 +19,13 @@ final class Reflect {
           method.setAccessible(true);
           return method.invoke(target, args);
         } catch (ReflectiveOperationException e) {
-          throw new IllegalStateException(name + " failed on " + target, e.getCause() != null ? e.getCause() : e);
+          throw new IllegalStateException(
+              name + " failed on " + target, e.getCause() != null ? e.getCause() : e);
         }
       }
     }
-    throw new IllegalArgumentException(target.getClass() + " has no method " + name + "/" + args.length);
+    throw new IllegalArgumentException(
+        target.getClass() + " has no method " + name + "/" + args.length);
   }
 
   static Object field(Object target, String name) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,7 +17,10 @@ import org.junit.jupiter.api.Timeout;
 import org.watchpost.testing.SharedData;
 import org.watchpost.testing.TestModels;
 
-/** The exported runnable jar, as {@code ./watchpost run} starts it, stopped the way systemd stops it. */
+/**
+ * The exported runnable jar, as {@code ./watchpost run} starts it, stopped the way systemd stops
+ * it.
+ */
 class RunnableJarIT {
 
   @Test
@@ -25,7 +29,9 @@ class RunnableJarIT {
     Path scratch = SharedData.scratchDirectory("runnable-jar");
     Path config = scratch.resolve("config.json");
     // An H.264 file played in real time and looped: an ffmpeg child that would run for ever.
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         {
           ":configurator:resource-version": 1,
           ":configurator:symbolic-name": "watchpost.sigterm",
@@ -35,33 +41,55 @@ class RunnableJarIT {
           "org.watchpost.camera~gate": { "camera.id": "gate", "source": "%s", "realtime": true, "loop": true,
                                          "print.detections": true, "analytics.cardinality.minimum": 1 }
         }
-        """.formatted(TestModels.yoloxNanoManifest(), scratch.resolve("models"), SharedData.vtestH264()));
-    Process runtime = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dconfigurator.initial=" + config.toUri(), "-Dorg.osgi.framework.storage=" + scratch.resolve("framework"),
-        "-jar", System.getProperty("watchpost.runtime.jar"))
-        .redirectErrorStream(true).start();
+        """
+            .formatted(
+                TestModels.yoloxNanoManifest(), scratch.resolve("models"), SharedData.vtestH264()));
+    Process runtime =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dconfigurator.initial=" + config.toUri(),
+                "-Dorg.osgi.framework.storage=" + scratch.resolve("framework"),
+                "-jar",
+                System.getProperty("watchpost.runtime.jar"))
+            .redirectErrorStream(true)
+            .start();
     List<String> output = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(runtime.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(line);
-        }
-      } catch (java.io.IOException e) {
-        // the process ended
-      }
-    });
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(runtime.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  output.add(line);
+                }
+              } catch (java.io.IOException e) {
+                // the process ended
+              }
+            });
     reader.start();
     long deadline = System.currentTimeMillis() + 120_000;
-    while (output.stream().filter(l -> l.startsWith("gate frame ")).count() < 3 && System.currentTimeMillis() < deadline) {
+    while (output.stream().filter(l -> l.startsWith("gate frame ")).count() < 3
+        && System.currentTimeMillis() < deadline) {
       assertTrue(runtime.isAlive(), "runtime exited early: " + String.join("\n", output));
       Thread.sleep(100);
     }
-    assertTrue(output.stream().filter(l -> l.startsWith("gate frame ")).count() >= 3, "detections flow: "
-        + String.join("\n", output));
-    List<ProcessHandle> decoders = runtime.descendants().filter(p -> p.info().command().orElse("").contains("ffmpeg")).toList();
-    assertFalse(decoders.isEmpty(), "an ffmpeg child decodes the H.264 source: " + runtime.descendants()
-        .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
+    assertTrue(
+        output.stream().filter(l -> l.startsWith("gate frame ")).count() >= 3,
+        "detections flow: " + String.join("\n", output));
+    List<ProcessHandle> decoders =
+        runtime
+            .descendants()
+            .filter(p -> p.info().command().orElse("").contains("ffmpeg"))
+            .toList();
+    assertFalse(
+        decoders.isEmpty(),
+        "an ffmpeg child decodes the H.264 source: "
+            + runtime
+                .descendants()
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+                .toList());
 
     // SIGTERM through the handle: Process.destroy() would also close our ends of its pipes, and the
     // runtime would lose its last words to EPIPE.

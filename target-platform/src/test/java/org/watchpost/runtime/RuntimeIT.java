@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,6 +30,7 @@ import org.watchpost.testing.TestModels;
 class RuntimeIT {
   /** ComponentConfigurationDTO states. */
   private static final int UNSATISFIED_REFERENCE = 2;
+
   private static final int FAILED_ACTIVATION = 16;
 
   private static RunningFramework runtime;
@@ -39,9 +41,12 @@ class RuntimeIT {
   static void start() throws Exception {
     scratch = SharedData.scratchDirectory("runtime-it");
     manifest = TestModels.yoloxNanoManifest();
-    // Seeded the way ./watchpost run seeds a device: the OSGi Configurator reads configurator.initial.
+    // Seeded the way ./watchpost run seeds a device: the OSGi Configurator reads
+    // configurator.initial.
     Path config = scratch.resolve("config.json");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         {
           ":configurator:resource-version": 1,
           ":configurator:symbolic-name": "watchpost.it",
@@ -49,8 +54,14 @@ class RuntimeIT {
           "org.watchpost.inference": { "model.manifest": "%s", "warmup.runs": 1 },
           "org.watchpost.models": { "state.dir": "%s" }
         }
-        """.formatted(manifest.toString().replace("\\", "/"), scratch.resolve("models").toString().replace("\\", "/")));
-    runtime = new RunningFramework(scratch.resolve("framework"), Map.of("configurator.initial", config.toUri().toString()));
+        """
+            .formatted(
+                manifest.toString().replace("\\", "/"),
+                scratch.resolve("models").toString().replace("\\", "/")));
+    runtime =
+        new RunningFramework(
+            scratch.resolve("framework"),
+            Map.of("configurator.initial", config.toUri().toString()));
   }
 
   @AfterAll
@@ -90,29 +101,40 @@ class RuntimeIT {
   @Test
   void everyComponentIsSatisfied() throws Exception {
     Object detector = runtime.service("org.watchpost.api.detect.Detector", 60_000);
-    Object scr = runtime.service("org.osgi.service.component.runtime.ServiceComponentRuntime", 10_000);
+    Object scr =
+        runtime.service("org.osgi.service.component.runtime.ServiceComponentRuntime", 10_000);
     List<String> problems = new ArrayList<>();
     int components = 0;
-    for (Object description : (Collection<?>) Reflect.call(scr, "getComponentDescriptionDTOs", (Object) new Bundle[0])) {
+    for (Object description :
+        (Collection<?>) Reflect.call(scr, "getComponentDescriptionDTOs", (Object) new Bundle[0])) {
       components++;
-      for (Object configuration : (Collection<?>) Reflect.call(scr, "getComponentConfigurationDTOs", description)) {
+      for (Object configuration :
+          (Collection<?>) Reflect.call(scr, "getComponentConfigurationDTOs", description)) {
         int state = (Integer) Reflect.field(configuration, "state");
         if (state == UNSATISFIED_REFERENCE || state == FAILED_ACTIVATION) {
-          problems.add(Reflect.field(description, "name") + " state " + state + " " + Reflect.field(configuration, "failure"));
+          problems.add(
+              Reflect.field(description, "name")
+                  + " state "
+                  + state
+                  + " "
+                  + Reflect.field(configuration, "failure"));
         }
       }
     }
     assertTrue(components >= 4, "components found: " + components);
     assertTrue(problems.isEmpty(), "components not satisfied: " + problems);
     Object status = Reflect.call(detector, "status");
-    assertTrue((Boolean) Reflect.call(status, "up"), "detector up: " + Reflect.call(status, "reason"));
+    assertTrue(
+        (Boolean) Reflect.call(status, "up"), "detector up: " + Reflect.call(status, "reason"));
   }
 
   @Test
   void aCameraConfiguredThroughConfigAdminRunsOnRealVideo() throws Exception {
     Path summary = scratch.resolve("summary-cam-it.json");
     Object configurationAdmin = runtime.service("org.osgi.service.cm.ConfigurationAdmin", 10_000);
-    Object configuration = Reflect.call(configurationAdmin, "getFactoryConfiguration", "org.watchpost.camera", "it", "?");
+    Object configuration =
+        Reflect.call(
+            configurationAdmin, "getFactoryConfiguration", "org.watchpost.camera", "it", "?");
     Dictionary<String, Object> properties = new Hashtable<>();
     properties.put("camera.id", "cam-it");
     properties.put("source", SharedData.vtestMjpeg().toString());
@@ -123,15 +145,22 @@ class RuntimeIT {
     Reflect.call(configuration, "update", properties);
     JsonObject result = waitForJson(summary, 120_000);
     assertEquals(60, result.get("frames").getAsInt());
-    // Analytics decides when the detector runs: on the first frame and whenever motion is unexplained.
-    // Measured: the detector on 32 of the 60 frames (tracked motion re-checked at most every 200 ms at 10 fps).
+    // Analytics decides when the detector runs: on the first frame and whenever motion is
+    // unexplained.
+    // Measured: the detector on 32 of the 60 frames (tracked motion re-checked at most every 200 ms
+    // at 10 fps).
     // The gate must spare it a quarter of the frames at least; "<= 60 of 60" could not fail.
     int inferred = result.get("inferred_frames").getAsInt();
-    assertTrue(inferred >= 20 && inferred <= 45, "detector on " + inferred + " of 60 frames: " + result);
+    assertTrue(
+        inferred >= 20 && inferred <= 45, "detector on " + inferred + " of 60 frames: " + result);
     assertEquals(60 - inferred, result.get("gated_frames").getAsInt(), result.toString());
-    assertTrue(result.getAsJsonObject("detections").get("person").getAsInt() >= inferred * 3, result.toString());
-    assertTrue(result.get("tracks_confirmed").getAsInt() >= 3, "analytics tracked the people: " + result);
-    assertEquals("695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14",
+    assertTrue(
+        result.getAsJsonObject("detections").get("person").getAsInt() >= inferred * 3,
+        result.toString());
+    assertTrue(
+        result.get("tracks_confirmed").getAsInt() >= 3, "analytics tracked the people: " + result);
+    assertEquals(
+        "695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14",
         result.getAsJsonObject("model").get("sha256").getAsString());
     Reflect.call(configuration, "delete");
   }
@@ -139,20 +168,27 @@ class RuntimeIT {
   @Test
   void malformedCameraConfigurationIsRejectedNamingTheProperty() throws Exception {
     Object configurationAdmin = runtime.service("org.osgi.service.cm.ConfigurationAdmin", 10_000);
-    Object configuration = Reflect.call(configurationAdmin, "getFactoryConfiguration", "org.watchpost.camera", "bad", "?");
+    Object configuration =
+        Reflect.call(
+            configurationAdmin, "getFactoryConfiguration", "org.watchpost.camera", "bad", "?");
     Dictionary<String, Object> properties = new Hashtable<>();
     properties.put("camera.id", "cam-bad");
     properties.put("source", SharedData.vtestMjpeg().toString());
     properties.put("feed.mode", "sometimes");
     Reflect.call(configuration, "update", properties);
-    Object scr = runtime.service("org.osgi.service.component.runtime.ServiceComponentRuntime", 10_000);
+    Object scr =
+        runtime.service("org.osgi.service.component.runtime.ServiceComponentRuntime", 10_000);
     String failure = null;
     long deadline = System.currentTimeMillis() + 20_000;
     while (failure == null && System.currentTimeMillis() < deadline) {
-      for (Object description : (Collection<?>) Reflect.call(scr, "getComponentDescriptionDTOs", (Object) new Bundle[0])) {
-        for (Object component : (Collection<?>) Reflect.call(scr, "getComponentConfigurationDTOs", description)) {
+      for (Object description :
+          (Collection<?>)
+              Reflect.call(scr, "getComponentDescriptionDTOs", (Object) new Bundle[0])) {
+        for (Object component :
+            (Collection<?>) Reflect.call(scr, "getComponentConfigurationDTOs", description)) {
           Object message = Reflect.field(component, "failure");
-          if ((Integer) Reflect.field(component, "state") == FAILED_ACTIVATION && message != null
+          if ((Integer) Reflect.field(component, "state") == FAILED_ACTIVATION
+              && message != null
               && message.toString().contains("cam-bad")) {
             failure = message.toString();
           }
@@ -161,13 +197,18 @@ class RuntimeIT {
       Thread.sleep(100);
     }
     Reflect.call(configuration, "delete");
-    // SCR drops the failed configuration asynchronously; wait for it, so that the next test (everyComponent
+    // SCR drops the failed configuration asynchronously; wait for it, so that the next test
+    // (everyComponent
     // IsSatisfied, for one) does not find it on a loaded machine.
     boolean gone = false;
-    for (long until = System.currentTimeMillis() + 20_000; !gone && System.currentTimeMillis() < until; ) {
+    for (long until = System.currentTimeMillis() + 20_000;
+        !gone && System.currentTimeMillis() < until; ) {
       gone = true;
-      for (Object description : (Collection<?>) Reflect.call(scr, "getComponentDescriptionDTOs", (Object) new Bundle[0])) {
-        for (Object component : (Collection<?>) Reflect.call(scr, "getComponentConfigurationDTOs", description)) {
+      for (Object description :
+          (Collection<?>)
+              Reflect.call(scr, "getComponentDescriptionDTOs", (Object) new Bundle[0])) {
+        for (Object component :
+            (Collection<?>) Reflect.call(scr, "getComponentConfigurationDTOs", description)) {
           Object message = Reflect.field(component, "failure");
           gone &= message == null || !message.toString().contains("cam-bad");
         }
@@ -182,22 +223,28 @@ class RuntimeIT {
     assertTrue(gone, "the rejected camera's configuration is gone after its deletion");
     assertTrue(failure.contains("feed_mode"), failure);
     Object detector = runtime.service("org.watchpost.api.detect.Detector", 10_000);
-    assertTrue((Boolean) Reflect.call(Reflect.call(detector, "status"), "up"), "the rest of the runtime keeps running");
+    assertTrue(
+        (Boolean) Reflect.call(Reflect.call(detector, "status"), "up"),
+        "the rest of the runtime keeps running");
   }
 
   @Test
   void aBadModelLeavesTheDetectorDownWithTheReasonAndTheRuntimeUp() throws Exception {
     Object configurationAdmin = runtime.service("org.osgi.service.cm.ConfigurationAdmin", 10_000);
     Object detector = runtime.service("org.watchpost.api.detect.Detector", 60_000);
-    Object configuration = Reflect.call(configurationAdmin, "getConfiguration", "org.watchpost.inference", "?");
+    Object configuration =
+        Reflect.call(configurationAdmin, "getConfiguration", "org.watchpost.inference", "?");
     @SuppressWarnings("unchecked")
-    Dictionary<String, Object> original = (Dictionary<String, Object>) Reflect.call(configuration, "getProperties");
+    Dictionary<String, Object> original =
+        (Dictionary<String, Object>) Reflect.call(configuration, "getProperties");
     Dictionary<String, Object> broken = new Hashtable<>();
     broken.put("model.manifest", scratch.resolve("nowhere/manifest.json").toString());
     Reflect.call(configuration, "update", broken);
     try {
       Object status = waitForDetector(detector, false);
-      assertTrue(Reflect.call(status, "reason").toString().contains("nowhere"), Reflect.call(status, "reason").toString());
+      assertTrue(
+          Reflect.call(status, "reason").toString().contains("nowhere"),
+          Reflect.call(status, "reason").toString());
     } finally {
       Reflect.call(configuration, "update", original);
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import java.io.BufferedReader;
@@ -13,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * The exported runtime jar as a device runs it: a child JVM in its own working directory, its output kept in
- * memory and in runtime.log there.
+ * The exported runtime jar as a device runs it: a child JVM in its own working directory, its
+ * output kept in memory and in runtime.log there.
  */
 final class RuntimeProcess implements AutoCloseable {
   final Process process;
@@ -22,9 +23,9 @@ final class RuntimeProcess implements AutoCloseable {
   private final Thread reader;
 
   /**
-   * As the launchers start it (issue 19): natives from one extracted copy shared by every runtime the tests start
-   * (target/natives), and a temporary directory of its own in the working directory, so that a runtime a test
-   * kills leaves nothing in the machine's /tmp.
+   * As the launchers start it (issue 19): natives from one extracted copy shared by every runtime
+   * the tests start (target/natives), and a temporary directory of its own in the working
+   * directory, so that a runtime a test kills leaves nothing in the machine's /tmp.
    */
   RuntimeProcess(Path workingDirectory, Path config) throws IOException {
     this(workingDirectory, config, launcherOptions(workingDirectory));
@@ -33,7 +34,10 @@ final class RuntimeProcess implements AutoCloseable {
   static List<String> launcherOptions(Path workingDirectory) throws IOException {
     Path natives = Path.of("target", "natives").toAbsolutePath();
     Path tmp = Files.createDirectories(workingDirectory.resolve("tmp"));
-    return List.of("-Dwatchpost.natives.dir=" + natives, "-Djava.library.path=" + natives, "-Djava.io.tmpdir=" + tmp);
+    return List.of(
+        "-Dwatchpost.natives.dir=" + natives,
+        "-Djava.library.path=" + natives,
+        "-Djava.io.tmpdir=" + tmp);
   }
 
   /** With JVM options before {@code -jar}, as a launcher passes them. */
@@ -42,32 +46,44 @@ final class RuntimeProcess implements AutoCloseable {
     List<String> command = new java.util.ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
-    command.addAll(List.of("-Dconfigurator.initial=" + config.toUri(),
-        "-Dorg.osgi.framework.storage=" + workingDirectory.resolve("framework"),
-        "-jar", System.getProperty("watchpost.runtime.jar")));
-    process = new ProcessBuilder(command)
-        .directory(workingDirectory.toFile())
-        .redirectErrorStream(true).start();
+    command.addAll(
+        List.of(
+            "-Dconfigurator.initial=" + config.toUri(),
+            "-Dorg.osgi.framework.storage=" + workingDirectory.resolve("framework"),
+            "-jar",
+            System.getProperty("watchpost.runtime.jar")));
+    process =
+        new ProcessBuilder(command)
+            .directory(workingDirectory.toFile())
+            .redirectErrorStream(true)
+            .start();
     Path log = workingDirectory.resolve("runtime.log");
-    reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-          java.io.Writer file = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(line);
-          file.write(line);
-          file.write('\n');
-          file.flush();
-        }
-      } catch (IOException e) {
-        // the process ended
-      }
-    }, "runtime-output");
+    reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                  java.io.Writer file = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  output.add(line);
+                  file.write(line);
+                  file.write('\n');
+                  file.flush();
+                }
+              } catch (IOException e) {
+                // the process ended
+              }
+            },
+            "runtime-output");
     reader.setDaemon(true);
     reader.start();
   }
 
-  /** The first output line that matches, waiting at most the timeout; fails with the output so far. */
+  /**
+   * The first output line that matches, waiting at most the timeout; fails with the output so far.
+   */
   String await(Predicate<String> line, long timeoutMillis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     while (System.currentTimeMillis() < deadline) {
@@ -76,11 +92,16 @@ final class RuntimeProcess implements AutoCloseable {
         return found.get();
       }
       if (!process.isAlive()) {
-        throw new AssertionError("the runtime exited (" + process.exitValue() + "):\n" + String.join("\n", output));
+        throw new AssertionError(
+            "the runtime exited (" + process.exitValue() + "):\n" + String.join("\n", output));
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("not in the runtime's output within " + timeoutMillis + " ms:\n" + String.join("\n", output));
+    throw new AssertionError(
+        "not in the runtime's output within "
+            + timeoutMillis
+            + " ms:\n"
+            + String.join("\n", output));
   }
 
   /** CPU time the process has used, from /proc (user + system), in clock ticks. */
@@ -92,7 +113,8 @@ final class RuntimeProcess implements AutoCloseable {
 
   /** A field of /proc/pid/status in kB, e.g. VmRSS or VmHWM. */
   long statusKb(String field) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+    for (String line :
+        Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
       if (line.startsWith(field + ":")) {
         return Long.parseLong(line.replaceAll("\\D", ""));
       }
@@ -102,7 +124,8 @@ final class RuntimeProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    // SIGTERM through the handle: Process.destroy() would also close the output pipe, losing what the runtime
+    // SIGTERM through the handle: Process.destroy() would also close the output pipe, losing what
+    // the runtime
     // says while it stops.
     process.toHandle().destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {

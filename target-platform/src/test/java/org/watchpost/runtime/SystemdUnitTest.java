@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,20 +16,34 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The systemd unit and the launcher of the distribution: restart, watchdog, out-of-memory and hardening settings. */
+/**
+ * The systemd unit and the launcher of the distribution: restart, watchdog, out-of-memory and
+ * hardening settings.
+ */
 class SystemdUnitTest {
   private static final Path DIST = Path.of("dist").toAbsolutePath();
 
   @Test
   void theUnitNotifiesFeedsAWatchdogRestartsAndIsHardenedAndSystemdAcceptsIt() throws Exception {
-    Map<String, String> service = section(Files.readAllLines(DIST.resolve("watchpost.service")), "[Service]");
+    Map<String, String> service =
+        section(Files.readAllLines(DIST.resolve("watchpost.service")), "[Service]");
     assertEquals("notify", service.get("Type"));
     assertEquals("all", service.get("NotifyAccess"), "systemd-notify is a child of the JVM");
-    assertTrue(Integer.parseInt(service.get("WatchdogSec")) > 60, "longer than the pipeline's stuck limit: " + service);
+    assertTrue(
+        Integer.parseInt(service.get("WatchdogSec")) > 60,
+        "longer than the pipeline's stuck limit: " + service);
     assertEquals("always", service.get("Restart"));
     assertEquals("0077", service.get("UMask"));
-    assertTrue(service.get("Environment").contains("-XX:+ExitOnOutOfMemoryError"), service.get("Environment"));
-    for (String key : List.of("NoNewPrivileges", "PrivateTmp", "ProtectHome", "ProtectKernelTunables", "RestrictSUIDSGID")) {
+    assertTrue(
+        service.get("Environment").contains("-XX:+ExitOnOutOfMemoryError"),
+        service.get("Environment"));
+    for (String key :
+        List.of(
+            "NoNewPrivileges",
+            "PrivateTmp",
+            "ProtectHome",
+            "ProtectKernelTunables",
+            "RestrictSUIDSGID")) {
       assertEquals("true", service.get(key), key);
     }
     assertEquals("full", service.get("ProtectSystem"));
@@ -42,13 +57,23 @@ class SystemdUnitTest {
     Files.writeString(launcher, "#!/bin/sh\n");
     Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path unit = root.resolve("watchpost.service");
-    Files.writeString(unit, Files.readString(DIST.resolve("watchpost.service")).replace("/opt/watchpost", root.toString()));
-    Process verify = new ProcessBuilder(analyze.toString(), "verify", unit.toString()).redirectErrorStream(true).start();
+    Files.writeString(
+        unit,
+        Files.readString(DIST.resolve("watchpost.service"))
+            .replace("/opt/watchpost", root.toString()));
+    Process verify =
+        new ProcessBuilder(analyze.toString(), "verify", unit.toString())
+            .redirectErrorStream(true)
+            .start();
     String output = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(verify.waitFor(60, TimeUnit.SECONDS));
     // A system without a 'watchpost' user may say so; anything else is a mistake in the unit.
-    String problems = output.lines().filter(l -> !l.contains("watchpost") || l.contains("watchpost.service:"))
-        .filter(l -> !l.isBlank()).reduce("", (a, b) -> a + b + "\n");
+    String problems =
+        output
+            .lines()
+            .filter(l -> !l.contains("watchpost") || l.contains("watchpost.service:"))
+            .filter(l -> !l.isBlank())
+            .reduce("", (a, b) -> a + b + "\n");
     assertEquals(0, verify.exitValue(), output);
     assertEquals("", problems, output);
   }
@@ -59,13 +84,15 @@ class SystemdUnitTest {
     Files.createDirectories(home.resolve("bin"));
     Files.createDirectories(home.resolve("etc"));
     Files.copy(DIST.resolve("watchpost"), home.resolve("bin/watchpost"));
-    Files.setPosixFilePermissions(home.resolve("bin/watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(
+        home.resolve("bin/watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.copy(DIST.resolve("config.json"), home.resolve("etc/config.json"));
     Path args = home.resolve("java-args");
     Path java = home.resolve("java");
     Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + args + "'\n");
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
-    ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/watchpost").toString()).redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(home.resolve("bin/watchpost").toString()).redirectErrorStream(true);
     builder.environment().put("WATCHPOST_JAVA", java.toString());
     builder.environment().put("WATCHPOST_JAVA_OPTS", "-Xmx100m");
     Process run = builder.start();
@@ -73,23 +100,33 @@ class SystemdUnitTest {
     assertTrue(run.waitFor(30, TimeUnit.SECONDS));
     assertEquals(0, run.exitValue(), output);
     List<String> argv = Files.readAllLines(args);
-    assertTrue(argv.contains("-XX:+ExitOnOutOfMemoryError") && argv.contains("-Xmx100m"), argv.toString());
+    assertTrue(
+        argv.contains("-XX:+ExitOnOutOfMemoryError") && argv.contains("-Xmx100m"), argv.toString());
   }
 
-  /** Issue 19: the heap is capped for a small box, not the JVM's quarter of RAM, and glibc keeps two arenas. */
+  /**
+   * Issue 19: the heap is capped for a small box, not the JVM's quarter of RAM, and glibc keeps two
+   * arenas.
+   */
   @Test
   void theLauncherAndTheUnitCapTheHeapAndTheMallocArenas() throws Exception {
     Path home = scratch("heap");
     Files.createDirectories(home.resolve("bin"));
     Files.createDirectories(home.resolve("etc"));
     Files.copy(DIST.resolve("watchpost"), home.resolve("bin/watchpost"));
-    Files.setPosixFilePermissions(home.resolve("bin/watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(
+        home.resolve("bin/watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.copy(DIST.resolve("config.json"), home.resolve("etc/config.json"));
     Path args = home.resolve("java-args");
     Path java = home.resolve("java");
-    Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX\" \"$@\" > '" + args + "'\n");
+    Files.writeString(
+        java,
+        "#!/bin/sh\nprintf '%s\\n' \"MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX\" \"$@\" > '"
+            + args
+            + "'\n");
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
-    ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/watchpost").toString()).redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(home.resolve("bin/watchpost").toString()).redirectErrorStream(true);
     builder.environment().put("WATCHPOST_JAVA", java.toString());
     builder.environment().remove("WATCHPOST_JAVA_OPTS");
     builder.environment().remove("WATCHPOST_HEAP");
@@ -110,46 +147,59 @@ class SystemdUnitTest {
     assertTrue(argv.indexOf("-Xmx300m") > argv.indexOf("-Xmx192m"), argv.toString());
 
     List<String> unit = Files.readAllLines(DIST.resolve("watchpost.service"));
-    String environment = unit.stream().filter(l -> l.startsWith("Environment=")).reduce("", String::concat);
-    assertTrue(environment.contains("WATCHPOST_HEAP=192m") && environment.contains("MALLOC_ARENA_MAX=2"), environment);
-    assertTrue(unit.stream().anyMatch(l -> l.startsWith("MemoryMax=")), "a ceiling for the whole service");
+    String environment =
+        unit.stream().filter(l -> l.startsWith("Environment=")).reduce("", String::concat);
+    assertTrue(
+        environment.contains("WATCHPOST_HEAP=192m") && environment.contains("MALLOC_ARENA_MAX=2"),
+        environment);
+    assertTrue(
+        unit.stream().anyMatch(l -> l.startsWith("MemoryMax=")), "a ceiling for the whole service");
   }
 
   /**
-   * Issue 19: both launchers load the native libraries from var/natives (extracted once) and give the JVM var/tmp
-   * as its temporary directory, emptied at every start, so that nothing a killed JVM left there piles up.
+   * Issue 19: both launchers load the native libraries from var/natives (extracted once) and give
+   * the JVM var/tmp as its temporary directory, emptied at every start, so that nothing a killed
+   * JVM left there piles up.
    */
   @Test
-  void theLaunchersExtractNativesOnceToVarAndEmptyTheirOwnTemporaryDirectoryAtStart() throws Exception {
+  void theLaunchersExtractNativesOnceToVarAndEmptyTheirOwnTemporaryDirectoryAtStart()
+      throws Exception {
     Path home = scratch("natives-dist");
     Files.createDirectories(home.resolve("bin"));
     Files.createDirectories(home.resolve("etc"));
     Files.copy(DIST.resolve("watchpost"), home.resolve("bin/watchpost"));
-    Files.setPosixFilePermissions(home.resolve("bin/watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(
+        home.resolve("bin/watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.copy(DIST.resolve("config.json"), home.resolve("etc/config.json"));
     Path java = fakeJava(home.resolve("jdk"));
-    ProcessBuilder dist = new ProcessBuilder(home.resolve("bin/watchpost").toString()).redirectErrorStream(true);
+    ProcessBuilder dist =
+        new ProcessBuilder(home.resolve("bin/watchpost").toString()).redirectErrorStream(true);
     dist.environment().put("WATCHPOST_JAVA", java.toString());
     assertStartsWithItsOwnDirectories(dist, home);
 
     // ./watchpost run in a copy of the repository's layout, with the jars it would otherwise build.
     Path root = scratch("natives-repo");
     Files.copy(Path.of("..", "watchpost"), root.resolve("watchpost"));
-    Files.setPosixFilePermissions(root.resolve("watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
-    for (String jar : List.of("target-platform/target/watchpost.jar", "simulator/cli/target/watchpost-cli.jar")) {
+    Files.setPosixFilePermissions(
+        root.resolve("watchpost"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    for (String jar :
+        List.of("target-platform/target/watchpost.jar", "simulator/cli/target/watchpost-cli.jar")) {
       Files.createDirectories(root.resolve(jar).getParent());
       Files.writeString(root.resolve(jar), "");
     }
     Files.copy(DIST.resolve("config.json"), root.resolve("config.json"));
     fakeJava(root.resolve("jdk"));
-    ProcessBuilder repo = new ProcessBuilder(root.resolve("watchpost").toString(), "run", "--config", "config.json")
-        .directory(root.toFile()).redirectErrorStream(true);
+    ProcessBuilder repo =
+        new ProcessBuilder(root.resolve("watchpost").toString(), "run", "--config", "config.json")
+            .directory(root.toFile())
+            .redirectErrorStream(true);
     repo.environment().put("JAVA_HOME", root.resolve("jdk").toString());
     repo.environment().remove("WATCHPOST_NATIVES");
     assertStartsWithItsOwnDirectories(repo, root);
   }
 
-  private static void assertStartsWithItsOwnDirectories(ProcessBuilder launcher, Path home) throws Exception {
+  private static void assertStartsWithItsOwnDirectories(ProcessBuilder launcher, Path home)
+      throws Exception {
     Path stale = home.resolve("var/tmp/opencv_openpnp123/libopencv_java490.so");
     Files.createDirectories(stale.getParent());
     Files.writeString(stale, "left by a killed JVM");
@@ -160,17 +210,23 @@ class SystemdUnitTest {
     List<String> argv = Files.readAllLines(home.resolve("jdk/java-args"));
     Path natives = home.resolve("var/natives");
     assertTrue(argv.contains("-Dwatchpost.natives.dir=" + natives), argv.toString());
-    assertTrue(argv.contains("-Djava.library.path=" + natives), "OpenCV's loader finds it there: " + argv);
+    assertTrue(
+        argv.contains("-Djava.library.path=" + natives), "OpenCV's loader finds it there: " + argv);
     assertTrue(argv.contains("-Djava.io.tmpdir=" + home.resolve("var/tmp")), argv.toString());
-    assertTrue(argv.indexOf("-Djava.io.tmpdir=" + home.resolve("var/tmp")) < argv.indexOf("-jar"), argv.toString());
-    assertTrue(Files.isDirectory(home.resolve("var/tmp")) && !Files.exists(stale), "var/tmp emptied at start");
+    assertTrue(
+        argv.indexOf("-Djava.io.tmpdir=" + home.resolve("var/tmp")) < argv.indexOf("-jar"),
+        argv.toString());
+    assertTrue(
+        Files.isDirectory(home.resolve("var/tmp")) && !Files.exists(stale),
+        "var/tmp emptied at start");
   }
 
   /** A java that records its arguments in java-args beside it. */
   private static Path fakeJava(Path jdk) throws IOException {
     Path java = jdk.resolve("bin/java");
     Files.createDirectories(java.getParent());
-    Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + jdk.resolve("java-args") + "'\n");
+    Files.writeString(
+        java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + jdk.resolve("java-args") + "'\n");
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
     return java;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.faults;
 
 import java.util.Objects;
@@ -17,25 +18,41 @@ public record Fault(FaultKind kind, long fromMillis, long toMillis, double amoun
   public Fault {
     Objects.requireNonNull(kind, "kind");
     if (fromMillis < 0 || toMillis <= fromMillis || toMillis > MAX_MILLIS) {
-      throw new IllegalArgumentException("fault " + kind.code() + " needs 0 <= from < to <= " + MAX_MILLIS
-          + " ms, was " + fromMillis + ".." + toMillis);
+      throw new IllegalArgumentException(
+          "fault "
+              + kind.code()
+              + " needs 0 <= from < to <= "
+              + MAX_MILLIS
+              + " ms, was "
+              + fromMillis
+              + ".."
+              + toMillis);
     }
     if (!kind.hasAmount()) {
       amount = Double.NaN;
     } else if (Double.isNaN(amount)) {
       amount = kind.defaultAmount();
     } else if (!(amount >= kind.minAmount() && amount <= kind.maxAmount())) {
-      throw new IllegalArgumentException("fault " + kind.code() + " amount must be within " + kind.minAmount()
-          + ".." + kind.maxAmount() + ", was " + amount);
+      throw new IllegalArgumentException(
+          "fault "
+              + kind.code()
+              + " amount must be within "
+              + kind.minAmount()
+              + ".."
+              + kind.maxAmount()
+              + ", was "
+              + amount);
     }
     if (kind == FaultKind.SLOW && amount != Math.rint(amount)) {
-      throw new IllegalArgumentException("fault slow keeps one frame in N; N must be whole, was " + amount);
+      throw new IllegalArgumentException(
+          "fault slow keeps one frame in N; N must be whole, was " + amount);
     }
   }
 
   /** A fault with its kind's default amount. */
   public static Fault of(FaultKind kind, double fromSeconds, double toSeconds) {
-    return new Fault(kind, Math.round(fromSeconds * 1000), Math.round(toSeconds * 1000), Double.NaN);
+    return new Fault(
+        kind, Math.round(fromSeconds * 1000), Math.round(toSeconds * 1000), Double.NaN);
   }
 
   public boolean activeAt(long streamMillis) {
@@ -49,7 +66,10 @@ public record Fault(FaultKind kind, long fromMillis, long toMillis, double amoun
     if (kind.hasAmount()) {
       text.append(':').append(number(amount));
     }
-    return text.append('@').append(number(fromMillis / 1000.0)).append('-').append(number(toMillis / 1000.0))
+    return text.append('@')
+        .append(number(fromMillis / 1000.0))
+        .append('-')
+        .append(number(toMillis / 1000.0))
         .toString();
   }
 

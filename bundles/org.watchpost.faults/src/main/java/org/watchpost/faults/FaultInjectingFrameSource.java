@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.faults;
 
 import java.io.IOException;
@@ -6,9 +7,9 @@ import org.watchpost.api.frame.FrameSource;
 import org.watchpost.api.frame.SourceStatus;
 
 /**
- * A camera source with faults injected on a schedule in stream time. During a drop window {@link #read()}
- * keeps reading and discarding the wrapped source's frames, so with a real-time source it blocks for the
- * window, as a lost camera would, while {@link #status()} reports it reconnecting.
+ * A camera source with faults injected on a schedule in stream time. During a drop window {@link
+ * #read()} keeps reading and discarding the wrapped source's frames, so with a real-time source it
+ * blocks for the window, as a lost camera would, while {@link #status()} reports it reconnecting.
  */
 public final class FaultInjectingFrameSource implements FrameSource {
   private final FrameSource source;

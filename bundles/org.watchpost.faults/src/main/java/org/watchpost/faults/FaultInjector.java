@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.faults;
 
 import java.nio.ByteBuffer;
@@ -12,15 +13,17 @@ import org.watchpost.api.frame.SourceStatus;
 import org.watchpost.faults.internal.PixelBufferPool;
 
 /**
- * Applies a {@link FaultSchedule} to frames one at a time, by each frame's stream time. Frames it delivers are
- * numbered consecutively, as a real source numbers what it delivers, so a dropped or slowed window shows up
- * in timing and not as a gap in sequence numbers. Image work is OpenCV native code.
+ * Applies a {@link FaultSchedule} to frames one at a time, by each frame's stream time. Frames it
+ * delivers are numbered consecutively, as a real source numbers what it delivers, so a dropped or
+ * slowed window shows up in timing and not as a gap in sequence numbers. Image work is OpenCV
+ * native code.
  *
  * <p>{@link #apply} is called from one thread (the reader's); {@link #status} from any.
  */
 public final class FaultInjector {
   /** Brightness noise of a black or covered view: a real sensor is never perfectly flat. */
   private static final double SENSOR_NOISE = 2.0;
+
   private static final double COVER_LEVEL = 70;
   private static final double COVER_NOISE = 4.0;
   private static final double OVEREXPOSE_OFFSET = 80;
@@ -59,8 +62,8 @@ public final class FaultInjector {
   }
 
   /**
-   * Applies the fault active at the frame's stream time. Takes ownership of {@code frame}: it is either
-   * returned renumbered (sharing its pixels), or closed once its pixels have been used.
+   * Applies the fault active at the frame's stream time. Takes ownership of {@code frame}: it is
+   * either returned renumbered (sharing its pixels), or closed once its pixels have been used.
    *
    * @return the frame to deliver, or null when the fault drops it
    */
@@ -92,8 +95,16 @@ public final class FaultInjector {
           frozenHeight = frame.height();
         }
         try (frame) {
-          return new Frame(frame.sourceId(), nextSequence++, frame.captureEpochMillis(), frame.streamMillis(),
-              frame.decodeNanos(), frozenWidth, frozenHeight, frozenPixels.duplicate(), null);
+          return new Frame(
+              frame.sourceId(),
+              nextSequence++,
+              frame.captureEpochMillis(),
+              frame.streamMillis(),
+              frame.decodeNanos(),
+              frozenWidth,
+              frozenHeight,
+              frozenPixels.duplicate(),
+              null);
         }
       default:
         return spoiled(frame, fault);
@@ -120,21 +131,38 @@ public final class FaultInjector {
   }
 
   /**
-   * The frame as it came, renumbered; a deferred frame stays deferred (its grey image shared, its colour
-   * decoded only if the consumer asks), so that the consumers see what the source made.
+   * The frame as it came, renumbered; a deferred frame stays deferred (its grey image shared, its
+   * colour decoded only if the consumer asks), so that the consumers see what the source made.
    */
   private Frame passed(Frame frame) {
     Frame.Grey grey = frame.grey();
     if (grey == null) {
       return renumbered(frame, frame.pixels(), frame::close);
     }
-    return Frame.deferred(frame.sourceId(), nextSequence++, frame.captureEpochMillis(), frame.streamMillis(),
-        frame.decodeNanos(), frame.width(), frame.height(), grey, frame::pixels, frame::close);
+    return Frame.deferred(
+        frame.sourceId(),
+        nextSequence++,
+        frame.captureEpochMillis(),
+        frame.streamMillis(),
+        frame.decodeNanos(),
+        frame.width(),
+        frame.height(),
+        grey,
+        frame::pixels,
+        frame::close);
   }
 
   private Frame renumbered(Frame frame, ByteBuffer pixels, Runnable release) {
-    return new Frame(frame.sourceId(), nextSequence++, frame.captureEpochMillis(), frame.streamMillis(),
-        frame.decodeNanos(), frame.width(), frame.height(), pixels, release);
+    return new Frame(
+        frame.sourceId(),
+        nextSequence++,
+        frame.captureEpochMillis(),
+        frame.streamMillis(),
+        frame.decodeNanos(),
+        frame.width(),
+        frame.height(),
+        pixels,
+        release);
   }
 
   private Frame spoiled(Frame frame, Fault fault) {
@@ -142,20 +170,38 @@ public final class FaultInjector {
     int height = frame.height();
     Frame.Grey grey = frame.grey();
     if (grey != null) {
-      // The grey image spoiled the same way (every fault is drawn relative to the picture's size); the colour
+      // The grey image spoiled the same way (every fault is drawn relative to the picture's size);
+      // the colour
       // only if the consumer asks for it.
       ByteBuffer spoiledGrey = greyPool.acquire(grey.width() * grey.height());
-      // Noise drawn on a reduced image is as strong per pixel as on the full frame, where a camera's reduced
-      // decode would have averaged it over scale x scale pixels: scaled down to what that average leaves.
-      drawOn(fault, grey.pixels(), spoiledGrey, grey.height(), grey.width(), CvType.CV_8UC1,
+      // Noise drawn on a reduced image is as strong per pixel as on the full frame, where a
+      // camera's reduced
+      // decode would have averaged it over scale x scale pixels: scaled down to what that average
+      // leaves.
+      drawOn(
+          fault,
+          grey.pixels(),
+          spoiledGrey,
+          grey.height(),
+          grey.width(),
+          CvType.CV_8UC1,
           (double) grey.width() / width);
       ByteBuffer[] colour = new ByteBuffer[1];
-      return Frame.deferred(frame.sourceId(), nextSequence++, frame.captureEpochMillis(), frame.streamMillis(),
-          frame.decodeNanos(), width, height, new Frame.Grey(grey.width(), grey.height(), spoiledGrey), () -> {
+      return Frame.deferred(
+          frame.sourceId(),
+          nextSequence++,
+          frame.captureEpochMillis(),
+          frame.streamMillis(),
+          frame.decodeNanos(),
+          width,
+          height,
+          new Frame.Grey(grey.width(), grey.height(), spoiledGrey),
+          () -> {
             colour[0] = pool.acquire(width * height * 3);
             drawOn(fault, frame.pixels(), colour[0], height, width, CvType.CV_8UC3, 1);
             return colour[0];
-          }, () -> {
+          },
+          () -> {
             greyPool.release(spoiledGrey);
             if (colour[0] != null) {
               pool.release(colour[0]);
@@ -170,7 +216,13 @@ public final class FaultInjector {
     }
   }
 
-  private static void drawOn(Fault fault, ByteBuffer from, ByteBuffer to, int rows, int cols, int type,
+  private static void drawOn(
+      Fault fault,
+      ByteBuffer from,
+      ByteBuffer to,
+      int rows,
+      int cols,
+      int type,
       double noiseFactor) {
     Mat source = new Mat(rows, cols, type, from);
     Mat target = new Mat(rows, cols, type, to);
@@ -189,23 +241,27 @@ public final class FaultInjector {
         fillNoise(target, amount, SENSOR_NOISE * noiseFactor);
         break;
       case BLUR:
-        Imgproc.GaussianBlur(source, target, new Size(0, 0), amount * source.cols() / REFERENCE_WIDTH);
+        Imgproc.GaussianBlur(
+            source, target, new Size(0, 0), amount * source.cols() / REFERENCE_WIDTH);
         break;
-      case COVER: {
-        source.copyTo(target);
-        int coveredColumns = Math.max(1, (int) Math.round(amount * source.cols()));
-        Mat covered = target.colRange(0, Math.min(coveredColumns, source.cols()));
-        fillNoise(covered, COVER_LEVEL, COVER_NOISE * noiseFactor);
-        covered.release();
-        break;
-      }
-      case SHIFT: {
-        Mat move = new Mat(2, 3, CvType.CV_64F);
-        move.put(0, 0, 1, 0, amount * source.cols(), 0, 1, amount * source.rows());
-        Imgproc.warpAffine(source, target, move, source.size(), Imgproc.INTER_LINEAR, Core.BORDER_REPLICATE);
-        move.release();
-        break;
-      }
+      case COVER:
+        {
+          source.copyTo(target);
+          int coveredColumns = Math.max(1, (int) Math.round(amount * source.cols()));
+          Mat covered = target.colRange(0, Math.min(coveredColumns, source.cols()));
+          fillNoise(covered, COVER_LEVEL, COVER_NOISE * noiseFactor);
+          covered.release();
+          break;
+        }
+      case SHIFT:
+        {
+          Mat move = new Mat(2, 3, CvType.CV_64F);
+          move.put(0, 0, 1, 0, amount * source.cols(), 0, 1, amount * source.rows());
+          Imgproc.warpAffine(
+              source, target, move, source.size(), Imgproc.INTER_LINEAR, Core.BORDER_REPLICATE);
+          move.release();
+          break;
+        }
       case OVEREXPOSE:
         source.convertTo(target, -1, amount, OVEREXPOSE_OFFSET);
         break;
@@ -230,18 +286,22 @@ public final class FaultInjector {
   }
 
   /**
-   * What a consumer sees of the source: its own status, except during a drop, where a running source reports
-   * {@link SourceState#RECONNECTING} since the capture time of the first dropped frame, and counts each drop
-   * that ended as a reconnect.
+   * What a consumer sees of the source: its own status, except during a drop, where a running
+   * source reports {@link SourceState#RECONNECTING} since the capture time of the first dropped
+   * frame, and counts each drop that ended as a reconnect.
    */
   public SourceStatus status(SourceStatus source) {
     Fault fault = active;
     long reconnects = source.reconnects() + dropsEnded;
     if (source.state() == SourceState.RUNNING && fault != null && fault.kind() == FaultKind.DROP) {
-      return new SourceStatus(SourceState.RECONNECTING, dropSinceMillis, reconnects,
+      return new SourceStatus(
+          SourceState.RECONNECTING,
+          dropSinceMillis,
+          reconnects,
           "fault injection: " + fault + " dropped the stream");
     }
-    return reconnects == source.reconnects() ? source
+    return reconnects == source.reconnects()
+        ? source
         : new SourceStatus(source.state(), source.sinceEpochMillis(), reconnects, source.detail());
   }
 }

@@ -1,15 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.faults;
 
 /**
- * What a fault does to a camera, and what its amount means. Each kind has a default amount and a valid
- * range; kinds without an amount ignore it.
+ * What a fault does to a camera, and what its amount means. Each kind has a default amount and a
+ * valid range; kinds without an amount ignore it.
  */
 public enum FaultKind {
   /** The view goes black (lens cap, dead sensor): amount is the remaining brightness, 0..60. */
   BLACK(6, 0, 60),
-  /** The picture stops changing while frames keep arriving (the first frame of the window repeats). */
+  /**
+   * The picture stops changing while frames keep arriving (the first frame of the window repeats).
+   */
   FREEZE(Double.NaN, Double.NaN, Double.NaN),
-  /** Out of focus or a fogged lens: amount is the Gaussian sigma in pixels of a 768 pixel wide frame. */
+  /**
+   * Out of focus or a fogged lens: amount is the Gaussian sigma in pixels of a 768 pixel wide
+   * frame.
+   */
   BLUR(3, 0.1, 50),
   /** Something covers most of the view: amount is the share of the width covered, from the left. */
   COVER(0.8, 0.05, 1),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.faults;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,9 +29,13 @@ import org.watchpost.capture.internal.CaptureConfig;
 import org.watchpost.testing.Configs;
 import org.watchpost.testing.SharedData;
 
-/** Each fault on real frames of vtest (768x576, 10 fps), measured with OpenCV against the untouched frame. */
+/**
+ * Each fault on real frames of vtest (768x576, 10 fps), measured with OpenCV against the untouched
+ * frame.
+ */
 class FaultInjectorOnVtestTest {
-  private static final CaptureComponent CAPTURE = new CaptureComponent(Configs.defaults(CaptureConfig.class));
+  private static final CaptureComponent CAPTURE =
+      new CaptureComponent(Configs.defaults(CaptureConfig.class));
 
   @BeforeAll
   static void natives() {
@@ -41,7 +46,10 @@ class FaultInjectorOnVtestTest {
     return CAPTURE.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, realtime));
   }
 
-  /** Runs the first {@code frames} frames of vtest through an injector, pairing each output with its input. */
+  /**
+   * Runs the first {@code frames} frames of vtest through an injector, pairing each output with its
+   * input.
+   */
   private static List<Pair> run(FaultSchedule schedule, int frames) throws Exception {
     FaultInjector injector = new FaultInjector(schedule);
     List<Pair> pairs = new ArrayList<>();
@@ -51,9 +59,16 @@ class FaultInjectorOnVtestTest {
         Mat original = copy(frame);
         long stream = frame.streamMillis();
         Frame out = injector.apply(frame);
-        assertTrue(frame.isClosed() || out != null && !out.isClosed(), "the input is released or handed on");
-        pairs.add(new Pair(stream, original, out == null ? null : copy(out), out == null ? -1 : out.sequence(),
-            injector.status(new SourceStatus(SourceState.RUNNING, 0, 0, "vtest"))));
+        assertTrue(
+            frame.isClosed() || out != null && !out.isClosed(),
+            "the input is released or handed on");
+        pairs.add(
+            new Pair(
+                stream,
+                original,
+                out == null ? null : copy(out),
+                out == null ? -1 : out.sequence(),
+                injector.status(new SourceStatus(SourceState.RUNNING, 0, 0, "vtest"))));
         if (out != null) {
           out.close();
         }
@@ -63,7 +78,8 @@ class FaultInjectorOnVtestTest {
     return pairs;
   }
 
-  private record Pair(long streamMillis, Mat original, Mat output, long sequence, SourceStatus status) {}
+  private record Pair(
+      long streamMillis, Mat original, Mat output, long sequence, SourceStatus status) {}
 
   private static Mat copy(Frame frame) {
     Mat view = new Mat(frame.height(), frame.width(), CvType.CV_8UC3, frame.pixels());
@@ -103,7 +119,8 @@ class FaultInjectorOnVtestTest {
     List<Pair> pairs = run(FaultSchedule.parse("black@1-2"), 30);
     for (Pair pair : pairs) {
       if (pair.streamMillis() < 1000 || pair.streamMillis() >= 2000) {
-        assertEquals(0.0, meanAbsDiff(pair.original(), pair.output()), "frame at " + pair.streamMillis());
+        assertEquals(
+            0.0, meanAbsDiff(pair.original(), pair.output()), "frame at " + pair.streamMillis());
       }
     }
     for (int i = 0; i < pairs.size(); i++) {
@@ -120,7 +137,8 @@ class FaultInjectorOnVtestTest {
       MatOfDouble mean = new MatOfDouble();
       MatOfDouble std = new MatOfDouble();
       Core.meanStdDev(grey(pair.output()), mean, std);
-      assertTrue(std.get(0, 0)[0] > 1 && std.get(0, 0)[0] < 4, "sensor-like noise: " + std.get(0, 0)[0]);
+      assertTrue(
+          std.get(0, 0)[0] > 1 && std.get(0, 0)[0] < 4, "sensor-like noise: " + std.get(0, 0)[0]);
     }
   }
 
@@ -132,7 +150,9 @@ class FaultInjectorOnVtestTest {
     for (Pair pair : window) {
       assertEquals(0.0, meanAbsDiff(window.get(0).original(), pair.output()));
     }
-    assertTrue(meanAbsDiff(window.get(0).original(), window.get(9).original()) > 1, "the real scene moved on");
+    assertTrue(
+        meanAbsDiff(window.get(0).original(), window.get(9).original()) > 1,
+        "the real scene moved on");
   }
 
   @Test
@@ -205,25 +225,29 @@ class FaultInjectorOnVtestTest {
   @Timeout(60)
   void slowKeepsOneFrameInN() throws Exception {
     List<Pair> window = inWindow(run(FaultSchedule.parse("slow:5@1-2"), 25));
-    assertEquals(List.of(true, false, false, false, false, true, false, false, false, false),
+    assertEquals(
+        List.of(true, false, false, false, false, true, false, false, false, false),
         window.stream().map(pair -> pair.output() != null).toList());
   }
 
   @Test
   @Timeout(60)
   void theWrappedSourceBlocksThroughADropOfARealTimeCameraWhileReportingIt() throws Exception {
-    FaultInjectingFrameSource source = new FaultInjectingFrameSource(vtest(true), FaultSchedule.parse("drop@0.5-1.5"));
+    FaultInjectingFrameSource source =
+        new FaultInjectingFrameSource(vtest(true), FaultSchedule.parse("drop@0.5-1.5"));
     List<SourceState> seen = new CopyOnWriteArrayList<>();
-    Thread watcher = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        seen.add(source.status().state());
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                seen.add(source.status().state());
+                try {
+                  Thread.sleep(50);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            });
     watcher.start();
     List<Long> times = new ArrayList<>();
     long started = System.nanoTime();
@@ -241,16 +265,22 @@ class FaultInjectorOnVtestTest {
     }
     long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
     assertEquals(List.of(0L, 100L, 200L, 300L, 400L, 1500L, 1600L, 1700L, 1800L, 1900L), times);
-    assertTrue(elapsedMillis >= 1800, "a real-time source is read at its own pace through the drop: " + elapsedMillis);
-    assertTrue(seen.contains(SourceState.RECONNECTING), "the drop was visible while it lasted: " + seen);
+    assertTrue(
+        elapsedMillis >= 1800,
+        "a real-time source is read at its own pace through the drop: " + elapsedMillis);
+    assertTrue(
+        seen.contains(SourceState.RECONNECTING), "the drop was visible while it lasted: " + seen);
     assertEquals(1, source.status().reconnects());
   }
 
   @Test
   @Timeout(120)
   void aWholeClipReadsThroughAScheduleWithoutStarvingTheSourcesBufferPool() throws Exception {
-    FaultInjectingFrameSource source = new FaultInjectingFrameSource(vtest(false),
-        FaultSchedule.parse("black@5-10, freeze@15-20, blur@25-30, cover@35-40, shift@45-50, drop@55-60, slow@65-70"));
+    FaultInjectingFrameSource source =
+        new FaultInjectingFrameSource(
+            vtest(false),
+            FaultSchedule.parse(
+                "black@5-10, freeze@15-20, blur@25-30, cover@35-40, shift@45-50, drop@55-60, slow@65-70"));
     int frames = 0;
     try (source) {
       Frame frame;
@@ -260,12 +290,14 @@ class FaultInjectorOnVtestTest {
         frame.close();
       }
     }
-    assertEquals(795 - 50 - 40, frames, "795 frames less a 5 s drop and four in five of a 5 s slow window");
+    assertEquals(
+        795 - 50 - 40, frames, "795 frames less a 5 s drop and four in five of a 5 s slow window");
     assertNull(source.injector().activeFault());
   }
 
   private static List<Pair> inWindow(List<Pair> pairs) {
-    List<Pair> window = pairs.stream().filter(p -> p.streamMillis() >= 1000 && p.streamMillis() < 2000).toList();
+    List<Pair> window =
+        pairs.stream().filter(p -> p.streamMillis() >= 1000 && p.streamMillis() < 2000).toList();
     assertEquals(10, window.size());
     return window;
   }

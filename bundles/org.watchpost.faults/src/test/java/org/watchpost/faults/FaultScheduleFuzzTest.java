@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.faults;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.code_intelligence.jazzer.mutation.annotation.NotNull;
 
 /**
- * Schedules come from command lines and simulator files. Any text either parses to a schedule that writes
- * back to text parsing to the same schedule, or is refused with an IllegalArgumentException; anything else
- * is a finding. Runs for a bounded time in the normal build.
+ * Schedules come from command lines and simulator files. Any text either parses to a schedule that
+ * writes back to text parsing to the same schedule, or is refused with an IllegalArgumentException;
+ * anything else is a finding. Runs for a bounded time in the normal build.
  */
 class FaultScheduleFuzzTest {
 
@@ -20,7 +21,8 @@ class FaultScheduleFuzzTest {
     }
     FaultSchedule again = FaultSchedule.parse(schedule.toString());
     if (!again.equals(schedule)) {
-      throw new AssertionError("'" + text + "' parsed to " + schedule + " but its text form parsed to " + again);
+      throw new AssertionError(
+          "'" + text + "' parsed to " + schedule + " but its text form parsed to " + again);
     }
   }
 }

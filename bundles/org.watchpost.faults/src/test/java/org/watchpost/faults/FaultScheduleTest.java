@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.faults;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,13 +13,17 @@ class FaultScheduleTest {
 
   @Test
   void textFormReadsKindsAmountsAndWindowsAndWritesBackTheSame() {
-    FaultSchedule schedule = FaultSchedule.parse(" blur:4.5@50-60 ; black@30-40, shift@70.25-80,drop@90-95");
-    assertEquals(List.of(
-        new Fault(FaultKind.BLACK, 30_000, 40_000, Double.NaN),
-        new Fault(FaultKind.BLUR, 50_000, 60_000, 4.5),
-        new Fault(FaultKind.SHIFT, 70_250, 80_000, 0.05),
-        new Fault(FaultKind.DROP, 90_000, 95_000, Double.NaN)), schedule.faults());
-    assertEquals("black:6@30-40, blur:4.5@50-60, shift:0.05@70.25-80, drop@90-95", schedule.toString());
+    FaultSchedule schedule =
+        FaultSchedule.parse(" blur:4.5@50-60 ; black@30-40, shift@70.25-80,drop@90-95");
+    assertEquals(
+        List.of(
+            new Fault(FaultKind.BLACK, 30_000, 40_000, Double.NaN),
+            new Fault(FaultKind.BLUR, 50_000, 60_000, 4.5),
+            new Fault(FaultKind.SHIFT, 70_250, 80_000, 0.05),
+            new Fault(FaultKind.DROP, 90_000, 95_000, Double.NaN)),
+        schedule.faults());
+    assertEquals(
+        "black:6@30-40, blur:4.5@50-60, shift:0.05@70.25-80, drop@90-95", schedule.toString());
     assertEquals(schedule, FaultSchedule.parse(schedule.toString()));
     assertEquals(FaultSchedule.NONE, FaultSchedule.parse("  "));
   }
@@ -34,7 +39,8 @@ class FaultScheduleTest {
 
   @Test
   void aScheduleWithAPeriodComesBackEveryPeriodOfStreamTime() {
-    // A clip played in a loop keeps counting stream time (each pass starts where the last ended), so a soak that
+    // A clip played in a loop keeps counting stream time (each pass starts where the last ended),
+    // so a soak that
     // wants its faults on every pass gives the schedule the clip's length as its period.
     FaultSchedule schedule = FaultSchedule.parse("black@20-26, every:79.5");
     assertEquals(79_500, schedule.periodMillis());
@@ -68,7 +74,8 @@ class FaultScheduleTest {
   }
 
   private static void assertMessage(String expected, String text) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FaultSchedule.parse(text));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FaultSchedule.parse(text));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import java.lang.reflect.Method;
@@ -6,8 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Instances of component configuration annotations for tests outside a framework: every attribute takes its
- * Metatype default unless overridden by its method name.
+ * Instances of component configuration annotations for tests outside a framework: every attribute
+ * takes its Metatype default unless overridden by its method name.
  */
 public final class Configs {
   private Configs() {}
@@ -25,20 +26,26 @@ public final class Configs {
         throw new IllegalArgumentException(type.getSimpleName() + " has no attribute " + name);
       }
     }
-    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
-      if (method.getDeclaringClass() == Object.class) {
-        return switch (method.getName()) {
-          case "toString" -> type.getSimpleName() + values;
-          case "hashCode" -> System.identityHashCode(proxy);
-          case "equals" -> proxy == args[0];
-          default -> throw new UnsupportedOperationException(method.getName());
-        };
-      }
-      if (method.getName().equals("annotationType")) {
-        return type;
-      }
-      return values.containsKey(method.getName()) ? values.get(method.getName()) : defaultOf(method);
-    }));
+    return type.cast(
+        Proxy.newProxyInstance(
+            type.getClassLoader(),
+            new Class<?>[] {type},
+            (proxy, method, args) -> {
+              if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                  case "toString" -> type.getSimpleName() + values;
+                  case "hashCode" -> System.identityHashCode(proxy);
+                  case "equals" -> proxy == args[0];
+                  default -> throw new UnsupportedOperationException(method.getName());
+                };
+              }
+              if (method.getName().equals("annotationType")) {
+                return type;
+              }
+              return values.containsKey(method.getName())
+                  ? values.get(method.getName())
+                  : defaultOf(method);
+            }));
   }
 
   private static Object defaultOf(Method method) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import com.sun.net.httpserver.HttpHandler;
@@ -19,11 +20,11 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * An HTTPS server on loopback for the tests that fetch over HTTPS (model packages, the fleet's transfers). Its
- * certificate names {@code localhost} and {@code 127.0.0.1}; it is made by the JDK's keytool at test time (so
- * nothing secret is committed) and kept in the directory given, so that a second server there reuses it. A
- * device trusts it through {@link #caFile()}. What it serves is the handler's: a throttled range server, a
- * trickle, a cut link.
+ * An HTTPS server on loopback for the tests that fetch over HTTPS (model packages, the fleet's
+ * transfers). Its certificate names {@code localhost} and {@code 127.0.0.1}; it is made by the
+ * JDK's keytool at test time (so nothing secret is committed) and kept in the directory given, so
+ * that a second server there reuses it. A device trusts it through {@link #caFile()}. What it
+ * serves is the handler's: a throttled range server, a trickle, a cut link.
  */
 public final class HttpsTestServer implements AutoCloseable {
   private static final String STORE_PASSWORD = "changeit";
@@ -42,25 +43,57 @@ public final class HttpsTestServer implements AutoCloseable {
    * @param dir where the key store and the CA file are made (or found)
    * @param threadName the name of the threads that run the handler, for thread dumps
    */
-  public static HttpsTestServer start(Path dir, String threadName, HttpHandler handler) throws IOException {
+  public static HttpsTestServer start(Path dir, String threadName, HttpHandler handler)
+      throws IOException {
     Files.createDirectories(dir);
     Path keystore = dir.resolve("server.p12");
     Path caFile = dir.resolve("server.pem");
     if (!Files.exists(keystore) || !Files.exists(caFile)) {
       Files.deleteIfExists(keystore);
-      keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-          "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", keystore.toString(), "-storetype",
-          "PKCS12", "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
-      keytool("-exportcert", "-rfc", "-alias", "server", "-keystore", keystore.toString(), "-storepass",
-          STORE_PASSWORD, "-file", caFile.toString());
+      keytool(
+          "-genkeypair",
+          "-alias",
+          "server",
+          "-keyalg",
+          "EC",
+          "-groupname",
+          "secp256r1",
+          "-dname",
+          "CN=localhost",
+          "-ext",
+          "san=ip:127.0.0.1,dns:localhost",
+          "-validity",
+          "2",
+          "-keystore",
+          keystore.toString(),
+          "-storetype",
+          "PKCS12",
+          "-storepass",
+          STORE_PASSWORD,
+          "-keypass",
+          STORE_PASSWORD);
+      keytool(
+          "-exportcert",
+          "-rfc",
+          "-alias",
+          "server",
+          "-keystore",
+          keystore.toString(),
+          "-storepass",
+          STORE_PASSWORD,
+          "-file",
+          caFile.toString());
     }
-    HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    HttpsServer server =
+        HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     server.setHttpsConfigurator(new HttpsConfigurator(context(keystore)));
-    server.setExecutor(Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, threadName);
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, threadName);
+              t.setDaemon(true);
+              return t;
+            }));
     server.createContext("/", handler);
     server.start();
     return new HttpsTestServer(server, caFile);
@@ -70,7 +103,8 @@ public final class HttpsTestServer implements AutoCloseable {
     try (InputStream in = Files.newInputStream(keystore)) {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(in, STORE_PASSWORD.toCharArray());
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, STORE_PASSWORD.toCharArray());
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(kmf.getKeyManagers(), null, null);
@@ -100,7 +134,10 @@ public final class HttpsTestServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** The URL of {@code path} on this server, by address ({@code host} 127.0.0.1) or by name (localhost). */
+  /**
+   * The URL of {@code path} on this server, by address ({@code host} 127.0.0.1) or by name
+   * (localhost).
+   */
   public String url(String host, String path) {
     return "https://" + host + ":" + port() + path;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import java.io.IOException;
@@ -11,15 +12,15 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Keeps {@link RunsAlone} classes apart from the other modules' tests when the build runs modules in parallel:
- * every top-level test class holds a shared lock on one file of the build (system property
- * {@code watchpost.test.lock}, set by the parent pom) while it runs, a {@code RunsAlone} class an exclusive one.
- * Registered for every class through JUnit's extension auto-detection (META-INF/services); without the property
- * (a run from an IDE) it does nothing.
+ * Keeps {@link RunsAlone} classes apart from the other modules' tests when the build runs modules
+ * in parallel: every top-level test class holds a shared lock on one file of the build (system
+ * property {@code watchpost.test.lock}, set by the parent pom) while it runs, a {@code RunsAlone}
+ * class an exclusive one. Registered for every class through JUnit's extension auto-detection
+ * (META-INF/services); without the property (a run from an IDE) it does nothing.
  *
- * <p>Operating-system record locks (fcntl), so a killed JVM releases its lock. A second byte of the file is a
- * turnstile that every class passes on its way in and that an exclusive class keeps while it waits: the
- * classes that come after it wait behind it instead of overtaking it for ever.
+ * <p>Operating-system record locks (fcntl), so a killed JVM releases its lock. A second byte of the
+ * file is a turnstile that every class passes on its way in and that an exclusive class keeps while
+ * it waits: the classes that come after it wait behind it instead of overtaking it for ever.
  */
 public final class MachineLock implements BeforeAllCallback, AfterAllCallback {
   public static final String PROPERTY = "watchpost.test.lock";
@@ -36,15 +37,18 @@ public final class MachineLock implements BeforeAllCallback, AfterAllCallback {
     }
     Path path = Path.of(file);
     Files.createDirectories(path.toAbsolutePath().getParent());
-    FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.READ);
+    FileChannel channel =
+        FileChannel.open(
+            path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
     boolean alone = context.getRequiredTestClass().isAnnotationPresent(RunsAlone.class);
     try {
       FileLock lock;
       try (FileLock turnstile = channel.lock(TURNSTILE, 1, false)) {
         lock = channel.lock(ROOM, 1, !alone);
       }
-      context.getStore(ExtensionContext.Namespace.create(MachineLock.class)).put(Held.class, new Held(channel, lock));
+      context
+          .getStore(ExtensionContext.Namespace.create(MachineLock.class))
+          .put(Held.class, new Held(channel, lock));
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
@@ -53,7 +57,10 @@ public final class MachineLock implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
-    Held held = context.getStore(ExtensionContext.Namespace.create(MachineLock.class)).remove(Held.class, Held.class);
+    Held held =
+        context
+            .getStore(ExtensionContext.Namespace.create(MachineLock.class))
+            .remove(Held.class, Held.class);
     if (held != null) {
       try (FileChannel channel = held.channel()) {
         held.lock().release();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import java.io.IOException;
@@ -12,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Mosquitto (the Debian package) on a free loopback port, configured by a file the test writes,
- * stopped (SIGTERM, which saves its persistent sessions) or killed by the test.
+ * A real Mosquitto (the Debian package) on a free loopback port, configured by a file the test
+ * writes, stopped (SIGTERM, which saves its persistent sessions) or killed by the test.
  */
 public final class Mosquitto implements AutoCloseable {
   private final Path dir;
@@ -22,7 +23,13 @@ public final class Mosquitto implements AutoCloseable {
   private Process process;
 
   /** Optional parts of the configuration. */
-  public record Options(String user, String password, Path caFile, Path certFile, Path keyFile, boolean requireClientCert) {
+  public record Options(
+      String user,
+      String password,
+      Path caFile,
+      Path certFile,
+      Path keyFile,
+      boolean requireClientCert) {
     public static Options plain() {
       return new Options(null, null, null, null, null, false);
     }
@@ -69,10 +76,18 @@ public final class Mosquitto implements AutoCloseable {
       if (options.user() != null) {
         Path passwords = dir.resolve("passwords");
         Files.writeString(passwords, "");
-        Process p = new ProcessBuilder("mosquitto_passwd", "-b", passwords.toString(), options.user(), options.password())
-            .redirectErrorStream(true).start();
+        Process p =
+            new ProcessBuilder(
+                    "mosquitto_passwd",
+                    "-b",
+                    passwords.toString(),
+                    options.user(),
+                    options.password())
+                .redirectErrorStream(true)
+                .start();
         if (p.waitFor() != 0) {
-          throw new IllegalStateException("mosquitto_passwd failed: " + new String(p.getInputStream().readAllBytes()));
+          throw new IllegalStateException(
+              "mosquitto_passwd failed: " + new String(p.getInputStream().readAllBytes()));
         }
         lines.add("allow_anonymous false");
         lines.add("password_file " + passwords.toAbsolutePath());
@@ -85,7 +100,8 @@ public final class Mosquitto implements AutoCloseable {
         lines.add("keyfile " + options.keyFile().toAbsolutePath());
         lines.add("require_certificate " + options.requireClientCert());
       }
-      // A test adds what the options do not cover (an acl_file, max_packet_size) as *.conf files in conf.d.
+      // A test adds what the options do not cover (an acl_file, max_packet_size) as *.conf files in
+      // conf.d.
       if (Files.isDirectory(dir.resolve("conf.d"))) {
         lines.add("include_dir " + dir.resolve("conf.d").toAbsolutePath());
       }
@@ -111,18 +127,23 @@ public final class Mosquitto implements AutoCloseable {
   }
 
   private void launch() throws IOException, InterruptedException {
-    process = new ProcessBuilder("mosquitto", "-c", configFile.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("mosquitto.out").toFile())
-        .start();
+    process =
+        new ProcessBuilder("mosquitto", "-c", configFile.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("mosquitto.out").toFile())
+            .start();
     // Even a test JVM that exits without closing it (a failed fork) leaves no broker running.
     Process started = process;
     Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("mosquitto exited with " + process.exitValue() + ": "
-            + Files.readString(dir.resolve("mosquitto.out")) + Files.readString(dir.resolve("mosquitto.log")));
+        throw new IllegalStateException(
+            "mosquitto exited with "
+                + process.exitValue()
+                + ": "
+                + Files.readString(dir.resolve("mosquitto.out"))
+                + Files.readString(dir.resolve("mosquitto.log")));
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 200);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import java.io.BufferedReader;
@@ -17,15 +18,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real RTSP server on a free loopback port: GStreamer's GstRtspServer, run by Debian's /usr/bin/python3 (which
- * has the gi module) from the script {@code rtsp_server.py} beside this class, serving an H.264 MP4 clip in a
- * loop over TCP or UDP, optionally behind basic authentication. The test can freeze it (SIGSTOP: the
- * connection stays open and silent, a half-open stream), thaw it (SIGCONT), kill it and start it again on the
- * same port.
+ * A real RTSP server on a free loopback port: GStreamer's GstRtspServer, run by Debian's
+ * /usr/bin/python3 (which has the gi module) from the script {@code rtsp_server.py} beside this
+ * class, serving an H.264 MP4 clip in a loop over TCP or UDP, optionally behind basic
+ * authentication. The test can freeze it (SIGSTOP: the connection stays open and silent, a
+ * half-open stream), thaw it (SIGCONT), kill it and start it again on the same port.
  */
 public final class RtspServer implements AutoCloseable {
   /** Debian's interpreter; a python3 earlier on the PATH (a venv) may lack the gi module. */
   public static final String PYTHON = "/usr/bin/python3";
+
   private static final long READY_TIMEOUT_SECONDS = 20;
 
   private final Path dir;
@@ -69,48 +71,72 @@ public final class RtspServer implements AutoCloseable {
     Path script = dir.resolve("rtsp_server.py");
     try (InputStream in = RtspServer.class.getResourceAsStream("rtsp_server.py")) {
       if (in == null) {
-        throw new IllegalStateException("rtsp_server.py is missing beside " + RtspServer.class.getName());
+        throw new IllegalStateException(
+            "rtsp_server.py is missing beside " + RtspServer.class.getName());
       }
       Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
     }
-    List<String> command = new ArrayList<>(List.of(PYTHON, script.toString(), clip.toAbsolutePath().toString(),
-        Integer.toString(port), path));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                PYTHON,
+                script.toString(),
+                clip.toAbsolutePath().toString(),
+                Integer.toString(port),
+                path));
     if (user != null) {
       command.addAll(List.of(user, password));
     }
     Path log = dir.resolve("rtsp-server.log");
-    process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    process =
+        new ProcessBuilder(command)
+            .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     Process started = process;
     Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
     CountDownLatch ready = new CountDownLatch(1);
-    Thread reader = new Thread(() -> {
-      try (BufferedReader out = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = out.readLine()) != null) {
-          if (line.startsWith("READY")) {
-            ready.countDown();
-          }
-        }
-      } catch (IOException e) {
-        // the server is gone; the wait below reports it
-      }
-    }, "rtsp-server-out-" + port);
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                  if (line.startsWith("READY")) {
+                    ready.countDown();
+                  }
+                }
+              } catch (IOException e) {
+                // the server is gone; the wait below reports it
+              }
+            },
+            "rtsp-server-out-" + port);
     reader.setDaemon(true);
     reader.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("the RTSP server exited with " + process.exitValue() + " (needs "
-            + PYTHON + " with python3-gi, gir1.2-gst-rtsp-server-1.0 and the GStreamer plugins): "
-            + Files.readString(log));
+        throw new IllegalStateException(
+            "the RTSP server exited with "
+                + process.exitValue()
+                + " (needs "
+                + PYTHON
+                + " with python3-gi, gir1.2-gst-rtsp-server-1.0 and the GStreamer plugins): "
+                + Files.readString(log));
       }
       if (ready.await(50, TimeUnit.MILLISECONDS) && accepts()) {
         return;
       }
     }
     process.destroyForcibly();
-    throw new IllegalStateException("the RTSP server did not listen on " + port + " within " + READY_TIMEOUT_SECONDS
-        + " s: " + Files.readString(log));
+    throw new IllegalStateException(
+        "the RTSP server did not listen on "
+            + port
+            + " within "
+            + READY_TIMEOUT_SECONDS
+            + " s: "
+            + Files.readString(log));
   }
 
   private boolean accepts() {
@@ -140,7 +166,10 @@ public final class RtspServer implements AutoCloseable {
     return process.pid();
   }
 
-  /** SIGSTOP: the server's sockets stay open and nothing more is sent or answered, as with a hung camera. */
+  /**
+   * SIGSTOP: the server's sockets stay open and nothing more is sent or answered, as with a hung
+   * camera.
+   */
   public void freeze() throws IOException, InterruptedException {
     signal("STOP");
   }
@@ -151,10 +180,18 @@ public final class RtspServer implements AutoCloseable {
   }
 
   private void signal(String name) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+            .redirectErrorStream(true)
+            .start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-      throw new IOException("kill -" + name + " " + process.pid() + " failed: "
-          + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      throw new IOException(
+          "kill -"
+              + name
+              + " "
+              + process.pid()
+              + " failed: "
+              + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
   }
 

@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where the real footage, images and model live: {@code ../shared} beside the project (read-only), located
- * through the {@code watchpost.shared} system property that the build sets. A missing file fails the test
- * with the path it looked at; tests on real data never skip silently.
+ * Where the real footage, images and model live: {@code ../shared} beside the project (read-only),
+ * located through the {@code watchpost.shared} system property that the build sets. A missing file
+ * fails the test with the path it looked at; tests on real data never skip silently.
  */
 public final class SharedData {
   private SharedData() {}
@@ -26,7 +27,10 @@ public final class SharedData {
   public static Path require(String relative) {
     Path path = root().resolve(relative);
     if (!Files.isReadable(path)) {
-      throw new AssertionError("test data missing: " + path + " (the tests read real footage and the model from ../shared)");
+      throw new AssertionError(
+          "test data missing: "
+              + path
+              + " (the tests read real footage and the model from ../shared)");
     }
     return path;
   }

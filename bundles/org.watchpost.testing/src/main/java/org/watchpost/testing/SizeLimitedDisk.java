@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import java.io.IOException;
@@ -8,8 +9,8 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A small, size-limited tmpfs that a test mounts (root only), fills up and frees again: a disk that fills up
- * for real, so that SQLite and the JVM see ENOSPC as in the field. Unmounted on close.
+ * A small, size-limited tmpfs that a test mounts (root only), fills up and frees again: a disk that
+ * fills up for real, so that SQLite and the JVM see ENOSPC as in the field. Unmounted on close.
  */
 public final class SizeLimitedDisk implements AutoCloseable {
   private final Path mountPoint;
@@ -28,8 +29,11 @@ public final class SizeLimitedDisk implements AutoCloseable {
   public static SizeLimitedDisk mount(Path mountPoint, long bytes) {
     try {
       Files.createDirectories(mountPoint);
-      Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs", mountPoint.toString())
-          .redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  "mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs", mountPoint.toString())
+              .redirectErrorStream(true)
+              .start();
       String out = new String(p.getInputStream().readAllBytes());
       if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
         System.err.println("cannot mount a tmpfs at " + mountPoint + ": " + out.strip());
@@ -62,7 +66,8 @@ public final class SizeLimitedDisk implements AutoCloseable {
       // ENOSPC: what was asked for
     }
     // Smaller writes take the last partial block too.
-    try (OutputStream out = Files.newOutputStream(filler, java.nio.file.StandardOpenOption.APPEND)) {
+    try (OutputStream out =
+        Files.newOutputStream(filler, java.nio.file.StandardOpenOption.APPEND)) {
       while (true) {
         out.write(0);
         out.flush();
@@ -85,7 +90,10 @@ public final class SizeLimitedDisk implements AutoCloseable {
   @Override
   public void close() {
     try {
-      Process p = new ProcessBuilder("umount", "-l", mountPoint.toString()).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder("umount", "-l", mountPoint.toString())
+              .redirectErrorStream(true)
+              .start();
       p.getInputStream().readAllBytes();
       p.waitFor(10, TimeUnit.SECONDS);
     } catch (IOException e) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import java.io.IOException;
@@ -7,20 +8,31 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * A model directory for tests: the project's committed manifest and labels for YOLOX-Nano, with the real
- * weights from ../shared copied beside them (weights never live in git).
+ * A model directory for tests: the project's committed manifest and labels for YOLOX-Nano, with the
+ * real weights from ../shared copied beside them (weights never live in git).
  */
 public final class TestModels {
   private TestModels() {}
 
-  /** @return the manifest of a fresh copy of yolox-nano under the module's target/ */
+  /**
+   * @return the manifest of a fresh copy of yolox-nano under the module's target/
+   */
   public static Path yoloxNanoManifest() {
     Path source = SharedData.projectRoot().resolve("models/yolox-nano");
     Path target = SharedData.scratchDirectory("model-yolox-nano");
     try {
-      Files.copy(source.resolve("manifest.json"), target.resolve("manifest.json"), StandardCopyOption.REPLACE_EXISTING);
-      Files.copy(source.resolve("labels.txt"), target.resolve("labels.txt"), StandardCopyOption.REPLACE_EXISTING);
-      Files.copy(SharedData.yoloxNano(), target.resolve("yolox_nano.onnx"), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          source.resolve("manifest.json"),
+          target.resolve("manifest.json"),
+          StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          source.resolve("labels.txt"),
+          target.resolve("labels.txt"),
+          StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          SharedData.yoloxNano(),
+          target.resolve("yolox_nano.onnx"),
+          StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -28,18 +40,23 @@ public final class TestModels {
   }
 
   /**
-   * A model directory (manifest.json, model.onnx, labels.txt) of a tiny model with the YOLOX contract of a 32x32
-   * input, see {@link TinyOnnx}: loads in milliseconds where the real weights are not the point.
+   * A model directory (manifest.json, model.onnx, labels.txt) of a tiny model with the YOLOX
+   * contract of a 32x32 input, see {@link TinyOnnx}: loads in milliseconds where the real weights
+   * are not the point.
    */
-  public static Path tinyYolox(Path dir, String name, String version, byte[] onnx, java.util.List<String> platforms) {
+  public static Path tinyYolox(
+      Path dir, String name, String version, byte[] onnx, java.util.List<String> platforms) {
     try {
       Files.createDirectories(dir);
       Path model = dir.resolve("model.onnx");
       Files.write(model, onnx);
       Path labels = dir.resolve("labels.txt");
-      Files.copy(SharedData.projectRoot().resolve("models/yolox-nano/labels.txt"), labels,
+      Files.copy(
+          SharedData.projectRoot().resolve("models/yolox-nano/labels.txt"),
+          labels,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      String manifest = """
+      String manifest =
+          """
           {
             "format": 1,
             "name": "%s",
@@ -54,10 +71,20 @@ public final class TestModels {
             "min_runtime": "0.1.0",
             "platforms": [%s]
           }
-          """.formatted(name, version, sha256(model), onnx.length, sha256(labels),
-          TinyOnnx.SIZE, TinyOnnx.SIZE, TinyOnnx.ROWS, TinyOnnx.ROW_LENGTH,
-          String.join(", ", platforms.stream().map(p -> "\"" + p + "\"").toList()));
-      Files.writeString(dir.resolve("manifest.json"), manifest, java.nio.charset.StandardCharsets.UTF_8);
+          """
+              .formatted(
+                  name,
+                  version,
+                  sha256(model),
+                  onnx.length,
+                  sha256(labels),
+                  TinyOnnx.SIZE,
+                  TinyOnnx.SIZE,
+                  TinyOnnx.ROWS,
+                  TinyOnnx.ROW_LENGTH,
+                  String.join(", ", platforms.stream().map(p -> "\"" + p + "\"").toList()));
+      Files.writeString(
+          dir.resolve("manifest.json"), manifest, java.nio.charset.StandardCharsets.UTF_8);
       return dir.resolve("manifest.json");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -66,7 +93,9 @@ public final class TestModels {
 
   private static String sha256(Path file) throws IOException {
     try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

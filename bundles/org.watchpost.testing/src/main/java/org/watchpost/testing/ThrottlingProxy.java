@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import java.io.IOException;
@@ -14,9 +15,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A TCP proxy on loopback between the device and the broker that plays a thin link: each direction carries
- * at most {@code bitsPerSecond} (0: as fast as it can). It reads eagerly from both ends and notes when each
- * byte arrived, so the log shows what the device sent, not what the link let through.
+ * A TCP proxy on loopback between the device and the broker that plays a thin link: each direction
+ * carries at most {@code bitsPerSecond} (0: as fast as it can). It reads eagerly from both ends and
+ * notes when each byte arrived, so the log shows what the device sent, not what the link let
+ * through.
  */
 public final class ThrottlingProxy implements AutoCloseable {
   /** Bytes read from one end at one moment; {@code up} is device to broker. */
@@ -33,9 +35,11 @@ public final class ThrottlingProxy implements AutoCloseable {
    *
    * @param type the packet type (3 = PUBLISH)
    * @param bytes the whole packet
-   * @param topicBytes for a PUBLISH, the length of its topic name (0 when an MQTT 5 alias stands for it)
+   * @param topicBytes for a PUBLISH, the length of its topic name (0 when an MQTT 5 alias stands
+   *     for it)
    */
   public record Packet(int type, int bytes, int topicBytes) {}
+
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean open = true;
 
@@ -43,13 +47,16 @@ public final class ThrottlingProxy implements AutoCloseable {
     this(0, targetPort, bitsPerSecond);
   }
 
-  /** @param listenPort the port to listen on; 0 for any free one */
+  /**
+   * @param listenPort the port to listen on; 0 for any free one
+   */
   public ThrottlingProxy(int listenPort, int targetPort, long bitsPerSecond) throws IOException {
     this.targetPort = targetPort;
     this.bitsPerSecond = bitsPerSecond;
     this.server = new ServerSocket();
     this.server.setReuseAddress(true);
-    this.server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort), 50);
+    this.server.bind(
+        new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort), 50);
     Thread acceptor = new Thread(this::accept, "proxy-accept");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -110,60 +117,69 @@ public final class ThrottlingProxy implements AutoCloseable {
 
   private void pump(Socket from, Socket to, boolean up) {
     BlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      byte[] buffer = new byte[4096];
-      java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
-      try (InputStream in = from.getInputStream()) {
-        int n;
-        while ((n = in.read(buffer)) > 0) {
-          log.add(new Chunk(System.nanoTime(), n, up));
-          if (up) {
-            pending.write(buffer, 0, n);
-            byte[] rest = splitPackets(pending.toByteArray());
-            pending.reset();
-            pending.write(rest);
-          }
-          for (int i = 0; i < n; i += 32) {
-            queue.add(java.util.Arrays.copyOfRange(buffer, i, Math.min(n, i + 32)));
-          }
-        }
-      } catch (IOException ignored) {
-        // the other side closed
-      }
-      queue.add(new byte[0]);
-    }, "proxy-read-" + (up ? "up" : "down"));
-    Thread writer = new Thread(() -> {
-      long nextFree = System.nanoTime();
-      try (OutputStream out = to.getOutputStream()) {
-        while (true) {
-          byte[] chunk = queue.take();
-          if (chunk.length == 0) {
-            break;
-          }
-          if (bitsPerSecond > 0) {
-            long now = System.nanoTime();
-            long start = Math.max(now, nextFree);
-            if (start > now) {
-              TimeUnit.NANOSECONDS.sleep(start - now);
-            }
-            nextFree = start + chunk.length * 8L * 1_000_000_000L / bitsPerSecond;
-          }
-          out.write(chunk);
-          out.flush();
-        }
-      } catch (IOException | InterruptedException ignored) {
-        // closed
-      }
-      closeQuietly(to);
-      closeQuietly(from);
-    }, "proxy-write-" + (up ? "up" : "down"));
+    Thread reader =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[4096];
+              java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+              try (InputStream in = from.getInputStream()) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                  log.add(new Chunk(System.nanoTime(), n, up));
+                  if (up) {
+                    pending.write(buffer, 0, n);
+                    byte[] rest = splitPackets(pending.toByteArray());
+                    pending.reset();
+                    pending.write(rest);
+                  }
+                  for (int i = 0; i < n; i += 32) {
+                    queue.add(java.util.Arrays.copyOfRange(buffer, i, Math.min(n, i + 32)));
+                  }
+                }
+              } catch (IOException ignored) {
+                // the other side closed
+              }
+              queue.add(new byte[0]);
+            },
+            "proxy-read-" + (up ? "up" : "down"));
+    Thread writer =
+        new Thread(
+            () -> {
+              long nextFree = System.nanoTime();
+              try (OutputStream out = to.getOutputStream()) {
+                while (true) {
+                  byte[] chunk = queue.take();
+                  if (chunk.length == 0) {
+                    break;
+                  }
+                  if (bitsPerSecond > 0) {
+                    long now = System.nanoTime();
+                    long start = Math.max(now, nextFree);
+                    if (start > now) {
+                      TimeUnit.NANOSECONDS.sleep(start - now);
+                    }
+                    nextFree = start + chunk.length * 8L * 1_000_000_000L / bitsPerSecond;
+                  }
+                  out.write(chunk);
+                  out.flush();
+                }
+              } catch (IOException | InterruptedException ignored) {
+                // closed
+              }
+              closeQuietly(to);
+              closeQuietly(from);
+            },
+            "proxy-write-" + (up ? "up" : "down"));
     reader.setDaemon(true);
     writer.setDaemon(true);
     reader.start();
     writer.start();
   }
 
-  /** Records every complete packet at the start of {@code stream}; returns what is left of an incomplete one. */
+  /**
+   * Records every complete packet at the start of {@code stream}; returns what is left of an
+   * incomplete one.
+   */
   private byte[] splitPackets(byte[] stream) {
     int pos = 0;
     while (pos + 2 <= stream.length) {

@@ -1,16 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A tiny ONNX model written field by field (onnx.proto numbers), with the YOLOX contract of a 32x32 input:
- * {@code output = C + 0 * mean(images)}, C a constant [1, 21, 85] tensor. What C holds decides whether the
- * model finds one person, returns garbage or NaN: loads in milliseconds, so package tests do not wait for the
- * real weights.
+ * A tiny ONNX model written field by field (onnx.proto numbers), with the YOLOX contract of a 32x32
+ * input: {@code output = C + 0 * mean(images)}, C a constant [1, 21, 85] tensor. What C holds
+ * decides whether the model finds one person, returns garbage or NaN: loads in milliseconds, so
+ * package tests do not wait for the real weights.
  */
 public final class TinyOnnx {
   public static final int SIZE = 32;
@@ -56,28 +57,44 @@ public final class TinyOnnx {
   }
 
   public static byte[] model(float[] constant, long[] outputShape) {
-    byte[] graph = message(out -> {
-      out.writeBytes(1, node(new String[] {"images"}, "m", "ReduceMean", ints("axes", 1, 2, 3), intAttr("keepdims", 0)));
-      out.writeBytes(1, node(new String[] {"m", "Z"}, "mz", "Mul"));
-      out.writeBytes(1, node(new String[] {"C", "mz"}, "output", "Add"));
-      out.writeString(2, "tiny");
-      out.writeBytes(5, tensor("C", outputShape, constant));
-      out.writeBytes(5, tensor("Z", new long[] {1}, new float[] {0}));
-      out.writeBytes(11, valueInfo("images", new long[] {1, 3, SIZE, SIZE}));
-      out.writeBytes(12, valueInfo("output", outputShape));
-    });
-    return message(out -> {
-      out.writeInt64(1, 7);
-      out.writeString(2, "watchpost-test");
-      out.writeBytes(7, graph);
-      out.writeBytes(8, message(op -> {
-        op.writeString(1, "");
-        op.writeInt64(2, 13);
-      }));
-    });
+    byte[] graph =
+        message(
+            out -> {
+              out.writeBytes(
+                  1,
+                  node(
+                      new String[] {"images"},
+                      "m",
+                      "ReduceMean",
+                      ints("axes", 1, 2, 3),
+                      intAttr("keepdims", 0)));
+              out.writeBytes(1, node(new String[] {"m", "Z"}, "mz", "Mul"));
+              out.writeBytes(1, node(new String[] {"C", "mz"}, "output", "Add"));
+              out.writeString(2, "tiny");
+              out.writeBytes(5, tensor("C", outputShape, constant));
+              out.writeBytes(5, tensor("Z", new long[] {1}, new float[] {0}));
+              out.writeBytes(11, valueInfo("images", new long[] {1, 3, SIZE, SIZE}));
+              out.writeBytes(12, valueInfo("output", outputShape));
+            });
+    return message(
+        out -> {
+          out.writeInt64(1, 7);
+          out.writeString(2, "watchpost-test");
+          out.writeBytes(7, graph);
+          out.writeBytes(
+              8,
+              message(
+                  op -> {
+                    op.writeString(1, "");
+                    op.writeInt64(2, 13);
+                  }));
+        });
   }
 
-  /** The protobuf wire format, as much of it as ONNX needs: varints, 32-bit floats, length-delimited fields. */
+  /**
+   * The protobuf wire format, as much of it as ONNX needs: varints, 32-bit floats, length-delimited
+   * fields.
+   */
   private static final class Out {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
@@ -124,35 +141,38 @@ public final class TinyOnnx {
   }
 
   private static byte[] node(String[] inputs, String output, String op, byte[]... attributes) {
-    return message(out -> {
-      for (String in : inputs) {
-        out.writeString(1, in);
-      }
-      out.writeString(2, output);
-      out.writeString(3, op + "_" + output);
-      out.writeString(4, op);
-      for (byte[] a : attributes) {
-        out.writeBytes(5, a);
-      }
-    });
+    return message(
+        out -> {
+          for (String in : inputs) {
+            out.writeString(1, in);
+          }
+          out.writeString(2, output);
+          out.writeString(3, op + "_" + output);
+          out.writeString(4, op);
+          for (byte[] a : attributes) {
+            out.writeBytes(5, a);
+          }
+        });
   }
 
   private static byte[] ints(String name, long... values) {
-    return message(out -> {
-      out.writeString(1, name);
-      for (long v : values) {
-        out.writeInt64(8, v);
-      }
-      out.writeEnum(20, 7);
-    });
+    return message(
+        out -> {
+          out.writeString(1, name);
+          for (long v : values) {
+            out.writeInt64(8, v);
+          }
+          out.writeEnum(20, 7);
+        });
   }
 
   private static byte[] intAttr(String name, long value) {
-    return message(out -> {
-      out.writeString(1, name);
-      out.writeInt64(3, value);
-      out.writeEnum(20, 2);
-    });
+    return message(
+        out -> {
+          out.writeString(1, name);
+          out.writeInt64(3, value);
+          out.writeEnum(20, 2);
+        });
   }
 
   private static byte[] tensor(String name, long[] dims, float[] values) {
@@ -160,29 +180,35 @@ public final class TinyOnnx {
     for (float v : values) {
       raw.putFloat(v);
     }
-    return message(out -> {
-      for (long d : dims) {
-        out.writeInt64(1, d);
-      }
-      out.writeInt32(2, 1);
-      out.writeString(8, name);
-      out.writeBytes(9, raw.array());
-    });
+    return message(
+        out -> {
+          for (long d : dims) {
+            out.writeInt64(1, d);
+          }
+          out.writeInt32(2, 1);
+          out.writeString(8, name);
+          out.writeBytes(9, raw.array());
+        });
   }
 
   private static byte[] valueInfo(String name, long[] dims) {
-    byte[] shape = message(out -> {
-      for (long d : dims) {
-        out.writeBytes(1, message(dim -> dim.writeInt64(1, d)));
-      }
-    });
-    byte[] tensorType = message(out -> {
-      out.writeInt32(1, 1);
-      out.writeBytes(2, shape);
-    });
-    return message(out -> {
-      out.writeString(1, name);
-      out.writeBytes(2, message(type -> type.writeBytes(1, tensorType)));
-    });
+    byte[] shape =
+        message(
+            out -> {
+              for (long d : dims) {
+                out.writeBytes(1, message(dim -> dim.writeInt64(1, d)));
+              }
+            });
+    byte[] tensorType =
+        message(
+            out -> {
+              out.writeInt32(1, 1);
+              out.writeBytes(2, shape);
+            });
+    return message(
+        out -> {
+          out.writeString(1, name);
+          out.writeBytes(2, message(type -> type.writeBytes(1, tensorType)));
+        });
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.cli;
 
 import com.google.gson.GsonBuilder;
@@ -21,34 +22,48 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * In one process on the same frames: (a) bare ONNX Runtime on ready tensors, the floor; (b) the detector from a
- * decoded frame to detections. Decoding is measured apart: it belongs to the source and is often done in
- * hardware. The two are interleaved frame by frame so that a noisy machine affects both alike.
+ * In one process on the same frames: (a) bare ONNX Runtime on ready tensors, the floor; (b) the
+ * detector from a decoded frame to detections. Decoding is measured apart: it belongs to the source
+ * and is often done in hardware. The two are interleaved frame by frame so that a noisy machine
+ * affects both alike.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure the detector against bare ONNX Runtime on the same frames; print per-stage medians and the ratio.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description =
+        "Measure the detector against bare ONNX Runtime on the same frames; print per-stage medians and the ratio.")
 final class BenchCommand implements Callable<Integer> {
   private static final int WARM_UP_RUNS = 5;
 
   @Option(names = "--source", required = true, description = "Video file to take the frames from.")
   String source;
 
-  @Option(names = "--cameras", description = "Instead of the per-frame bench: the real runtime with this many busy cameras "
-      + "playing --source in real time (newest frame wins, all analytics and health), sharing one detector; "
-      + "prints each camera's detector runs per second, skipped frames, events, resident memory, and the CPU cores "
-      + "the runtime and its decoders used per camera (by thread, from /proc).")
+  @Option(
+      names = "--cameras",
+      description =
+          "Instead of the per-frame bench: the real runtime with this many busy cameras "
+              + "playing --source in real time (newest frame wins, all analytics and health), sharing one detector; "
+              + "prints each camera's detector runs per second, skipped frames, events, resident memory, and the CPU cores "
+              + "the runtime and its decoders used per camera (by thread, from /proc).")
   int cameras = 0;
 
-  @Option(names = "--seconds", description = "With --cameras: seconds of stream per camera (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seconds",
+      description = "With --cameras: seconds of stream per camera (default: ${DEFAULT-VALUE}).")
   double seconds = 60;
 
   @Option(names = "--frames", description = "Frames measured (default: ${DEFAULT-VALUE}).")
   int frames = 100;
 
-  @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--threads",
+      description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
   int threads = 1;
 
-  @Option(names = "--model", description = "Model: a name under models/ (yolox-nano, yolox-nano-int8), a model directory or a manifest (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model",
+      description =
+          "Model: a name under models/ (yolox-nano, yolox-nano-int8), a model directory or a manifest (default: ${DEFAULT-VALUE}).")
   String model = Detectors.DEFAULT_MODEL;
 
   @Option(names = "--json", description = "Also write the figures as JSON to this file.")
@@ -57,7 +72,8 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (cameras > 0) {
-      return CamerasBench.run(cameras, seconds, Path.of(source).toAbsolutePath().toString(), model, threads, json);
+      return CamerasBench.run(
+          cameras, seconds, Path.of(source).toAbsolutePath().toString(), model, threads, json);
     }
     List<Frame> decoded = new ArrayList<>();
     long[] decode = new long[frames];
@@ -120,15 +136,30 @@ final class BenchCommand implements Callable<Integer> {
     figures.put("inference_ms_median", medianMillis(inference));
     figures.put("postprocess_ms_median", medianMillis(postprocess));
     figures.put("ratio", Math.round(median(pipeline) / median(raw) * 1000) / 1000.0);
-    System.out.printf(Locale.ROOT, "bench: %d frames of %s, %d thread(s), model %s%n", n, SourceUris.redact(source), threads, model);
-    System.out.printf(Locale.ROOT, "  decode (source, apart)      %7.2f ms%n", figures.get("decode_ms_median"));
-    System.out.printf(Locale.ROOT, "  (a) bare ONNX Runtime run   %7.2f ms%n", figures.get("raw_inference_ms_median"));
-    System.out.printf(Locale.ROOT, "  (b) detector, frame to detections %7.2f ms = preprocess %.2f + inference %.2f + postprocess %.2f%n",
-        figures.get("pipeline_ms_median"), figures.get("preprocess_ms_median"), figures.get("inference_ms_median"),
+    System.out.printf(
+        Locale.ROOT,
+        "bench: %d frames of %s, %d thread(s), model %s%n",
+        n,
+        SourceUris.redact(source),
+        threads,
+        model);
+    System.out.printf(
+        Locale.ROOT, "  decode (source, apart)      %7.2f ms%n", figures.get("decode_ms_median"));
+    System.out.printf(
+        Locale.ROOT,
+        "  (a) bare ONNX Runtime run   %7.2f ms%n",
+        figures.get("raw_inference_ms_median"));
+    System.out.printf(
+        Locale.ROOT,
+        "  (b) detector, frame to detections %7.2f ms = preprocess %.2f + inference %.2f + postprocess %.2f%n",
+        figures.get("pipeline_ms_median"),
+        figures.get("preprocess_ms_median"),
+        figures.get("inference_ms_median"),
         figures.get("postprocess_ms_median"));
     System.out.printf(Locale.ROOT, "  ratio b/a                   %7.3f%n", figures.get("ratio"));
     if (json != null) {
-      Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(figures) + "\n");
+      Files.writeString(
+          json, new GsonBuilder().setPrettyPrinting().create().toJson(figures) + "\n");
     }
     return 0;
   }

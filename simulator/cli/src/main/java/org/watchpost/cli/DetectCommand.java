@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.cli;
 
 import com.google.gson.GsonBuilder;
@@ -24,8 +25,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** What the model sees: per-frame detections for an image or chosen frames of a video. */
-@Command(name = "detect", mixinStandardHelpOptions = true,
-    description = "Print the detections (class, score, box in pixels) for an image or for chosen frames of a video.")
+@Command(
+    name = "detect",
+    mixinStandardHelpOptions = true,
+    description =
+        "Print the detections (class, score, box in pixels) for an image or for chosen frames of a video.")
 final class DetectCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "An image (jpg, png) or a video file / stream.")
   String source;
@@ -41,7 +45,10 @@ final class DetectCommand implements Callable<Integer> {
     List<Map<String, Object>> results = new ArrayList<>();
     try (HostDetector engine = Detectors.load(1)) {
       String lower = source.toLowerCase(Locale.ROOT);
-      if (lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png") || lower.endsWith(".bmp")) {
+      if (lower.endsWith(".jpg")
+          || lower.endsWith(".jpeg")
+          || lower.endsWith(".png")
+          || lower.endsWith(".bmp")) {
         Mat image = Imgcodecs.imread(source);
         if (image.empty()) {
           System.err.println("detect: cannot read the image " + SourceUris.redact(source));
@@ -54,7 +61,8 @@ final class DetectCommand implements Callable<Integer> {
         }
       } else {
         TreeSet<Long> wanted = new TreeSet<>(frames);
-        FrameSource video = Detectors.capture().open(new SourceSpec("detect", source, false, false));
+        FrameSource video =
+            Detectors.capture().open(new SourceSpec("detect", source, false, false));
         try {
           Frame next;
           while (!wanted.isEmpty() && (next = video.read()) != null) {
@@ -73,22 +81,36 @@ final class DetectCommand implements Callable<Integer> {
       }
     }
     if (json != null) {
-      Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(results) + "\n");
+      Files.writeString(
+          json, new GsonBuilder().setPrettyPrinting().create().toJson(results) + "\n");
     }
     return 0;
   }
 
   private static Map<String, Object> report(long frame, DetectionResult result) {
-    System.out.printf(Locale.ROOT, "frame %d: %d detections (%.1f ms)%n", frame, result.detections().size(),
+    System.out.printf(
+        Locale.ROOT,
+        "frame %d: %d detections (%.1f ms)%n",
+        frame,
+        result.detections().size(),
         result.totalNanos() / 1e6);
     List<Map<String, Object>> detections = new ArrayList<>();
     for (Detection d : result.detections()) {
-      System.out.printf(Locale.ROOT, "  %-10s %.2f  [%.0f, %.0f, %.0f, %.0f]%n", d.label(), d.score(), d.x1(), d.y1(),
-          d.x2(), d.y2());
+      System.out.printf(
+          Locale.ROOT,
+          "  %-10s %.2f  [%.0f, %.0f, %.0f, %.0f]%n",
+          d.label(),
+          d.score(),
+          d.x1(),
+          d.y1(),
+          d.x2(),
+          d.y2());
       Map<String, Object> item = new LinkedHashMap<>();
       item.put("class", d.label());
       item.put("score", Math.round(d.score() * 1000) / 1000.0);
-      item.put("box", List.of(Math.round(d.x1()), Math.round(d.y1()), Math.round(d.x2()), Math.round(d.y2())));
+      item.put(
+          "box",
+          List.of(Math.round(d.x1()), Math.round(d.y1()), Math.round(d.x2()), Math.round(d.y2())));
       detections.add(item);
     }
     Map<String, Object> entry = new LinkedHashMap<>();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.cli;
 
 import java.nio.file.Files;
@@ -8,8 +9,8 @@ import org.watchpost.capture.tools.HostCapture;
 import org.watchpost.inference.tools.HostDetector;
 
 /**
- * The firmware's own capture and detector, used on the plain class path by the host tools through the bundles'
- * exported tools packages.
+ * The firmware's own capture and detector, used on the plain class path by the host tools through
+ * the bundles' exported tools packages.
  */
 final class Detectors {
   private Detectors() {}
@@ -21,8 +22,8 @@ final class Detectors {
   static final String DEFAULT_MODEL = "yolox-nano";
 
   /**
-   * The manifest of {@code model}: a name under models/ (yolox-nano, yolox-nano-int8), a model directory, or a
-   * manifest file.
+   * The manifest of {@code model}: a name under models/ (yolox-nano, yolox-nano-int8), a model
+   * directory, or a manifest file.
    */
   static Path manifest(String model) {
     Path path = Path.of(model);
@@ -43,7 +44,9 @@ final class Detectors {
     return loadManifest(manifest, threads);
   }
 
-  /** The detector on the model of this manifest, offline (DJL never downloads on the host either). */
+  /**
+   * The detector on the model of this manifest, offline (DJL never downloads on the host either).
+   */
   static HostDetector loadManifest(Path manifest, int threads) throws ModelLoadException {
     System.setProperty("ai.djl.offline", "true");
     org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.cli;
 
 import java.nio.file.Files;
@@ -12,10 +13,14 @@ final class Home {
     return (configured != null ? Path.of(configured) : Path.of(".")).toAbsolutePath().normalize();
   }
 
-  /** The shared data directory beside the project on the build machine; absent on a user's clone. */
+  /**
+   * The shared data directory beside the project on the build machine; absent on a user's clone.
+   */
   static Path shared() {
     String configured = System.getenv("WATCHPOST_SHARED");
-    return (configured != null ? Path.of(configured) : root().resolve("../shared")).toAbsolutePath().normalize();
+    return (configured != null ? Path.of(configured) : root().resolve("../shared"))
+        .toAbsolutePath()
+        .normalize();
   }
 
   static Path runtimeJar() {
@@ -26,7 +31,9 @@ final class Home {
     return root().resolve("models").resolve(name).resolve("manifest.json");
   }
 
-  /** Working files of the tools (downloaded clips, demo configuration): {@code var/} under the root. */
+  /**
+   * Working files of the tools (downloaded clips, demo configuration): {@code var/} under the root.
+   */
   static Path var(String child) {
     Path path = root().resolve("var").resolve(child);
     try {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.cli;
 
 import java.io.BufferedReader;
@@ -14,19 +15,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** Prints an OPC UA {@code users} entry with the password hashed, the only form the device accepts. */
-@Command(name = "opcua-user", mixinStandardHelpOptions = true,
-    description = "Print an OPC UA users entry (name:pbkdf2-sha256:...) for org.watchpost.opcua 'users'. The password is"
-        + " asked for on the terminal (twice), or read as one line from standard input, or generated (--generate).")
+/**
+ * Prints an OPC UA {@code users} entry with the password hashed, the only form the device accepts.
+ */
+@Command(
+    name = "opcua-user",
+    mixinStandardHelpOptions = true,
+    description =
+        "Print an OPC UA users entry (name:pbkdf2-sha256:...) for org.watchpost.opcua 'users'. The password is"
+            + " asked for on the terminal (twice), or read as one line from standard input, or generated (--generate).")
 final class OpcUaUserCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "User name: 1 to 64 of A-Z a-z 0-9 . _ @ -")
   String name;
 
-  @Option(names = "--generate", description = "Generate a 24-character password and print it on standard error.")
+  @Option(
+      names = "--generate",
+      description = "Generate a 24-character password and print it on standard error.")
   boolean generate;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -46,7 +53,8 @@ final class OpcUaUserCommand implements Callable<Integer> {
       }
       password = new String(first);
     } else {
-      password = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+      password =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
     }
     try {
       out.println(UserEntries.entry(name, password == null ? "" : password));

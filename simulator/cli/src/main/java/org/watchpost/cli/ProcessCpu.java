@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.cli;
 
 import java.io.IOException;
@@ -8,9 +9,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * CPU time a process has used, from /proc, with its child processes (the ffmpeg decoders): CPU time over wall
- * time stays honest on a loaded machine, where a process waiting for a core uses none. Linux only; elsewhere
- * every figure is 0.
+ * CPU time a process has used, from /proc, with its child processes (the ffmpeg decoders): CPU time
+ * over wall time stays honest on a loaded machine, where a process waiting for a core uses none.
+ * Linux only; elsewhere every figure is 0.
  */
 final class ProcessCpu {
   /** USER_HZ: the unit of /proc/PID/stat's times, 100 on every Linux ABI the firmware runs on. */
@@ -19,8 +20,8 @@ final class ProcessCpu {
   private ProcessCpu() {}
 
   /**
-   * CPU seconds of the process and of its descendants: their own while they run, and those of reaped ones
-   * (cutime, cstime) once the process has waited for them.
+   * CPU seconds of the process and of its descendants: their own while they run, and those of
+   * reaped ones (cutime, cstime) once the process has waited for them.
    */
   static double seconds(long pid) {
     long ticks = 0;
@@ -39,8 +40,8 @@ final class ProcessCpu {
   }
 
   /**
-   * CPU seconds by thread name (digits taken out, so a pool's threads add up) of the process, and by command
-   * of each descendant (as "child:NAME"): where the time goes.
+   * CPU seconds by thread name (digits taken out, so a pool's threads add up) of the process, and
+   * by command of each descendant (as "child:NAME"): where the time goes.
    */
   static Map<String, Double> byName(long pid) {
     Map<String, Double> seconds = new TreeMap<>();
@@ -54,7 +55,8 @@ final class ProcessCpu {
         String name = name(task.resolve("stat"));
         long[] t = times(task.resolve("stat"));
         if (name != null && t != null) {
-          seconds.merge(name.replaceAll("[0-9]+", "#"), (t[0] + t[1]) / TICKS_PER_SECOND, Double::sum);
+          seconds.merge(
+              name.replaceAll("[0-9]+", "#"), (t[0] + t[1]) / TICKS_PER_SECOND, Double::sum);
         }
       }
     } catch (IOException e) {
@@ -114,7 +116,9 @@ final class ProcessCpu {
     }
     try {
       // After the name: state is field 3 of proc(5), so utime (14) is at index 11.
-      return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])};
+      return new long[] {
+        Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])
+      };
     } catch (NumberFormatException e) {
       return null;
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.cli;
 
 import java.io.IOException;
@@ -18,19 +19,23 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * The demo's sample clip: vtest, a campus CCTV scene from OpenCV's sample data. On the build machine it is in
- * ../shared/data/video; on a user's clone it is downloaded once from OpenCV's repository and checked against
- * the SHA-256 of the same file as Debian ships it.
+ * The demo's sample clip: vtest, a campus CCTV scene from OpenCV's sample data. On the build
+ * machine it is in ../shared/data/video; on a user's clone it is downloaded once from OpenCV's
+ * repository and checked against the SHA-256 of the same file as Debian ships it.
  */
 final class SampleClip {
-  static final String URL = "https://raw.githubusercontent.com/opencv/opencv/4.x/samples/data/vtest.avi";
+  static final String URL =
+      "https://raw.githubusercontent.com/opencv/opencv/4.x/samples/data/vtest.avi";
   static final String SHA256 = "45cddc9490be69345cbdab64ca583be65987e864ca408038e648db99e10516cf";
+
   /** The clip is 8 MB; anything much larger is not it. */
   private static final long MAX_BYTES = 64L * 1024 * 1024;
 
   private SampleClip() {}
 
-  /** @return the clip to run, or empty with the reason printed */
+  /**
+   * @return the clip to run, or empty with the reason printed
+   */
   static Optional<Path> locate() {
     Path mjpeg = Home.shared().resolve("data/video/vtest-mjpeg.avi");
     if (Files.isReadable(mjpeg)) {
@@ -43,14 +48,20 @@ final class SampleClip {
     System.out.println("demo: fetching the sample clip " + URL);
     try {
       Path partial = cached.resolveSibling("vtest.avi.partial");
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
-          .followRedirects(HttpClient.Redirect.NORMAL).build();
-      HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(URL))
-          .timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofInputStream());
+      HttpClient client =
+          HttpClient.newBuilder()
+              .connectTimeout(Duration.ofSeconds(20))
+              .followRedirects(HttpClient.Redirect.NORMAL)
+              .build();
+      HttpResponse<InputStream> response =
+          client.send(
+              HttpRequest.newBuilder(URI.create(URL)).timeout(Duration.ofMinutes(5)).build(),
+              HttpResponse.BodyHandlers.ofInputStream());
       if (response.statusCode() != 200) {
         throw new IOException("HTTP " + response.statusCode());
       }
-      try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(partial)) {
+      try (InputStream in = response.body();
+          OutputStream out = Files.newOutputStream(partial)) {
         byte[] buffer = new byte[1 << 16];
         long total = 0;
         int n;
@@ -65,15 +76,27 @@ final class SampleClip {
       String actual = sha256(partial);
       if (!SHA256.equals(actual)) {
         Files.deleteIfExists(partial);
-        System.err.println("demo: the downloaded clip has SHA-256 " + actual + ", expected " + SHA256 + "; not used.");
+        System.err.println(
+            "demo: the downloaded clip has SHA-256 "
+                + actual
+                + ", expected "
+                + SHA256
+                + "; not used.");
         return Optional.empty();
       }
-      Files.move(partial, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          partial, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return Optional.of(cached);
     } catch (IOException e) {
-      System.err.println("demo: no sample clip: " + mjpeg + " is not here and " + URL + " could not be downloaded ("
-          + e.getMessage() + ").\n      Point the demo at a camera or a file: ./watchpost demo --source rtsp://camera/stream"
-          + " | --source /dev/video0 | --source clip.mp4");
+      System.err.println(
+          "demo: no sample clip: "
+              + mjpeg
+              + " is not here and "
+              + URL
+              + " could not be downloaded ("
+              + e.getMessage()
+              + ").\n      Point the demo at a camera or a file: ./watchpost demo --source rtsp://camera/stream"
+              + " | --source /dev/video0 | --source clip.mp4");
       return Optional.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -82,7 +105,8 @@ final class SampleClip {
   }
 
   static String sha256(Path file) {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+    try (InputStream in =
+        new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     } catch (IOException e) {

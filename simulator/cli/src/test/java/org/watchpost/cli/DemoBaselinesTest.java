@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,8 +10,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * The demo's camera health keeps a baseline per source: `./watchpost demo --source other.mp4` after the vtest demo
- * must not judge other.mp4 against vtest's view (it raised MOVED within 3 s when both shared one directory).
+ * The demo's camera health keeps a baseline per source: `./watchpost demo --source other.mp4` after
+ * the vtest demo must not judge other.mp4 against vtest's view (it raised MOVED within 3 s when
+ * both shared one directory).
  */
 class DemoBaselinesTest {
   private static final Path WORK = Path.of("/var/demo");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 /** What the console knows of one device in a rollout; kept in the state file. */

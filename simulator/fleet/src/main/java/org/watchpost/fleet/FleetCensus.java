@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import java.time.Instant;
@@ -17,26 +18,46 @@ import org.watchpost.uplink.codec.KuraTopic;
 import org.watchpost.uplink.codec.MalformedPayloadException;
 
 /**
- * The repair crews' list: from what devices publish (BIRTH with {@code site} and {@code region}, DC, LWT, camera
- * health reports and alarms, the device report's model, MODEL-V1 answers), the state of every device and camera
- * now, since when, totals per state and per site/region, the oldest unresolved fault first.
+ * The repair crews' list: from what devices publish (BIRTH with {@code site} and {@code region},
+ * DC, LWT, camera health reports and alarms, the device report's model, MODEL-V1 answers), the
+ * state of every device and camera now, since when, totals per state and per site/region, the
+ * oldest unresolved fault first.
  *
- * <p>Everything here comes off the network: every message is decoded within {@link #MAX_INFLATED}, texts are
- * clipped and restricted to printable characters, a camera state must be one the devices know, and the numbers
- * of devices and of cameras per device are capped ({@link #MAX_DEVICES}, {@link #MAX_CAMERAS}); what does not fit
- * is counted, not kept. Thread-safe: {@link #accept} may be called from the MQTT client's thread.
+ * <p>Everything here comes off the network: every message is decoded within {@link #MAX_INFLATED},
+ * texts are clipped and restricted to printable characters, a camera state must be one the devices
+ * know, and the numbers of devices and of cameras per device are capped ({@link #MAX_DEVICES},
+ * {@link #MAX_CAMERAS}); what does not fit is counted, not kept. Thread-safe: {@link #accept} may
+ * be called from the MQTT client's thread.
  */
 public final class FleetCensus {
   static final int MAX_INFLATED = 256 * 1024;
-  /** The national fleet is 75,476 devices; room for growth, not for a flood of made-up client ids. */
+
+  /**
+   * The national fleet is 75,476 devices; room for growth, not for a flood of made-up client ids.
+   */
   static final int MAX_DEVICES = 500_000;
+
   static final int MAX_CAMERAS = 32;
   static final int MAX_LABEL = 64;
   static final int MAX_ID = 128;
+
   /** The states a camera reports (org.watchpost.api.health.CameraState), most telling first. */
-  static final List<String> CAMERA_STATES = List.of("NO_SIGNAL", "FROZEN", "BLACK", "OVEREXPOSED", "BLURRED",
-      "OBSTRUCTED", "MOVED", "LOW_FPS", "OK");
-  /** A timestamp further than this from the census clock is not believed; arrival time is used instead. */
+  static final List<String> CAMERA_STATES =
+      List.of(
+          "NO_SIGNAL",
+          "FROZEN",
+          "BLACK",
+          "OVEREXPOSED",
+          "BLURRED",
+          "OBSTRUCTED",
+          "MOVED",
+          "LOW_FPS",
+          "OK");
+
+  /**
+   * A timestamp further than this from the census clock is not believed; arrival time is used
+   * instead.
+   */
   private static final long CLOCK_SKEW_MILLIS = 366L * 24 * 3600 * 1000;
 
   /** One camera: its raised states (none: OK) and since when the oldest of them stands. */
@@ -53,8 +74,10 @@ public final class FleetCensus {
   static final class Device {
     final String id;
     boolean online;
+
     /** When the device went online or offline, as far as the census saw it; 0 unknown. */
     long sinceMillis;
+
     long lastHeardMillis;
     String site = "";
     String region = "";
@@ -67,8 +90,16 @@ public final class FleetCensus {
   }
 
   /** One line of the list: a device, or one of its cameras. */
-  public record Row(String device, String site, String region, String deviceState, long deviceSinceMillis, String camera,
-      String cameraState, long faultSinceMillis, String model) {
+  public record Row(
+      String device,
+      String site,
+      String region,
+      String deviceState,
+      long deviceSinceMillis,
+      String camera,
+      String cameraState,
+      long faultSinceMillis,
+      String model) {
     /** When the fault this row stands for began; Long.MAX_VALUE when nothing is wrong. */
     long faultAge() {
       if (deviceState.equals("NEVER_SEEN")) {
@@ -92,7 +123,10 @@ public final class FleetCensus {
     this.censusId = censusId;
   }
 
-  /** Makes a device known before it speaks (an inventory): it is listed, as never heard from, until it does. */
+  /**
+   * Makes a device known before it speaks (an inventory): it is listed, as never heard from, until
+   * it does.
+   */
   synchronized void expect(String clientId) {
     if (validId(clientId)) {
       device(clientId, false);
@@ -102,7 +136,10 @@ public final class FleetCensus {
   /** Takes one message as it arrived from the broker. */
   public synchronized void accept(String topic, byte[] wire, long nowMillis) {
     KuraTopic parsed = topic == null ? null : KuraTopic.parse(topic);
-    if (parsed == null || !account.equals(parsed.account()) || !validId(parsed.clientId()) || wire == null) {
+    if (parsed == null
+        || !account.equals(parsed.account())
+        || !validId(parsed.clientId())
+        || wire == null) {
       refused++;
       return;
     }
@@ -140,14 +177,15 @@ public final class FleetCensus {
           return;
         }
         if (d.online || d.sinceMillis == 0) {
-          // The will's timestamp is the device's connect time, not the loss: arrival is the better clock.
+          // The will's timestamp is the device's connect time, not the loss: arrival is the better
+          // clock.
           d.sinceMillis = now;
         }
         d.online = false;
       }
       case HEALTH -> health(id, topic.subject(), p, now);
       case CONTROL -> reply(id, topic.subject(), p, now);
-      default -> { }
+      default -> {}
     }
   }
 
@@ -211,7 +249,10 @@ public final class FleetCensus {
     }
     Object device = p.metric(ModelProtocol.CLIENT_ID);
     Object code = p.metric("response.code");
-    if (!(device instanceof String deviceId) || !validId(deviceId) || !(code instanceof Number n) || n.intValue() != 200) {
+    if (!(device instanceof String deviceId)
+        || !validId(deviceId)
+        || !(code instanceof Number n)
+        || n.intValue() != 200) {
       return;
     }
     Device d = heard(deviceId, now);
@@ -223,7 +264,9 @@ public final class FleetCensus {
     }
   }
 
-  /** A device that speaks is online; when the census did not see it come, since when is unknown (0). */
+  /**
+   * A device that speaks is online; when the census did not see it come, since when is unknown (0).
+   */
   private Device heard(String id, long now) {
     Device d = device(id, true);
     if (d != null) {
@@ -253,7 +296,9 @@ public final class FleetCensus {
 
   private static boolean validId(String id) {
     // Printable ASCII without the CSV's separators: ids go into the files as they are.
-    return id != null && !id.isEmpty() && id.length() <= MAX_ID
+    return id != null
+        && !id.isEmpty()
+        && id.length() <= MAX_ID
         && id.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f && ch != ',' && ch != '"');
   }
 
@@ -291,31 +336,55 @@ public final class FleetCensus {
     return refused;
   }
 
-  /** Every device and camera, the oldest unresolved fault first (offline devices and faulty cameras), then the rest. */
+  /**
+   * Every device and camera, the oldest unresolved fault first (offline devices and faulty
+   * cameras), then the rest.
+   */
   public synchronized List<Row> rows() {
     List<Row> rows = new ArrayList<>();
     for (Device d : devices.values()) {
-      String state = d.lastHeardMillis == 0 && !d.online && d.sinceMillis == 0 ? "NEVER_SEEN" : d.online ? "ONLINE" : "OFFLINE";
+      String state =
+          d.lastHeardMillis == 0 && !d.online && d.sinceMillis == 0
+              ? "NEVER_SEEN"
+              : d.online ? "ONLINE" : "OFFLINE";
       if (d.cameras.isEmpty()) {
         rows.add(new Row(d.id, d.site, d.region, state, d.sinceMillis, "", "", 0, d.model));
       }
       for (Map.Entry<String, Camera> c : d.cameras.entrySet()) {
-        rows.add(new Row(d.id, d.site, d.region, state, d.sinceMillis, c.getKey(), c.getValue().state(),
-            c.getValue().raised.isEmpty() ? 0 : c.getValue().faultSinceMillis, d.model));
+        rows.add(
+            new Row(
+                d.id,
+                d.site,
+                d.region,
+                state,
+                d.sinceMillis,
+                c.getKey(),
+                c.getValue().state(),
+                c.getValue().raised.isEmpty() ? 0 : c.getValue().faultSinceMillis,
+                d.model));
       }
     }
-    rows.sort(Comparator.comparingLong(Row::faultAge).thenComparing(Row::device).thenComparing(Row::camera));
+    rows.sort(
+        Comparator.comparingLong(Row::faultAge)
+            .thenComparing(Row::device)
+            .thenComparing(Row::camera));
     return rows;
   }
 
-  /** Devices per state, cameras per state, and per site and per region: devices, offline, faulty cameras. */
+  /**
+   * Devices per state, cameras per state, and per site and per region: devices, offline, faulty
+   * cameras.
+   */
   public synchronized Map<String, Object> totals() {
     Map<String, Long> deviceStates = new TreeMap<>();
     Map<String, Long> cameraStates = new TreeMap<>();
     Map<String, long[]> sites = new TreeMap<>();
     Map<String, long[]> regions = new TreeMap<>();
     for (Device d : devices.values()) {
-      String state = d.lastHeardMillis == 0 && !d.online && d.sinceMillis == 0 ? "NEVER_SEEN" : d.online ? "ONLINE" : "OFFLINE";
+      String state =
+          d.lastHeardMillis == 0 && !d.online && d.sinceMillis == 0
+              ? "NEVER_SEEN"
+              : d.online ? "ONLINE" : "OFFLINE";
       deviceStates.merge(state, 1L, Long::sum);
       long faulty = 0;
       for (Camera c : d.cameras.values()) {
@@ -327,7 +396,11 @@ public final class FleetCensus {
         }
       }
       for (var group : List.of(Map.entry(sites, d.site), Map.entry(regions, d.region))) {
-        long[] t = group.getKey().computeIfAbsent(group.getValue().isEmpty() ? "(none)" : group.getValue(), k -> new long[4]);
+        long[] t =
+            group
+                .getKey()
+                .computeIfAbsent(
+                    group.getValue().isEmpty() ? "(none)" : group.getValue(), k -> new long[4]);
         t[0]++;
         t[1] += state.equals("OFFLINE") ? 1 : 0;
         t[2] += d.cameras.size();
@@ -345,16 +418,30 @@ public final class FleetCensus {
 
   private static Map<String, Map<String, Long>> asMaps(Map<String, long[]> groups) {
     Map<String, Map<String, Long>> out = new TreeMap<>();
-    groups.forEach((k, t) -> out.put(k, new LinkedHashMap<>(Map.of("devices", t[0], "offline", t[1], "cameras", t[2],
-        "cameras_faulty", t[3]))));
-    out.values().forEach(m -> {
-      Map<String, Long> ordered = new LinkedHashMap<>();
-      for (String key : List.of("devices", "offline", "cameras", "cameras_faulty")) {
-        ordered.put(key, m.get(key));
-      }
-      m.clear();
-      m.putAll(ordered);
-    });
+    groups.forEach(
+        (k, t) ->
+            out.put(
+                k,
+                new LinkedHashMap<>(
+                    Map.of(
+                        "devices",
+                        t[0],
+                        "offline",
+                        t[1],
+                        "cameras",
+                        t[2],
+                        "cameras_faulty",
+                        t[3]))));
+    out.values()
+        .forEach(
+            m -> {
+              Map<String, Long> ordered = new LinkedHashMap<>();
+              for (String key : List.of("devices", "offline", "cameras", "cameras_faulty")) {
+                ordered.put(key, m.get(key));
+              }
+              m.clear();
+              m.putAll(ordered);
+            });
     return out;
   }
 

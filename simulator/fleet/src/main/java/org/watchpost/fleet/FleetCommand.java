@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import java.io.IOException;
@@ -19,18 +20,35 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code watchpost fleet}: roll a model package out to devices, or list them. */
-@Command(name = "fleet", mixinStandardHelpOptions = true, description = "Roll model packages out to a fleet over MQTT (MODEL-V1).",
-    subcommands = {FleetCommand.Rollout.class, FleetCommand.Status.class, FleetCommand.Exec.class, FleetCommand.Health.class})
+@Command(
+    name = "fleet",
+    mixinStandardHelpOptions = true,
+    description = "Roll model packages out to a fleet over MQTT (MODEL-V1).",
+    subcommands = {
+      FleetCommand.Rollout.class,
+      FleetCommand.Status.class,
+      FleetCommand.Exec.class,
+      FleetCommand.Health.class
+    })
 public final class FleetCommand {
 
   static class Connection {
-    @Option(names = "--broker", required = true, description = "MQTT broker URL, e.g. tcp://broker:1883.")
+    @Option(
+        names = "--broker",
+        required = true,
+        description = "MQTT broker URL, e.g. tcp://broker:1883.")
     String broker;
 
-    @Option(names = "--account", defaultValue = "watchpost", description = "Kura account of the devices (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--account",
+        defaultValue = "watchpost",
+        description = "Kura account of the devices (default: ${DEFAULT-VALUE}).")
     String account;
 
-    @Option(names = "--console-id", defaultValue = "rollout-console", description = "This console's MQTT client id (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--console-id",
+        defaultValue = "rollout-console",
+        description = "This console's MQTT client id (default: ${DEFAULT-VALUE}).")
     String consoleId;
   }
 
@@ -38,15 +56,23 @@ public final class FleetCommand {
     @Option(names = "--devices", description = "File of client ids, one a line ('#' comments).")
     Path devices;
 
-    @Option(names = "--all", description = "Every device of the account, including those that appear later.")
+    @Option(
+        names = "--all",
+        description = "Every device of the account, including those that appear later.")
     boolean all;
 
-    @Option(names = "--match", description = "Client ids matching a glob, e.g. 'gate-*'; devices that appear later are included.")
+    @Option(
+        names = "--match",
+        description =
+            "Client ids matching a glob, e.g. 'gate-*'; devices that appear later are included.")
     String match;
   }
 
-  @Command(name = "rollout", mixinStandardHelpOptions = true,
-      description = "Send a package to devices in stages, halt past the failure threshold; resumable from --state.")
+  @Command(
+      name = "rollout",
+      mixinStandardHelpOptions = true,
+      description =
+          "Send a package to devices in stages, halt past the failure threshold; resumable from --state.")
   static final class Rollout implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1")
     Connection connection;
@@ -54,57 +80,112 @@ public final class FleetCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Targets targets;
 
-    @Option(names = "--package", required = true, description = "The signed package (.zip) made by 'watchpost model pack'.")
+    @Option(
+        names = "--package",
+        required = true,
+        description = "The signed package (.zip) made by 'watchpost model pack'.")
     Path packageFile;
 
-    @Option(names = "--canary", defaultValue = "1%", description = "First stage, share of the devices (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--canary",
+        defaultValue = "1%",
+        description = "First stage, share of the devices (default: ${DEFAULT-VALUE}).")
     String canary;
 
-    @Option(names = "--waves", defaultValue = "10%,50%,100%", description = "Later stages, cumulative shares (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--waves",
+        defaultValue = "10%,50%,100%",
+        description = "Later stages, cumulative shares (default: ${DEFAULT-VALUE}).")
     String waves;
 
-    @Option(names = "--halt-on-failure", defaultValue = "2%", description = "Halt once more than this share of started devices failed (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--halt-on-failure",
+        defaultValue = "2%",
+        description =
+            "Halt once more than this share of started devices failed (default: ${DEFAULT-VALUE}).")
     String halt;
 
-    @Option(names = "--transport", defaultValue = "mqtt", description = "mqtt (chunks served by this console) or https (--url).")
+    @Option(
+        names = "--transport",
+        defaultValue = "mqtt",
+        description = "mqtt (chunks served by this console) or https (--url).")
     String transport;
 
     @Option(names = "--url", description = "HTTPS URL of the package, for --transport https.")
     String url;
 
-    @Option(names = "--state", defaultValue = "var/fleet/rollout.db", description = "Where rollouts are kept: a SQLite file, or a JDBC URL (jdbc:postgresql://host/db?user=U) for a central team; a rollout of the same package found there is resumed (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--state",
+        defaultValue = "var/fleet/rollout.db",
+        description =
+            "Where rollouts are kept: a SQLite file, or a JDBC URL (jdbc:postgresql://host/db?user=U) for a central team; a rollout of the same package found there is resumed (default: ${DEFAULT-VALUE}).")
     String state;
 
-    @Option(names = "--max-attempts", defaultValue = "3", description = "Attempts per device before it counts as failed (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--max-attempts",
+        defaultValue = "3",
+        description = "Attempts per device before it counts as failed (default: ${DEFAULT-VALUE}).")
     int maxAttempts;
 
-    @Option(names = "--retry-delay", defaultValue = "30s", description = "Delay before a second attempt, doubling after (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--retry-delay",
+        defaultValue = "30s",
+        description = "Delay before a second attempt, doubling after (default: ${DEFAULT-VALUE}).")
     String retryDelay;
 
-    @Option(names = "--attempt-timeout", defaultValue = "30m", description = "An attempt without word from the device for this long failed (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--attempt-timeout",
+        defaultValue = "30m",
+        description =
+            "An attempt without word from the device for this long failed (default: ${DEFAULT-VALUE}).")
     String attemptTimeout;
 
-    @Option(names = "--timeout", defaultValue = "24h", description = "Give up waiting after this long; the state file keeps the rollout (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--timeout",
+        defaultValue = "24h",
+        description =
+            "Give up waiting after this long; the state file keeps the rollout (default: ${DEFAULT-VALUE}).")
     String timeout;
 
-    @Option(names = "--print-every", defaultValue = "10s", description = "Status table interval; 0 for start and end only (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--print-every",
+        defaultValue = "10s",
+        description =
+            "Status table interval; 0 for start and end only (default: ${DEFAULT-VALUE}).")
     String printEvery;
 
-    @Option(names = "--console-key", required = true, description = "This console's Ed25519 private key (made by 'watchpost model keygen --name console'; its .pub beside it, and in each device's console keys directory). Every PUT is signed with it for the device it goes to.")
+    @Option(
+        names = "--console-key",
+        required = true,
+        description =
+            "This console's Ed25519 private key (made by 'watchpost model keygen --name console'; its .pub beside it, and in each device's console keys directory). Every PUT is signed with it for the device it goes to.")
     Path consoleKey;
 
-    @Option(names = "--command-lifetime", defaultValue = "15m", description = "How long a signed command stays valid (default: ${DEFAULT-VALUE}); each offer is signed anew.")
+    @Option(
+        names = "--command-lifetime",
+        defaultValue = "15m",
+        description =
+            "How long a signed command stays valid (default: ${DEFAULT-VALUE}); each offer is signed anew.")
     String commandLifetime;
 
-    @Option(names = "--block-size", defaultValue = "" + FleetConsole.DEFAULT_BLOCK_SIZE, description = "Bytes per block of the signed hash list of an MQTT transfer; devices ask for whole blocks (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--block-size",
+        defaultValue = "" + FleetConsole.DEFAULT_BLOCK_SIZE,
+        description =
+            "Bytes per block of the signed hash list of an MQTT transfer; devices ask for whole blocks (default: ${DEFAULT-VALUE}).")
     int blockSize;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     /** The flags, parsed and checked together before anything is read or connected. */
-    private record Flags(List<Double> stages, double halt, long retryDelayMillis, long attemptTimeoutMillis,
-        Duration timeout, Duration printEvery, Duration commandLifetime) {}
+    private record Flags(
+        List<Double> stages,
+        double halt,
+        long retryDelayMillis,
+        long attemptTimeoutMillis,
+        Duration timeout,
+        Duration printEvery,
+        Duration commandLifetime) {}
 
     private Flags flags() {
       List<Double> stages;
@@ -113,11 +194,15 @@ public final class FleetCommand {
       } catch (IllegalArgumentException e) {
         throw usage(spec, e.getMessage());
       }
-      Flags f = new Flags(stages, flag(spec, "--halt-on-failure", halt, FleetCommand::share),
-          flag(spec, "--retry-delay", retryDelay, FleetCommand::duration).toMillis(),
-          flag(spec, "--attempt-timeout", attemptTimeout, FleetCommand::duration).toMillis(),
-          flag(spec, "--timeout", timeout, FleetCommand::duration), flag(spec, "--print-every", printEvery, FleetCommand::duration),
-          flag(spec, "--command-lifetime", commandLifetime, FleetCommand::duration));
+      Flags f =
+          new Flags(
+              stages,
+              flag(spec, "--halt-on-failure", halt, FleetCommand::share),
+              flag(spec, "--retry-delay", retryDelay, FleetCommand::duration).toMillis(),
+              flag(spec, "--attempt-timeout", attemptTimeout, FleetCommand::duration).toMillis(),
+              flag(spec, "--timeout", timeout, FleetCommand::duration),
+              flag(spec, "--print-every", printEvery, FleetCommand::duration),
+              flag(spec, "--command-lifetime", commandLifetime, FleetCommand::duration));
       if (!transport.equals("mqtt") && !transport.equals("https")) {
         throw usage(spec, "--transport '" + transport + "': mqtt or https");
       }
@@ -154,7 +239,8 @@ public final class FleetCommand {
       try {
         plan = plan(sha, f);
       } catch (IOException | PackageRejectedException e) {
-        throw usage(spec, "--package " + packageFile + " is not a model package: " + e.getMessage());
+        throw usage(
+            spec, "--package " + packageFile + " is not a model package: " + e.getMessage());
       }
       RolloutStore store;
       try {
@@ -171,9 +257,11 @@ public final class FleetCommand {
       }
     }
 
-    private int run(PrintStream out, Flags f, java.security.KeyPair key, RolloutStore store, RolloutState state)
+    private int run(
+        PrintStream out, Flags f, java.security.KeyPair key, RolloutStore store, RolloutState state)
         throws Exception {
-      FleetConsole console = new FleetConsole(connection.broker, connection.account, connection.consoleId, out);
+      FleetConsole console =
+          new FleetConsole(connection.broker, connection.account, connection.consoleId, out);
       // A stop (Ctrl-C, SIGTERM) saves the last state too; the console's close is idempotent.
       Thread hook = new Thread(console::close, "fleet-console-stop");
       Runtime.getRuntime().addShutdownHook(hook);
@@ -186,10 +274,17 @@ public final class FleetCommand {
         boolean settled = console.await(f.timeout());
         RolloutState last = console.state();
         if (!settled) {
-          out.println("fleet rollout: not finished within " + timeout + "; run the same command again to resume");
+          out.println(
+              "fleet rollout: not finished within "
+                  + timeout
+                  + "; run the same command again to resume");
           return 3;
         }
-        return last.halted ? 4 : last.devices.values().stream().anyMatch(d -> d.phase == DeviceRecord.Phase.FAILED) ? 1 : 0;
+        return last.halted
+            ? 4
+            : last.devices.values().stream().anyMatch(d -> d.phase == DeviceRecord.Phase.FAILED)
+                ? 1
+                : 0;
       } finally {
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
@@ -232,26 +327,38 @@ public final class FleetCommand {
     }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "List the devices of an account with their model version, state and when they were last seen.")
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description =
+          "List the devices of an account with their model version, state and when they were last seen.")
   static final class Status implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1")
     Connection connection;
 
-    @Option(names = "--listen", defaultValue = "5s", description = "How long to collect answers (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--listen",
+        defaultValue = "5s",
+        description = "How long to collect answers (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--state", description = "Also show the devices of the last rollout kept here (a SQLite file or a JDBC URL).")
+    @Option(
+        names = "--state",
+        description =
+            "Also show the devices of the last rollout kept here (a SQLite file or a JDBC URL).")
     String state;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       Duration listenFor = flag(spec, "--listen", listen, FleetCommand::duration);
-      try (FleetConsole console = new FleetConsole(connection.broker, connection.account, connection.consoleId + "-status",
-          System.out)) {
+      try (FleetConsole console =
+          new FleetConsole(
+              connection.broker,
+              connection.account,
+              connection.consoleId + "-status",
+              System.out)) {
         console.printEvery(Duration.ZERO);
         console.connect(Duration.ofSeconds(30));
         Thread.sleep(listenFor.toMillis());
@@ -263,9 +370,16 @@ public final class FleetCommand {
             state = latest == null ? null : store.load(latest);
           }
           if (state != null) {
-            System.out.printf("rollout %s: stage %d of %d%s%n", state.rolloutId, state.stage + 1, state.stages.size(),
-                state.halted ? ", HALTED: " + state.haltReason : state.finished ? ", finished" : "");
-            state.devices.values().stream().filter(d -> devices.stream().noneMatch(x -> x.clientId.equals(d.clientId)))
+            System.out.printf(
+                "rollout %s: stage %d of %d%s%n",
+                state.rolloutId,
+                state.stage + 1,
+                state.stages.size(),
+                state.halted
+                    ? ", HALTED: " + state.haltReason
+                    : state.finished ? ", finished" : "");
+            state.devices.values().stream()
+                .filter(d -> devices.stream().noneMatch(x -> x.clientId.equals(d.clientId)))
                 .forEach(devices::add);
           }
         }
@@ -276,29 +390,44 @@ public final class FleetCommand {
     }
   }
 
-  @Command(name = "health", mixinStandardHelpOptions = true,
-      description = "The fleet health census: every device and camera with its state now (ONLINE/OFFLINE since when, camera states, model), totals per state and per site/region, the oldest unresolved fault first.")
+  @Command(
+      name = "health",
+      mixinStandardHelpOptions = true,
+      description =
+          "The fleet health census: every device and camera with its state now (ONLINE/OFFLINE since when, camera states, model), totals per state and per site/region, the oldest unresolved fault first.")
   static final class Health implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1")
     Connection connection;
 
-    @Option(names = "--listen", defaultValue = "75s", description = "How long to listen: devices report health every 60 s (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--listen",
+        defaultValue = "75s",
+        description =
+            "How long to listen: devices report health every 60 s (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--devices", description = "Inventory: client ids, one a line ('#' comments); those never heard from are listed first as NEVER_SEEN.")
+    @Option(
+        names = "--devices",
+        description =
+            "Inventory: client ids, one a line ('#' comments); those never heard from are listed first as NEVER_SEEN.")
     Path inventory;
 
     @Option(names = "--csv", description = "Write every device and camera to this CSV file.")
     Path csv;
 
-    @Option(names = "--json", description = "Write the totals and every device and camera to this JSON file.")
+    @Option(
+        names = "--json",
+        description = "Write the totals and every device and camera to this JSON file.")
     Path json;
 
-    @Option(names = "--limit", defaultValue = "40", description = "Rows of the list printed on the terminal (default: ${DEFAULT-VALUE}); the files get all.")
+    @Option(
+        names = "--limit",
+        defaultValue = "40",
+        description =
+            "Rows of the list printed on the terminal (default: ${DEFAULT-VALUE}); the files get all.")
     int limit;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -312,15 +441,25 @@ public final class FleetCommand {
           throw usage(spec, "--devices " + inventory + ": no such file");
         }
         try (var lines = Files.lines(inventory)) {
-          lines.map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).limit(FleetCensus.MAX_DEVICES)
+          lines
+              .map(String::strip)
+              .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+              .limit(FleetCensus.MAX_DEVICES)
               .forEach(census::expect);
         }
       }
       long started = System.nanoTime();
-      try (CensusListener listener = CensusListener.start(connection.broker, connection.account,
-          connection.consoleId + "-health", census, Duration.ofSeconds(30))) {
+      try (CensusListener listener =
+          CensusListener.start(
+              connection.broker,
+              connection.account,
+              connection.consoleId + "-health",
+              census,
+              Duration.ofSeconds(30))) {
         Thread.sleep(listenFor.toMillis());
-        System.out.printf("listened %d s, %d messages%n", (System.nanoTime() - started) / 1_000_000_000L, listener.messages());
+        System.out.printf(
+            "listened %d s, %d messages%n",
+            (System.nanoTime() - started) / 1_000_000_000L, listener.messages());
       }
       System.out.print(CensusReport.text(census, limit));
       if (csv != null) {
@@ -335,8 +474,11 @@ public final class FleetCommand {
     }
   }
 
-  @Command(name = "exec", mixinStandardHelpOptions = true,
-      description = "Send one signed command to one device: activate (the validated candidate), rollback (a rollback token for this device only, short-lived) or cancel (the job in progress).")
+  @Command(
+      name = "exec",
+      mixinStandardHelpOptions = true,
+      description =
+          "Send one signed command to one device: activate (the validated candidate), rollback (a rollback token for this device only, short-lived) or cancel (the job in progress).")
   static final class Exec implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1")
     Connection connection;
@@ -344,10 +486,17 @@ public final class FleetCommand {
     @Option(names = "--device", required = true, description = "The device's client id.")
     String device;
 
-    @Option(names = "--console-key", required = true, description = "This console's Ed25519 private key (its .pub beside it).")
+    @Option(
+        names = "--console-key",
+        required = true,
+        description = "This console's Ed25519 private key (its .pub beside it).")
     Path consoleKey;
 
-    @Option(names = "--lifetime", defaultValue = "10m", description = "How long the command stays valid; a device accepts a rollback token of at most its rollback_token_max_s (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--lifetime",
+        defaultValue = "10m",
+        description =
+            "How long the command stays valid; a device accepts a rollback token of at most its rollback_token_max_s (default: ${DEFAULT-VALUE}).")
     String lifetime;
 
     @Option(names = "--job", description = "For cancel: the job to cancel.")
@@ -356,8 +505,7 @@ public final class FleetCommand {
     @picocli.CommandLine.Parameters(index = "0", description = "activate, rollback or cancel")
     String command;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -365,20 +513,24 @@ public final class FleetCommand {
         throw usage(spec, "the command is activate, rollback or cancel, not " + command);
       }
       Duration valid = flag(spec, "--lifetime", lifetime, FleetCommand::duration);
-      try (FleetConsole console = new FleetConsole(connection.broker, connection.account, connection.consoleId + "-exec",
-          System.out)) {
+      try (FleetConsole console =
+          new FleetConsole(
+              connection.broker, connection.account, connection.consoleId + "-exec", System.out)) {
         console.printEvery(Duration.ZERO);
         console.signWith(FleetConsole.readKey(consoleKey), valid);
         console.connect(Duration.ofSeconds(30));
-        java.util.Map<String, Object> metrics = job == null ? java.util.Map.of()
-            : java.util.Map.of(org.watchpost.models.protocol.ModelProtocol.JOB_ID, job);
+        java.util.Map<String, Object> metrics =
+            job == null
+                ? java.util.Map.of()
+                : java.util.Map.of(org.watchpost.models.protocol.ModelProtocol.JOB_ID, job);
         var reply = console.command(device, "EXEC", command, metrics, Duration.ofSeconds(60));
         if (reply == null) {
           System.out.println(device + ": no reply within 60 s");
           return 3;
         }
         Object code = reply.get("response.code");
-        System.out.println(device + ": " + code + " " + reply.getOrDefault("response.exception.message", ""));
+        System.out.println(
+            device + ": " + code + " " + reply.getOrDefault("response.exception.message", ""));
         return code instanceof Number n && n.intValue() == 200 ? 0 : 1;
       }
     }
@@ -386,7 +538,8 @@ public final class FleetCommand {
 
   /** {@code watchpost fleet} with the console's error handling: see {@link #ONE_LINE_ERRORS}. */
   static picocli.CommandLine commandLine() {
-    return new picocli.CommandLine(new FleetCommand()).setParameterExceptionHandler(ONE_LINE_ERRORS)
+    return new picocli.CommandLine(new FleetCommand())
+        .setParameterExceptionHandler(ONE_LINE_ERRORS)
         .setExecutionExceptionHandler(BROKER_ERRORS);
   }
 
@@ -394,41 +547,61 @@ public final class FleetCommand {
   public static final int EXIT_BROKER = 5;
 
   /**
-   * A broker that cannot be reached (or refuses the connection) is one line naming the cause and exit code 5, not
-   * a stack trace; anything else is a bug and keeps its stack trace.
+   * A broker that cannot be reached (or refuses the connection) is one line naming the cause and
+   * exit code 5, not a stack trace; anything else is a bug and keeps its stack trace.
    */
-  public static final picocli.CommandLine.IExecutionExceptionHandler BROKER_ERRORS = (e, cmd, parsed) -> {
-    if (!(e instanceof org.eclipse.paho.client.mqttv3.MqttException)) {
-      throw e;
-    }
-    Throwable cause = e.getCause();
-    cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": the broker refused or cannot be reached: " + e.getMessage()
-        + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")"));
-    return EXIT_BROKER;
-  };
+  public static final picocli.CommandLine.IExecutionExceptionHandler BROKER_ERRORS =
+      (e, cmd, parsed) -> {
+        if (!(e instanceof org.eclipse.paho.client.mqttv3.MqttException)) {
+          throw e;
+        }
+        Throwable cause = e.getCause();
+        cmd.getErr()
+            .println(
+                cmd.getCommandSpec().qualifiedName()
+                    + ": the broker refused or cannot be reached: "
+                    + e.getMessage()
+                    + (cause == null || cause.getMessage() == null
+                        ? ""
+                        : " (" + cause.getMessage() + ")"));
+        return EXIT_BROKER;
+      };
 
   /**
-   * A bad flag, or a flag combination that cannot work, is one line on stderr naming the command and the flag, and
-   * exit code 2; no usage page, no stack trace. Set on the root command line so every subcommand gets it.
+   * A bad flag, or a flag combination that cannot work, is one line on stderr naming the command
+   * and the flag, and exit code 2; no usage page, no stack trace. Set on the root command line so
+   * every subcommand gets it.
    */
-  public static final picocli.CommandLine.IParameterExceptionHandler ONE_LINE_ERRORS = (e, args) -> {
-    picocli.CommandLine cmd = e.getCommandLine();
-    cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage() + " (see --help)");
-    return cmd.getCommandSpec().exitCodeOnInvalidInput();
-  };
+  public static final picocli.CommandLine.IParameterExceptionHandler ONE_LINE_ERRORS =
+      (e, args) -> {
+        picocli.CommandLine cmd = e.getCommandLine();
+        cmd.getErr()
+            .println(
+                cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage() + " (see --help)");
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+      };
 
   /** Parses a flag's value; a value that does not parse is a usage error naming the flag. */
-  static <T> T flag(picocli.CommandLine.Model.CommandSpec spec, String name, String value,
+  static <T> T flag(
+      picocli.CommandLine.Model.CommandSpec spec,
+      String name,
+      String value,
       java.util.function.Function<String, T> parse) {
     try {
       return parse.apply(value);
     } catch (RuntimeException e) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          name + " '" + value + "': " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          name
+              + " '"
+              + value
+              + "': "
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
   }
 
-  static picocli.CommandLine.ParameterException usage(picocli.CommandLine.Model.CommandSpec spec, String message) {
+  static picocli.CommandLine.ParameterException usage(
+      picocli.CommandLine.Model.CommandSpec spec, String message) {
     return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
   }
 
@@ -444,7 +617,10 @@ public final class FleetCommand {
     }
   }
 
-  /** The stages: the canary, then the waves; each a cumulative share, so none may be below the one before. */
+  /**
+   * The stages: the canary, then the waves; each a cumulative share, so none may be below the one
+   * before.
+   */
   static List<Double> stages(String canary, String waves) {
     List<Double> out = new ArrayList<>();
     out.add(namedShare("--canary", canary));
@@ -453,8 +629,12 @@ public final class FleetCommand {
       if (!w.isBlank()) {
         double s = namedShare("--waves", w.strip());
         if (s < out.get(out.size() - 1)) {
-          throw new IllegalArgumentException("--waves " + w.strip() + " is below " + previous
-              + ": stages are cumulative shares of the devices and cannot shrink (e.g. --canary 100% --waves '')");
+          throw new IllegalArgumentException(
+              "--waves "
+                  + w.strip()
+                  + " is below "
+                  + previous
+                  + ": stages are cumulative shares of the devices and cannot shrink (e.g. --canary 100% --waves '')");
         }
         out.add(s);
         previous = "--waves " + w.strip();
@@ -479,7 +659,10 @@ public final class FleetCommand {
     if (!t.matches("[0-9]{1,3}(\\.[0-9]{1,6})?%|0?\\.[0-9]{1,8}|[01]")) {
       throw new IllegalArgumentException("a share is a percentage 0..100%, e.g. 10%");
     }
-    double value = t.endsWith("%") ? Double.parseDouble(t.substring(0, t.length() - 1)) / 100 : Double.parseDouble(t);
+    double value =
+        t.endsWith("%")
+            ? Double.parseDouble(t.substring(0, t.length() - 1)) / 100
+            : Double.parseDouble(t);
     if (!(value >= 0 && value <= 1)) {
       throw new IllegalArgumentException("a share must be 0..100%");
     }
@@ -503,7 +686,9 @@ public final class FleetCommand {
       case 'm' -> Duration.ofMinutes(n);
       case 'h' -> Duration.ofHours(n);
       case 'd' -> Duration.ofDays(n);
-      default -> throw new IllegalArgumentException("a duration is N followed by ms, s, m, h or d, was " + text);
+      default ->
+          throw new IllegalArgumentException(
+              "a duration is N followed by ms, s, m, h or d, was " + text);
     };
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import java.io.IOException;
@@ -41,11 +42,12 @@ import org.watchpost.uplink.codec.KuraTopic;
 import org.watchpost.uplink.codec.MalformedPayloadException;
 
 /**
- * The central rollout console over any MQTT broker, in MODEL-V1: finds devices (their BIRTH, and a GET to every
- * device of the account), offers the package stage by stage (canary, then waves, each a share of the devices
- * targeted at that moment, so devices that appear later are included), serves MQTT chunks as devices ask for
- * them, retries failed attempts a bounded number of times, halts once failures pass the threshold, and keeps
- * its state on disk after every change so that it can be stopped and resumed.
+ * The central rollout console over any MQTT broker, in MODEL-V1: finds devices (their BIRTH, and a
+ * GET to every device of the account), offers the package stage by stage (canary, then waves, each
+ * a share of the devices targeted at that moment, so devices that appear later are included),
+ * serves MQTT chunks as devices ask for them, retries failed attempts a bounded number of times,
+ * halts once failures pass the threshold, and keeps its state on disk after every change so that it
+ * can be stopped and resumed.
  *
  * <p>Every state change runs on one thread; the MQTT client's thread only hands messages over.
  */
@@ -53,47 +55,72 @@ public final class FleetConsole implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FleetConsole.class);
   private static final int MAX_INFLATED = 8 << 20;
   private static final int MAX_CHUNK = 256 * 1024;
+
   /**
-   * The chunk size devices ask for on thin links: one block per chunk, so the signed hash list that crosses the
-   * link before the first chunk is as short as it can be without a device holding unverified bytes (2 KiB blocks
-   * made it twice as long for the same protection: a device checks every block of a chunk before writing it). A
-   * device configured for smaller chunks asks for one whole block at a time.
+   * The chunk size devices ask for on thin links: one block per chunk, so the signed hash list that
+   * crosses the link before the first chunk is as short as it can be without a device holding
+   * unverified bytes (2 KiB blocks made it twice as long for the same protection: a device checks
+   * every block of a chunk before writing it). A device configured for smaller chunks asks for one
+   * whole block at a time.
    */
   public static final int DEFAULT_BLOCK_SIZE = 4096;
+
   /** Reasons no retry can change: the package does not fit the device. */
-  private static final Set<String> FINAL_REASONS = Set.of("wrong_platform", "runtime_too_old", "downgrade",
-      "version_conflict", "unknown_key", "bad_signature", "unsafe_path", "too_large", "decompression_bomb", "malformed",
-      // The device may not fetch the URL: another attempt would be refused alike.
-      "url_refused", "cancelled");
-  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+  private static final Set<String> FINAL_REASONS =
+      Set.of(
+          "wrong_platform",
+          "runtime_too_old",
+          "downgrade",
+          "version_conflict",
+          "unknown_key",
+          "bad_signature",
+          "unsafe_path",
+          "too_large",
+          "decompression_bomb",
+          "malformed",
+          // The device may not fetch the URL: another attempt would be refused alike.
+          "url_refused",
+          "cancelled");
+
+  private static final DateTimeFormatter CLOCK =
+      DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
   private final String account;
   private final String consoleId;
   private final PrintStream out;
   private final MqttAsyncClient client;
-  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "fleet-console");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService loop =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "fleet-console");
+            t.setDaemon(true);
+            return t;
+          });
   private final AtomicLong requestIds = new AtomicLong();
   private final Map<String, String> pendingGets = new ConcurrentHashMap<>();
   private final Map<String, String> pendingPuts = new ConcurrentHashMap<>();
-  private final Map<String, java.util.concurrent.CompletableFuture<Map<String, Object>>> pendingCommands =
-      new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.CompletableFuture<Map<String, Object>>>
+      pendingCommands = new ConcurrentHashMap<>();
+
   /** Every device seen, targeted or not (loop thread). */
   private final Map<String, DeviceRecord> seen = new LinkedHashMap<>();
+
   private final CountDownLatch finished = new CountDownLatch(1);
 
   private RolloutState rollout;
   private RolloutStore store;
+
   /** The console opened the store itself (a path given), so it closes it. */
   private boolean ownsStore;
+
   /** Targeted devices changed since the last save: their rows are written, and only theirs. */
   private final Map<String, DeviceRecord> changed = new LinkedHashMap<>();
+
   private byte[] packageBytes;
+
   /** The signed hash list of the package's blocks, sent with every MQTT PUT package. */
   private byte[] blockHashes;
+
   private int blockSize = DEFAULT_BLOCK_SIZE;
   private java.security.PrivateKey consoleKey;
   private java.security.PublicKey consolePublic;
@@ -108,7 +135,8 @@ public final class FleetConsole implements AutoCloseable {
   private long chunksServed;
   private long chunkBytesServed;
 
-  public FleetConsole(String brokerUrl, String account, String consoleId, PrintStream out) throws MqttException {
+  public FleetConsole(String brokerUrl, String account, String consoleId, PrintStream out)
+      throws MqttException {
     this.account = account;
     this.consoleId = consoleId;
     this.out = out;
@@ -116,8 +144,8 @@ public final class FleetConsole implements AutoCloseable {
   }
 
   /**
-   * Signs every PUT package and EXEC with this console key (devices refuse them unsigned); each is valid from now
-   * for the lifetime and names the device it goes to.
+   * Signs every PUT package and EXEC with this console key (devices refuse them unsigned); each is
+   * valid from now for the lifetime and names the device it goes to.
    */
   public void signWith(java.security.KeyPair key, Duration lifetime) {
     this.consoleKey = key.getPrivate();
@@ -125,16 +153,26 @@ public final class FleetConsole implements AutoCloseable {
     this.commandLifetime = lifetime;
   }
 
-  /** Reads a console key pair from the private key file that {@code watchpost model keygen} wrote. */
+  /**
+   * Reads a console key pair from the private key file that {@code watchpost model keygen} wrote.
+   */
   public static java.security.KeyPair readKey(Path privateKeyFile) throws IOException {
     try {
-      java.security.PrivateKey key = org.watchpost.models.packaging.SigningKeys.readPrivate(Files.readString(privateKeyFile));
-      Path publicFile = privateKeyFile.resolveSibling(privateKeyFile.getFileName().toString().replaceFirst("\\.key$", "") + ".pub");
-      java.security.PublicKey pub = org.watchpost.models.packaging.SigningKeys.readPublic(Files.readString(publicFile));
+      java.security.PrivateKey key =
+          org.watchpost.models.packaging.SigningKeys.readPrivate(Files.readString(privateKeyFile));
+      Path publicFile =
+          privateKeyFile.resolveSibling(
+              privateKeyFile.getFileName().toString().replaceFirst("\\.key$", "") + ".pub");
+      java.security.PublicKey pub =
+          org.watchpost.models.packaging.SigningKeys.readPublic(Files.readString(publicFile));
       return new java.security.KeyPair(pub, key);
     } catch (java.security.GeneralSecurityException e) {
-      throw new IOException("console key " + privateKeyFile + " (with its .pub beside it) is not an Ed25519 key pair: "
-          + e.getMessage(), e);
+      throw new IOException(
+          "console key "
+              + privateKeyFile
+              + " (with its .pub beside it) is not an Ed25519 key pair: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -150,28 +188,29 @@ public final class FleetConsole implements AutoCloseable {
     options.setAutomaticReconnect(true);
     options.setMaxInflight(1000);
     options.setKeepAliveInterval(30);
-    client.setCallback(new MqttCallbackExtended() {
-      @Override
-      public void connectComplete(boolean reconnect, String serverUri) {
-        if (reconnect) {
-          loop.execute(FleetConsole.this::subscribeAndDiscover);
-        }
-      }
+    client.setCallback(
+        new MqttCallbackExtended() {
+          @Override
+          public void connectComplete(boolean reconnect, String serverUri) {
+            if (reconnect) {
+              loop.execute(FleetConsole.this::subscribeAndDiscover);
+            }
+          }
 
-      @Override
-      public void connectionLost(Throwable cause) {
-        LOG.warn("console lost the broker: {}", cause == null ? "" : cause.getMessage());
-      }
+          @Override
+          public void connectionLost(Throwable cause) {
+            LOG.warn("console lost the broker: {}", cause == null ? "" : cause.getMessage());
+          }
 
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-        byte[] payload = message.getPayload();
-        loop.execute(() -> arrived(topic, payload));
-      }
+          @Override
+          public void messageArrived(String topic, MqttMessage message) {
+            byte[] payload = message.getPayload();
+            loop.execute(() -> arrived(topic, payload));
+          }
 
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {}
-    });
+          @Override
+          public void deliveryComplete(IMqttDeliveryToken token) {}
+        });
     client.connect(options).waitForCompletion(timeout.toMillis());
     loop.submit(this::subscribeAndDiscover);
     loop.scheduleAtFixedRate(this::tick, 200, 200, TimeUnit.MILLISECONDS);
@@ -179,9 +218,13 @@ public final class FleetConsole implements AutoCloseable {
 
   private void subscribeAndDiscover() {
     String base = KuraTopic.CONTROL_PREFIX + "/" + account + "/";
-    String[] filters = {base + "+/MQTT/BIRTH", base + "+/MQTT/DC", base + "+/MQTT/LWT",
-        base + consoleId + "/" + ModelProtocol.APP_ID + "/REPLY/#",
-        base + "+/" + ModelProtocol.APP_ID + "/NOTIFY/" + consoleId + "/#"};
+    String[] filters = {
+      base + "+/MQTT/BIRTH",
+      base + "+/MQTT/DC",
+      base + "+/MQTT/LWT",
+      base + consoleId + "/" + ModelProtocol.APP_ID + "/REPLY/#",
+      base + "+/" + ModelProtocol.APP_ID + "/NOTIFY/" + consoleId + "/#"
+    };
     try {
       client.subscribe(filters, new int[] {1, 1, 1, 1, 1}).waitForCompletion(10_000);
       discover();
@@ -191,8 +234,9 @@ public final class FleetConsole implements AutoCloseable {
   }
 
   /**
-   * Asks every device of the account, and each named target not seen yet, for its model: a device that was online
-   * before the console (its BIRTH long gone) or that missed the last question answers now.
+   * Asks every device of the account, and each named target not seen yet, for its model: a device
+   * that was online before the console (its BIRTH long gone) or that missed the last question
+   * answers now.
    */
   private void discover() {
     lastDiscovery = System.currentTimeMillis();
@@ -201,7 +245,9 @@ public final class FleetConsole implements AutoCloseable {
     request(ModelProtocol.EVERY_DEVICE, "GET", ModelProtocol.RESOURCE_MODELS, id, Map.of());
     if (rollout != null) {
       for (String target : rollout.targets) {
-        if (!target.contains("*") && !target.contains("?") && (seen.get(target) == null || !seen.get(target).online)) {
+        if (!target.contains("*")
+            && !target.contains("?")
+            && (seen.get(target) == null || !seen.get(target).online)) {
           String direct = nextRequestId();
           pendingGets.put(direct, target);
           request(target, "GET", ModelProtocol.RESOURCE_MODELS, direct, Map.of());
@@ -224,14 +270,22 @@ public final class FleetConsole implements AutoCloseable {
     rollout(state, opened);
   }
 
-  /** Starts a rollout, or resumes it (a state loaded from the store); every change is saved to the store. */
+  /**
+   * Starts a rollout, or resumes it (a state loaded from the store); every change is saved to the
+   * store.
+   */
   void rollout(RolloutState state, RolloutStore store) throws IOException {
     this.store = store;
     byte[] bytes = Files.readAllBytes(Path.of(state.packageFile));
     String sha = sha256(bytes);
     if (!sha.equals(state.packageSha256)) {
-      throw new IOException("package " + state.packageFile + " has SHA-256 " + sha + ", the rollout is for "
-          + state.packageSha256);
+      throw new IOException(
+          "package "
+              + state.packageFile
+              + " has SHA-256 "
+              + sha
+              + ", the rollout is for "
+              + state.packageSha256);
     }
     int block = BlockHashes.blockSizeFor(bytes.length, blockSize);
     Path tmp = Files.createTempFile("watchpost-package", ".zip");
@@ -242,42 +296,54 @@ public final class FleetConsole implements AutoCloseable {
     } finally {
       Files.deleteIfExists(tmp);
     }
-    loop.submit(() -> {
-      this.packageBytes = bytes;
-      this.blockHashes = hashes;
-      this.blockSize = block;
-      this.rollout = state;
-      for (DeviceRecord r : state.devices.values()) {
-        changed(r);
-        DeviceRecord known = seen.get(r.clientId);
-        r.online = known != null && known.online;
-        seen.put(r.clientId, r);
-        if (r.phase == Phase.IN_PROGRESS) {
-          // Resumed: ask again; the device answers with where its job stands.
-          r.lastProgressMillis = System.currentTimeMillis();
-          offer(r, false);
-        }
-      }
-      seen.values().forEach(this::consider);
-      // A device named in the plan is targeted before it is heard from: on a thin link its answer to discovery
-      // takes seconds, and a rollout whose only stage had no device yet would count as finished with none done.
-      for (String target : state.targets) {
-        if (!target.contains("*") && target.length() <= RolloutStore.MAX_ID && !seen.containsKey(target)) {
-          DeviceRecord unseen = new DeviceRecord();
-          unseen.clientId = target;
-          seen.put(target, unseen);
-          consider(unseen);
-        }
-      }
-      discover();
-      dirty = true;
-      if (state.finished) {
-        finished.countDown();
-      }
-      out.printf("rollout %s: %s %s (%d bytes, sha256 %s) to %s, stages %s, halt past %.1f%% failed%n",
-          state.rolloutId, state.modelName, state.modelVersion, state.packageSize, state.packageSha256.substring(0, 12),
-          state.targets, percent(state.stages), 100 * state.haltOnFailure);
-    });
+    loop.submit(
+        () -> {
+          this.packageBytes = bytes;
+          this.blockHashes = hashes;
+          this.blockSize = block;
+          this.rollout = state;
+          for (DeviceRecord r : state.devices.values()) {
+            changed(r);
+            DeviceRecord known = seen.get(r.clientId);
+            r.online = known != null && known.online;
+            seen.put(r.clientId, r);
+            if (r.phase == Phase.IN_PROGRESS) {
+              // Resumed: ask again; the device answers with where its job stands.
+              r.lastProgressMillis = System.currentTimeMillis();
+              offer(r, false);
+            }
+          }
+          seen.values().forEach(this::consider);
+          // A device named in the plan is targeted before it is heard from: on a thin link its
+          // answer to discovery
+          // takes seconds, and a rollout whose only stage had no device yet would count as finished
+          // with none done.
+          for (String target : state.targets) {
+            if (!target.contains("*")
+                && target.length() <= RolloutStore.MAX_ID
+                && !seen.containsKey(target)) {
+              DeviceRecord unseen = new DeviceRecord();
+              unseen.clientId = target;
+              seen.put(target, unseen);
+              consider(unseen);
+            }
+          }
+          discover();
+          dirty = true;
+          if (state.finished) {
+            finished.countDown();
+          }
+          out.printf(
+              "rollout %s: %s %s (%d bytes, sha256 %s) to %s, stages %s, halt past %.1f%% failed%n",
+              state.rolloutId,
+              state.modelName,
+              state.modelVersion,
+              state.packageSize,
+              state.packageSha256.substring(0, 12),
+              state.targets,
+              percent(state.stages),
+              100 * state.haltOnFailure);
+        });
   }
 
   private static List<String> percent(List<Double> stages) {
@@ -297,7 +363,9 @@ public final class FleetConsole implements AutoCloseable {
 
   /** A device the rollout targets gets a record as soon as it is seen. */
   private void consider(DeviceRecord device) {
-    if (rollout == null || rollout.devices.containsKey(device.clientId) || device.clientId.length() > RolloutStore.MAX_ID
+    if (rollout == null
+        || rollout.devices.containsKey(device.clientId)
+        || device.clientId.length() > RolloutStore.MAX_ID
         || !rollout.targets(device.clientId)) {
       return;
     }
@@ -318,9 +386,17 @@ public final class FleetConsole implements AutoCloseable {
         return;
       }
       for (DeviceRecord r : rollout.devices.values()) {
-        if (r.phase == Phase.IN_PROGRESS && r.online && now - r.lastProgressMillis > rollout.attemptTimeoutMillis) {
-          attemptFailed(r, "timeout", "no word from the device for " + rollout.attemptTimeoutMillis / 1000 + " s");
-        } else if (r.phase == Phase.RETRY_WAIT && r.online && now >= r.nextAttemptMillis && !rollout.halted) {
+        if (r.phase == Phase.IN_PROGRESS
+            && r.online
+            && now - r.lastProgressMillis > rollout.attemptTimeoutMillis) {
+          attemptFailed(
+              r,
+              "timeout",
+              "no word from the device for " + rollout.attemptTimeoutMillis / 1000 + " s");
+        } else if (r.phase == Phase.RETRY_WAIT
+            && r.online
+            && now >= r.nextAttemptMillis
+            && !rollout.halted) {
           offer(r, true);
         }
       }
@@ -346,8 +422,14 @@ public final class FleetConsole implements AutoCloseable {
     long failed = targeted.stream().filter(r -> r.phase == Phase.FAILED).count();
     if (!rollout.halted && started > 0 && failed > rollout.haltOnFailure * started) {
       rollout.halted = true;
-      rollout.haltReason = String.format(Locale.ROOT, "%d of %d devices failed (%.1f%%), past the threshold of %.1f%%",
-          failed, started, 100.0 * failed / started, 100 * rollout.haltOnFailure);
+      rollout.haltReason =
+          String.format(
+              Locale.ROOT,
+              "%d of %d devices failed (%.1f%%), past the threshold of %.1f%%",
+              failed,
+              started,
+              100.0 * failed / started,
+              100 * rollout.haltOnFailure);
       dirty = true;
       out.println("HALTED: " + rollout.haltReason);
       printTable();
@@ -370,15 +452,21 @@ public final class FleetConsole implements AutoCloseable {
         started++;
       }
     }
-    boolean stageSettled = targeted.stream().filter(r -> r.stage >= 0).allMatch(r -> r.phase.settled());
+    boolean stageSettled =
+        targeted.stream().filter(r -> r.stage >= 0).allMatch(r -> r.phase.settled());
     // Offline devices do not hold a stage back: they are offered the package when they come back.
-    boolean stageFilled = started >= allowed || targeted.stream().noneMatch(r -> r.phase == Phase.WAITING && r.online);
+    boolean stageFilled =
+        started >= allowed
+            || targeted.stream().noneMatch(r -> r.phase == Phase.WAITING && r.online);
     if (stageSettled && stageFilled && started > 0 && rollout.stage < last) {
       rollout.stage++;
       dirty = true;
-      out.printf("stage %d of %d: %s of the devices%n", rollout.stage + 1, last + 1,
-          percent(List.of(rollout.stages.get(rollout.stage))).get(0));
-    } else if (stageSettled && rollout.stage == last && targeted.stream().allMatch(r -> r.phase.settled())) {
+      out.printf(
+          "stage %d of %d: %s of the devices%n",
+          rollout.stage + 1, last + 1, percent(List.of(rollout.stages.get(rollout.stage))).get(0));
+    } else if (stageSettled
+        && rollout.stage == last
+        && targeted.stream().allMatch(r -> r.phase.settled())) {
       finish();
     }
   }
@@ -390,8 +478,11 @@ public final class FleetConsole implements AutoCloseable {
       save();
       printTable();
       long done = rollout.devices.values().stream().filter(r -> r.phase == Phase.DONE).count();
-      out.printf("rollout %s %s: %d done, %d failed, %d not started%n", rollout.rolloutId,
-          rollout.halted ? "HALTED" : "finished", done,
+      out.printf(
+          "rollout %s %s: %d done, %d failed, %d not started%n",
+          rollout.rolloutId,
+          rollout.halted ? "HALTED" : "finished",
+          done,
           rollout.devices.values().stream().filter(r -> r.phase == Phase.FAILED).count(),
           rollout.devices.values().stream().filter(r -> r.stage < 0).count());
     }
@@ -417,7 +508,10 @@ public final class FleetConsole implements AutoCloseable {
     changed(r);
   }
 
-  /** The metrics of a PUT package; over MQTT its body is the hash list of blocks of {@code blockSize}. */
+  /**
+   * The metrics of a PUT package; over MQTT its body is the hash list of blocks of {@code
+   * blockSize}.
+   */
   static Map<String, Object> putPackageMetrics(RolloutState rollout, int attempt, int blockSize) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put(ModelProtocol.JOB_ID, rollout.rolloutId);
@@ -440,12 +534,16 @@ public final class FleetConsole implements AutoCloseable {
     boolean retry = !FINAL_REASONS.contains(reason) && r.attempts < rollout.maxAttempts;
     if (retry) {
       r.phase = Phase.RETRY_WAIT;
-      r.nextAttemptMillis = System.currentTimeMillis() + rollout.retryDelayMillis * (1L << Math.min(6, r.attempts - 1));
-      out.printf("%s: attempt %d of %d failed (%s: %s); retrying%n", r.clientId, r.attempts, rollout.maxAttempts,
-          reason, message);
+      r.nextAttemptMillis =
+          System.currentTimeMillis()
+              + rollout.retryDelayMillis * (1L << Math.min(6, r.attempts - 1));
+      out.printf(
+          "%s: attempt %d of %d failed (%s: %s); retrying%n",
+          r.clientId, r.attempts, rollout.maxAttempts, reason, message);
     } else {
       r.phase = Phase.FAILED;
-      out.printf("%s: FAILED after %d attempt(s): %s: %s%n", r.clientId, r.attempts, reason, message);
+      out.printf(
+          "%s: FAILED after %d attempt(s): %s: %s%n", r.clientId, r.attempts, reason, message);
     }
     changed(r);
   }
@@ -513,7 +611,10 @@ public final class FleetConsole implements AutoCloseable {
     return r;
   }
 
-  /** A device's record changed: its row is written at the next save (a device not in the rollout has none). */
+  /**
+   * A device's record changed: its row is written at the next save (a device not in the rollout has
+   * none).
+   */
   private void changed(DeviceRecord r) {
     if (rollout != null && rollout.devices.get(r.clientId) == r) {
       changed.put(r.clientId, r);
@@ -566,7 +667,8 @@ public final class FleetConsole implements AutoCloseable {
       r.message = String.valueOf(p.stringMetric("response.exception.message"));
     } else {
       String message = String.valueOf(p.stringMetric("response.exception.message"));
-      String reason = message.contains(":") ? message.substring(0, message.indexOf(':')) : "refused";
+      String reason =
+          message.contains(":") ? message.substring(0, message.indexOf(':')) : "refused";
       attemptFailed(r, reason, message);
     }
     changed(r);
@@ -582,7 +684,10 @@ public final class FleetConsole implements AutoCloseable {
     if (active != null) {
       r.modelVersion = active;
     }
-    if (rollout == null || !rollout.devices.containsKey(r.clientId) || job == null || !job.equals(rollout.rolloutId)
+    if (rollout == null
+        || !rollout.devices.containsKey(r.clientId)
+        || job == null
+        || !job.equals(rollout.rolloutId)
         || r.phase != Phase.IN_PROGRESS) {
       return;
     }
@@ -599,11 +704,16 @@ public final class FleetConsole implements AutoCloseable {
         r.modelVersion = rollout.modelVersion;
         r.reason = "";
         r.message = "";
-        out.printf("%s: done, runs %s %s (attempt %d)%n", r.clientId, rollout.modelName, rollout.modelVersion, r.attempts);
+        out.printf(
+            "%s: done, runs %s %s (attempt %d)%n",
+            r.clientId, rollout.modelName, rollout.modelVersion, r.attempts);
       }
-      case "FAILED", "ROLLED_BACK" -> attemptFailed(r, String.valueOf(p.stringMetric(ModelProtocol.REASON)),
-          String.valueOf(p.stringMetric(ModelProtocol.MESSAGE)));
-      default -> { }
+      case "FAILED", "ROLLED_BACK" ->
+          attemptFailed(
+              r,
+              String.valueOf(p.stringMetric(ModelProtocol.REASON)),
+              String.valueOf(p.stringMetric(ModelProtocol.MESSAGE)));
+      default -> {}
     }
     changed(r);
   }
@@ -612,8 +722,16 @@ public final class FleetConsole implements AutoCloseable {
     String job = p.stringMetric(ModelProtocol.JOB_ID);
     Long offset = p.longMetric(ModelProtocol.OFFSET);
     Long length = p.longMetric(ModelProtocol.LENGTH);
-    if (rollout == null || packageBytes == null || job == null || !job.equals(rollout.rolloutId) || offset == null
-        || length == null || offset < 0 || length <= 0 || length > MAX_CHUNK || offset >= packageBytes.length) {
+    if (rollout == null
+        || packageBytes == null
+        || job == null
+        || !job.equals(rollout.rolloutId)
+        || offset == null
+        || length == null
+        || offset < 0
+        || length <= 0
+        || length > MAX_CHUNK
+        || offset >= packageBytes.length) {
       return;
     }
     int from = offset.intValue();
@@ -623,7 +741,10 @@ public final class FleetConsole implements AutoCloseable {
     m.put(ModelProtocol.JOB_ID, job);
     m.put(ModelProtocol.OFFSET, offset);
     m.put(ModelProtocol.CHUNK_SHA256, sha256(chunk));
-    publish(KuraTopic.application(account, device, ModelProtocol.APP_ID, "PUT", ModelProtocol.RESOURCE_CHUNK).topic(),
+    publish(
+        KuraTopic.application(
+                account, device, ModelProtocol.APP_ID, "PUT", ModelProtocol.RESOURCE_CHUNK)
+            .topic(),
         new KuraPayload(System.currentTimeMillis(), null, m, chunk));
     chunksServed++;
     chunkBytesServed += chunk.length;
@@ -640,21 +761,61 @@ public final class FleetConsole implements AutoCloseable {
     return consoleId + "-" + requestIds.incrementAndGet();
   }
 
-  private void request(String device, String method, String resource, String requestId, Map<String, Object> metrics) {
+  private void request(
+      String device,
+      String method,
+      String resource,
+      String requestId,
+      Map<String, Object> metrics) {
     request(device, method, resource, requestId, metrics, null);
   }
 
-  /** Sends a request; a PUT or EXEC is signed for the device it goes to when the console has a key. */
-  private void request(String device, String method, String resource, String requestId, Map<String, Object> metrics,
+  /**
+   * Sends a request; a PUT or EXEC is signed for the device it goes to when the console has a key.
+   */
+  private void request(
+      String device,
+      String method,
+      String resource,
+      String requestId,
+      Map<String, Object> metrics,
       byte[] body) {
-    publish(KuraTopic.CONTROL_PREFIX + "/" + account + "/" + device + "/" + ModelProtocol.APP_ID + "/" + method + "/" + resource,
-        payload(consoleId, device, method, resource, requestId, metrics, body,
-            method.equals("GET") ? null : consoleKey, consolePublic, commandLifetime));
+    publish(
+        KuraTopic.CONTROL_PREFIX
+            + "/"
+            + account
+            + "/"
+            + device
+            + "/"
+            + ModelProtocol.APP_ID
+            + "/"
+            + method
+            + "/"
+            + resource,
+        payload(
+            consoleId,
+            device,
+            method,
+            resource,
+            requestId,
+            metrics,
+            body,
+            method.equals("GET") ? null : consoleKey,
+            consolePublic,
+            commandLifetime));
   }
 
   /** A request's payload as the console sends it, signed for the device when a key is given. */
-  static KuraPayload payload(String consoleId, String device, String method, String resource, String requestId,
-      Map<String, Object> metrics, byte[] body, java.security.PrivateKey key, java.security.PublicKey publicKey,
+  static KuraPayload payload(
+      String consoleId,
+      String device,
+      String method,
+      String resource,
+      String requestId,
+      Map<String, Object> metrics,
+      byte[] body,
+      java.security.PrivateKey key,
+      java.security.PublicKey publicKey,
       Duration lifetime) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("request.id", requestId);
@@ -662,21 +823,35 @@ public final class FleetConsole implements AutoCloseable {
     m.putAll(metrics);
     if (key != null) {
       long now = System.currentTimeMillis();
-      m.putAll(CommandSignature.sign(ModelProtocol.APP_ID, method, List.of(resource), consoleId, metrics, body, device,
-          now, now + lifetime.toMillis(), key, publicKey));
+      m.putAll(
+          CommandSignature.sign(
+              ModelProtocol.APP_ID,
+              method,
+              List.of(resource),
+              consoleId,
+              metrics,
+              body,
+              device,
+              now,
+              now + lifetime.toMillis(),
+              key,
+              publicKey));
     }
     return new KuraPayload(System.currentTimeMillis(), null, m, body);
   }
 
   /**
-   * Sends a signed command of its own to one device (EXEC activate, rollback, cancel) and waits for the reply.
+   * Sends a signed command of its own to one device (EXEC activate, rollback, cancel) and waits for
+   * the reply.
    *
    * @return the reply's metrics, or null when none came in time
    */
-  public Map<String, Object> command(String device, String method, String resource, Map<String, Object> metrics,
-      Duration timeout) throws InterruptedException {
+  public Map<String, Object> command(
+      String device, String method, String resource, Map<String, Object> metrics, Duration timeout)
+      throws InterruptedException {
     String id = nextRequestId();
-    java.util.concurrent.CompletableFuture<Map<String, Object>> answer = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Map<String, Object>> answer =
+        new java.util.concurrent.CompletableFuture<>();
     pendingCommands.put(id, answer);
     loop.execute(() -> request(device, method, resource, id, metrics));
     try {
@@ -714,18 +889,24 @@ public final class FleetConsole implements AutoCloseable {
     }
   }
 
-  /** Rows of the periodic table; a larger fleet is summed up (a national rollout would print 75,476 lines). */
+  /**
+   * Rows of the periodic table; a larger fleet is summed up (a national rollout would print 75,476
+   * lines).
+   */
   static final int TABLE_ROWS = 40;
 
-  /** Prints the devices: the rollout's when one runs, else every device seen; summed up past {@link #TABLE_ROWS}. */
+  /**
+   * Prints the devices: the rollout's when one runs, else every device seen; summed up past {@link
+   * #TABLE_ROWS}.
+   */
   public void printTable() {
     Map<String, DeviceRecord> rows = rollout != null ? rollout.devices : seen;
     out.println(summary(rows.values(), TABLE_ROWS));
   }
 
   /**
-   * The devices per phase, then the rows that need a look first (failed, retrying, in progress, offline), at most
-   * {@code limit}; the whole table when the fleet is that small.
+   * The devices per phase, then the rows that need a look first (failed, retrying, in progress,
+   * offline), at most {@code limit}; the whole table when the fleet is that small.
    */
   static String summary(java.util.Collection<DeviceRecord> rows, int limit) {
     if (rows.size() <= limit) {
@@ -734,10 +915,15 @@ public final class FleetConsole implements AutoCloseable {
     Map<Phase, Long> phases = new java.util.EnumMap<>(Phase.class);
     rows.forEach(r -> phases.merge(r.phase, 1L, Long::sum));
     long offline = rows.stream().filter(r -> !r.online).count();
-    List<DeviceRecord> first = rows.stream()
-        .sorted(java.util.Comparator.comparingInt(FleetConsole::urgency).thenComparing(r -> r.clientId))
-        .limit(limit).toList();
-    return String.format(Locale.ROOT, "%d devices: %s, %d offline%n", rows.size(), phases, offline) + table(first)
+    List<DeviceRecord> first =
+        rows.stream()
+            .sorted(
+                java.util.Comparator.comparingInt(FleetConsole::urgency)
+                    .thenComparing(r -> r.clientId))
+            .limit(limit)
+            .toList();
+    return String.format(Locale.ROOT, "%d devices: %s, %d offline%n", rows.size(), phases, offline)
+        + table(first)
         + String.format(Locale.ROOT, "... %d more%n", rows.size() - first.size());
   }
 
@@ -753,13 +939,33 @@ public final class FleetConsole implements AutoCloseable {
 
   static String table(Iterable<DeviceRecord> rows) {
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "%-20s %-11s %-12s %5s %-10s %3s %-8s %-8s %s%n", "DEVICE", "PHASE", "STATUS", "PROG",
-        "MODEL", "TRY", "ONLINE", "SEEN", "REASON"));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "%-20s %-11s %-12s %5s %-10s %3s %-8s %-8s %s%n",
+            "DEVICE",
+            "PHASE",
+            "STATUS",
+            "PROG",
+            "MODEL",
+            "TRY",
+            "ONLINE",
+            "SEEN",
+            "REASON"));
     for (DeviceRecord r : rows) {
-      s.append(String.format(Locale.ROOT, "%-20s %-11s %-12s %4d%% %-10s %3d %-8s %-8s %s%n", r.clientId, r.phase,
-          r.status.isEmpty() ? r.deviceState : r.status, r.progress, r.modelVersion.isEmpty() ? "?" : r.modelVersion,
-          r.attempts, r.online ? "yes" : "no", r.lastSeenMillis == 0 ? "-" : CLOCK.format(Instant.ofEpochMilli(r.lastSeenMillis)),
-          r.reason.isEmpty() ? "" : r.reason + ": " + r.message));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "%-20s %-11s %-12s %4d%% %-10s %3d %-8s %-8s %s%n",
+              r.clientId,
+              r.phase,
+              r.status.isEmpty() ? r.deviceState : r.status,
+              r.progress,
+              r.modelVersion.isEmpty() ? "?" : r.modelVersion,
+              r.attempts,
+              r.online ? "yes" : "no",
+              r.lastSeenMillis == 0 ? "-" : CLOCK.format(Instant.ofEpochMilli(r.lastSeenMillis)),
+              r.reason.isEmpty() ? "" : r.reason + ": " + r.message));
     }
     return s.toString();
   }
@@ -788,8 +994,9 @@ public final class FleetConsole implements AutoCloseable {
   }
 
   /**
-   * Saves the last state and disconnects. Idempotent: the command closes the console at its end and a shutdown
-   * hook closes it again at a stop; the second caller waits for the first and does nothing more.
+   * Saves the last state and disconnects. Idempotent: the command closes the console at its end and
+   * a shutdown hook closes it again at a stop; the second caller waits for the first and does
+   * nothing more.
    */
   @Override
   public synchronized void close() {
@@ -802,7 +1009,8 @@ public final class FleetConsole implements AutoCloseable {
     } catch (java.util.concurrent.RejectedExecutionException e) {
       save();
     } catch (Exception e) {
-      // The loop is stuck or was interrupted: stop it, then save from here so the last state still reaches disk.
+      // The loop is stuck or was interrupted: stop it, then save from here so the last state still
+      // reaches disk.
       loop.shutdownNow();
       try {
         loop.awaitTermination(5, TimeUnit.SECONDS);
@@ -829,13 +1037,15 @@ public final class FleetConsole implements AutoCloseable {
 
   /** Halts the rollout now: no device is started any more; devices in progress finish. */
   void halt(String reason) throws Exception {
-    loop.submit(() -> {
-      if (rollout != null && !rollout.halted) {
-        rollout.halted = true;
-        rollout.haltReason = reason;
-        dirty = true;
-        out.println("HALTED: " + reason);
-      }
-    }).get(10, TimeUnit.SECONDS);
+    loop.submit(
+            () -> {
+              if (rollout != null && !rollout.halted) {
+                rollout.halted = true;
+                rollout.haltReason = reason;
+                dirty = true;
+                out.println("HALTED: " + reason);
+              }
+            })
+        .get(10, TimeUnit.SECONDS);
   }
 }

@@ -1,10 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A rollout as the console holds it; kept in a {@link RolloutStore} so that it can be stopped and resumed. */
+/**
+ * A rollout as the console holds it; kept in a {@link RolloutStore} so that it can be stopped and
+ * resumed.
+ */
 final class RolloutState {
   String rolloutId;
   String packageFile;
@@ -14,10 +18,16 @@ final class RolloutState {
   String modelVersion;
   String transport;
   String url;
-  /** Client ids, a glob over client ids ({@code cam-*}), or {@code *} for every device that shows up. */
+
+  /**
+   * Client ids, a glob over client ids ({@code cam-*}), or {@code *} for every device that shows
+   * up.
+   */
   List<String> targets;
+
   /** Cumulative share of the target population per stage: canary first, then the waves. */
   List<Double> stages;
+
   double haltOnFailure;
   int maxAttempts;
   long retryDelayMillis;
@@ -40,7 +50,8 @@ final class RolloutState {
   private static String globToRegex(String glob) {
     StringBuilder regex = new StringBuilder();
     for (char c : glob.toCharArray()) {
-      regex.append(c == '*' ? ".*" : c == '?' ? "." : java.util.regex.Pattern.quote(String.valueOf(c)));
+      regex.append(
+          c == '*' ? ".*" : c == '?' ? "." : java.util.regex.Pattern.quote(String.valueOf(c)));
     }
     return regex.toString();
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import com.google.gson.Gson;
@@ -15,25 +16,31 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Where rollouts are kept so that a console can be stopped and resumed: a database with one row per rollout and one
- * row per targeted device, so that a device's change is one row updated, not the whole campaign rewritten.
- * Embedded SQLite (a file) by default; PostgreSQL (or any database speaking the same SQL) through a JDBC URL for a
- * central team. The SQL is the subset both engines share: {@code INSERT ... ON CONFLICT ... DO UPDATE}.
+ * Where rollouts are kept so that a console can be stopped and resumed: a database with one row per
+ * rollout and one row per targeted device, so that a device's change is one row updated, not the
+ * whole campaign rewritten. Embedded SQLite (a file) by default; PostgreSQL (or any database
+ * speaking the same SQL) through a JDBC URL for a central team. The SQL is the subset both engines
+ * share: {@code INSERT ... ON CONFLICT ... DO UPDATE}.
  *
- * <p>One console writes through one connection, from its loop thread; a batch of changed rows is one transaction.
+ * <p>One console writes through one connection, from its loop thread; a batch of changed rows is
+ * one transaction.
  */
 final class RolloutStore implements AutoCloseable {
   private static final Gson GSON = new Gson();
+
   /** Longest text kept per field: the texts come from devices over the network. */
   static final int MAX_TEXT = 1000;
+
   static final int MAX_ID = 256;
 
-  private static final String DEVICE_COLUMNS = "rollout_id, client_id, online, last_seen_ms, model_version, device_state,"
-      + " phase, stage, attempts, status, progress, reason, message, attempt_started_ms, last_progress_ms,"
-      + " next_attempt_ms, job";
-  private static final String ROLLOUT_COLUMNS = "id, package_file, package_sha256, package_size, model_name,"
-      + " model_version, transport, url, targets, stages, halt_on_failure, max_attempts, retry_delay_ms,"
-      + " attempt_timeout_ms, stage, halted, halt_reason, finished, updated_ms";
+  private static final String DEVICE_COLUMNS =
+      "rollout_id, client_id, online, last_seen_ms, model_version, device_state,"
+          + " phase, stage, attempts, status, progress, reason, message, attempt_started_ms, last_progress_ms,"
+          + " next_attempt_ms, job";
+  private static final String ROLLOUT_COLUMNS =
+      "id, package_file, package_sha256, package_size, model_name,"
+          + " model_version, transport, url, targets, stages, halt_on_failure, max_attempts, retry_delay_ms,"
+          + " attempt_timeout_ms, stage, halted, halt_reason, finished, updated_ms";
 
   private final String url;
   private final Connection db;
@@ -44,8 +51,8 @@ final class RolloutStore implements AutoCloseable {
   }
 
   /**
-   * Opens (and creates the tables of) the store at a JDBC URL ({@code jdbc:postgresql://host/db?user=...}) or, for
-   * anything else, a SQLite file at that path.
+   * Opens (and creates the tables of) the store at a JDBC URL ({@code
+   * jdbc:postgresql://host/db?user=...}) or, for anything else, a SQLite file at that path.
    */
   static RolloutStore open(String location) throws IOException {
     String url;
@@ -62,13 +69,15 @@ final class RolloutStore implements AutoCloseable {
       store.createTables();
       return store;
     } catch (SQLException e) {
-      throw new IOException("cannot open the rollout store " + redact(url) + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot open the rollout store " + redact(url) + ": " + e.getMessage(), e);
     }
   }
 
   /** The URL without a password, for messages. */
   static String redact(String url) {
-    return url.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("//([^/@:]+):[^/@]*@", "//$1:***@");
+    return url.replaceAll("(?i)(password=)[^&;]*", "$1***")
+        .replaceAll("//([^/@:]+):[^/@]*@", "//$1:***@");
   }
 
   boolean isSqlite() {
@@ -83,18 +92,22 @@ final class RolloutStore implements AutoCloseable {
         s.execute("PRAGMA synchronous=FULL");
         s.execute("PRAGMA busy_timeout=10000");
       }
-      s.execute("CREATE TABLE IF NOT EXISTS rollout (id VARCHAR(200) PRIMARY KEY, package_file TEXT NOT NULL,"
-          + " package_sha256 VARCHAR(64) NOT NULL, package_size BIGINT NOT NULL, model_name TEXT NOT NULL,"
-          + " model_version TEXT NOT NULL, transport VARCHAR(16) NOT NULL, url TEXT, targets TEXT NOT NULL,"
-          + " stages TEXT NOT NULL, halt_on_failure DOUBLE PRECISION NOT NULL, max_attempts INTEGER NOT NULL,"
-          + " retry_delay_ms BIGINT NOT NULL, attempt_timeout_ms BIGINT NOT NULL, stage INTEGER NOT NULL,"
-          + " halted INTEGER NOT NULL, halt_reason TEXT NOT NULL, finished INTEGER NOT NULL, updated_ms BIGINT NOT NULL)");
-      s.execute("CREATE TABLE IF NOT EXISTS rollout_device (rollout_id VARCHAR(200) NOT NULL,"
-          + " client_id VARCHAR(" + MAX_ID + ") NOT NULL, online INTEGER NOT NULL, last_seen_ms BIGINT NOT NULL,"
-          + " model_version TEXT NOT NULL, device_state TEXT NOT NULL, phase VARCHAR(16) NOT NULL, stage INTEGER NOT NULL,"
-          + " attempts INTEGER NOT NULL, status TEXT NOT NULL, progress INTEGER NOT NULL, reason TEXT NOT NULL,"
-          + " message TEXT NOT NULL, attempt_started_ms BIGINT NOT NULL, last_progress_ms BIGINT NOT NULL,"
-          + " next_attempt_ms BIGINT NOT NULL, job TEXT NOT NULL, PRIMARY KEY (rollout_id, client_id))");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS rollout (id VARCHAR(200) PRIMARY KEY, package_file TEXT NOT NULL,"
+              + " package_sha256 VARCHAR(64) NOT NULL, package_size BIGINT NOT NULL, model_name TEXT NOT NULL,"
+              + " model_version TEXT NOT NULL, transport VARCHAR(16) NOT NULL, url TEXT, targets TEXT NOT NULL,"
+              + " stages TEXT NOT NULL, halt_on_failure DOUBLE PRECISION NOT NULL, max_attempts INTEGER NOT NULL,"
+              + " retry_delay_ms BIGINT NOT NULL, attempt_timeout_ms BIGINT NOT NULL, stage INTEGER NOT NULL,"
+              + " halted INTEGER NOT NULL, halt_reason TEXT NOT NULL, finished INTEGER NOT NULL, updated_ms BIGINT NOT NULL)");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS rollout_device (rollout_id VARCHAR(200) NOT NULL,"
+              + " client_id VARCHAR("
+              + MAX_ID
+              + ") NOT NULL, online INTEGER NOT NULL, last_seen_ms BIGINT NOT NULL,"
+              + " model_version TEXT NOT NULL, device_state TEXT NOT NULL, phase VARCHAR(16) NOT NULL, stage INTEGER NOT NULL,"
+              + " attempts INTEGER NOT NULL, status TEXT NOT NULL, progress INTEGER NOT NULL, reason TEXT NOT NULL,"
+              + " message TEXT NOT NULL, attempt_started_ms BIGINT NOT NULL, last_progress_ms BIGINT NOT NULL,"
+              + " next_attempt_ms BIGINT NOT NULL, job TEXT NOT NULL, PRIMARY KEY (rollout_id, client_id))");
     }
     db.setAutoCommit(false);
     db.commit();
@@ -104,7 +117,8 @@ final class RolloutStore implements AutoCloseable {
   RolloutState load(String rolloutId) throws IOException {
     try {
       RolloutState s;
-      try (PreparedStatement q = db.prepareStatement("SELECT " + ROLLOUT_COLUMNS + " FROM rollout WHERE id = ?")) {
+      try (PreparedStatement q =
+          db.prepareStatement("SELECT " + ROLLOUT_COLUMNS + " FROM rollout WHERE id = ?")) {
         q.setString(1, rolloutId);
         try (ResultSet r = q.executeQuery()) {
           if (!r.next()) {
@@ -132,8 +146,11 @@ final class RolloutStore implements AutoCloseable {
           s.finished = r.getInt(18) != 0;
         }
       }
-      try (PreparedStatement q = db.prepareStatement("SELECT " + DEVICE_COLUMNS
-          + " FROM rollout_device WHERE rollout_id = ? ORDER BY client_id")) {
+      try (PreparedStatement q =
+          db.prepareStatement(
+              "SELECT "
+                  + DEVICE_COLUMNS
+                  + " FROM rollout_device WHERE rollout_id = ? ORDER BY client_id")) {
         q.setString(1, rolloutId);
         q.setFetchSize(5000);
         try (ResultSet r = q.executeQuery()) {
@@ -163,13 +180,15 @@ final class RolloutStore implements AutoCloseable {
       return s;
     } catch (SQLException | RuntimeException e) {
       rollback();
-      throw new IOException("cannot read rollout " + rolloutId + " from " + redact(url) + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot read rollout " + rolloutId + " from " + redact(url) + ": " + e.getMessage(), e);
     }
   }
 
   /** The id of the rollout changed last, or null. */
   String latest() throws IOException {
-    try (Statement q = db.createStatement(); ResultSet r = q.executeQuery("SELECT id FROM rollout ORDER BY updated_ms DESC LIMIT 1")) {
+    try (Statement q = db.createStatement();
+        ResultSet r = q.executeQuery("SELECT id FROM rollout ORDER BY updated_ms DESC LIMIT 1")) {
       String id = r.next() ? r.getString(1) : null;
       db.commit();
       return id;
@@ -180,15 +199,19 @@ final class RolloutStore implements AutoCloseable {
   }
 
   /**
-   * Writes the rollout's own row and the rows of the devices given (those that changed since the last save), in
-   * one transaction.
+   * Writes the rollout's own row and the rows of the devices given (those that changed since the
+   * last save), in one transaction.
    */
   void save(RolloutState s, Collection<DeviceRecord> changed) throws IOException {
     try {
-      try (PreparedStatement u = db.prepareStatement("INSERT INTO rollout (" + ROLLOUT_COLUMNS + ") VALUES"
-          + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-          + " stage = excluded.stage, halted = excluded.halted, halt_reason = excluded.halt_reason,"
-          + " finished = excluded.finished, updated_ms = excluded.updated_ms")) {
+      try (PreparedStatement u =
+          db.prepareStatement(
+              "INSERT INTO rollout ("
+                  + ROLLOUT_COLUMNS
+                  + ") VALUES"
+                  + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                  + " stage = excluded.stage, halted = excluded.halted, halt_reason = excluded.halt_reason,"
+                  + " finished = excluded.finished, updated_ms = excluded.updated_ms")) {
         u.setString(1, s.rolloutId);
         u.setString(2, s.packageFile);
         u.setString(3, s.packageSha256);
@@ -217,8 +240,13 @@ final class RolloutStore implements AutoCloseable {
             set.append(set.length() == 0 ? "" : ", ").append(c).append(" = excluded.").append(c);
           }
         }
-        try (PreparedStatement u = db.prepareStatement("INSERT INTO rollout_device (" + DEVICE_COLUMNS + ") VALUES"
-            + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rollout_id, client_id) DO UPDATE SET " + set)) {
+        try (PreparedStatement u =
+            db.prepareStatement(
+                "INSERT INTO rollout_device ("
+                    + DEVICE_COLUMNS
+                    + ") VALUES"
+                    + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rollout_id, client_id) DO UPDATE SET "
+                    + set)) {
           for (DeviceRecord d : changed) {
             u.setString(1, s.rolloutId);
             u.setString(2, d.clientId);
@@ -245,7 +273,8 @@ final class RolloutStore implements AutoCloseable {
       db.commit();
     } catch (SQLException e) {
       rollback();
-      throw new IOException("cannot save rollout " + s.rolloutId + " to " + redact(url) + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot save rollout " + s.rolloutId + " to " + redact(url) + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import java.io.IOException;
@@ -8,7 +9,10 @@ import java.security.KeyPair;
 import java.time.Duration;
 import org.watchpost.models.packaging.SigningKeys;
 
-/** The test console's key: made at test time, its public half trusted by the simulated devices of the fleet. */
+/**
+ * The test console's key: made at test time, its public half trusted by the simulated devices of
+ * the fleet.
+ */
 final class ConsoleKeys {
   private ConsoleKeys() {}
 
@@ -17,7 +21,10 @@ final class ConsoleKeys {
     return keysDir.resolveSibling("console-keys");
   }
 
-  /** A console key, written as console.key/console.pub into {@link #dirFor} (the .key as the CLI reads it). */
+  /**
+   * A console key, written as console.key/console.pub into {@link #dirFor} (the .key as the CLI
+   * reads it).
+   */
   static KeyPair make(Path keysDir) {
     KeyPair pair = SigningKeys.generate();
     try {
@@ -33,7 +40,8 @@ final class ConsoleKeys {
 
   static FleetConsole signing(FleetConsole console, Path keysDir) {
     try {
-      console.signWith(FleetConsole.readKey(dirFor(keysDir).resolve("console.key")), Duration.ofMinutes(5));
+      console.signWith(
+          FleetConsole.readKey(dirFor(keysDir).resolve("console.key")), Duration.ofMinutes(5));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,11 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.watchpost.models.packaging.ModelPackage;
 import org.watchpost.testing.Mosquitto;
 import org.watchpost.testing.SharedData;
-import picocli.CommandLine;
 
 /**
- * What a new user meets first: a wrong flag is one line naming it and exit code 2 (never a stack trace), and the
- * console's last state is saved however it is closed (at the end of the command and again by the shutdown hook).
+ * What a new user meets first: a wrong flag is one line naming it and exit code 2 (never a stack
+ * trace), and the console's last state is saved however it is closed (at the end of the command and
+ * again by the shutdown hook).
  */
 class ConsoleUsageTest {
 
@@ -39,7 +40,8 @@ class ConsoleUsageTest {
       System.setOut(previousOut);
       System.setErr(previousErr);
     }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private static void assertOneLine(Run run, String mentions) {
@@ -55,9 +57,20 @@ class ConsoleUsageTest {
     Path dir = SharedData.scratchDirectory("fleet-usage");
     Path pkg = dir.resolve("pkg.zip");
     Files.write(pkg, new byte[] {1, 2, 3});
-    String[] base = {"rollout", "--broker", "tcp://127.0.0.1:1", "--all", "--package", pkg.toString(),
-        "--console-key", dir.resolve("console.key").toString(), "--state", dir.resolve("state.json").toString()};
-    // The combination a new user tries first: the whole fleet as the canary, with the default waves after it.
+    String[] base = {
+      "rollout",
+      "--broker",
+      "tcp://127.0.0.1:1",
+      "--all",
+      "--package",
+      pkg.toString(),
+      "--console-key",
+      dir.resolve("console.key").toString(),
+      "--state",
+      dir.resolve("state.json").toString()
+    };
+    // The combination a new user tries first: the whole fleet as the canary, with the default waves
+    // after it.
     assertOneLine(fleet(concat(base, "--canary", "100%")), "--canary");
     assertOneLine(fleet(concat(base, "--halt-on-failure", "150%")), "--halt-on-failure");
     assertOneLine(fleet(concat(base, "--waves", "10%,ten")), "--waves");
@@ -77,7 +90,8 @@ class ConsoleUsageTest {
   @Test
   void aBrokerThatCannotBeReachedIsOneLineWithExitCode5() throws Exception {
     int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
     for (String command : List.of("health", "status")) {
@@ -85,7 +99,9 @@ class ConsoleUsageTest {
       assertEquals(FleetCommand.EXIT_BROKER, run.code(), run.toString());
       List<String> lines = run.err().lines().filter(l -> !l.isBlank()).toList();
       assertEquals(1, lines.size(), "one line, no stack trace: " + run.err());
-      assertTrue(lines.get(0).startsWith("fleet " + command + ": the broker refused or cannot be reached"), lines.get(0));
+      assertTrue(
+          lines.get(0).startsWith("fleet " + command + ": the broker refused or cannot be reached"),
+          lines.get(0));
     }
   }
 
@@ -119,9 +135,14 @@ class ConsoleUsageTest {
     plan.maxAttempts = 1;
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream previousErr = System.err;
-    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker")); RolloutStore store = RolloutStore.open(storeAt)) {
-      FleetConsole console = new FleetConsole(broker.url(), "fleet", "console-close",
-          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+        RolloutStore store = RolloutStore.open(storeAt)) {
+      FleetConsole console =
+          new FleetConsole(
+              broker.url(),
+              "fleet",
+              "console-close",
+              new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       console.printEvery(Duration.ZERO);
       console.connect(Duration.ofSeconds(10));
       console.rollout(plan, store);
@@ -134,10 +155,14 @@ class ConsoleUsageTest {
     } finally {
       System.setErr(previousErr);
     }
-    assertFalse(err.toString(StandardCharsets.UTF_8).contains("final save failed"), err.toString(StandardCharsets.UTF_8));
+    assertFalse(
+        err.toString(StandardCharsets.UTF_8).contains("final save failed"),
+        err.toString(StandardCharsets.UTF_8));
     try (RolloutStore store = RolloutStore.open(storeAt)) {
       RolloutState saved = store.load("close-test");
-      assertTrue(saved.halted && saved.haltReason.equals("stopped by the test"), "the last state was saved: " + saved.haltReason);
+      assertTrue(
+          saved.halted && saved.haltReason.equals("stopped by the test"),
+          "the last state was saved: " + saved.haltReason);
     }
   }
 

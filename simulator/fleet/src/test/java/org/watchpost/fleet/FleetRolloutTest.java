@@ -1,6 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
-import org.watchpost.testing.Mosquitto;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,24 +19,29 @@ import org.watchpost.fleet.DeviceRecord.Phase;
 import org.watchpost.models.packaging.ModelPackage;
 import org.watchpost.models.packaging.PackageBuilder;
 import org.watchpost.models.packaging.SigningKeys;
+import org.watchpost.testing.Mosquitto;
 import org.watchpost.testing.SharedData;
 import org.watchpost.testing.TestModels;
 import org.watchpost.testing.TinyOnnx;
 import picocli.CommandLine;
 
 /**
- * The rollout console against a real Mosquitto and simulated devices that are the real device bundles (detector,
- * uplink, model manager): canary, then waves; a device that joins later still gets the package; the console is
- * stopped and resumed from its state file; a transient failure is retried, a device that keeps failing is
- * reported after its bounded attempts; a failing set halts the rollout at the threshold.
+ * The rollout console against a real Mosquitto and simulated devices that are the real device
+ * bundles (detector, uplink, model manager): canary, then waves; a device that joins later still
+ * gets the package; the console is stopped and resumed from its state file; a transient failure is
+ * retried, a device that keeps failing is reported after its bounded attempts; a failing set halts
+ * the rollout at the threshold.
  */
 class FleetRolloutTest {
   private static final List<String> PLATFORMS = List.of("linux-x86_64", "linux-aarch64");
 
-  private record Fleet(Path dir, Path keys, Path factory, Path pkg, Mosquitto broker, List<SimulatedDevice> devices)
+  private record Fleet(
+      Path dir, Path keys, Path factory, Path pkg, Mosquitto broker, List<SimulatedDevice> devices)
       implements AutoCloseable {
     SimulatedDevice add(String id, String platform, int failingLoads) {
-      SimulatedDevice d = new SimulatedDevice(id, dir.resolve(id), broker.url(), factory, keys, platform, failingLoads);
+      SimulatedDevice d =
+          new SimulatedDevice(
+              id, dir.resolve(id), broker.url(), factory, keys, platform, failingLoads);
       devices.add(d);
       return d;
     }
@@ -55,15 +60,28 @@ class FleetRolloutTest {
     Files.createDirectories(keys);
     Files.writeString(keys.resolve("fleet.pub"), SigningKeys.publicPem(key.getPublic()));
     ConsoleKeys.make(keys);
-    Path factory = TestModels.tinyYolox(dir.resolve("factory"), "tiny-yolox", "1.0.0",
-        TinyOnnx.model(TinyOnnx.onePerson()), PLATFORMS);
-    Path v2 = TestModels.tinyYolox(dir.resolve("v2"), "tiny-yolox", "2.0.0", TinyOnnx.model(TinyOnnx.onePerson()), PLATFORMS);
+    Path factory =
+        TestModels.tinyYolox(
+            dir.resolve("factory"),
+            "tiny-yolox",
+            "1.0.0",
+            TinyOnnx.model(TinyOnnx.onePerson()),
+            PLATFORMS);
+    Path v2 =
+        TestModels.tinyYolox(
+            dir.resolve("v2"),
+            "tiny-yolox",
+            "2.0.0",
+            TinyOnnx.model(TinyOnnx.onePerson()),
+            PLATFORMS);
     Path pkg = dir.resolve("tiny-yolox-2.0.0.zip");
     new PackageBuilder(v2).build(pkg, key.getPrivate(), key.getPublic());
-    return new Fleet(dir, keys, factory, pkg, Mosquitto.start(dir.resolve("broker")), new ArrayList<>());
+    return new Fleet(
+        dir, keys, factory, pkg, Mosquitto.start(dir.resolve("broker")), new ArrayList<>());
   }
 
-  private static RolloutState plan(Fleet fleet, List<String> targets, List<Double> stages, double halt) throws Exception {
+  private static RolloutState plan(
+      Fleet fleet, List<String> targets, List<Double> stages, double halt) throws Exception {
     RolloutState s = new RolloutState();
     s.rolloutId = "tiny-yolox-2.0.0";
     s.packageFile = fleet.pkg().toString();
@@ -85,7 +103,8 @@ class FleetRolloutTest {
   void canaryThenWavesReachEveryDeviceIncludingLateJoinersAcrossAConsoleRestart() throws Exception {
     try (Fleet fleet = fleet("fleet-waves")) {
       for (int i = 1; i <= 6; i++) {
-        // cam-03 cannot load the model the first time (a transient failure): its second attempt succeeds.
+        // cam-03 cannot load the model the first time (a transient failure): its second attempt
+        // succeeds.
         fleet.add("cam-0" + i, "linux-x86_64", i == 3 ? 1 : 0);
       }
       // cam-09 fails every time: reported after its bounded attempts, below the halt threshold.
@@ -94,7 +113,9 @@ class FleetRolloutTest {
       RolloutState plan = plan(fleet, List.of("cam-*"), List.of(0.01, 0.5, 1.0), 0.3);
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-      try (FleetConsole console = ConsoleKeys.signing(new FleetConsole(fleet.broker().url(), "fleet", "console-1", out), fleet.keys())) {
+      try (FleetConsole console =
+          ConsoleKeys.signing(
+              new FleetConsole(fleet.broker().url(), "fleet", "console-1", out), fleet.keys())) {
         console.printEvery(Duration.ZERO);
         console.connect(Duration.ofSeconds(10));
         awaitDevices(console, 7);
@@ -106,13 +127,18 @@ class FleetRolloutTest {
         }
         RolloutState mid = console.state();
         assertEquals(1, mid.stage, "the canary stage passed");
-        assertEquals(1, mid.devices.values().stream().filter(d -> d.stage == 0).count(), "one canary (1% of 7, at least one)");
+        assertEquals(
+            1,
+            mid.devices.values().stream().filter(d -> d.stage == 0).count(),
+            "one canary (1% of 7, at least one)");
       }
       RolloutState saved = kept(stateFile);
       assertTrue(saved.stage >= 1, "the state file kept the stage");
       // A device joins while the console is down; it is included once the console is back.
       fleet.add("cam-07", "linux-x86_64", 0);
-      try (FleetConsole console = ConsoleKeys.signing(new FleetConsole(fleet.broker().url(), "fleet", "console-1", out), fleet.keys())) {
+      try (FleetConsole console =
+          ConsoleKeys.signing(
+              new FleetConsole(fleet.broker().url(), "fleet", "console-1", out), fleet.keys())) {
         console.printEvery(Duration.ZERO);
         console.connect(Duration.ofSeconds(10));
         console.rollout(saved, stateFile);
@@ -138,23 +164,33 @@ class FleetRolloutTest {
           }
         }
         assertEquals(2, devices.get("cam-03").attempts, "the transient failure was retried once");
-        assertTrue(devices.get("cam-07").stage >= 1 && devices.get("cam-08").stage >= 1, "late joiners got it");
-        assertTrue(log.toString().contains("cam-03: attempt 1 of 3 failed (load_failed"), log.toString());
+        assertTrue(
+            devices.get("cam-07").stage >= 1 && devices.get("cam-08").stage >= 1,
+            "late joiners got it");
+        assertTrue(
+            log.toString().contains("cam-03: attempt 1 of 3 failed (load_failed"), log.toString());
       }
     }
   }
 
   @Test
-  void aListedDeviceNotYetHeardFromHoldsAOneStageRolloutOpenUntilItGetsThePackage() throws Exception {
-    // On a thin link the device's answer to discovery takes seconds: the rollout must wait for it, not finish empty.
+  void aListedDeviceNotYetHeardFromHoldsAOneStageRolloutOpenUntilItGetsThePackage()
+      throws Exception {
+    // On a thin link the device's answer to discovery takes seconds: the rollout must wait for it,
+    // not finish empty.
     try (Fleet fleet = fleet("fleet-unseen")) {
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-      try (FleetConsole console = ConsoleKeys.signing(new FleetConsole(fleet.broker().url(), "fleet", "console-1", out), fleet.keys())) {
+      try (FleetConsole console =
+          ConsoleKeys.signing(
+              new FleetConsole(fleet.broker().url(), "fleet", "console-1", out), fleet.keys())) {
         console.printEvery(Duration.ZERO);
         console.connect(Duration.ofSeconds(10));
-        console.rollout(plan(fleet, List.of("cam-01"), List.of(1.0), 0.5), fleet.dir().resolve("rollout.db"));
-        assertTrue(!console.await(Duration.ofSeconds(2)), "finished before its only device was heard from:\n" + log);
+        console.rollout(
+            plan(fleet, List.of("cam-01"), List.of(1.0), 0.5), fleet.dir().resolve("rollout.db"));
+        assertTrue(
+            !console.await(Duration.ofSeconds(2)),
+            "finished before its only device was heard from:\n" + log);
         assertEquals(Phase.WAITING, console.state().devices.get("cam-01").phase);
         SimulatedDevice device = fleet.add("cam-01", "linux-x86_64", 0);
         assertTrue(console.await(Duration.ofSeconds(60)), "the rollout finished:\n" + log);
@@ -168,7 +204,8 @@ class FleetRolloutTest {
   void aFailingSetHaltsTheRolloutAtTheThreshold() throws Exception {
     try (Fleet fleet = fleet("fleet-halt")) {
       for (int i = 1; i <= 8; i++) {
-        // Two devices of the second wave are of another platform: the package cannot be installed there.
+        // Two devices of the second wave are of another platform: the package cannot be installed
+        // there.
         fleet.add("cam-0" + i, i == 2 || i == 3 ? "linux-armv7" : "linux-x86_64", 0);
       }
       Path stateFile = fleet.dir().resolve("rollout.db");
@@ -177,21 +214,49 @@ class FleetRolloutTest {
       int code;
       try {
         System.setOut(new PrintStream(log, true, StandardCharsets.UTF_8));
-        code = new CommandLine(new FleetCommand()).execute("rollout", "--broker", fleet.broker().url(), "--account", "fleet",
-            "--package", fleet.pkg().toString(), "--match", "cam-*", "--canary", "1%", "--waves", "50%,100%",
-            "--halt-on-failure", "20%", "--state", stateFile.toString(), "--retry-delay", "200ms",
-            "--attempt-timeout", "20s", "--timeout", "60s", "--print-every", "0",
-            "--console-key", ConsoleKeys.dirFor(fleet.keys()).resolve("console.key").toString());
+        code =
+            new CommandLine(new FleetCommand())
+                .execute(
+                    "rollout",
+                    "--broker",
+                    fleet.broker().url(),
+                    "--account",
+                    "fleet",
+                    "--package",
+                    fleet.pkg().toString(),
+                    "--match",
+                    "cam-*",
+                    "--canary",
+                    "1%",
+                    "--waves",
+                    "50%,100%",
+                    "--halt-on-failure",
+                    "20%",
+                    "--state",
+                    stateFile.toString(),
+                    "--retry-delay",
+                    "200ms",
+                    "--attempt-timeout",
+                    "20s",
+                    "--timeout",
+                    "60s",
+                    "--print-every",
+                    "0",
+                    "--console-key",
+                    ConsoleKeys.dirFor(fleet.keys()).resolve("console.key").toString());
       } finally {
         System.setOut(previous);
       }
       System.out.print(log);
       assertEquals(4, code, "exit code 4: halted\n" + log);
       RolloutState state = kept(stateFile);
-      assertTrue(state.halted && state.haltReason.contains("past the threshold of 20.0%"), state.haltReason);
+      assertTrue(
+          state.halted && state.haltReason.contains("past the threshold of 20.0%"),
+          state.haltReason);
       assertEquals(Phase.FAILED, state.devices.get("cam-02").phase);
       assertEquals("wrong_platform", state.devices.get("cam-02").reason);
-      assertEquals(1, state.devices.get("cam-02").attempts, "a package for another platform is not retried");
+      assertEquals(
+          1, state.devices.get("cam-02").attempts, "a package for another platform is not retried");
       long notStarted = state.devices.values().stream().filter(d -> d.stage < 0).count();
       assertEquals(4, notStarted, "the last wave never started");
       for (SimulatedDevice d : fleet.devices()) {
@@ -217,6 +282,7 @@ class FleetRolloutTest {
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("the console saw " + console.devices().size() + " devices, expected " + n);
+    throw new AssertionError(
+        "the console saw " + console.devices().size() + " devices, expected " + n);
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import java.io.IOException;
@@ -12,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL (Debian's package) in a directory under target/, on a free loopback port, for the tests of the
- * console's PostgreSQL store. PostgreSQL refuses to run as root, so as root the cluster directory belongs to the
- * {@code postgres} user and every command runs through {@code runuser -u postgres --}.
+ * A real PostgreSQL (Debian's package) in a directory under target/, on a free loopback port, for
+ * the tests of the console's PostgreSQL store. PostgreSQL refuses to run as root, so as root the
+ * cluster directory belongs to the {@code postgres} user and every command runs through {@code
+ * runuser -u postgres --}.
  */
 final class Postgres implements AutoCloseable {
   private static final Path VERSIONS = Path.of("/usr/lib/postgresql");
@@ -35,8 +37,14 @@ final class Postgres implements AutoCloseable {
       return null;
     }
     try (Stream<Path> versions = Files.list(VERSIONS)) {
-      return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
-          .max(Comparator.comparing(b -> Integer.parseInt(b.getParent().getFileName().toString().replaceAll("\\D", "0"))))
+      return versions
+          .map(v -> v.resolve("bin"))
+          .filter(b -> Files.isExecutable(b.resolve("initdb")))
+          .max(
+              Comparator.comparing(
+                  b ->
+                      Integer.parseInt(
+                          b.getParent().getFileName().toString().replaceAll("\\D", "0"))))
           .orElse(null);
     } catch (IOException e) {
       return null;
@@ -46,7 +54,8 @@ final class Postgres implements AutoCloseable {
   static Postgres start(Path dir) throws IOException, InterruptedException {
     Path bin = installed();
     if (bin == null) {
-      throw new IllegalStateException("PostgreSQL is not installed (/usr/lib/postgresql/N/bin/initdb)");
+      throw new IllegalStateException(
+          "PostgreSQL is not installed (/usr/lib/postgresql/N/bin/initdb)");
     }
     Files.createDirectories(dir);
     if (Files.exists(dir.resolve("data"))) {
@@ -57,15 +66,38 @@ final class Postgres implements AutoCloseable {
       run(List.of("chown", "-R", "postgres:postgres", dir.toString()), false);
     }
     Path data = dir.resolve("data");
-    run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "watchpost", "--auth=trust", "-E", "UTF8",
-        "--no-sync", "--no-instructions"), root);
+    run(
+        List.of(
+            bin.resolve("initdb").toString(),
+            "-D",
+            data.toString(),
+            "-U",
+            "watchpost",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions"),
+        root);
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
     // fsync off: a test cluster, thrown away after; the socket directory is the cluster's own.
-    run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w",
-        "-t", "60", "-o", "-p " + port + " -h 127.0.0.1 -k " + dir + " -F", "start"), root);
+    run(
+        List.of(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-l",
+            dir.resolve("server.log").toString(),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            "-p " + port + " -h 127.0.0.1 -k " + dir + " -F",
+            "start"),
+        root);
     return new Postgres(bin, data, port);
   }
 
@@ -73,7 +105,8 @@ final class Postgres implements AutoCloseable {
     return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=watchpost";
   }
 
-  private static void run(List<String> command, boolean asPostgres) throws IOException, InterruptedException {
+  private static void run(List<String> command, boolean asPostgres)
+      throws IOException, InterruptedException {
     List<String> full = new ArrayList<>();
     if (asPostgres) {
       full.addAll(List.of("runuser", "-u", "postgres", "--"));
@@ -89,7 +122,15 @@ final class Postgres implements AutoCloseable {
   @Override
   public void close() {
     try {
-      run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"),
+      run(
+          List.of(
+              bin.resolve("pg_ctl").toString(),
+              "-D",
+              data.toString(),
+              "-m",
+              "immediate",
+              "-w",
+              "stop"),
           "root".equals(System.getProperty("user.name")));
     } catch (IOException | InterruptedException e) {
       throw new IllegalStateException("PostgreSQL did not stop: " + e.getMessage(), e);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import com.google.gson.GsonBuilder;
@@ -9,9 +10,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What keeping a national rollout costs per save: the JSON file rewritten whole (the format the store replaced:
- * RolloutState pretty-printed, forced, renamed) against a save of the changed rows only, for a rollout of N devices
- * of which C changed since the last save. Prints the median of several saves of each.
+ * What keeping a national rollout costs per save: the JSON file rewritten whole (the format the
+ * store replaced: RolloutState pretty-printed, forced, renamed) against a save of the changed rows
+ * only, for a rollout of N devices of which C changed since the last save. Prints the median of
+ * several saves of each.
  *
  * <p>{@code ./mvnw -q -o exec:java -pl simulator/fleet -Dexec.classpathScope=test
  * -Dexec.mainClass=org.watchpost.fleet.RolloutStoreBenchmark -Dexec.args="75476 1000 [jdbc-url]"}
@@ -50,14 +52,23 @@ public final class RolloutStoreBenchmark {
     List<Double> jsonTimes = new ArrayList<>();
     for (int run = 0; run < 7; run++) {
       long t = System.nanoTime();
-      byte[] bytes = new GsonBuilder().setPrettyPrinting().create().toJson(s).getBytes(StandardCharsets.UTF_8);
+      byte[] bytes =
+          new GsonBuilder().setPrettyPrinting().create().toJson(s).getBytes(StandardCharsets.UTF_8);
       Path tmp = dir.resolve("rollout.json.tmp");
-      try (var out = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+      try (var out =
+          java.nio.channels.FileChannel.open(
+              tmp,
+              java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+              java.nio.file.StandardOpenOption.WRITE)) {
         out.write(java.nio.ByteBuffer.wrap(bytes));
         out.force(true);
       }
-      Files.move(tmp, json, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          tmp,
+          json,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       jsonTimes.add((System.nanoTime() - t) / 1e6);
     }
     List<Double> rowTimes = new ArrayList<>();
@@ -80,10 +91,19 @@ public final class RolloutStoreBenchmark {
         rowTimes.add((System.nanoTime() - t) / 1e6);
       }
     }
-    System.out.printf(Locale.ROOT, "%d devices: JSON file rewritten whole %.1f MB, median %.0f ms a save%n", n,
-        Files.size(json) / 1e6, median(jsonTimes));
-    System.out.printf(Locale.ROOT, "store %s: first save of all rows %.0f ms; %d changed rows, median %.0f ms a save%n",
-        RolloutStore.redact(at), first, changed, median(rowTimes));
+    System.out.printf(
+        Locale.ROOT,
+        "%d devices: JSON file rewritten whole %.1f MB, median %.0f ms a save%n",
+        n,
+        Files.size(json) / 1e6,
+        median(jsonTimes));
+    System.out.printf(
+        Locale.ROOT,
+        "store %s: first save of all rows %.0f ms; %d changed rows, median %.0f ms a save%n",
+        RolloutStore.redact(at),
+        first,
+        changed,
+        median(rowTimes));
   }
 
   private static double median(List<Double> values) {

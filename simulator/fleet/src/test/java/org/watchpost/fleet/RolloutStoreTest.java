@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,9 +14,9 @@ import org.watchpost.fleet.DeviceRecord.Phase;
 import org.watchpost.testing.SharedData;
 
 /**
- * The rollout store on both engines: embedded SQLite (the default) and a real PostgreSQL started for the test.
- * A save writes the rollout's row and the rows of the devices given, and only those; a reload gives back what was
- * saved; texts from devices are clipped.
+ * The rollout store on both engines: embedded SQLite (the default) and a real PostgreSQL started
+ * for the test. A save writes the rollout's row and the rows of the devices given, and only those;
+ * a reload gives back what was saved; texts from devices are clipped.
  */
 class RolloutStoreTest {
 
@@ -35,7 +36,8 @@ class RolloutStoreTest {
   @Test
   void postgresqlWritesOnlyTheChangedRowsAndReloads() throws Exception {
     Path dir = SharedData.scratchDirectory("store-postgres");
-    try (Postgres pg = Postgres.start(dir.resolve("pg")); RolloutStore store = RolloutStore.open(pg.jdbcUrl())) {
+    try (Postgres pg = Postgres.start(dir.resolve("pg"));
+        RolloutStore store = RolloutStore.open(pg.jdbcUrl())) {
       assertFalse(store.isSqlite());
       exercise(store);
       try (RolloutStore again = RolloutStore.open(pg.jdbcUrl())) {
@@ -46,9 +48,12 @@ class RolloutStoreTest {
 
   @Test
   void aPasswordInTheUrlIsNeverShown() {
-    assertEquals("jdbc:postgresql://db/fleet?user=c&password=***",
+    assertEquals(
+        "jdbc:postgresql://db/fleet?user=c&password=***",
         RolloutStore.redact("jdbc:postgresql://db/fleet?user=c&password=s3cret"));
-    assertEquals("jdbc:postgresql://c:***@db/fleet", RolloutStore.redact("jdbc:postgresql://c:s3cret@db/fleet"));
+    assertEquals(
+        "jdbc:postgresql://c:***@db/fleet",
+        RolloutStore.redact("jdbc:postgresql://c:s3cret@db/fleet"));
   }
 
   private static void exercise(RolloutStore store) throws Exception {
@@ -98,6 +103,9 @@ class RolloutStoreTest {
     assertEquals(Phase.FAILED, a2.phase);
     assertEquals(3, a2.attempts);
     assertEquals(RolloutStore.MAX_TEXT, a2.message.length(), "a device's text is clipped");
-    assertEquals(Phase.WAITING, back.devices.get("cam-00008").phase, "a row not handed to the save is not written");
+    assertEquals(
+        Phase.WAITING,
+        back.devices.get("cam-00008").phase,
+        "a row not handed to the save is not written");
   }
 }

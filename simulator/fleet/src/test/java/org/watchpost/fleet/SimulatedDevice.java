@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import java.nio.file.Path;
@@ -17,9 +18,9 @@ import org.watchpost.uplink.internal.UplinkComponent;
 import org.watchpost.uplink.internal.UplinkConfig;
 
 /**
- * One camera unit in the test JVM, wired as Declarative Services would wire it: the real detector (ONNX Runtime),
- * the real uplink over the broker, the real model manager. Optionally its model loads fail the first N times
- * (failure injection, for the retries).
+ * One camera unit in the test JVM, wired as Declarative Services would wire it: the real detector
+ * (ONNX Runtime), the real uplink over the broker, the real model manager. Optionally its model
+ * loads fail the first N times (failure injection, for the retries).
  */
 final class SimulatedDevice implements AutoCloseable {
   final String clientId;
@@ -27,16 +28,42 @@ final class SimulatedDevice implements AutoCloseable {
   final UplinkComponent uplink;
   final ModelManagerComponent models;
 
-  SimulatedDevice(String clientId, Path dir, String brokerUrl, Path factoryManifest, Path keysDir, String platform,
+  SimulatedDevice(
+      String clientId,
+      Path dir,
+      String brokerUrl,
+      Path factoryManifest,
+      Path keysDir,
+      String platform,
       int failingLoads) {
-    this(clientId, dir, brokerUrl, factoryManifest, keysDir, platform, failingLoads, Map.of(), Map.of());
+    this(
+        clientId,
+        dir,
+        brokerUrl,
+        factoryManifest,
+        keysDir,
+        platform,
+        failingLoads,
+        Map.of(),
+        Map.of());
   }
 
-  SimulatedDevice(String clientId, Path dir, String brokerUrl, Path factoryManifest, Path keysDir, String platform,
-      int failingLoads, Map<String, Object> uplinkExtra, Map<String, Object> modelsExtra) {
+  SimulatedDevice(
+      String clientId,
+      Path dir,
+      String brokerUrl,
+      Path factoryManifest,
+      Path keysDir,
+      String platform,
+      int failingLoads,
+      Map<String, Object> uplinkExtra,
+      Map<String, Object> modelsExtra) {
     this.clientId = clientId;
-    this.detector = new DetectorComponent(Configs.with(InferenceConfig.class,
-        Map.of("model_manifest", factoryManifest.toString(), "warmup_runs", 0)));
+    this.detector =
+        new DetectorComponent(
+            Configs.with(
+                InferenceConfig.class,
+                Map.of("model_manifest", factoryManifest.toString(), "warmup_runs", 0)));
     Map<String, Object> uplinkConfig = new HashMap<>();
     uplinkConfig.put("broker_url", brokerUrl);
     uplinkConfig.put("account", "fleet");
@@ -48,15 +75,31 @@ final class SimulatedDevice implements AutoCloseable {
     uplinkConfig.putAll(uplinkExtra);
     this.uplink = new UplinkComponent(Configs.with(UplinkConfig.class, uplinkConfig));
     ModelSwitch modelSwitch = failingLoads > 0 ? new FlakyLoads(detector, failingLoads) : detector;
-    Map<String, Object> modelsConfig = new HashMap<>(Map.of("state_dir",
-        dir.resolve("models").toString(), "trusted_keys_dir", keysDir.toString(), "platform", platform,
-        "probation_s", 1, "validation_runs", 1, "chunk_bytes", 4096,
-        // Nine devices share two cores here: latency is validated in the models bundle, not across this crowd.
-        "latency_factor", 20.0,
-        // The test console's key (ConsoleKeys) beside the model-signing keys.
-        "console_keys_dir", ConsoleKeys.dirFor(keysDir).toString()));
+    Map<String, Object> modelsConfig =
+        new HashMap<>(
+            Map.of(
+                "state_dir",
+                dir.resolve("models").toString(),
+                "trusted_keys_dir",
+                keysDir.toString(),
+                "platform",
+                platform,
+                "probation_s",
+                1,
+                "validation_runs",
+                1,
+                "chunk_bytes",
+                4096,
+                // Nine devices share two cores here: latency is validated in the models bundle, not
+                // across this crowd.
+                "latency_factor",
+                20.0,
+                // The test console's key (ConsoleKeys) beside the model-signing keys.
+                "console_keys_dir",
+                ConsoleKeys.dirFor(keysDir).toString()));
     modelsConfig.putAll(modelsExtra);
-    this.models = new ModelManagerComponent(Configs.with(ModelsConfig.class, modelsConfig), modelSwitch);
+    this.models =
+        new ModelManagerComponent(Configs.with(ModelsConfig.class, modelsConfig), modelSwitch);
     models.bindChannel(uplink);
     uplink.bindRequestHandler(models);
   }
@@ -97,7 +140,8 @@ final class SimulatedDevice implements AutoCloseable {
     @Override
     public LoadedModel load(Path manifest) throws ModelLoadException {
       if (failuresLeft.getAndDecrement() > 0) {
-        throw new ModelLoadException("injected: ONNX Runtime could not allocate the session (out of memory)", null);
+        throw new ModelLoadException(
+            "injected: ONNX Runtime could not allocate the session (out of memory)", null);
       }
       return real.load(manifest);
     }

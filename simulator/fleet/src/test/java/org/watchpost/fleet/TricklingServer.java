@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.fleet;
 
 import java.io.OutputStream;
@@ -6,8 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.watchpost.testing.HttpsTestServer;
 
 /**
- * An HTTPS server on loopback ({@link HttpsTestServer}) that answers at once and then sends its body one byte
- * every so often: never idle for long, far too slow to ever finish.
+ * An HTTPS server on loopback ({@link HttpsTestServer}) that answers at once and then sends its
+ * body one byte every so often: never idle for long, far too slow to ever finish.
  */
 final class TricklingServer implements AutoCloseable {
   private final HttpsTestServer server;
@@ -15,21 +16,25 @@ final class TricklingServer implements AutoCloseable {
   final AtomicLong requests = new AtomicLong();
 
   TricklingServer(Path dir, long size, long everyMillis) throws Exception {
-    server = HttpsTestServer.start(dir, "trickling-server", exchange -> {
-      requests.incrementAndGet();
-      try (exchange) {
-        exchange.sendResponseHeaders(200, size);
-        OutputStream out = exchange.getResponseBody();
-        for (long i = 0; i < size; i++) {
-          out.write('x');
-          out.flush();
-          bytesSent.incrementAndGet();
-          Thread.sleep(everyMillis);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    server =
+        HttpsTestServer.start(
+            dir,
+            "trickling-server",
+            exchange -> {
+              requests.incrementAndGet();
+              try (exchange) {
+                exchange.sendResponseHeaders(200, size);
+                OutputStream out = exchange.getResponseBody();
+                for (long i = 0; i < size; i++) {
+                  out.write('x');
+                  out.flush();
+                  bytesSent.incrementAndGet();
+                  Thread.sleep(everyMillis);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
   }
 
   String url() {

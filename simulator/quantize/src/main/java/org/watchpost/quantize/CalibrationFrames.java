@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.quantize;
 
 import java.io.IOException;
@@ -12,11 +13,13 @@ import org.opencv.core.Mat;
 import org.opencv.imgcodecs.Imgcodecs;
 
 /**
- * The frames a model is calibrated on: images in a directory, or frames taken evenly from a video by ffmpeg
- * (every video the device can read, H.264 included). Calibrate on what the camera will see.
+ * The frames a model is calibrated on: images in a directory, or frames taken evenly from a video
+ * by ffmpeg (every video the device can read, H.264 included). Calibrate on what the camera will
+ * see.
  */
 public final class CalibrationFrames {
   static final List<String> IMAGE_SUFFIXES = List.of(".jpg", ".jpeg", ".png", ".bmp");
+
   /** Longest ffmpeg may take to pull the frames out of one video. */
   static final long FFMPEG_TIMEOUT_S = 300;
 
@@ -27,7 +30,8 @@ public final class CalibrationFrames {
    *
    * @param scratch where frames extracted from videos are written
    */
-  public static List<Path> collect(List<Path> sources, int limit, Path scratch) throws QuantizeException {
+  public static List<Path> collect(List<Path> sources, int limit, Path scratch)
+      throws QuantizeException {
     if (sources.isEmpty()) {
       throw new QuantizeException("no calibration source given");
     }
@@ -40,7 +44,8 @@ public final class CalibrationFrames {
       } else if (Files.isRegularFile(source)) {
         images.addAll(fromVideo(source, perSource, scratch.resolve("video-" + n++)));
       } else {
-        throw new QuantizeException("calibration source " + source + " is neither a directory of images nor a video file");
+        throw new QuantizeException(
+            "calibration source " + source + " is neither a directory of images nor a video file");
       }
     }
     if (images.isEmpty()) {
@@ -51,8 +56,14 @@ public final class CalibrationFrames {
 
   static List<Path> imagesIn(Path dir) throws QuantizeException {
     try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(p -> IMAGE_SUFFIXES.stream().anyMatch(s -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(s)))
-          .sorted().toList();
+      return files
+          .filter(
+              p ->
+                  IMAGE_SUFFIXES.stream()
+                      .anyMatch(
+                          s -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(s)))
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new QuantizeException("cannot list " + dir + ": " + e.getMessage(), e);
     }
@@ -78,14 +89,28 @@ public final class CalibrationFrames {
           Files.delete(p);
         }
       }
-      Process ffmpeg = new ProcessBuilder("ffmpeg", "-nostdin", "-v", "error", "-i", video.toString(), "-q:v", "2",
-          dir.resolve("%06d.jpg").toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process ffmpeg =
+          new ProcessBuilder(
+                  "ffmpeg",
+                  "-nostdin",
+                  "-v",
+                  "error",
+                  "-i",
+                  video.toString(),
+                  "-q:v",
+                  "2",
+                  dir.resolve("%06d.jpg").toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       if (!ffmpeg.waitFor(FFMPEG_TIMEOUT_S, TimeUnit.SECONDS)) {
         ffmpeg.destroyForcibly();
-        throw new QuantizeException("ffmpeg took longer than " + FFMPEG_TIMEOUT_S + " s to decode " + video);
+        throw new QuantizeException(
+            "ffmpeg took longer than " + FFMPEG_TIMEOUT_S + " s to decode " + video);
       }
       if (ffmpeg.exitValue() != 0) {
-        throw new QuantizeException("ffmpeg could not decode " + video + " (exit " + ffmpeg.exitValue() + ")");
+        throw new QuantizeException(
+            "ffmpeg could not decode " + video + " (exit " + ffmpeg.exitValue() + ")");
       }
     } catch (IOException e) {
       throw new QuantizeException("cannot run ffmpeg on " + video + ": " + e.getMessage(), e);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.quantize;
 
 import ai.onnxruntime.OnnxTensor;
@@ -26,9 +27,10 @@ import org.watchpost.quantize.onnx.Onnx.TypeProto;
 import org.watchpost.quantize.onnx.Onnx.ValueInfoProto;
 
 /**
- * Observes the range of every activation the plan quantizes: the float model runs in ONNX Runtime with those
- * intermediate tensors added as graph outputs, on frames prepared exactly as the detector prepares them
- * (letterbox at the top left, padding grey, planar float 0..255 in the model's channel order).
+ * Observes the range of every activation the plan quantizes: the float model runs in ONNX Runtime
+ * with those intermediate tensors added as graph outputs, on frames prepared exactly as the
+ * detector prepares them (letterbox at the top left, padding grey, planar float 0..255 in the
+ * model's channel order).
  */
 public final class Calibrator {
   /** The input contract of the model, from its manifest. */
@@ -36,8 +38,14 @@ public final class Calibrator {
 
   private Calibrator() {}
 
-  public static Ranges calibrate(ModelProto original, String modelSha256, Input input, List<Path> frames,
-      QuantizeOptions options, int threads) throws QuantizeException {
+  public static Ranges calibrate(
+      ModelProto original,
+      String modelSha256,
+      Input input,
+      List<Path> frames,
+      QuantizeOptions options,
+      int threads)
+      throws QuantizeException {
     ModelProto model = QdqQuantizer.raiseOpset(original);
     QdqPlan plan = QdqQuantizer.plan(model, options);
     Set<String> wanted = new LinkedHashSet<>(plan.activations);
@@ -46,8 +54,14 @@ public final class Calibrator {
     graph.getOutputList().forEach(o -> outputs.add(o.getName()));
     for (String tensor : wanted) {
       if (outputs.add(tensor)) {
-        graph.addOutput(ValueInfoProto.newBuilder().setName(tensor).setType(TypeProto.newBuilder()
-            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+        graph.addOutput(
+            ValueInfoProto.newBuilder()
+                .setName(tensor)
+                .setType(
+                    TypeProto.newBuilder()
+                        .setTensorType(
+                            TypeProto.Tensor.newBuilder()
+                                .setElemType(TensorProto.DataType.FLOAT_VALUE))));
       }
     }
     byte[] augmented = model.toBuilder().setGraph(graph).build().toByteArray();
@@ -61,13 +75,17 @@ public final class Calibrator {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.BASIC_OPT);
       try (OrtSession session = env.createSession(augmented, so)) {
         float[] tensor = new float[3 * input.width() * input.height()];
-        // Pass 1 finds each activation's extremes; pass 2 (percentile only) counts values in bins between them.
+        // Pass 1 finds each activation's extremes; pass 2 (percentile only) counts values in bins
+        // between them.
         int passes = options.percentile() < 100 ? 2 : 1;
         for (int pass = 0; pass < passes; pass++) {
           for (Path frame : frames) {
             prepare(frame, input, tensor);
-            try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor),
-                new long[] {1, 3, input.height(), input.width()});
+            try (OnnxTensor in =
+                    OnnxTensor.createTensor(
+                        env,
+                        FloatBuffer.wrap(tensor),
+                        new long[] {1, 3, input.height(), input.width()});
                 OrtSession.Result result = session.run(Map.of(input.name(), in), wanted)) {
               for (Map.Entry<String, OnnxValue> e : result) {
                 FloatBuffer values = ((OnnxTensor) e.getValue()).getFloatBuffer();
@@ -82,7 +100,8 @@ public final class Calibrator {
         }
         if (passes == 2) {
           for (Map.Entry<String, long[]> e : histograms.entrySet()) {
-            ranges.put(e.getKey(), clip(ranges.get(e.getKey()), e.getValue(), options.percentile()));
+            ranges.put(
+                e.getKey(), clip(ranges.get(e.getKey()), e.getValue(), options.percentile()));
           }
         }
       }
@@ -94,12 +113,19 @@ public final class Calibrator {
     if (!missing.isEmpty()) {
       throw new QuantizeException("calibration saw no values for " + missing);
     }
-    return new Ranges(1, modelSha256, options.percentile() < 100 ? "percentile " + options.percentile() : "minmax", frames.size(), frames.size() + " frames", ranges);
+    return new Ranges(
+        1,
+        modelSha256,
+        options.percentile() < 100 ? "percentile " + options.percentile() : "minmax",
+        frames.size(),
+        frames.size() + " frames",
+        ranges);
   }
 
   static final int BINS = 4096;
 
-  private static void count(Map<String, long[]> histograms, float[] range, String name, FloatBuffer values) {
+  private static void count(
+      Map<String, long[]> histograms, float[] range, String name, FloatBuffer values) {
     long[] bins = histograms.computeIfAbsent(name, k -> new long[BINS]);
     float lo = range[0];
     float width = (range[1] - range[0]) / BINS;
@@ -112,7 +138,10 @@ public final class Calibrator {
     }
   }
 
-  /** Cuts the rarest tails: keeps the range that holds {@code percentile} % of the values, the rest split evenly. */
+  /**
+   * Cuts the rarest tails: keeps the range that holds {@code percentile} % of the values, the rest
+   * split evenly.
+   */
   static float[] clip(float[] range, long[] bins, double percentile) {
     long total = 0;
     for (long b : bins) {
@@ -151,18 +180,23 @@ public final class Calibrator {
     if (min > max) {
       return;
     }
-    float[] r = ranges.computeIfAbsent(name, k -> new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
+    float[] r =
+        ranges.computeIfAbsent(
+            name, k -> new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
     r[0] = Math.min(r[0], min);
     r[1] = Math.max(r[1], max);
   }
 
-  /** Letterbox as the detector does: scaled to fit, anchored top-left, the rest grey; planar float. */
+  /**
+   * Letterbox as the detector does: scaled to fit, anchored top-left, the rest grey; planar float.
+   */
   static void prepare(Path image, Input input, float[] into) throws QuantizeException {
     Mat bgr = CalibrationFrames.read(image);
     Mat canvas = new Mat(input.height(), input.width(), CvType.CV_8UC3, Scalar.all(input.pad()));
     Mat floats = new Mat();
     try {
-      double ratio = Math.min((double) input.width() / bgr.cols(), (double) input.height() / bgr.rows());
+      double ratio =
+          Math.min((double) input.width() / bgr.cols(), (double) input.height() / bgr.rows());
       int w = Math.max(1, Math.min(input.width(), (int) Math.round(bgr.cols() * ratio)));
       int h = Math.max(1, Math.min(input.height(), (int) Math.round(bgr.rows() * ratio)));
       Mat target = canvas.submat(0, h, 0, w);

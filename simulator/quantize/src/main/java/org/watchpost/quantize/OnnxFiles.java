@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.quantize;
 
 import com.google.protobuf.CodedInputStream;
@@ -10,10 +11,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.watchpost.quantize.onnx.Onnx.ModelProto;
 
-/** Reads and writes ONNX model files, bounded: a file is refused before it can exhaust memory or the stack. */
+/**
+ * Reads and writes ONNX model files, bounded: a file is refused before it can exhaust memory or the
+ * stack.
+ */
 public final class OnnxFiles {
-  /** Largest model accepted: protobuf itself cannot go beyond 2 GiB, and a camera model is a few megabytes. */
+  /**
+   * Largest model accepted: protobuf itself cannot go beyond 2 GiB, and a camera model is a few
+   * megabytes.
+   */
   public static final long MAX_MODEL_BYTES = 512L * 1024 * 1024;
+
   /** Deepest message nesting accepted (graphs inside attributes inside graphs...). */
   public static final int MAX_NESTING = 64;
 
@@ -27,7 +35,14 @@ public final class OnnxFiles {
       throw new QuantizeException("cannot read model " + file + ": " + e.getMessage(), e);
     }
     if (size > MAX_MODEL_BYTES) {
-      throw new QuantizeException("model " + file + " is " + size + " bytes, more than the " + MAX_MODEL_BYTES + " accepted");
+      throw new QuantizeException(
+          "model "
+              + file
+              + " is "
+              + size
+              + " bytes, more than the "
+              + MAX_MODEL_BYTES
+              + " accepted");
     }
     try (InputStream in = Files.newInputStream(file)) {
       return parse(in.readNBytes((int) size), file.toString());
@@ -38,7 +53,8 @@ public final class OnnxFiles {
 
   public static ModelProto parse(byte[] bytes, String origin) throws QuantizeException {
     if (bytes.length > MAX_MODEL_BYTES) {
-      throw new QuantizeException("model " + origin + " is larger than " + MAX_MODEL_BYTES + " bytes");
+      throw new QuantizeException(
+          "model " + origin + " is larger than " + MAX_MODEL_BYTES + " bytes");
     }
     CodedInputStream in = CodedInputStream.newInstance(bytes);
     in.setRecursionLimit(MAX_NESTING);
@@ -51,9 +67,11 @@ public final class OnnxFiles {
       }
       return model;
     } catch (InvalidProtocolBufferException e) {
-      throw new QuantizeException("model " + origin + " is not a valid ONNX file: " + e.getMessage(), e);
+      throw new QuantizeException(
+          "model " + origin + " is not a valid ONNX file: " + e.getMessage(), e);
     } catch (java.io.IOException e) {
-      throw new QuantizeException("model " + origin + " is not a valid ONNX file: " + e.getMessage(), e);
+      throw new QuantizeException(
+          "model " + origin + " is not a valid ONNX file: " + e.getMessage(), e);
     }
   }
 
@@ -65,7 +83,8 @@ public final class OnnxFiles {
       try (OutputStream out = Files.newOutputStream(partial)) {
         model.writeTo(out);
       }
-      Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new QuantizeException("cannot write model " + file + ": " + e.getMessage(), e);
     }

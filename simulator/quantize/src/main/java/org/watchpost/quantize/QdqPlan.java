@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.quantize;
 
 import java.util.ArrayDeque;
@@ -15,17 +16,24 @@ import org.watchpost.quantize.onnx.Onnx.TensorProto;
 import org.watchpost.quantize.onnx.Onnx.ValueInfoProto;
 
 /**
- * Which nodes of a graph run in INT8 and which activations need a range. The choice follows what ONNX
- * Runtime fuses into integer kernels (DQ → op → Q becomes QLinearConv, QLinearMul, QLinearSigmoid,
- * QLinearAdd, QLinearConcat; MaxPool and Resize drop their Q/DQ when in and out share one scale); everything
- * between the last weighted layers and the graph outputs (the detection head's decode: sigmoids, concatenations,
- * reshapes) stays float, where 8 bits would cost accuracy for no speed.
+ * Which nodes of a graph run in INT8 and which activations need a range. The choice follows what
+ * ONNX Runtime fuses into integer kernels (DQ → op → Q becomes QLinearConv, QLinearMul,
+ * QLinearSigmoid, QLinearAdd, QLinearConcat; MaxPool and Resize drop their Q/DQ when in and out
+ * share one scale); everything between the last weighted layers and the graph outputs (the
+ * detection head's decode: sigmoids, concatenations, reshapes) stays float, where 8 bits would cost
+ * accuracy for no speed.
  */
 final class QdqPlan {
-  /** Operators quantized when their inputs are activations (and, for Conv/MatMul, their weights initializers). */
-  static final Set<String> QUANTIZABLE = Set.of("Conv", "MatMul", "Mul", "Sigmoid", "Add", "Concat", "MaxPool", "Resize");
+  /**
+   * Operators quantized when their inputs are activations (and, for Conv/MatMul, their weights
+   * initializers).
+   */
+  static final Set<String> QUANTIZABLE =
+      Set.of("Conv", "MatMul", "Mul", "Sigmoid", "Add", "Concat", "MaxPool", "Resize");
+
   /** Operators whose output range is their input's: they move values, never make new ones. */
   static final Set<String> PASS_THROUGH = Set.of("MaxPool", "Resize");
+
   static final Set<String> WEIGHTED = Set.of("Conv", "MatMul");
 
   final GraphProto graph;
@@ -34,11 +42,18 @@ final class QdqPlan {
   final Map<String, NodeProto> producers = new HashMap<>();
   final Set<Integer> quantizedNodes = new LinkedHashSet<>();
   final Set<Integer> floatNodes = new LinkedHashSet<>();
+
   /** Activations that get a Q/DQ pair, in graph order. */
   final Set<String> activations = new LinkedHashSet<>();
+
   final Set<String> graphOutputs = new HashSet<>();
 
-  QdqPlan(GraphProto graph, int floatStemLayers, boolean floatHeadConvs, Set<String> excluded, Set<String> opTypes) {
+  QdqPlan(
+      GraphProto graph,
+      int floatStemLayers,
+      boolean floatHeadConvs,
+      Set<String> excluded,
+      Set<String> opTypes) {
     this.graph = graph;
     graph.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
     graph.getOutputList().forEach(o -> graphOutputs.add(o.getName()));
@@ -55,12 +70,16 @@ final class QdqPlan {
     Set<String> nonFloat = nonFloatGraphInputs();
     for (int i = 0; i < graph.getNodeCount(); i++) {
       NodeProto node = graph.getNode(i);
-      if (floatNodes.contains(i) || excluded.contains(node.getName()) || !opTypes.contains(node.getOpType())
+      if (floatNodes.contains(i)
+          || excluded.contains(node.getName())
+          || !opTypes.contains(node.getOpType())
           || !node.getDomain().isEmpty()) {
         continue;
       }
       List<String> inputs = activationInputs(node);
-      if (inputs == null || inputs.stream().anyMatch(nonFloat::contains) || node.getOutputCount() != 1) {
+      if (inputs == null
+          || inputs.stream().anyMatch(nonFloat::contains)
+          || node.getOutputCount() != 1) {
         continue;
       }
       quantizedNodes.add(i);
@@ -75,21 +94,28 @@ final class QdqPlan {
   List<String> activationInputs(NodeProto node) {
     switch (node.getOpType()) {
       case "Conv":
-      case "MatMul": {
-        if (node.getInputCount() < 2 || isConstant(node.getInput(0)) || !isFloatInitializer(node.getInput(1))) {
-          return null;
+      case "MatMul":
+        {
+          if (node.getInputCount() < 2
+              || isConstant(node.getInput(0))
+              || !isFloatInitializer(node.getInput(1))) {
+            return null;
+          }
+          if (node.getInputCount() > 2
+              && !node.getInput(2).isEmpty()
+              && !isFloatInitializer(node.getInput(2))) {
+            return null;
+          }
+          if (node.getOpType().equals("MatMul")
+              && initializers.get(node.getInput(1)).getDimsCount() != 2) {
+            return null;
+          }
+          return List.of(node.getInput(0));
         }
-        if (node.getInputCount() > 2 && !node.getInput(2).isEmpty() && !isFloatInitializer(node.getInput(2))) {
-          return null;
-        }
-        if (node.getOpType().equals("MatMul") && initializers.get(node.getInput(1)).getDimsCount() != 2) {
-          return null;
-        }
-        return List.of(node.getInput(0));
-      }
       case "Resize":
       case "MaxPool":
-        if (isConstant(node.getInput(0)) || (node.getOpType().equals("MaxPool") && node.getOutputCount() != 1)) {
+        if (isConstant(node.getInput(0))
+            || (node.getOpType().equals("MaxPool") && node.getOutputCount() != 1)) {
           return null;
         }
         return List.of(node.getInput(0));
@@ -115,12 +141,14 @@ final class QdqPlan {
   private Set<String> nonFloatGraphInputs() {
     Set<String> names = new HashSet<>();
     for (ValueInfoProto input : graph.getInputList()) {
-      if (input.getType().hasTensorType() && input.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE) {
+      if (input.getType().hasTensorType()
+          && input.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE) {
         names.add(input.getName());
       }
     }
     for (ValueInfoProto info : graph.getValueInfoList()) {
-      if (info.getType().hasTensorType() && info.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE) {
+      if (info.getType().hasTensorType()
+          && info.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE) {
         names.add(info.getName());
       }
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.quantize;
 
 import java.util.ArrayList;
@@ -14,27 +15,64 @@ import org.watchpost.quantize.onnx.Onnx.OperatorSetIdProto;
 import org.watchpost.quantize.onnx.Onnx.TensorProto;
 
 /**
- * Rewrites a float model into ONNX's QDQ form: every planned activation gets QuantizeLinear → DequantizeLinear
- * (uint8, asymmetric, from its calibrated range), every Conv/MatMul weight becomes an int8 initializer with one
- * scale per output channel behind a DequantizeLinear, and every bias an int32 initializer on the scale
- * input-scale × weight-scale, as ONNX Runtime's integer kernels expect. Pure arithmetic on the calibrated
- * ranges, so the same model and ranges give the same bytes on every machine.
+ * Rewrites a float model into ONNX's QDQ form: every planned activation gets QuantizeLinear →
+ * DequantizeLinear (uint8, asymmetric, from its calibrated range), every Conv/MatMul weight becomes
+ * an int8 initializer with one scale per output channel behind a DequantizeLinear, and every bias
+ * an int32 initializer on the scale input-scale × weight-scale, as ONNX Runtime's integer kernels
+ * expect. Pure arithmetic on the calibrated ranges, so the same model and ranges give the same
+ * bytes on every machine.
  */
 public final class QdqQuantizer {
   /** Opset where DequantizeLinear gained per-axis scales. */
   static final int MIN_OPSET = 13;
-  /** Default-domain operators whose opset 11/12 definition means the same at 13, so the import can be raised. */
-  static final Set<String> SAME_AT_13 = Set.of("Add", "Sub", "Mul", "Div", "Concat", "Conv", "MatMul", "Gemm",
-      "MaxPool", "AveragePool", "GlobalAveragePool", "Reshape", "Resize", "Sigmoid", "Slice", "Transpose", "Relu",
-      "LeakyRelu", "Exp", "Identity", "Constant", "Shape", "Gather", "Cast", "Flatten", "Pad", "Clip", "HardSigmoid",
-      "Sqrt", "Pow", "Tanh", "Upsample");
+
+  /**
+   * Default-domain operators whose opset 11/12 definition means the same at 13, so the import can
+   * be raised.
+   */
+  static final Set<String> SAME_AT_13 =
+      Set.of(
+          "Add",
+          "Sub",
+          "Mul",
+          "Div",
+          "Concat",
+          "Conv",
+          "MatMul",
+          "Gemm",
+          "MaxPool",
+          "AveragePool",
+          "GlobalAveragePool",
+          "Reshape",
+          "Resize",
+          "Sigmoid",
+          "Slice",
+          "Transpose",
+          "Relu",
+          "LeakyRelu",
+          "Exp",
+          "Identity",
+          "Constant",
+          "Shape",
+          "Gather",
+          "Cast",
+          "Flatten",
+          "Pad",
+          "Clip",
+          "HardSigmoid",
+          "Sqrt",
+          "Pow",
+          "Tanh",
+          "Upsample");
+
   static final String SUFFIX_Q = "_quantized";
   static final String SUFFIX_DQ = "_dequantized";
 
   private QdqQuantizer() {}
 
   /** What the rewrite did, for the manifest and the log. */
-  public record Summary(int quantizedNodes, int floatNodes, int activations, int weights, List<String> floatOps) {}
+  public record Summary(
+      int quantizedNodes, int floatNodes, int activations, int weights, List<String> floatOps) {}
 
   public record Result(ModelProto model, Summary summary) {}
 
@@ -42,14 +80,20 @@ public final class QdqQuantizer {
     ModelProto.Builder builder = model.toBuilder();
     for (int i = 0; i < builder.getOpsetImportCount(); i++) {
       OperatorSetIdProto opset = builder.getOpsetImport(i);
-      if ((opset.getDomain().isEmpty() || opset.getDomain().equals("ai.onnx")) && opset.getVersion() < MIN_OPSET) {
+      if ((opset.getDomain().isEmpty() || opset.getDomain().equals("ai.onnx"))
+          && opset.getVersion() < MIN_OPSET) {
         if (opset.getVersion() < 11) {
-          throw new QuantizeException("model imports opset " + opset.getVersion() + "; export it at opset 11 or later");
+          throw new QuantizeException(
+              "model imports opset " + opset.getVersion() + "; export it at opset 11 or later");
         }
         for (NodeProto node : model.getGraph().getNodeList()) {
           if (node.getDomain().isEmpty() && !SAME_AT_13.contains(node.getOpType())) {
-            throw new QuantizeException("model imports opset " + opset.getVersion() + " and uses " + node.getOpType()
-                + ", which changed by opset 13; export it at opset 13 or later");
+            throw new QuantizeException(
+                "model imports opset "
+                    + opset.getVersion()
+                    + " and uses "
+                    + node.getOpType()
+                    + ", which changed by opset 13; export it at opset 13 or later");
           }
         }
         builder.setOpsetImport(i, opset.toBuilder().setVersion(MIN_OPSET));
@@ -62,10 +106,16 @@ public final class QdqQuantizer {
   }
 
   static QdqPlan plan(ModelProto model, QuantizeOptions options) {
-    return new QdqPlan(model.getGraph(), options.floatStemLayers(), options.floatHeadConvs(), options.excludedNodes(), options.opTypes());
+    return new QdqPlan(
+        model.getGraph(),
+        options.floatStemLayers(),
+        options.floatHeadConvs(),
+        options.excludedNodes(),
+        options.opTypes());
   }
 
-  public static Result quantize(ModelProto original, Ranges ranges, QuantizeOptions options) throws QuantizeException {
+  public static Result quantize(ModelProto original, Ranges ranges, QuantizeOptions options)
+      throws QuantizeException {
     ModelProto model = raiseOpset(original);
     QdqPlan plan = plan(model, options);
     GraphProto graph = model.getGraph();
@@ -110,7 +160,13 @@ public final class QdqQuantizer {
           TensorProto w = plan.initializers.get(weight);
           float[] scales = quantizeWeight(w, axis, newInitializers);
           weightScales.put(weight, scales);
-          head.add(dequantize(weight + SUFFIX_Q, weight + "_scale", weight + "_zero_point", weight + SUFFIX_DQ, axis));
+          head.add(
+              dequantize(
+                  weight + SUFFIX_Q,
+                  weight + "_scale",
+                  weight + "_zero_point",
+                  weight + SUFFIX_DQ,
+                  axis));
           replaced.put(weight, weight + SUFFIX_DQ);
           weights++;
         }
@@ -120,8 +176,19 @@ public final class QdqQuantizer {
           String bias = node.getInput(2);
           String unique = bias + "_" + i;
           float inputScale = activationParams.get(node.getInput(0))[0];
-          quantizeBias(plan.initializers.get(bias), unique, inputScale, weightScales.get(weight), newInitializers);
-          head.add(dequantize(unique + SUFFIX_Q, unique + "_scale", unique + "_zero_point", unique + SUFFIX_DQ, 0));
+          quantizeBias(
+              plan.initializers.get(bias),
+              unique,
+              inputScale,
+              weightScales.get(weight),
+              newInitializers);
+          head.add(
+              dequantize(
+                  unique + SUFFIX_Q,
+                  unique + "_scale",
+                  unique + "_zero_point",
+                  unique + SUFFIX_DQ,
+                  0));
           consumedWeights.add(bias);
           rewired.setInput(2, unique + SUFFIX_DQ);
         }
@@ -143,7 +210,8 @@ public final class QdqQuantizer {
       stillUsed.addAll(node.getInputList());
     }
     graph.getOutputList().forEach(o -> stillUsed.add(o.getName()));
-    GraphProto.Builder out = graph.toBuilder().clearNode().addAllNode(head).addAllNode(body).clearInitializer();
+    GraphProto.Builder out =
+        graph.toBuilder().clearNode().addAllNode(head).addAllNode(body).clearInitializer();
     for (TensorProto t : graph.getInitializerList()) {
       if (!consumedWeights.contains(t.getName()) || stillUsed.contains(t.getName())) {
         out.addInitializer(t);
@@ -156,25 +224,37 @@ public final class QdqQuantizer {
         floatOps.add(graph.getNode(i).getOpType() + " " + graph.getNode(i).getName());
       }
     }
-    Summary summary = new Summary(plan.quantizedNodes.size(), graph.getNodeCount() - plan.quantizedNodes.size(),
-        plan.activations.size(), weights, floatOps);
+    Summary summary =
+        new Summary(
+            plan.quantizedNodes.size(),
+            graph.getNodeCount() - plan.quantizedNodes.size(),
+            plan.activations.size(),
+            weights,
+            floatOps);
     return new Result(model.toBuilder().setGraph(out).build(), summary);
   }
 
-  /** Every planned activation's range; pass-through operators take their input's, so ORT can drop their Q/DQ. */
-  private static Map<String, float[]> resolvedRanges(QdqPlan plan, Ranges ranges) throws QuantizeException {
+  /**
+   * Every planned activation's range; pass-through operators take their input's, so ORT can drop
+   * their Q/DQ.
+   */
+  private static Map<String, float[]> resolvedRanges(QdqPlan plan, Ranges ranges)
+      throws QuantizeException {
     Map<String, float[]> resolved = new HashMap<>();
     for (String tensor : plan.activations) {
       float[] r = ranges.get(tensor);
       if (r == null) {
-        throw new QuantizeException("no calibrated range for activation " + tensor
-            + " (the ranges were made for another model or other options)");
+        throw new QuantizeException(
+            "no calibrated range for activation "
+                + tensor
+                + " (the ranges were made for another model or other options)");
       }
       resolved.put(tensor, r);
     }
     for (int i : plan.quantizedNodes) {
       NodeProto node = plan.graph.getNode(i);
-      if (QdqPlan.PASS_THROUGH.contains(node.getOpType()) && resolved.containsKey(node.getOutput(0))) {
+      if (QdqPlan.PASS_THROUGH.contains(node.getOpType())
+          && resolved.containsKey(node.getOutput(0))) {
         resolved.put(node.getOutput(0), resolved.get(node.getInput(0)));
       }
     }
@@ -194,22 +274,50 @@ public final class QdqQuantizer {
   }
 
   private static List<NodeProto> qdqPair(String tensor) {
-    NodeProto q = NodeProto.newBuilder().setOpType("QuantizeLinear").setName(tensor + "_QuantizeLinear")
-        .addInput(tensor).addInput(tensor + "_scale").addInput(tensor + "_zero_point").addOutput(tensor + SUFFIX_Q).build();
-    NodeProto dq = NodeProto.newBuilder().setOpType("DequantizeLinear").setName(tensor + "_DequantizeLinear")
-        .addInput(tensor + SUFFIX_Q).addInput(tensor + "_scale").addInput(tensor + "_zero_point").addOutput(tensor + SUFFIX_DQ).build();
+    NodeProto q =
+        NodeProto.newBuilder()
+            .setOpType("QuantizeLinear")
+            .setName(tensor + "_QuantizeLinear")
+            .addInput(tensor)
+            .addInput(tensor + "_scale")
+            .addInput(tensor + "_zero_point")
+            .addOutput(tensor + SUFFIX_Q)
+            .build();
+    NodeProto dq =
+        NodeProto.newBuilder()
+            .setOpType("DequantizeLinear")
+            .setName(tensor + "_DequantizeLinear")
+            .addInput(tensor + SUFFIX_Q)
+            .addInput(tensor + "_scale")
+            .addInput(tensor + "_zero_point")
+            .addOutput(tensor + SUFFIX_DQ)
+            .build();
     return List.of(q, dq);
   }
 
-  private static NodeProto dequantize(String input, String scale, String zero, String output, int axis) {
-    return NodeProto.newBuilder().setOpType("DequantizeLinear").setName(output + "_DequantizeLinear")
-        .addInput(input).addInput(scale).addInput(zero).addOutput(output)
-        .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(axis))
+  private static NodeProto dequantize(
+      String input, String scale, String zero, String output, int axis) {
+    return NodeProto.newBuilder()
+        .setOpType("DequantizeLinear")
+        .setName(output + "_DequantizeLinear")
+        .addInput(input)
+        .addInput(scale)
+        .addInput(zero)
+        .addOutput(output)
+        .addAttribute(
+            AttributeProto.newBuilder()
+                .setName("axis")
+                .setType(AttributeProto.AttributeType.INT)
+                .setI(axis))
         .build();
   }
 
-  /** Symmetric int8, one scale per output channel (Conv: axis 0, MatMul's [K, N]: axis 1), in [-127, 127]. */
-  static float[] quantizeWeight(TensorProto w, int axis, List<TensorProto> into) throws QuantizeException {
+  /**
+   * Symmetric int8, one scale per output channel (Conv: axis 0, MatMul's [K, N]: axis 1), in [-127,
+   * 127].
+   */
+  static float[] quantizeWeight(TensorProto w, int axis, List<TensorProto> into)
+      throws QuantizeException {
     float[] values = Tensors.floats(w);
     int channels = (int) w.getDims(axis);
     int inner = 1;
@@ -237,12 +345,19 @@ public final class QdqQuantizer {
     return scales;
   }
 
-  private static void quantizeBias(TensorProto bias, String name, float inputScale, float[] weightScales,
-      List<TensorProto> into) throws QuantizeException {
+  private static void quantizeBias(
+      TensorProto bias, String name, float inputScale, float[] weightScales, List<TensorProto> into)
+      throws QuantizeException {
     float[] values = Tensors.floats(bias);
     if (values.length != weightScales.length) {
-      throw new QuantizeException("bias " + bias.getName() + " has " + values.length + " values for "
-          + weightScales.length + " output channels");
+      throw new QuantizeException(
+          "bias "
+              + bias.getName()
+              + " has "
+              + values.length
+              + " values for "
+              + weightScales.length
+              + " output channels");
     }
     float[] scales = new float[values.length];
     int[] q = new int[values.length];

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.quantize;
 
 import com.google.gson.Gson;
@@ -12,9 +13,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The calibration cache: each activation's observed range, with what it was calibrated on. Kept as a file
- * (like TensorRT's calibration cache) so that building the INT8 model from the FP32 one is pure arithmetic and
- * gives the same bytes on every machine, which is what lets {@code models/fetch} pin its SHA-256.
+ * The calibration cache: each activation's observed range, with what it was calibrated on. Kept as
+ * a file (like TensorRT's calibration cache) so that building the INT8 model from the FP32 one is
+ * pure arithmetic and gives the same bytes on every machine, which is what lets {@code
+ * models/fetch} pin its SHA-256.
  *
  * @param format 1
  * @param modelSha256 SHA-256 of the FP32 model the ranges belong to
@@ -23,7 +25,13 @@ import java.util.TreeMap;
  * @param source what the frames were (paths, for the record)
  * @param ranges activation name to {min, max}
  */
-public record Ranges(int format, String modelSha256, String method, int frames, String source, Map<String, float[]> ranges) {
+public record Ranges(
+    int format,
+    String modelSha256,
+    String method,
+    int frames,
+    String source,
+    Map<String, float[]> ranges) {
   public static final int MAX_BYTES = 8 * 1024 * 1024;
 
   public Ranges {
@@ -40,7 +48,8 @@ public record Ranges(int format, String modelSha256, String method, int frames, 
     try {
       Files.writeString(file, gson.toJson(this) + "\n", StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new QuantizeException("cannot write calibration ranges " + file + ": " + e.getMessage(), e);
+      throw new QuantizeException(
+          "cannot write calibration ranges " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -49,24 +58,35 @@ public record Ranges(int format, String modelSha256, String method, int frames, 
     try (InputStream in = Files.newInputStream(file)) {
       bytes = in.readNBytes(MAX_BYTES + 1);
     } catch (IOException e) {
-      throw new QuantizeException("cannot read calibration ranges " + file + ": " + e.getMessage(), e);
+      throw new QuantizeException(
+          "cannot read calibration ranges " + file + ": " + e.getMessage(), e);
     }
     if (bytes.length > MAX_BYTES) {
-      throw new QuantizeException("calibration ranges " + file + " are larger than " + MAX_BYTES + " bytes");
+      throw new QuantizeException(
+          "calibration ranges " + file + " are larger than " + MAX_BYTES + " bytes");
     }
     Ranges ranges;
     try {
       ranges = new Gson().fromJson(new String(bytes, StandardCharsets.UTF_8), Ranges.class);
-    } catch (JsonParseException | IllegalStateException | NumberFormatException | StackOverflowError e) {
-      throw new QuantizeException("calibration ranges " + file + " are not valid: " + e.getMessage());
+    } catch (JsonParseException
+        | IllegalStateException
+        | NumberFormatException
+        | StackOverflowError e) {
+      throw new QuantizeException(
+          "calibration ranges " + file + " are not valid: " + e.getMessage());
     }
     if (ranges == null || ranges.format() != 1 || ranges.ranges() == null) {
       throw new QuantizeException("calibration ranges " + file + " are not format 1");
     }
     for (Map.Entry<String, float[]> e : ranges.ranges().entrySet()) {
       float[] r = e.getValue();
-      if (r == null || r.length != 2 || !Float.isFinite(r[0]) || !Float.isFinite(r[1]) || r[0] > r[1]) {
-        throw new QuantizeException("calibration ranges " + file + ": " + e.getKey() + " is not [min, max]");
+      if (r == null
+          || r.length != 2
+          || !Float.isFinite(r[0])
+          || !Float.isFinite(r[1])
+          || r[0] > r[1]) {
+        throw new QuantizeException(
+            "calibration ranges " + file + ": " + e.getKey() + " is not [min, max]");
       }
     }
     return ranges;

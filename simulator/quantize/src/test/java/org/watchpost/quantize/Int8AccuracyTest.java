@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.quantize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,14 +23,17 @@ import org.watchpost.testing.SharedData;
 import org.watchpost.testing.TestModels;
 
 /**
- * The accuracy gate of the INT8 model: quantized here from the real YOLOX-Nano on a small calibration set, then
- * run through the device's own detector (manifest, hash check, DJL, ONNX Runtime, decode, NMS) beside FP32 on
- * vtest frames and the shared COCO images. It must find the same people.
+ * The accuracy gate of the INT8 model: quantized here from the real YOLOX-Nano on a small
+ * calibration set, then run through the device's own detector (manifest, hash check, DJL, ONNX
+ * Runtime, decode, NMS) beside FP32 on vtest frames and the shared COCO images. It must find the
+ * same people.
  */
 class Int8AccuracyTest {
   /** FP32 boxes at least this sure must be found again by INT8. */
   static final float CONFIDENT = 0.5f;
+
   static final int CALIBRATION_FRAMES = 40;
+
   /** Every tenth vtest frame, offset from the calibration frames. */
   static final int VTEST_STEP = 10;
 
@@ -42,12 +46,24 @@ class Int8AccuracyTest {
     nu.pattern.OpenCV.loadLocally();
     Path fp32Manifest = TestModels.yoloxNanoManifest();
     // The detector first: DJL insists on creating ONNX Runtime's environment itself.
-    DetectorSettings settings = DetectorSettings.from(Configs.defaults(InferenceConfig.class)).withManifest(fp32Manifest);
+    DetectorSettings settings =
+        DetectorSettings.from(Configs.defaults(InferenceConfig.class)).withManifest(fp32Manifest);
     fp32 = YoloxDetectorEngine.load(VerifiedModel.load(fp32Manifest), settings);
     Path out = SharedData.scratchDirectory("yolox-nano-int8");
-    outcome = QuantizeTool.run(new QuantizeTool.Request(fp32Manifest.getParent(), List.of(SharedData.vtestMjpeg()),
-        null, out, null, CALIBRATION_FRAMES, 2, QuantizeOptions.defaults()));
-    int8 = YoloxDetectorEngine.load(VerifiedModel.load(outcome.manifest()), settings.withManifest(outcome.manifest()));
+    outcome =
+        QuantizeTool.run(
+            new QuantizeTool.Request(
+                fp32Manifest.getParent(),
+                List.of(SharedData.vtestMjpeg()),
+                null,
+                out,
+                null,
+                CALIBRATION_FRAMES,
+                2,
+                QuantizeOptions.defaults()));
+    int8 =
+        YoloxDetectorEngine.load(
+            VerifiedModel.load(outcome.manifest()), settings.withManifest(outcome.manifest()));
   }
 
   @AfterAll
@@ -62,14 +78,19 @@ class Int8AccuracyTest {
 
   @Test
   void theInt8ModelIsAQdqModelTheDeviceLoadsByItsManifest() throws Exception {
-    assertTrue(Files.size(outcome.model()) < Files.size(SharedData.yoloxNano()) / 2,
+    assertTrue(
+        Files.size(outcome.model()) < Files.size(SharedData.yoloxNano()) / 2,
         "int8 weights should make the file far smaller: " + Files.size(outcome.model()));
     assertEquals(CALIBRATION_FRAMES, outcome.frames());
-    assertTrue(outcome.summary().quantizedNodes() > 300, "most of the network runs in int8: " + outcome.summary());
+    assertTrue(
+        outcome.summary().quantizedNodes() > 300,
+        "most of the network runs in int8: " + outcome.summary());
     assertTrue(int8.info().name().endsWith("-int8"), int8.info().name());
     assertEquals(outcome.sha256(), int8.info().sha256());
     var model = OnnxFiles.read(outcome.model());
-    assertTrue(model.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("QuantizeLinear")));
+    assertTrue(
+        model.getGraph().getNodeList().stream()
+            .anyMatch(n -> n.getOpType().equals("QuantizeLinear")));
   }
 
   @Test
@@ -88,7 +109,8 @@ class Int8AccuracyTest {
       video.release();
     }
     int vtestFrames = frames.size();
-    for (Path image : CalibrationFrames.imagesIn(SharedData.image("000000000139.jpg").getParent())) {
+    for (Path image :
+        CalibrationFrames.imagesIn(SharedData.image("000000000139.jpg").getParent())) {
       frames.add(CalibrationFrames.read(image));
     }
     int countsWithinOne = 0;
@@ -103,9 +125,19 @@ class Int8AccuracyTest {
       if (Math.abs(pa - pb) <= 1) {
         countsWithinOne++;
       } else {
-        System.out.printf("frame %d: %d people in FP32, %d in INT8; FP32 %s%n INT8 %s%n", i, pa, pb,
-            a.stream().filter(d -> d.label().equals("person")).map(d -> String.format("%.2f", d.score())).toList(),
-            b.stream().filter(d -> d.label().equals("person")).map(d -> String.format("%.2f", d.score())).toList());
+        System.out.printf(
+            "frame %d: %d people in FP32, %d in INT8; FP32 %s%n INT8 %s%n",
+            i,
+            pa,
+            pb,
+            a.stream()
+                .filter(d -> d.label().equals("person"))
+                .map(d -> String.format("%.2f", d.score()))
+                .toList(),
+            b.stream()
+                .filter(d -> d.label().equals("person"))
+                .map(d -> String.format("%.2f", d.score()))
+                .toList());
       }
       for (Detection d : a) {
         if (d.score() >= CONFIDENT) {
@@ -119,10 +151,19 @@ class Int8AccuracyTest {
     }
     double countShare = (double) countsWithinOne / frames.size();
     double recall = (double) recalled / confident;
-    System.out.println(outcome.summary().quantizedNodes() + " quantized, float: " + outcome.summary().floatOps());
-    System.out.printf("INT8 vs FP32 on %d frames (%d vtest, %d COCO): person count within 1 on %.1f %%, recall of "
-        + "FP32 boxes >= %.1f at IoU 0.5: %d/%d = %.3f%n", frames.size(), vtestFrames, frames.size() - vtestFrames,
-        100 * countShare, CONFIDENT, recalled, confident, recall);
+    System.out.println(
+        outcome.summary().quantizedNodes() + " quantized, float: " + outcome.summary().floatOps());
+    System.out.printf(
+        "INT8 vs FP32 on %d frames (%d vtest, %d COCO): person count within 1 on %.1f %%, recall of "
+            + "FP32 boxes >= %.1f at IoU 0.5: %d/%d = %.3f%n",
+        frames.size(),
+        vtestFrames,
+        frames.size() - vtestFrames,
+        100 * countShare,
+        CONFIDENT,
+        recalled,
+        confident,
+        recall);
     assertTrue(vtestFrames >= 70, "vtest gave " + vtestFrames + " frames");
     assertTrue(confident >= 100, "too few confident boxes to judge: " + confident);
     assertTrue(countShare >= 0.95, "person count within 1 on only " + countShare);

@@ -1,6 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.eclipse.kura;
 
-/** The error codes of Kura's API that the adapter raises or reads (a subset of Kura's enum, same names). */
+/**
+ * The error codes of Kura's API that the adapter raises or reads (a subset of Kura's enum, same
+ * names).
+ */
 public enum KuraErrorCode {
   CONFIGURATION_ERROR,
   INTERNAL_ERROR,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.eclipse.kura;
 
 /** Kura's checked exception: an error code and its arguments. */

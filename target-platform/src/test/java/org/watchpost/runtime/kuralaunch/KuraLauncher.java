@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime.kuralaunch;
 
 import java.io.InputStream;
@@ -16,10 +17,11 @@ import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 
 /**
- * Starts a Kura-shaped framework in a JVM of its own (java -cp EQUINOX_JAR:LAUNCHER_JAR KuraLauncher JOB): the
- * Equinox on the class path is the Kura line's, which the test JVM's own Equinox cannot be. Installs and starts
- * the job's bundles in order (the probe bundle last, which does the checks and writes the results file), waits
- * for the results, stops the framework. Uses only OSGi R7 framework API, which both lines have.
+ * Starts a Kura-shaped framework in a JVM of its own (java -cp EQUINOX_JAR:LAUNCHER_JAR
+ * KuraLauncher JOB): the Equinox on the class path is the Kura line's, which the test JVM's own
+ * Equinox cannot be. Installs and starts the job's bundles in order (the probe bundle last, which
+ * does the checks and writes the results file), waits for the results, stops the framework. Uses
+ * only OSGi R7 framework API, which both lines have.
  */
 public final class KuraLauncher {
   private KuraLauncher() {}
@@ -39,7 +41,8 @@ public final class KuraLauncher {
     try {
       run(job, config, done);
     } catch (Exception e) {
-      // The framework itself failed (a bundle of the line does not resolve): say so, so the test ends at once.
+      // The framework itself failed (a bundle of the line does not resolve): say so, so the test
+      // ends at once.
       Properties failed = new Properties();
       failed.setProperty("probe.error", "launcher: " + e);
       try (java.io.OutputStream o = Files.newOutputStream(Path.of(job.getProperty("out")))) {
@@ -52,7 +55,8 @@ public final class KuraLauncher {
   }
 
   private static void run(Properties job, Map<String, String> config, Path done) throws Exception {
-    Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
+    Framework framework =
+        ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
     framework.init();
     BundleContext context = framework.getBundleContext();
     List<Bundle> installed = new ArrayList<>();
@@ -65,7 +69,8 @@ public final class KuraLauncher {
         bundle.start();
       }
     }
-    long deadline = System.currentTimeMillis() + Long.parseLong(job.getProperty("timeout.ms", "240000"));
+    long deadline =
+        System.currentTimeMillis() + Long.parseLong(job.getProperty("timeout.ms", "240000"));
     while (!Files.exists(done) && System.currentTimeMillis() < deadline) {
       Thread.sleep(100);
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime.kuraprobe;
 
 import java.util.Map;
@@ -5,7 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.kura.cloudconnection.request.RequestHandler;
 import org.eclipse.kura.cloudconnection.request.RequestHandlerRegistry;
 
-/** Kura's request handler registry: what Kura's cloud service routes requests through, by app id. */
+/**
+ * Kura's request handler registry: what Kura's cloud service routes requests through, by app id.
+ */
 final class TestRegistry implements RequestHandlerRegistry {
   final Map<String, RequestHandler> handlers = new ConcurrentHashMap<>();
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.runtime.kurawebprobe;
 
 import java.io.IOException;
@@ -33,38 +34,51 @@ import org.osgi.service.http.runtime.dto.RuntimeDTO;
 import org.watchpost.runtime.kuraseed.KuraSeeding;
 
 /**
- * Plays Kura's web side inside the Kura-shaped framework for KuraInstallerPageIT: starts the line's Jetty the way
- * Kura's HTTP server manager does (one Equinox Jetty instance, HTTPS on the configured port with the gateway's
- * keystore, no plain HTTP), registers servlets standing in for Kura's UI through the HttpService the way Kura's
- * console does (at "/" and /admin/console), configures Watchpost with the installer's page on Kura's server,
- * installs the .dp through the real Deployment Admin and says when the page is served. The test then talks HTTPS
- * to the framework and ends it by writing the .done file.
+ * Plays Kura's web side inside the Kura-shaped framework for KuraInstallerPageIT: starts the line's
+ * Jetty the way Kura's HTTP server manager does (one Equinox Jetty instance, HTTPS on the
+ * configured port with the gateway's keystore, no plain HTTP), registers servlets standing in for
+ * Kura's UI through the HttpService the way Kura's console does (at "/" and /admin/console),
+ * configures Watchpost with the installer's page on Kura's server, installs the .dp through the
+ * real Deployment Admin and says when the page is served. The test then talks HTTPS to the
+ * framework and ends it by writing the .done file.
  */
 public final class WebProbe implements BundleActivator {
-  /** The Equinox Jetty bundle's ManagedServiceFactory, which Kura's JettyConfigurator.startServer also feeds. */
+  /**
+   * The Equinox Jetty bundle's ManagedServiceFactory, which Kura's JettyConfigurator.startServer
+   * also feeds.
+   */
   static final String JETTY_FACTORY_PID = "org.eclipse.equinox.http.jetty.config";
+
   public static final String KURA_UI_MARK = "kura-console-stand-in";
-  /** Kura's Jetty instance (its HttpService and runtime carry the instance's settings as service properties). */
+
+  /**
+   * Kura's Jetty instance (its HttpService and runtime carry the instance's settings as service
+   * properties).
+   */
   static final String KURA_SERVER = "(other.info=kura.default)";
+
   private final Properties results = new Properties();
   private Thread worker;
 
   @Override
   public void start(BundleContext context) {
-    worker = new Thread(() -> {
-      try {
-        run(context);
-      } catch (Throwable t) {
-        results.setProperty("probe.error", t.toString());
-      } finally {
-        write(context);
-      }
-      try {
-        obeySwitch(context);
-      } catch (Exception e) {
-        // the framework is stopping
-      }
-    }, "kura-web-probe");
+    worker =
+        new Thread(
+            () -> {
+              try {
+                run(context);
+              } catch (Throwable t) {
+                results.setProperty("probe.error", t.toString());
+              } finally {
+                write(context);
+              }
+              try {
+                obeySwitch(context);
+              } catch (Exception e) {
+                // the framework is stopping
+              }
+            },
+            "kura-web-probe");
     worker.start();
   }
 
@@ -88,29 +102,44 @@ public final class WebProbe implements BundleActivator {
     jetty.put("other.info", "kura.default");
     cm.createFactoryConfiguration(JETTY_FACTORY_PID, "?").update(jetty);
 
-    // Kura's console registers its servlets through the HttpService under its own HttpContext (its session
+    // Kura's console registers its servlets through the HttpService under its own HttpContext (its
+    // session
     // security), "/" redirecting to the console; these stand in for them.
     HttpService http = service(context, HttpService.class, KURA_SERVER);
     HttpContext kuraContext = http.createDefaultHttpContext();
-    http.registerServlet("/", new HttpServlet() {
-      @Override
-      protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        response.sendRedirect("/admin/console");
-      }
-    }, null, kuraContext);
-    http.registerServlet("/admin/console", new HttpServlet() {
-      @Override
-      protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        response.setContentType("text/plain");
-        response.getWriter().print(KURA_UI_MARK);
-      }
-    }, null, kuraContext);
+    http.registerServlet(
+        "/",
+        new HttpServlet() {
+          @Override
+          protected void doGet(HttpServletRequest request, HttpServletResponse response)
+              throws IOException {
+            response.sendRedirect("/admin/console");
+          }
+        },
+        null,
+        kuraContext);
+    http.registerServlet(
+        "/admin/console",
+        new HttpServlet() {
+          @Override
+          protected void doGet(HttpServletRequest request, HttpServletResponse response)
+              throws IOException {
+            response.setContentType("text/plain");
+            response.getWriter().print(KURA_UI_MARK);
+          }
+        },
+        null,
+        kuraContext);
 
     configure(cm, context);
-    KuraSeeding seeding = new KuraSeeding(context, cm, service(context, org.osgi.service.metatype.MetaTypeService.class)).open();
+    KuraSeeding seeding =
+        new KuraSeeding(
+                context, cm, service(context, org.osgi.service.metatype.MetaTypeService.class))
+            .open();
     DeploymentAdmin deploymentAdmin = service(context, DeploymentAdmin.class);
     long start = System.nanoTime();
-    try (InputStream in = Files.newInputStream(Path.of(context.getProperty("watchpost.probe.dp")))) {
+    try (InputStream in =
+        Files.newInputStream(Path.of(context.getProperty("watchpost.probe.dp")))) {
       deploymentAdmin.installDeploymentPackage(in);
       results.setProperty("dp.install.ms", Long.toString((System.nanoTime() - start) / 1_000_000));
       results.setProperty("dp.install.error", "");
@@ -122,10 +151,17 @@ public final class WebProbe implements BundleActivator {
     results.setProperty("bundles.not.active", String.join(",", notActive(context)));
     results.setProperty("seeded.pids", seeding.seededPids());
     results.setProperty("seeding.errors", seeding.errors());
-    waitFor(120_000, () -> context.getServiceReferences(javax.servlet.Servlet.class.getName(),
-        "(osgi.http.whiteboard.servlet.name=watchpost-installer-page)") != null);
+    waitFor(
+        120_000,
+        () ->
+            context.getServiceReferences(
+                    javax.servlet.Servlet.class.getName(),
+                    "(osgi.http.whiteboard.servlet.name=watchpost-installer-page)")
+                != null);
     HttpServiceRuntime runtime = service(context, HttpServiceRuntime.class, KURA_SERVER);
-    waitFor(10_000, () -> servedContexts(runtime.getRuntimeDTO()).contains("org.watchpost.web:/watchpost"));
+    waitFor(
+        10_000,
+        () -> servedContexts(runtime.getRuntimeDTO()).contains("org.watchpost.web:/watchpost"));
     RuntimeDTO dto = runtime.getRuntimeDTO();
     results.setProperty("http.contexts", String.join(",", servedContexts(dto)));
     List<String> failed = new ArrayList<>();
@@ -137,8 +173,10 @@ public final class WebProbe implements BundleActivator {
     }
     results.setProperty("http.failed", String.join(";", failed));
     results.setProperty("http.implementation", implementation(context));
-    org.osgi.service.cm.Configuration[] felixHttp = cm.listConfigurations("(service.pid=org.apache.felix.http)");
-    results.setProperty("felix.http.configured", Boolean.toString(felixHttp != null && felixHttp.length > 0));
+    org.osgi.service.cm.Configuration[] felixHttp =
+        cm.listConfigurations("(service.pid=org.apache.felix.http)");
+    results.setProperty(
+        "felix.http.configured", Boolean.toString(felixHttp != null && felixHttp.length > 0));
     results.setProperty("listening.ports", KuraSeeding.listeningPorts());
   }
 
@@ -156,7 +194,8 @@ public final class WebProbe implements BundleActivator {
     List<String> out = new ArrayList<>();
     for (Bundle b : context.getBundles()) {
       String n = b.getSymbolicName();
-      if (n != null && (n.startsWith("org.eclipse.equinox.http") || n.equals("org.eclipse.jetty.server"))) {
+      if (n != null
+          && (n.startsWith("org.eclipse.equinox.http") || n.equals("org.eclipse.jetty.server"))) {
         out.add(n + ":" + b.getVersion());
       }
     }
@@ -164,8 +203,9 @@ public final class WebProbe implements BundleActivator {
   }
 
   /**
-   * For the measurement of KuraInstallerPageIT: switches the page on or off as an operator would in Kura
-   * (org.watchpost.web enabled) when the test writes "true" or "false" to OUT.switch, and answers in OUT.switched.
+   * For the measurement of KuraInstallerPageIT: switches the page on or off as an operator would in
+   * Kura (org.watchpost.web enabled) when the test writes "true" or "false" to OUT.switch, and
+   * answers in OUT.switched.
    */
   private static void obeySwitch(BundleContext context) throws Exception {
     Path command = Path.of(context.getProperty("watchpost.probe.out") + ".switch");
@@ -179,30 +219,68 @@ public final class WebProbe implements BundleActivator {
         Dictionary<String, Object> p = web.getProperties();
         p.put("enabled", enabled);
         web.update(p);
-        waitFor(30_000, () -> (context.getServiceReferences(javax.servlet.Servlet.class.getName(),
-            "(osgi.http.whiteboard.servlet.name=watchpost-installer-page)") != null) == enabled);
+        waitFor(
+            30_000,
+            () ->
+                (context.getServiceReferences(
+                            javax.servlet.Servlet.class.getName(),
+                            "(osgi.http.whiteboard.servlet.name=watchpost-installer-page)")
+                        != null)
+                    == enabled);
         Files.writeString(answer, Boolean.toString(enabled));
       }
       Thread.sleep(100);
     }
   }
 
-  /** As an operator sets them in Kura's UI; paths absolute, under the framework's data directory. */
+  /**
+   * As an operator sets them in Kura's UI; paths absolute, under the framework's data directory.
+   */
   private static void configure(ConfigurationAdmin cm, BundleContext context) throws Exception {
     String data = context.getProperty("watchpost.probe.data");
-    update(cm.getConfiguration("org.watchpost.inference", "?"), Map.of("model.manifest",
-        context.getProperty("watchpost.probe.manifest"), "warmup.runs", 1));
-    update(cm.getConfiguration("org.watchpost.models", "?"), Map.of("state.dir", data + "/models",
-        "trusted.keys.dir", context.getProperty("watchpost.probe.keys")));
+    update(
+        cm.getConfiguration("org.watchpost.inference", "?"),
+        Map.of(
+            "model.manifest", context.getProperty("watchpost.probe.manifest"), "warmup.runs", 1));
+    update(
+        cm.getConfiguration("org.watchpost.models", "?"),
+        Map.of(
+            "state.dir",
+            data + "/models",
+            "trusted.keys.dir",
+            context.getProperty("watchpost.probe.keys")));
     update(cm.getConfiguration("org.watchpost.health.device", "?"), Map.of("data.dir", data));
-    update(cm.getConfiguration("org.watchpost.health.camera", "?"), Map.of("baseline.dir", data + "/health/baselines"));
-    update(cm.getFactoryConfiguration("org.watchpost.camera", "kura", "?"), Map.of("camera.id", "cam-kura",
-        "source", context.getProperty("watchpost.probe.video"), "realtime", true, "loop", true));
-    update(cm.getFactoryConfiguration("org.watchpost.analytics.rule", "lawn", "?"), Map.of("camera.id", "*",
-        "type", "zone_intrusion", "points", "0.0,0.47 0.30,0.50 0.55,0.62 0.85,0.80 0.85,1.0 0.0,1.0",
-        "classes", new String[] {"person"}, "cooldown.s", 60.0));
-    // The page on Kura's web server: Kura's port and keystore, not a server of its own. manage.server is left to
-    // Kura's seeding from the Metatype (true): inside Kura the page must not configure one all the same.
+    update(
+        cm.getConfiguration("org.watchpost.health.camera", "?"),
+        Map.of("baseline.dir", data + "/health/baselines"));
+    update(
+        cm.getFactoryConfiguration("org.watchpost.camera", "kura", "?"),
+        Map.of(
+            "camera.id",
+            "cam-kura",
+            "source",
+            context.getProperty("watchpost.probe.video"),
+            "realtime",
+            true,
+            "loop",
+            true));
+    update(
+        cm.getFactoryConfiguration("org.watchpost.analytics.rule", "lawn", "?"),
+        Map.of(
+            "camera.id",
+            "*",
+            "type",
+            "zone_intrusion",
+            "points",
+            "0.0,0.47 0.30,0.50 0.55,0.62 0.85,0.80 0.85,1.0 0.0,1.0",
+            "classes",
+            new String[] {"person"},
+            "cooldown.s",
+            60.0));
+    // The page on Kura's web server: Kura's port and keystore, not a server of its own.
+    // manage.server is left to
+    // Kura's seeding from the Metatype (true): inside Kura the page must not configure one all the
+    // same.
     update(cm.getConfiguration("org.watchpost.web", "?"), Map.of("state.dir", data + "/web"));
   }
 
@@ -226,7 +304,8 @@ public final class WebProbe implements BundleActivator {
     return service(context, type, null);
   }
 
-  private static <T> T service(BundleContext context, Class<T> type, String filter) throws Exception {
+  private static <T> T service(BundleContext context, Class<T> type, String filter)
+      throws Exception {
     long deadline = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < deadline) {
       for (ServiceReference<T> ref : context.getServiceReferences(type, filter)) {
@@ -248,7 +327,9 @@ public final class WebProbe implements BundleActivator {
     }
   }
 
-  /** The results, moved into place whole: the test reads them while the framework goes on serving. */
+  /**
+   * The results, moved into place whole: the test reads them while the framework goes on serving.
+   */
   private void write(BundleContext context) {
     Path out = Path.of(context.getProperty("watchpost.probe.out"));
     Path partial = Path.of(out + ".partial");

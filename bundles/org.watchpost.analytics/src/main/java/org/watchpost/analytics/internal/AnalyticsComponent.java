@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import java.util.ArrayList;
@@ -19,27 +20,34 @@ import org.slf4j.LoggerFactory;
 import org.watchpost.analytics.internal.rules.InvalidRuleException;
 import org.watchpost.analytics.internal.rules.Rule;
 import org.watchpost.analytics.internal.rules.RuleParser;
+import org.watchpost.api.event.Event;
+import org.watchpost.api.event.EventSink;
+import org.watchpost.api.event.Priority;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.pipeline.CameraAnalytics;
 import org.watchpost.api.pipeline.CameraAnalyticsFactory;
+import org.watchpost.api.pipeline.CameraControl;
 import org.watchpost.api.pipeline.RuleChecker;
 import org.watchpost.api.pipeline.RuleShape;
-import org.watchpost.api.event.Event;
-import org.watchpost.api.event.EventSink;
-import org.watchpost.api.event.Priority;
-import org.watchpost.api.pipeline.CameraControl;
 import org.watchpost.api.pipeline.SummaryContributor;
 
 /**
- * The analytics service: makes each camera's analytics, checks the configured rules (a bad rule is rejected
- * with its id and reason, the others stay in force), reports degraded mode to health, and adds the analytics
- * figures to the run summary.
+ * The analytics service: makes each camera's analytics, checks the configured rules (a bad rule is
+ * rejected with its id and reason, the others stay in force), reports degraded mode to health, and
+ * adds the analytics figures to the run summary.
  */
-@Component(service = {CameraAnalyticsFactory.class, CameraControl.class, SummaryContributor.class, RuleChecker.class},
+@Component(
+    service = {
+      CameraAnalyticsFactory.class,
+      CameraControl.class,
+      SummaryContributor.class,
+      RuleChecker.class
+    },
     configurationPid = AnalyticsConfig.PID)
 @Designate(ocd = AnalyticsConfig.class)
-public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraControl, SummaryContributor, RuleChecker {
+public final class AnalyticsComponent
+    implements CameraAnalyticsFactory, CameraControl, SummaryContributor, RuleChecker {
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsComponent.class);
 
   private final AnalyticsStats stats = new AnalyticsStats();
@@ -81,7 +89,10 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
     healthSinks.remove(sink);
   }
 
-  /** Where an operator's arm or disarm goes (the uplink, OPC UA); rule events go through the pipeline instead. */
+  /**
+   * Where an operator's arm or disarm goes (the uplink, OPC UA); rule events go through the
+   * pipeline instead.
+   */
   @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
   void addEventSink(EventSink sink) {
     eventSinks.add(sink);
@@ -95,25 +106,38 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
     List<RuleSource> sorted = new ArrayList<>(sources);
     sorted.sort(Comparator.comparing(RuleSource::pid));
     RuleBook next = build(sorted.stream().map(RuleSource::input).toList());
-    next.rejected().forEach((id, reason) -> {
-      if (!reason.equals(book.rejected().get(id))) {
-        LOG.error("rule '{}' rejected: {}", id, reason);
-      }
-    });
+    next.rejected()
+        .forEach(
+            (id, reason) -> {
+              if (!reason.equals(book.rejected().get(id))) {
+                LOG.error("rule '{}' rejected: {}", id, reason);
+              }
+            });
     book = next;
   }
 
-  /** Checks every rule; bad ones are listed with their reason and left out, the rest are in force. */
+  /**
+   * Checks every rule; bad ones are listed with their reason and left out, the rest are in force.
+   */
   static RuleBook build(List<RuleParser.Input> inputs) {
     List<Rule> rules = new ArrayList<>();
     Map<String, String> rejected = new LinkedHashMap<>();
     for (RuleParser.Input input : inputs) {
       try {
         Rule rule = RuleParser.parse(input);
-        Rule clash = rules.stream().filter(r -> r.id().equals(rule.id()) && (r.cameraId().equals(rule.cameraId())
-            || r.cameraId().equals("*") || rule.cameraId().equals("*"))).findFirst().orElse(null);
+        Rule clash =
+            rules.stream()
+                .filter(
+                    r ->
+                        r.id().equals(rule.id())
+                            && (r.cameraId().equals(rule.cameraId())
+                                || r.cameraId().equals("*")
+                                || rule.cameraId().equals("*")))
+                .findFirst()
+                .orElse(null);
         if (clash != null) {
-          throw new InvalidRuleException(rule.id(), "another rule of camera " + clash.cameraId() + " has the same id");
+          throw new InvalidRuleException(
+              rule.id(), "another rule of camera " + clash.cameraId() + " has the same id");
         }
         rules.add(rule);
       } catch (InvalidRuleException e) {
@@ -129,7 +153,8 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
 
   @Override
   public CameraAnalytics create(String cameraId) {
-    return new CameraAnalyticsEngine(cameraId, settings, () -> book, stats, this::reportDegraded, controls);
+    return new CameraAnalyticsEngine(
+        cameraId, settings, () -> book, stats, this::reportDegraded, controls);
   }
 
   @Override
@@ -143,25 +168,55 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
   }
 
   /**
-   * Switching intrusion rules off must never be silent: every call goes upstream as an {@code armed} or
-   * {@code disarmed} event of alarm priority, with who asked, whether it changed anything, and when.
+   * Switching intrusion rules off must never be silent: every call goes upstream as an {@code
+   * armed} or {@code disarmed} event of alarm priority, with who asked, whether it changed
+   * anything, and when.
    */
   @Override
   public void setArmed(String cameraId, boolean armed, String requestedBy) {
     boolean changed = armed != controls.armed(cameraId);
     controls.setArmed(cameraId, armed);
-    String by = requestedBy == null || requestedBy.isBlank() ? "unnamed caller"
-        : requestedBy.length() > 200 ? requestedBy.substring(0, 200) : requestedBy;
-    LOG.warn("camera {}: rules {} by {}{}", cameraId, armed ? "armed" : "disarmed (they count but raise no events)", by,
+    String by =
+        requestedBy == null || requestedBy.isBlank()
+            ? "unnamed caller"
+            : requestedBy.length() > 200 ? requestedBy.substring(0, 200) : requestedBy;
+    LOG.warn(
+        "camera {}: rules {} by {}{}",
+        cameraId,
+        armed ? "armed" : "disarmed (they count but raise no events)",
+        by,
         changed ? "" : " (no change)");
     long now = System.currentTimeMillis();
-    Event event = new Event(armed ? "armed" : "disarmed", "*", cameraId, "", -1, 1f, null, now, now, Priority.ALARM,
-        Map.of("requested_by", by, "armed", Boolean.toString(armed), "changed", Boolean.toString(changed)), null);
+    Event event =
+        new Event(
+            armed ? "armed" : "disarmed",
+            "*",
+            cameraId,
+            "",
+            -1,
+            1f,
+            null,
+            now,
+            now,
+            Priority.ALARM,
+            Map.of(
+                "requested_by",
+                by,
+                "armed",
+                Boolean.toString(armed),
+                "changed",
+                Boolean.toString(changed)),
+            null);
     for (EventSink sink : eventSinks) {
       try {
         sink.publish(event);
       } catch (RuntimeException e) {
-        LOG.warn("event sink {} refused the {} event of camera {}: {}", sink, event.type(), cameraId, e.toString());
+        LOG.warn(
+            "event sink {} refused the {} event of camera {}: {}",
+            sink,
+            event.type(),
+            cameraId,
+            e.toString());
       }
     }
   }
@@ -171,9 +226,19 @@ public final class AnalyticsComponent implements CameraAnalyticsFactory, CameraC
     return controls.resetCounters(cameraId);
   }
 
-  private void reportDegraded(String cameraId, boolean degraded, long intervalMillis, double load, long nowMillis) {
-    HealthReport report = new HealthReport(cameraId, nowMillis, Map.of("analytics_degraded", degraded,
-        "analytics_detect_interval_ms", intervalMillis, "analytics_load", Math.round(load * 100) / 100.0));
+  private void reportDegraded(
+      String cameraId, boolean degraded, long intervalMillis, double load, long nowMillis) {
+    HealthReport report =
+        new HealthReport(
+            cameraId,
+            nowMillis,
+            Map.of(
+                "analytics_degraded",
+                degraded,
+                "analytics_detect_interval_ms",
+                intervalMillis,
+                "analytics_load",
+                Math.round(load * 100) / 100.0));
     for (HealthSink sink : healthSinks) {
       sink.report(report);
     }

@@ -1,27 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import org.watchpost.analytics.internal.motion.MotionSettings;
 import org.watchpost.analytics.internal.track.TrackerSettings;
 
 /** A checked {@link AnalyticsConfig}: malformed values are rejected here, naming the property. */
-public record AnalyticsSettings(boolean gating, MotionSettings motion, TrackerSettings tracker, long confirmIntervalMillis,
-    long trackedMotionIntervalMillis, long stationaryCheckMillis, boolean cropDetection, int cropSize,
-    double cropMaxMotion, boolean incidents, long incidentQuietMillis, long incidentMaxMillis, boolean loadShedding,
-    double cpuBudget, long maxDetectIntervalMillis, boolean jpegCrop, int jpegCropMaxBytes) {
+public record AnalyticsSettings(
+    boolean gating,
+    MotionSettings motion,
+    TrackerSettings tracker,
+    long confirmIntervalMillis,
+    long trackedMotionIntervalMillis,
+    long stationaryCheckMillis,
+    boolean cropDetection,
+    int cropSize,
+    double cropMaxMotion,
+    boolean incidents,
+    long incidentQuietMillis,
+    long incidentMaxMillis,
+    boolean loadShedding,
+    double cpuBudget,
+    long maxDetectIntervalMillis,
+    boolean jpegCrop,
+    int jpegCropMaxBytes) {
 
   public static AnalyticsSettings from(AnalyticsConfig c) {
     try {
-      MotionSettings motion = new MotionSettings(c.motion_width(), c.motion_history(), c.motion_threshold(),
-          c.motion_min_area());
-      TrackerSettings tracker = new TrackerSettings(c.track_high_score(), c.track_new_score(), 0.2f, 0.5f, 0.3f,
-          c.track_min_hits(), c.max_lost_ms(), Math.round(c.stationary_max_lost_s() * 1000),
-          Math.round(c.stationary_after_s() * 1000), c.stationary_radius(), c.min_travel());
-      return new AnalyticsSettings(c.motion_gating(), motion, tracker, c.confirm_interval_ms(), c.tracked_motion_interval_ms(),
-          c.stationary_check_interval_ms(), c.crop_detection(), c.crop_size_px(), c.crop_max_motion(), c.incidents(),
-          Math.round(c.incident_quiet_s() * 1000), Math.round(c.incident_max_s() * 1000), c.load_shedding(),
-          c.cpu_budget(), c.max_detect_interval_ms(), c.jpeg_crop(), c.jpeg_crop_max_bytes());
+      MotionSettings motion =
+          new MotionSettings(
+              c.motion_width(), c.motion_history(), c.motion_threshold(), c.motion_min_area());
+      TrackerSettings tracker =
+          new TrackerSettings(
+              c.track_high_score(),
+              c.track_new_score(),
+              0.2f,
+              0.5f,
+              0.3f,
+              c.track_min_hits(),
+              c.max_lost_ms(),
+              Math.round(c.stationary_max_lost_s() * 1000),
+              Math.round(c.stationary_after_s() * 1000),
+              c.stationary_radius(),
+              c.min_travel());
+      return new AnalyticsSettings(
+          c.motion_gating(),
+          motion,
+          tracker,
+          c.confirm_interval_ms(),
+          c.tracked_motion_interval_ms(),
+          c.stationary_check_interval_ms(),
+          c.crop_detection(),
+          c.crop_size_px(),
+          c.crop_max_motion(),
+          c.incidents(),
+          Math.round(c.incident_quiet_s() * 1000),
+          Math.round(c.incident_max_s() * 1000),
+          c.load_shedding(),
+          c.cpu_budget(),
+          c.max_detect_interval_ms(),
+          c.jpeg_crop(),
+          c.jpeg_crop_max_bytes());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid analytics configuration " + AnalyticsConfig.PID + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid analytics configuration " + AnalyticsConfig.PID + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import java.util.Arrays;
@@ -38,7 +39,10 @@ final class AnalyticsStats {
     ruleCounts.put(cameraId, totals);
   }
 
-  /** Keeps a uniform sample of the per-frame analytics times (reservoir sampling), bounded in memory. */
+  /**
+   * Keeps a uniform sample of the per-frame analytics times (reservoir sampling), bounded in
+   * memory.
+   */
   synchronized void analyticsNanos(long nanos) {
     if (sampled < SAMPLES) {
       analyticsNanos[(int) sampled] = nanos;

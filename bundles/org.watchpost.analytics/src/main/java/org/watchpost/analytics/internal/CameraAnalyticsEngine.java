@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import java.util.ArrayList;
@@ -10,8 +11,6 @@ import org.slf4j.LoggerFactory;
 import org.watchpost.analytics.internal.incident.IncidentGrouper;
 import org.watchpost.analytics.internal.motion.MotionGate;
 import org.watchpost.analytics.internal.motion.MotionResult;
-import org.watchpost.api.pipeline.LiveScene;
-import org.watchpost.api.pipeline.RuleShape;
 import org.watchpost.analytics.internal.rules.Polygon;
 import org.watchpost.analytics.internal.rules.Rule;
 import org.watchpost.analytics.internal.rules.RuleEngine;
@@ -32,23 +31,29 @@ import org.watchpost.api.event.Priority;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.pipeline.AnalyticsResult;
 import org.watchpost.api.pipeline.CameraAnalytics;
+import org.watchpost.api.pipeline.LiveScene;
+import org.watchpost.api.pipeline.RuleShape;
 
 /**
- * One camera's analytics. Each frame: the motion gate, then the decision whether the detector runs (on the
- * whole frame or a crop around small motion), the tracker, the rules, incidents. All timers run on the
- * frames' stream time ({@link Timeline}), so that a clip read faster than real time behaves as the live camera
- * would and a wall clock stepped by NTP moves no timer; events and counts leave labelled with the wall clock.
+ * One camera's analytics. Each frame: the motion gate, then the decision whether the detector runs
+ * (on the whole frame or a crop around small motion), the tracker, the rules, incidents. All timers
+ * run on the frames' stream time ({@link Timeline}), so that a clip read faster than real time
+ * behaves as the live camera would and a wall clock stepped by NTP moves no timer; events and
+ * counts leave labelled with the wall clock.
  */
 public final class CameraAnalyticsEngine implements CameraAnalytics {
   private static final Logger LOG = LoggerFactory.getLogger(CameraAnalyticsEngine.class);
+
   /** A motion region this much covered by followed objects is explained by them. */
   private static final float EXPLAINED = 0.6f;
+
   /** Share of a box in motion that shows an object moving in place. */
   private static final double MOVING_IN_PLACE = 0.2;
 
   /** Told when a camera enters or leaves degraded (load-shedding) mode. */
   public interface DegradedListener {
-    void degraded(String cameraId, boolean degraded, long detectIntervalMillis, double load, long nowMillis);
+    void degraded(
+        String cameraId, boolean degraded, long detectIntervalMillis, double load, long nowMillis);
   }
 
   private record Plan(Region region, boolean priority) {}
@@ -59,8 +64,11 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   private final AnalyticsStats stats;
   private final DegradedListener degradedListener;
   private final CameraControls controls;
+
   /** Counter resets asked for from other threads, applied before the next frame's rules. */
-  private final ConcurrentLinkedQueue<CompletableFuture<Void>> resets = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<CompletableFuture<Void>> resets =
+      new ConcurrentLinkedQueue<>();
+
   private boolean closed;
   private final ByteTracker tracker;
   private final RuleEngine ruleEngine;
@@ -78,8 +86,13 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   private boolean detectorDown;
   private final Timeline timeline = new Timeline();
 
-  CameraAnalyticsEngine(String cameraId, AnalyticsSettings settings, Supplier<RuleBook> rules, AnalyticsStats stats,
-      DegradedListener degradedListener, CameraControls controls) {
+  CameraAnalyticsEngine(
+      String cameraId,
+      AnalyticsSettings settings,
+      Supplier<RuleBook> rules,
+      AnalyticsStats stats,
+      DegradedListener degradedListener,
+      CameraControls controls) {
     this.cameraId = cameraId;
     this.settings = settings;
     this.rules = rules;
@@ -88,13 +101,21 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     this.controls = controls;
     this.tracker = new ByteTracker(settings.tracker());
     this.ruleEngine = new RuleEngine(cameraId);
-    this.incidents = settings.incidents()
-        ? new IncidentGrouper(cameraId, settings.incidentQuietMillis(), settings.incidentMaxMillis()) : null;
-    this.governor = new LoadGovernor(settings.loadShedding(), settings.cpuBudget(), settings.maxDetectIntervalMillis());
+    this.incidents =
+        settings.incidents()
+            ? new IncidentGrouper(
+                cameraId, settings.incidentQuietMillis(), settings.incidentMaxMillis())
+            : null;
+    this.governor =
+        new LoadGovernor(
+            settings.loadShedding(), settings.cpuBudget(), settings.maxDetectIntervalMillis());
     controls.started(cameraId, this);
   }
 
-  /** Asks for the counts to be zeroed before the next frame's rules; completes on the pipeline thread then. */
+  /**
+   * Asks for the counts to be zeroed before the next frame's rules; completes on the pipeline
+   * thread then.
+   */
   synchronized CompletableFuture<Void> requestReset() {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (closed) {
@@ -141,10 +162,18 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
       detectorNanos = System.nanoTime() - t;
     }
     if (result != null) {
-      Box coverage = plan.region() == null ? null : new Box(plan.region().x(), plan.region().y(),
-          plan.region().x() + plan.region().width(), plan.region().y() + plan.region().height());
-      tracker.update(coverage == null ? result.detections() : whole(result.detections(), plan.region(), frame),
-          coverage, now);
+      Box coverage =
+          plan.region() == null
+              ? null
+              : new Box(
+                  plan.region().x(),
+                  plan.region().y(),
+                  plan.region().x() + plan.region().width(),
+                  plan.region().y() + plan.region().height());
+      tracker.update(
+          coverage == null ? result.detections() : whole(result.detections(), plan.region(), frame),
+          coverage,
+          now);
       lastRunMillis = now;
       if (coverage == null) {
         lastFullMillis = now;
@@ -156,7 +185,8 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
       stats.gatedFrames.increment();
     }
     noteMovementInPlace(motion);
-    RuleEngine.Outcome outcome = ruleEngine.evaluate(snapshots(), now, frame.width(), frame.height());
+    RuleEngine.Outcome outcome =
+        ruleEngine.evaluate(snapshots(), now, frame.width(), frame.height());
     List<Event> ruleEvents = outcome.events();
     if (settings.jpegCrop() && !ruleEvents.isEmpty()) {
       ruleEvents = withCrops(frame, ruleEvents);
@@ -175,16 +205,26 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     stats.frames.increment();
     stats.analyticsNanos(analyticsNanos);
     if (governor.record(now, System.nanoTime() - start)) {
-      LOG.warn("camera {}: {} (detector at most every {} ms, load {})", cameraId,
-          governor.reportedDegraded() ? "analytics degraded, detection rate lowered" : "analytics back to full rate",
-          governor.minIntervalMillis(), String.format("%.2f", governor.load()));
-      degradedListener.degraded(cameraId, governor.reportedDegraded(), governor.minIntervalMillis(), governor.load(),
+      LOG.warn(
+          "camera {}: {} (detector at most every {} ms, load {})",
+          cameraId,
+          governor.reportedDegraded()
+              ? "analytics degraded, detection rate lowered"
+              : "analytics back to full rate",
+          governor.minIntervalMillis(),
+          String.format("%.2f", governor.load()));
+      degradedListener.degraded(
+          cameraId,
+          governor.reportedDegraded(),
+          governor.minIntervalMillis(),
+          governor.load(),
           timeline.label(now));
     }
     if (governor.degraded()) {
       stats.degradedFrames.increment();
     }
-    return new AnalyticsResult(result, labelled(events), labelledCounts(outcome.counts()), analyticsNanos);
+    return new AnalyticsResult(
+        result, labelled(events), labelledCounts(outcome.counts()), analyticsNanos);
   }
 
   /** Events as they go out: their times on the wall clock. */
@@ -195,8 +235,20 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     }
     List<Event> out = new ArrayList<>(events.size());
     for (Event e : events) {
-      out.add(new Event(e.type(), e.ruleId(), e.cameraId(), e.className(), e.trackId(), e.confidence(), e.box(),
-          e.firstSeenMillis() + shift, e.eventTimeMillis() + shift, e.priority(), e.attributes(), e.jpegCrop()));
+      out.add(
+          new Event(
+              e.type(),
+              e.ruleId(),
+              e.cameraId(),
+              e.className(),
+              e.trackId(),
+              e.confidence(),
+              e.box(),
+              e.firstSeenMillis() + shift,
+              e.eventTimeMillis() + shift,
+              e.priority(),
+              e.attributes(),
+              e.jpegCrop()));
     }
     return out;
   }
@@ -208,23 +260,28 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     }
     List<CountSummary> out = new ArrayList<>(counts.size());
     for (CountSummary c : counts) {
-      out.add(new CountSummary(c.cameraId(), c.ruleId(), c.fromMillis() + shift, c.toMillis() + shift, c.counts()));
+      out.add(
+          new CountSummary(
+              c.cameraId(), c.ruleId(), c.fromMillis() + shift, c.toMillis() + shift, c.counts()));
     }
     return out;
   }
 
   /**
-   * The detections of a crop that show a whole object: one that touches an edge of the crop inside the frame
-   * is cut off there, and would start a fragment of a track.
+   * The detections of a crop that show a whole object: one that touches an edge of the crop inside
+   * the frame is cut off there, and would start a fragment of a track.
    */
   private static List<Detection> whole(List<Detection> detections, Region crop, Frame frame) {
     float margin = 2;
     List<Detection> out = new ArrayList<>();
     for (Detection d : detections) {
-      boolean cut = (crop.x() > 0 && d.x1() <= crop.x() + margin)
-          || (crop.y() > 0 && d.y1() <= crop.y() + margin)
-          || (crop.x() + crop.width() < frame.width() && d.x2() >= crop.x() + crop.width() - margin)
-          || (crop.y() + crop.height() < frame.height() && d.y2() >= crop.y() + crop.height() - margin);
+      boolean cut =
+          (crop.x() > 0 && d.x1() <= crop.x() + margin)
+              || (crop.y() > 0 && d.y1() <= crop.y() + margin)
+              || (crop.x() + crop.width() < frame.width()
+                  && d.x2() >= crop.x() + crop.width() - margin)
+              || (crop.y() + crop.height() < frame.height()
+                  && d.y2() >= crop.y() + crop.height() - margin);
       if (!cut) {
         out.add(d);
       }
@@ -234,7 +291,8 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
 
   private DetectionResult detect(Frame frame, Detector detector, Region region) {
     try {
-      DetectionResult result = region == null ? detector.detect(frame) : detector.detect(frame, region);
+      DetectionResult result =
+          region == null ? detector.detect(frame) : detector.detect(frame, region);
       if (detectorDown) {
         LOG.info("camera {}: detector back", cameraId);
         detectorDown = false;
@@ -251,13 +309,19 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
 
   private void applyRules(Frame frame) {
     RuleBook book = rules.get();
-    boolean sizeChanged = gate != null && (gate.frameWidth() != frame.width() || gate.frameHeight() != frame.height());
+    boolean sizeChanged =
+        gate != null
+            && (gate.frameWidth() != frame.width() || gate.frameHeight() != frame.height());
     if (book == applied && !sizeChanged) {
       return;
     }
     List<Rule> mine = book.rules().stream().filter(r -> r.appliesTo(cameraId)).toList();
-    List<Polygon> nextMasks = mine.stream().filter(r -> r.type() == RuleType.MOTION_MASK).map(Rule::zone).toList();
-    alarmZones = mine.stream().filter(r -> r.type() == RuleType.ZONE_INTRUSION && r.priority() == Priority.ALARM).toList();
+    List<Polygon> nextMasks =
+        mine.stream().filter(r -> r.type() == RuleType.MOTION_MASK).map(Rule::zone).toList();
+    alarmZones =
+        mine.stream()
+            .filter(r -> r.type() == RuleType.ZONE_INTRUSION && r.priority() == Priority.ALARM)
+            .toList();
     ruleEngine.rules(mine);
     if (gate == null || sizeChanged || !nextMasks.equals(masks)) {
       if (gate != null) {
@@ -302,14 +366,17 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
       }
     }
     if (motion.global()) {
-      return now - lastRunMillis >= settings.trackedMotionIntervalMillis() ? new Plan(null, false) : null;
+      return now - lastRunMillis >= settings.trackedMotionIntervalMillis()
+          ? new Plan(null, false)
+          : null;
     }
     if (!unexplained.isEmpty()) {
       boolean priority = threatensAlarmZone(unexplained, now);
       Region crop = cropFor(unexplained, now);
       return new Plan(crop, priority);
     }
-    if (!motion.regions().isEmpty() && now - lastRunMillis >= settings.trackedMotionIntervalMillis()) {
+    if (!motion.regions().isEmpty()
+        && now - lastRunMillis >= settings.trackedMotionIntervalMillis()) {
       return new Plan(cropFor(motion.regions(), now), false);
     }
     if (moving && now - lastFullMillis >= settings.confirmIntervalMillis()) {
@@ -332,7 +399,8 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
         continue;
       }
       for (Box b : regions) {
-        if (r.zone().contains(b.centerX() / w, b.y2() / h) || r.zone().contains(b.centerX() / w, b.centerY() / h)) {
+        if (r.zone().contains(b.centerX() / w, b.y2() / h)
+            || r.zone().contains(b.centerX() / w, b.centerY() / h)) {
           return true;
         }
       }
@@ -340,12 +408,17 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     return false;
   }
 
-  /** A crop at model resolution around motion that is small enough, while the last full run is recent. */
+  /**
+   * A crop at model resolution around motion that is small enough, while the last full run is
+   * recent.
+   */
   private Region cropFor(List<Box> regions, long now) {
     int w = gate.frameWidth();
     int h = gate.frameHeight();
     int size = settings.cropSize();
-    if (!settings.cropDetection() || size >= Math.min(w, h) || now - lastFullMillis >= settings.confirmIntervalMillis()) {
+    if (!settings.cropDetection()
+        || size >= Math.min(w, h)
+        || now - lastFullMillis >= settings.confirmIntervalMillis()) {
       return null;
     }
     float x1 = Float.MAX_VALUE, y1 = Float.MAX_VALUE, x2 = -Float.MAX_VALUE, y2 = -Float.MAX_VALUE;
@@ -367,8 +440,9 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
   }
 
   /**
-   * A confirmed object that has not travelled but moves in place, alone in its box, is a real one. Motion that
-   * only passes over it (a shadow, a passer-by) is larger than its box and does not count.
+   * A confirmed object that has not travelled but moves in place, alone in its box, is a real one.
+   * Motion that only passes over it (a shadow, a passer-by) is larger than its box and does not
+   * count.
    */
   private void noteMovementInPlace(MotionResult motion) {
     List<Track> all = tracker.tracks();
@@ -384,7 +458,12 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
         }
       }
       Box b = t.box();
-      Box around = new Box(b.x1() - b.width() / 2, b.y1() - b.height() / 4, b.x2() + b.width() / 2, b.y2() + b.height() / 4);
+      Box around =
+          new Box(
+              b.x1() - b.width() / 2,
+              b.y1() - b.height() / 4,
+              b.x2() + b.width() / 2,
+              b.y2() + b.height() / 4);
       boolean local = true;
       for (Box region : motion.regions()) {
         if (region.coveredBy(b) > 0 || b.coveredBy(region) > 0) {
@@ -401,8 +480,16 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     List<TrackSnapshot> out = new ArrayList<>();
     for (Track t : tracker.tracks()) {
       if (t.live()) {
-        out.add(new TrackSnapshot(t.id(), t.label(), t.score(), t.box(), t.firstSeenMillis(), t.hasMoved(),
-            t.stationary(), t.state() == TrackState.CONFIRMED));
+        out.add(
+            new TrackSnapshot(
+                t.id(),
+                t.label(),
+                t.score(),
+                t.box(),
+                t.firstSeenMillis(),
+                t.hasMoved(),
+                t.stationary(),
+                t.state() == TrackState.CONFIRMED));
       }
     }
     return out;
@@ -413,12 +500,28 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     for (Event e : events) {
       byte[] crop = null;
       if (e.box() != null) {
-        Box b = new Box(e.box().x() * frame.width(), e.box().y() * frame.height(),
-            (e.box().x() + e.box().width()) * frame.width(), (e.box().y() + e.box().height()) * frame.height());
+        Box b =
+            new Box(
+                e.box().x() * frame.width(),
+                e.box().y() * frame.height(),
+                (e.box().x() + e.box().width()) * frame.width(),
+                (e.box().y() + e.box().height()) * frame.height());
         crop = EventCrops.encode(frame, b, settings.jpegCropMaxBytes());
       }
-      out.add(new Event(e.type(), e.ruleId(), e.cameraId(), e.className(), e.trackId(), e.confidence(), e.box(),
-          e.firstSeenMillis(), e.eventTimeMillis(), e.priority(), e.attributes(), crop));
+      out.add(
+          new Event(
+              e.type(),
+              e.ruleId(),
+              e.cameraId(),
+              e.className(),
+              e.trackId(),
+              e.confidence(),
+              e.box(),
+              e.firstSeenMillis(),
+              e.eventTimeMillis(),
+              e.priority(),
+              e.attributes(),
+              crop));
     }
     return out;
   }
@@ -429,17 +532,30 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     for (Track t : tracker.tracks()) {
       if (t.live()) {
         Box b = t.box();
-        objects.add(new LiveScene.LiveObject(t.id(), t.label(), t.score(), new LiveScene.Box(b.x1(), b.y1(), b.x2(), b.y2()),
-            t.state() == TrackState.CONFIRMED));
+        objects.add(
+            new LiveScene.LiveObject(
+                t.id(),
+                t.label(),
+                t.score(),
+                new LiveScene.Box(b.x1(), b.y1(), b.x2(), b.y2()),
+                t.state() == TrackState.CONFIRMED));
       }
     }
     List<LiveScene.Box> motion = new ArrayList<>();
     if (lastMotion != null) {
-      lastMotion.regions().forEach(r -> motion.add(new LiveScene.Box(r.x1(), r.y1(), r.x2(), r.y2())));
+      lastMotion
+          .regions()
+          .forEach(r -> motion.add(new LiveScene.Box(r.x1(), r.y1(), r.x2(), r.y2())));
     }
-    List<RuleShape> shapes = applied == null ? List.of()
-        : applied.rules().stream().filter(r -> r.appliesTo(cameraId)).map(RuleChecks::shape).toList();
-    return new LiveScene(objects, motion, lastMotion != null && lastMotion.global(), shapes, governor.degraded());
+    List<RuleShape> shapes =
+        applied == null
+            ? List.of()
+            : applied.rules().stream()
+                .filter(r -> r.appliesTo(cameraId))
+                .map(RuleChecks::shape)
+                .toList();
+    return new LiveScene(
+        objects, motion, lastMotion != null && lastMotion.global(), shapes, governor.degraded());
   }
 
   /** The tracks currently followed (for tests and the benchmark). */
@@ -462,7 +578,8 @@ public final class CameraAnalyticsEngine implements CameraAnalytics {
     for (Event event : events) {
       stats.event(event.type());
     }
-    return new AnalyticsResult(null, labelled(events), labelledCounts(ruleEngine.flushCounts(now)), 0);
+    return new AnalyticsResult(
+        null, labelled(events), labelledCounts(ruleEngine.flushCounts(now)), 0);
   }
 
   @Override

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import java.util.Map;
@@ -8,9 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.watchpost.api.pipeline.CameraControl;
 
 /**
- * The operator's switches of every camera and the running engines they reach. Armed is a per-camera flag each
- * engine reads on every frame; a counter reset is handed to the camera's engines, which apply it on their own
- * pipeline thread.
+ * The operator's switches of every camera and the running engines they reach. Armed is a per-camera
+ * flag each engine reads on every frame; a counter reset is handed to the camera's engines, which
+ * apply it on their own pipeline thread.
  */
 final class CameraControls implements CameraControl {
   private final Set<String> disarmed = ConcurrentHashMap.newKeySet();
@@ -36,8 +37,10 @@ final class CameraControls implements CameraControl {
     if (running == null || running.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return CompletableFuture.allOf(running.stream().map(CameraAnalyticsEngine::requestReset)
-        .toArray(CompletableFuture[]::new));
+    return CompletableFuture.allOf(
+        running.stream()
+            .map(CameraAnalyticsEngine::requestReset)
+            .toArray(CompletableFuture[]::new));
   }
 
   void started(String cameraId, CameraAnalyticsEngine engine) {
@@ -45,9 +48,11 @@ final class CameraControls implements CameraControl {
   }
 
   void stopped(String cameraId, CameraAnalyticsEngine engine) {
-    engines.computeIfPresent(cameraId, (id, set) -> {
-      set.remove(engine);
-      return set.isEmpty() ? null : set;
-    });
+    engines.computeIfPresent(
+        cameraId,
+        (id, set) -> {
+          set.remove(engine);
+          return set.isEmpty() ? null : set;
+        });
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import org.opencv.core.CvType;
@@ -18,7 +19,9 @@ final class EventCrops {
 
   private EventCrops() {}
 
-  /** @return the JPEG bytes, or null if even the smallest version does not fit */
+  /**
+   * @return the JPEG bytes, or null if even the smallest version does not fit
+   */
   static byte[] encode(Frame frame, Box box, int maxBytes) {
     float margin = 0.1f * Math.max(box.width(), box.height());
     int x1 = Math.max(0, (int) (box.x1() - margin));
@@ -51,7 +54,12 @@ final class EventCrops {
         if (crop.cols() * factor < 8 || crop.rows() * factor < 8) {
           break;
         }
-        Imgproc.resize(crop, scaled, new Size(Math.round(crop.cols() * factor), Math.round(crop.rows() * factor)), 0, 0,
+        Imgproc.resize(
+            crop,
+            scaled,
+            new Size(Math.round(crop.cols() * factor), Math.round(crop.rows() * factor)),
+            0,
+            0,
             Imgproc.INTER_AREA);
         image = scaled;
       }

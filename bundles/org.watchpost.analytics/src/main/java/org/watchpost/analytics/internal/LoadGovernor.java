@@ -1,18 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 /**
- * Load shedding for one camera: compares what analytics and the detector cost per frame (wall time, so it
- * sees other cameras and processes competing for the CPU) with the time between frames, and when the camera
- * takes more than its budget, spaces detector runs further apart; when the load falls well below the budget,
- * it closes them up again. Tracks coast on their predictions between runs.
+ * Load shedding for one camera: compares what analytics and the detector cost per frame (wall time,
+ * so it sees other cameras and processes competing for the CPU) with the time between frames, and
+ * when the camera takes more than its budget, spaces detector runs further apart; when the load
+ * falls well below the budget, it closes them up again. Tracks coast on their predictions between
+ * runs.
  */
 final class LoadGovernor {
   private static final double SMOOTHING = 0.2;
   private static final long ADJUST_EVERY_MS = 500;
   private static final long LONGEST_GAP_MS = 5000;
+
   /**
-   * A change of the degraded state is reported once it has held this long, so that a load hovering around
-   * the budget does not send a health message every second over a thin link.
+   * A change of the degraded state is reported once it has held this long, so that a load hovering
+   * around the budget does not send a health message every second over a thin link.
    */
   private static final long REPORT_HOLD_MS = 10_000;
 
@@ -59,7 +62,8 @@ final class LoadGovernor {
       }
     }
     lastCapture = captureMillis;
-    if (gapMs > 0 && (lastAdjust == Long.MIN_VALUE || captureMillis - lastAdjust >= ADJUST_EVERY_MS)) {
+    if (gapMs > 0
+        && (lastAdjust == Long.MIN_VALUE || captureMillis - lastAdjust >= ADJUST_EVERY_MS)) {
       lastAdjust = captureMillis;
       adjust();
     }
@@ -91,7 +95,9 @@ final class LoadGovernor {
     }
   }
 
-  /** The degraded state as last reported: a change counts once it has held {@link #REPORT_HOLD_MS}. */
+  /**
+   * The degraded state as last reported: a change counts once it has held {@link #REPORT_HOLD_MS}.
+   */
   boolean reportedDegraded() {
     return reportedDegraded;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import java.util.List;
@@ -5,8 +6,8 @@ import java.util.Map;
 import org.watchpost.analytics.internal.rules.Rule;
 
 /**
- * The rules in force and the ones rejected, as one immutable snapshot; a new snapshot replaces it whenever a
- * rule configuration changes.
+ * The rules in force and the ones rejected, as one immutable snapshot; a new snapshot replaces it
+ * whenever a rule configuration changes.
  *
  * @param rules the valid rules, every camera's
  * @param rejected rule id to the reason it was rejected

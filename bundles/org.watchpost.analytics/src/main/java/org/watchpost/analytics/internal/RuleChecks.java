@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import java.lang.reflect.Array;
@@ -13,15 +14,19 @@ import org.watchpost.analytics.internal.rules.Rule;
 import org.watchpost.api.pipeline.RuleShape;
 
 /**
- * Rule configurations checked before they are saved (the installer's page), by the very code that checks them
- * when they are in force: the properties become a {@link RuleConfig} the way Declarative Services makes one
- * (attribute {@code a_b()} is property {@code a.b}, an absent property takes the attribute's default), then
- * {@link RuleComponent#input} and {@link AnalyticsComponent#build}.
+ * Rule configurations checked before they are saved (the installer's page), by the very code that
+ * checks them when they are in force: the properties become a {@link RuleConfig} the way
+ * Declarative Services makes one (attribute {@code a_b()} is property {@code a.b}, an absent
+ * property takes the attribute's default), then {@link RuleComponent#input} and {@link
+ * AnalyticsComponent#build}.
  */
 final class RuleChecks {
   private RuleChecks() {}
 
-  static String problem(String name, Map<String, Object> properties, List<org.watchpost.analytics.internal.RuleSource> others) {
+  static String problem(
+      String name,
+      Map<String, Object> properties,
+      List<org.watchpost.analytics.internal.RuleSource> others) {
     RuleConfig config = config(properties);
     String pid = RuleConfig.PID + "~" + name;
     List<org.watchpost.analytics.internal.rules.RuleParser.Input> inputs = new ArrayList<>();
@@ -48,29 +53,34 @@ final class RuleChecks {
   }
 
   static RuleShape shape(Rule rule) {
-    List<Point> points = rule.zone() != null ? rule.zone().points() : rule.line() == null ? List.of() : rule.line();
+    List<Point> points =
+        rule.zone() != null ? rule.zone().points() : rule.line() == null ? List.of() : rule.line();
     List<double[]> xy = points.stream().map(p -> new double[] {p.x(), p.y()}).toList();
-    return new RuleShape(rule.id(), rule.type().configName(), xy, rule.direction().name().toLowerCase(Locale.ROOT));
+    return new RuleShape(
+        rule.id(), rule.type().configName(), xy, rule.direction().name().toLowerCase(Locale.ROOT));
   }
 
   /** The configuration interface over plain properties, as Declarative Services would build it. */
   static RuleConfig config(Map<String, Object> properties) {
-    return (RuleConfig) Proxy.newProxyInstance(RuleConfig.class.getClassLoader(), new Class<?>[] {RuleConfig.class},
-        (proxy, method, args) -> {
-          if (method.getDeclaringClass() == Object.class || method.getParameterCount() > 0) {
-            return switch (method.getName()) {
-              case "hashCode" -> System.identityHashCode(proxy);
-              case "equals" -> proxy == args[0];
-              default -> "RuleConfig" + properties;
-            };
-          }
-          if (method.getName().equals("annotationType")) {
-            return RuleConfig.class;
-          }
-          String property = method.getName().replace('_', '.');
-          Object value = properties.get(property);
-          return value == null ? method.getDefaultValue() : coerce(value, method, property);
-        });
+    return (RuleConfig)
+        Proxy.newProxyInstance(
+            RuleConfig.class.getClassLoader(),
+            new Class<?>[] {RuleConfig.class},
+            (proxy, method, args) -> {
+              if (method.getDeclaringClass() == Object.class || method.getParameterCount() > 0) {
+                return switch (method.getName()) {
+                  case "hashCode" -> System.identityHashCode(proxy);
+                  case "equals" -> proxy == args[0];
+                  default -> "RuleConfig" + properties;
+                };
+              }
+              if (method.getName().equals("annotationType")) {
+                return RuleConfig.class;
+              }
+              String property = method.getName().replace('_', '.');
+              Object value = properties.get(property);
+              return value == null ? method.getDefaultValue() : coerce(value, method, property);
+            });
   }
 
   private static Object coerce(Object value, Method method, String property) {
@@ -97,7 +107,9 @@ final class RuleChecks {
       }
       Object one = first(value);
       if (type == double.class) {
-        return one instanceof Number n ? n.doubleValue() : Double.parseDouble(one.toString().trim());
+        return one instanceof Number n
+            ? n.doubleValue()
+            : Double.parseDouble(one.toString().trim());
       }
       if (type == int.class) {
         return one instanceof Number n ? n.intValue() : Integer.parseInt(one.toString().trim());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import java.util.Map;
@@ -7,8 +8,14 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.metatype.annotations.Designate;
 import org.watchpost.analytics.internal.rules.RuleParser;
 
-/** One rule per factory configuration of {@link RuleConfig#PID}; a changed configuration replaces the service. */
-@Component(service = RuleSource.class, configurationPid = RuleConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+/**
+ * One rule per factory configuration of {@link RuleConfig#PID}; a changed configuration replaces
+ * the service.
+ */
+@Component(
+    service = RuleSource.class,
+    configurationPid = RuleConfig.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = RuleConfig.class, factory = true)
 public final class RuleComponent implements RuleSource {
   private final String pid;
@@ -22,8 +29,20 @@ public final class RuleComponent implements RuleSource {
 
   static RuleParser.Input input(RuleConfig c, String pid) {
     String id = c.rule_id() == null || c.rule_id().isBlank() ? nameOf(pid) : c.rule_id();
-    return new RuleParser.Input(id, c.camera_id(), c.type(), c.points(), c.classes(), c.schedule(), c.time_zone(),
-        c.dwell_s(), c.min_count(), c.cooldown_s(), c.direction(), c.count_interval_s(), c.priority());
+    return new RuleParser.Input(
+        id,
+        c.camera_id(),
+        c.type(),
+        c.points(),
+        c.classes(),
+        c.schedule(),
+        c.time_zone(),
+        c.dwell_s(),
+        c.min_count(),
+        c.cooldown_s(),
+        c.direction(),
+        c.count_interval_s(),
+        c.priority());
   }
 
   /** The name of a named factory configuration ({@code factory~name}), else the whole PID. */

@@ -1,12 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 /**
- * One camera's analytics time. Every timer (tracks lost and expiring, dwell, cooldowns, incidents, count
- * intervals, the load governor) runs on the frames' stream time, which is monotonic (a live source counts it
- * from System.nanoTime, a file from its own timestamps), anchored once to the wall clock of the first frame so
- * that count intervals still start on round times of the day. The wall clock, which NTP or an operator may
- * step by hours, only labels what goes out ({@link #label(long)}) and arms schedules, which are about the time
- * of day. It never runs backwards: a stream that starts again from 0 continues where the last one stopped.
+ * One camera's analytics time. Every timer (tracks lost and expiring, dwell, cooldowns, incidents,
+ * count intervals, the load governor) runs on the frames' stream time, which is monotonic (a live
+ * source counts it from System.nanoTime, a file from its own timestamps), anchored once to the wall
+ * clock of the first frame so that count intervals still start on round times of the day. The wall
+ * clock, which NTP or an operator may step by hours, only labels what goes out ({@link
+ * #label(long)}) and arms schedules, which are about the time of day. It never runs backwards: a
+ * stream that starts again from 0 continues where the last one stopped.
  */
 final class Timeline {
   private static final long NONE = Long.MIN_VALUE;

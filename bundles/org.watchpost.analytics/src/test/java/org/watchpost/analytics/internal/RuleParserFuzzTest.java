@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -8,17 +9,35 @@ import org.watchpost.analytics.internal.rules.Rule;
 import org.watchpost.analytics.internal.rules.RuleParser;
 
 /**
- * Rule text comes from configuration files and remote configuration. Any text for the points, schedule,
- * type and class either makes a rule that holds its invariants or is rejected with InvalidRuleException
- * naming the rule; anything else is a finding. Runs for a bounded time in the normal build.
+ * Rule text comes from configuration files and remote configuration. Any text for the points,
+ * schedule, type and class either makes a rule that holds its invariants or is rejected with
+ * InvalidRuleException naming the rule; anything else is a finding. Runs for a bounded time in the
+ * normal build.
  */
 class RuleParserFuzzTest {
 
   @FuzzTest(maxDuration = "10s")
-  void anyRuleTextParsesToAValidRuleOrIsRejectedCleanly(@NotNull String type, @NotNull String points,
-      @NotNull String schedule, @NotNull String cls, @NotNull String direction) {
-    RuleParser.Input in = new RuleParser.Input("fuzz", "*", type.isEmpty() ? "zone_intrusion" : type, points,
-        new String[] {cls.isEmpty() ? "person" : cls}, schedule, "UTC", 10, 2, 5, direction, 60, "");
+  void anyRuleTextParsesToAValidRuleOrIsRejectedCleanly(
+      @NotNull String type,
+      @NotNull String points,
+      @NotNull String schedule,
+      @NotNull String cls,
+      @NotNull String direction) {
+    RuleParser.Input in =
+        new RuleParser.Input(
+            "fuzz",
+            "*",
+            type.isEmpty() ? "zone_intrusion" : type,
+            points,
+            new String[] {cls.isEmpty() ? "person" : cls},
+            schedule,
+            "UTC",
+            10,
+            2,
+            5,
+            direction,
+            60,
+            "");
     Rule rule;
     try {
       rule = RuleParser.parse(in);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +21,8 @@ import org.watchpost.api.detect.Detection;
 class TrackerTest {
 
   private static Detection person(double cx, double bottom, float score) {
-    return new Detection(0, "person", score, (float) cx - 15, (float) bottom - 80, (float) cx + 15, (float) bottom);
+    return new Detection(
+        0, "person", score, (float) cx - 15, (float) bottom - 80, (float) cx + 15, (float) bottom);
   }
 
   private static List<Track> live(ByteTracker t) {
@@ -41,7 +43,8 @@ class TrackerTest {
       tracker.update(List.of(), null, t);
     }
     assertEquals(TrackState.LOST, live(tracker).get(0).state());
-    assertEquals(x, live(tracker).get(0).box().centerX(), 10, "coasting at its own speed (50 px/s)");
+    assertEquals(
+        x, live(tracker).get(0).box().centerX(), 10, "coasting at its own speed (50 px/s)");
     tracker.update(List.of(person(x, 300, 0.9f)), null, t);
     assertEquals(1, live(tracker).size());
     assertEquals(id, live(tracker).get(0).id(), "same identity after 1.5 s hidden");
@@ -69,7 +72,8 @@ class TrackerTest {
     ByteTracker tracker = new ByteTracker(TrackerSettings.defaults());
     for (int f = 0; f < 10; f++) {
       String label = f % 4 == 3 ? "motorcycle" : "bicycle";
-      tracker.update(List.of(new Detection(1, label, 0.8f, 100 + f, 100, 140 + f, 180)), null, f * 100L);
+      tracker.update(
+          List.of(new Detection(1, label, 0.8f, 100 + f, 100, 140 + f, 180)), null, f * 100L);
     }
     assertEquals("bicycle", live(tracker).get(0).label());
   }
@@ -103,7 +107,9 @@ class TrackerTest {
       tracker.update(List.of(person(100, 300, 0.9f), person(600, 300, 0.9f)), null, f * 100L);
     }
     tracker.update(List.of(person(600, 300, 0.9f)), new Box(450, 150, 750, 450), 500);
-    assertTrue(live(tracker).stream().allMatch(tr -> tr.state() == TrackState.CONFIRMED), "the one outside the crop is not missed");
+    assertTrue(
+        live(tracker).stream().allMatch(tr -> tr.state() == TrackState.CONFIRMED),
+        "the one outside the crop is not missed");
   }
 
   @Test

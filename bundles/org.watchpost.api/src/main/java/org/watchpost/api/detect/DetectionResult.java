@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.detect;
 
 import java.util.List;
@@ -11,8 +12,12 @@ import java.util.List;
  * @param postprocessNanos decode, NMS and mapping back to frame pixels
  * @param model the model that produced them
  */
-public record DetectionResult(List<Detection> detections, long preprocessNanos, long inferenceNanos,
-    long postprocessNanos, ModelInfo model) {
+public record DetectionResult(
+    List<Detection> detections,
+    long preprocessNanos,
+    long inferenceNanos,
+    long postprocessNanos,
+    ModelInfo model) {
   public DetectionResult {
     detections = List.copyOf(detections);
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.detect;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -14,8 +15,8 @@ public interface Detector {
   DetectionResult detect(Frame frame) throws DetectorUnavailableException;
 
   /**
-   * Detects objects in one region of the frame at model resolution (for small, far objects). Boxes are
-   * returned in whole-frame pixels.
+   * Detects objects in one region of the frame at model resolution (for small, far objects). Boxes
+   * are returned in whole-frame pixels.
    */
   DetectionResult detect(Frame frame, Region region) throws DetectorUnavailableException;
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.detect;
 
 /** The detector has no usable model; {@link #getMessage()} says why. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.detect;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -15,7 +16,10 @@ public interface LoadedModel extends AutoCloseable {
   /** Runs the model on one frame and describes its raw output as well as the detections. */
   ModelProbe probe(Frame frame) throws DetectorUnavailableException;
 
-  /** Frees the runtime session; waits for calls in progress. Idempotent. Never closes the active model. */
+  /**
+   * Frees the runtime session; waits for calls in progress. Idempotent. Never closes the active
+   * model.
+   */
   @Override
   void close();
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.detect;
 
 /**
@@ -10,8 +11,13 @@ package org.watchpost.api.detect;
  * @param rowsOverThreshold output rows whose objectness reaches the score threshold (before NMS)
  * @param rows output rows in all
  */
-public record ModelProbe(DetectionResult result, long[] outputShape, long nonFinite, long scoresOutOfRange,
-    long rowsOverThreshold, long rows) {
+public record ModelProbe(
+    DetectionResult result,
+    long[] outputShape,
+    long nonFinite,
+    long scoresOutOfRange,
+    long rowsOverThreshold,
+    long rows) {
   public ModelProbe {
     outputShape = outputShape.clone();
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.event;
 
 import java.util.Map;
@@ -11,7 +12,8 @@ import java.util.Map;
  * @param toMillis interval end, epoch ms (capture time)
  * @param counts key to count; keys are {@code class} or {@code class.direction}
  */
-public record CountSummary(String cameraId, String ruleId, long fromMillis, long toMillis, Map<String, Long> counts) {
+public record CountSummary(
+    String cameraId, String ruleId, long fromMillis, long toMillis, Map<String, Long> counts) {
   public CountSummary {
     counts = Map.copyOf(counts);
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.event;
 
 /** A box in coordinates normalised to the frame, 0..1, top-left origin. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.event;
 
 /** Upstream priority classes, highest first; alarms preempt everything. */

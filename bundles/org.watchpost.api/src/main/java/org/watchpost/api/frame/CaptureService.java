@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.frame;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -8,7 +9,8 @@ public interface CaptureService {
 
   /**
    * Opens a source that reconnects on its own with exponential backoff when the stream is lost.
-   * Opening never fails for an unreachable camera: the source reports {@link SourceState#RECONNECTING}.
+   * Opening never fails for an unreachable camera: the source reports {@link
+   * SourceState#RECONNECTING}.
    *
    * @throws IllegalArgumentException if the URI is malformed or names a file that does not exist
    */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.frame;
 
 /** The source of a feed has ended or was closed. */

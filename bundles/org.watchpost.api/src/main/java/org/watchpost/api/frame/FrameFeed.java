@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.frame;
 
 import java.time.Duration;
@@ -11,7 +12,8 @@ public interface FrameFeed extends AutoCloseable {
    * Waits for the next frame.
    *
    * @return the frame, or {@code null} if none arrived within the timeout
-   * @throws EndOfStreamException once the source has ended or the feed is closed and no frame is waiting
+   * @throws EndOfStreamException once the source has ended or the feed is closed and no frame is
+   *     waiting
    */
   Frame take(Duration timeout) throws InterruptedException, EndOfStreamException;
 

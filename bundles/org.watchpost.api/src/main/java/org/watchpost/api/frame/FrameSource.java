@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.frame;
 
 import java.io.IOException;
@@ -13,8 +14,8 @@ public interface FrameSource extends AutoCloseable {
    * Blocks until the next frame is available.
    *
    * @return the next frame, or {@code null} when a finite source (a file) has ended
-   * @throws IOException when the source failed and could not be recovered (a resilient source retries
-   *     on its own and only throws once it is closed)
+   * @throws IOException when the source failed and could not be recovered (a resilient source
+   *     retries on its own and only throws once it is closed)
    */
   Frame read() throws IOException;
 

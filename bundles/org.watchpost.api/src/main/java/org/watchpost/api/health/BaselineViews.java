@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.health;
 
 import java.util.Map;
@@ -5,8 +6,9 @@ import java.util.Objects;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * What camera health learned as each camera's normal view, for a local display that puts it beside the current
- * one (a MOVED camera is obvious when both are seen). Registered by camera health; cheap, any thread.
+ * What camera health learned as each camera's normal view, for a local display that puts it beside
+ * the current one (a MOVED camera is obvious when both are seen). Registered by camera health;
+ * cheap, any thread.
  */
 @ProviderType
 public interface BaselineViews {
@@ -15,7 +17,8 @@ public interface BaselineViews {
   LearnedView reference(String cameraId);
 
   /**
-   * @param figures the learned figures by name (mean_luma, saturated_share, sharpness, fps, samples, learned_at_ms...)
+   * @param figures the learned figures by name (mean_luma, saturated_share, sharpness, fps,
+   *     samples, learned_at_ms...)
    * @param width width of the reference view (health's coarse analysis size)
    * @param height its height
    * @param grey the reference view, 8-bit grey, row by row, {@code width * height} bytes
@@ -25,7 +28,8 @@ public interface BaselineViews {
       figures = Map.copyOf(figures);
       Objects.requireNonNull(grey, "grey");
       if (width <= 0 || height <= 0 || grey.length != width * height) {
-        throw new IllegalArgumentException("reference of " + grey.length + " bytes is not " + width + "x" + height);
+        throw new IllegalArgumentException(
+            "reference of " + grey.length + " bytes is not " + width + "x" + height);
       }
       grey = grey.clone();
     }

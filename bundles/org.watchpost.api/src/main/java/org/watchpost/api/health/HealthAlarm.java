@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.health;
 
 import java.util.Map;
@@ -13,8 +14,14 @@ import java.util.Map;
  * @param timeMillis capture time (epoch ms) of the frame that decided it
  * @param streamMillis position in the stream (for a clip, its time), ms
  */
-public record HealthAlarm(String cameraId, CameraState state, boolean raised, String reason,
-    Map<String, Double> metrics, long timeMillis, long streamMillis) {
+public record HealthAlarm(
+    String cameraId,
+    CameraState state,
+    boolean raised,
+    String reason,
+    Map<String, Double> metrics,
+    long timeMillis,
+    long streamMillis) {
   public HealthAlarm {
     metrics = Map.copyOf(metrics);
   }

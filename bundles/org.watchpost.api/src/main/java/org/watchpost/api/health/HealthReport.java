@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.health;
 
 import java.util.Map;
 
 /**
- * Periodic telemetry about the device or one camera. A metric that cannot be read is absent, not zero.
+ * Periodic telemetry about the device or one camera. A metric that cannot be read is absent, not
+ * zero.
  *
  * @param subject {@code device} or a camera id
  * @param timeMillis when it was taken, epoch ms

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.health;
 
 import org.osgi.annotation.versioning.ConsumerType;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.login;
 
 import java.net.Inet6Address;
@@ -8,16 +9,17 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Makes guessing passwords over the network impracticable (ETSI EN 303 645 provision 5.1-5): after too many
- * failed logins from one source within a window, logins from that source are refused without checking them
- * until the window has passed. Per source, so that anyone on the network cannot lock the site's SCADA or the
- * installer out by failing logins on purpose (as fail2ban and OpenSSH's PerSourcePenalties do); an IPv6 source
- * is its /64, the block one host usually holds. The sources remembered are bounded (least recently seen
- * forgotten first), so a sweep over many addresses cannot grow the table; each check also costs a PBKDF2 hash,
- * which the per-source limit bounds as well.
+ * Makes guessing passwords over the network impracticable (ETSI EN 303 645 provision 5.1-5): after
+ * too many failed logins from one source within a window, logins from that source are refused
+ * without checking them until the window has passed. Per source, so that anyone on the network
+ * cannot lock the site's SCADA or the installer out by failing logins on purpose (as fail2ban and
+ * OpenSSH's PerSourcePenalties do); an IPv6 source is its /64, the block one host usually holds.
+ * The sources remembered are bounded (least recently seen forgotten first), so a sweep over many
+ * addresses cannot grow the table; each check also costs a PBKDF2 hash, which the per-source limit
+ * bounds as well.
  *
- * <p>One implementation for every login the device offers (OPC UA, the installer's page), so that a fix to the
- * lockout reaches all of them. Thread-safe.
+ * <p>One implementation for every login the device offers (OPC UA, the installer's page), so that a
+ * fix to the lockout reaches all of them. Thread-safe.
  */
 public final class LoginThrottle {
   private final int maxFailures;
@@ -33,18 +35,25 @@ public final class LoginThrottle {
    */
   public LoginThrottle(int maxFailures, long windowNanos, int maxSources, LongSupplier clock) {
     if (maxFailures < 1 || windowNanos < 0 || maxSources < 1) {
-      throw new IllegalArgumentException("login throttle: failures " + maxFailures + ", window " + windowNanos
-          + " ns, sources " + maxSources + " (need at least 1 failure, a window of 0 or more, 1 source)");
+      throw new IllegalArgumentException(
+          "login throttle: failures "
+              + maxFailures
+              + ", window "
+              + windowNanos
+              + " ns, sources "
+              + maxSources
+              + " (need at least 1 failure, a window of 0 or more, 1 source)");
     }
     this.maxFailures = maxFailures;
     this.windowNanos = windowNanos;
     this.clock = clock;
-    this.failures = new LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, ArrayDeque<Long>> eldest) {
-        return size() > maxSources;
-      }
-    };
+    this.failures =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, ArrayDeque<Long>> eldest) {
+            return size() > maxSources;
+          }
+        };
   }
 
   /** Whether a login from this source may be checked now. */
@@ -75,8 +84,9 @@ public final class LoginThrottle {
   }
 
   /**
-   * A login from this source succeeded: its failures are forgotten. A caller whose accounts are many and may be
-   * shared (OPC UA) need not call it, so that one known account does not reset guessing at the others.
+   * A login from this source succeeded: its failures are forgotten. A caller whose accounts are
+   * many and may be shared (OPC UA) need not call it, so that one known account does not reset
+   * guessing at the others.
    */
   public synchronized void succeeded(InetAddress source) {
     failures.remove(key(source));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.pipeline;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -14,8 +15,8 @@ public interface CameraAnalytics extends AutoCloseable {
   AnalyticsResult process(Frame frame, Detector detector);
 
   /**
-   * The end of a finite source (a recording, a frame limit): closes what is still open (incidents, the
-   * running count interval) and returns the events and counts that closing produces.
+   * The end of a finite source (a recording, a frame limit): closes what is still open (incidents,
+   * the running count interval) and returns the events and counts that closing produces.
    *
    * @param captureEpochMillis capture time of the last frame
    */
@@ -24,8 +25,8 @@ public interface CameraAnalytics extends AutoCloseable {
   }
 
   /**
-   * What analytics sees after the last {@link #process} call, for a live view; built only when asked, on the
-   * pipeline thread.
+   * What analytics sees after the last {@link #process} call, for a live view; built only when
+   * asked, on the pipeline thread.
    */
   default LiveScene liveScene() {
     return LiveScene.EMPTY;

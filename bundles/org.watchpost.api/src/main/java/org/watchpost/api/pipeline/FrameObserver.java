@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.pipeline;
 
 import org.osgi.annotation.versioning.ConsumerType;
@@ -5,8 +6,8 @@ import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.SourceStatus;
 
 /**
- * Sees every frame a camera's pipeline takes (camera health). Called on the pipeline thread: it must be
- * quick and must not keep or close the frame.
+ * Sees every frame a camera's pipeline takes (camera health). Called on the pipeline thread: it
+ * must be quick and must not keep or close the frame.
  */
 @ConsumerType
 public interface FrameObserver {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.pipeline;
 
 import java.util.List;
@@ -12,9 +13,14 @@ import java.util.Objects;
  * @param rules the geometry of the rules that apply to this camera
  * @param shedding the load governor has lowered the detection rate
  */
-public record LiveScene(List<LiveObject> objects, List<Box> motion, boolean globalMotion, List<RuleShape> rules,
+public record LiveScene(
+    List<LiveObject> objects,
+    List<Box> motion,
+    boolean globalMotion,
+    List<RuleShape> rules,
     boolean shedding) {
-  public static final LiveScene EMPTY = new LiveScene(List.of(), List.of(), false, List.of(), false);
+  public static final LiveScene EMPTY =
+      new LiveScene(List.of(), List.of(), false, List.of(), false);
 
   public LiveScene {
     objects = List.copyOf(objects);

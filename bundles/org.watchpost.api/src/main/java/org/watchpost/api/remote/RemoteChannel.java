@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.remote;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -7,8 +8,8 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface RemoteChannel {
 
   /**
-   * Queues a notification in the uplink's outbox; it is sent in its priority class within the bandwidth
-   * budget, after a reconnect if the link is down.
+   * Queues a notification in the uplink's outbox; it is sent in its priority class within the
+   * bandwidth budget, after a reconnect if the link is down.
    *
    * @return false when it was refused (too large for the budget, or the uplink is stopping)
    */

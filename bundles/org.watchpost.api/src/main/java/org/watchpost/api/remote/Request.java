@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.remote;
 
 import java.util.List;
@@ -11,12 +12,19 @@ import java.util.Objects;
  * @param method {@code GET}, {@code PUT}, {@code POST}, {@code DEL} or {@code EXEC}
  * @param resources the topic levels after the method
  * @param requestId the {@code request.id} metric; null for a message that expects no reply
- * @param requesterClientId the {@code requester.client.id} metric; null for a message that expects no reply
+ * @param requesterClientId the {@code requester.client.id} metric; null for a message that expects
+ *     no reply
  * @param metrics the payload's metrics (Double, Float, Long, Integer, Boolean, String or byte[])
  * @param body the payload's body, or null
  */
-public record Request(String appId, String method, List<String> resources, String requestId,
-    String requesterClientId, Map<String, Object> metrics, byte[] body) {
+public record Request(
+    String appId,
+    String method,
+    List<String> resources,
+    String requestId,
+    String requesterClientId,
+    Map<String, Object> metrics,
+    byte[] body) {
   public static final String REQUEST_ID = "request.id";
   public static final String REQUESTER_CLIENT_ID = "requester.client.id";
 

@@ -1,12 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.remote;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The reply to a {@link Request}, sent on {@code $EDC/{account}/{requesterClientId}/{appId}/REPLY/{requestId}}
- * with the metric {@code response.code} (200, 400, 404, 500 as in Kura) and, for an error,
- * {@code response.exception.message}.
+ * The reply to a {@link Request}, sent on {@code
+ * $EDC/{account}/{requesterClientId}/{appId}/REPLY/{requestId}} with the metric {@code
+ * response.code} (200, 400, 404, 500 as in Kura) and, for an error, {@code
+ * response.exception.message}.
  *
  * @param code 200 done, 400 bad request, 404 no such resource, 409 conflicting state, 500 failure
  * @param metrics further metrics

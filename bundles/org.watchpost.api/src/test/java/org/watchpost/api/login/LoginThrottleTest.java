@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.login;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,8 +31,9 @@ class LoginThrottleTest {
   }
 
   /**
-   * Issue 12 item 10: the lockout was global, so anyone on the network locked the site's SCADA out by failing
-   * logins on purpose. Now it is per source (an IPv6 /64), and the sources kept are bounded.
+   * Issue 12 item 10: the lockout was global, so anyone on the network locked the site's SCADA out
+   * by failing logins on purpose. Now it is per source (an IPv6 /64), and the sources kept are
+   * bounded.
    */
   @Test
   void aLockoutHoldsOnlyForItsSourceAndTheSourcesKeptAreBounded() throws Exception {
@@ -51,11 +53,14 @@ class LoginThrottleTest {
     }
     assertFalse(throttle.allowed(InetAddress.getByName("2001:db8:1:2:ffff::9")), "the same /64");
     assertTrue(throttle.allowed(InetAddress.getByName("2001:db8:1:3::1")), "another /64");
-    assertEquals(LoginThrottle.key(InetAddress.getByName("fd00::1")), LoginThrottle.key(InetAddress.getByName("fd00::2")),
+    assertEquals(
+        LoginThrottle.key(InetAddress.getByName("fd00::1")),
+        LoginThrottle.key(InetAddress.getByName("fd00::2")),
         "an IPv6 host is its /64");
 
     for (int i = 0; i < 100_000; i++) {
-      throttle.failed(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}));
+      throttle.failed(
+          InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}));
     }
     assertEquals(1024, throttle.sources(), "a sweep over 100 000 addresses keeps 1024");
   }
@@ -79,8 +84,11 @@ class LoginThrottleTest {
 
   @Test
   void aSettingThatWouldTurnTheLockoutOffIsRefused() {
-    // No failure allowed or no source kept would forget every failure at once: a lockout that never locks.
-    assertThrows(IllegalArgumentException.class, () -> new LoginThrottle(0, MINUTE, 16, System::nanoTime));
-    assertThrows(IllegalArgumentException.class, () -> new LoginThrottle(3, MINUTE, 0, System::nanoTime));
+    // No failure allowed or no source kept would forget every failure at once: a lockout that never
+    // locks.
+    assertThrows(
+        IllegalArgumentException.class, () -> new LoginThrottle(0, MINUTE, 16, System::nanoTime));
+    assertThrows(
+        IllegalArgumentException.class, () -> new LoginThrottle(3, MINUTE, 0, System::nanoTime));
   }
 }

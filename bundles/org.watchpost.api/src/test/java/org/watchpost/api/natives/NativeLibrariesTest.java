@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.api.natives;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -15,7 +16,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** One extracted copy of a library from openpnp's jar: written once, reused whole, replaced when cut short. */
+/**
+ * One extracted copy of a library from openpnp's jar: written once, reused whole, replaced when cut
+ * short.
+ */
 class NativeLibrariesTest {
   /** Every Linux build carries this one; the test reads it whatever machine it runs on. */
   private static final String RESOURCE = "/nu/pattern/opencv/linux/ARMv7/libopencv_java490.so";
@@ -29,9 +33,13 @@ class NativeLibrariesTest {
       original = in.readAllBytes();
     }
 
-    assertTrue(NativeLibraries.ensure(dir, nu.pattern.OpenCV.class, RESOURCE, copy.getFileName().toString()));
+    assertTrue(
+        NativeLibraries.ensure(
+            dir, nu.pattern.OpenCV.class, RESOURCE, copy.getFileName().toString()));
     Object first = fileKey(copy);
-    assertFalse(NativeLibraries.ensure(dir, nu.pattern.OpenCV.class, RESOURCE, copy.getFileName().toString()),
+    assertFalse(
+        NativeLibraries.ensure(
+            dir, nu.pattern.OpenCV.class, RESOURCE, copy.getFileName().toString()),
         "the second start reuses the copy");
     assertEquals(first, fileKey(copy));
 
@@ -40,7 +48,9 @@ class NativeLibrariesTest {
       file.setLength(original.length / 2);
     }
     Path leftOver = Files.writeString(dir.resolve("libopencv_java490.so.123.part"), "half");
-    assertTrue(NativeLibraries.ensure(dir, nu.pattern.OpenCV.class, RESOURCE, copy.getFileName().toString()),
+    assertTrue(
+        NativeLibraries.ensure(
+            dir, nu.pattern.OpenCV.class, RESOURCE, copy.getFileName().toString()),
         "a copy cut short is replaced");
     assertArrayEquals(original, Files.readAllBytes(copy));
     assertFalse(Files.exists(leftOver), "what a kill left half-written is removed");
@@ -48,8 +58,12 @@ class NativeLibrariesTest {
       assertEquals(2, files.count(), "the library and the lock file, nothing else");
     }
 
-    UncheckedIOException missing = assertThrows(UncheckedIOException.class,
-        () -> NativeLibraries.ensure(dir, nu.pattern.OpenCV.class, "/no/such/library.so", "library.so"));
+    UncheckedIOException missing =
+        assertThrows(
+            UncheckedIOException.class,
+            () ->
+                NativeLibraries.ensure(
+                    dir, nu.pattern.OpenCV.class, "/no/such/library.so", "library.so"));
     assertTrue(missing.getMessage().contains("/no/such/library.so"), missing.getMessage());
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import java.util.Collections;
@@ -25,12 +26,18 @@ public final class CaptureComponent implements CaptureService {
   private static final Logger LOG = LoggerFactory.getLogger(CaptureComponent.class);
 
   private final Set<AutoCloseable> open = Collections.newSetFromMap(new ConcurrentHashMap<>());
-  /** One timer thread for every source's stall watchdog; a check is a few reads of volatile fields. */
-  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "capture-stall-watchdog");
-    thread.setDaemon(true);
-    return thread;
-  });
+
+  /**
+   * One timer thread for every source's stall watchdog; a check is a few reads of volatile fields.
+   */
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "capture-stall-watchdog");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   private volatile CaptureConfig config;
 
   @Activate

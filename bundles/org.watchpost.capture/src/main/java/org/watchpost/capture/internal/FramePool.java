@@ -1,11 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
- * Reuses direct frame buffers: allocating a direct buffer per frame costs time and leaves native memory to a
- * lazy collector. Thread-safe: a deferred frame's colour pixels are decoded on the consumer's thread.
+ * Reuses direct frame buffers: allocating a direct buffer per frame costs time and leaves native
+ * memory to a lazy collector. Thread-safe: a deferred frame's colour pixels are decoded on the
+ * consumer's thread.
  */
 final class FramePool {
   private final ArrayBlockingQueue<ByteBuffer> free;
@@ -25,8 +27,9 @@ final class FramePool {
   }
 
   /**
-   * A buffer of at least this many bytes, its limit set to them: for compressed frames, whose size varies
-   * from frame to frame; new buffers are rounded up to a power of two so that most frames fit a pooled one.
+   * A buffer of at least this many bytes, its limit set to them: for compressed frames, whose size
+   * varies from frame to frame; new buffers are rounded up to a power of two so that most frames
+   * fit a pooled one.
    */
   ByteBuffer acquireAtLeast(int bytes) {
     ByteBuffer buffer;

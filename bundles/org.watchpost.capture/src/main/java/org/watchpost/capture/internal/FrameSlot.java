@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import java.util.concurrent.TimeUnit;
@@ -6,8 +7,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.watchpost.api.frame.Frame;
 
 /**
- * The hand-off between a capture thread and its consumer: one waiting frame at most. In newest-wins mode a
- * new frame replaces (and releases) the waiting one; in every-frame mode the producer waits for room.
+ * The hand-off between a capture thread and its consumer: one waiting frame at most. In newest-wins
+ * mode a new frame replaces (and releases) the waiting one; in every-frame mode the producer waits
+ * for room.
  */
 final class FrameSlot {
   private final ReentrantLock lock = new ReentrantLock();
@@ -22,7 +24,9 @@ final class FrameSlot {
     this.newestWins = newestWins;
   }
 
-  /** @return false if the slot was ended and the frame was released instead */
+  /**
+   * @return false if the slot was ended and the frame was released instead
+   */
   boolean put(Frame frame) throws InterruptedException {
     lock.lockInterruptibly();
     try {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import java.io.EOFException;
@@ -9,14 +10,15 @@ import java.util.Locale;
 import java.util.function.IntFunction;
 
 /**
- * Splits what ffmpeg's {@code mpjpeg} muxer writes (the JPEG frames of a Motion-JPEG stream, copied, not
- * decoded) into frames: {@code --BOUNDARY CRLF}, header lines with {@code Content-length}, an empty line, the
- * JPEG, CRLF. ffmpeg writes it, but it carries the camera's bytes, so it is bounded: short lines, few headers,
- * a frame no larger than the limit.
+ * Splits what ffmpeg's {@code mpjpeg} muxer writes (the JPEG frames of a Motion-JPEG stream,
+ * copied, not decoded) into frames: {@code --BOUNDARY CRLF}, header lines with {@code
+ * Content-length}, an empty line, the JPEG, CRLF. ffmpeg writes it, but it carries the camera's
+ * bytes, so it is bounded: short lines, few headers, a frame no larger than the limit.
  */
 final class MultipartJpegReader {
   /** The longest header line read; ffmpeg's are under 40 bytes. */
   static final int MAX_LINE_BYTES = 256;
+
   /** Header lines, blank lines between parts included, before a frame must start. */
   static final int MAX_HEADER_LINES = 16;
 
@@ -36,9 +38,10 @@ final class MultipartJpegReader {
   /**
    * Reads the next JPEG into a buffer from {@code buffers} (asked for the frame's exact size).
    *
-   * @return the buffer, positioned at 0 with its limit at the frame's end, or null at the end of the stream
-   *     between two frames
-   * @throws IOException on a malformed part, a frame over the limit, or a stream that ends inside a part
+   * @return the buffer, positioned at 0 with its limit at the frame's end, or null at the end of
+   *     the stream between two frames
+   * @throws IOException on a malformed part, a frame over the limit, or a stream that ends inside a
+   *     part
    */
   ByteBuffer next(IntFunction<ByteBuffer> buffers) throws IOException {
     boolean inPart = false;
@@ -55,7 +58,8 @@ final class MultipartJpegReader {
           continue;
         }
         if (!text.startsWith("--")) {
-          throw new IOException("malformed Motion-JPEG part: expected a boundary, got '" + shown(text) + "'");
+          throw new IOException(
+              "malformed Motion-JPEG part: expected a boundary, got '" + shown(text) + "'");
         }
         if (text.length() > 4 && text.endsWith("--")) {
           return null;
@@ -71,7 +75,8 @@ final class MultipartJpegReader {
       }
       sawHeader = true;
       int colon = text.indexOf(':');
-      if (colon > 0 && text.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
+      if (colon > 0
+          && text.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
         length = parseLength(text.substring(colon + 1).trim());
       }
     }
@@ -86,7 +91,8 @@ final class MultipartJpegReader {
       throw new IOException("malformed Content-length '" + shown(value) + "'");
     }
     if (parsed <= 0 || parsed > maxFrameBytes) {
-      throw new IOException("Motion-JPEG frame of " + parsed + " bytes (at most " + maxFrameBytes + ")");
+      throw new IOException(
+          "Motion-JPEG frame of " + parsed + " bytes (at most " + maxFrameBytes + ")");
     }
     return (int) parsed;
   }
@@ -106,8 +112,8 @@ final class MultipartJpegReader {
   }
 
   /**
-   * One line without its CRLF (a bare LF ends one too), or null at the end of the stream before any byte of
-   * it.
+   * One line without its CRLF (a bare LF ends one too), or null at the end of the stream before any
+   * byte of it.
    *
    * @param required whether the end of the stream here is an error (inside a part)
    */
@@ -126,7 +132,8 @@ final class MultipartJpegReader {
         return new String(line, 0, end, StandardCharsets.ISO_8859_1);
       }
       if (n == line.length) {
-        throw new IOException("Motion-JPEG part header line longer than " + MAX_LINE_BYTES + " bytes");
+        throw new IOException(
+            "Motion-JPEG part header line longer than " + MAX_LINE_BYTES + " bytes");
       }
       line[n++] = (byte) b;
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import java.io.IOException;
@@ -8,8 +9,8 @@ import org.opencv.videoio.VideoCapture;
 import org.opencv.videoio.Videoio;
 
 /**
- * OpenCV's own readers: V4L2 cameras and Motion-JPEG AVI files. The org.openpnp.opencv natives are built
- * without FFmpeg, so anything else goes to {@link FfmpegVideoStream}.
+ * OpenCV's own readers: V4L2 cameras and Motion-JPEG AVI files. The org.openpnp.opencv natives are
+ * built without FFmpeg, so anything else goes to {@link FfmpegVideoStream}.
  */
 final class OpenCvVideoStream implements VideoStream {
   private final VideoCapture capture;
@@ -30,7 +31,8 @@ final class OpenCvVideoStream implements VideoStream {
   }
 
   /** Opens a V4L2 device by index. */
-  static OpenCvVideoStream openDevice(int index, String uri, FrameLimits limits) throws IOException {
+  static OpenCvVideoStream openDevice(int index, String uri, FrameLimits limits)
+      throws IOException {
     org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     VideoCapture capture = new VideoCapture(index, Videoio.CAP_V4L2);
     if (!capture.isOpened()) {
@@ -43,9 +45,11 @@ final class OpenCvVideoStream implements VideoStream {
   /**
    * Opens a Motion-JPEG AVI file with OpenCV's built-in reader.
    *
-   * @return the stream, or null if the file is not Motion-JPEG in AVI (the caller then tries ffmpeg)
+   * @return the stream, or null if the file is not Motion-JPEG in AVI (the caller then tries
+   *     ffmpeg)
    */
-  static OpenCvVideoStream openMjpegFile(String path, long startFrame, FrameLimits limits) throws IOException {
+  static OpenCvVideoStream openMjpegFile(String path, long startFrame, FrameLimits limits)
+      throws IOException {
     org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     VideoCapture capture = new VideoCapture(path, Videoio.CAP_OPENCV_MJPEG);
     if (!capture.isOpened()) {
@@ -58,8 +62,8 @@ final class OpenCvVideoStream implements VideoStream {
     return checked(capture, infoOf(capture, true, "opencv-mjpeg"), path, limits);
   }
 
-  private static OpenCvVideoStream checked(VideoCapture capture, StreamInfo info, String uri, FrameLimits limits)
-      throws IOException {
+  private static OpenCvVideoStream checked(
+      VideoCapture capture, StreamInfo info, String uri, FrameLimits limits) throws IOException {
     try {
       limits.check(info.width(), info.height(), uri);
     } catch (IOException e) {
@@ -73,7 +77,8 @@ final class OpenCvVideoStream implements VideoStream {
     int width = (int) capture.get(Videoio.CAP_PROP_FRAME_WIDTH);
     int height = (int) capture.get(Videoio.CAP_PROP_FRAME_HEIGHT);
     double fps = capture.get(Videoio.CAP_PROP_FPS);
-    return new StreamInfo(width, height, Double.isFinite(fps) && fps > 0 ? fps : 0, finite, backend);
+    return new StreamInfo(
+        width, height, Double.isFinite(fps) && fps > 0 ? fps : 0, finite, backend);
   }
 
   @Override
@@ -90,8 +95,12 @@ final class OpenCvVideoStream implements VideoStream {
       throw new IOException("camera " + uri + " stopped delivering frames");
     }
     if (scratch.type() != CvType.CV_8UC3) {
-      throw new IOException("camera " + uri + " delivered frames of type " + CvType.typeToString(scratch.type())
-          + ", expected 8-bit BGR");
+      throw new IOException(
+          "camera "
+              + uri
+              + " delivered frames of type "
+              + CvType.typeToString(scratch.type())
+              + ", expected 8-bit BGR");
     }
     limits.check(scratch.cols(), scratch.rows(), uri);
     lastWidth = scratch.cols();

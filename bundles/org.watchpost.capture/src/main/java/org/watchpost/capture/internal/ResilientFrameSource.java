@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import dev.failsafe.Failsafe;
@@ -24,23 +25,26 @@ import org.watchpost.api.frame.SourceStatus;
 import org.watchpost.api.frame.SourceUris;
 
 /**
- * A camera source that survives the loss of its stream: it reopens with jittered exponential backoff, keeps
- * the frame sequence going, and for a file resumes where the broken decoder stopped. Logs once per state
- * change, never per frame.
+ * A camera source that survives the loss of its stream: it reopens with jittered exponential
+ * backoff, keeps the frame sequence going, and for a file resumes where the broken decoder stopped.
+ * Logs once per state change, never per frame.
  *
- * <p>A stream that blocks in a read for {@code stall.timeout.s} is torn down by a watchdog (its ffmpeg killed)
- * and reopened: a half-open connection must not hold a camera forever. Live frames get their stream time
- * from the monotonic clock, counted from the first open and continuing across reconnects, so that no timer
- * downstream jumps with the wall clock; the wall clock only labels them. Nothing this class shows (status,
- * logs, exceptions) carries the URI's credentials: everything goes through {@link SourceUris}.
+ * <p>A stream that blocks in a read for {@code stall.timeout.s} is torn down by a watchdog (its
+ * ffmpeg killed) and reopened: a half-open connection must not hold a camera forever. Live frames
+ * get their stream time from the monotonic clock, counted from the first open and continuing across
+ * reconnects, so that no timer downstream jumps with the wall clock; the wall clock only labels
+ * them. Nothing this class shows (status, logs, exceptions) carries the URI's credentials:
+ * everything goes through {@link SourceUris}.
  */
 final class ResilientFrameSource implements FrameSource {
   private static final Logger LOG = LoggerFactory.getLogger(ResilientFrameSource.class);
 
   private final SourceSpec spec;
   private final SourceUri uri;
+
   /** The URI as it may be shown. */
   private final String shown;
+
   private final Clock wallClock;
   private final long stallNanos;
   private final ScheduledFuture<?> watchdog;
@@ -53,21 +57,32 @@ final class ResilientFrameSource implements FrameSource {
   private volatile Thread reader;
 
   private long nextSequence;
+
   /** Frames of the current file pass already delivered, to resume after a decoder crash. */
   private long framesIntoPass;
+
   /** Stream time where the current file pass started (grows with each loop). */
   private long passOffsetMillis;
+
   private long lastStreamMillis = -1;
   private long openedAtMillis;
   private long pacingStartNanos;
+
   /** Monotonic origin of a live source's stream time: its first open. */
   private long liveOriginNanos;
+
   /** When the pending read began (System.nanoTime), 0 when no read is pending. */
   private volatile long readingSinceNanos;
-  /** True from an open until that stream's first frame: ffmpeg connects again and waits for a key frame. */
+
+  /**
+   * True from an open until that stream's first frame: ffmpeg connects again and waits for a key
+   * frame.
+   */
   private volatile boolean awaitingFirstFrame;
+
   /** Why the watchdog tore the current stream down, null if it did not. */
   private volatile String stallReason;
+
   private volatile long stalls;
   private long reconnects;
   private boolean everOpened;
@@ -80,27 +95,34 @@ final class ResilientFrameSource implements FrameSource {
    * @param timers runs the stall watchdog
    * @param wallClock labels frames and states with the time of day; no duration is measured with it
    */
-  ResilientFrameSource(SourceSpec spec, CaptureConfig config, ScheduledExecutorService timers, Clock wallClock) {
+  ResilientFrameSource(
+      SourceSpec spec, CaptureConfig config, ScheduledExecutorService timers, Clock wallClock) {
     this.spec = spec;
     this.uri = SourceUri.parse(spec.uri());
     this.shown = SourceUris.redact(uri.target());
     this.config = config;
     this.wallClock = wallClock;
     this.pool = new FramePool(config.frame_pool_size());
-    this.status = new AtomicReference<>(new SourceStatus(SourceState.STARTING, wallClock.millis(), 0, shown));
+    this.status =
+        new AtomicReference<>(new SourceStatus(SourceState.STARTING, wallClock.millis(), 0, shown));
     this.stallNanos = TimeUnit.SECONDS.toNanos(Math.max(1, config.stall_timeout_s()));
     long checkMillis = Math.max(100, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 10);
-    this.watchdog = timers.scheduleWithFixedDelay(this::checkStall, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
-    this.reopenPolicy = RetryPolicy.<VideoStream>builder()
-        .handle(IOException.class)
-        .abortIf(result -> closed)
-        .abortOn(SourceClosedException.class)
-        .withBackoff(Duration.ofMillis(config.reconnect_initial_ms()),
-            Duration.ofMillis(Math.max(config.reconnect_initial_ms(), config.reconnect_max_ms())))
-        .withJitter(config.reconnect_jitter())
-        .withMaxRetries(-1)
-        .onFailedAttempt(event -> onOpenFailed(event.getLastException()))
-        .build();
+    this.watchdog =
+        timers.scheduleWithFixedDelay(
+            this::checkStall, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
+    this.reopenPolicy =
+        RetryPolicy.<VideoStream>builder()
+            .handle(IOException.class)
+            .abortIf(result -> closed)
+            .abortOn(SourceClosedException.class)
+            .withBackoff(
+                Duration.ofMillis(config.reconnect_initial_ms()),
+                Duration.ofMillis(
+                    Math.max(config.reconnect_initial_ms(), config.reconnect_max_ms())))
+            .withJitter(config.reconnect_jitter())
+            .withMaxRetries(-1)
+            .onFailedAttempt(event -> onOpenFailed(event.getLastException()))
+            .build();
   }
 
   @Override
@@ -159,7 +181,8 @@ final class ResilientFrameSource implements FrameSource {
         readingSinceNanos = 0;
       }
       if (stallReason != null) {
-        // The watchdog fired just as this frame came: the stream is being killed, so it is read no further.
+        // The watchdog fired just as this frame came: the stream is being killed, so it is read no
+        // further.
         if (pixels != null) {
           pool.release(pixels);
         }
@@ -186,7 +209,8 @@ final class ResilientFrameSource implements FrameSource {
     return null;
   }
 
-  private Frame deliver(VideoStream current, ByteBuffer pixels, DeferredPicture deferred, long decodeNanos) {
+  private Frame deliver(
+      VideoStream current, ByteBuffer pixels, DeferredPicture deferred, long decodeNanos) {
     StreamInfo info = current.info();
     long streamMillis;
     long captureMillis;
@@ -207,11 +231,28 @@ final class ResilientFrameSource implements FrameSource {
     lastStreamMillis = streamMillis;
     framesIntoPass++;
     if (deferred != null) {
-      return Frame.deferred(spec.cameraId(), nextSequence++, captureMillis, streamMillis, decodeNanos,
-          current.lastWidth(), current.lastHeight(), deferred.grey(), deferred.decoder(), deferred.release());
+      return Frame.deferred(
+          spec.cameraId(),
+          nextSequence++,
+          captureMillis,
+          streamMillis,
+          decodeNanos,
+          current.lastWidth(),
+          current.lastHeight(),
+          deferred.grey(),
+          deferred.decoder(),
+          deferred.release());
     }
-    return new Frame(spec.cameraId(), nextSequence++, captureMillis, streamMillis, decodeNanos,
-        current.lastWidth(), current.lastHeight(), pixels, () -> pool.release(pixels));
+    return new Frame(
+        spec.cameraId(),
+        nextSequence++,
+        captureMillis,
+        streamMillis,
+        decodeNanos,
+        current.lastWidth(),
+        current.lastHeight(),
+        pixels,
+        () -> pool.release(pixels));
   }
 
   private void pace(long streamMillis) {
@@ -250,8 +291,14 @@ final class ResilientFrameSource implements FrameSource {
       awaitingFirstFrame = true;
       stream = opened;
       StreamInfo info = opened.info();
-      transition(SourceState.RUNNING, info.backend() + " " + info.width() + "x" + info.height()
-          + (info.fps() > 0 ? String.format(" at %.2f fps", info.fps()) : ""));
+      transition(
+          SourceState.RUNNING,
+          info.backend()
+              + " "
+              + info.width()
+              + "x"
+              + info.height()
+              + (info.fps() > 0 ? String.format(" at %.2f fps", info.fps()) : ""));
       if (closed) {
         closeStream(opened);
         return null;
@@ -262,7 +309,11 @@ final class ResilientFrameSource implements FrameSource {
         return null;
       }
       Throwable cause = e.getCause();
-      throw new IOException("cannot reopen " + shown + ": " + redacted(cause == null ? "unknown error" : cause.getMessage()));
+      throw new IOException(
+          "cannot reopen "
+              + shown
+              + ": "
+              + redacted(cause == null ? "unknown error" : cause.getMessage()));
     }
   }
 
@@ -272,7 +323,8 @@ final class ResilientFrameSource implements FrameSource {
     }
     switch (uri.kind()) {
       case V4L2_DEVICE:
-        return OpenCvVideoStream.openDevice(uri.deviceIndex(), uri.target(), FrameLimits.of(config));
+        return OpenCvVideoStream.openDevice(
+            uri.deviceIndex(), uri.target(), FrameLimits.of(config));
       case NETWORK:
         return FfmpegVideoStream.open(uri.target(), true, 0, config);
       case FILE:
@@ -282,30 +334,44 @@ final class ResilientFrameSource implements FrameSource {
         }
         boolean avi = isAvi(Path.of(uri.target()));
         if (avi && config.deferred_decode()) {
-          // ffmpeg copies the JPEG frames out undecoded; OpenCV's reader, which decodes each one in full, is
+          // ffmpeg copies the JPEG frames out undecoded; OpenCV's reader, which decodes each one in
+          // full, is
           // the fallback where ffmpeg is missing.
           try {
             return FfmpegVideoStream.open(uri.target(), false, framesIntoPass, config);
           } catch (IOException e) {
-            VideoStream mjpeg = OpenCvVideoStream.openMjpegFile(uri.target(), framesIntoPass, FrameLimits.of(config));
+            VideoStream mjpeg =
+                OpenCvVideoStream.openMjpegFile(
+                    uri.target(), framesIntoPass, FrameLimits.of(config));
             if (mjpeg == null) {
               throw e;
             }
-            LOG.info("camera {}: {}; reading it with OpenCV's Motion-JPEG reader", spec.cameraId(), redacted(e.getMessage()));
+            LOG.info(
+                "camera {}: {}; reading it with OpenCV's Motion-JPEG reader",
+                spec.cameraId(),
+                redacted(e.getMessage()));
             return mjpeg;
           }
         }
-        VideoStream mjpeg = avi
-            ? OpenCvVideoStream.openMjpegFile(uri.target(), framesIntoPass, FrameLimits.of(config)) : null;
-        return mjpeg != null ? mjpeg : FfmpegVideoStream.open(uri.target(), false, framesIntoPass, config);
+        VideoStream mjpeg =
+            avi
+                ? OpenCvVideoStream.openMjpegFile(
+                    uri.target(), framesIntoPass, FrameLimits.of(config))
+                : null;
+        return mjpeg != null
+            ? mjpeg
+            : FfmpegVideoStream.open(uri.target(), false, framesIntoPass, config);
     }
   }
 
-  /** OpenCV's own reader handles only Motion-JPEG in AVI; other containers go straight to ffmpeg. */
+  /**
+   * OpenCV's own reader handles only Motion-JPEG in AVI; other containers go straight to ffmpeg.
+   */
   private static boolean isAvi(Path file) throws IOException {
     try (var in = Files.newInputStream(file)) {
       byte[] header = in.readNBytes(12);
-      return header.length == 12 && new String(header, 0, 4, StandardCharsets.US_ASCII).equals("RIFF")
+      return header.length == 12
+          && new String(header, 0, 4, StandardCharsets.US_ASCII).equals("RIFF")
           && new String(header, 8, 4, StandardCharsets.US_ASCII).equals("AVI ");
     }
   }
@@ -316,11 +382,19 @@ final class ResilientFrameSource implements FrameSource {
     }
     String detail = redacted(error == null ? "unknown error" : error.getMessage());
     SourceStatus previous = status.get();
-    boolean alreadyReported = previous.state() == SourceState.RECONNECTING && previous.detail().equals(detail);
+    boolean alreadyReported =
+        previous.state() == SourceState.RECONNECTING && previous.detail().equals(detail);
     if (!alreadyReported) {
-      LOG.warn("camera {}: {}; retrying with backoff up to {} ms", spec.cameraId(), detail, config.reconnect_max_ms());
+      LOG.warn(
+          "camera {}: {}; retrying with backoff up to {} ms",
+          spec.cameraId(),
+          detail,
+          config.reconnect_max_ms());
     }
-    long since = previous.state() == SourceState.RECONNECTING ? previous.sinceEpochMillis() : wallClock.millis();
+    long since =
+        previous.state() == SourceState.RECONNECTING
+            ? previous.sinceEpochMillis()
+            : wallClock.millis();
     status.set(new SourceStatus(SourceState.RECONNECTING, since, reconnects, detail));
   }
 
@@ -331,8 +405,9 @@ final class ResilientFrameSource implements FrameSource {
   }
 
   /**
-   * Runs on the timer thread: a read pending for longer than the stall timeout means the stream is dead
-   * whatever its socket says; killing the decoder unblocks the read, which then reports the loss.
+   * Runs on the timer thread: a read pending for longer than the stall timeout means the stream is
+   * dead whatever its socket says; killing the decoder unblocks the read, which then reports the
+   * loss.
    */
   private void checkStall() {
     long since = readingSinceNanos;
@@ -341,25 +416,35 @@ final class ResilientFrameSource implements FrameSource {
       return;
     }
     long blockedNanos = System.nanoTime() - since;
-    long limitNanos = stallLimitNanos(stallNanos, TimeUnit.SECONDS.toNanos(config.probe_timeout_s()),
-        awaitingFirstFrame, current.info().fps());
+    long limitNanos =
+        stallLimitNanos(
+            stallNanos,
+            TimeUnit.SECONDS.toNanos(config.probe_timeout_s()),
+            awaitingFirstFrame,
+            current.info().fps());
     if (blockedNanos >= limitNanos) {
       stalls++;
-      stallReason = String.format(java.util.Locale.ROOT,
-          "no frame for %.1f s (limit %.1f s, stall.timeout.s %d): stream torn down, reopening (%d stalls so far)",
-          blockedNanos / 1e9, limitNanos / 1e9, config.stall_timeout_s(), stalls);
+      stallReason =
+          String.format(
+              java.util.Locale.ROOT,
+              "no frame for %.1f s (limit %.1f s, stall.timeout.s %d): stream torn down, reopening (%d stalls so far)",
+              blockedNanos / 1e9,
+              limitNanos / 1e9,
+              config.stall_timeout_s(),
+              stalls);
       LOG.warn("camera {}: {}", spec.cameraId(), stallReason);
       current.abort();
     }
   }
 
   /**
-   * How long a read may block before the stream counts as stalled: the stall timeout, but at least three
-   * frame intervals of a slow camera (one frame every 5 s is a configuration, not a stall), and for the
-   * first frame of a new stream also the probe timeout, since ffmpeg connects again and waits for a key
-   * frame, which some cameras send every 10 s.
+   * How long a read may block before the stream counts as stalled: the stall timeout, but at least
+   * three frame intervals of a slow camera (one frame every 5 s is a configuration, not a stall),
+   * and for the first frame of a new stream also the probe timeout, since ffmpeg connects again and
+   * waits for a key frame, which some cameras send every 10 s.
    */
-  static long stallLimitNanos(long stallNanos, long firstFrameGraceNanos, boolean firstFrame, double fps) {
+  static long stallLimitNanos(
+      long stallNanos, long firstFrameGraceNanos, boolean firstFrame, double fps) {
     long limit = stallNanos;
     if (fps > 0) {
       limit = Math.max(limit, Math.round(3e9 / fps));

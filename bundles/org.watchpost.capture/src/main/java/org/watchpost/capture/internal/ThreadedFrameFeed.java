@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import java.io.IOException;
@@ -90,7 +91,10 @@ final class ThreadedFrameFeed implements FrameFeed {
       Thread.currentThread().interrupt();
     }
     if (thread.isAlive()) {
-      LOG.warn("camera {}: capture thread did not stop within {} ms", source.cameraId(), JOIN_TIMEOUT_MILLIS);
+      LOG.warn(
+          "camera {}: capture thread did not stop within {} ms",
+          source.cameraId(),
+          JOIN_TIMEOUT_MILLIS);
     }
     slot.drain();
   }

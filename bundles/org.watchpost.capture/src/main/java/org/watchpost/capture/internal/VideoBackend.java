@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import java.io.IOException;
@@ -6,7 +7,8 @@ import java.io.IOException;
 interface VideoBackend {
 
   /**
-   * @param startFrame for a file, the frame to start at (to resume after a crash); ignored for live streams
+   * @param startFrame for a file, the frame to start at (to resume after a crash); ignored for live
+   *     streams
    */
   VideoStream open(String uri, long startFrame) throws IOException;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import java.io.Closeable;
@@ -13,13 +14,16 @@ interface VideoStream extends Closeable {
    * Reads the next frame as BGR24.
    *
    * @param pool where to take a buffer from
-   * @return the filled buffer (of {@code info().frameBytes()} bytes, or of a new size when the stream changed
-   *     size: the caller checks the capacity), or null when the stream ended cleanly
+   * @return the filled buffer (of {@code info().frameBytes()} bytes, or of a new size when the
+   *     stream changed size: the caller checks the capacity), or null when the stream ended cleanly
    * @throws IOException when the stream failed
    */
   ByteBuffer read(FramePool pool) throws IOException;
 
-  /** Whether this stream delivers frames deferred, through {@link #readDeferred}, instead of {@link #read}. */
+  /**
+   * Whether this stream delivers frames deferred, through {@link #readDeferred}, instead of {@link
+   * #read}.
+   */
   default boolean defers() {
     return false;
   }
@@ -34,7 +38,10 @@ interface VideoStream extends Closeable {
     throw new UnsupportedOperationException("this stream decodes every frame to colour");
   }
 
-  /** Size of the last frame returned, which may differ from {@link #info()} if the stream changed size. */
+  /**
+   * Size of the last frame returned, which may differ from {@link #info()} if the stream changed
+   * size.
+   */
   default int lastWidth() {
     return info().width();
   }
@@ -44,8 +51,9 @@ interface VideoStream extends Closeable {
   }
 
   /**
-   * Called from another thread to unblock a pending {@link #read}; the reading thread then closes the stream.
-   * A reader that cannot be interrupted safely (OpenCV) does nothing and returns at its next frame.
+   * Called from another thread to unblock a pending {@link #read}; the reading thread then closes
+   * the stream. A reader that cannot be interrupted safely (OpenCV) does nothing and returns at its
+   * next frame.
    */
   default void abort() {}
 

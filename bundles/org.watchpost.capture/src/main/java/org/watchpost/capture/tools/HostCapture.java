@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.tools;
 
 import java.util.Map;
@@ -11,11 +12,13 @@ public final class HostCapture {
   private HostCapture() {}
 
   /**
-   * The capture component with every setting at its Metatype default but those given, keyed by their DS property
-   * names ({@code reconnect.initial.ms}), made into its configuration by the OSGi Converter as DS makes it.
+   * The capture component with every setting at its Metatype default but those given, keyed by
+   * their DS property names ({@code reconnect.initial.ms}), made into its configuration by the OSGi
+   * Converter as DS makes it.
    */
   public static CaptureService create(Map<String, Object> properties) {
-    return new CaptureComponent(Converters.standardConverter().convert(properties).to(CaptureConfig.class));
+    return new CaptureComponent(
+        Converters.standardConverter().convert(properties).to(CaptureConfig.class));
   }
 
   /** {@link #create(Map)} with every setting at its default. */

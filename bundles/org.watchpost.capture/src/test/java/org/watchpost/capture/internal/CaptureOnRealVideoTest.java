@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,34 +23,40 @@ import org.watchpost.testing.SharedData;
 class CaptureOnRealVideoTest {
   private static final int VTEST_FRAMES = 795;
 
-  private final CaptureComponent capture = new CaptureComponent(Configs.defaults(CaptureConfig.class));
+  private final CaptureComponent capture =
+      new CaptureComponent(Configs.defaults(CaptureConfig.class));
 
   @Test
   @Timeout(120)
   void motionJpegFileIsReadByOpenCvWithEveryFrameInOrder() throws Exception {
-    CaptureComponent eager = new CaptureComponent(Configs.with(CaptureConfig.class, Map.of("deferred_decode", false)));
-    FrameSource source = eager.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false));
+    CaptureComponent eager =
+        new CaptureComponent(Configs.with(CaptureConfig.class, Map.of("deferred_decode", false)));
+    FrameSource source =
+        eager.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false));
     assertEquals(VTEST_FRAMES, countFrames(source, "opencv-mjpeg"));
   }
 
   @Test
   @Timeout(120)
   void motionJpegFileIsCopiedOutByFfmpegWithEveryFrameInOrder() throws Exception {
-    FrameSource source = capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false));
+    FrameSource source =
+        capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false));
     assertEquals(VTEST_FRAMES, countFrames(source, "ffmpeg-mjpeg"));
   }
 
   @Test
   @Timeout(120)
   void h264FileIsReadThroughFfmpegWithEveryFrameInOrder() throws Exception {
-    FrameSource source = capture.open(new SourceSpec("cam", SharedData.vtestH264().toString(), false, false));
+    FrameSource source =
+        capture.open(new SourceSpec("cam", SharedData.vtestH264().toString(), false, false));
     assertEquals(VTEST_FRAMES, countFrames(source, "ffmpeg"));
   }
 
   @Test
   @Timeout(120)
   void divxFileIsReadThroughFfmpeg() throws Exception {
-    FrameSource source = capture.open(new SourceSpec("cam", SharedData.vtestDivx().toString(), false, false));
+    FrameSource source =
+        capture.open(new SourceSpec("cam", SharedData.vtestDivx().toString(), false, false));
     Frame first = source.read();
     assertNotNull(first);
     assertEquals(768, first.width());
@@ -87,10 +94,14 @@ class CaptureOnRealVideoTest {
   @Test
   @Timeout(180)
   void killingFfmpegMidStreamReconnectsAndTheFeedContinues() throws Exception {
-    CaptureComponent fastRetry = new CaptureComponent(Configs.with(CaptureConfig.class,
-        Map.of("reconnect_initial_ms", 50L, "reconnect_max_ms", 200L)));
-    ResilientFrameSource source = (ResilientFrameSource) fastRetry.open(
-        new SourceSpec("cam", SharedData.vtestH264().toString(), false, false));
+    CaptureComponent fastRetry =
+        new CaptureComponent(
+            Configs.with(
+                CaptureConfig.class,
+                Map.of("reconnect_initial_ms", 50L, "reconnect_max_ms", 200L)));
+    ResilientFrameSource source =
+        (ResilientFrameSource)
+            fastRetry.open(new SourceSpec("cam", SharedData.vtestH264().toString(), false, false));
     try (FrameFeed feed = fastRetry.feed(source, FeedMode.EVERY_FRAME)) {
       long lastSequence = -1;
       long lastStream = -1;
@@ -119,7 +130,8 @@ class CaptureOnRealVideoTest {
       }
       assertEquals(2, kills);
       assertEquals(2, feed.status().reconnects(), "reopened once per kill");
-      // The decoder resumes at the frame it had reached; a few frames buffered in the pipe may be lost or
+      // The decoder resumes at the frame it had reached; a few frames buffered in the pipe may be
+      // lost or
       // decoded twice around a kill, never more.
       assertTrue(Math.abs(frames - VTEST_FRAMES) <= 10, "frames read: " + frames);
     }
@@ -128,7 +140,8 @@ class CaptureOnRealVideoTest {
   @Test
   @Timeout(60)
   void newestFrameWinsCountsTheFramesASlowConsumerMissed() throws Exception {
-    FrameSource source = capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false));
+    FrameSource source =
+        capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false));
     long taken = 0;
     try (FrameFeed feed = capture.feed(source, FeedMode.NEWEST_WINS)) {
       while (true) {
@@ -145,16 +158,23 @@ class CaptureOnRealVideoTest {
       }
       assertEquals(VTEST_FRAMES, feed.capturedFrames());
       assertTrue(feed.skippedFrames() > 0, "a slow consumer misses frames");
-      assertEquals(feed.capturedFrames(), taken + feed.skippedFrames(), "every frame is either taken or counted");
+      assertEquals(
+          feed.capturedFrames(),
+          taken + feed.skippedFrames(),
+          "every frame is either taken or counted");
     }
   }
 
   @Test
   @Timeout(30)
   void aMissingFileIsRetriedNotFatalAndClosingStopsTheRetries() throws Exception {
-    CaptureComponent fastRetry = new CaptureComponent(Configs.with(CaptureConfig.class,
-        Map.of("reconnect_initial_ms", 20L, "reconnect_max_ms", 100L)));
-    FrameSource source = fastRetry.open(new SourceSpec("cam", "target/no-such-clip.avi", false, false));
+    CaptureComponent fastRetry =
+        new CaptureComponent(
+            Configs.with(
+                CaptureConfig.class,
+                Map.of("reconnect_initial_ms", 20L, "reconnect_max_ms", 100L)));
+    FrameSource source =
+        fastRetry.open(new SourceSpec("cam", "target/no-such-clip.avi", false, false));
     FrameFeed feed = fastRetry.feed(source, FeedMode.NEWEST_WINS);
     assertNull(feed.take(Duration.ofMillis(500)));
     assertEquals(SourceState.RECONNECTING, feed.status().state());
@@ -166,7 +186,8 @@ class CaptureOnRealVideoTest {
   @Test
   @Timeout(30)
   void realtimePacingDeliversAFileAtItsOwnFrameRate() throws Exception {
-    FrameSource source = capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, true));
+    FrameSource source =
+        capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, true));
     long started = System.nanoTime();
     for (int i = 0; i < 21; i++) {
       source.read().close();
@@ -174,6 +195,7 @@ class CaptureOnRealVideoTest {
     long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
     source.close();
     // 20 intervals of 100 ms at 10 fps; generous upper bound for a loaded machine.
-    assertTrue(elapsedMillis >= 1_900 && elapsedMillis < 10_000, "elapsed " + elapsedMillis + " ms");
+    assertTrue(
+        elapsedMillis >= 1_900 && elapsedMillis < 10_000, "elapsed " + elapsedMillis + " ms");
   }
 }

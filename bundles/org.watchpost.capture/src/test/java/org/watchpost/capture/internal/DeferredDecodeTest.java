@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,17 +27,18 @@ import org.watchpost.testing.Configs;
 import org.watchpost.testing.SharedData;
 
 /**
- * Deferred decoding: motion and health frames as a cheap grey image, the colour frame only when asked for, and
- * then the same frame the detector got before.
+ * Deferred decoding: motion and health frames as a cheap grey image, the colour frame only when
+ * asked for, and then the same frame the detector got before.
  */
 class DeferredDecodeTest {
   private static final int STILL_FRAMES = 30;
   private static Path stillH264;
   private static Path stillMjpeg;
 
-  private final CaptureComponent deferring = new CaptureComponent(Configs.defaults(CaptureConfig.class));
-  private final CaptureComponent eager = new CaptureComponent(
-      Configs.with(CaptureConfig.class, Map.of("deferred_decode", false)));
+  private final CaptureComponent deferring =
+      new CaptureComponent(Configs.defaults(CaptureConfig.class));
+  private final CaptureComponent eager =
+      new CaptureComponent(Configs.with(CaptureConfig.class, Map.of("deferred_decode", false)));
 
   /** Still clips made from one vtest frame, as a camera on an empty scene sends them. */
   @BeforeAll
@@ -45,11 +47,39 @@ class DeferredDecodeTest {
     Path frame = dir.resolve("frame.png");
     ffmpeg("-ss", "5", "-i", SharedData.vtestDivx().toString(), "-frames:v", "1", frame.toString());
     stillH264 = dir.resolve("still.mp4");
-    ffmpeg("-loop", "1", "-framerate", "10", "-i", frame.toString(), "-frames:v", Integer.toString(STILL_FRAMES),
-        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "20", stillH264.toString());
+    ffmpeg(
+        "-loop",
+        "1",
+        "-framerate",
+        "10",
+        "-i",
+        frame.toString(),
+        "-frames:v",
+        Integer.toString(STILL_FRAMES),
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        "20",
+        stillH264.toString());
     stillMjpeg = dir.resolve("still-mjpeg.avi");
-    ffmpeg("-loop", "1", "-framerate", "10", "-i", frame.toString(), "-frames:v", Integer.toString(STILL_FRAMES),
-        "-c:v", "mjpeg", "-q:v", "6", "-pix_fmt", "yuvj420p", stillMjpeg.toString());
+    ffmpeg(
+        "-loop",
+        "1",
+        "-framerate",
+        "10",
+        "-i",
+        frame.toString(),
+        "-frames:v",
+        Integer.toString(STILL_FRAMES),
+        "-c:v",
+        "mjpeg",
+        "-q:v",
+        "6",
+        "-pix_fmt",
+        "yuvj420p",
+        stillMjpeg.toString());
   }
 
   @Test
@@ -71,7 +101,8 @@ class DeferredDecodeTest {
     while ((frame = source.read()) != null) {
       try {
         if (frames == 0) {
-          assertTrue(source.status().detail().startsWith(backend + " 768x576"), source.status().detail());
+          assertTrue(
+              source.status().detail().startsWith(backend + " 768x576"), source.status().detail());
         }
         assertEquals(768, frame.width());
         Frame.Grey grey = frame.grey();
@@ -96,9 +127,13 @@ class DeferredDecodeTest {
     try {
       for (int i = 0; i < before.size(); i++) {
         assertFalse(after.get(i).isDecoded());
-        assertEquals(before.get(i).pixels(), after.get(i).pixels(), "frame " + i + ": the detector sees the same pixels");
+        assertEquals(
+            before.get(i).pixels(),
+            after.get(i).pixels(),
+            "frame " + i + ": the detector sees the same pixels");
         assertTrue(after.get(i).isDecoded());
-        assertTrue(greyDifference(after.get(i)) < 2, "frame " + i + " grey is the colour frame's grey");
+        assertTrue(
+            greyDifference(after.get(i)) < 2, "frame " + i + " grey is the colour frame's grey");
       }
     } finally {
       before.forEach(Frame::close);
@@ -114,11 +149,17 @@ class DeferredDecodeTest {
     try {
       for (int i = 0; i < before.size(); i++) {
         double difference = meanAbsoluteDifference(before.get(i).pixels(), after.get(i).pixels());
-        System.out.printf(Locale.ROOT, "deferred-decode: h264 frame %d: mean |BGR difference| %.3f levels, grey %.3f%n",
-            i, difference, greyDifference(after.get(i)));
-        // OpenCV's BT.601 conversion of the same YUV frame instead of swscale's: rounding, not picture.
+        System.out.printf(
+            Locale.ROOT,
+            "deferred-decode: h264 frame %d: mean |BGR difference| %.3f levels, grey %.3f%n",
+            i,
+            difference,
+            greyDifference(after.get(i)));
+        // OpenCV's BT.601 conversion of the same YUV frame instead of swscale's: rounding, not
+        // picture.
         assertTrue(difference < 1.5, "frame " + i + ": " + difference);
-        assertTrue(greyDifference(after.get(i)) < 2, "frame " + i + " grey is the colour frame's grey");
+        assertTrue(
+            greyDifference(after.get(i)) < 2, "frame " + i + " grey is the colour frame's grey");
       }
     } finally {
       before.forEach(Frame::close);
@@ -135,7 +176,8 @@ class DeferredDecodeTest {
     assertEquals(1, FfmpegVideoStream.greyScale(768, 576, 400));
   }
 
-  private static List<Frame> frames(CaptureComponent capture, Path clip, int count) throws Exception {
+  private static List<Frame> frames(CaptureComponent capture, Path clip, int count)
+      throws Exception {
     FrameSource source = capture.open(new SourceSpec("cam", clip.toString(), false, false));
     List<Frame> frames = new ArrayList<>();
     try {
@@ -150,7 +192,10 @@ class DeferredDecodeTest {
     return frames;
   }
 
-  /** Mean absolute difference of the grey image and the colour frame's grey at the grey image's size. */
+  /**
+   * Mean absolute difference of the grey image and the colour frame's grey at the grey image's
+   * size.
+   */
   private static double greyDifference(Frame frame) {
     Frame.Grey grey = frame.grey();
     Mat bgr = new Mat(frame.height(), frame.width(), CvType.CV_8UC3, frame.pixels());
@@ -160,7 +205,8 @@ class DeferredDecodeTest {
     Mat difference = new Mat();
     try {
       Imgproc.cvtColor(bgr, fromColour, Imgproc.COLOR_BGR2GRAY);
-      Imgproc.resize(fromColour, small, new Size(grey.width(), grey.height()), 0, 0, Imgproc.INTER_AREA);
+      Imgproc.resize(
+          fromColour, small, new Size(grey.width(), grey.height()), 0, 0, Imgproc.INTER_AREA);
       Core.absdiff(small, own, difference);
       return Core.mean(difference).val[0];
     } finally {

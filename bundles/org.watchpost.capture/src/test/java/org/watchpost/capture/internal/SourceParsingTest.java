@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.capture.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +24,8 @@ class SourceParsingTest {
 
   @Test
   void unsupportedSchemesAreRejectedWithTheChoices() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SourceUri.parse("ftp://x/y.avi"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> SourceUri.parse("ftp://x/y.avi"));
     assertTrue(e.getMessage().contains("ftp://x/y.avi"));
   }
 
@@ -34,18 +36,27 @@ class SourceParsingTest {
     assertEquals(10.0, info.fps(), 1e-9);
     assertEquals(0.0, FfmpegVideoStream.parseProbe("640,480,0/0,N/A", true, "x", LIMITS).fps());
     assertThrows(IOException.class, () -> FfmpegVideoStream.parseProbe("", false, "x", LIMITS));
-    assertThrows(IOException.class, () -> FfmpegVideoStream.parseProbe("99999,576,10/1", false, "x", LIMITS));
-    assertThrows(IOException.class, () -> FfmpegVideoStream.parseProbe("-1,576", false, "x", LIMITS));
-    assertThrows(IOException.class, () -> FfmpegVideoStream.parseProbe("wide,tall", false, "x", LIMITS));
+    assertThrows(
+        IOException.class,
+        () -> FfmpegVideoStream.parseProbe("99999,576,10/1", false, "x", LIMITS));
+    assertThrows(
+        IOException.class, () -> FfmpegVideoStream.parseProbe("-1,576", false, "x", LIMITS));
+    assertThrows(
+        IOException.class, () -> FfmpegVideoStream.parseProbe("wide,tall", false, "x", LIMITS));
   }
 
   @Test
   void theStallLimitAllowsSlowCamerasAndTheFirstKeyFrame() {
     long s = 1_000_000_000L;
     assertEquals(10 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, false, 25));
-    assertEquals(10 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, false, 0), "rate unknown");
-    assertEquals(15 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, false, 0.2), "one frame every 5 s");
-    assertEquals(25 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, true, 25), "the first frame");
+    assertEquals(
+        10 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, false, 0), "rate unknown");
+    assertEquals(
+        15 * s,
+        ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, false, 0.2),
+        "one frame every 5 s");
+    assertEquals(
+        25 * s, ResilientFrameSource.stallLimitNanos(10 * s, 15 * s, true, 25), "the first frame");
   }
 
   @Test
@@ -57,19 +68,30 @@ class SourceParsingTest {
 
   @Test
   void framesBeyondTheConfiguredLimitsAreRefusedWithTheReason() {
-    IOException e = assertThrows(IOException.class,
-        () -> FfmpegVideoStream.parseProbe("16384,16384,25/1", true, "rtsp://***@cam/x", LIMITS));
-    assertTrue(e.getMessage().contains("16384x16384") && e.getMessage().contains("max.frame.width"), e.getMessage());
-    assertThrows(IOException.class,
-        () -> FfmpegVideoStream.parseProbe("4096,4096,25/1", true, "x", new FrameLimits(4096, 4096, 8_000_000)));
-    assertThrows(IOException.class,
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                FfmpegVideoStream.parseProbe("16384,16384,25/1", true, "rtsp://***@cam/x", LIMITS));
+    assertTrue(
+        e.getMessage().contains("16384x16384") && e.getMessage().contains("max.frame.width"),
+        e.getMessage());
+    assertThrows(
+        IOException.class,
+        () ->
+            FfmpegVideoStream.parseProbe(
+                "4096,4096,25/1", true, "x", new FrameLimits(4096, 4096, 8_000_000)));
+    assertThrows(
+        IOException.class,
         () -> FfmpegVideoStream.parseProbe("2147483647,2147483647", true, "x", LIMITS));
   }
 
   @Test
   void aSourceWithControlCharactersIsRefusedWithoutShowingItsPassword() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SourceUri.parse("rtsp://u:hunter22@cam/x\nfile '/etc/passwd'"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SourceUri.parse("rtsp://u:hunter22@cam/x\nfile '/etc/passwd'"));
     assertTrue(e.getMessage().contains("control characters"), e.getMessage());
     assertTrue(!e.getMessage().contains("hunter22"), e.getMessage());
   }
@@ -78,12 +100,24 @@ class SourceParsingTest {
   void credentialsGoToFfmpegsStdinNotItsCommandLine() {
     CaptureConfig config = org.watchpost.testing.Configs.defaults(CaptureConfig.class);
     FfmpegVideoStream.Input input = FfmpegVideoStream.input("rtsp://u:it's@cam/x", true, config);
-    assertEquals(java.util.List.of("-protocol_whitelist", FfmpegVideoStream.NETWORK_PROTOCOLS, "-f", "concat", "-safe",
-        "0", "-i", "pipe:0"), input.arguments());
-    assertEquals("ffconcat version 1.0\nfile 'rtsp://u:it'\\''s@cam/x'\noption rtsp_transport tcp\n"
-        + "option timeout 15000000\n", input.script());
+    assertEquals(
+        java.util.List.of(
+            "-protocol_whitelist",
+            FfmpegVideoStream.NETWORK_PROTOCOLS,
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            "pipe:0"),
+        input.arguments());
+    assertEquals(
+        "ffconcat version 1.0\nfile 'rtsp://u:it'\\''s@cam/x'\noption rtsp_transport tcp\n"
+            + "option timeout 15000000\n",
+        input.script());
     FfmpegVideoStream.Input plain = FfmpegVideoStream.input("http://cam/x.mjpg", true, config);
-    assertEquals(java.util.List.of("-rw_timeout", "15000000", "-i", "http://cam/x.mjpg"), plain.arguments());
+    assertEquals(
+        java.util.List.of("-rw_timeout", "15000000", "-i", "http://cam/x.mjpg"), plain.arguments());
     assertEquals(null, plain.script());
   }
 }

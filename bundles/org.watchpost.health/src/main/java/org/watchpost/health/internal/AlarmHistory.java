@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import java.util.ArrayDeque;
@@ -9,8 +10,8 @@ import java.util.Map;
 import org.watchpost.api.health.HealthAlarm;
 
 /**
- * Raised-to-cleared intervals of every camera state, in stream time, for the run summary. Bounded: a device
- * that runs for months keeps the latest intervals only.
+ * Raised-to-cleared intervals of every camera state, in stream time, for the run summary. Bounded:
+ * a device that runs for months keeps the latest intervals only.
  */
 final class AlarmHistory {
   private final int capacity;
@@ -45,7 +46,8 @@ final class AlarmHistory {
     var open = intervals.descendingIterator();
     while (open.hasNext()) {
       Interval interval = open.next();
-      if (interval.camera.equals(alarm.cameraId()) && interval.state.equals(state)
+      if (interval.camera.equals(alarm.cameraId())
+          && interval.state.equals(state)
           && interval.clearedStreamMillis == null) {
         interval.clearedStreamMillis = alarm.streamMillis();
         return;
@@ -54,8 +56,8 @@ final class AlarmHistory {
   }
 
   /**
-   * {@code {camera, state, raised_at_s, cleared_at_s}} per interval in the order raised; {@code cleared_at_s}
-   * is null while the state is still raised.
+   * {@code {camera, state, raised_at_s, cleared_at_s}} per interval in the order raised; {@code
+   * cleared_at_s} is null while the state is still raised.
    */
   synchronized List<Map<String, Object>> asList() {
     List<Map<String, Object>> list = new ArrayList<>();
@@ -64,7 +66,9 @@ final class AlarmHistory {
       entry.put("camera", interval.camera);
       entry.put("state", interval.state);
       entry.put("raised_at_s", interval.raisedStreamMillis / 1000.0);
-      entry.put("cleared_at_s", interval.clearedStreamMillis == null ? null : interval.clearedStreamMillis / 1000.0);
+      entry.put(
+          "cleared_at_s",
+          interval.clearedStreamMillis == null ? null : interval.clearedStreamMillis / 1000.0);
       list.add(entry);
     }
     return list;

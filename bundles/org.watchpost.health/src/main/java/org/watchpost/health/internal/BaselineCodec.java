@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import com.google.gson.JsonArray;
@@ -17,14 +18,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * A camera baseline as a small JSON document (readable by an operator; the reference view is base64 grey).
- * Decoding is bounded and checks every field, so a damaged file is refused with a reason, never half-used.
+ * A camera baseline as a small JSON document (readable by an operator; the reference view is base64
+ * grey). Decoding is bounded and checks every field, so a damaged file is refused with a reason,
+ * never half-used.
  */
 final class BaselineCodec {
   static final String FORMAT = "watchpost-camera-baseline";
   static final int VERSION = 1;
+
   /** Far above a real baseline (about 40 KB), far below what could hurt a device. */
   static final int MAX_BYTES = 256 * 1024;
+
   private static final int MAX_REFERENCE_SIDE = 512;
 
   private BaselineCodec() {}
@@ -73,10 +77,12 @@ final class BaselineCodec {
 
   static StoredBaseline decode(byte[] bytes) throws BaselineFormatException {
     if (bytes.length > MAX_BYTES) {
-      throw new BaselineFormatException("baseline file of " + bytes.length + " bytes exceeds " + MAX_BYTES);
+      throw new BaselineFormatException(
+          "baseline file of " + bytes.length + " bytes exceeds " + MAX_BYTES);
     }
     JsonObject root;
-    try (JsonReader reader = new JsonReader(new StringReader(new String(bytes, StandardCharsets.UTF_8)))) {
+    try (JsonReader reader =
+        new JsonReader(new StringReader(new String(bytes, StandardCharsets.UTF_8)))) {
       reader.setStrictness(Strictness.STRICT);
       JsonElement element = JsonParser.parseReader(reader);
       // A strict reader refuses anything after the object but whitespace.
@@ -108,12 +114,20 @@ final class BaselineCodec {
     long columns = integer(root, "grid_columns", 1, 64);
     long rows = integer(root, "grid_rows", 1, 64);
     if (columns != FrameAnalyzer.GRID_COLUMNS || rows != FrameAnalyzer.GRID_ROWS) {
-      throw new BaselineFormatException("baseline grid " + columns + "x" + rows + " is not " + FrameAnalyzer.GRID_COLUMNS
-          + "x" + FrameAnalyzer.GRID_ROWS);
+      throw new BaselineFormatException(
+          "baseline grid "
+              + columns
+              + "x"
+              + rows
+              + " is not "
+              + FrameAnalyzer.GRID_COLUMNS
+              + "x"
+              + FrameAnalyzer.GRID_ROWS);
     }
     JsonArray cells = array(root, "cell_std");
     if (cells.size() != columns * rows) {
-      throw new BaselineFormatException("cell_std has " + cells.size() + " values, not " + columns * rows);
+      throw new BaselineFormatException(
+          "cell_std has " + cells.size() + " values, not " + columns * rows);
     }
     double[] cellStd = new double[cells.size()];
     for (int i = 0; i < cellStd.length; i++) {
@@ -128,11 +142,30 @@ final class BaselineCodec {
       throw new BaselineFormatException("reference is not base64: " + e.getMessage());
     }
     if (reference.length != referenceWidth * referenceHeight) {
-      throw new BaselineFormatException("reference holds " + reference.length + " bytes, not " + referenceWidth + "x"
-          + referenceHeight);
+      throw new BaselineFormatException(
+          "reference holds "
+              + reference.length
+              + " bytes, not "
+              + referenceWidth
+              + "x"
+              + referenceHeight);
     }
-    return new StoredBaseline(camera, new Baseline(frameWidth, frameHeight, meanLuma, saturatedShare, sharpness,
-        differenceFloor, fps, cellStd, samples, learnedAt), referenceWidth, referenceHeight, reference);
+    return new StoredBaseline(
+        camera,
+        new Baseline(
+            frameWidth,
+            frameHeight,
+            meanLuma,
+            saturatedShare,
+            sharpness,
+            differenceFloor,
+            fps,
+            cellStd,
+            samples,
+            learnedAt),
+        referenceWidth,
+        referenceHeight,
+        reference);
   }
 
   private static JsonElement field(JsonObject root, String name) throws BaselineFormatException {
@@ -159,7 +192,8 @@ final class BaselineCodec {
     return element.getAsJsonArray();
   }
 
-  private static double number(JsonObject root, String name, double min, double max) throws BaselineFormatException {
+  private static double number(JsonObject root, String name, double min, double max)
+      throws BaselineFormatException {
     return number(field(root, name), name, min, max);
   }
 
@@ -172,15 +206,18 @@ final class BaselineCodec {
     try {
       value = primitive.getAsDouble();
     } catch (NumberFormatException e) {
-      throw new BaselineFormatException("baseline field " + name + " is not a number: " + e.getMessage());
+      throw new BaselineFormatException(
+          "baseline field " + name + " is not a number: " + e.getMessage());
     }
     if (!(value >= min && value <= max)) {
-      throw new BaselineFormatException("baseline field " + name + " = " + value + " is outside " + min + ".." + max);
+      throw new BaselineFormatException(
+          "baseline field " + name + " = " + value + " is outside " + min + ".." + max);
     }
     return value;
   }
 
-  private static long integer(JsonObject root, String name, long min, long max) throws BaselineFormatException {
+  private static long integer(JsonObject root, String name, long min, long max)
+      throws BaselineFormatException {
     JsonElement element = field(root, name);
     if (!(element instanceof JsonPrimitive primitive) || !primitive.isNumber()) {
       throw new BaselineFormatException("baseline field " + name + " is not a number");
@@ -189,10 +226,12 @@ final class BaselineCodec {
     try {
       value = primitive.getAsBigDecimal().longValueExact();
     } catch (ArithmeticException | NumberFormatException e) {
-      throw new BaselineFormatException("baseline field " + name + " is not a whole number in range: " + primitive);
+      throw new BaselineFormatException(
+          "baseline field " + name + " is not a whole number in range: " + primitive);
     }
     if (value < min || value > max) {
-      throw new BaselineFormatException("baseline field " + name + " = " + value + " is outside " + min + ".." + max);
+      throw new BaselineFormatException(
+          "baseline field " + name + " = " + value + " is outside " + min + ".." + max);
     }
     return value;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import java.util.ArrayList;
@@ -10,8 +11,9 @@ import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
 
 /**
- * Learns a camera's baseline from its first healthy-looking frames: medians of every measure, and the mean
- * structure (gradient magnitude) as the reference view, from which moving people average out.
+ * Learns a camera's baseline from its first healthy-looking frames: medians of every measure, and
+ * the mean structure (gradient magnitude) as the reference view, from which moving people average
+ * out.
  */
 final class BaselineLearner implements AutoCloseable {
   /** Fewer samples than this say too little, whatever the learning time. */
@@ -56,15 +58,24 @@ final class BaselineLearner implements AutoCloseable {
       int cell = i;
       cellStd[i] = percentile(samples.stream().mapToDouble(s -> s.cellStd()[cell]).toArray(), 0.5);
     }
-    double[] differences = samples.stream().mapToDouble(FrameMeasurement::difference).filter(d -> !Double.isNaN(d))
-        .toArray();
-    return new Baseline(frameWidth, frameHeight,
+    double[] differences =
+        samples.stream()
+            .mapToDouble(FrameMeasurement::difference)
+            .filter(d -> !Double.isNaN(d))
+            .toArray();
+    return new Baseline(
+        frameWidth,
+        frameHeight,
         percentile(samples.stream().mapToDouble(FrameMeasurement::meanLuma).toArray(), 0.5),
         percentile(samples.stream().mapToDouble(FrameMeasurement::saturatedShare).toArray(), 0.5),
         percentile(samples.stream().mapToDouble(FrameMeasurement::sharpness).toArray(), 0.5),
         differences.length == 0 ? 0 : percentile(differences, 0.1),
-        rates.isEmpty() ? 0 : percentile(rates.stream().mapToDouble(Double::doubleValue).toArray(), 0.5),
-        cellStd, samples.size(), learnedAtMillis);
+        rates.isEmpty()
+            ? 0
+            : percentile(rates.stream().mapToDouble(Double::doubleValue).toArray(), 0.5),
+        cellStd,
+        samples.size(),
+        learnedAtMillis);
   }
 
   /** The mean of the learned structures, CV_32F; the caller owns it. */

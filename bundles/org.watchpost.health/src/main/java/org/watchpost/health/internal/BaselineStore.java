@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import java.io.IOException;
@@ -16,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One baseline file per camera in a directory. Writes are atomic (a synced temporary file moved over the old
- * one), so a power cut leaves the old baseline or the new one, never a torn file. A file that cannot be read
- * is moved aside and the camera learns again.
+ * One baseline file per camera in a directory. Writes are atomic (a synced temporary file moved
+ * over the old one), so a power cut leaves the old baseline or the new one, never a torn file. A
+ * file that cannot be read is moved aside and the camera learns again.
  */
 final class BaselineStore {
   private static final Logger LOG = LoggerFactory.getLogger(BaselineStore.class);
@@ -39,7 +40,10 @@ final class BaselineStore {
     return directory.resolve(URLEncoder.encode(cameraId, StandardCharsets.UTF_8) + SUFFIX);
   }
 
-  /** The camera's stored baseline, or empty when there is none or it was unusable (then it is moved aside). */
+  /**
+   * The camera's stored baseline, or empty when there is none or it was unusable (then it is moved
+   * aside).
+   */
   Optional<StoredBaseline> load(String cameraId) {
     Path file = fileFor(cameraId);
     byte[] bytes;
@@ -48,7 +52,11 @@ final class BaselineStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      LOG.warn("camera {}: cannot read baseline {}: {}; learning a new one", cameraId, file, e.getMessage());
+      LOG.warn(
+          "camera {}: cannot read baseline {}: {}; learning a new one",
+          cameraId,
+          file,
+          e.getMessage());
       return Optional.empty();
     }
     try {
@@ -59,8 +67,12 @@ final class BaselineStore {
       return Optional.of(stored);
     } catch (BaselineFormatException e) {
       Path aside = file.resolveSibling(file.getFileName() + ".unusable");
-      LOG.warn("camera {}: baseline {} is unusable ({}); moved to {} and learning a new one", cameraId, file,
-          e.getMessage(), aside.getFileName());
+      LOG.warn(
+          "camera {}: baseline {} is unusable ({}); moved to {} and learning a new one",
+          cameraId,
+          file,
+          e.getMessage(),
+          aside.getFileName());
       try {
         Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
       } catch (IOException moveFailed) {
@@ -76,15 +88,17 @@ final class BaselineStore {
     Path file = fileFor(stored.cameraId());
     Path temporary = Files.createTempFile(directory, ".baseline-", ".tmp");
     try {
-      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel channel =
+          FileChannel.open(
+              temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
           channel.write(buffer);
         }
         channel.force(true);
       }
-      Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(temporary);
     }

@@ -1,9 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
-import org.osgi.framework.BundleContext;
-import org.watchpost.api.host.HostFramework;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -24,71 +23,85 @@ import org.slf4j.LoggerFactory;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
+import org.watchpost.api.health.BaselineViews;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
-import org.watchpost.api.health.BaselineViews;
 import org.watchpost.api.health.HealthSink;
+import org.watchpost.api.host.HostFramework;
 import org.watchpost.api.pipeline.FrameObserver;
 import org.watchpost.api.pipeline.SummaryContributor;
 
 /**
- * Camera health for every camera the pipeline runs: sees each frame and the source status once a second,
- * sends alarms (raised and cleared) and periodic telemetry to every health sink, keeps each camera's baseline
- * on disk, and gives the run summary its {@code health_alarms}.
+ * Camera health for every camera the pipeline runs: sees each frame and the source status once a
+ * second, sends alarms (raised and cleared) and periodic telemetry to every health sink, keeps each
+ * camera's baseline on disk, and gives the run summary its {@code health_alarms}.
  */
-@Component(service = {FrameObserver.class, SummaryContributor.class, BaselineViews.class}, configurationPid = CameraHealthConfig.PID)
+@Component(
+    service = {FrameObserver.class, SummaryContributor.class, BaselineViews.class},
+    configurationPid = CameraHealthConfig.PID)
 @Designate(ocd = CameraHealthConfig.class)
-public final class CameraHealthComponent implements FrameObserver, SummaryContributor, BaselineViews {
+public final class CameraHealthComponent
+    implements FrameObserver, SummaryContributor, BaselineViews {
   private static final Logger LOG = LoggerFactory.getLogger(CameraHealthComponent.class);
   private static final int HISTORY = 1000;
 
   private final Map<String, CameraMonitor> cameras = new ConcurrentHashMap<>();
   private final List<HealthSink> sinks = new CopyOnWriteArrayList<>();
   private final AlarmHistory history = new AlarmHistory(HISTORY);
+
   /** The latest baseline of each camera, so a camera that comes back does not wait for the disk. */
   private final Map<String, StoredBaseline> kept = new ConcurrentHashMap<>();
-  private final ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "watchpost-health-baselines");
-    thread.setDaemon(true);
-    return thread;
-  });
-  private final CameraMonitor.Listener listener = new CameraMonitor.Listener() {
-    @Override
-    public void alarm(HealthAlarm alarm) {
-      history.record(alarm);
-      for (HealthSink sink : sinks) {
-        try {
-          sink.alarm(alarm);
-        } catch (RuntimeException e) {
-          LOG.warn("health sink {} refused an alarm: {}", sink, e.toString());
-        }
-      }
-    }
 
-    @Override
-    public void report(HealthReport report) {
-      for (HealthSink sink : sinks) {
-        try {
-          sink.report(report);
-        } catch (RuntimeException e) {
-          LOG.warn("health sink {} refused a report: {}", sink, e.toString());
+  private final ExecutorService writer =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "watchpost-health-baselines");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private final CameraMonitor.Listener listener =
+      new CameraMonitor.Listener() {
+        @Override
+        public void alarm(HealthAlarm alarm) {
+          history.record(alarm);
+          for (HealthSink sink : sinks) {
+            try {
+              sink.alarm(alarm);
+            } catch (RuntimeException e) {
+              LOG.warn("health sink {} refused an alarm: {}", sink, e.toString());
+            }
+          }
         }
-      }
-    }
 
-    @Override
-    public void keep(StoredBaseline baseline) {
-      kept.put(baseline.cameraId(), baseline);
-      BaselineStore target = store;
-      writer.execute(() -> {
-        try {
-          target.save(baseline);
-        } catch (IOException | RuntimeException e) {
-          LOG.warn("camera {}: baseline not saved to {}: {}", baseline.cameraId(), target.directory(), e.toString());
+        @Override
+        public void report(HealthReport report) {
+          for (HealthSink sink : sinks) {
+            try {
+              sink.report(report);
+            } catch (RuntimeException e) {
+              LOG.warn("health sink {} refused a report: {}", sink, e.toString());
+            }
+          }
         }
-      });
-    }
-  };
+
+        @Override
+        public void keep(StoredBaseline baseline) {
+          kept.put(baseline.cameraId(), baseline);
+          BaselineStore target = store;
+          writer.execute(
+              () -> {
+                try {
+                  target.save(baseline);
+                } catch (IOException | RuntimeException e) {
+                  LOG.warn(
+                      "camera {}: baseline not saved to {}: {}",
+                      baseline.cameraId(),
+                      target.directory(),
+                      e.toString());
+                }
+              });
+        }
+      };
   private volatile CameraHealthConfig config;
   private volatile BaselineStore store;
   private volatile long failures;
@@ -114,7 +127,8 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
   @Modified
   void modified(CameraHealthConfig config) {
     this.config = config;
-    this.store = new BaselineStore(HostFramework.resolve(kuraData, config.baseline_dir()).toAbsolutePath());
+    this.store =
+        new BaselineStore(HostFramework.resolve(kuraData, config.baseline_dir()).toAbsolutePath());
   }
 
   @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -135,7 +149,10 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
     }
   }
 
-  /** A CLOSED source means the camera's pipeline stopped: its monitor is closed and its baseline kept. */
+  /**
+   * A CLOSED source means the camera's pipeline stopped: its monitor is closed and its baseline
+   * kept.
+   */
   @Override
   public void onSourceStatus(String cameraId, SourceStatus status, long nowMillis) {
     try {
@@ -152,7 +169,10 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
     }
   }
 
-  /** Health must never take the pipeline down; a failure is logged (sparingly) and the frame is skipped. */
+  /**
+   * Health must never take the pipeline down; a failure is logged (sparingly) and the frame is
+   * skipped.
+   */
   private void failed(String cameraId, RuntimeException e) {
     failures++;
     if (Long.bitCount(failures) == 1) {
@@ -161,9 +181,14 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
   }
 
   private CameraMonitor monitor(String cameraId) {
-    return cameras.computeIfAbsent(cameraId,
-        id -> new CameraMonitor(id, () -> config,
-            kept.containsKey(id) ? java.util.Optional.of(kept.get(id)) : store.load(id), listener));
+    return cameras.computeIfAbsent(
+        cameraId,
+        id ->
+            new CameraMonitor(
+                id,
+                () -> config,
+                kept.containsKey(id) ? java.util.Optional.of(kept.get(id)) : store.load(id),
+                listener));
   }
 
   @Override
@@ -193,9 +218,28 @@ public final class CameraHealthComponent implements FrameObserver, SummaryContri
       return null;
     }
     Baseline b = stored.baseline();
-    return new LearnedView(Map.of("frame_width", b.frameWidth(), "frame_height", b.frameHeight(),
-        "mean_luma", b.meanLuma(), "saturated_share", b.saturatedShare(), "sharpness", b.sharpness(),
-        "difference_floor", b.differenceFloor(), "fps", b.fps(), "samples", b.samples(),
-        "learned_at_ms", b.learnedAtMillis()), stored.referenceWidth(), stored.referenceHeight(), stored.reference());
+    return new LearnedView(
+        Map.of(
+            "frame_width",
+            b.frameWidth(),
+            "frame_height",
+            b.frameHeight(),
+            "mean_luma",
+            b.meanLuma(),
+            "saturated_share",
+            b.saturatedShare(),
+            "sharpness",
+            b.sharpness(),
+            "difference_floor",
+            b.differenceFloor(),
+            "fps",
+            b.fps(),
+            "samples",
+            b.samples(),
+            "learned_at_ms",
+            b.learnedAtMillis()),
+        stored.referenceWidth(),
+        stored.referenceHeight(),
+        stored.reference());
   }
 }

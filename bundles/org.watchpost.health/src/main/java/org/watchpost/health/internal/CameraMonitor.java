@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import java.util.ArrayList;
@@ -20,22 +21,25 @@ import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 
 /**
- * The health of one camera: its clock, frame rate, baseline and one debounced state per {@link CameraState}.
- * Frames and source status arrive on the camera's pipeline thread; a lock keeps them apart from a close on
- * another thread.
+ * The health of one camera: its clock, frame rate, baseline and one debounced state per {@link
+ * CameraState}. Frames and source status arrive on the camera's pipeline thread; a lock keeps them
+ * apart from a close on another thread.
  */
 final class CameraMonitor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CameraMonitor.class);
   private static final long NONE = Long.MIN_VALUE;
+
   /**
-   * Phase correlation is the costliest step of an analysis; the view it checks is averaged over seconds
-   * anyway, so once a second is enough.
+   * Phase correlation is the costliest step of an analysis; the view it checks is averaged over
+   * seconds anyway, so once a second is enough.
    */
   private static final long VIEW_COMPARISON_MILLIS = 900;
+
   /**
-   * The pipeline reports the source status about once a second with the wall clock; a longer step between two
-   * reports is the wall clock being stepped (NTP at boot, an operator), crossed as this much so that it neither
-   * raises NO_SIGNAL at once nor holds it back. A pipeline thread late by more than this loses the excess.
+   * The pipeline reports the source status about once a second with the wall clock; a longer step
+   * between two reports is the wall clock being stepped (NTP at boot, an operator), crossed as this
+   * much so that it neither raises NO_SIGNAL at once nor holds it back. A pipeline thread late by
+   * more than this loses the excess.
    */
   private static final long MAX_TICK_STEP_MILLIS = 2_000;
 
@@ -89,7 +93,10 @@ final class CameraMonitor implements AutoCloseable {
   private SourceStatus lastStatus;
   private boolean closed;
 
-  CameraMonitor(String cameraId, Supplier<CameraHealthConfig> config, Optional<StoredBaseline> stored,
+  CameraMonitor(
+      String cameraId,
+      Supplier<CameraHealthConfig> config,
+      Optional<StoredBaseline> stored,
       Listener listener) {
     this.cameraId = cameraId;
     this.config = config;
@@ -111,11 +118,16 @@ final class CameraMonitor implements AutoCloseable {
     frames++;
     framesSinceTick++;
     long jumpsBefore = clock.backwardJumps();
-    // Stream time, monotonic for a live source and the position in a file: the wall clock only labels alarms.
+    // Stream time, monotonic for a live source and the position in a file: the wall clock only
+    // labels alarms.
     boolean discontinuity = clock.advance(frame.streamMillis(), millis(c.no_signal_after_s()));
     if (clock.backwardJumps() > jumpsBefore && Long.bitCount(clock.backwardJumps()) == 1) {
-      LOG.warn("camera {}: stream time went back from {} to {} ms ({} jumps so far); frames are compared afresh",
-          cameraId, lastStreamMillis, frame.streamMillis(), clock.backwardJumps());
+      LOG.warn(
+          "camera {}: stream time went back from {} to {} ms ({} jumps so far); frames are compared afresh",
+          cameraId,
+          lastStreamMillis,
+          frame.streamMillis(),
+          clock.backwardJumps());
     }
     if (lastSequence != NONE && frame.sequence() <= lastSequence) {
       discontinuity = true;
@@ -146,9 +158,14 @@ final class CameraMonitor implements AutoCloseable {
     lastAnalysedAt = now;
     FrameMeasurement measurement;
     try {
-      boolean compareView = lastViewComparedAt == NONE || now - lastViewComparedAt >= VIEW_COMPARISON_MILLIS;
-      measurement = analyzer.measure(frame, reference, Math.min(1, 1 / (c.analysis_fps() * c.view_average_s())),
-          compareView);
+      boolean compareView =
+          lastViewComparedAt == NONE || now - lastViewComparedAt >= VIEW_COMPARISON_MILLIS;
+      measurement =
+          analyzer.measure(
+              frame,
+              reference,
+              Math.min(1, 1 / (c.analysis_fps() * c.view_average_s())),
+              compareView);
       if (compareView) {
         lastViewComparedAt = now;
       }
@@ -177,8 +194,14 @@ final class CameraMonitor implements AutoCloseable {
     if (analyzer != null) {
       sizeChanges++;
       if (Long.bitCount(sizeChanges) == 1) {
-        LOG.warn("camera {}: frame size changed from {}x{} to {}x{} ({} changes); the baseline starts again for the new size",
-            cameraId, analyzer.width(), analyzer.height(), frame.width(), frame.height(), sizeChanges);
+        LOG.warn(
+            "camera {}: frame size changed from {}x{} to {}x{} ({} changes); the baseline starts again for the new size",
+            cameraId,
+            analyzer.width(),
+            analyzer.height(),
+            frame.width(),
+            frame.height(),
+            sizeChanges);
       }
       keepBaseline();
       analyzer.close();
@@ -186,7 +209,8 @@ final class CameraMonitor implements AutoCloseable {
     dropBaseline();
     analyzer = new FrameAnalyzer(frame.width(), frame.height());
     lastAnalysedAt = NONE;
-    if (stored.isPresent() && stored.get().baseline().frameWidth() == frame.width()
+    if (stored.isPresent()
+        && stored.get().baseline().frameWidth() == frame.width()
         && stored.get().baseline().frameHeight() == frame.height()
         && stored.get().referenceWidth() == (int) analyzer.coarseSize().width
         && stored.get().referenceHeight() == (int) analyzer.coarseSize().height) {
@@ -215,8 +239,10 @@ final class CameraMonitor implements AutoCloseable {
     baseline = null;
   }
 
-  private void judge(FrameMeasurement m, long now, long captureMillis, long streamMillis, CameraHealthConfig c) {
-    Map<CameraState, Verdict> verdicts = CameraJudge.judgeImage(m, baseline, c, s -> states.get(s).raised());
+  private void judge(
+      FrameMeasurement m, long now, long captureMillis, long streamMillis, CameraHealthConfig c) {
+    Map<CameraState, Verdict> verdicts =
+        CameraJudge.judgeImage(m, baseline, c, s -> states.get(s).raised());
     for (CameraState state : CameraJudge.IMAGE_STATES) {
       Verdict verdict = verdicts.get(state);
       Debouncer debouncer = states.get(state);
@@ -224,21 +250,35 @@ final class CameraMonitor implements AutoCloseable {
         debouncer.suspend();
         continue;
       }
-      long raiseAfter = state == CameraState.FROZEN ? millis(c.frozen_after_s()) : millis(c.raise_after_s());
-      apply(verdict, debouncer.update(verdict.holds(), now, raiseAfter, millis(c.clear_after_s())), captureMillis,
+      long raiseAfter =
+          state == CameraState.FROZEN ? millis(c.frozen_after_s()) : millis(c.raise_after_s());
+      apply(
+          verdict,
+          debouncer.update(verdict.holds(), now, raiseAfter, millis(c.clear_after_s())),
+          captureMillis,
           streamMillis);
     }
-    Verdict slow = CameraJudge.lowFps(lastFps, baseline, c, states.get(CameraState.LOW_FPS).raised());
+    Verdict slow =
+        CameraJudge.lowFps(lastFps, baseline, c, states.get(CameraState.LOW_FPS).raised());
     if (slow == null) {
       states.get(CameraState.LOW_FPS).suspend();
     } else {
-      apply(slow, states.get(CameraState.LOW_FPS).update(slow.holds(), now, millis(c.raise_after_s()),
-          millis(c.clear_after_s())), captureMillis, streamMillis);
+      apply(
+          slow,
+          states
+              .get(CameraState.LOW_FPS)
+              .update(slow.holds(), now, millis(c.raise_after_s()), millis(c.clear_after_s())),
+          captureMillis,
+          streamMillis);
     }
     learnOrAdapt(m, now, captureMillis, verdicts, c);
   }
 
-  private void learnOrAdapt(FrameMeasurement m, long now, long captureMillis, Map<CameraState, Verdict> verdicts,
+  private void learnOrAdapt(
+      FrameMeasurement m,
+      long now,
+      long captureMillis,
+      Map<CameraState, Verdict> verdicts,
       CameraHealthConfig c) {
     if (baseline == null) {
       boolean usable = verdicts.values().stream().noneMatch(Verdict::holds);
@@ -260,8 +300,10 @@ final class CameraMonitor implements AutoCloseable {
       return;
     }
     double step = 1000.0 / c.analysis_fps();
-    baseline = baseline.adaptedTowards(m, lastFps, Math.min(1, step / (1000 * c.baseline_adapt_s())));
-    Imgproc.accumulateWeighted(analyzer.structure(), reference, Math.min(1, step / (1000 * c.reference_adapt_s())));
+    baseline =
+        baseline.adaptedTowards(m, lastFps, Math.min(1, step / (1000 * c.baseline_adapt_s())));
+    Imgproc.accumulateWeighted(
+        analyzer.structure(), reference, Math.min(1, step / (1000 * c.reference_adapt_s())));
     baselineChanged = true;
     if (savedAt == NONE || now - savedAt >= millis(c.baseline_save_s())) {
       keepBaseline();
@@ -272,18 +314,22 @@ final class CameraMonitor implements AutoCloseable {
     return states.values().stream().noneMatch(d -> d.raised() || d.pending());
   }
 
-  /** Hands the current baseline over to be written, and keeps it for a return to this frame size. */
+  /**
+   * Hands the current baseline over to be written, and keeps it for a return to this frame size.
+   */
   private void keepBaseline() {
     if (baseline == null || reference == null) {
       return;
     }
-    // Phase correlation ignores scale, so the reference is kept as 8 bits scaled to its own maximum.
+    // Phase correlation ignores scale, so the reference is kept as 8 bits scaled to its own
+    // maximum.
     double peak = org.opencv.core.Core.minMaxLoc(reference).maxVal;
     Mat grey = new Mat();
     reference.convertTo(grey, CvType.CV_8U, peak > 0 ? 255 / peak : 1);
     byte[] bytes = new byte[(int) grey.total()];
     grey.get(0, 0, bytes);
-    StoredBaseline snapshot = new StoredBaseline(cameraId, baseline, grey.cols(), grey.rows(), bytes);
+    StoredBaseline snapshot =
+        new StoredBaseline(cameraId, baseline, grey.cols(), grey.rows(), bytes);
     grey.release();
     stored = Optional.of(snapshot);
     savedAt = clock.now();
@@ -307,7 +353,9 @@ final class CameraMonitor implements AutoCloseable {
       raisedReasons.remove(state);
       LOG.info("camera {} {} {}", cameraId, state, reason);
     }
-    listener.alarm(new HealthAlarm(cameraId, state, raised, reason, verdict.metrics(), timeMillis, streamMillis));
+    listener.alarm(
+        new HealthAlarm(
+            cameraId, state, raised, reason, verdict.metrics(), timeMillis, streamMillis));
   }
 
   synchronized void onSourceStatus(SourceStatus status, long nowMillis) {
@@ -331,11 +379,19 @@ final class CameraMonitor implements AutoCloseable {
     if (verdict == null) {
       debouncer.suspend();
     } else {
-      // The last frame's stream time plus the status clock's time since: nowMillis is the wall clock.
-      long streamEstimate = lastCaptureMillis == NONE ? 0
-          : lastStreamMillis + Math.max(0, tick - (lastFrameTick == NONE ? tick : lastFrameTick));
-      apply(verdict, debouncer.update(verdict.holds(), tick, millis(c.no_signal_after_s()), millis(c.clear_after_s())),
-          nowMillis, streamEstimate);
+      // The last frame's stream time plus the status clock's time since: nowMillis is the wall
+      // clock.
+      long streamEstimate =
+          lastCaptureMillis == NONE
+              ? 0
+              : lastStreamMillis
+                  + Math.max(0, tick - (lastFrameTick == NONE ? tick : lastFrameTick));
+      apply(
+          verdict,
+          debouncer.update(
+              verdict.holds(), tick, millis(c.no_signal_after_s()), millis(c.clear_after_s())),
+          nowMillis,
+          streamEstimate);
     }
     if (tick - lastReportTick >= millis(c.report_interval_s())) {
       lastReportTick = tick;
@@ -349,22 +405,42 @@ final class CameraMonitor implements AutoCloseable {
       return null;
     }
     if (state == SourceState.STARTING || state == SourceState.RECONNECTING) {
-      return new Verdict(CameraState.NO_SIGNAL, true,
-          "the source is " + state.name().toLowerCase(java.util.Locale.ROOT) + ": " + status.detail(),
+      return new Verdict(
+          CameraState.NO_SIGNAL,
+          true,
+          "the source is "
+              + state.name().toLowerCase(java.util.Locale.ROOT)
+              + ": "
+              + status.detail(),
           CameraJudge.metrics("reconnects", status.reconnects()));
     }
     long since = lastFrameTick == NONE ? firstTick : lastFrameTick;
     double silentSeconds = (tick - since) / 1000.0;
     boolean holds = tick - since >= millis(c.no_signal_after_s());
-    return new Verdict(CameraState.NO_SIGNAL, holds,
-        String.format(java.util.Locale.ROOT, "the source is running and the last frame came %.0f s ago", silentSeconds),
-        CameraJudge.metrics("seconds_without_frames", silentSeconds, "reconnects", status.reconnects()));
+    return new Verdict(
+        CameraState.NO_SIGNAL,
+        holds,
+        String.format(
+            java.util.Locale.ROOT,
+            "the source is running and the last frame came %.0f s ago",
+            silentSeconds),
+        CameraJudge.metrics(
+            "seconds_without_frames", silentSeconds, "reconnects", status.reconnects()));
   }
 
   /** The camera's state for telemetry: the raised state of highest precedence, or OK. */
   synchronized CameraState state() {
-    for (CameraState state : new CameraState[] {CameraState.NO_SIGNAL, CameraState.BLACK, CameraState.OVEREXPOSED,
-        CameraState.FROZEN, CameraState.OBSTRUCTED, CameraState.BLURRED, CameraState.MOVED, CameraState.LOW_FPS}) {
+    for (CameraState state :
+        new CameraState[] {
+          CameraState.NO_SIGNAL,
+          CameraState.BLACK,
+          CameraState.OVEREXPOSED,
+          CameraState.FROZEN,
+          CameraState.OBSTRUCTED,
+          CameraState.BLURRED,
+          CameraState.MOVED,
+          CameraState.LOW_FPS
+        }) {
       if (states.get(state).raised()) {
         return state;
       }
@@ -376,13 +452,16 @@ final class CameraMonitor implements AutoCloseable {
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("state", state().name());
     List<String> raised = new ArrayList<>();
-    states.forEach((state, debouncer) -> {
-      if (debouncer.raised()) {
-        raised.add(state.name());
-      }
-    });
+    states.forEach(
+        (state, debouncer) -> {
+          if (debouncer.raised()) {
+            raised.add(state.name());
+          }
+        });
     metrics.put("raised_states", String.join(",", raised));
-    raisedReasons.forEach((state, reason) -> metrics.put("reason_" + state.name().toLowerCase(java.util.Locale.ROOT), reason));
+    raisedReasons.forEach(
+        (state, reason) ->
+            metrics.put("reason_" + state.name().toLowerCase(java.util.Locale.ROOT), reason));
     if (lastStatus != null) {
       metrics.put("source_state", lastStatus.state().name());
       metrics.put("reconnects", lastStatus.reconnects());

@@ -1,11 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 /**
- * Raises a state once its condition has held for the raise delay and clears it once the condition has been
- * gone for the clear delay, both in one clock. A check that could not be made suspends the count.
+ * Raises a state once its condition has held for the raise delay and clears it once the condition
+ * has been gone for the clear delay, both in one clock. A check that could not be made suspends the
+ * count.
  */
 final class Debouncer {
-  enum Change { NONE, RAISED, CLEARED }
+  enum Change {
+    NONE,
+    RAISED,
+    CLEARED
+  }
 
   private static final long NEVER = Long.MIN_VALUE;
 

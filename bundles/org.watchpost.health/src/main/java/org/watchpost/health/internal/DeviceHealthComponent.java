@@ -1,7 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
-import org.osgi.framework.BundleContext;
-import org.watchpost.api.host.HostFramework;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
@@ -17,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -30,13 +30,17 @@ import org.slf4j.LoggerFactory;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.health.MetricsProvider;
+import org.watchpost.api.host.HostFramework;
 
 /**
- * Sends a device health report (subject {@code device}) to every health sink at a fixed interval: what the
- * kernel and the JVM say about the device, plus whatever every {@link MetricsProvider} publishes. A metric
- * that cannot be read is left out, never reported as zero.
+ * Sends a device health report (subject {@code device}) to every health sink at a fixed interval:
+ * what the kernel and the JVM say about the device, plus whatever every {@link MetricsProvider}
+ * publishes. A metric that cannot be read is left out, never reported as zero.
  */
-@Component(service = {}, immediate = true, configurationPid = DeviceHealthConfig.PID)
+@Component(
+    service = {},
+    immediate = true,
+    configurationPid = DeviceHealthConfig.PID)
 @Designate(ocd = DeviceHealthConfig.class)
 public final class DeviceHealthComponent {
   static final String SUBJECT = "device";
@@ -45,11 +49,13 @@ public final class DeviceHealthComponent {
 
   private final List<HealthSink> sinks = new CopyOnWriteArrayList<>();
   private final List<MetricsProvider> providers = new CopyOnWriteArrayList<>();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "watchpost-device-health");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "watchpost-device-health");
+            thread.setDaemon(true);
+            return thread;
+          });
   private volatile DeviceHealthConfig config;
   private ScheduledFuture<?> schedule;
   private long[] lastCpuTicks = new long[0];
@@ -84,7 +90,8 @@ public final class DeviceHealthComponent {
       schedule.cancel(false);
     }
     long periodMillis = Math.max(1, Math.round(config.report_interval_s() * 1000));
-    schedule = timer.scheduleAtFixedRate(this::report, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    schedule =
+        timer.scheduleAtFixedRate(this::report, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
   }
 
   @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -129,12 +136,20 @@ public final class DeviceHealthComponent {
     long[] ticks = cpuTicks(c);
     double busy = SystemFiles.busyShare(lastCpuTicks, ticks);
     lastCpuTicks = ticks;
-    put(metrics, "cpu_load_percent", Double.isNaN(busy) ? OptionalDouble.empty() : OptionalDouble.of(100 * busy));
-    put(metrics, "load_average_1m", SystemFiles.read(proc.resolve("loadavg")).map(SystemFiles::firstNumber)
-        .orElse(OptionalDouble.empty()));
+    put(
+        metrics,
+        "cpu_load_percent",
+        Double.isNaN(busy) ? OptionalDouble.empty() : OptionalDouble.of(100 * busy));
+    put(
+        metrics,
+        "load_average_1m",
+        SystemFiles.read(proc.resolve("loadavg"))
+            .map(SystemFiles::firstNumber)
+            .orElse(OptionalDouble.empty()));
     put(metrics, "cpu_temperature_c", cpuTemperature(Path.of(c.thermal_dir())));
 
-    Map<String, Long> memory = SystemFiles.read(proc.resolve("meminfo")).map(SystemFiles::meminfoKb).orElse(Map.of());
+    Map<String, Long> memory =
+        SystemFiles.read(proc.resolve("meminfo")).map(SystemFiles::meminfoKb).orElse(Map.of());
     if (memory.containsKey("MemTotal")) {
       metrics.put("memory_total_mb", round(memory.get("MemTotal") / 1024.0));
     }
@@ -157,17 +172,26 @@ public final class DeviceHealthComponent {
       }
     }
 
-    put(metrics, "uptime_s", SystemFiles.read(proc.resolve("uptime")).map(SystemFiles::firstNumber)
-        .orElse(OptionalDouble.empty()));
+    put(
+        metrics,
+        "uptime_s",
+        SystemFiles.read(proc.resolve("uptime"))
+            .map(SystemFiles::firstNumber)
+            .orElse(OptionalDouble.empty()));
     metrics.put("jvm_uptime_s", round(ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0));
 
     for (MetricsProvider provider : providers) {
       try {
-        provider.metrics().forEach((name, value) -> {
-          if (value instanceof Number || value instanceof String || value instanceof Boolean) {
-            metrics.merge(name, value, DeviceHealthComponent::addCounts);
-          }
-        });
+        provider
+            .metrics()
+            .forEach(
+                (name, value) -> {
+                  if (value instanceof Number
+                      || value instanceof String
+                      || value instanceof Boolean) {
+                    metrics.merge(name, value, DeviceHealthComponent::addCounts);
+                  }
+                });
       } catch (RuntimeException e) {
         LOG.warn("metrics provider {} failed: {}", provider, e.toString());
       }
@@ -175,33 +199,48 @@ public final class DeviceHealthComponent {
     return metrics;
   }
 
-  /** Several providers of one name (a count per camera): numbers are added; otherwise the later one stands. */
+  /**
+   * Several providers of one name (a count per camera): numbers are added; otherwise the later one
+   * stands.
+   */
   private static Object addCounts(Object first, Object second) {
     if (first instanceof Number a && second instanceof Number b) {
-      boolean whole = (a instanceof Long || a instanceof Integer) && (b instanceof Long || b instanceof Integer);
-      return whole ? (Object) (a.longValue() + b.longValue()) : (Object) (a.doubleValue() + b.doubleValue());
+      boolean whole =
+          (a instanceof Long || a instanceof Integer)
+              && (b instanceof Long || b instanceof Integer);
+      return whole
+          ? (Object) (a.longValue() + b.longValue())
+          : (Object) (a.doubleValue() + b.doubleValue());
     }
     return second;
   }
 
   private static long[] cpuTicks(DeviceHealthConfig c) {
-    return SystemFiles.read(Path.of(c.proc_dir()).resolve("stat")).map(SystemFiles::cpuTicks).orElse(new long[0]);
+    return SystemFiles.read(Path.of(c.proc_dir()).resolve("stat"))
+        .map(SystemFiles::cpuTicks)
+        .orElse(new long[0]);
   }
 
-  /** The processor's zone if one is named so, else the hottest zone; empty without readable zones. */
+  /**
+   * The processor's zone if one is named so, else the hottest zone; empty without readable zones.
+   */
   private static OptionalDouble cpuTemperature(Path thermal) {
     double processor = Double.NaN;
     double hottest = Double.NaN;
     try (DirectoryStream<Path> zones = Files.newDirectoryStream(thermal, "thermal_zone*")) {
       for (Path zone : zones) {
-        OptionalDouble celsius = SystemFiles.read(zone.resolve("temp")).map(SystemFiles::celsius)
-            .orElse(OptionalDouble.empty());
+        OptionalDouble celsius =
+            SystemFiles.read(zone.resolve("temp"))
+                .map(SystemFiles::celsius)
+                .orElse(OptionalDouble.empty());
         if (celsius.isEmpty()) {
           continue;
         }
         double value = celsius.getAsDouble();
         hottest = Double.isNaN(hottest) ? value : Math.max(hottest, value);
-        if (SystemFiles.read(zone.resolve("type")).map(SystemFiles::isProcessorZone).orElse(false)) {
+        if (SystemFiles.read(zone.resolve("type"))
+            .map(SystemFiles::isProcessorZone)
+            .orElse(false)) {
           processor = Double.isNaN(processor) ? value : Math.max(processor, value);
         }
       }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import org.opencv.core.Core;
@@ -11,12 +12,12 @@ import org.watchpost.api.frame.Frame;
 
 /**
  * Measures frames of one size, all in OpenCV native code: a fine grey image (at most 384 wide) for
- * sharpness, a coarse one (half of that) for brightness, texture per grid cell and change since the previous
- * frame, and the coarse image's gradient magnitude (its structure) for the view. The view is compared with
- * the reference by phase correlation of structure averaged over the last seconds, not of single frames:
- * people walking through a busy scene would otherwise outweigh the buildings and kerbs that place the view.
- * Holds its working images between frames so that a frame costs no allocation; one instance per camera, one
- * thread at a time.
+ * sharpness, a coarse one (half of that) for brightness, texture per grid cell and change since the
+ * previous frame, and the coarse image's gradient magnitude (its structure) for the view. The view
+ * is compared with the reference by phase correlation of structure averaged over the last seconds,
+ * not of single frames: people walking through a busy scene would otherwise outweigh the buildings
+ * and kerbs that place the view. Holds its working images between frames so that a frame costs no
+ * allocation; one instance per camera, one thread at a time.
  */
 final class FrameAnalyzer implements AutoCloseable {
   static final int GRID_COLUMNS = 8;
@@ -63,8 +64,16 @@ final class FrameAnalyzer implements AutoCloseable {
 
   FrameAnalyzer(int width, int height) {
     if (width < MIN_WIDTH || height < MIN_HEIGHT) {
-      throw new IllegalArgumentException("frames of " + width + "x" + height + " are too small to judge (at least "
-          + MIN_WIDTH + "x" + MIN_HEIGHT + ")");
+      throw new IllegalArgumentException(
+          "frames of "
+              + width
+              + "x"
+              + height
+              + " are too small to judge (at least "
+              + MIN_WIDTH
+              + "x"
+              + MIN_HEIGHT
+              + ")");
     }
     this.width = width;
     this.height = height;
@@ -99,16 +108,17 @@ final class FrameAnalyzer implements AutoCloseable {
    * Measures a frame of this analyser's size.
    *
    * @param reference the reference structure (coarse size, CV_32F) or null while there is none
-   * @param recentWeight weight of this frame in the recent structure (0..1): the analysis interval over the
-   *     averaging time
-   * @param compareView whether to phase-correlate the recent structure with the reference now (the costliest
-   *     step); otherwise the last comparison is reported again
+   * @param recentWeight weight of this frame in the recent structure (0..1): the analysis interval
+   *     over the averaging time
+   * @param compareView whether to phase-correlate the recent structure with the reference now (the
+   *     costliest step); otherwise the last comparison is reported again
    */
   FrameMeasurement measure(Frame frame, Mat reference, double recentWeight, boolean compareView) {
     long started = System.nanoTime();
     Frame.Grey grey = frame.grey();
     if (grey != null && grey.width() >= fineSize.width) {
-      // The frame's own grey image (a reduced JPEG decode, the luma of a YUV frame): health never asks for the
+      // The frame's own grey image (a reduced JPEG decode, the luma of a YUV frame): health never
+      // asks for the
       // colour pixels, so a still scene is judged without its frames decoded in full.
       Mat luma = new Mat(grey.height(), grey.width(), CvType.CV_8UC1, grey.pixels());
       try {
@@ -125,7 +135,8 @@ final class FrameAnalyzer implements AutoCloseable {
       }
       Imgproc.cvtColor(fineBgr, fineGrey, Imgproc.COLOR_BGR2GRAY);
     }
-    // Mean absolute Laplacian as the spread of fine detail: a quarter of it fits 8 bits unsaturated, and the
+    // Mean absolute Laplacian as the spread of fine detail: a quarter of it fits 8 bits
+    // unsaturated, and the
     // mean of 8 bits is several times cheaper than the standard deviation of 16.
     Imgproc.Laplacian(fineGrey, laplacian, CvType.CV_16S);
     Core.convertScaleAbs(laplacian, laplacianMagnitude, 0.25);
@@ -172,8 +183,10 @@ final class FrameAnalyzer implements AutoCloseable {
       shiftY = Double.NaN;
       match = Double.NaN;
     } else if (compareView || Double.isNaN(match)) {
-      // phaseCorrelate windows its inputs in place when their size is already a good DFT size (192x144 here):
-      // on the reference itself, every comparison would shrink what it learned to the last few seconds.
+      // phaseCorrelate windows its inputs in place when their size is already a good DFT size
+      // (192x144 here):
+      // on the reference itself, every comparison would shrink what it learned to the last few
+      // seconds.
       reference.copyTo(referenceCopy);
       recentStructure.copyTo(recentCopy);
       Point shift = Imgproc.phaseCorrelate(referenceCopy, recentCopy, window, response);
@@ -181,16 +194,31 @@ final class FrameAnalyzer implements AutoCloseable {
       shiftY = shift.y / coarseSize.height;
       match = response[0];
     }
-    return new FrameMeasurement(meanLuma, lumaStd, saturatedShare, laplacianSpread,
-        laplacianSpread / Math.max(lumaStd, 1), cellStd, change, shiftX, shiftY, match, System.nanoTime() - started);
+    return new FrameMeasurement(
+        meanLuma,
+        lumaStd,
+        saturatedShare,
+        laplacianSpread,
+        laplacianSpread / Math.max(lumaStd, 1),
+        cellStd,
+        change,
+        shiftX,
+        shiftY,
+        match,
+        System.nanoTime() - started);
   }
 
-  /** The structure (gradient magnitude) of the last measured frame, CV_32F; valid until the next {@link #measure}. */
+  /**
+   * The structure (gradient magnitude) of the last measured frame, CV_32F; valid until the next
+   * {@link #measure}.
+   */
   Mat structure() {
     return structure;
   }
 
-  /** The next frame is compared with nothing before it (after a gap, a clock jump or a bad frame). */
+  /**
+   * The next frame is compared with nothing before it (after a gap, a clock jump or a bad frame).
+   */
   void forgetPrevious() {
     hasPrevious = false;
     hasRecent = false;
@@ -199,9 +227,30 @@ final class FrameAnalyzer implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Mat mat : new Mat[] {fineBgr, fineGrey, laplacian, laplacianMagnitude, coarse, previous, difference, saturated, coarseFloat,
-        squares, cellMeans, cellSquares, gradientX, gradientY, structure, recentStructure, window, referenceCopy, recentCopy,
-        mean, std}) {
+    for (Mat mat :
+        new Mat[] {
+          fineBgr,
+          fineGrey,
+          laplacian,
+          laplacianMagnitude,
+          coarse,
+          previous,
+          difference,
+          saturated,
+          coarseFloat,
+          squares,
+          cellMeans,
+          cellSquares,
+          gradientX,
+          gradientY,
+          structure,
+          recentStructure,
+          window,
+          referenceCopy,
+          recentCopy,
+          mean,
+          std
+        }) {
       mat.release();
     }
   }

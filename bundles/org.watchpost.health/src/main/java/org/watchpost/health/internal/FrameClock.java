@@ -1,10 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 /**
- * Camera time: milliseconds since the camera's first frame, taken from the frames' stream times (monotonic for
- * a live source, the position in a recording) so that a recorded clip can be judged faster than real time and
- * a stepped wall clock moves nothing. It never runs backwards: a time that jumps back, or forward by more than
- * a step limit, is a discontinuity, counted, and crossed as one limited step.
+ * Camera time: milliseconds since the camera's first frame, taken from the frames' stream times
+ * (monotonic for a live source, the position in a recording) so that a recorded clip can be judged
+ * faster than real time and a stepped wall clock moves nothing. It never runs backwards: a time
+ * that jumps back, or forward by more than a step limit, is a discontinuity, counted, and crossed
+ * as one limited step.
  */
 final class FrameClock {
   private static final long NONE = Long.MIN_VALUE;
@@ -15,7 +17,8 @@ final class FrameClock {
   private long gaps;
 
   /**
-   * @return true when continuity broke (first frame, clock went back, or a step beyond {@code maxStepMillis})
+   * @return true when continuity broke (first frame, clock went back, or a step beyond {@code
+   *     maxStepMillis})
    */
   boolean advance(long sourceMillis, long maxStepMillis) {
     if (lastSource == NONE) {

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 /**
- * The source's frame rate over a recent window, from the frames' sequence numbers and camera times, so that
- * frames the pipeline skipped still count as delivered by the camera.
+ * The source's frame rate over a recent window, from the frames' sequence numbers and camera times,
+ * so that frames the pipeline skipped still count as delivered by the camera.
  */
 final class FrameRateMeter {
   private static final int CAPACITY = 1024;
@@ -27,7 +28,10 @@ final class FrameRateMeter {
     size = 0;
   }
 
-  /** Frames per second over the last {@code windowMillis}, or NaN until at least half a window was seen. */
+  /**
+   * Frames per second over the last {@code windowMillis}, or NaN until at least half a window was
+   * seen.
+   */
   double fps(long windowMillis) {
     if (size < 2) {
       return Double.NaN;

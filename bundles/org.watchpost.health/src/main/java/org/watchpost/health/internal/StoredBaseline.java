@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import java.util.Arrays;
@@ -12,14 +13,20 @@ import java.util.Objects;
  * @param referenceHeight height of the reference view
  * @param reference grey levels row by row, {@code referenceWidth * referenceHeight} bytes
  */
-record StoredBaseline(String cameraId, Baseline baseline, int referenceWidth, int referenceHeight, byte[] reference) {
+record StoredBaseline(
+    String cameraId, Baseline baseline, int referenceWidth, int referenceHeight, byte[] reference) {
 
   StoredBaseline {
     Objects.requireNonNull(cameraId, "cameraId");
     Objects.requireNonNull(baseline, "baseline");
     if (reference.length != referenceWidth * referenceHeight) {
-      throw new IllegalArgumentException("reference of " + reference.length + " bytes is not " + referenceWidth + "x"
-          + referenceHeight);
+      throw new IllegalArgumentException(
+          "reference of "
+              + reference.length
+              + " bytes is not "
+              + referenceWidth
+              + "x"
+              + referenceHeight);
     }
     reference = reference.clone();
   }
@@ -31,8 +38,11 @@ record StoredBaseline(String cameraId, Baseline baseline, int referenceWidth, in
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof StoredBaseline s && cameraId.equals(s.cameraId) && baseline.equals(s.baseline)
-        && referenceWidth == s.referenceWidth && referenceHeight == s.referenceHeight
+    return other instanceof StoredBaseline s
+        && cameraId.equals(s.cameraId)
+        && baseline.equals(s.baseline)
+        && referenceWidth == s.referenceWidth
+        && referenceHeight == s.referenceHeight
         && Arrays.equals(reference, s.reference);
   }
 
@@ -43,6 +53,14 @@ record StoredBaseline(String cameraId, Baseline baseline, int referenceWidth, in
 
   @Override
   public String toString() {
-    return "StoredBaseline[" + cameraId + " " + baseline + " reference " + referenceWidth + "x" + referenceHeight + "]";
+    return "StoredBaseline["
+        + cameraId
+        + " "
+        + baseline
+        + " reference "
+        + referenceWidth
+        + "x"
+        + referenceHeight
+        + "]";
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import java.io.IOException;
@@ -12,8 +13,9 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
- * Reads and parses the kernel's files under /proc and /sys. Reads are bounded; a file that is missing or
- * does not parse gives nothing (the metric is absent), never zero and never an exception.
+ * Reads and parses the kernel's files under /proc and /sys. Reads are bounded; a file that is
+ * missing or does not parse gives nothing (the metric is absent), never zero and never an
+ * exception.
  */
 final class SystemFiles {
   static final int MAX_BYTES = 64 * 1024;
@@ -48,7 +50,10 @@ final class SystemFiles {
     return NO_TICKS;
   }
 
-  /** Busy share (0..1) between two /proc/stat samples; idle and iowait count as not busy. NaN when unknown. */
+  /**
+   * Busy share (0..1) between two /proc/stat samples; idle and iowait count as not busy. NaN when
+   * unknown.
+   */
   static double busyShare(long[] before, long[] after) {
     if (before.length < 4 || after.length != before.length) {
       return Double.NaN;
@@ -107,7 +112,10 @@ final class SystemFiles {
   /** Whether a thermal zone's type names the processor rather than, say, a battery or the board. */
   static boolean isProcessorZone(String type) {
     String name = type.trim().toLowerCase(Locale.ROOT);
-    return name.contains("cpu") || name.contains("soc") || name.contains("x86_pkg") || name.contains("core");
+    return name.contains("cpu")
+        || name.contains("soc")
+        || name.contains("x86_pkg")
+        || name.contains("core");
   }
 
   private static Long whole(String text) {

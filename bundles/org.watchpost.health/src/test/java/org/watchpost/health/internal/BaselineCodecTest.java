@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,8 +23,12 @@ class BaselineCodecTest {
     for (int i = 0; i < reference.length; i++) {
       reference[i] = (byte) (i * 7);
     }
-    return new StoredBaseline(camera, new Baseline(768, 576, 121.25, 0.004, 0.7, 1.5, 10, cells, 40, 1_700_000_000_000L),
-        12, 9, reference);
+    return new StoredBaseline(
+        camera,
+        new Baseline(768, 576, 121.25, 0.004, 0.7, 1.5, 10, cells, 40, 1_700_000_000_000L),
+        12,
+        9,
+        reference);
   }
 
   @Test
@@ -48,8 +53,10 @@ class BaselineCodecTest {
   }
 
   private static void assertRefused(String expected, String document) {
-    BaselineFormatException e = assertThrows(BaselineFormatException.class,
-        () -> BaselineCodec.decode(document.getBytes(StandardCharsets.UTF_8)));
+    BaselineFormatException e =
+        assertThrows(
+            BaselineFormatException.class,
+            () -> BaselineCodec.decode(document.getBytes(StandardCharsets.UTF_8)));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
   }
 

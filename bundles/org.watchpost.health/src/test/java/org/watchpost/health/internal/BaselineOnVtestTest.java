@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,9 +9,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.Timeout;
 import org.watchpost.api.frame.SourceState;
 import org.watchpost.api.frame.SourceStatus;
 import org.watchpost.api.health.CameraState;
@@ -19,18 +20,24 @@ import org.watchpost.faults.FaultSchedule;
 import org.watchpost.testing.Configs;
 import org.watchpost.testing.SharedData;
 
-/** Baselines are learned per camera from its own frames, kept on disk, and used again after a restart. */
-// The cases share nothing (own component, own baseline directory) and play the clip in stream time: two at a
+/**
+ * Baselines are learned per camera from its own frames, kept on disk, and used again after a
+ * restart.
+ */
+// The cases share nothing (own component, own baseline directory) and play the clip in stream time:
+// two at a
 // time, @Execution on the methods so that the class never overlaps another.
 class BaselineOnVtestTest {
 
   private static CameraHealthComponent health(Path baselines) {
-    return new CameraHealthComponent(Configs.with(CameraHealthConfig.class,
-        Map.of("baseline_dir", baselines.toString(), "report_interval_s", 5.0)));
+    return new CameraHealthComponent(
+        Configs.with(
+            CameraHealthConfig.class,
+            Map.of("baseline_dir", baselines.toString(), "report_interval_s", 5.0)));
   }
 
-  private static List<HealthAlarm> play(Path baselines, String schedule, long untilMillis, RecordingSink sink)
-      throws Exception {
+  private static List<HealthAlarm> play(
+      Path baselines, String schedule, long untilMillis, RecordingSink sink) throws Exception {
     CameraHealthComponent health = health(baselines);
     health.addSink(sink);
     ClipRun.play(health, "gate-1", ClipRun.vtest(), FaultSchedule.parse(schedule), untilMillis);
@@ -69,11 +76,16 @@ class BaselineOnVtestTest {
     RecordingSink sink = new RecordingSink();
     health.addSink(sink);
     ClipRun.play(health, "gate-1", ClipRun.vtest(), FaultSchedule.NONE, 25_000);
-    health.onSourceStatus("gate-1", new SourceStatus(SourceState.CLOSED, 0, 0, "pipeline stopped"), 0);
+    health.onSourceStatus(
+        "gate-1", new SourceStatus(SourceState.CLOSED, 0, 0, "pipeline stopped"), 0);
     ClipRun.play(health, "gate-1", ClipRun.vtest(), FaultSchedule.parse("blur@5-15"), 25_000);
     health.deactivate();
-    assertEquals(List.of(CameraState.BLURRED, CameraState.BLURRED), sink.alarms.stream().map(HealthAlarm::state).toList());
-    assertTrue(sink.alarms.get(0).streamMillis() <= 15_000, "raised before a new baseline could have been learned");
+    assertEquals(
+        List.of(CameraState.BLURRED, CameraState.BLURRED),
+        sink.alarms.stream().map(HealthAlarm::state).toList());
+    assertTrue(
+        sink.alarms.get(0).streamMillis() <= 15_000,
+        "raised before a new baseline could have been learned");
   }
 
   @Execution(ExecutionMode.CONCURRENT)
@@ -91,8 +103,12 @@ class BaselineOnVtestTest {
   @Timeout(120)
   void aNaturallyDarkCameraLearnsItsOwnBrightnessAndStillSeesItsLensCovered() throws Exception {
     Path baselines = SharedData.scratchDirectory("dark");
-    List<HealthAlarm> alarms = play(baselines, "dim:0.15@0-30, black@30-45, dim:0.15@45-80", Long.MAX_VALUE,
-        new RecordingSink());
+    List<HealthAlarm> alarms =
+        play(
+            baselines,
+            "dim:0.15@0-30, black@30-45, dim:0.15@45-80",
+            Long.MAX_VALUE,
+            new RecordingSink());
     assertEquals(2, alarms.size(), alarms.toString());
     assertEquals(CameraState.BLACK, alarms.get(0).state());
     assertTrue(alarms.get(0).streamMillis() >= 30_000 && alarms.get(0).streamMillis() <= 40_000);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import java.io.IOException;
@@ -22,16 +23,19 @@ import org.watchpost.testing.Configs;
 import org.watchpost.testing.SharedData;
 
 /**
- * Plays a real clip through a fault injector into a frame observer the way the pipeline does, in the clip's
- * own time and faster than real time: every delivered frame to {@code onFrame}, and the source status to
- * {@code onSourceStatus} at each whole second of stream time, also while a drop delivers nothing.
+ * Plays a real clip through a fault injector into a frame observer the way the pipeline does, in
+ * the clip's own time and faster than real time: every delivered frame to {@code onFrame}, and the
+ * source status to {@code onSourceStatus} at each whole second of stream time, also while a drop
+ * delivers nothing.
  *
- * <p>The capture component decodes a clip once per test JVM (decoding was about five sixths of a case's time, the
- * health analysis the rest); every play then hands out the same frames, each a new {@link Frame} over the kept
- * pixels, stamped from the play's own start as a file source stamps them. A looping play reads the source.
+ * <p>The capture component decodes a clip once per test JVM (decoding was about five sixths of a
+ * case's time, the health analysis the rest); every play then hands out the same frames, each a new
+ * {@link Frame} over the kept pixels, stamped from the play's own start as a file source stamps
+ * them. A looping play reads the source.
  */
 final class ClipRun {
-  private static final CaptureComponent CAPTURE = new CaptureComponent(Configs.defaults(CaptureConfig.class));
+  private static final CaptureComponent CAPTURE =
+      new CaptureComponent(Configs.defaults(CaptureConfig.class));
 
   private ClipRun() {}
 
@@ -39,29 +43,56 @@ final class ClipRun {
     return SharedData.vtestMjpeg();
   }
 
-  /** Plays {@code clip} up to {@code untilMillis} of stream time (or its end), then reports it ended. */
-  static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis)
+  /**
+   * Plays {@code clip} up to {@code untilMillis} of stream time (or its end), then reports it
+   * ended.
+   */
+  static void play(
+      FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis)
       throws IOException {
     play(observer, cameraId, clip, schedule, untilMillis, false, frame -> frame);
   }
 
-  /** As above; {@code loop}: the clip starts again at its end, in one stream time, as a scenario's camera plays it. */
-  static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis,
-      boolean loop) throws IOException {
+  /**
+   * As above; {@code loop}: the clip starts again at its end, in one stream time, as a scenario's
+   * camera plays it.
+   */
+  static void play(
+      FrameObserver observer,
+      String cameraId,
+      Path clip,
+      FaultSchedule schedule,
+      long untilMillis,
+      boolean loop)
+      throws IOException {
     play(observer, cameraId, clip, schedule, untilMillis, loop, frame -> frame);
   }
 
-  static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis,
-      UnaryOperator<Frame> spoil) throws IOException {
+  static void play(
+      FrameObserver observer,
+      String cameraId,
+      Path clip,
+      FaultSchedule schedule,
+      long untilMillis,
+      UnaryOperator<Frame> spoil)
+      throws IOException {
     play(observer, cameraId, clip, schedule, untilMillis, false, spoil);
   }
 
   /**
-   * As {@link #play(FrameObserver, String, Path, FaultSchedule, long)}, with each delivered frame passed through
-   * {@code spoil} (which owns it and returns the frame to observe, or null for none) to make bad input.
+   * As {@link #play(FrameObserver, String, Path, FaultSchedule, long)}, with each delivered frame
+   * passed through {@code spoil} (which owns it and returns the frame to observe, or null for none)
+   * to make bad input.
    */
-  private static void play(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule, long untilMillis,
-      boolean loop, UnaryOperator<Frame> spoil) throws IOException {
+  private static void play(
+      FrameObserver observer,
+      String cameraId,
+      Path clip,
+      FaultSchedule schedule,
+      long untilMillis,
+      boolean loop,
+      UnaryOperator<Frame> spoil)
+      throws IOException {
     if (loop) {
       playLooping(observer, cameraId, clip, schedule, untilMillis, spoil);
       return;
@@ -75,14 +106,31 @@ final class ClipRun {
       if (stream > untilMillis) {
         break;
       }
-      // As a file source stamps its frames: the time it was opened plus the frame's presentation time.
-      Frame frame = new Frame(cameraId, decoded.sequence, opened + stream, stream, decoded.decodeNanos, decoded.width,
-          decoded.height, decoded.pixels.duplicate(), null);
+      // As a file source stamps its frames: the time it was opened plus the frame's presentation
+      // time.
+      Frame frame =
+          new Frame(
+              cameraId,
+              decoded.sequence,
+              opened + stream,
+              stream,
+              decoded.decodeNanos,
+              decoded.width,
+              decoded.height,
+              decoded.pixels.duplicate(),
+              null);
       clockOffset = frame.captureEpochMillis() - stream;
       while (nextTick <= stream) {
         SourceStatus status = decoded.status;
-        observer.onSourceStatus(cameraId, injector.status(new SourceStatus(status.state(),
-            opened + status.sinceEpochMillis(), status.reconnects(), status.detail())), clockOffset + nextTick);
+        observer.onSourceStatus(
+            cameraId,
+            injector.status(
+                new SourceStatus(
+                    status.state(),
+                    opened + status.sinceEpochMillis(),
+                    status.reconnects(),
+                    status.detail())),
+            clockOffset + nextTick);
         nextTick += 1000;
       }
       Frame injected = injector.apply(frame);
@@ -93,20 +141,34 @@ final class ClipRun {
         }
       }
     }
-    observer.onSourceStatus(cameraId, new SourceStatus(SourceState.ENDED, clockOffset + nextTick, 0, "end of clip"),
+    observer.onSourceStatus(
+        cameraId,
+        new SourceStatus(SourceState.ENDED, clockOffset + nextTick, 0, "end of clip"),
         clockOffset + nextTick);
   }
 
-  /** One frame of a clip as the capture component decoded it, with the source's status right after. */
-  private record Decoded(long sequence, long streamMillis, long decodeNanos, int width, int height, ByteBuffer pixels,
+  /**
+   * One frame of a clip as the capture component decoded it, with the source's status right after.
+   */
+  private record Decoded(
+      long sequence,
+      long streamMillis,
+      long decodeNanos,
+      int width,
+      int height,
+      ByteBuffer pixels,
       SourceStatus status) {}
 
-  /** Decoded clips by path: decoding was most of each case's time, and frames are never written (Frame's contract). */
+  /**
+   * Decoded clips by path: decoding was most of each case's time, and frames are never written
+   * (Frame's contract).
+   */
   private static final Map<Path, List<Decoded>> DECODED = new HashMap<>();
 
   /**
-   * The clip decoded once per JVM by the real capture component, its pixels kept in direct buffers (vtest: 795
-   * frames, about 1 GB) and the status's time relative to the opening, as the cases play it over and over.
+   * The clip decoded once per JVM by the real capture component, its pixels kept in direct buffers
+   * (vtest: 795 frames, about 1 GB) and the status's time relative to the opening, as the cases
+   * play it over and over.
    */
   private static synchronized List<Decoded> decoded(Path clip) throws IOException {
     List<Decoded> frames = DECODED.get(clip);
@@ -122,9 +184,19 @@ final class ClipRun {
           ByteBuffer pixels = ByteBuffer.allocateDirect(frame.width() * frame.height() * 3);
           pixels.put(frame.pixels().duplicate().clear().limit(pixels.capacity())).clear();
           SourceStatus status = source.status();
-          frames.add(new Decoded(frame.sequence(), frame.streamMillis(), frame.decodeNanos(), frame.width(),
-              frame.height(), pixels, new SourceStatus(status.state(), status.sinceEpochMillis() - opened,
-                  status.reconnects(), status.detail())));
+          frames.add(
+              new Decoded(
+                  frame.sequence(),
+                  frame.streamMillis(),
+                  frame.decodeNanos(),
+                  frame.width(),
+                  frame.height(),
+                  pixels,
+                  new SourceStatus(
+                      status.state(),
+                      status.sinceEpochMillis() - opened,
+                      status.reconnects(),
+                      status.detail())));
         }
       }
     }
@@ -133,13 +205,23 @@ final class ClipRun {
     return frames;
   }
 
-  /** A looping play straight from the capture component, which owns how a loop continues the stream time. */
-  private static void playLooping(FrameObserver observer, String cameraId, Path clip, FaultSchedule schedule,
-      long untilMillis, UnaryOperator<Frame> spoil) throws IOException {
+  /**
+   * A looping play straight from the capture component, which owns how a loop continues the stream
+   * time.
+   */
+  private static void playLooping(
+      FrameObserver observer,
+      String cameraId,
+      Path clip,
+      FaultSchedule schedule,
+      long untilMillis,
+      UnaryOperator<Frame> spoil)
+      throws IOException {
     FaultInjector injector = new FaultInjector(schedule);
     long nextTick = 0;
     long clockOffset = 0;
-    try (FrameSource source = CAPTURE.open(new SourceSpec(cameraId, clip.toString(), true, false))) {
+    try (FrameSource source =
+        CAPTURE.open(new SourceSpec(cameraId, clip.toString(), true, false))) {
       Frame frame;
       while ((frame = source.read()) != null) {
         long stream = frame.streamMillis();
@@ -149,7 +231,8 @@ final class ClipRun {
         }
         clockOffset = frame.captureEpochMillis() - stream;
         while (nextTick <= stream) {
-          observer.onSourceStatus(cameraId, injector.status(source.status()), clockOffset + nextTick);
+          observer.onSourceStatus(
+              cameraId, injector.status(source.status()), clockOffset + nextTick);
           nextTick += 1000;
         }
         Frame injected = injector.apply(frame);
@@ -160,7 +243,9 @@ final class ClipRun {
           }
         }
       }
-      observer.onSourceStatus(cameraId, new SourceStatus(SourceState.ENDED, clockOffset + nextTick, 0, "end of clip"),
+      observer.onSourceStatus(
+          cameraId,
+          new SourceStatus(SourceState.ENDED, clockOffset + nextTick, 0, "end of clip"),
           clockOffset + nextTick);
     }
   }

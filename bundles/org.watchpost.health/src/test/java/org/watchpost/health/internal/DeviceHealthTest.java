@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,20 +19,34 @@ import org.watchpost.testing.SharedData;
 class DeviceHealthTest {
 
   private static DeviceHealthComponent device(Map<String, Object> overrides) {
-    Map<String, Object> config = new HashMap<>(Map.of("data_dir", "target", "report_interval_s", 3600.0));
+    Map<String, Object> config =
+        new HashMap<>(Map.of("data_dir", "target", "report_interval_s", 3600.0));
     config.putAll(overrides);
     return new DeviceHealthComponent(Configs.with(DeviceHealthConfig.class, config));
   }
 
   @Test
-  void thisMachinesKernelAndJvmAreReadAndAMissingThermalDirectoryLeavesTemperatureOut() throws Exception {
+  void thisMachinesKernelAndJvmAreReadAndAMissingThermalDirectoryLeavesTemperatureOut()
+      throws Exception {
     DeviceHealthComponent device = device(Map.of("thermal_dir", "target/no-such-thermal"));
     try {
       busyWork();
       Map<String, Object> metrics = device.sample();
-      for (String name : new String[] {"cpu_load_percent", "load_average_1m", "memory_total_mb", "memory_available_mb",
-          "jvm_heap_used_mb", "jvm_heap_max_mb", "disk_free_mb", "disk_total_mb", "uptime_s", "jvm_uptime_s"}) {
-        assertTrue(metrics.get(name) instanceof Double value && value >= 0, name + " in " + metrics);
+      for (String name :
+          new String[] {
+            "cpu_load_percent",
+            "load_average_1m",
+            "memory_total_mb",
+            "memory_available_mb",
+            "jvm_heap_used_mb",
+            "jvm_heap_max_mb",
+            "disk_free_mb",
+            "disk_total_mb",
+            "uptime_s",
+            "jvm_uptime_s"
+          }) {
+        assertTrue(
+            metrics.get(name) instanceof Double value && value >= 0, name + " in " + metrics);
       }
       double load = (Double) metrics.get("cpu_load_percent");
       assertTrue(load > 0 && load <= 100, "busy share of the work just done: " + load);
@@ -61,7 +76,8 @@ class DeviceHealthTest {
     try {
       assertEquals(48.5, device.sample().get("cpu_temperature_c"));
       Files.delete(thermal.resolve("thermal_zone1/temp"));
-      assertEquals(61.0, device.sample().get("cpu_temperature_c"), "without a processor zone, the hottest");
+      assertEquals(
+          61.0, device.sample().get("cpu_temperature_c"), "without a processor zone, the hottest");
     } finally {
       device.deactivate();
     }
@@ -75,11 +91,20 @@ class DeviceHealthTest {
 
   @Test
   void withoutProcOrADataDirectoryThoseMetricsAreAbsentAndTheRestRemains() {
-    DeviceHealthComponent device = device(Map.of("proc_dir", "target/no-such-proc", "data_dir", "target/no-such-data",
-        "thermal_dir", "target/no-such-thermal"));
+    DeviceHealthComponent device =
+        device(
+            Map.of(
+                "proc_dir",
+                "target/no-such-proc",
+                "data_dir",
+                "target/no-such-data",
+                "thermal_dir",
+                "target/no-such-thermal"));
     try {
       Map<String, Object> metrics = device.sample();
-      assertEquals(java.util.Set.of("jvm_heap_used_mb", "jvm_heap_max_mb", "jvm_uptime_s"), metrics.keySet());
+      assertEquals(
+          java.util.Set.of("jvm_heap_used_mb", "jvm_heap_max_mb", "jvm_uptime_s"),
+          metrics.keySet());
     } finally {
       device.deactivate();
     }
@@ -91,7 +116,9 @@ class DeviceHealthTest {
     try {
       device.addProvider(() -> Map.of(MetricsProvider.FRAMES_SKIPPED, 12L));
       device.addProvider(() -> Map.of(MetricsProvider.FRAMES_SKIPPED, 5L));
-      device.addProvider(() -> Map.of(MetricsProvider.FRAMES_SKIPPED, 0L, MetricsProvider.MODEL_NAME, "yolox-nano"));
+      device.addProvider(
+          () ->
+              Map.of(MetricsProvider.FRAMES_SKIPPED, 0L, MetricsProvider.MODEL_NAME, "yolox-nano"));
       Map<String, Object> metrics = device.sample();
       assertEquals(17L, metrics.get("frames_skipped"), "the skipped frames of three cameras");
       assertEquals("yolox-nano", metrics.get("model_name"));
@@ -103,13 +130,32 @@ class DeviceHealthTest {
   @Test
   void metricsOfOtherBundlesComeAndGoWithTheirProvidersAndAFailingOneHarmsNoOther() {
     DeviceHealthComponent device = device(Map.of());
-    MetricsProvider pipeline = () -> Map.of(MetricsProvider.INFERENCE_LATENCY_P50_MS, 41.5,
-        MetricsProvider.INFERENCE_LATENCY_P95_MS, 77.0, MetricsProvider.FRAMES_SKIPPED, 12L);
-    MetricsProvider models = () -> Map.of(MetricsProvider.MODEL_NAME, "yolox-nano", MetricsProvider.MODEL_VERSION, "1",
-        MetricsProvider.MODEL_SHA256, "ab12", "model_verified", true, "not_a_metric", new Object());
-    MetricsProvider broken = () -> {
-      throw new IllegalStateException("outbox closed");
-    };
+    MetricsProvider pipeline =
+        () ->
+            Map.of(
+                MetricsProvider.INFERENCE_LATENCY_P50_MS,
+                41.5,
+                MetricsProvider.INFERENCE_LATENCY_P95_MS,
+                77.0,
+                MetricsProvider.FRAMES_SKIPPED,
+                12L);
+    MetricsProvider models =
+        () ->
+            Map.of(
+                MetricsProvider.MODEL_NAME,
+                "yolox-nano",
+                MetricsProvider.MODEL_VERSION,
+                "1",
+                MetricsProvider.MODEL_SHA256,
+                "ab12",
+                "model_verified",
+                true,
+                "not_a_metric",
+                new Object());
+    MetricsProvider broken =
+        () -> {
+          throw new IllegalStateException("outbox closed");
+        };
     try {
       device.addProvider(pipeline);
       device.addProvider(broken);
@@ -155,10 +201,13 @@ class DeviceHealthTest {
     assertEquals(0, SystemFiles.cpuTicks("cpu  1 2 x 4 5").length);
     assertEquals(OptionalDouble.of(0.52), SystemFiles.firstNumber("0.52 0.58 0.59 1/123 4567\n"));
     assertEquals(OptionalDouble.empty(), SystemFiles.firstNumber("-1 2"));
-    assertEquals(Map.of("MemTotal", 16000L, "MemAvailable", 8000L),
-        SystemFiles.meminfoKb("MemTotal:       16000 kB\nMemAvailable:    8000 kB\nHugePages_Total: x\n"));
+    assertEquals(
+        Map.of("MemTotal", 16000L, "MemAvailable", 8000L),
+        SystemFiles.meminfoKb(
+            "MemTotal:       16000 kB\nMemAvailable:    8000 kB\nHugePages_Total: x\n"));
     assertEquals(OptionalDouble.of(-5.5), SystemFiles.celsius("-5500\n"));
     assertEquals(OptionalDouble.empty(), SystemFiles.celsius("999999999"));
-    assertTrue(SystemFiles.isProcessorZone("x86_pkg_temp") && !SystemFiles.isProcessorZone("battery"));
+    assertTrue(
+        SystemFiles.isProcessorZone("x86_pkg_temp") && !SystemFiles.isProcessorZone("battery"));
   }
 }

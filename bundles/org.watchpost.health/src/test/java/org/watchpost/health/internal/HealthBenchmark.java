@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import java.nio.ByteBuffer;
@@ -17,10 +18,11 @@ import org.watchpost.testing.Configs;
 import org.watchpost.testing.SharedData;
 
 /**
- * Measures camera health on vtest (768x576): the cost of one analysed frame (the analyser alone, and the
- * whole observer path with judging, debounce and baseline adaptation), the amortised cost per frame at the
- * default 2 analysed frames per second, and the delay from fault onset to alarm and from fault end to clear
- * for every fault. Run with {@code ./mvnw -o verify -pl bundles/org.watchpost.health -am -DskipTests -Pbenchmark}.
+ * Measures camera health on vtest (768x576): the cost of one analysed frame (the analyser alone,
+ * and the whole observer path with judging, debounce and baseline adaptation), the amortised cost
+ * per frame at the default 2 analysed frames per second, and the delay from fault onset to alarm
+ * and from fault end to clear for every fault. Run with {@code ./mvnw -o verify -pl
+ * bundles/org.watchpost.health -am -DskipTests -Pbenchmark}.
  */
 public final class HealthBenchmark {
   private static final int FRAMES = 120;
@@ -30,8 +32,11 @@ public final class HealthBenchmark {
 
   public static void main(String[] args) throws Exception {
     List<ByteBuffer> frames = decode();
-    System.out.printf(Locale.ROOT, "health analysis on %d vtest frames of 768x576, %d rounds, median per frame:%n",
-        FRAMES, ROUNDS);
+    System.out.printf(
+        Locale.ROOT,
+        "health analysis on %d vtest frames of 768x576, %d rounds, median per frame:%n",
+        FRAMES,
+        ROUNDS);
     analyserAlone(frames);
     observerPath(frames, 30.0, "observer, every frame analysed (ms per analysed frame)");
     observerPath(frames, 2.0, "observer, default 2 analysed fps on 10 fps (ms per frame seen)");
@@ -41,7 +46,8 @@ public final class HealthBenchmark {
   private static List<ByteBuffer> decode() throws Exception {
     List<ByteBuffer> frames = new ArrayList<>();
     CaptureComponent capture = new CaptureComponent(Configs.defaults(CaptureConfig.class));
-    try (FrameSource source = capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false))) {
+    try (FrameSource source =
+        capture.open(new SourceSpec("cam", SharedData.vtestMjpeg().toString(), false, false))) {
       for (int i = 0; i < FRAMES; i++) {
         try (Frame frame = source.read()) {
           ByteBuffer copy = ByteBuffer.allocateDirect(frame.pixels().remaining());
@@ -55,7 +61,16 @@ public final class HealthBenchmark {
 
   private static Frame frame(List<ByteBuffer> frames, long index) {
     ByteBuffer pixels = frames.get((int) (index % frames.size()));
-    return new Frame("cam", index, 1_700_000_000_000L + index * 100, index * 100, 0, 768, 576, pixels.duplicate(), null);
+    return new Frame(
+        "cam",
+        index,
+        1_700_000_000_000L + index * 100,
+        index * 100,
+        0,
+        768,
+        576,
+        pixels.duplicate(),
+        null);
   }
 
   private static void analyserAlone(List<ByteBuffer> frames) {
@@ -79,9 +94,17 @@ public final class HealthBenchmark {
   }
 
   private static void observerPath(List<ByteBuffer> frames, double analysisFps, String label) {
-    CameraHealthComponent health = new CameraHealthComponent(Configs.with(CameraHealthConfig.class, Map.of(
-        "baseline_dir", SharedData.scratchDirectory("bench").toString(), "analysis_fps", analysisFps,
-        "baseline_learn_s", 2.0)));
+    CameraHealthComponent health =
+        new CameraHealthComponent(
+            Configs.with(
+                CameraHealthConfig.class,
+                Map.of(
+                    "baseline_dir",
+                    SharedData.scratchDirectory("bench").toString(),
+                    "analysis_fps",
+                    analysisFps,
+                    "baseline_learn_s",
+                    2.0)));
     long index = 0;
     // Past learning first, so that the rounds measure the steady state with a reference view.
     for (int i = 0; i < 40; i++) {
@@ -103,25 +126,54 @@ public final class HealthBenchmark {
   private static void print(String label, double[] rounds) {
     double[] measured = Arrays.copyOfRange(rounds, 1, rounds.length);
     Arrays.sort(measured);
-    System.out.printf(Locale.ROOT, "  %-66s median %.3f  (min %.3f, max %.3f)%n", label, measured[measured.length / 2],
-        measured[0], measured[measured.length - 1]);
+    System.out.printf(
+        Locale.ROOT,
+        "  %-66s median %.3f  (min %.3f, max %.3f)%n",
+        label,
+        measured[measured.length / 2],
+        measured[0],
+        measured[measured.length - 1]);
   }
 
   private static void faultLatencies() throws Exception {
-    System.out.println("fault from 30 s to 45 s of vtest at 10 fps, default configuration (stream time):");
-    for (String fault : new String[] {"black", "dim:0.15", "overexpose", "freeze", "blur", "blur:1.5", "cover",
-        "cover:0.65", "shift", "shift:0.03", "drop", "slow"}) {
-      CameraHealthComponent health = new CameraHealthComponent(Configs.with(CameraHealthConfig.class,
-          Map.of("baseline_dir", SharedData.scratchDirectory("bench-" + fault).toString())));
+    System.out.println(
+        "fault from 30 s to 45 s of vtest at 10 fps, default configuration (stream time):");
+    for (String fault :
+        new String[] {
+          "black",
+          "dim:0.15",
+          "overexpose",
+          "freeze",
+          "blur",
+          "blur:1.5",
+          "cover",
+          "cover:0.65",
+          "shift",
+          "shift:0.03",
+          "drop",
+          "slow"
+        }) {
+      CameraHealthComponent health =
+          new CameraHealthComponent(
+              Configs.with(
+                  CameraHealthConfig.class,
+                  Map.of(
+                      "baseline_dir", SharedData.scratchDirectory("bench-" + fault).toString())));
       RecordingSink sink = new RecordingSink();
       health.addSink(sink);
       ClipRun.play(health, "cam", ClipRun.vtest(), FaultSchedule.parse(fault + "@30-45"), 60_000);
       health.deactivate();
-      HealthAlarm raised = sink.alarms.stream().filter(HealthAlarm::raised).findFirst().orElse(null);
+      HealthAlarm raised =
+          sink.alarms.stream().filter(HealthAlarm::raised).findFirst().orElse(null);
       HealthAlarm cleared = sink.alarms.stream().filter(a -> !a.raised()).findFirst().orElse(null);
-      System.out.printf(Locale.ROOT, "  %-11s %-12s onset to alarm %5s s, end to clear %5s s, alarms %d%n", fault,
-          raised == null ? "not raised" : raised.state(), raised == null ? "-" : seconds(raised.streamMillis() - 30_000),
-          cleared == null ? "-" : seconds(cleared.streamMillis() - 45_000), sink.alarms.size());
+      System.out.printf(
+          Locale.ROOT,
+          "  %-11s %-12s onset to alarm %5s s, end to clear %5s s, alarms %d%n",
+          fault,
+          raised == null ? "not raised" : raised.state(),
+          raised == null ? "-" : seconds(raised.streamMillis() - 30_000),
+          cleared == null ? "-" : seconds(cleared.streamMillis() - 45_000),
+          sink.alarms.size());
     }
   }
 

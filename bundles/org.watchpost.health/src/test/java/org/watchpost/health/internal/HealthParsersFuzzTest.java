@@ -1,11 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
- * Every parser of file input in this bundle on arbitrary bytes: a baseline file decodes or is refused with
- * a BaselineFormatException, and the kernel file parsers give a value or nothing; anything else is a finding. Jazzer fuzzes one test per run, so this one test
- * covers them all. Runs for a bounded time in the normal build.
+ * Every parser of file input in this bundle on arbitrary bytes: a baseline file decodes or is
+ * refused with a BaselineFormatException, and the kernel file parsers give a value or nothing;
+ * anything else is a finding. Jazzer fuzzes one test per run, so this one test covers them all.
+ * Runs for a bounded time in the normal build.
  */
 class HealthParsersFuzzTest {
 
@@ -31,11 +33,13 @@ class HealthParsersFuzzTest {
     }
     SystemFiles.firstNumber(text);
     SystemFiles.meminfoKb(text);
-    SystemFiles.celsius(text).ifPresent(celsius -> {
-      if (!(celsius > -60 && celsius < 200)) {
-        throw new AssertionError("implausible temperature " + celsius);
-      }
-    });
+    SystemFiles.celsius(text)
+        .ifPresent(
+            celsius -> {
+              if (!(celsius > -60 && celsius < 200)) {
+                throw new AssertionError("implausible temperature " + celsius);
+              }
+            });
     SystemFiles.isProcessorZone(text);
   }
 }

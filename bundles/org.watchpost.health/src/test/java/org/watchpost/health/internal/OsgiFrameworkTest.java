@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.health.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,44 +35,67 @@ import org.watchpost.faults.FaultSchedule;
 import org.watchpost.testing.SharedData;
 
 /**
- * The bundle in a real OSGi framework (Equinox with Felix SCR, Config Admin and Metatype, OpenCV and Gson as
- * bundles): it resolves, its components are configured through Config Admin, its Metatype is published, and
- * real frames through its FrameObserver service raise alarms at a HealthSink service registered by another
- * party. The API packages come from the class path through the system bundle, so the test and the bundle
- * share them.
+ * The bundle in a real OSGi framework (Equinox with Felix SCR, Config Admin and Metatype, OpenCV
+ * and Gson as bundles): it resolves, its components are configured through Config Admin, its
+ * Metatype is published, and real frames through its FrameObserver service raise alarms at a
+ * HealthSink service registered by another party. The API packages come from the class path through
+ * the system bundle, so the test and the bundle share them.
  */
 class OsgiFrameworkTest {
 
   @Test
   @Timeout(180)
-  void theBundleRunsInEquinoxConfiguredThroughConfigAdminAndReportsToHealthSinkServices() throws Exception {
+  void theBundleRunsInEquinoxConfiguredThroughConfigAdminAndReportsToHealthSinkServices()
+      throws Exception {
     Path storage = SharedData.scratchDirectory("osgi");
     Path baselines = SharedData.scratchDirectory("osgi-baselines");
     Map<String, String> properties = new HashMap<>();
     properties.put(Constants.FRAMEWORK_STORAGE, storage.toString());
-    properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+    properties.put(
+        Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
     properties.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, exportsOf(HealthSink.class));
-    Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(properties);
+    Framework framework =
+        ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(properties);
     framework.start();
     try {
       BundleContext context = framework.getBundleContext();
       List<Bundle> runtime = new ArrayList<>();
-      for (String type : new String[] {"org.osgi.util.function.Function", "org.osgi.util.promise.Promise",
-          "org.osgi.service.component.ComponentContext", "org.apache.felix.scr.info.ScrInfo",
-          "org.apache.felix.cm.PersistenceManager", "org.apache.felix.metatype.MetaData", "org.slf4j.Logger",
-          "org.slf4j.impl.SimpleLogger", "com.google.gson.Gson", "nu.pattern.OpenCV"}) {
+      for (String type :
+          new String[] {
+            "org.osgi.util.function.Function",
+            "org.osgi.util.promise.Promise",
+            "org.osgi.service.component.ComponentContext",
+            "org.apache.felix.scr.info.ScrInfo",
+            "org.apache.felix.cm.PersistenceManager",
+            "org.apache.felix.metatype.MetaData",
+            "org.slf4j.Logger",
+            "org.slf4j.impl.SimpleLogger",
+            "com.google.gson.Gson",
+            "nu.pattern.OpenCV"
+          }) {
         runtime.add(install(context, type));
       }
       for (Bundle bundle : runtime) {
         bundle.start();
       }
-      configure(context, CameraHealthConfig.PID, Map.of("baseline.dir", baselines.toString(), "report.interval.s", 1.0));
+      configure(
+          context,
+          CameraHealthConfig.PID,
+          Map.of("baseline.dir", baselines.toString(), "report.interval.s", 1.0));
       Path thermal = SharedData.scratchDirectory("osgi-thermal");
       Files.createDirectories(thermal.resolve("thermal_zone0"));
       Files.writeString(thermal.resolve("thermal_zone0/type"), "cpu-thermal\n");
       Files.writeString(thermal.resolve("thermal_zone0/temp"), "42000\n");
-      configure(context, DeviceHealthConfig.PID, Map.of("report.interval.s", 0.5, "data.dir", storage.toString(),
-          "thermal.dir", thermal.toString()));
+      configure(
+          context,
+          DeviceHealthConfig.PID,
+          Map.of(
+              "report.interval.s",
+              0.5,
+              "data.dir",
+              storage.toString(),
+              "thermal.dir",
+              thermal.toString()));
       RecordingSink sink = new RecordingSink();
       context.registerService(HealthSink.class, sink, null);
 
@@ -79,38 +103,62 @@ class OsgiFrameworkTest {
       health.start();
       assertEquals(Bundle.ACTIVE, health.getState());
 
-      // SCR publishes a component's configuration with its service: waiting for it proves Config Admin reached it.
-      // Property names follow the DS mapping of the configuration methods: baseline_dir is baseline.dir.
-      ServiceTracker<FrameObserver, FrameObserver> observers = new ServiceTracker<>(context, context.createFilter(
-          "(&(" + Constants.OBJECTCLASS + "=" + FrameObserver.class.getName() + ")(baseline.dir=" + baselines + "))"),
-          null);
+      // SCR publishes a component's configuration with its service: waiting for it proves Config
+      // Admin reached it.
+      // Property names follow the DS mapping of the configuration methods: baseline_dir is
+      // baseline.dir.
+      ServiceTracker<FrameObserver, FrameObserver> observers =
+          new ServiceTracker<>(
+              context,
+              context.createFilter(
+                  "(&("
+                      + Constants.OBJECTCLASS
+                      + "="
+                      + FrameObserver.class.getName()
+                      + ")(baseline.dir="
+                      + baselines
+                      + "))"),
+              null);
       observers.open();
       FrameObserver observer = observers.waitForService(30_000);
       assertNotNull(observer, "the FrameObserver service of camera health, configured");
-      ServiceReference<SummaryContributor> summaryReference = context.getServiceReference(SummaryContributor.class);
+      ServiceReference<SummaryContributor> summaryReference =
+          context.getServiceReference(SummaryContributor.class);
       SummaryContributor summary = context.getService(summaryReference);
       assertEquals(health, summaryReference.getBundle());
 
-      ClipRun.play(observer, "osgi-cam", ClipRun.vtest(), FaultSchedule.parse("black@30-45"), 55_000);
+      ClipRun.play(
+          observer, "osgi-cam", ClipRun.vtest(), FaultSchedule.parse("black@30-45"), 55_000);
 
       long deadline = System.currentTimeMillis() + 30_000;
       List<HealthAlarm> alarms = sink.alarms;
-      assertEquals(List.of(CameraState.BLACK, CameraState.BLACK), alarms.stream().map(HealthAlarm::state).toList());
+      assertEquals(
+          List.of(CameraState.BLACK, CameraState.BLACK),
+          alarms.stream().map(HealthAlarm::state).toList());
       assertEquals(1, ((List<?>) summary.summary().get("health_alarms")).size());
       while (!Files.exists(new BaselineStore(baselines).fileFor("osgi-cam"))) {
-        assertTrue(System.currentTimeMillis() < deadline, "the learned baseline is written to the configured directory");
+        assertTrue(
+            System.currentTimeMillis() < deadline,
+            "the learned baseline is written to the configured directory");
         Thread.sleep(100);
       }
-      assertTrue(sink.reports.stream().anyMatch(r -> r.subject().equals("osgi-cam")), "camera telemetry");
+      assertTrue(
+          sink.reports.stream().anyMatch(r -> r.subject().equals("osgi-cam")), "camera telemetry");
       while (sink.reports.stream().noneMatch(r -> r.subject().equals("device"))) {
         assertTrue(System.currentTimeMillis() < deadline, "a device report within 30 s");
         Thread.sleep(100);
       }
-      assertEquals(42.0, sink.lastReport("device").metrics().get("cpu_temperature_c"), "configured thermal directory");
+      assertEquals(
+          42.0,
+          sink.lastReport("device").metrics().get("cpu_temperature_c"),
+          "configured thermal directory");
 
       List<String> attributes = metatypeAttributes(context, health, CameraHealthConfig.PID);
-      assertTrue(attributes.contains("black.max.luma") && attributes.contains("baseline.dir"), attributes.toString());
-      assertTrue(metatypeAttributes(context, health, DeviceHealthConfig.PID).contains("thermal.dir"));
+      assertTrue(
+          attributes.contains("black.max.luma") && attributes.contains("baseline.dir"),
+          attributes.toString());
+      assertTrue(
+          metatypeAttributes(context, health, DeviceHealthConfig.PID).contains("thermal.dir"));
       observers.close();
     } finally {
       framework.stop();
@@ -125,7 +173,10 @@ class OsgiFrameworkTest {
     return context.installBundle("reference:" + location.toUri());
   }
 
-  /** The Export-Package header of the API bundle, so that the system bundle exports the same packages. */
+  /**
+   * The Export-Package header of the API bundle, so that the system bundle exports the same
+   * packages.
+   */
   private static String exportsOf(Class<?> apiType) throws Exception {
     Path location = Path.of(apiType.getProtectionDomain().getCodeSource().getLocation().toURI());
     Manifest manifest;
@@ -141,23 +192,38 @@ class OsgiFrameworkTest {
     return manifest.getMainAttributes().getValue("Export-Package");
   }
 
-  /** Config Admin's classes live in its bundle, not on the test class path: it is driven by reflection. */
-  private static void configure(BundleContext context, String pid, Map<String, Object> values) throws Exception {
+  /**
+   * Config Admin's classes live in its bundle, not on the test class path: it is driven by
+   * reflection.
+   */
+  private static void configure(BundleContext context, String pid, Map<String, Object> values)
+      throws Exception {
     Object admin = service(context, "org.osgi.service.cm.ConfigurationAdmin");
-    Object configuration = admin.getClass().getMethod("getConfiguration", String.class, String.class)
-        .invoke(admin, pid, "?");
+    Object configuration =
+        admin
+            .getClass()
+            .getMethod("getConfiguration", String.class, String.class)
+            .invoke(admin, pid, "?");
     Dictionary<String, Object> dictionary = new Hashtable<>(values);
     Method update = configuration.getClass().getMethod("update", Dictionary.class);
     update.setAccessible(true);
     update.invoke(configuration, dictionary);
   }
 
-  private static List<String> metatypeAttributes(BundleContext context, Bundle bundle, String pid) throws Exception {
+  private static List<String> metatypeAttributes(BundleContext context, Bundle bundle, String pid)
+      throws Exception {
     Object metatype = service(context, "org.osgi.service.metatype.MetaTypeService");
-    Object information = call(metatype, "getMetaTypeInformation", new Class<?>[] {Bundle.class}, bundle);
-    Object definition = call(information, "getObjectClassDefinition", new Class<?>[] {String.class, String.class}, pid,
-        null);
-    Object[] attributes = (Object[]) call(definition, "getAttributeDefinitions", new Class<?>[] {int.class}, -1);
+    Object information =
+        call(metatype, "getMetaTypeInformation", new Class<?>[] {Bundle.class}, bundle);
+    Object definition =
+        call(
+            information,
+            "getObjectClassDefinition",
+            new Class<?>[] {String.class, String.class},
+            pid,
+            null);
+    Object[] attributes =
+        (Object[]) call(definition, "getAttributeDefinitions", new Class<?>[] {int.class}, -1);
     List<String> ids = new ArrayList<>();
     for (Object attribute : attributes) {
       ids.add((String) call(attribute, "getID", new Class<?>[0]));
@@ -165,7 +231,8 @@ class OsgiFrameworkTest {
     return ids;
   }
 
-  private static Object call(Object target, String name, Class<?>[] types, Object... args) throws Exception {
+  private static Object call(Object target, String name, Class<?>[] types, Object... args)
+      throws Exception {
     for (Class<?> type : target.getClass().getInterfaces()) {
       try {
         return type.getMethod(name, types).invoke(target, args);
@@ -179,8 +246,11 @@ class OsgiFrameworkTest {
   }
 
   private static Object service(BundleContext context, String className) throws Exception {
-    ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context,
-        context.createFilter("(" + Constants.OBJECTCLASS + "=" + className + ")"), null);
+    ServiceTracker<Object, Object> tracker =
+        new ServiceTracker<>(
+            context,
+            context.createFilter("(" + Constants.OBJECTCLASS + "=" + className + ")"),
+            null);
     tracker.open(true);
     Object service = tracker.waitForService(30_000);
     assertNotNull(service, className);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import ai.onnxruntime.OnnxTensor;
@@ -12,8 +13,9 @@ import org.opencv.core.Mat;
 import org.watchpost.api.frame.Frame;
 
 /**
- * The floor the detector is measured against: ONNX Runtime's own {@code session.run} on a ready input tensor,
- * with the same session options the detector uses, no DJL, no pre- or post-processing.
+ * The floor the detector is measured against: ONNX Runtime's own {@code session.run} on a ready
+ * input tensor, with the same session options the detector uses, no DJL, no pre- or
+ * post-processing.
  */
 public final class BareOnnxRuntime implements AutoCloseable {
   private final OrtEnvironment environment;
@@ -43,9 +45,12 @@ public final class BareOnnxRuntime implements AutoCloseable {
     } finally {
       image.release();
     }
-    ByteBuffer copy = ByteBuffer.allocateDirect(preprocessor.tensorBytes().capacity()).order(ByteOrder.nativeOrder());
+    ByteBuffer copy =
+        ByteBuffer.allocateDirect(preprocessor.tensorBytes().capacity())
+            .order(ByteOrder.nativeOrder());
     copy.put(preprocessor.tensorBytes()).flip();
-    return OnnxTensor.createTensor(environment, copy.asFloatBuffer(), new long[] {1, 3, input.height(), input.width()});
+    return OnnxTensor.createTensor(
+        environment, copy.asFloatBuffer(), new long[] {1, 3, input.height(), input.width()});
   }
 
   /** Runs the model once; returns the time {@code session.run} took. */

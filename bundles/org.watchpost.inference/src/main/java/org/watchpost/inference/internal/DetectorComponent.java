@@ -1,9 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
-import org.osgi.framework.BundleContext;
-import org.watchpost.api.host.HostFramework;
 import java.nio.file.Path;
 import java.util.Map;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -23,16 +23,20 @@ import org.watchpost.api.detect.Region;
 import org.watchpost.api.detect.ServingStats;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.health.MetricsProvider;
+import org.watchpost.api.host.HostFramework;
 
 /**
- * The device's detector service. A missing, truncated or tampered model, or a malformed configuration, leaves
- * the service registered and DOWN with the reason, so that capture and health keep running and report it.
+ * The device's detector service. A missing, truncated or tampered model, or a malformed
+ * configuration, leaves the service registered and DOWN with the reason, so that capture and health
+ * keep running and report it.
  *
- * <p>It is also the device's {@link ModelSwitch}: the model manager loads a candidate beside the active model and
- * swaps it in between two detect calls. A configuration change keeps the model that is active (the manager's
- * choice) unless it names another manifest.
+ * <p>It is also the device's {@link ModelSwitch}: the model manager loads a candidate beside the
+ * active model and swaps it in between two detect calls. A configuration change keeps the model
+ * that is active (the manager's choice) unless it names another manifest.
  */
-@Component(service = {Detector.class, MetricsProvider.class, ModelSwitch.class}, configurationPid = InferenceConfig.PID)
+@Component(
+    service = {Detector.class, MetricsProvider.class, ModelSwitch.class},
+    configurationPid = InferenceConfig.PID)
 @Designate(ocd = InferenceConfig.class)
 public final class DetectorComponent implements Detector, MetricsProvider, ModelSwitch {
   private static final Logger LOG = LoggerFactory.getLogger(DetectorComponent.class);
@@ -83,7 +87,10 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
     }
   }
 
-  /** Health metric: detector runs per second, per camera ({@code .<camera>}), and their minimum and median. */
+  /**
+   * Health metric: detector runs per second, per camera ({@code .<camera>}), and their minimum and
+   * median.
+   */
   public static final String DETECTOR_RUNS_PER_S = "detector_runs_per_s";
 
   /** Kura's data directory, under which relative paths go; null outside Kura. */
@@ -115,15 +122,22 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
     try {
       DetectorSettings configured = DetectorSettings.from(config, kuraData);
       Engine current = active;
-      // The model manager may have activated another model since: keep it unless the configuration moved.
-      Path manifest = current != null && configured.manifest().toString().equals(configuredManifest)
-          ? current.manifest : configured.manifest();
+      // The model manager may have activated another model since: keep it unless the configuration
+      // moved.
+      Path manifest =
+          current != null && configured.manifest().toString().equals(configuredManifest)
+              ? current.manifest
+              : configured.manifest();
       settings = configured;
       if (scheduler.slots() != configured.effectiveSlots()) {
         scheduler = new DetectorScheduler(configured.effectiveSlots());
       }
       configuredManifest = configured.manifest().toString();
-      loaded = new Engine(YoloxDetectorEngine.load(VerifiedModel.load(manifest), configured.withManifest(manifest)), manifest);
+      loaded =
+          new Engine(
+              YoloxDetectorEngine.load(
+                  VerifiedModel.load(manifest), configured.withManifest(manifest)),
+              manifest);
       next = new DetectorStatus(true, loaded.info(), "");
     } catch (ModelException | IllegalArgumentException e) {
       LOG.error("detector DOWN: {}", e.getMessage());
@@ -193,10 +207,13 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
   public LoadedModel load(Path manifest) throws ModelLoadException {
     DetectorSettings current = settings;
     if (current == null) {
-      throw new ModelLoadException("the detector has no valid configuration to load " + manifest + " with", null);
+      throw new ModelLoadException(
+          "the detector has no valid configuration to load " + manifest + " with", null);
     }
     try {
-      return new Engine(YoloxDetectorEngine.load(VerifiedModel.load(manifest), current.withManifest(manifest)), manifest);
+      return new Engine(
+          YoloxDetectorEngine.load(VerifiedModel.load(manifest), current.withManifest(manifest)),
+          manifest);
     } catch (ModelException e) {
       throw new ModelLoadException(e.getMessage(), e);
     }
@@ -219,8 +236,14 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
     serving = new ServingRecord(engine.info());
     active = engine;
     status = new DetectorStatus(true, engine.info(), "");
-    LOG.info("model {} {} (sha256 {}) active{}", engine.info().name(), engine.info().version(), engine.info().sha256(),
-        previous == null ? "" : ", replacing " + previous.info().name() + " " + previous.info().version());
+    LOG.info(
+        "model {} {} (sha256 {}) active{}",
+        engine.info().name(),
+        engine.info().version(),
+        engine.info().sha256(),
+        previous == null
+            ? ""
+            : ", replacing " + previous.info().name() + " " + previous.info().version());
     return previous;
   }
 
@@ -230,8 +253,8 @@ public final class DetectorComponent implements Detector, MetricsProvider, Model
   }
 
   /**
-   * The active model and its time per detect call over its recent calls, all cameras together, for device health
-   * telemetry; only {@code detector_up} while the detector is down.
+   * The active model and its time per detect call over its recent calls, all cameras together, for
+   * device health telemetry; only {@code detector_up} while the detector is down.
    */
   @Override
   public Map<String, Object> metrics() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import java.util.ArrayDeque;
@@ -12,21 +13,28 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Shares the one detector session among the cameras fairly. At most {@code slots} inferences run at once;
- * when one ends, the next turn goes to the waiting camera that has received the least detector time
- * (start-time fair queuing on the time each camera's runs took, as Linux's CFS does with CPU time), so a camera
- * that asks for many regions per frame, or a slow one, cannot crowd out the others, and when the detector
- * cannot keep up every camera's rate falls by the same share. A camera that was idle starts level with the
- * least-served waiting camera, not with credit it saved while idle.
+ * Shares the one detector session among the cameras fairly. At most {@code slots} inferences run at
+ * once; when one ends, the next turn goes to the waiting camera that has received the least
+ * detector time (start-time fair queuing on the time each camera's runs took, as Linux's CFS does
+ * with CPU time), so a camera that asks for many regions per frame, or a slow one, cannot crowd out
+ * the others, and when the detector cannot keep up every camera's rate falls by the same share. A
+ * camera that was idle starts level with the least-served waiting camera, not with credit it saved
+ * while idle.
  *
- * <p>Each camera has at most one request waiting at a time (its own pipeline thread), so the queue is bounded
- * by the number of cameras; cameras not seen for {@link #FORGET_AFTER_NANOS} are forgotten.
+ * <p>Each camera has at most one request waiting at a time (its own pipeline thread), so the queue
+ * is bounded by the number of cameras; cameras not seen for {@link #FORGET_AFTER_NANOS} are
+ * forgotten.
  */
 final class DetectorScheduler {
-  /** A camera not served for this long is dropped from the accounts (the device may lose a camera for good). */
+  /**
+   * A camera not served for this long is dropped from the accounts (the device may lose a camera
+   * for good).
+   */
   static final long FORGET_AFTER_NANOS = 600_000_000_000L;
+
   /** Window of the per-camera run rate. */
   static final long RATE_WINDOW_NANOS = 10_000_000_000L;
+
   /** Most run times kept per camera for its rate: 10 s at 30 runs per second. */
   static final int RATE_RUNS = 300;
 
@@ -85,7 +93,8 @@ final class DetectorScheduler {
         account.lastSeen = now;
         account.runs++;
         account.recent.addLast(now);
-        while (account.recent.size() > RATE_RUNS || now - account.recent.peekFirst() > RATE_WINDOW_NANOS) {
+        while (account.recent.size() > RATE_RUNS
+            || now - account.recent.peekFirst() > RATE_WINDOW_NANOS) {
           account.recent.removeFirst();
         }
         running--;
@@ -116,7 +125,12 @@ final class DetectorScheduler {
       Account account = accounts.get(camera);
       if (account == null || now - account.lastSeen > RATE_WINDOW_NANOS) {
         // A newcomer (or one back from idle) starts level with the least-served of the others.
-        long floor = accounts.values().stream().filter(a -> a != account).mapToLong(a -> a.servedNanos).min().orElse(0);
+        long floor =
+            accounts.values().stream()
+                .filter(a -> a != account)
+                .mapToLong(a -> a.servedNanos)
+                .min()
+                .orElse(0);
         Account fresh = account != null ? account : new Account();
         fresh.servedNanos = Math.max(fresh.servedNanos, floor);
         accounts.put(camera, fresh);
@@ -151,7 +165,9 @@ final class DetectorScheduler {
     while (running < slots && !waiting.isEmpty()) {
       Waiter next = null;
       for (Waiter w : waiting) {
-        if (next == null || served(w) < served(next) || (served(w) == served(next) && w.since < next.since)) {
+        if (next == null
+            || served(w) < served(next)
+            || (served(w) == served(next) && w.since < next.since)) {
           next = w;
         }
       }
@@ -174,22 +190,29 @@ final class DetectorScheduler {
     Iterator<Map.Entry<String, Account>> it = accounts.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<String, Account> e = it.next();
-      if (now - e.getValue().lastSeen > FORGET_AFTER_NANOS && waiting.stream().noneMatch(w -> w.camera.equals(e.getKey()))) {
+      if (now - e.getValue().lastSeen > FORGET_AFTER_NANOS
+          && waiting.stream().noneMatch(w -> w.camera.equals(e.getKey()))) {
         it.remove();
       }
     }
   }
 
-  /** Detector runs per second of each camera over the last {@link #RATE_WINDOW_NANOS}, by camera. */
+  /**
+   * Detector runs per second of each camera over the last {@link #RATE_WINDOW_NANOS}, by camera.
+   */
   Map<String, Double> runsPerSecond() {
     lock.lock();
     try {
       long now = clock.nanoTime();
       Map<String, Double> rates = new LinkedHashMap<>();
-      accounts.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-        long inWindow = e.getValue().recent.stream().filter(t -> now - t <= RATE_WINDOW_NANOS).count();
-        rates.put(e.getKey(), Math.round(inWindow * 1e9 / RATE_WINDOW_NANOS * 100) / 100.0);
-      });
+      accounts.entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(
+              e -> {
+                long inWindow =
+                    e.getValue().recent.stream().filter(t -> now - t <= RATE_WINDOW_NANOS).count();
+                rates.put(e.getKey(), Math.round(inWindow * 1e9 / RATE_WINDOW_NANOS * 100) / 100.0);
+              });
       return rates;
     } finally {
       lock.unlock();
@@ -201,7 +224,9 @@ final class DetectorScheduler {
     lock.lock();
     try {
       Map<String, Long> runs = new LinkedHashMap<>();
-      accounts.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> runs.put(e.getKey(), e.getValue().runs));
+      accounts.entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(e -> runs.put(e.getKey(), e.getValue().runs));
       return runs;
     } finally {
       lock.unlock();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 /** A model that cannot be used; the message names the file and what is wrong with it. */

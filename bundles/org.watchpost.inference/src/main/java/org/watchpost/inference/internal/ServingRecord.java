@@ -1,10 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import java.util.Arrays;
 import org.watchpost.api.detect.ModelInfo;
 import org.watchpost.api.detect.ServingStats;
 
-/** What one active model has done since it was activated: counts and the times of its recent calls. */
+/**
+ * What one active model has done since it was activated: counts and the times of its recent calls.
+ */
 final class ServingRecord {
   private static final int RECENT = 256;
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import java.util.List;
@@ -17,10 +18,17 @@ final class YoloxCall {
   long inferredNanos;
   long decodedNanos;
   List<Detection> detections;
+
   /** When set, the translator also describes the raw output (model validation). */
   OutputStats outputStats;
 
-  YoloxCall(Mat image, int offsetX, int offsetY, int frameWidth, int frameHeight, YoloxPreprocessor preprocessor) {
+  YoloxCall(
+      Mat image,
+      int offsetX,
+      int offsetY,
+      int frameWidth,
+      int frameHeight,
+      YoloxPreprocessor preprocessor) {
     this.image = image;
     this.offsetX = offsetX;
     this.offsetY = offsetY;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import java.nio.FloatBuffer;
@@ -11,8 +12,9 @@ import org.opencv.dnn.Dnn;
 import org.watchpost.api.detect.Detection;
 
 /**
- * Decodes YOLOX's raw output ({@code rows x (5 + classes)} in grid units, objectness and class scores already
- * through a sigmoid), applies per-class NMS and maps boxes back to whole-frame pixels.
+ * Decodes YOLOX's raw output ({@code rows x (5 + classes)} in grid units, objectness and class
+ * scores already through a sigmoid), applies per-class NMS and maps boxes back to whole-frame
+ * pixels.
  */
 final class YoloxDecoder {
   private final int rowLength;
@@ -50,11 +52,18 @@ final class YoloxDecoder {
    * @param frameWidth boxes are clipped to the frame
    * @param frameHeight boxes are clipped to the frame
    */
-  List<Detection> decode(FloatBuffer output, Letterbox letterbox, boolean[] keep, float scoreThreshold,
-      float nmsThreshold, int maxDetections, int frameWidth, int frameHeight) {
+  List<Detection> decode(
+      FloatBuffer output,
+      Letterbox letterbox,
+      boolean[] keep,
+      float scoreThreshold,
+      float nmsThreshold,
+      int maxDetections,
+      int frameWidth,
+      int frameHeight) {
     if (output.remaining() < rows * rowLength) {
-      throw new IllegalArgumentException("model output has " + output.remaining() + " values, expected "
-          + rows * rowLength);
+      throw new IllegalArgumentException(
+          "model output has " + output.remaining() + " values, expected " + rows * rowLength);
     }
     int base = output.position();
     List<Rect2d> boxes = new ArrayList<>();
@@ -107,8 +116,13 @@ final class YoloxDecoder {
     return suppress(boxes, scores, classes, scoreThreshold, nmsThreshold, maxDetections);
   }
 
-  private List<Detection> suppress(List<Rect2d> boxes, List<Float> scores, List<Integer> classes,
-      float scoreThreshold, float nmsThreshold, int maxDetections) {
+  private List<Detection> suppress(
+      List<Rect2d> boxes,
+      List<Float> scores,
+      List<Integer> classes,
+      float scoreThreshold,
+      float nmsThreshold,
+      int maxDetections) {
     MatOfRect2d boxMat = new MatOfRect2d();
     MatOfFloat scoreMat = new MatOfFloat();
     MatOfInt classMat = new MatOfInt();
@@ -123,16 +137,25 @@ final class YoloxDecoder {
       }
       scoreMat.fromArray(scoreArray);
       classMat.fromArray(classArray);
-      // OpenCV's class-aware NMS: boxes of different classes never suppress each other. Kept indices come
+      // OpenCV's class-aware NMS: boxes of different classes never suppress each other. Kept
+      // indices come
       // back sorted by descending score.
-      Dnn.NMSBoxesBatched(boxMat, scoreMat, classMat, scoreThreshold, nmsThreshold, kept, 1.0f, maxDetections);
+      Dnn.NMSBoxesBatched(
+          boxMat, scoreMat, classMat, scoreThreshold, nmsThreshold, kept, 1.0f, maxDetections);
       int[] indices = kept.toArray();
       List<Detection> detections = new ArrayList<>(indices.length);
       for (int index : indices) {
         Rect2d box = boxes.get(index);
         int classId = classArray[index];
-        detections.add(new Detection(classId, labels.get(classId), scoreArray[index], (float) box.x, (float) box.y,
-            (float) (box.x + box.width), (float) (box.y + box.height)));
+        detections.add(
+            new Detection(
+                classId,
+                labels.get(classId),
+                scoreArray[index],
+                (float) box.x,
+                (float) box.y,
+                (float) (box.x + box.width),
+                (float) (box.y + box.height)));
       }
       return detections;
     } finally {

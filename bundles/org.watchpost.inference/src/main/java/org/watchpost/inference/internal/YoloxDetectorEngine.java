@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import ai.djl.MalformedModelException;
@@ -25,8 +26,8 @@ import org.watchpost.api.detect.Region;
 import org.watchpost.api.frame.Frame;
 
 /**
- * A loaded, verified, warmed-up YOLOX model behind DJL's ONNX Runtime engine. The ONNX Runtime session is
- * shared; each concurrent caller borrows a lane (a DJL predictor and its input buffers).
+ * A loaded, verified, warmed-up YOLOX model behind DJL's ONNX Runtime engine. The ONNX Runtime
+ * session is shared; each concurrent caller borrows a lane (a DJL predictor and its input buffers).
  */
 public final class YoloxDetectorEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(YoloxDetectorEngine.class);
@@ -35,9 +36,14 @@ public final class YoloxDetectorEngine implements AutoCloseable {
   private final VerifiedModel model;
   private final ZooModel<YoloxCall, YoloxCall> djlModel;
   private final ConcurrentLinkedDeque<Lane> lanes = new ConcurrentLinkedDeque<>();
-  private final java.util.concurrent.atomic.AtomicInteger lanesMade = new java.util.concurrent.atomic.AtomicInteger();
-  /** Calls hold the read side; closing takes the write side so that no call runs on a freed session. */
+  private final java.util.concurrent.atomic.AtomicInteger lanesMade =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * Calls hold the read side; closing takes the write side so that no call runs on a freed session.
+   */
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+
   private boolean closed;
 
   private record Lane(Predictor<YoloxCall, YoloxCall> predictor, YoloxPreprocessor preprocessor) {}
@@ -48,28 +54,39 @@ public final class YoloxDetectorEngine implements AutoCloseable {
   }
 
   /** Loads the model into ONNX Runtime through DJL and runs the warm-up inferences. */
-  public static YoloxDetectorEngine load(VerifiedModel model, DetectorSettings settings) throws ModelException {
+  public static YoloxDetectorEngine load(VerifiedModel model, DetectorSettings settings)
+      throws ModelException {
     // ONNX Runtime's natives from the one extracted copy, before DJL's engine first loads them.
-    org.watchpost.api.natives.NativeLibraries.prepareOnnxRuntime(ai.onnxruntime.OrtEnvironment.class);
+    org.watchpost.api.natives.NativeLibraries.prepareOnnxRuntime(
+        ai.onnxruntime.OrtEnvironment.class);
     ModelManifest manifest = model.manifest();
     boolean[] keep = classesKept(model.labels(), settings.classes());
     YoloxDecoder decoder = new YoloxDecoder(manifest, model.labels());
-    ZooModel<YoloxCall, YoloxCall> djlModel = withBundleClassLoader(() -> {
-      ensureEngineRegistered();
-      Criteria<YoloxCall, YoloxCall> criteria = Criteria.builder()
-          .setTypes(YoloxCall.class, YoloxCall.class)
-          .optEngine(ENGINE)
-          .optModelPath(model.modelFile())
-          .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
-          .optOption("interOpNumThreads", "1")
-          .optTranslator(new YoloxTranslator(decoder, manifest, keep, settings))
-          .build();
-      return criteria.loadModel();
-    }, model);
+    ZooModel<YoloxCall, YoloxCall> djlModel =
+        withBundleClassLoader(
+            () -> {
+              ensureEngineRegistered();
+              Criteria<YoloxCall, YoloxCall> criteria =
+                  Criteria.builder()
+                      .setTypes(YoloxCall.class, YoloxCall.class)
+                      .optEngine(ENGINE)
+                      .optModelPath(model.modelFile())
+                      .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
+                      .optOption("interOpNumThreads", "1")
+                      .optTranslator(new YoloxTranslator(decoder, manifest, keep, settings))
+                      .build();
+              return criteria.loadModel();
+            },
+            model);
     YoloxDetectorEngine engine = new YoloxDetectorEngine(model, djlModel);
     engine.warmUp(settings.warmupRuns());
-    LOG.info("model {} {} loaded (sha256 {}), {} intra-op thread(s), classes {}", manifest.name(), manifest.version(),
-        model.modelSha256(), settings.intraOpThreads(), settings.classes());
+    LOG.info(
+        "model {} {} loaded (sha256 {}), {} intra-op thread(s), classes {}",
+        manifest.name(),
+        manifest.version(),
+        model.modelSha256(),
+        settings.intraOpThreads(),
+        settings.classes());
     return engine;
   }
 
@@ -78,26 +95,34 @@ public final class YoloxDetectorEngine implements AutoCloseable {
   }
 
   /**
-   * DJL finds its engine and model zoo with {@link java.util.ServiceLoader} on the thread's context class
-   * loader, from static initialisers that run on first use; inside OSGi that must be this bundle's loader,
-   * which holds DJL and ONNX Runtime, whatever thread (Config Admin's, SCR's) activates the detector.
+   * DJL finds its engine and model zoo with {@link java.util.ServiceLoader} on the thread's context
+   * class loader, from static initialisers that run on first use; inside OSGi that must be this
+   * bundle's loader, which holds DJL and ONNX Runtime, whatever thread (Config Admin's, SCR's)
+   * activates the detector.
    */
-  private static <T> T withBundleClassLoader(Loader<T> loader, VerifiedModel model) throws ModelException {
+  private static <T> T withBundleClassLoader(Loader<T> loader, VerifiedModel model)
+      throws ModelException {
     Thread thread = Thread.currentThread();
     ClassLoader previous = thread.getContextClassLoader();
     thread.setContextClassLoader(YoloxDetectorEngine.class.getClassLoader());
     try {
       return loader.load();
-    } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException | LinkageError
+    } catch (IOException
+        | ModelNotFoundException
+        | MalformedModelException
+        | RuntimeException
+        | LinkageError
         | java.util.ServiceConfigurationError e) {
-      throw new ModelException("ONNX Runtime cannot load model file " + model.modelFile() + ": " + e, e);
+      throw new ModelException(
+          "ONNX Runtime cannot load model file " + model.modelFile() + ": " + e, e);
     } finally {
       thread.setContextClassLoader(previous);
     }
   }
 
   private static void ensureEngineRegistered() {
-    // DJL reads this from the system properties, not the framework's: nothing is downloaded and no telemetry
+    // DJL reads this from the system properties, not the framework's: nothing is downloaded and no
+    // telemetry
     // is sent, whatever launched the runtime.
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true");
@@ -112,8 +137,14 @@ public final class YoloxDetectorEngine implements AutoCloseable {
     for (String name : wanted) {
       int index = labels.indexOf(name);
       if (index < 0) {
-        throw new ModelException("invalid detector configuration " + InferenceConfig.PID + ": classes names '" + name
-            + "', which the model does not know (it knows " + String.join(", ", labels) + ")");
+        throw new ModelException(
+            "invalid detector configuration "
+                + InferenceConfig.PID
+                + ": classes names '"
+                + name
+                + "', which the model does not know (it knows "
+                + String.join(", ", labels)
+                + ")");
       }
       keep[index] = true;
     }
@@ -125,13 +156,15 @@ public final class YoloxDetectorEngine implements AutoCloseable {
       return;
     }
     ModelManifest.InputSpec input = model.manifest().input();
-    Mat grey = new Mat(input.height(), input.width(), CvType.CV_8UC3, org.opencv.core.Scalar.all(114));
+    Mat grey =
+        new Mat(input.height(), input.width(), CvType.CV_8UC3, org.opencv.core.Scalar.all(114));
     try {
       for (int i = 0; i < runs; i++) {
         run(grey, 0, 0, input.width(), input.height());
       }
     } catch (DetectorUnavailableException e) {
-      throw new ModelException("model " + model.modelFile() + " failed its warm-up inference: " + e.getMessage(), e);
+      throw new ModelException(
+          "model " + model.modelFile() + " failed its warm-up inference: " + e.getMessage(), e);
     } finally {
       grey.release();
     }
@@ -154,20 +187,36 @@ public final class YoloxDetectorEngine implements AutoCloseable {
     }
   }
 
-  /** Detects in the whole frame and describes the raw output, for validating a model before it serves. */
+  /**
+   * Detects in the whole frame and describes the raw output, for validating a model before it
+   * serves.
+   */
   public ModelProbe probe(Frame frame) throws DetectorUnavailableException {
     Mat whole = new Mat(frame.height(), frame.width(), CvType.CV_8UC3, frame.pixels());
     YoloxCall.OutputStats stats = new YoloxCall.OutputStats();
     try {
       DetectionResult result = run(whole, 0, 0, whole.cols(), whole.rows(), stats);
-      return new ModelProbe(result, stats.shape, stats.nonFinite, stats.scoresOutOfRange, stats.rowsOverThreshold,
+      return new ModelProbe(
+          result,
+          stats.shape,
+          stats.nonFinite,
+          stats.scoresOutOfRange,
+          stats.rowsOverThreshold,
           stats.rows);
     } catch (DetectorUnavailableException e) {
       ModelManifest.OutputSpec declared = model.manifest().output();
-      if (stats.shape != null && !java.util.Arrays.equals(stats.shape, declared.shape().stream().mapToLong(Integer::longValue).toArray())) {
-        throw new DetectorUnavailableException("model " + model.info().name() + " " + model.info().version()
-            + " returned an output of shape " + java.util.Arrays.toString(stats.shape) + ", its manifest declares "
-            + declared.shape());
+      if (stats.shape != null
+          && !java.util.Arrays.equals(
+              stats.shape, declared.shape().stream().mapToLong(Integer::longValue).toArray())) {
+        throw new DetectorUnavailableException(
+            "model "
+                + model.info().name()
+                + " "
+                + model.info().version()
+                + " returned an output of shape "
+                + java.util.Arrays.toString(stats.shape)
+                + ", its manifest declares "
+                + declared.shape());
       }
       throw e;
     } finally {
@@ -182,7 +231,8 @@ public final class YoloxDetectorEngine implements AutoCloseable {
     }
     Rect clipped = clip(region, image.cols(), image.rows());
     if (clipped == null) {
-      throw new IllegalArgumentException("region " + region + " lies outside the " + image.cols() + "x" + image.rows() + " frame");
+      throw new IllegalArgumentException(
+          "region " + region + " lies outside the " + image.cols() + "x" + image.rows() + " frame");
     }
     Mat crop = image.submat(clipped);
     try {
@@ -205,8 +255,14 @@ public final class YoloxDetectorEngine implements AutoCloseable {
     return run(image, offsetX, offsetY, frameWidth, frameHeight, null);
   }
 
-  private DetectionResult run(Mat image, int offsetX, int offsetY, int frameWidth, int frameHeight,
-      YoloxCall.OutputStats stats) throws DetectorUnavailableException {
+  private DetectionResult run(
+      Mat image,
+      int offsetX,
+      int offsetY,
+      int frameWidth,
+      int frameHeight,
+      YoloxCall.OutputStats stats)
+      throws DetectorUnavailableException {
     lifecycle.readLock().lock();
     try {
       if (closed) {
@@ -214,14 +270,20 @@ public final class YoloxDetectorEngine implements AutoCloseable {
       }
       Lane lane = borrow();
       try {
-        YoloxCall call = new YoloxCall(image, offsetX, offsetY, frameWidth, frameHeight, lane.preprocessor());
+        YoloxCall call =
+            new YoloxCall(image, offsetX, offsetY, frameWidth, frameHeight, lane.preprocessor());
         call.outputStats = stats;
         call.startNanos = System.nanoTime();
         lane.predictor().predict(call);
-        return new DetectionResult(call.detections, call.preprocessedNanos - call.startNanos,
-            call.inferredNanos - call.preprocessedNanos, call.decodedNanos - call.inferredNanos, model.info());
+        return new DetectionResult(
+            call.detections,
+            call.preprocessedNanos - call.startNanos,
+            call.inferredNanos - call.preprocessedNanos,
+            call.decodedNanos - call.inferredNanos,
+            model.info());
       } catch (TranslateException | RuntimeException e) {
-        throw new DetectorUnavailableException("inference failed on model " + model.info().name() + ": " + e.getMessage());
+        throw new DetectorUnavailableException(
+            "inference failed on model " + model.info().name() + ": " + e.getMessage());
       } finally {
         lanes.push(lane);
       }

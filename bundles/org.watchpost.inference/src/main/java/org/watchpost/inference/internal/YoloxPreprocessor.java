@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import java.nio.ByteBuffer;
@@ -11,9 +12,9 @@ import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
 
 /**
- * Turns a BGR image into the model's input tensor: letterbox, colour order and planar float layout, all in
- * OpenCV native code, written straight into a direct buffer that ONNX Runtime reads without a copy. One per
- * predictor; not thread-safe.
+ * Turns a BGR image into the model's input tensor: letterbox, colour order and planar float layout,
+ * all in OpenCV native code, written straight into a direct buffer that ONNX Runtime reads without
+ * a copy. One per predictor; not thread-safe.
  */
 final class YoloxPreprocessor implements AutoCloseable {
   private final int width;
@@ -30,11 +31,13 @@ final class YoloxPreprocessor implements AutoCloseable {
     this.height = input.height();
     this.swapToRgb = "RGB".equals(input.channels());
     this.pad = Scalar.all(input.letterbox().pad());
-    this.tensorBytes = ByteBuffer.allocateDirect(3 * width * height * Float.BYTES).order(ByteOrder.nativeOrder());
+    this.tensorBytes =
+        ByteBuffer.allocateDirect(3 * width * height * Float.BYTES).order(ByteOrder.nativeOrder());
     this.canvas = new Mat(height, width, CvType.CV_8UC3, pad);
     int planeBytes = width * height * Float.BYTES;
     for (int c = 0; c < 3; c++) {
-      ByteBuffer plane = tensorBytes.duplicate().position(c * planeBytes).limit((c + 1) * planeBytes).slice();
+      ByteBuffer plane =
+          tensorBytes.duplicate().position(c * planeBytes).limit((c + 1) * planeBytes).slice();
       planes[c] = new Mat(height, width, CvType.CV_32FC1, plane);
       bytePlanes[c] = new Mat(height, width, CvType.CV_8UC1);
     }
@@ -47,7 +50,8 @@ final class YoloxPreprocessor implements AutoCloseable {
    * @param offsetY where the image's top edge is in the whole frame
    */
   Letterbox fill(Mat image, int offsetX, int offsetY) {
-    Letterbox letterbox = Letterbox.fit(image.cols(), image.rows(), width, height, offsetX, offsetY);
+    Letterbox letterbox =
+        Letterbox.fit(image.cols(), image.rows(), width, height, offsetX, offsetY);
     padOutside(letterbox);
     Mat target = canvas.submat(0, letterbox.scaledHeight(), 0, letterbox.scaledWidth());
     try {
@@ -55,12 +59,19 @@ final class YoloxPreprocessor implements AutoCloseable {
         image.copyTo(target);
       } else {
         // Bilinear, as the model's reference preprocessing does.
-        Imgproc.resize(image, target, new Size(letterbox.scaledWidth(), letterbox.scaledHeight()), 0, 0, Imgproc.INTER_LINEAR);
+        Imgproc.resize(
+            image,
+            target,
+            new Size(letterbox.scaledWidth(), letterbox.scaledHeight()),
+            0,
+            0,
+            Imgproc.INTER_LINEAR);
       }
     } finally {
       target.release();
     }
-    // Split the 8-bit image first and widen each plane straight into the tensor: far less memory traffic
+    // Split the 8-bit image first and widen each plane straight into the tensor: far less memory
+    // traffic
     // than widening the interleaved image and then splitting floats.
     for (int c = 0; c < 3; c++) {
       Core.extractChannel(canvas, bytePlanes[c], swapToRgb ? 2 - c : c);
@@ -73,7 +84,8 @@ final class YoloxPreprocessor implements AutoCloseable {
   private void padOutside(Letterbox letterbox) {
     if (letterbox.scaledHeight() < height) {
       Mat below = canvas.submat(letterbox.scaledHeight(), height, 0, width);
-      // setTo returns another header on the same pixels; it is released here like the submat (issue 19).
+      // setTo returns another header on the same pixels; it is released here like the submat (issue
+      // 19).
       below.setTo(pad).release();
       below.release();
     }

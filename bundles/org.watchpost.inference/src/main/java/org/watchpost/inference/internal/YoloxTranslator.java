@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import ai.djl.ndarray.NDArray;
@@ -8,7 +9,10 @@ import ai.djl.translate.TranslatorContext;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
-/** DJL translator for YOLOX: OpenCV letterbox into a direct tensor on the way in, decode and NMS on the way out. */
+/**
+ * DJL translator for YOLOX: OpenCV letterbox into a direct tensor on the way in, decode and NMS on
+ * the way out.
+ */
 final class YoloxTranslator implements NoBatchifyTranslator<YoloxCall, YoloxCall> {
   private static final String CALL = "watchpost.call";
 
@@ -17,7 +21,8 @@ final class YoloxTranslator implements NoBatchifyTranslator<YoloxCall, YoloxCall
   private final boolean[] keep;
   private final DetectorSettings settings;
 
-  YoloxTranslator(YoloxDecoder decoder, ModelManifest manifest, boolean[] keep, DetectorSettings settings) {
+  YoloxTranslator(
+      YoloxDecoder decoder, ModelManifest manifest, boolean[] keep, DetectorSettings settings) {
     this.decoder = decoder;
     this.inputShape = new Shape(1, 3, manifest.input().height(), manifest.input().width());
     this.keep = keep.clone();
@@ -39,14 +44,23 @@ final class YoloxTranslator implements NoBatchifyTranslator<YoloxCall, YoloxCall
     YoloxCall call = (YoloxCall) ctx.getAttachment(CALL);
     call.inferredNanos = System.nanoTime();
     Letterbox letterbox = (Letterbox) ctx.getAttachment(Letterbox.class.getName());
-    // Decoded straight from ONNX Runtime's copy of the output, without a second copy into a float[].
+    // Decoded straight from ONNX Runtime's copy of the output, without a second copy into a
+    // float[].
     NDArray raw = list.singletonOrThrow();
     FloatBuffer output = raw.toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
     if (call.outputStats != null) {
       describe(raw.getShape().getShape(), output.duplicate(), call.outputStats);
     }
-    call.detections = decoder.decode(output, letterbox, keep, settings.scoreThreshold(),
-        settings.nmsThreshold(), settings.maxDetections(), call.frameWidth, call.frameHeight);
+    call.detections =
+        decoder.decode(
+            output,
+            letterbox,
+            keep,
+            settings.scoreThreshold(),
+            settings.nmsThreshold(),
+            settings.maxDetections(),
+            call.frameWidth,
+            call.frameHeight);
     call.decodedNanos = System.nanoTime();
     return call;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.tools;
 
 import ai.onnxruntime.OnnxTensor;
@@ -8,8 +9,9 @@ import org.watchpost.inference.internal.BareOnnxRuntime;
 import org.watchpost.inference.internal.VerifiedModel;
 
 /**
- * ONNX Runtime's own {@code session.run} on ready inputs, with the detector's session options: no DJL, no pre- or
- * post-processing. ONNX Runtime's types stay inside the bundle; an {@link Input} is an opaque prepared tensor.
+ * ONNX Runtime's own {@code session.run} on ready inputs, with the detector's session options: no
+ * DJL, no pre- or post-processing. ONNX Runtime's types stay inside the bundle; an {@link Input} is
+ * an opaque prepared tensor.
  */
 public final class BareRuntime implements AutoCloseable {
   private final BareOnnxRuntime runtime;
@@ -22,7 +24,8 @@ public final class BareRuntime implements AutoCloseable {
     try {
       return new BareRuntime(new BareOnnxRuntime(model, threads));
     } catch (OrtException e) {
-      throw new ModelLoadException("ONNX Runtime could not open " + model.modelFile() + ": " + e.getMessage(), e);
+      throw new ModelLoadException(
+          "ONNX Runtime could not open " + model.modelFile() + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.tools;
 
 import java.nio.file.Path;
@@ -17,9 +18,10 @@ import org.watchpost.inference.internal.VerifiedModel;
 import org.watchpost.inference.internal.YoloxDetectorEngine;
 
 /**
- * The firmware's detector on one verified model, loaded outside a framework. Every setting but the model and the
- * threads is the detector component's Metatype default, made from the DS property names by the OSGi Converter
- * (as DS makes a component's configuration), so a host tool measures what a device runs.
+ * The firmware's detector on one verified model, loaded outside a framework. Every setting but the
+ * model and the threads is the detector component's Metatype default, made from the DS property
+ * names by the OSGi Converter (as DS makes a component's configuration), so a host tool measures
+ * what a device runs.
  */
 public final class HostDetector implements AutoCloseable {
   private final YoloxDetectorEngine engine;
@@ -37,17 +39,23 @@ public final class HostDetector implements AutoCloseable {
    */
   public static HostDetector load(Path manifest, int threads) throws ModelLoadException {
     try {
-      return new HostDetector(YoloxDetectorEngine.load(VerifiedModel.load(manifest), settings(manifest, threads)),
+      return new HostDetector(
+          YoloxDetectorEngine.load(VerifiedModel.load(manifest), settings(manifest, threads)),
           threads);
     } catch (ModelException e) {
       throw new ModelLoadException(e.getMessage(), e);
     }
   }
 
-  /** The detector component's configuration with only the model and the threads set, keyed as DS keys them. */
+  /**
+   * The detector component's configuration with only the model and the threads set, keyed as DS
+   * keys them.
+   */
   static DetectorSettings settings(Path manifest, int threads) {
-    InferenceConfig config = Converters.standardConverter().convert(Map.of(
-        "model.manifest", manifest.toString(), "intra.op.threads", threads)).to(InferenceConfig.class);
+    InferenceConfig config =
+        Converters.standardConverter()
+            .convert(Map.of("model.manifest", manifest.toString(), "intra.op.threads", threads))
+            .to(InferenceConfig.class);
     return DetectorSettings.from(config);
   }
 
@@ -64,7 +72,10 @@ public final class HostDetector implements AutoCloseable {
     return engine.detect(image, region);
   }
 
-  /** ONNX Runtime alone on this model with the same threads: the floor a benchmark measures the detector against. */
+  /**
+   * ONNX Runtime alone on this model with the same threads: the floor a benchmark measures the
+   * detector against.
+   */
   public BareRuntime bareRuntime() throws ModelLoadException {
     return BareRuntime.open(engine.model(), threads);
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,9 +15,13 @@ import org.watchpost.api.detect.DetectorUnavailableException;
 import org.watchpost.testing.Configs;
 import org.watchpost.testing.TestModels;
 
-/** Bad models and bad configuration: a clear error naming the file or property, the detector DOWN, no crash. */
+/**
+ * Bad models and bad configuration: a clear error naming the file or property, the detector DOWN,
+ * no crash.
+ */
 class ModelVerificationTest {
-  private static final String REAL_SHA = "695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14";
+  private static final String REAL_SHA =
+      "695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14";
 
   @Test
   void theCommittedManifestParsesAndTheRealModelVerifies() throws Exception {
@@ -32,7 +37,9 @@ class ModelVerificationTest {
     Path manifest = TestModels.yoloxNanoManifest();
     Files.delete(manifest.resolveSibling("yolox_nano.onnx"));
     ModelException e = assertThrows(ModelException.class, () -> VerifiedModel.load(manifest));
-    assertTrue(e.getMessage().contains(manifest.resolveSibling("yolox_nano.onnx").toString()), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(manifest.resolveSibling("yolox_nano.onnx").toString()),
+        e.getMessage());
     assertTrue(e.getMessage().contains("models/fetch"), e.getMessage());
   }
 
@@ -66,26 +73,33 @@ class ModelVerificationTest {
     assertMessage("{\"format\": 2}", "format");
     assertMessage("{\"format\": 1, \"name\": \"../evil\", \"version\": \"1.0.0\"}", "name");
     assertMessage("{\"format\": 1, \"name\": \"m\", \"version\": \"one\"}", "version");
-    assertMessage("{\"format\": 1, \"name\": \"m\", \"version\": \"1.0.0\", \"model\": {\"file\": \"../../etc/passwd\"}}",
+    assertMessage(
+        "{\"format\": 1, \"name\": \"m\", \"version\": \"1.0.0\", \"model\": {\"file\": \"../../etc/passwd\"}}",
         "model.file");
     assertMessage("x".repeat(ModelManifest.MAX_BYTES + 1), "larger than");
   }
 
   private static void assertMessage(String json, String expected) {
-    ModelException e = assertThrows(ModelException.class, () -> ModelManifest.parse(json, "test.json"));
-    assertTrue(e.getMessage().contains(expected) && e.getMessage().contains("test.json"), e.getMessage());
+    ModelException e =
+        assertThrows(ModelException.class, () -> ModelManifest.parse(json, "test.json"));
+    assertTrue(
+        e.getMessage().contains(expected) && e.getMessage().contains("test.json"), e.getMessage());
   }
 
   @Test
   void theComponentStaysUpAndReportsDownWithTheReason() throws Exception {
     Path manifest = TestModels.yoloxNanoManifest();
     Files.delete(manifest.resolveSibling("yolox_nano.onnx"));
-    DetectorComponent detector = new DetectorComponent(Configs.with(InferenceConfig.class,
-        Map.of("model_manifest", manifest.toString(), "warmup_runs", 0)));
+    DetectorComponent detector =
+        new DetectorComponent(
+            Configs.with(
+                InferenceConfig.class,
+                Map.of("model_manifest", manifest.toString(), "warmup_runs", 0)));
     DetectorStatus status = detector.status();
     assertFalse(status.up());
     assertTrue(status.reason().contains("yolox_nano.onnx"), status.reason());
-    DetectorUnavailableException e = assertThrows(DetectorUnavailableException.class, () -> detector.detect(null));
+    DetectorUnavailableException e =
+        assertThrows(DetectorUnavailableException.class, () -> detector.detect(null));
     assertEquals(status.reason(), e.getMessage());
     detector.deactivate();
   }
@@ -93,11 +107,24 @@ class ModelVerificationTest {
   @Test
   void malformedConfigurationIsRejectedNamingTheProperty() throws Exception {
     Path manifest = TestModels.yoloxNanoManifest();
-    DetectorComponent badThreshold = new DetectorComponent(Configs.with(InferenceConfig.class,
-        Map.of("model_manifest", manifest.toString(), "score_threshold", 1.5f)));
-    assertTrue(badThreshold.status().reason().contains("score_threshold"), badThreshold.status().reason());
-    DetectorComponent badClass = new DetectorComponent(Configs.with(InferenceConfig.class,
-        Map.of("model_manifest", manifest.toString(), "classes", new String[] {"person", "unicorn"}, "warmup_runs", 0)));
+    DetectorComponent badThreshold =
+        new DetectorComponent(
+            Configs.with(
+                InferenceConfig.class,
+                Map.of("model_manifest", manifest.toString(), "score_threshold", 1.5f)));
+    assertTrue(
+        badThreshold.status().reason().contains("score_threshold"), badThreshold.status().reason());
+    DetectorComponent badClass =
+        new DetectorComponent(
+            Configs.with(
+                InferenceConfig.class,
+                Map.of(
+                    "model_manifest",
+                    manifest.toString(),
+                    "classes",
+                    new String[] {"person", "unicorn"},
+                    "warmup_runs",
+                    0)));
     assertTrue(badClass.status().reason().contains("unicorn"), badClass.status().reason());
     assertFalse(badClass.status().up());
   }
@@ -105,10 +132,14 @@ class ModelVerificationTest {
   @Test
   void aReconfigurationToAGoodModelBringsTheDetectorUp() throws Exception {
     Path manifest = TestModels.yoloxNanoManifest();
-    DetectorComponent detector = new DetectorComponent(Configs.with(InferenceConfig.class,
-        Map.of("model_manifest", manifest + ".missing")));
+    DetectorComponent detector =
+        new DetectorComponent(
+            Configs.with(InferenceConfig.class, Map.of("model_manifest", manifest + ".missing")));
     assertFalse(detector.status().up());
-    detector.modified(Configs.with(InferenceConfig.class, Map.of("model_manifest", manifest.toString(), "warmup_runs", 1)));
+    detector.modified(
+        Configs.with(
+            InferenceConfig.class,
+            Map.of("model_manifest", manifest.toString(), "warmup_runs", 1)));
     assertTrue(detector.status().up(), detector.status().reason());
     assertEquals(REAL_SHA, detector.status().model().sha256());
     detector.deactivate();

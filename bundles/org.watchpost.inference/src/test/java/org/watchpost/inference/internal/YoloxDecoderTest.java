@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,7 +35,9 @@ class YoloxDecoderTest {
     Arrays.fill(all, true);
   }
 
-  /** Row index of grid cell (x, y) at a stride: the 52x52, 26x26 and 13x13 grids follow one another. */
+  /**
+   * Row index of grid cell (x, y) at a stride: the 52x52, 26x26 and 13x13 grids follow one another.
+   */
   private static int row(int stride, int x, int y) {
     return switch (stride) {
       case 8 -> y * 52 + x;
@@ -44,7 +47,15 @@ class YoloxDecoderTest {
     };
   }
 
-  private static void put(float[] out, int row, float rx, float ry, float rw, float rh, float objectness, int cls,
+  private static void put(
+      float[] out,
+      int row,
+      float rx,
+      float ry,
+      float rw,
+      float rh,
+      float objectness,
+      int cls,
       float clsScore) {
     int at = row * ROW;
     out[at] = rx;
@@ -58,12 +69,14 @@ class YoloxDecoderTest {
   @Test
   void decodesGridUnitsToInputPixelsAndUndoesTheLetterbox() {
     float[] out = new float[ROWS * ROW];
-    // stride 16, cell (10, 5): centre ((0.5+10)*16, (0.25+5)*16) = (168, 84); size (e^ln2*16, e^ln4*16) = (32, 64)
+    // stride 16, cell (10, 5): centre ((0.5+10)*16, (0.25+5)*16) = (168, 84); size (e^ln2*16,
+    // e^ln4*16) = (32, 64)
     put(out, row(16, 10, 5), 0.5f, 0.25f, (float) Math.log(2), (float) Math.log(4), 0.9f, 0, 0.8f);
     YoloxDecoder decoder = new YoloxDecoder(manifest, labels);
     // a 768x576 frame letterboxed into 416: scale 416/768, nothing offset
     Letterbox letterbox = Letterbox.fit(768, 576, 416, 416, 0, 0);
-    List<Detection> found = decoder.decode(FloatBuffer.wrap(out), letterbox, all, 0.3f, 0.45f, 100, 768, 576);
+    List<Detection> found =
+        decoder.decode(FloatBuffer.wrap(out), letterbox, all, 0.3f, 0.45f, 100, 768, 576);
     assertEquals(1, found.size());
     Detection d = found.get(0);
     double inverse = 768.0 / 416.0;
@@ -82,7 +95,8 @@ class YoloxDecoderTest {
     YoloxDecoder decoder = new YoloxDecoder(manifest, labels);
     // a 208x208 crop at (300, 200) is scaled x2 into 416x416
     Letterbox letterbox = Letterbox.fit(208, 208, 416, 416, 300, 200);
-    Detection d = decoder.decode(FloatBuffer.wrap(out), letterbox, all, 0.3f, 0.45f, 100, 768, 576).get(0);
+    Detection d =
+        decoder.decode(FloatBuffer.wrap(out), letterbox, all, 0.3f, 0.45f, 100, 768, 576).get(0);
     // centre (2.5*8, 3.5*8) = (20, 28), size 8x8 in input pixels; /2 then + offset
     assertEquals(300 + 16 / 2.0, d.x1(), 1e-4);
     assertEquals(200 + 24 / 2.0, d.y1(), 1e-4);
@@ -107,7 +121,8 @@ class YoloxDecoderTest {
     keep[2] = true;
     YoloxDecoder decoder = new YoloxDecoder(manifest, labels);
     Letterbox identity = Letterbox.fit(416, 416, 416, 416, 0, 0);
-    List<Detection> found = decoder.decode(FloatBuffer.wrap(out), identity, keep, 0.3f, 0.45f, 100, 416, 416);
+    List<Detection> found =
+        decoder.decode(FloatBuffer.wrap(out), identity, keep, 0.3f, 0.45f, 100, 416, 416);
     assertEquals(2, found.size(), found.toString());
     assertEquals(0, found.get(0).classId());
     assertEquals(0.95f * 0.9f, found.get(0).score(), 1e-5);
@@ -121,8 +136,16 @@ class YoloxDecoderTest {
     put(out, row(32, 0, 0), -0.5f, -0.5f, 2, 2, 0.9f, 0, 0.9f);
     put(out, row(32, 5, 5), Float.NaN, 0, 0, 0, 0.9f, 0, 0.9f);
     YoloxDecoder decoder = new YoloxDecoder(manifest, labels);
-    List<Detection> found = decoder.decode(FloatBuffer.wrap(out), Letterbox.fit(416, 416, 416, 416, 0, 0), all,
-        0.3f, 0.45f, 100, 416, 416);
+    List<Detection> found =
+        decoder.decode(
+            FloatBuffer.wrap(out),
+            Letterbox.fit(416, 416, 416, 416, 0, 0),
+            all,
+            0.3f,
+            0.45f,
+            100,
+            416,
+            416);
     assertEquals(1, found.size());
     assertEquals(0, found.get(0).x1());
     assertEquals(0, found.get(0).y1());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.inference.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +20,8 @@ class YoloxPreprocessorTest {
   @BeforeAll
   static void load() throws Exception {
     nu.pattern.OpenCV.loadLocally();
-    manifest = ModelManifest.read(SharedData.projectRoot().resolve("models/yolox-nano/manifest.json"));
+    manifest =
+        ModelManifest.read(SharedData.projectRoot().resolve("models/yolox-nano/manifest.json"));
   }
 
   private static float at(FloatBuffer tensor, int channel, int y, int x) {

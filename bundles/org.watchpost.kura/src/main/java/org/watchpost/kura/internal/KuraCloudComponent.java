@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.kura.internal;
 
 import java.util.LinkedHashMap;
@@ -34,21 +35,26 @@ import org.watchpost.api.remote.RequestHandler;
 import org.watchpost.uplink.cloud.GovernedUplink;
 
 /**
- * Watchpost's uplink inside Eclipse Kura: events, counts and health go through the uplink's outbox, priorities,
- * bandwidth governor and folding ({@link GovernedUplink}) and then out through the {@link CloudPublisher} chosen
- * in Kura's UI ({@link KuraTransport}), over Kura's own cloud connection (its MQTT session, store, BIRTH and LWT);
- * the device's request handlers (MODEL-V1) are registered in Kura's {@link RequestHandlerRegistry}. Nothing here
- * opens a connection of its own. The uplink's threads hand over to Kura's store, so a camera's pipeline never
- * waits for it.
+ * Watchpost's uplink inside Eclipse Kura: events, counts and health go through the uplink's outbox,
+ * priorities, bandwidth governor and folding ({@link GovernedUplink}) and then out through the
+ * {@link CloudPublisher} chosen in Kura's UI ({@link KuraTransport}), over Kura's own cloud
+ * connection (its MQTT session, store, BIRTH and LWT); the device's request handlers (MODEL-V1) are
+ * registered in Kura's {@link RequestHandlerRegistry}. Nothing here opens a connection of its own.
+ * The uplink's threads hand over to Kura's store, so a camera's pipeline never waits for it.
  */
-@Component(service = {EventSink.class, HealthSink.class, RemoteChannel.class, MetricsProvider.class},
-    immediate = true, configurationPid = KuraCloudConfig.PID,
+@Component(
+    service = {EventSink.class, HealthSink.class, RemoteChannel.class, MetricsProvider.class},
+    immediate = true,
+    configurationPid = KuraCloudConfig.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = KuraCloudConfig.class)
-public final class KuraCloudComponent implements EventSink, HealthSink, RemoteChannel, MetricsProvider {
+public final class KuraCloudComponent
+    implements EventSink, HealthSink, RemoteChannel, MetricsProvider {
   private static final Logger LOG = LoggerFactory.getLogger(KuraCloudComponent.class);
+
   /** The placeholders of the publisher's app.topic this adapter fills. */
   public static final String KIND = "kind";
+
   public static final String CAMERA = "camera";
   static final String OUTBOX_PATH = "outbox.path";
   static final String DEFAULT_OUTBOX = "uplink/outbox.db";
@@ -64,14 +70,21 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   private volatile KuraRequestHandler healthRequests;
 
   @Activate
-  public KuraCloudComponent(Map<String, Object> properties, BundleContext context,
+  public KuraCloudComponent(
+      Map<String, Object> properties,
+      BundleContext context,
       @Reference(name = "CloudPublisher") CloudPublisher publisher,
       @Reference(name = "RequestHandlerRegistry") RequestHandlerRegistry registry) {
     this(properties, context.getProperty(HostFramework.KURA_DATA), publisher, registry);
   }
 
-  /** @param dataDirectory Kura's data directory, or null outside Kura */
-  KuraCloudComponent(Map<String, Object> properties, String dataDirectory, CloudPublisher publisher,
+  /**
+   * @param dataDirectory Kura's data directory, or null outside Kura
+   */
+  KuraCloudComponent(
+      Map<String, Object> properties,
+      String dataDirectory,
+      CloudPublisher publisher,
       RequestHandlerRegistry registry) {
     this.publisher = publisher;
     this.registry = registry;
@@ -80,38 +93,47 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     this.uplink = GovernedUplink.start(uplinkProperties(properties, dataDirectory), transport);
     registerHealthRequests();
     publisher.registerCloudConnectionListener(transport);
-    LOG.info("publishing through Kura's cloud publisher {}", properties.get("CloudPublisher.target"));
+    LOG.info(
+        "publishing through Kura's cloud publisher {}", properties.get("CloudPublisher.target"));
   }
 
-  /** The uplink's configuration: the component's, with a relative outbox path under {@code <kura.data>/watchpost/}. */
-  static Map<String, Object> uplinkProperties(Map<String, Object> properties, String dataDirectory) {
+  /**
+   * The uplink's configuration: the component's, with a relative outbox path under {@code
+   * <kura.data>/watchpost/}.
+   */
+  static Map<String, Object> uplinkProperties(
+      Map<String, Object> properties, String dataDirectory) {
     Map<String, Object> p = new java.util.HashMap<>(properties);
     Object outbox = p.getOrDefault(OUTBOX_PATH, DEFAULT_OUTBOX);
     p.put(OUTBOX_PATH, HostFramework.resolve(dataDirectory, String.valueOf(outbox)).toString());
-    // The uplink's own default is another: one standard KuraPayload per message unless batching is asked for.
+    // The uplink's own default is another: one standard KuraPayload per message unless batching is
+    // asked for.
     p.putIfAbsent("batch.max", 1);
     p.putIfAbsent("payload.profile", "verbose");
     return p;
   }
 
   /**
-   * HEALTH-V1 (full health on request) is the uplink's own handler, registered with Kura beside MODEL-V1 once for
-   * the component's life: it answers from whichever uplink is current, so a configuration change (which closes
-   * the uplink, draining its outbox, before the next starts) leaves no gap in Kura's registry.
+   * HEALTH-V1 (full health on request) is the uplink's own handler, registered with Kura beside
+   * MODEL-V1 once for the component's life: it answers from whichever uplink is current, so a
+   * configuration change (which closes the uplink, draining its outbox, before the next starts)
+   * leaves no gap in Kura's registry.
    */
   private void registerHealthRequests() {
     String appId = uplink.healthRequests().appId();
-    RequestHandler current = new RequestHandler() {
-      @Override
-      public String appId() {
-        return appId;
-      }
+    RequestHandler current =
+        new RequestHandler() {
+          @Override
+          public String appId() {
+            return appId;
+          }
 
-      @Override
-      public org.watchpost.api.remote.Response handle(org.watchpost.api.remote.Request request) {
-        return uplink.healthRequests().handle(request);
-      }
-    };
+          @Override
+          public org.watchpost.api.remote.Response handle(
+              org.watchpost.api.remote.Request request) {
+            return uplink.healthRequests().handle(request);
+          }
+        };
     KuraRequestHandler adapter = new KuraRequestHandler(current, registry, notifications::set);
     healthRequests = adapter.register() ? adapter : null;
   }
@@ -124,7 +146,10 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     }
   }
 
-  /** A configuration change restarts the uplink: what was queued is committed first, the new one resumes. */
+  /**
+   * A configuration change restarts the uplink: what was queued is committed first, the new one
+   * resumes.
+   */
   @Modified
   void modified(Map<String, Object> properties) {
     GovernedUplink previous = uplink;
@@ -141,7 +166,9 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     handlers.clear();
   }
 
-  /** Each handler of remote requests is registered with Kura under its app id while both are there. */
+  /**
+   * Each handler of remote requests is registered with Kura under its app id while both are there.
+   */
   @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
   void bindRequestHandler(RequestHandler handler) {
     KuraRequestHandler adapter = new KuraRequestHandler(handler, registry, notifications::set);
@@ -179,7 +206,9 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
     uplink.report(report);
   }
 
-  /** Totals of the governed uplink (events published, bytes and bit/s as counted, folded, dropped). */
+  /**
+   * Totals of the governed uplink (events published, bytes and bit/s as counted, folded, dropped).
+   */
   Map<String, Object> summary() {
     return uplink.summary();
   }
@@ -191,11 +220,11 @@ public final class KuraCloudComponent implements EventSink, HealthSink, RemoteCh
   // ---------------------------------------------------------------- remote channel
 
   /**
-   * A notification is queued in the governed uplink like any message (its priority, the budget, the downlink
-   * budget for the reply it asks for, the outbox) and, when its turn comes, goes through the notification
-   * publisher of Kura's request context (the last request's: Kura has one per cloud connection), to
-   * {@code $EDC/{account}/{requester}/{appId}/NOTIFY/{clientId}/{resource}}. Before any request there is no such
-   * publisher and nothing to notify about: refused at once.
+   * A notification is queued in the governed uplink like any message (its priority, the budget, the
+   * downlink budget for the reply it asks for, the outbox) and, when its turn comes, goes through
+   * the notification publisher of Kura's request context (the last request's: Kura has one per
+   * cloud connection), to {@code $EDC/{account}/{requester}/{appId}/NOTIFY/{clientId}/{resource}}.
+   * Before any request there is no such publisher and nothing to notify about: refused at once.
    */
   @Override
   public boolean notify(Notification n) {

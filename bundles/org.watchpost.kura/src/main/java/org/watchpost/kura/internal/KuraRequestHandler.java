@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.kura.internal;
 
 import java.util.ArrayList;
@@ -20,16 +21,19 @@ import org.watchpost.api.remote.Response;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
- * One Watchpost request handler as Kura's: Kura has already checked the topic, routed by app id and will send
- * the reply (with {@code request.id} and {@code response.code}); this turns the KuraMessage into a
- * {@link Request} and the {@link Response} back. The resource path is Kura's {@code args} property. A response
- * other than 200 becomes a {@link KuraException} (Kura answers it with an error code and the message), because
- * Kura's request handler contract has no other way to say it.
+ * One Watchpost request handler as Kura's: Kura has already checked the topic, routed by app id and
+ * will send the reply (with {@code request.id} and {@code response.code}); this turns the
+ * KuraMessage into a {@link Request} and the {@link Response} back. The resource path is Kura's
+ * {@code args} property. A response other than 200 becomes a {@link KuraException} (Kura answers it
+ * with an error code and the message), because Kura's request handler contract has no other way to
+ * say it.
  */
 final class KuraRequestHandler implements org.eclipse.kura.cloudconnection.request.RequestHandler {
   private static final Logger LOG = LoggerFactory.getLogger(KuraRequestHandler.class);
+
   /** Most resource levels taken from a request (as in the standalone router's topic limit). */
   private static final int MAX_ARGS = 12;
+
   /** Largest request taken: the standalone uplink's default {@code request.max.bytes}. */
   static final int MAX_REQUEST_BYTES = 4 << 20;
 
@@ -38,7 +42,9 @@ final class KuraRequestHandler implements org.eclipse.kura.cloudconnection.reque
   private final Consumer<CloudNotificationPublisher> notificationPublisher;
   private final String appId;
 
-  KuraRequestHandler(RequestHandler handler, RequestHandlerRegistry registry,
+  KuraRequestHandler(
+      RequestHandler handler,
+      RequestHandlerRegistry registry,
       Consumer<CloudNotificationPublisher> notificationPublisher) {
     this.handler = handler;
     this.registry = registry;
@@ -67,31 +73,37 @@ final class KuraRequestHandler implements org.eclipse.kura.cloudconnection.reque
   }
 
   @Override
-  public KuraMessage doGet(RequestHandlerContext context, KuraMessage request) throws KuraException {
+  public KuraMessage doGet(RequestHandlerContext context, KuraMessage request)
+      throws KuraException {
     return handle("GET", context, request);
   }
 
   @Override
-  public KuraMessage doPut(RequestHandlerContext context, KuraMessage request) throws KuraException {
+  public KuraMessage doPut(RequestHandlerContext context, KuraMessage request)
+      throws KuraException {
     return handle("PUT", context, request);
   }
 
   @Override
-  public KuraMessage doPost(RequestHandlerContext context, KuraMessage request) throws KuraException {
+  public KuraMessage doPost(RequestHandlerContext context, KuraMessage request)
+      throws KuraException {
     return handle("POST", context, request);
   }
 
   @Override
-  public KuraMessage doDel(RequestHandlerContext context, KuraMessage request) throws KuraException {
+  public KuraMessage doDel(RequestHandlerContext context, KuraMessage request)
+      throws KuraException {
     return handle("DEL", context, request);
   }
 
   @Override
-  public KuraMessage doExec(RequestHandlerContext context, KuraMessage request) throws KuraException {
+  public KuraMessage doExec(RequestHandlerContext context, KuraMessage request)
+      throws KuraException {
     return handle("EXEC", context, request);
   }
 
-  private KuraMessage handle(String method, RequestHandlerContext context, KuraMessage message) throws KuraException {
+  private KuraMessage handle(String method, RequestHandlerContext context, KuraMessage message)
+      throws KuraException {
     if (context != null && context.getNotificationPublisher() != null) {
       notificationPublisher.accept(context.getNotificationPublisher());
     }
@@ -109,34 +121,44 @@ final class KuraRequestHandler implements org.eclipse.kura.cloudconnection.reque
     }
     if (response.code() != 200) {
       Object text = response.metrics().get(Response.EXCEPTION_MESSAGE);
-      throw new KuraException(errorCode(response.code()), response.code(), text == null ? "" : text);
+      throw new KuraException(
+          errorCode(response.code()), response.code(), text == null ? "" : text);
     }
-    response.metrics().forEach((k, v) -> payload.addMetric(k, org.watchpost.uplink.codec.KuraPayload.metricValue(v)));
+    response
+        .metrics()
+        .forEach(
+            (k, v) -> payload.addMetric(k, org.watchpost.uplink.codec.KuraPayload.metricValue(v)));
     payload.setBody(response.body());
     return new KuraMessage(payload);
   }
 
   /**
-   * The request as the standalone router hands it over, and bounded like it: at most {@link #MAX_ARGS} resource
-   * levels, each one valid topic level (the standalone router takes them from the topic, so they are); a request
-   * id and requester that are valid topic levels (they go into reply and NOTIFY topics); at most
-   * {@link #MAX_REQUEST_BYTES} of body and metrics. Everything else is refused before any handler runs.
+   * The request as the standalone router hands it over, and bounded like it: at most {@link
+   * #MAX_ARGS} resource levels, each one valid topic level (the standalone router takes them from
+   * the topic, so they are); a request id and requester that are valid topic levels (they go into
+   * reply and NOTIFY topics); at most {@link #MAX_REQUEST_BYTES} of body and metrics. Everything
+   * else is refused before any handler runs.
    */
   static Request request(String appId, String method, KuraMessage message) throws KuraException {
     if (message == null || message.getPayload() == null) {
       throw new KuraException(KuraErrorCode.BAD_REQUEST, "no payload");
     }
     List<String> resources = new ArrayList<>();
-    Object args = message.getProperties() == null ? null
-        : message.getProperties().get(RequestHandlerMessageConstants.ARGS_KEY.value());
+    Object args =
+        message.getProperties() == null
+            ? null
+            : message.getProperties().get(RequestHandlerMessageConstants.ARGS_KEY.value());
     if (args instanceof List<?> list) {
       if (list.size() > MAX_ARGS) {
-        throw new KuraException(KuraErrorCode.BAD_REQUEST, "too many resource levels: " + list.size());
+        throw new KuraException(
+            KuraErrorCode.BAD_REQUEST, "too many resource levels: " + list.size());
       }
       for (Object level : list) {
         if (!(level instanceof String s) || !KuraTopic.isLevel(s)) {
-          throw new KuraException(KuraErrorCode.BAD_REQUEST, "a resource level that is not a topic level: "
-              + (level instanceof String s ? KuraTopic.levelProblem(s) : "not text"));
+          throw new KuraException(
+              KuraErrorCode.BAD_REQUEST,
+              "a resource level that is not a topic level: "
+                  + (level instanceof String s ? KuraTopic.levelProblem(s) : "not text"));
         }
         resources.add((String) level);
       }
@@ -155,19 +177,24 @@ final class KuraRequestHandler implements org.eclipse.kura.cloudconnection.reque
       }
       bytes += name.length() + valueBytes(value);
       if (bytes > MAX_REQUEST_BYTES) {
-        throw new KuraException(KuraErrorCode.BAD_REQUEST, "a request over " + MAX_REQUEST_BYTES + " bytes");
+        throw new KuraException(
+            KuraErrorCode.BAD_REQUEST, "a request over " + MAX_REQUEST_BYTES + " bytes");
       }
       metrics.put(name, value);
     }
     if (bytes > MAX_REQUEST_BYTES) {
-      throw new KuraException(KuraErrorCode.BAD_REQUEST, "a request over " + MAX_REQUEST_BYTES + " bytes");
+      throw new KuraException(
+          KuraErrorCode.BAD_REQUEST, "a request over " + MAX_REQUEST_BYTES + " bytes");
     }
     String requestId = metrics.remove(Request.REQUEST_ID) instanceof String s ? s : null;
     String requester = metrics.remove(Request.REQUESTER_CLIENT_ID) instanceof String s ? s : null;
     for (String level : new String[] {requestId, requester}) {
       if (level != null && !KuraTopic.isLevel(level)) {
-        throw new KuraException(KuraErrorCode.BAD_REQUEST, (level == requestId ? Request.REQUEST_ID
-            : Request.REQUESTER_CLIENT_ID) + " is not a topic level: " + KuraTopic.levelProblem(level));
+        throw new KuraException(
+            KuraErrorCode.BAD_REQUEST,
+            (level == requestId ? Request.REQUEST_ID : Request.REQUESTER_CLIENT_ID)
+                + " is not a topic level: "
+                + KuraTopic.levelProblem(level));
       }
     }
     return new Request(appId, method, resources, requestId, requester, metrics, body);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.kura.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,11 +25,12 @@ import org.watchpost.uplink.codec.KuraPayload;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
 
 /**
- * The uplink's governor in front of Kura's CloudPublisher: a burst of line crossings far over a small budget,
- * then two intrusions raised as alarms. Through the Kura component, as a Kura publisher sees it: the alarms
- * overtake the events still waiting, the events beyond what the budget carries arrive as folded counts (none
- * lost), every KuraMessage is one standard payload with {@code kind} and {@code camera}, and what reached the
- * publisher in any 10 s window, priced as Kura's MQTT 3.1.1 session sends it, stays within the budget.
+ * The uplink's governor in front of Kura's CloudPublisher: a burst of line crossings far over a
+ * small budget, then two intrusions raised as alarms. Through the Kura component, as a Kura
+ * publisher sees it: the alarms overtake the events still waiting, the events beyond what the
+ * budget carries arrive as folded counts (none lost), every KuraMessage is one standard payload
+ * with {@code kind} and {@code camera}, and what reached the publisher in any 10 s window, priced
+ * as Kura's MQTT 3.1.1 session sends it, stays within the budget.
  */
 @Timeout(90)
 class GovernedKuraPathTest {
@@ -67,7 +69,10 @@ class GovernedKuraPathTest {
     public void unregisterCloudDeliveryListener(CloudDeliveryListener l) {}
 
     List<KuraMessage> of(String kind) {
-      return taken.stream().map(Taken::message).filter(m -> kind.equals(m.getProperties().get("kind"))).toList();
+      return taken.stream()
+          .map(Taken::message)
+          .filter(m -> kind.equals(m.getProperties().get("kind")))
+          .toList();
     }
   }
 
@@ -85,39 +90,79 @@ class GovernedKuraPathTest {
     config.put("fold.interval.s", 1);
     config.put("account", "acme");
     config.put("client.id", "gw-1");
-    KuraCloudComponent kura = new KuraCloudComponent(config, (String) null, publisher, new KuraRequestHandlerTest.Registry());
+    KuraCloudComponent kura =
+        new KuraCloudComponent(
+            config, (String) null, publisher, new KuraRequestHandlerTest.Registry());
     try {
-      // A crowd crossing the line: 60 events at a camera's pace of 20 a second (as vtest's main-line rule reports
+      // A crowd crossing the line: 60 events at a camera's pace of 20 a second (as vtest's
+      // main-line rule reports
       // them), 12 kB on a link that carries 600 B/s; then two intrusions.
       for (int i = 0; i < EVENTS; i++) {
-        kura.publish(new Event("line_crossing", "main-line", "cam-kura", "person", i, 0.8f, null, T0 + i * 50,
-            T0 + i * 50, Priority.EVENT, Map.of("direction", i % 2 == 0 ? "in" : "out"), null));
+        kura.publish(
+            new Event(
+                "line_crossing",
+                "main-line",
+                "cam-kura",
+                "person",
+                i,
+                0.8f,
+                null,
+                T0 + i * 50,
+                T0 + i * 50,
+                Priority.EVENT,
+                Map.of("direction", i % 2 == 0 ? "in" : "out"),
+                null));
         Thread.sleep(50);
       }
       for (int i = 0; i < 2; i++) {
-        kura.publish(new Event("intrusion", "lawn", "cam-kura", "person", 100 + i, 0.9f, null, T0 + 4_000 + i,
-            T0 + 4_000 + i, Priority.ALARM, Map.of(), null));
+        kura.publish(
+            new Event(
+                "intrusion",
+                "lawn",
+                "cam-kura",
+                "person",
+                100 + i,
+                0.9f,
+                null,
+                T0 + 4_000 + i,
+                T0 + 4_000 + i,
+                Priority.ALARM,
+                Map.of(),
+                null));
       }
-      waitFor(60_000, () -> publisher.of("events").stream().filter(this::isAlarm).count() == 2
-          && sent(publisher) + folded(publisher) == EVENTS);
+      waitFor(
+          60_000,
+          () ->
+              publisher.of("events").stream().filter(this::isAlarm).count() == 2
+                  && sent(publisher) + folded(publisher) == EVENTS);
     } finally {
       kura.deactivate();
     }
 
     List<KuraMessage> events = publisher.of("events");
-    assertEquals(2, events.stream().filter(this::isAlarm).count(), "both alarms delivered: " + kinds(publisher));
-    assertEquals(EVENTS, sent(publisher) + folded(publisher),
+    assertEquals(
+        2,
+        events.stream().filter(this::isAlarm).count(),
+        "both alarms delivered: " + kinds(publisher));
+    assertEquals(
+        EVENTS,
+        sent(publisher) + folded(publisher),
         "every line crossing sent or counted in a folded count: " + kinds(publisher));
-    assertTrue(folded(publisher) > EVENTS / 2, "most of the burst folded into counts: " + kinds(publisher));
+    assertTrue(
+        folded(publisher) > EVENTS / 2,
+        "most of the burst folded into counts: " + kinds(publisher));
     // The alarms overtook the line crossings that were still waiting when they came.
     int firstAlarm = indexOf(publisher, m -> isAlarm(m));
-    int lastCrossing = lastIndexOf(publisher, m -> "events".equals(m.getProperties().get("kind")) && !isAlarm(m));
-    assertTrue(firstAlarm < lastCrossing, "an alarm went before the waiting events: " + kinds(publisher));
+    int lastCrossing =
+        lastIndexOf(publisher, m -> "events".equals(m.getProperties().get("kind")) && !isAlarm(m));
+    assertTrue(
+        firstAlarm < lastCrossing, "an alarm went before the waiting events: " + kinds(publisher));
     for (var t : publisher.taken) {
       KuraMessage m = t.message();
       assertEquals(java.util.Set.of("kind", "camera"), m.getProperties().keySet());
       assertEquals("cam-kura", m.getProperties().get("camera"));
-      assertTrue(m.getPayload().getTimestamp() != null && m.getPayload().getMetric("batch") == null);
+      assertTrue(
+          m.getPayload().getTimestamp() != null && m.getPayload().getMetric("batch") == null);
     }
     // Within the budget in every 10 s window: the governor's cap holds whatever the bucket lends.
     long limit = BUDGET_BITS / 8 * 10;
@@ -132,8 +177,16 @@ class GovernedKuraPathTest {
           sum += p[1];
         }
       }
-      assertTrue(sum <= limit, "a 10 s window from message " + i + " carried " + sum + " B, more than the budget's "
-          + limit + " B: " + kinds(publisher));
+      assertTrue(
+          sum <= limit,
+          "a 10 s window from message "
+              + i
+              + " carried "
+              + sum
+              + " B, more than the budget's "
+              + limit
+              + " B: "
+              + kinds(publisher));
     }
   }
 
@@ -142,7 +195,9 @@ class GovernedKuraPathTest {
   }
 
   private static long sent(Publisher p) {
-    return p.of("events").stream().filter(m -> "line_crossing".equals(m.getPayload().getMetric("type"))).count();
+    return p.of("events").stream()
+        .filter(m -> "line_crossing".equals(m.getPayload().getMetric("type")))
+        .count();
   }
 
   /** Line crossings counted in folded counts: every count metric of a message marked folded. */
@@ -160,12 +215,18 @@ class GovernedKuraPathTest {
     return n;
   }
 
-  /** As Kura's session sends it: a QoS 1 PUBLISH of the protobuf payload, its PUBACK, the per-packet overhead. */
+  /**
+   * As Kura's session sends it: a QoS 1 PUBLISH of the protobuf payload, its PUBACK, the per-packet
+   * overhead.
+   */
   private static long wireBytes(KuraMessage m) {
-    String topic = "acme/gw-1/wp/" + m.getProperties().get("kind") + "/" + m.getProperties().get("camera");
+    String topic =
+        "acme/gw-1/wp/" + m.getProperties().get("kind") + "/" + m.getProperties().get("camera");
     Map<String, Object> metrics = new java.util.LinkedHashMap<>(m.getPayload().metrics());
-    byte[] payload = KuraPayloadCodec.encode(new KuraPayload(m.getPayload().getTimestamp().getTime(), null, metrics,
-        m.getPayload().getBody()));
+    byte[] payload =
+        KuraPayloadCodec.encode(
+            new KuraPayload(
+                m.getPayload().getTimestamp().getTime(), null, metrics, m.getPayload().getBody()));
     int remaining = 2 + topic.getBytes(StandardCharsets.UTF_8).length + 2 + payload.length;
     int header = 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : 3);
     return header + remaining + 4 + 2L * OVERHEAD;
@@ -194,8 +255,10 @@ class GovernedKuraPathTest {
     for (var t : p.taken) {
       KuraMessage m = t.message();
       Object type = m.getPayload().getMetric("type");
-      b.append(m.getProperties().get("kind")).append(type != null ? ":" + type : "")
-          .append(Boolean.TRUE.equals(m.getPayload().getMetric("folded")) ? ":folded" : "").append(' ');
+      b.append(m.getProperties().get("kind"))
+          .append(type != null ? ":" + type : "")
+          .append(Boolean.TRUE.equals(m.getPayload().getMetric("folded")) ? ":folded" : "")
+          .append(' ');
     }
     return b.toString();
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.kura.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,18 +30,22 @@ import org.watchpost.api.remote.Notification;
 import org.watchpost.api.remote.Request;
 
 /**
- * The device's HEALTH-V1 and its notifications inside Kura, through the Kura component as Kura's cloud service
- * drives it: HEALTH-V1 registered in Kura's RequestHandlerRegistry beside MODEL-V1 and answering GET full, and a
- * request handler's notification queued in the governed uplink (priority, budget) rather than handed to Kura's
- * notification publisher at once.
+ * The device's HEALTH-V1 and its notifications inside Kura, through the Kura component as Kura's
+ * cloud service drives it: HEALTH-V1 registered in Kura's RequestHandlerRegistry beside MODEL-V1
+ * and answering GET full, and a request handler's notification queued in the governed uplink
+ * (priority, budget) rather than handed to Kura's notification publisher at once.
  */
 @Timeout(90)
 class HealthAndNotificationsOnKuraTest {
   private static final long T0 = 1_700_000_000_000L;
 
-  /** Kura's publisher and its notification publisher, in one record of what was taken and in which order. */
+  /**
+   * Kura's publisher and its notification publisher, in one record of what was taken and in which
+   * order.
+   */
   static final class Publisher implements CloudNotificationPublisher {
     final List<KuraMessage> taken = new CopyOnWriteArrayList<>();
+
     /** When each was taken (System.nanoTime), in the same order. */
     final List<Long> at = new CopyOnWriteArrayList<>();
 
@@ -103,20 +108,31 @@ class HealthAndNotificationsOnKuraTest {
       kura.report(new HealthReport("device", T0 + 1000, Map.of("cpu_load", 0.7, "cameras_up", 2L)));
       waitFor(30_000, () -> publisher.taken.size() == 2);
 
-      KuraMessage reply = handler.doGet(new RequestHandlerContext(publisher, Map.of()), request("full"));
+      KuraMessage reply =
+          handler.doGet(new RequestHandlerContext(publisher, Map.of()), request("full"));
       assertEquals(true, reply.getPayload().getMetric("full"));
-      assertEquals(0.7, reply.getPayload().getMetric("cpu_load"), "the whole current state, not the last delta");
+      assertEquals(
+          0.7,
+          reply.getPayload().getMetric("cpu_load"),
+          "the whole current state, not the last delta");
       assertEquals(2L, reply.getPayload().getMetric("cameras_up"));
-      KuraException unknown = assertThrows(KuraException.class,
-          () -> handler.doGet(new RequestHandlerContext(publisher, Map.of()), request("full", "cam-9")));
-      assertEquals(org.eclipse.kura.KuraErrorCode.NOT_FOUND, unknown.getCode(), "no report of cam-9 yet");
+      KuraException unknown =
+          assertThrows(
+              KuraException.class,
+              () ->
+                  handler.doGet(
+                      new RequestHandlerContext(publisher, Map.of()), request("full", "cam-9")));
+      assertEquals(
+          org.eclipse.kura.KuraErrorCode.NOT_FOUND, unknown.getCode(), "no report of cam-9 yet");
 
-      // A new configuration restarts the uplink: HEALTH-V1 stays registered with Kura (no gap while the old
+      // A new configuration restarts the uplink: HEALTH-V1 stays registered with Kura (no gap while
+      // the old
       // uplink drains) and answers from the new one.
       kura.modified(config);
       assertSame(handler, registry.handlers.get("HEALTH-V1"));
       kura.report(new HealthReport("cam-1", T0 + 2000, Map.of("fps", 9.5)));
-      KuraMessage fromNew = handler.doGet(new RequestHandlerContext(publisher, Map.of()), request("full", "cam-1"));
+      KuraMessage fromNew =
+          handler.doGet(new RequestHandlerContext(publisher, Map.of()), request("full", "cam-1"));
       assertEquals(9.5, fromNew.getPayload().getMetric("fps"));
     } finally {
       kura.deactivate();
@@ -125,9 +141,9 @@ class HealthAndNotificationsOnKuraTest {
   }
 
   /**
-   * Over a small budget with events waiting, a MODEL-V1 chunk request (bulk) waits its turn and an alarm raised
-   * after it still goes first; on the code before, Kura's notification publisher got it at once, before the
-   * alarm and whatever the budget.
+   * Over a small budget with events waiting, a MODEL-V1 chunk request (bulk) waits its turn and an
+   * alarm raised after it still goes first; on the code before, Kura's notification publisher got
+   * it at once, before the alarm and whatever the budget.
    */
   @Test
   void notificationsGoThroughTheGovernor() throws Exception {
@@ -142,27 +158,66 @@ class HealthAndNotificationsOnKuraTest {
       // A request from the console: Kura's request context brings the notification publisher.
       KuraRequestHandlerTest.Recording model = new KuraRequestHandlerTest.Recording();
       kura.bindRequestHandler(model);
-      registry.handlers.get("MODEL-V1").doGet(new RequestHandlerContext(publisher, Map.of()), request("models"));
+      registry
+          .handlers
+          .get("MODEL-V1")
+          .doGet(new RequestHandlerContext(publisher, Map.of()), request("models"));
 
       for (int i = 0; i < 12; i++) {
-        kura.publish(new Event("line_crossing", "main-line", "cam-kura", "person", i, 0.8f, null, T0 + i, T0 + i,
-            Priority.EVENT, Map.of("direction", "in"), null));
+        kura.publish(
+            new Event(
+                "line_crossing",
+                "main-line",
+                "cam-kura",
+                "person",
+                i,
+                0.8f,
+                null,
+                T0 + i,
+                T0 + i,
+                Priority.EVENT,
+                Map.of("direction", "in"),
+                null));
       }
-      assertTrue(kura.notify(new Notification("MODEL-V1", "console", "chunk", Map.of("offset", 4096L),
-          Priority.BULK, 0)));
+      assertTrue(
+          kura.notify(
+              new Notification(
+                  "MODEL-V1", "console", "chunk", Map.of("offset", 4096L), Priority.BULK, 0)));
       int takenAtNotify = publisher.taken.size();
-      kura.publish(new Event("intrusion", "lawn", "cam-kura", "person", 100, 0.9f, null, T0 + 50, T0 + 50,
-          Priority.ALARM, Map.of(), null));
-      waitFor(60_000, () -> publisher.indexOf(HealthAndNotificationsOnKuraTest::isNotification) >= 0);
+      kura.publish(
+          new Event(
+              "intrusion",
+              "lawn",
+              "cam-kura",
+              "person",
+              100,
+              0.9f,
+              null,
+              T0 + 50,
+              T0 + 50,
+              Priority.ALARM,
+              Map.of(),
+              null));
+      waitFor(
+          60_000, () -> publisher.indexOf(HealthAndNotificationsOnKuraTest::isNotification) >= 0);
 
       int notification = publisher.indexOf(HealthAndNotificationsOnKuraTest::isNotification);
       int alarm = publisher.indexOf(m -> "intrusion".equals(m.getPayload().getMetric("type")));
-      assertTrue(notification >= 0, "the notification was delivered: " + publisher.taken.size() + " taken");
-      assertTrue(notification >= takenAtNotify + 1 && alarm >= 0 && alarm < notification,
-          "the chunk request waited its turn behind the alarm (taken when notified " + takenAtNotify + ", alarm at "
-              + alarm + ", notification at " + notification + ")");
+      assertTrue(
+          notification >= 0,
+          "the notification was delivered: " + publisher.taken.size() + " taken");
+      assertTrue(
+          notification >= takenAtNotify + 1 && alarm >= 0 && alarm < notification,
+          "the chunk request waited its turn behind the alarm (taken when notified "
+              + takenAtNotify
+              + ", alarm at "
+              + alarm
+              + ", notification at "
+              + notification
+              + ")");
       KuraMessage n = publisher.taken.get(notification);
-      assertEquals(Map.of("appId", "MODEL-V1", "messageType", "chunk", "requestorClientId", "console"),
+      assertEquals(
+          Map.of("appId", "MODEL-V1", "messageType", "chunk", "requestorClientId", "console"),
           n.getProperties());
       assertEquals(4096L, n.getPayload().getMetric("offset"));
     } finally {
@@ -171,9 +226,10 @@ class HealthAndNotificationsOnKuraTest {
   }
 
   /**
-   * Chunk requests are paced by the downlink budget of this component's configuration: at 800 bit/s, a request
-   * asking for 1,000 reply bytes (10 s of that link) holds the next one back until the first reply would nearly
-   * have arrived (all but the 2 s the uplink lets replies overlap). Before, both went to Kura at once.
+   * Chunk requests are paced by the downlink budget of this component's configuration: at 800
+   * bit/s, a request asking for 1,000 reply bytes (10 s of that link) holds the next one back until
+   * the first reply would nearly have arrived (all but the 2 s the uplink lets replies overlap).
+   * Before, both went to Kura at once.
    */
   @Test
   void chunkRequestsArePacedByTheDownlinkBudget() throws Exception {
@@ -184,12 +240,28 @@ class HealthAndNotificationsOnKuraTest {
     KuraCloudComponent kura = new KuraCloudComponent(config, (String) null, publisher, registry);
     try {
       kura.bindRequestHandler(new KuraRequestHandlerTest.Recording());
-      registry.handlers.get("MODEL-V1").doGet(new RequestHandlerContext(publisher, Map.of()), request("models"));
+      registry
+          .handlers
+          .get("MODEL-V1")
+          .doGet(new RequestHandlerContext(publisher, Map.of()), request("models"));
       for (long offset : new long[] {0, 1000}) {
-        assertTrue(kura.notify(new Notification("MODEL-V1", "console", "chunk", Map.of("offset", offset),
-            Priority.BULK, 1000)));
+        assertTrue(
+            kura.notify(
+                new Notification(
+                    "MODEL-V1",
+                    "console",
+                    "chunk",
+                    Map.of("offset", offset),
+                    Priority.BULK,
+                    1000)));
       }
-      waitFor(60_000, () -> publisher.taken.stream().filter(HealthAndNotificationsOnKuraTest::isNotification).count() == 2);
+      waitFor(
+          60_000,
+          () ->
+              publisher.taken.stream()
+                      .filter(HealthAndNotificationsOnKuraTest::isNotification)
+                      .count()
+                  == 2);
       List<Long> taken = new java.util.ArrayList<>();
       for (int i = 0; i < publisher.taken.size(); i++) {
         if (isNotification(publisher.taken.get(i))) {
@@ -198,8 +270,12 @@ class HealthAndNotificationsOnKuraTest {
       }
       assertEquals(2, taken.size(), "both chunk requests delivered");
       long gapMillis = (taken.get(1) - taken.get(0)) / 1_000_000;
-      assertTrue(gapMillis >= 6_000, "the second chunk request waited for the first reply's room, "
-          + "gap " + gapMillis + " ms");
+      assertTrue(
+          gapMillis >= 6_000,
+          "the second chunk request waited for the first reply's room, "
+              + "gap "
+              + gapMillis
+              + " ms");
     } finally {
       kura.deactivate();
     }

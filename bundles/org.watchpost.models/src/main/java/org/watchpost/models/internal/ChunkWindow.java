@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.util.ArrayDeque;
@@ -5,19 +6,25 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * How many chunk requests an MQTT transfer keeps outstanding: the link's bandwidth-delay product, measured as
- * BBR does (issue 17). Each chunk gives a round trip (request asked to chunk arrived) and a delivery rate
- * (bytes delivered between the request and its chunk, over that round trip); the window is twice the highest
- * recent rate times the lowest round trip, in chunks, so that it grows while the link has room (a window that
- * limits the rate measures a rate that asks for more) and stops where more in flight would only queue. The
- * uplink holds each request until the downlink has room for its reply, so a window too large waits on the
- * device, never floods the link. Works on the transfer worker only.
+ * How many chunk requests an MQTT transfer keeps outstanding: the link's bandwidth-delay product,
+ * measured as BBR does (issue 17). Each chunk gives a round trip (request asked to chunk arrived)
+ * and a delivery rate (bytes delivered between the request and its chunk, over that round trip);
+ * the window is twice the highest recent rate times the lowest round trip, in chunks, so that it
+ * grows while the link has room (a window that limits the rate measures a rate that asks for more)
+ * and stops where more in flight would only queue. The uplink holds each request until the downlink
+ * has room for its reply, so a window too large waits on the device, never floods the link. Works
+ * on the transfer worker only.
  */
 final class ChunkWindow {
-  /** The most requests outstanding, whatever the measurement says: bounds what the console may have queued. */
+  /**
+   * The most requests outstanding, whatever the measurement says: bounds what the console may have
+   * queued.
+   */
   static final int MAX_IN_FLIGHT = 16;
+
   /** Rate samples remembered for the maximum (BBR keeps about ten round trips). */
   private static final int RATE_SAMPLES = 10;
+
   /** BBR's gain: room to find out that the link can take more. */
   private static final double GAIN = 2.0;
 
@@ -27,7 +34,9 @@ final class ChunkWindow {
   private long delivered;
   private long minRttNanos = Long.MAX_VALUE;
 
-  /** @param floor the fewest requests outstanding (the configured {@code chunks_in_flight}) */
+  /**
+   * @param floor the fewest requests outstanding (the configured {@code chunks_in_flight})
+   */
   ChunkWindow(int floor) {
     this.floor = Math.max(1, Math.min(floor, MAX_IN_FLIGHT));
   }
@@ -52,7 +61,9 @@ final class ChunkWindow {
     }
   }
 
-  /** Requests asked for again from scratch (a new link, a timeout): their round trips would mislead. */
+  /**
+   * Requests asked for again from scratch (a new link, a timeout): their round trips would mislead.
+   */
   void forget() {
     asked.clear();
   }

@@ -1,11 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the pointer file holds: which slot is active, which one to fall back to, a probation in progress and
- * the recent history. A slot of null means the factory model the detector is configured with.
+ * What the pointer file holds: which slot is active, which one to fall back to, a probation in
+ * progress and the recent history. A slot of null means the factory model the detector is
+ * configured with.
  */
 final class DeviceState {
   static final int HISTORY = 50;
@@ -58,7 +60,8 @@ final class DeviceState {
 
     HistoryEntry() {}
 
-    HistoryEntry(long timeMillis, String job, String name, String version, String event, String reason) {
+    HistoryEntry(
+        long timeMillis, String job, String name, String version, String event, String reason) {
       this.timeMillis = timeMillis;
       this.job = job;
       this.name = name;
@@ -71,18 +74,27 @@ final class DeviceState {
   int format = 1;
   Installed active;
   Installed previous;
-  /** A validated model in the candidate slot waiting for EXEC activate (installed with activate=false). */
+
+  /**
+   * A validated model in the candidate slot waiting for EXEC activate (installed with
+   * activate=false).
+   */
   Installed candidate;
+
   Probation probation;
+
   /** The manifest of the model the detector is configured with, for a rollback to it. */
   String factoryManifest;
+
   List<HistoryEntry> history = new ArrayList<>();
+
   /**
-   * Anti-rollback floor per model name: the lowest version that may be installed without a signed, device-scoped
-   * rollback token. Raised on every activation; lowered only by a rollback (requested with a token, or the
-   * device's own after a failed probation).
+   * Anti-rollback floor per model name: the lowest version that may be installed without a signed,
+   * device-scoped rollback token. Raised on every activation; lowered only by a rollback (requested
+   * with a token, or the device's own after a failed probation).
    */
   java.util.Map<String, String> floors = new java.util.TreeMap<>();
+
   /** Validation outcome per package SHA-256 ("passed" or the reason), the last few packages. */
   java.util.LinkedHashMap<String, String> validation = new java.util.LinkedHashMap<>();
 

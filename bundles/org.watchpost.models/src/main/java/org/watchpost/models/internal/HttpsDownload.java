@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import dev.failsafe.RateLimiter;
@@ -36,20 +37,21 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * One attempt at fetching a package over HTTPS, resuming from the recorded offset with a Range request. The
- * server must answer 206 from that offset (or 200 with the whole file, and the part file starts over). Never
- * writes past the announced size.
+ * One attempt at fetching a package over HTTPS, resuming from the recorded offset with a Range
+ * request. The server must answer 206 from that offset (or 200 with the whole file, and the part
+ * file starts over). Never writes past the announced size.
  *
- * <p>Only public addresses are fetched: the host's addresses are all checked before the request, and the socket
- * checks the very address it connects to (a name that resolves elsewhere the second time is caught there), unless
- * the host is on the allow-list. A watchdog of this instance cuts a connection whose headers do not come within
- * the timeout, whose body brings less than the minimum rate over the rate window (a server that trickles a byte now
- * and then), or that outlives the job's deadline. Reads are paced by the downlink budget (a token bucket).
+ * <p>Only public addresses are fetched: the host's addresses are all checked before the request,
+ * and the socket checks the very address it connects to (a name that resolves elsewhere the second
+ * time is caught there), unless the host is on the allow-list. A watchdog of this instance cuts a
+ * connection whose headers do not come within the timeout, whose body brings less than the minimum
+ * rate over the rate window (a server that trickles a byte now and then), or that outlives the
+ * job's deadline. Reads are paced by the downlink budget (a token bucket).
  *
- * <p>The watchdog cuts by closing the TCP socket under the TLS one, never by closing the TLS socket or the
- * connection: a TLS 1.3 close takes the socket's read lock, which the download thread holds while it is blocked
- * in a read, so the watchdog would wait for the very read it is there to end (and a server that sends a byte
- * every so often lets the reader take the lock back each time).
+ * <p>The watchdog cuts by closing the TCP socket under the TLS one, never by closing the TLS socket
+ * or the connection: a TLS 1.3 close takes the socket's read lock, which the download thread holds
+ * while it is blocked in a read, so the watchdog would wait for the very read it is there to end
+ * (and a server that sends a byte every so often lets the reader take the lock back each time).
  */
 final class HttpsDownload implements AutoCloseable {
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
@@ -66,7 +68,10 @@ final class HttpsDownload implements AutoCloseable {
     }
   }
 
-  /** The server answered, wrongly: the message is safe to send back (it only says what the named server did). */
+  /**
+   * The server answered, wrongly: the message is safe to send back (it only says what the named
+   * server did).
+   */
   static final class ServerProblem extends IOException {
     private static final long serialVersionUID = 1L;
 
@@ -91,24 +96,33 @@ final class HttpsDownload implements AutoCloseable {
   private final Set<String> allowedHosts;
   private final RateLimiter<Object> pace;
   private final int buffer;
-  private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "models-download-watchdog");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService watchdog =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "models-download-watchdog");
+            t.setDaemon(true);
+            return t;
+          });
 
   HttpsDownload(ModelsSettings settings) {
     this.timeout = settings.httpsTimeout();
     this.window = settings.httpsRateWindow();
-    this.minBytesPerWindow = (long) settings.httpsMinBytesPerSecond() * settings.httpsRateWindow().toSeconds();
+    this.minBytesPerWindow =
+        (long) settings.httpsMinBytesPerSecond() * settings.httpsRateWindow().toSeconds();
     this.allowedHosts = settings.httpsAllowedHosts();
     long bytesPerSecond = settings.httpsDownlinkBitsPerSecond() / 8;
-    this.pace = bytesPerSecond > 0
-        ? RateLimiter.smoothBuilder(bytesPerSecond, Duration.ofSeconds(1)).build() : null;
-    this.buffer = bytesPerSecond > 0 ? (int) Math.max(1024, Math.min(BUFFER, bytesPerSecond / 4)) : BUFFER;
+    this.pace =
+        bytesPerSecond > 0
+            ? RateLimiter.smoothBuilder(bytesPerSecond, Duration.ofSeconds(1)).build()
+            : null;
+    this.buffer =
+        bytesPerSecond > 0 ? (int) Math.max(1024, Math.min(BUFFER, bytesPerSecond / 4)) : BUFFER;
     SSLContext context;
     try {
-      context = settings.httpsCaFile() != null ? trusting(settings.httpsCaFile()) : SSLContext.getDefault();
+      context =
+          settings.httpsCaFile() != null
+              ? trusting(settings.httpsCaFile())
+              : SSLContext.getDefault();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("no TLS in this JVM", e);
     }
@@ -123,25 +137,33 @@ final class HttpsDownload implements AutoCloseable {
       for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
         store.setCertificateEntry("ca-" + n++, cert);
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(store);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, tmf.getTrustManagers(), null);
       return context;
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("https_ca_file " + caFile + " is not a readable PEM of CA certificates: "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "https_ca_file "
+              + caFile
+              + " is not a readable PEM of CA certificates: "
+              + e.getMessage(),
+          e);
     }
   }
 
-  // ------------------------------------------------------------------ which addresses may be fetched
+  // ------------------------------------------------------------------ which addresses may be
+  // fetched
 
   /**
-   * Checks a URL before anything is sent: https, a host, and every address it resolves to public (or the host
-   * allowed).
+   * Checks a URL before anything is sent: https, a host, and every address it resolves to public
+   * (or the host allowed).
    */
   void checkUrl(URI uri) throws UrlRefused {
-    if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getRawUserInfo() != null) {
+    if (!"https".equalsIgnoreCase(uri.getScheme())
+        || uri.getHost() == null
+        || uri.getRawUserInfo() != null) {
       throw new UrlRefused(uri.getScheme() + " URL without a plain host is not fetched");
     }
     String host = host(uri.getHost());
@@ -164,14 +186,19 @@ final class HttpsDownload implements AutoCloseable {
 
   private static String host(String h) {
     String lower = h.toLowerCase(Locale.ROOT);
-    return lower.startsWith("[") && lower.endsWith("]") ? lower.substring(1, lower.length() - 1) : lower;
+    return lower.startsWith("[") && lower.endsWith("]")
+        ? lower.substring(1, lower.length() - 1)
+        : lower;
   }
 
   private boolean allowed(InetAddress a, String requestedHost) {
-    return allowedHosts.contains(requestedHost) || allowedHosts.contains(a.getHostAddress().toLowerCase(Locale.ROOT));
+    return allowedHosts.contains(requestedHost)
+        || allowedHosts.contains(a.getHostAddress().toLowerCase(Locale.ROOT));
   }
 
-  /** @return why the address is not a public one, or null */
+  /**
+   * @return why the address is not a public one, or null
+   */
   static String internal(InetAddress a) {
     if (a.isAnyLocalAddress()) {
       return "a wildcard address";
@@ -192,8 +219,11 @@ final class HttpsDownload implements AutoCloseable {
     if (b.length == 4) {
       int first = b[0] & 0xff;
       int second = b[1] & 0xff;
-      if (first == 0 || first >= 240 || first == 100 && (second & 0xc0) == 64 || first == 192 && second == 0
-          && (b[2] & 0xff) == 0 || first == 198 && (second & 0xfe) == 18) {
+      if (first == 0
+          || first >= 240
+          || first == 100 && (second & 0xc0) == 64
+          || first == 192 && second == 0 && (b[2] & 0xff) == 0
+          || first == 198 && (second & 0xfe) == 18) {
         return "a reserved or shared address";
       }
     } else if ((b[0] & 0xfe) == 0xfc) {
@@ -203,8 +233,8 @@ final class HttpsDownload implements AutoCloseable {
   }
 
   /**
-   * Sockets that refuse to connect to an address the check would refuse; one per connection, so that the
-   * watchdog can close the TCP socket it made.
+   * Sockets that refuse to connect to an address the check would refuse; one per connection, so
+   * that the watchdog can close the TCP socket it made.
    */
   private final class CheckedSockets extends SSLSocketFactory {
     private final SSLSocketFactory real;
@@ -217,25 +247,32 @@ final class HttpsDownload implements AutoCloseable {
 
     @Override
     public Socket createSocket() {
-      Socket socket = new Socket() {
-        @Override
-        public void connect(SocketAddress endpoint, int timeoutMillis) throws IOException {
-          if (!(endpoint instanceof InetSocketAddress isa) || isa.getAddress() == null) {
-            throw new AddressRefused("unresolved endpoint " + endpoint);
-          }
-          String why = internal(isa.getAddress());
-          if (why != null && !allowed(isa.getAddress(), host(isa.getHostString()))) {
-            throw new AddressRefused(isa.getHostString() + " connects to " + isa.getAddress().getHostAddress() + ", " + why);
-          }
-          super.connect(endpoint, timeoutMillis);
-        }
-      };
+      Socket socket =
+          new Socket() {
+            @Override
+            public void connect(SocketAddress endpoint, int timeoutMillis) throws IOException {
+              if (!(endpoint instanceof InetSocketAddress isa) || isa.getAddress() == null) {
+                throw new AddressRefused("unresolved endpoint " + endpoint);
+              }
+              String why = internal(isa.getAddress());
+              if (why != null && !allowed(isa.getAddress(), host(isa.getHostString()))) {
+                throw new AddressRefused(
+                    isa.getHostString()
+                        + " connects to "
+                        + isa.getAddress().getHostAddress()
+                        + ", "
+                        + why);
+              }
+              super.connect(endpoint, timeoutMillis);
+            }
+          };
       made.set(socket);
       return socket;
     }
 
     @Override
-    public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
+    public Socket createSocket(Socket s, String host, int port, boolean autoClose)
+        throws IOException {
       return real.createSocket(s, host, port, autoClose);
     }
 
@@ -245,7 +282,8 @@ final class HttpsDownload implements AutoCloseable {
     }
 
     @Override
-    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort)
+        throws IOException {
       throw new SocketException("only unconnected sockets are made here");
     }
 
@@ -255,7 +293,8 @@ final class HttpsDownload implements AutoCloseable {
     }
 
     @Override
-    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
+    public Socket createSocket(
+        InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
       throw new SocketException("only unconnected sockets are made here");
     }
 
@@ -272,8 +311,12 @@ final class HttpsDownload implements AutoCloseable {
 
   // ------------------------------------------------------------------ the transfer
 
-  /** Reads on; when the link drops, what arrived before is kept, so the next attempt resumes after it. */
-  private static int read(InputStream body, byte[] buffer, TransferRecord record, IncomingStore store, long position)
+  /**
+   * Reads on; when the link drops, what arrived before is kept, so the next attempt resumes after
+   * it.
+   */
+  private static int read(
+      InputStream body, byte[] buffer, TransferRecord record, IncomingStore store, long position)
       throws IOException {
     try {
       return body.read(buffer);
@@ -289,7 +332,8 @@ final class HttpsDownload implements AutoCloseable {
    * Fetches from the record's offset to its size.
    *
    * @param progress told the committed offset now and then
-   * @throws IOException when the connection fails or the server answers wrongly; what was committed stays
+   * @throws IOException when the connection fails or the server answers wrongly; what was committed
+   *     stays
    * @throws UrlRefused when the URL names an address the device may not fetch from
    */
   void fetch(TransferRecord record, IncomingStore store, LongConsumer progress)
@@ -304,7 +348,8 @@ final class HttpsDownload implements AutoCloseable {
     if (record.complete()) {
       return;
     }
-    HttpsURLConnection connection = (HttpsURLConnection) new URL(uri.toASCIIString()).openConnection();
+    HttpsURLConnection connection =
+        (HttpsURLConnection) new URL(uri.toASCIIString()).openConnection();
     AtomicReference<Socket> tcp = new AtomicReference<>();
     connection.setSSLSocketFactory(new CheckedSockets(tls, tcp));
     connection.setInstanceFollowRedirects(false);
@@ -318,26 +363,37 @@ final class HttpsDownload implements AutoCloseable {
     long[] windowStart = {started, 0};
     boolean[] body = {false};
     String[] cut = {null};
-    ScheduledFuture<?> dog = watchdog.scheduleAtFixedRate(() -> {
-      long now = System.nanoTime();
-      String why = null;
-      if (record.deadlineMillis > 0 && System.currentTimeMillis() >= record.deadlineMillis) {
-        why = "the job's deadline passed";
-      } else if (!body[0] && now - started > timeout.toNanos()) {
-        why = "no answer within " + timeout.toSeconds() + " s";
-      } else if (body[0] && now - windowStart[0] >= window.toNanos()) {
-        long got = bytes.get() - windowStart[1];
-        if (got < minBytesPerWindow) {
-          why = got + " bytes in " + window.toSeconds() + " s, less than the minimum " + minBytesPerWindow;
-        }
-        windowStart[0] = now;
-        windowStart[1] = bytes.get();
-      }
-      if (why != null) {
-        cut[0] = why;
-        cutTcp(tcp.get(), connection);
-      }
-    }, 250, 250, TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> dog =
+        watchdog.scheduleAtFixedRate(
+            () -> {
+              long now = System.nanoTime();
+              String why = null;
+              if (record.deadlineMillis > 0
+                  && System.currentTimeMillis() >= record.deadlineMillis) {
+                why = "the job's deadline passed";
+              } else if (!body[0] && now - started > timeout.toNanos()) {
+                why = "no answer within " + timeout.toSeconds() + " s";
+              } else if (body[0] && now - windowStart[0] >= window.toNanos()) {
+                long got = bytes.get() - windowStart[1];
+                if (got < minBytesPerWindow) {
+                  why =
+                      got
+                          + " bytes in "
+                          + window.toSeconds()
+                          + " s, less than the minimum "
+                          + minBytesPerWindow;
+                }
+                windowStart[0] = now;
+                windowStart[1] = bytes.get();
+              }
+              if (why != null) {
+                cut[0] = why;
+                cutTcp(tcp.get(), connection);
+              }
+            },
+            250,
+            250,
+            TimeUnit.MILLISECONDS);
     try {
       int status;
       try {
@@ -352,7 +408,8 @@ final class HttpsDownload implements AutoCloseable {
         String range = String.valueOf(connection.getHeaderField("Content-Range"));
         Matcher m = CONTENT_RANGE.matcher(range);
         if (!m.matches() || Long.parseLong(m.group(1)) != record.offset) {
-          throw new ServerProblem("server answered Range " + record.offset + "- with another Content-Range");
+          throw new ServerProblem(
+              "server answered Range " + record.offset + "- with another Content-Range");
         }
         position = record.offset;
       } else if (status == 200) {
@@ -377,7 +434,8 @@ final class HttpsDownload implements AutoCloseable {
             break;
           }
           if (position + n > record.size) {
-            throw new ServerProblem("server sent more than the announced " + record.size + " bytes");
+            throw new ServerProblem(
+                "server sent more than the announced " + record.size + " bytes");
           }
           if (pace != null) {
             pace.acquirePermits(n);
@@ -385,7 +443,8 @@ final class HttpsDownload implements AutoCloseable {
           bytes.addAndGet(n);
           store.append(record, position, chunk, n);
           position += n;
-          if (position - committed >= COMMIT_BYTES || System.nanoTime() - lastCommit >= COMMIT_NANOS) {
+          if (position - committed >= COMMIT_BYTES
+              || System.nanoTime() - lastCommit >= COMMIT_NANOS) {
             store.commit(record, position);
             committed = position;
             lastCommit = System.nanoTime();
@@ -398,9 +457,12 @@ final class HttpsDownload implements AutoCloseable {
         store.commit(record, position);
         progress.accept(position);
         if (position < record.size) {
-          // HttpURLConnection ends a body cut short like a complete one; what came is kept for the next attempt.
-          throw new IOException(cut[0] != null ? "connection cut: " + cut[0]
-              : "the body ended at " + position + " of " + record.size + " bytes");
+          // HttpURLConnection ends a body cut short like a complete one; what came is kept for the
+          // next attempt.
+          throw new IOException(
+              cut[0] != null
+                  ? "connection cut: " + cut[0]
+                  : "the body ended at " + position + " of " + record.size + " bytes");
         }
       }
     } finally {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.IOException;
@@ -11,9 +12,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Transfers in progress: {@code incoming/JOB.json} (what is expected, how far it got) and {@code incoming/JOB.part}
- * (the bytes). The recorded offset only moves forward after the bytes before it are forced to disk; on resume the
- * part file is cut back to it, so whatever a power cut left past it is fetched again.
+ * Transfers in progress: {@code incoming/JOB.json} (what is expected, how far it got) and {@code
+ * incoming/JOB.part} (the bytes). The recorded offset only moves forward after the bytes before it
+ * are forced to disk; on resume the part file is cut back to it, so whatever a power cut left past
+ * it is fetched again.
  */
 final class IncomingStore {
   private final Path dir;
@@ -41,8 +43,9 @@ final class IncomingStore {
           if (r != null) {
             out.add(r);
           }
-        } else if (name.endsWith(".tmp") || name.endsWith(".hashes") && !Files.exists(dir.resolve(
-            name.substring(0, name.length() - 7) + ".json"))) {
+        } else if (name.endsWith(".tmp")
+            || name.endsWith(".hashes")
+                && !Files.exists(dir.resolve(name.substring(0, name.length() - 7) + ".json"))) {
           Files.deleteIfExists(f);
         }
       }
@@ -50,12 +53,16 @@ final class IncomingStore {
     return out;
   }
 
-  /** Starts a record, or gives back the one for the same job; the part file is cut to its offset. */
+  /**
+   * Starts a record, or gives back the one for the same job; the part file is cut to its offset.
+   */
   TransferRecord open(TransferRecord fresh) throws IOException {
     Files.createDirectories(dir);
     TransferRecord existing = recordFile(fresh.job).read();
-    TransferRecord record = existing != null && existing.sha256.equals(fresh.sha256) && existing.size == fresh.size
-        ? existing : fresh;
+    TransferRecord record =
+        existing != null && existing.sha256.equals(fresh.sha256) && existing.size == fresh.size
+            ? existing
+            : fresh;
     if (record == fresh) {
       record.offset = 0;
       Files.deleteIfExists(part(record.job));
@@ -70,9 +77,12 @@ final class IncomingStore {
     return record;
   }
 
-  /** Cuts the part file back to the recorded offset (a crash may have left unforced bytes past it). */
+  /**
+   * Cuts the part file back to the recorded offset (a crash may have left unforced bytes past it).
+   */
   void truncate(TransferRecord record) throws IOException {
-    try (FileChannel out = FileChannel.open(part(record.job), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(part(record.job), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       if (out.size() > record.offset) {
         out.truncate(record.offset);
       } else if (out.size() < record.offset) {
@@ -84,7 +94,8 @@ final class IncomingStore {
 
   /** Writes bytes at the record's offset; the offset is not advanced (see {@link #commit}). */
   void append(TransferRecord record, long at, byte[] bytes, int length) throws IOException {
-    try (FileChannel out = FileChannel.open(part(record.job), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(part(record.job), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       out.write(ByteBuffer.wrap(bytes, 0, length), at);
     }
   }
@@ -107,7 +118,9 @@ final class IncomingStore {
     return dir.resolve(job + ".hashes");
   }
 
-  /** Keeps the signed block hash list of an MQTT transfer beside it, for a resume after a restart. */
+  /**
+   * Keeps the signed block hash list of an MQTT transfer beside it, for a resume after a restart.
+   */
   void saveHashes(String job, byte[] hashes) throws IOException {
     StateFile.write(hashes(job), hashes);
   }

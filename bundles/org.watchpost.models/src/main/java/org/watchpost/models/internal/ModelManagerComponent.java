@@ -1,9 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
-import org.osgi.framework.BundleContext;
-import org.watchpost.api.host.HostFramework;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -14,6 +14,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.watchpost.api.detect.ModelSwitch;
 import org.watchpost.api.health.MetricsProvider;
+import org.watchpost.api.host.HostFramework;
 import org.watchpost.api.remote.RemoteChannel;
 import org.watchpost.api.remote.Request;
 import org.watchpost.api.remote.RequestHandler;
@@ -21,11 +22,14 @@ import org.watchpost.api.remote.Response;
 import org.watchpost.models.protocol.ModelProtocol;
 
 /**
- * The device's model manager: answers MODEL-V1 through the uplink and reports the model state to device health.
- * Immediate, so that at start it puts the model the pointer file names back in place without waiting for a
- * request; the uplink is optional (a device without one still recovers its model).
+ * The device's model manager: answers MODEL-V1 through the uplink and reports the model state to
+ * device health. Immediate, so that at start it puts the model the pointer file names back in place
+ * without waiting for a request; the uplink is optional (a device without one still recovers its
+ * model).
  */
-@Component(service = {RequestHandler.class, MetricsProvider.class}, immediate = true,
+@Component(
+    service = {RequestHandler.class, MetricsProvider.class},
+    immediate = true,
     configurationPid = ModelsConfig.PID)
 @Designate(ocd = ModelsConfig.class)
 public final class ModelManagerComponent implements RequestHandler, MetricsProvider {
@@ -33,7 +37,9 @@ public final class ModelManagerComponent implements RequestHandler, MetricsProvi
   private volatile RemoteChannel channel;
 
   @Activate
-  public ModelManagerComponent(ModelsConfig config, BundleContext context,
+  public ModelManagerComponent(
+      ModelsConfig config,
+      BundleContext context,
       @Reference(name = "modelSwitch") ModelSwitch modelSwitch) {
     this(config, context.getProperty(HostFramework.KURA_DATA), modelSwitch);
   }
@@ -44,11 +50,14 @@ public final class ModelManagerComponent implements RequestHandler, MetricsProvi
   }
 
   private ModelManagerComponent(ModelsConfig config, String kuraData, ModelSwitch modelSwitch) {
-    this.manager = new ModelManager(ModelsSettings.from(config, kuraData), modelSwitch, () -> channel);
+    this.manager =
+        new ModelManager(ModelsSettings.from(config, kuraData), modelSwitch, () -> channel);
     manager.start();
   }
 
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
   public void bindChannel(RemoteChannel c) {
     channel = c;

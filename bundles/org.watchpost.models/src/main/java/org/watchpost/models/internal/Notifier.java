@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.util.LinkedHashMap;
@@ -14,8 +15,8 @@ import org.watchpost.models.protocol.ModelProtocol;
 import org.watchpost.models.protocol.ModelProtocol.Status;
 
 /**
- * MODEL-V1 notifications to the console that asked: job status and chunk requests. Holds no state; any thread
- * (the channel queues and never blocks).
+ * MODEL-V1 notifications to the console that asked: job status and chunk requests. Holds no state;
+ * any thread (the channel queues and never blocks).
  */
 final class Notifier {
   private final Supplier<RemoteChannel> channel;
@@ -32,7 +33,12 @@ final class Notifier {
     return running == null ? null : running.info();
   }
 
-  void status(String requester, String jobId, Status status, DeviceState.Installed model, Rejection reason,
+  void status(
+      String requester,
+      String jobId,
+      Status status,
+      DeviceState.Installed model,
+      Rejection reason,
       String message) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put(ModelProtocol.JOB_ID, jobId == null ? "" : jobId);
@@ -49,17 +55,29 @@ final class Notifier {
     if (running != null) {
       m.put(ModelProtocol.ACTIVE_VERSION, running.version());
     }
-    send(requester, ModelProtocol.NOTIFY_INSTALL, m, status.terminal() || status == Status.PROBATION
-        ? Priority.EVENT : Priority.HEALTH, 0);
+    send(
+        requester,
+        ModelProtocol.NOTIFY_INSTALL,
+        m,
+        status.terminal() || status == Status.PROBATION ? Priority.EVENT : Priority.HEALTH,
+        0);
   }
 
-  /** @return false when there is no channel or requester, or the channel did not take it */
-  boolean send(String requester, String resource, Map<String, Object> metrics, Priority priority, int replyBytes) {
+  /**
+   * @return false when there is no channel or requester, or the channel did not take it
+   */
+  boolean send(
+      String requester,
+      String resource,
+      Map<String, Object> metrics,
+      Priority priority,
+      int replyBytes) {
     RemoteChannel c = channel.get();
     if (c == null || requester == null) {
       return false;
     }
-    return c.notify(new Notification(ModelProtocol.APP_ID, requester, resource, metrics, priority, replyBytes));
+    return c.notify(
+        new Notification(ModelProtocol.APP_ID, requester, resource, metrics, priority, replyBytes));
   }
 
   /** The uplink's channel; null while there is none. */

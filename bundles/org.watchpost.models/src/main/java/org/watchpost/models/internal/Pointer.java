@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.IOException;
@@ -11,11 +12,13 @@ import org.watchpost.models.packaging.SemanticVersion;
 import org.watchpost.models.packaging.TrustedKeys;
 
 /**
- * The pointer file ({@code state.json}) and its copy in memory: what is active, previous, a candidate, in
- * probation, the version floors, the validations and the history; with the release keys the slots are checked
- * against and the factory model to fall back to. Every change of what runs is written here first.
+ * The pointer file ({@code state.json}) and its copy in memory: what is active, previous, a
+ * candidate, in probation, the version floors, the validations and the history; with the release
+ * keys the slots are checked against and the factory model to fall back to. Every change of what
+ * runs is written here first.
  *
- * <p>Threads: the worker only; {@link #state()} checks it, so no other thread reads a half-made change.
+ * <p>Threads: the worker only; {@link #state()} checks it, so no other thread reads a half-made
+ * change.
  */
 final class Pointer {
   private static final Logger LOG = LoggerFactory.getLogger(Pointer.class);
@@ -80,9 +83,15 @@ final class Pointer {
     this.factoryManifest = manifest;
   }
 
-  static DeviceState.HistoryEntry history(String jobId, DeviceState.Installed model, String event, String reason) {
-    return new DeviceState.HistoryEntry(System.currentTimeMillis(), jobId, model == null ? null : model.name,
-        model == null ? null : model.version, event, reason);
+  static DeviceState.HistoryEntry history(
+      String jobId, DeviceState.Installed model, String event, String reason) {
+    return new DeviceState.HistoryEntry(
+        System.currentTimeMillis(),
+        jobId,
+        model == null ? null : model.name,
+        model == null ? null : model.version,
+        event,
+        reason);
   }
 
   void recordValidation(String packageSha256, String outcome) {
@@ -96,7 +105,8 @@ final class Pointer {
     }
     String floor = state().floors.get(model.name);
     try {
-      if (floor == null || SemanticVersion.parse(model.version).compareTo(SemanticVersion.parse(floor)) > 0) {
+      if (floor == null
+          || SemanticVersion.parse(model.version).compareTo(SemanticVersion.parse(floor)) > 0) {
         state.floors.put(model.name, model.version);
       }
     } catch (IllegalArgumentException e) {
@@ -104,19 +114,30 @@ final class Pointer {
     }
   }
 
-  /** A rollback (the device's own, or with a token) lowers the floor of the model it left to the one it goes to. */
+  /**
+   * A rollback (the device's own, or with a token) lowers the floor of the model it left to the one
+   * it goes to.
+   */
   void lowerFloor(DeviceState.Installed from, ModelInfo to) {
     if (from != null && from.name != null && to != null && from.name.equals(to.name())) {
       state().floors.put(from.name, to.version());
     }
   }
 
-  /** A candidate validated before a newer model was activated must not go below the floor raised since. */
+  /**
+   * A candidate validated before a newer model was activated must not go below the floor raised
+   * since.
+   */
   void checkFloor(PackageManifest manifest) throws PackageRejectedException {
     String floor = state().floors.get(manifest.name());
     if (floor != null && manifest.semanticVersion().compareTo(SemanticVersion.parse(floor)) < 0) {
-      throw new PackageRejectedException(Rejection.DOWNGRADE, manifest.name() + " " + manifest.version()
-          + " is below this device's version floor " + floor);
+      throw new PackageRejectedException(
+          Rejection.DOWNGRADE,
+          manifest.name()
+              + " "
+              + manifest.version()
+              + " is below this device's version floor "
+              + floor);
     }
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.IOException;
@@ -20,11 +21,12 @@ import org.watchpost.models.packaging.Rejection;
 import org.watchpost.models.protocol.ModelProtocol.Status;
 
 /**
- * Activation, probation and rollback: switches the detector to a validated model (pointer first), watches it
- * for {@code probation} and goes back to the previous model when it fails.
+ * Activation, probation and rollback: switches the detector to a validated model (pointer first),
+ * watches it for {@code probation} and goes back to the previous model when it fails.
  *
- * <p>Threads: the worker only ({@link WorkQueue#checkWorker()} on entry); the probation timer only queues a tick.
- * Owns the previous model kept loaded for a fast rollback ({@link #previousLoaded}) and the tick timer.
+ * <p>Threads: the worker only ({@link WorkQueue#checkWorker()} on entry); the probation timer only
+ * queues a tick. Owns the previous model kept loaded for a fast rollback ({@link #previousLoaded})
+ * and the tick timer.
  */
 final class Probation {
   private static final Logger LOG = LoggerFactory.getLogger(Probation.class);
@@ -39,8 +41,14 @@ final class Probation {
   private LoadedModel previousLoaded;
   private ScheduledFuture<?> ticks;
 
-  Probation(ModelsSettings settings, ModelSwitch modelSwitch, SlotStore slots, Pointer pointer, Notifier notifier,
-      WorkQueue work, Snapshot snapshot) {
+  Probation(
+      ModelsSettings settings,
+      ModelSwitch modelSwitch,
+      SlotStore slots,
+      Pointer pointer,
+      Notifier notifier,
+      WorkQueue work,
+      Snapshot snapshot) {
     this.settings = settings;
     this.modelSwitch = modelSwitch;
     this.slots = slots;
@@ -50,18 +58,32 @@ final class Probation {
     this.snapshot = snapshot;
   }
 
-  void activate(LoadedModel candidate, DeviceState.Installed installed, String jobId, String requester,
-      double validationActiveMillis) throws IOException {
+  void activate(
+      LoadedModel candidate,
+      DeviceState.Installed installed,
+      String jobId,
+      String requester,
+      double validationActiveMillis)
+      throws IOException {
     work.checkWorker();
     DeviceState state = pointer.state();
     ServingStats before = modelSwitch.servingStats();
-    double measured = before.calls() >= settings.probationMinCalls() ? before.p50Millis() : validationActiveMillis;
-    // EXEC activate has no validation figure: without serving calls there is no baseline (0 skips the latency
+    double measured =
+        before.calls() >= settings.probationMinCalls()
+            ? before.p50Millis()
+            : validationActiveMillis;
+    // EXEC activate has no validation figure: without serving calls there is no baseline (0 skips
+    // the latency
     // check). NaN would not even reach the pointer file: JSON has no NaN.
     double baseline = Double.isFinite(measured) ? measured : 0;
     ModelInfo running = notifier.activeInfo();
-    DeviceState.Installed previous = state.active != null ? state.active
-        : running == null ? null : new DeviceState.Installed(null, running.name(), running.version(), running.sha256(), null);
+    DeviceState.Installed previous =
+        state.active != null
+            ? state.active
+            : running == null
+                ? null
+                : new DeviceState.Installed(
+                    null, running.name(), running.version(), running.sha256(), null);
     DeviceState.Probation probation = new DeviceState.Probation();
     probation.job = jobId;
     probation.requester = requester;
@@ -81,7 +103,9 @@ final class Probation {
       previousLoaded.close();
     }
     previousLoaded = replaced;
-    state.record(Pointer.history(jobId, installed, "activated", previous == null ? "" : "replacing " + previous));
+    state.record(
+        Pointer.history(
+            jobId, installed, "activated", previous == null ? "" : "replacing " + previous));
     pointer.write();
     startTicks();
   }
@@ -108,24 +132,45 @@ final class Probation {
       failure = "the detector is down: " + stats.lastError();
     } else if (!stats.model().sha256().equals(state.active.sha256)) {
       failure = null;
-      LOG.warn("another model ({}) was activated during the probation of {}; probation ends", stats.model(), state.active);
+      LOG.warn(
+          "another model ({}) was activated during the probation of {}; probation ends",
+          stats.model(),
+          state.active);
       end();
       return;
     } else {
       long total = stats.calls() + stats.errors();
-      if (total >= settings.probationMinCalls() && stats.errors() > settings.probationMaxErrorRate() * total) {
-        failure = String.format(Locale.ROOT, "%d of %d detector calls failed in probation (more than %.0f%%), last: %s",
-            stats.errors(), total, 100 * settings.probationMaxErrorRate(), stats.lastError());
-      } else if (stats.calls() >= settings.probationMinCalls() && p.baselineMillis > 0
+      if (total >= settings.probationMinCalls()
+          && stats.errors() > settings.probationMaxErrorRate() * total) {
+        failure =
+            String.format(
+                Locale.ROOT,
+                "%d of %d detector calls failed in probation (more than %.0f%%), last: %s",
+                stats.errors(),
+                total,
+                100 * settings.probationMaxErrorRate(),
+                stats.lastError());
+      } else if (stats.calls() >= settings.probationMinCalls()
+          && p.baselineMillis > 0
           && stats.p50Millis() > settings.latencyFactor() * p.baselineMillis) {
-        failure = String.format(Locale.ROOT, "median detector time %.1f ms in probation, more than %.1fx the %.1f ms "
-            + "of the model before", stats.p50Millis(), settings.latencyFactor(), p.baselineMillis);
+        failure =
+            String.format(
+                Locale.ROOT,
+                "median detector time %.1f ms in probation, more than %.1fx the %.1f ms "
+                    + "of the model before",
+                stats.p50Millis(),
+                settings.latencyFactor(),
+                p.baselineMillis);
       }
     }
     if (failure != null) {
       rollback(Rejection.PROBATION_FAILED, failure);
     } else if (System.currentTimeMillis() >= p.untilMillis) {
-      LOG.info("{} passed probation ({} calls, {} errors, median {} ms)", state.active, stats.calls(), stats.errors(),
+      LOG.info(
+          "{} passed probation ({} calls, {} errors, median {} ms)",
+          state.active,
+          stats.calls(),
+          stats.errors(),
           Installer.fmt(stats.p50Millis()));
       DeviceState.Installed kept = state.active;
       end();
@@ -155,9 +200,9 @@ final class Probation {
   }
 
   /**
-   * Back to the previous model: the one kept loaded, else loaded again from its slot or the factory manifest. When
-   * that is impossible the active model keeps serving and probation ends (with its checks it would only try again
-   * and fail, and meanwhile refuse every install).
+   * Back to the previous model: the one kept loaded, else loaded again from its slot or the factory
+   * manifest. When that is impossible the active model keeps serving and probation ends (with its
+   * checks it would only try again and fail, and meanwhile refuse every install).
    */
   private boolean rollback(Rejection reason, String why) {
     DeviceState state = pointer.state();
@@ -183,7 +228,14 @@ final class Probation {
       }
     } catch (PackageRejectedException | ModelLoadException | IOException e) {
       LOG.error("cannot roll back from {} to {}: {}", failed, target, e.getMessage());
-      String message = "cannot roll back to " + target + " (" + e.getMessage() + "); " + failed + " keeps serving";
+      String message =
+          "cannot roll back to "
+              + target
+              + " ("
+              + e.getMessage()
+              + "); "
+              + failed
+              + " keeps serving";
       if (state.probation != null) {
         state.probation = null;
         state.record(Pointer.history(p.job, failed, "rollback_failed", message));
@@ -203,7 +255,8 @@ final class Probation {
     return true;
   }
 
-  private LoadedModel loadInstalled(DeviceState.Installed target) throws PackageRejectedException, ModelLoadException {
+  private LoadedModel loadInstalled(DeviceState.Installed target)
+      throws PackageRejectedException, ModelLoadException {
     if (target == null || target.factory()) {
       if (pointer.factoryManifest() == null) {
         throw new ModelLoadException("no previous model to roll back to", null);
@@ -225,7 +278,8 @@ final class Probation {
       return Response.error(409, state.active + " is in probation");
     }
     DeviceState.Installed candidate = state.candidate;
-    if (candidate.packageSha256 == null || !Pointer.PASSED.equals(state.validation.get(candidate.packageSha256))) {
+    if (candidate.packageSha256 == null
+        || !Pointer.PASSED.equals(state.validation.get(candidate.packageSha256))) {
       state.candidate = null;
       pointer.write();
       return Response.error(409, "candidate " + candidate + " has no passed validation on record");
@@ -233,11 +287,14 @@ final class Probation {
     LoadedModel loaded;
     try {
       PackageManifest manifest = slots.verify(candidate.slot, pointer.keys());
-      if (!manifest.model().sha256().equals(candidate.sha256) || !manifest.version().equals(candidate.version)
+      if (!manifest.model().sha256().equals(candidate.sha256)
+          || !manifest.version().equals(candidate.version)
           || !manifest.name().equals(candidate.name)) {
         state.candidate = null;
         pointer.write();
-        return Response.error(409, "slot " + candidate.slot + " no longer holds the validated candidate " + candidate);
+        return Response.error(
+            409,
+            "slot " + candidate.slot + " no longer holds the validated candidate " + candidate);
       }
       pointer.checkFloor(manifest);
       loaded = modelSwitch.load(slots.manifest(candidate.slot));
@@ -261,9 +318,16 @@ final class Probation {
     if (state.probation != null && request.requesterClientId() != null) {
       state.probation.requester = request.requesterClientId();
     }
-    boolean done = rollback(Rejection.PROBATION_FAILED, "rollback requested by "
-        + (request.requesterClientId() == null ? "an operator" : request.requesterClientId()));
-    return done ? Response.ok(new LinkedHashMap<>(snapshot.get())) : Response.error(500, "the rollback failed; see the device log");
+    boolean done =
+        rollback(
+            Rejection.PROBATION_FAILED,
+            "rollback requested by "
+                + (request.requesterClientId() == null
+                    ? "an operator"
+                    : request.requesterClientId()));
+    return done
+        ? Response.ok(new LinkedHashMap<>(snapshot.get()))
+        : Response.error(500, "the rollback failed; see the device log");
   }
 
   /** Closes the previous model kept loaded (the manager is stopping). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.IOException;
@@ -15,8 +16,9 @@ import org.watchpost.models.packaging.TrustedKeys;
 import org.watchpost.models.protocol.ModelProtocol.Status;
 
 /**
- * At start: reads the release keys and the pointer file, counts a restart in probation (too many roll back),
- * and puts the model the pointer names in place, else the one before it, else the factory model.
+ * At start: reads the release keys and the pointer file, counts a restart in probation (too many
+ * roll back), and puts the model the pointer names in place, else the one before it, else the
+ * factory model.
  *
  * <p>Threads: the worker only, once, before any request is taken.
  */
@@ -32,8 +34,15 @@ final class Recovery {
   private final Refusals refusals;
   private final WorkQueue work;
 
-  Recovery(ModelsSettings settings, ModelSwitch modelSwitch, SlotStore slots, Pointer pointer, Probation probation,
-      Notifier notifier, Refusals refusals, WorkQueue work) {
+  Recovery(
+      ModelsSettings settings,
+      ModelSwitch modelSwitch,
+      SlotStore slots,
+      Pointer pointer,
+      Probation probation,
+      Notifier notifier,
+      Refusals refusals,
+      WorkQueue work) {
     this.settings = settings;
     this.modelSwitch = modelSwitch;
     this.slots = slots;
@@ -54,7 +63,8 @@ final class Recovery {
       }
       refusals.keysSkipped(keys.skipped().size());
     } catch (IOException e) {
-      // The recorded model is still put back in place; what cannot be checked is not loaded (factory model).
+      // The recorded model is still put back in place; what cannot be checked is not loaded
+      // (factory model).
       LOG.error("trusted keys unreadable: {}", e.getMessage());
       keys = TrustedKeys.of();
     }
@@ -66,23 +76,38 @@ final class Recovery {
     pointer.load();
     DeviceState state = pointer.state();
     LoadedModel running = modelSwitch.active();
-    // At start the detector runs the model it is configured with: that is the factory model to fall back to.
-    if (running != null && !Path.of(running.manifest()).toAbsolutePath().startsWith(
-        settings.stateDir().resolve("slots").toAbsolutePath())) {
+    // At start the detector runs the model it is configured with: that is the factory model to fall
+    // back to.
+    if (running != null
+        && !Path.of(running.manifest())
+            .toAbsolutePath()
+            .startsWith(settings.stateDir().resolve("slots").toAbsolutePath())) {
       state.factoryManifest = running.manifest();
     }
     pointer.factoryManifest(state.factoryManifest);
     if (state.probation != null) {
       state.probation.restarts++;
       if (state.probation.restarts > settings.probationMaxRestarts()) {
-        String reason = "the device restarted " + state.probation.restarts + " times while " + state.active
-            + " was in probation";
+        String reason =
+            "the device restarted "
+                + state.probation.restarts
+                + " times while "
+                + state.active
+                + " was in probation";
         LOG.warn("rolling back: {}", reason);
         state.record(Pointer.history(state.probation.job, state.active, "rolled_back", reason));
-        notifier.status(state.probation.requester, state.probation.job, Status.ROLLED_BACK, state.active,
-            Rejection.PROBATION_FAILED, reason);
-        if (state.previous != null && state.active != null && state.active.name != null
-            && state.active.name.equals(state.previous.name) && state.previous.version != null) {
+        notifier.status(
+            state.probation.requester,
+            state.probation.job,
+            Status.ROLLED_BACK,
+            state.active,
+            Rejection.PROBATION_FAILED,
+            reason);
+        if (state.previous != null
+            && state.active != null
+            && state.active.name != null
+            && state.active.name.equals(state.previous.name)
+            && state.previous.version != null) {
           state.floors.put(state.active.name, state.previous.version);
         }
         state.active = state.previous;
@@ -111,14 +136,19 @@ final class Recovery {
   private void runRecordedModel() throws IOException {
     DeviceState state = pointer.state();
     LoadedModel running = modelSwitch.active();
-    for (DeviceState.Installed choice : new DeviceState.Installed[] {state.active, state.previous}) {
+    for (DeviceState.Installed choice :
+        new DeviceState.Installed[] {state.active, state.previous}) {
       if (choice == null || choice.factory()) {
         break;
       }
       try {
         PackageManifest manifest = slots.verify(choice.slot, pointer.keys());
-        if (running != null && running.info().equals(new ModelInfo(manifest.name(), manifest.version(),
-            manifest.model().sha256())) && running.manifest().equals(slots.manifest(choice.slot).toString())) {
+        if (running != null
+            && running
+                .info()
+                .equals(
+                    new ModelInfo(manifest.name(), manifest.version(), manifest.model().sha256()))
+            && running.manifest().equals(slots.manifest(choice.slot).toString())) {
           return;
         }
         LoadedModel loaded = modelSwitch.load(slots.manifest(choice.slot));
@@ -127,7 +157,12 @@ final class Recovery {
           replaced.close();
         }
         if (choice != state.active) {
-          state.record(Pointer.history(null, state.active, "rolled_back", "slot " + state.active.slot + " failed its check at start"));
+          state.record(
+              Pointer.history(
+                  null,
+                  state.active,
+                  "rolled_back",
+                  "slot " + state.active.slot + " failed its check at start"));
           state.active = choice;
           state.previous = null;
           state.probation = null;
@@ -141,12 +176,18 @@ final class Recovery {
     }
     String factoryManifest = pointer.factoryManifest();
     if (state.active != null && !state.active.factory()) {
-      state.record(Pointer.history(null, state.active, "rolled_back", "no slot passed its check at start; factory model"));
+      state.record(
+          Pointer.history(
+              null,
+              state.active,
+              "rolled_back",
+              "no slot passed its check at start; factory model"));
       state.active = null;
       state.previous = null;
       state.probation = null;
       pointer.write();
-      if (factoryManifest != null && (running == null || !running.manifest().equals(factoryManifest))) {
+      if (factoryManifest != null
+          && (running == null || !running.manifest().equals(factoryManifest))) {
         try {
           LoadedModel replaced = modelSwitch.activate(modelSwitch.load(Path.of(factoryManifest)));
           if (replaced != null) {

@@ -1,11 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the model manager refused or dropped, for health: counted by the units that refuse (the command gate on
- * the uplink's request thread, the transfer on the worker and the download thread). Atomic: any thread.
+ * What the model manager refused or dropped, for health: counted by the units that refuse (the
+ * command gate on the uplink's request thread, the transfer on the worker and the download thread).
+ * Atomic: any thread.
  */
 final class Refusals {
   final AtomicLong commandsRefused = new AtomicLong();

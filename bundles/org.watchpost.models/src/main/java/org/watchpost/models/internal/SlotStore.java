@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.IOException;
@@ -16,9 +17,9 @@ import org.watchpost.models.packaging.Rejection;
 import org.watchpost.models.packaging.TrustedKeys;
 
 /**
- * The two slots ({@code slots/a}, {@code slots/b}) of unpacked, verified packages. A package is unpacked into
- * {@code slots/X.new}, forced to disk and renamed into place, so a slot directory is always complete; a slot
- * is checked again (signature and every file's hash) before it is loaded.
+ * The two slots ({@code slots/a}, {@code slots/b}) of unpacked, verified packages. A package is
+ * unpacked into {@code slots/X.new}, forced to disk and renamed into place, so a slot directory is
+ * always complete; a slot is checked again (signature and every file's hash) before it is loaded.
  */
 final class SlotStore {
   static final String A = "a";
@@ -70,27 +71,36 @@ final class SlotStore {
   }
 
   /**
-   * Checks a slot as if it had just arrived: signature by a trusted key, every listed file present with its
-   * size and SHA-256, nothing else.
+   * Checks a slot as if it had just arrived: signature by a trusted key, every listed file present
+   * with its size and SHA-256, nothing else.
    */
   PackageManifest verify(String slot, TrustedKeys keys) throws PackageRejectedException {
     Path dir = slots.resolve(slot);
     try {
-      byte[] manifestBytes = readBounded(dir.resolve(PackageManifest.MANIFEST), PackageManifest.MAX_BYTES);
-      byte[] signatureBytes = readBounded(dir.resolve(PackageManifest.SIGNATURE), PackageSignature.MAX_BYTES);
+      byte[] manifestBytes =
+          readBounded(dir.resolve(PackageManifest.MANIFEST), PackageManifest.MAX_BYTES);
+      byte[] signatureBytes =
+          readBounded(dir.resolve(PackageManifest.SIGNATURE), PackageSignature.MAX_BYTES);
       PackageSignature.parse(signatureBytes).verify(manifestBytes, keys);
       PackageManifest manifest = PackageManifest.parse(manifestBytes);
       for (Map.Entry<String, PackageManifest.FileEntry> file : manifest.files().entrySet()) {
         Path path = dir.resolve(file.getKey());
-        if (!Files.isRegularFile(path) || Files.size(path) != file.getValue().size()
+        if (!Files.isRegularFile(path)
+            || Files.size(path) != file.getValue().size()
             || !ModelPackage.sha256Of(path).equals(file.getValue().sha256())) {
-          throw new PackageRejectedException(Rejection.HASH_MISMATCH, "slot " + slot + ": " + file.getKey()
-              + " is missing or differs from its signed manifest");
+          throw new PackageRejectedException(
+              Rejection.HASH_MISMATCH,
+              "slot "
+                  + slot
+                  + ": "
+                  + file.getKey()
+                  + " is missing or differs from its signed manifest");
         }
       }
       return manifest;
     } catch (IOException e) {
-      throw new PackageRejectedException(Rejection.TRUNCATED, "slot " + slot + " cannot be read: " + e.getMessage(), e);
+      throw new PackageRejectedException(
+          Rejection.TRUNCATED, "slot " + slot + " cannot be read: " + e.getMessage(), e);
     }
   }
 
@@ -98,11 +108,13 @@ final class SlotStore {
     return Files.isRegularFile(manifest(slot));
   }
 
-  private static byte[] readBounded(Path file, int limit) throws IOException, PackageRejectedException {
+  private static byte[] readBounded(Path file, int limit)
+      throws IOException, PackageRejectedException {
     try (InputStream in = Files.newInputStream(file)) {
       byte[] bytes = in.readNBytes(limit + 1);
       if (bytes.length > limit) {
-        throw new PackageRejectedException(Rejection.TOO_LARGE, file + " is larger than " + limit + " bytes");
+        throw new PackageRejectedException(
+            Rejection.TOO_LARGE, file + " is larger than " + limit + " bytes");
       }
       return bytes;
     }

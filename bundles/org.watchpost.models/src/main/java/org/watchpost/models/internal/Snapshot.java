@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.util.LinkedHashMap;
@@ -34,14 +35,19 @@ final class Snapshot {
       m.put(ModelProtocol.ACTIVE_VERSION, running.version());
       m.put(ModelProtocol.ACTIVE_SHA256, running.sha256());
     }
-    m.put(ModelProtocol.ACTIVE_SLOT, state == null || state.active == null ? "factory" : state.active.slot);
+    m.put(
+        ModelProtocol.ACTIVE_SLOT,
+        state == null || state.active == null ? "factory" : state.active.slot);
     if (state != null && state.previous != null) {
       m.put(ModelProtocol.PREVIOUS_VERSION, state.previous.version);
     }
     if (state != null && state.candidate != null) {
       m.put(ModelProtocol.CANDIDATE_VERSION, state.candidate.version);
     }
-    String phase = job != null ? job.status.name() : state != null && state.probation != null ? Status.PROBATION.name() : "IDLE";
+    String phase =
+        job != null
+            ? job.status.name()
+            : state != null && state.probation != null ? Status.PROBATION.name() : "IDLE";
     m.put(ModelProtocol.STATE, phase);
     if (job != null) {
       m.put(ModelProtocol.JOB_ID, job.record.job);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import com.google.gson.Gson;
@@ -13,9 +14,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A small JSON file replaced as a whole: written beside itself, forced to disk, renamed over the old one
- * (atomic on POSIX file systems), and the directory forced, so that after a power cut it is the old or the new
- * content, never a mix.
+ * A small JSON file replaced as a whole: written beside itself, forced to disk, renamed over the
+ * old one (atomic on POSIX file systems), and the directory forced, so that after a power cut it is
+ * the old or the new content, never a mix.
  */
 final class StateFile<T> {
   private static final int MAX_BYTES = 1 << 20;
@@ -29,7 +30,9 @@ final class StateFile<T> {
     this.type = type;
   }
 
-  /** @return the content, or null when there is no file yet */
+  /**
+   * @return the content, or null when there is no file yet
+   */
   T read() throws IOException {
     if (!Files.exists(file)) {
       return null;
@@ -52,13 +55,18 @@ final class StateFile<T> {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path temporary = dir.resolve(file.getFileName() + ".tmp");
-    try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(
+            temporary,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       out.write(ByteBuffer.wrap(bytes));
       out.force(true);
     }
     CrashPoints.reach("state-written");
-    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     forceDirectory(dir);
   }
 

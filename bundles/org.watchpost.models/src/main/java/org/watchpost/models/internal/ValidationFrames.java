@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.IOException;
@@ -13,7 +14,10 @@ import org.opencv.core.Mat;
 import org.opencv.imgcodecs.Imgcodecs;
 import org.watchpost.api.frame.Frame;
 
-/** Frames a candidate model is validated on: decoded images as the pipeline would hand them over (BGR). */
+/**
+ * Frames a candidate model is validated on: decoded images as the pipeline would hand them over
+ * (BGR).
+ */
 final class ValidationFrames {
   private static final long MAX_IMAGE_BYTES = 16L << 20;
   private static final int MAX_STORED = 8;
@@ -24,7 +28,8 @@ final class ValidationFrames {
   static Frame load(Path image, long sequence) throws IOException {
     org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     if (!Files.isRegularFile(image) || Files.size(image) > MAX_IMAGE_BYTES) {
-      throw new IOException("frame " + image + " is missing or larger than " + MAX_IMAGE_BYTES + " bytes");
+      throw new IOException(
+          "frame " + image + " is missing or larger than " + MAX_IMAGE_BYTES + " bytes");
     }
     Mat mat = Imgcodecs.imread(image.toString(), Imgcodecs.IMREAD_COLOR);
     try {
@@ -35,7 +40,16 @@ final class ValidationFrames {
       mat.get(0, 0, pixels);
       ByteBuffer direct = ByteBuffer.allocateDirect(pixels.length);
       direct.put(pixels).flip();
-      return new Frame("validation", sequence, System.currentTimeMillis(), 0, 0, mat.cols(), mat.rows(), direct, null);
+      return new Frame(
+          "validation",
+          sequence,
+          System.currentTimeMillis(),
+          0,
+          0,
+          mat.cols(),
+          mat.rows(),
+          direct,
+          null);
     } finally {
       mat.release();
     }
@@ -58,12 +72,16 @@ final class ValidationFrames {
     return frames;
   }
 
-  /** A fixed pseudo-random frame, when there is nothing better: it checks loading, shapes and latency only. */
+  /**
+   * A fixed pseudo-random frame, when there is nothing better: it checks loading, shapes and
+   * latency only.
+   */
   static Frame noise(int width, int height) {
     byte[] pixels = new byte[width * height * 3];
     new Random(42).nextBytes(pixels);
     ByteBuffer direct = ByteBuffer.allocateDirect(pixels.length);
     direct.put(pixels).flip();
-    return new Frame("validation", 0, System.currentTimeMillis(), 0, 0, width, height, direct, null);
+    return new Frame(
+        "validation", 0, System.currentTimeMillis(), 0, 0, width, height, direct, null);
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.util.concurrent.ArrayBlockingQueue;
@@ -15,20 +16,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The model manager's one worker thread ({@code models-worker}) and its timer ({@code models-timer}): every state
- * change of the manager's units runs on the worker, and {@link #checkWorker()} says so in code. Other threads
- * hand work over: requests with {@link #call} (bounded by {@code work.queue}, answered within a timeout), chunks
- * with {@link #offer}, the units' own follow-ups with {@link #internal} (a reserve requests cannot take), timers
- * with {@link #schedule} (which only hand over to the worker when they fire).
+ * The model manager's one worker thread ({@code models-worker}) and its timer ({@code
+ * models-timer}): every state change of the manager's units runs on the worker, and {@link
+ * #checkWorker()} says so in code. Other threads hand work over: requests with {@link #call}
+ * (bounded by {@code work.queue}, answered within a timeout), chunks with {@link #offer}, the
+ * units' own follow-ups with {@link #internal} (a reserve requests cannot take), timers with {@link
+ * #schedule} (which only hand over to the worker when they fire).
  */
 final class WorkQueue {
   private static final Logger LOG = LoggerFactory.getLogger(WorkQueue.class);
-  /** Room in the work queue kept for the manager's own work (timers, progress) beyond what requests may fill. */
+
+  /**
+   * Room in the work queue kept for the manager's own work (timers, progress) beyond what requests
+   * may fill.
+   */
   private static final int INTERNAL_RESERVE = 64;
 
   private final int requestQueue;
   private final ThreadPoolExecutor worker;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "models-timer"));
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(r -> thread(r, "models-timer"));
   private volatile Thread workerThread;
 
   /** The work queue is full: the request was not queued. */
@@ -42,12 +49,18 @@ final class WorkQueue {
 
   WorkQueue(int requestQueue) {
     this.requestQueue = requestQueue;
-    this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-        new ArrayBlockingQueue<>(requestQueue + INTERNAL_RESERVE), r -> {
-          Thread t = thread(r, "models-worker");
-          workerThread = t;
-          return t;
-        });
+    this.worker =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(requestQueue + INTERNAL_RESERVE),
+            r -> {
+              Thread t = thread(r, "models-worker");
+              workerThread = t;
+              return t;
+            });
   }
 
   static Thread thread(Runnable r, String name) {
@@ -56,19 +69,26 @@ final class WorkQueue {
     return t;
   }
 
-  /** @throws IllegalStateException when called from any thread but the worker */
+  /**
+   * @throws IllegalStateException when called from any thread but the worker
+   */
   void checkWorker() {
     Thread w = workerThread;
     if (w != Thread.currentThread()) {
-      throw new IllegalStateException("model manager state is confined to models-worker, touched from "
-          + Thread.currentThread().getName());
+      throw new IllegalStateException(
+          "model manager state is confined to models-worker, touched from "
+              + Thread.currentThread().getName());
     }
   }
 
-  /** Runs the task on the worker and waits for it; {@link Busy} when the requests already waiting fill the queue. */
+  /**
+   * Runs the task on the worker and waits for it; {@link Busy} when the requests already waiting
+   * fill the queue.
+   */
   <T> T call(Callable<T> task, int timeoutSeconds) {
     if (worker.getQueue().size() >= requestQueue) {
-      throw new Busy("the model manager is busy (" + worker.getQueue().size() + " queued); try again");
+      throw new Busy(
+          "the model manager is busy (" + worker.getQueue().size() + " queued); try again");
     }
     Future<T> future;
     try {
@@ -89,7 +109,9 @@ final class WorkQueue {
     }
   }
 
-  /** Queues a task unless the requests already waiting fill the queue; false when it was not queued. */
+  /**
+   * Queues a task unless the requests already waiting fill the queue; false when it was not queued.
+   */
   boolean offer(Runnable task) {
     if (worker.getQueue().size() >= requestQueue) {
       return false;

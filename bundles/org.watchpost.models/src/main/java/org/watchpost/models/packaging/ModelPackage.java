@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
 import java.io.IOException;
@@ -23,10 +24,11 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
- * A model package on disk: a zip of {@code manifest.json}, {@code manifest.sig} and the files the manifest
- * lists. {@link #open} checks everything that can be checked without unpacking (size, entry names, signature,
- * manifest); {@link #extractTo} unpacks with every entry bounded by its signed size and checked against its
- * signed SHA-256, so that a tampered, truncated or bomb package is rejected before anything of it is used.
+ * A model package on disk: a zip of {@code manifest.json}, {@code manifest.sig} and the files the
+ * manifest lists. {@link #open} checks everything that can be checked without unpacking (size,
+ * entry names, signature, manifest); {@link #extractTo} unpacks with every entry bounded by its
+ * signed size and checked against its signed SHA-256, so that a tampered, truncated or bomb package
+ * is rejected before anything of it is used.
  */
 public final class ModelPackage implements AutoCloseable {
   private final Path file;
@@ -35,7 +37,12 @@ public final class ModelPackage implements AutoCloseable {
   private final PackageManifest manifest;
   private final PackageSignature signature;
 
-  private ModelPackage(Path file, ZipFile zip, byte[] manifestBytes, PackageManifest manifest, PackageSignature signature) {
+  private ModelPackage(
+      Path file,
+      ZipFile zip,
+      byte[] manifestBytes,
+      PackageManifest manifest,
+      PackageSignature signature) {
     this.file = file;
     this.zip = zip;
     this.manifestBytes = manifestBytes;
@@ -44,11 +51,13 @@ public final class ModelPackage implements AutoCloseable {
   }
 
   /**
-   * Writes a package: the manifest and signature first (a reader needs nothing else to decide), then the files.
+   * Writes a package: the manifest and signature first (a reader needs nothing else to decide),
+   * then the files.
    *
    * @param files path in the package to the file to put there
    */
-  public static void write(Path out, byte[] manifestJson, PackageSignature signature, Map<String, Path> files)
+  public static void write(
+      Path out, byte[] manifestJson, PackageSignature signature, Map<String, Path> files)
       throws IOException {
     Path partial = out.resolveSibling(out.getFileName() + ".partial");
     try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(partial))) {
@@ -60,7 +69,10 @@ public final class ModelPackage implements AutoCloseable {
         zip.closeEntry();
       }
     }
-    Files.move(partial, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+    Files.move(
+        partial,
+        out,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
@@ -75,33 +87,45 @@ public final class ModelPackage implements AutoCloseable {
    *
    * @throws PackageRejectedException with the reason; nothing has been unpacked
    */
-  public static ModelPackage open(Path file, PackageLimits limits, TrustedKeys keys) throws PackageRejectedException {
+  public static ModelPackage open(Path file, PackageLimits limits, TrustedKeys keys)
+      throws PackageRejectedException {
     long size;
     try {
       size = Files.size(file);
     } catch (NoSuchFileException e) {
-      throw new PackageRejectedException(Rejection.TRUNCATED, "package " + file + " does not exist");
+      throw new PackageRejectedException(
+          Rejection.TRUNCATED, "package " + file + " does not exist");
     } catch (IOException e) {
-      throw new PackageRejectedException(Rejection.MALFORMED, "cannot read package " + file + ": " + e.getMessage(), e);
+      throw new PackageRejectedException(
+          Rejection.MALFORMED, "cannot read package " + file + ": " + e.getMessage(), e);
     }
     if (size > limits.maxPackageBytes()) {
-      throw new PackageRejectedException(Rejection.TOO_LARGE, "package is " + size + " bytes, more than the limit of "
-          + limits.maxPackageBytes());
+      throw new PackageRejectedException(
+          Rejection.TOO_LARGE,
+          "package is " + size + " bytes, more than the limit of " + limits.maxPackageBytes());
     }
     ZipFile zip;
     try {
       zip = new ZipFile(file.toFile());
     } catch (ZipException e) {
-      throw new PackageRejectedException(Rejection.TRUNCATED, "package " + file.getFileName()
-          + " is not a complete zip (" + e.getMessage() + "): truncated transfer or not a package", e);
+      throw new PackageRejectedException(
+          Rejection.TRUNCATED,
+          "package "
+              + file.getFileName()
+              + " is not a complete zip ("
+              + e.getMessage()
+              + "): truncated transfer or not a package",
+          e);
     } catch (IOException e) {
-      throw new PackageRejectedException(Rejection.MALFORMED, "cannot open package " + file + ": " + e.getMessage(), e);
+      throw new PackageRejectedException(
+          Rejection.MALFORMED, "cannot open package " + file + ": " + e.getMessage(), e);
     }
     try {
       List<String> names = entryNames(zip, limits);
       if (!names.contains(PackageManifest.MANIFEST) || !names.contains(PackageManifest.SIGNATURE)) {
-        throw new PackageRejectedException(Rejection.MALFORMED, "package lacks " + PackageManifest.MANIFEST + " or "
-            + PackageManifest.SIGNATURE);
+        throw new PackageRejectedException(
+            Rejection.MALFORMED,
+            "package lacks " + PackageManifest.MANIFEST + " or " + PackageManifest.SIGNATURE);
       }
       byte[] sigBytes = readBounded(zip, PackageManifest.SIGNATURE, PackageSignature.MAX_BYTES);
       byte[] manifestBytes = readBounded(zip, PackageManifest.MANIFEST, PackageManifest.MAX_BYTES);
@@ -109,19 +133,26 @@ public final class ModelPackage implements AutoCloseable {
       signature.verify(manifestBytes, keys);
       PackageManifest manifest = PackageManifest.parse(manifestBytes);
       if (manifest.unpackedBytes() > limits.maxUnpackedBytes()) {
-        throw new PackageRejectedException(Rejection.TOO_LARGE, "package unpacks to " + manifest.unpackedBytes()
-            + " bytes, more than the limit of " + limits.maxUnpackedBytes());
+        throw new PackageRejectedException(
+            Rejection.TOO_LARGE,
+            "package unpacks to "
+                + manifest.unpackedBytes()
+                + " bytes, more than the limit of "
+                + limits.maxUnpackedBytes());
       }
       for (String name : names) {
-        if (!name.equals(PackageManifest.MANIFEST) && !name.equals(PackageManifest.SIGNATURE)
+        if (!name.equals(PackageManifest.MANIFEST)
+            && !name.equals(PackageManifest.SIGNATURE)
             && !manifest.files().containsKey(name)) {
-          throw new PackageRejectedException(Rejection.UNSAFE_PATH, "package holds '" + name
-              + "', which its signed manifest does not list");
+          throw new PackageRejectedException(
+              Rejection.UNSAFE_PATH,
+              "package holds '" + name + "', which its signed manifest does not list");
         }
       }
       for (String listed : manifest.files().keySet()) {
         if (!names.contains(listed)) {
-          throw new PackageRejectedException(Rejection.TRUNCATED, "package lacks " + listed + ", which its manifest lists");
+          throw new PackageRejectedException(
+              Rejection.TRUNCATED, "package lacks " + listed + ", which its manifest lists");
         }
       }
       return new ModelPackage(file, zip, manifestBytes, manifest, signature);
@@ -131,46 +162,58 @@ public final class ModelPackage implements AutoCloseable {
     }
   }
 
-  private static List<String> entryNames(ZipFile zip, PackageLimits limits) throws PackageRejectedException {
+  private static List<String> entryNames(ZipFile zip, PackageLimits limits)
+      throws PackageRejectedException {
     List<String> names = new ArrayList<>();
     Enumeration<? extends ZipEntry> entries = zip.entries();
     while (entries.hasMoreElements()) {
       ZipEntry entry = entries.nextElement();
       String name = entry.getName();
-      if (!name.equals(PackageManifest.MANIFEST) && !name.equals(PackageManifest.SIGNATURE)
+      if (!name.equals(PackageManifest.MANIFEST)
+          && !name.equals(PackageManifest.SIGNATURE)
           && !PackageManifest.isSafePath(name)) {
-        throw new PackageRejectedException(Rejection.UNSAFE_PATH, "package entry '" + name
-            + "' is not a plain relative path inside the package (path traversal?)");
+        throw new PackageRejectedException(
+            Rejection.UNSAFE_PATH,
+            "package entry '"
+                + name
+                + "' is not a plain relative path inside the package (path traversal?)");
       }
       if (names.contains(name)) {
-        throw new PackageRejectedException(Rejection.MALFORMED, "package holds '" + name + "' twice");
+        throw new PackageRejectedException(
+            Rejection.MALFORMED, "package holds '" + name + "' twice");
       }
       names.add(name);
       if (names.size() > limits.maxEntries()) {
-        throw new PackageRejectedException(Rejection.TOO_LARGE, "package has more than " + limits.maxEntries() + " entries");
+        throw new PackageRejectedException(
+            Rejection.TOO_LARGE, "package has more than " + limits.maxEntries() + " entries");
       }
     }
     return names;
   }
 
-  private static byte[] readBounded(ZipFile zip, String name, int limit) throws PackageRejectedException {
+  private static byte[] readBounded(ZipFile zip, String name, int limit)
+      throws PackageRejectedException {
     try (InputStream in = zip.getInputStream(zip.getEntry(name))) {
       byte[] bytes = in.readNBytes(limit + 1);
       if (bytes.length > limit) {
-        throw new PackageRejectedException(Rejection.DECOMPRESSION_BOMB, name + " expands past " + limit + " bytes");
+        throw new PackageRejectedException(
+            Rejection.DECOMPRESSION_BOMB, name + " expands past " + limit + " bytes");
       }
       return bytes;
     } catch (ZipException e) {
-      throw new PackageRejectedException(Rejection.MALFORMED, "entry " + name + " cannot be read: " + e.getMessage(), e);
+      throw new PackageRejectedException(
+          Rejection.MALFORMED, "entry " + name + " cannot be read: " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new PackageRejectedException(Rejection.TRUNCATED, "entry " + name + " cannot be read: " + e.getMessage(), e);
+      throw new PackageRejectedException(
+          Rejection.TRUNCATED, "entry " + name + " cannot be read: " + e.getMessage(), e);
     }
   }
 
   /**
-   * Unpacks every listed file under {@code directory} (which must be empty or absent), each bounded by its
-   * signed size and checked against its signed SHA-256, and forced to disk; with the manifest and signature
-   * beside them. On a rejection the directory may hold part of the files; the caller deletes it.
+   * Unpacks every listed file under {@code directory} (which must be empty or absent), each bounded
+   * by its signed size and checked against its signed SHA-256, and forced to disk; with the
+   * manifest and signature beside them. On a rejection the directory may hold part of the files;
+   * the caller deletes it.
    */
   public void extractTo(Path directory) throws PackageRejectedException, IOException {
     Files.createDirectories(directory);
@@ -178,7 +221,8 @@ public final class ModelPackage implements AutoCloseable {
     for (Map.Entry<String, PackageManifest.FileEntry> listed : manifest.files().entrySet()) {
       Path target = root.resolve(listed.getKey()).normalize();
       if (!target.startsWith(root)) {
-        throw new PackageRejectedException(Rejection.UNSAFE_PATH, listed.getKey() + " would land outside " + root);
+        throw new PackageRejectedException(
+            Rejection.UNSAFE_PATH, listed.getKey() + " would land outside " + root);
       }
       Files.createDirectories(target.getParent());
       extractOne(listed.getKey(), listed.getValue(), target);
@@ -193,30 +237,49 @@ public final class ModelPackage implements AutoCloseable {
     long written = 0;
     byte[] buffer = new byte[64 * 1024];
     try (InputStream in = new DigestInputStream(zip.getInputStream(zip.getEntry(name)), digest);
-        FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel out =
+            FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       int n;
       while ((n = in.read(buffer)) > 0) {
         written += n;
         if (written > expected.size()) {
-          throw new PackageRejectedException(Rejection.DECOMPRESSION_BOMB, name + " expands past the "
-              + expected.size() + " bytes its signed manifest declares; unpacking stopped");
+          throw new PackageRejectedException(
+              Rejection.DECOMPRESSION_BOMB,
+              name
+                  + " expands past the "
+                  + expected.size()
+                  + " bytes its signed manifest declares; unpacking stopped");
         }
         out.write(java.nio.ByteBuffer.wrap(buffer, 0, n));
       }
       out.force(true);
     } catch (ZipException | java.io.EOFException e) {
-      throw new PackageRejectedException(Rejection.HASH_MISMATCH, name + " is corrupt in the package: " + e.getMessage(), e);
+      throw new PackageRejectedException(
+          Rejection.HASH_MISMATCH, name + " is corrupt in the package: " + e.getMessage(), e);
     }
     String actual = HexFormat.of().formatHex(digest.digest());
     if (written != expected.size() || !actual.equals(expected.sha256())) {
-      throw new PackageRejectedException(Rejection.HASH_MISMATCH, name + " has " + written + " bytes with SHA-256 "
-          + actual + "; the signed manifest says " + expected.size() + " bytes with " + expected.sha256());
+      throw new PackageRejectedException(
+          Rejection.HASH_MISMATCH,
+          name
+              + " has "
+              + written
+              + " bytes with SHA-256 "
+              + actual
+              + "; the signed manifest says "
+              + expected.size()
+              + " bytes with "
+              + expected.sha256());
     }
   }
 
   static void writeSynced(Path target, byte[] bytes) throws IOException {
-    try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(
+            target,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       out.write(java.nio.ByteBuffer.wrap(bytes));
       out.force(true);
     }
@@ -240,10 +303,13 @@ public final class ModelPackage implements AutoCloseable {
   }
 
   /** Every file's SHA-256 and size, as a manifest's {@code files} lists them. */
-  public static Map<String, PackageManifest.FileEntry> describe(Map<String, Path> files) throws IOException {
+  public static Map<String, PackageManifest.FileEntry> describe(Map<String, Path> files)
+      throws IOException {
     Map<String, PackageManifest.FileEntry> out = new LinkedHashMap<>();
     for (Map.Entry<String, Path> f : files.entrySet()) {
-      out.put(f.getKey(), new PackageManifest.FileEntry(sha256Of(f.getValue()), Files.size(f.getValue())));
+      out.put(
+          f.getKey(),
+          new PackageManifest.FileEntry(sha256Of(f.getValue()), Files.size(f.getValue())));
     }
     return out;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
 import com.google.gson.Gson;
@@ -20,9 +21,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Makes a package from a model directory (its {@code manifest.json} with the model and labels beside it, as
- * under {@code models/}): the manifest keeps every field it has (the input/output contract above all) and gains
- * {@code created}, {@code files} (SHA-256 and size of each), golden frames and, when asked, {@code rollback}.
+ * Makes a package from a model directory (its {@code manifest.json} with the model and labels
+ * beside it, as under {@code models/}): the manifest keeps every field it has (the input/output
+ * contract above all) and gains {@code created}, {@code files} (SHA-256 and size of each), golden
+ * frames and, when asked, {@code rollback}.
  */
 public final class PackageBuilder {
   private final Path directory;
@@ -89,7 +91,8 @@ public final class PackageBuilder {
   }
 
   /** Adds a golden frame and what must be found on it. */
-  public PackageBuilder golden(String pathInPackage, Path image, List<PackageManifest.Expected> expected, double minRecall) {
+  public PackageBuilder golden(
+      String pathInPackage, Path image, List<PackageManifest.Expected> expected, double minRecall) {
     file(pathInPackage, image);
     golden.add(new PackageManifest.Golden(pathInPackage, List.copyOf(expected), minRecall));
     return this;
@@ -120,7 +123,8 @@ public final class PackageBuilder {
   }
 
   /** Writes the signed package; checks the manifest as a device would before it does. */
-  public PackageManifest build(Path out, PrivateKey key, PublicKey publicKey) throws IOException, PackageRejectedException {
+  public PackageManifest build(Path out, PrivateKey key, PublicKey publicKey)
+      throws IOException, PackageRejectedException {
     byte[] bytes = manifestBytes();
     PackageManifest parsed = PackageManifest.parse(bytes);
     ModelPackage.write(out, bytes, PackageSignature.sign(bytes, key, publicKey), files);

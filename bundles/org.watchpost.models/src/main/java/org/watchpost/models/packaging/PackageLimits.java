@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
 /**
@@ -8,7 +9,8 @@ package org.watchpost.models.packaging;
  * @param maxEntries zip entries
  */
 public record PackageLimits(long maxPackageBytes, long maxUnpackedBytes, int maxEntries) {
-  public static final PackageLimits DEFAULT = new PackageLimits(64L << 20, 128L << 20, PackageManifest.MAX_FILES + 2);
+  public static final PackageLimits DEFAULT =
+      new PackageLimits(64L << 20, 128L << 20, PackageManifest.MAX_FILES + 2);
 
   public PackageLimits {
     if (maxPackageBytes <= 0 || maxUnpackedBytes <= 0 || maxEntries < 3) {

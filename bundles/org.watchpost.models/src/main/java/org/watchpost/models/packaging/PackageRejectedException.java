@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
 /** A package or model turned down: the reason class, and a sentence naming what was wrong. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
 import com.google.gson.Gson;
@@ -11,16 +12,20 @@ import java.util.Base64;
 import java.util.regex.Pattern;
 
 /**
- * {@code manifest.sig}: a detached Ed25519 signature over the exact bytes of {@code manifest.json}, with the
- * id of the key that made it. The manifest pins every other file by SHA-256, so this one signature covers the
- * whole package.
+ * {@code manifest.sig}: a detached Ed25519 signature over the exact bytes of {@code manifest.json},
+ * with the id of the key that made it. The manifest pins every other file by SHA-256, so this one
+ * signature covers the whole package.
  */
-public record PackageSignature(int format, @SerializedName("key_id") String keyId, String algorithm, String signature) {
+public record PackageSignature(
+    int format, @SerializedName("key_id") String keyId, String algorithm, String signature) {
   public static final int MAX_BYTES = 4096;
   private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
 
   public static PackageSignature sign(byte[] manifest, PrivateKey key, PublicKey publicKey) {
-    return new PackageSignature(1, SigningKeys.keyId(publicKey), SigningKeys.ALGORITHM,
+    return new PackageSignature(
+        1,
+        SigningKeys.keyId(publicKey),
+        SigningKeys.ALGORITHM,
         Base64.getEncoder().encodeToString(SigningKeys.sign(key, manifest)));
   }
 
@@ -31,40 +36,61 @@ public record PackageSignature(int format, @SerializedName("key_id") String keyI
 
   public static PackageSignature parse(byte[] json) throws PackageRejectedException {
     if (json.length > MAX_BYTES) {
-      throw new PackageRejectedException(Rejection.MALFORMED, "manifest.sig is " + json.length + " bytes, more than " + MAX_BYTES);
+      throw new PackageRejectedException(
+          Rejection.MALFORMED, "manifest.sig is " + json.length + " bytes, more than " + MAX_BYTES);
     }
     PackageSignature sig;
     try {
       sig = new Gson().fromJson(new String(json, StandardCharsets.UTF_8), PackageSignature.class);
-    } catch (JsonParseException | IllegalStateException | IllegalArgumentException | ClassCastException e) {
-      throw new PackageRejectedException(Rejection.MALFORMED, "manifest.sig is not valid JSON: " + e.getMessage(), e);
+    } catch (JsonParseException
+        | IllegalStateException
+        | IllegalArgumentException
+        | ClassCastException e) {
+      throw new PackageRejectedException(
+          Rejection.MALFORMED, "manifest.sig is not valid JSON: " + e.getMessage(), e);
     } catch (StackOverflowError e) {
       throw new PackageRejectedException(Rejection.MALFORMED, "manifest.sig is nested too deeply");
     }
-    if (sig == null || sig.format() != 1 || !SigningKeys.ALGORITHM.equals(sig.algorithm()) || sig.keyId() == null
-        || !KEY_ID.matcher(sig.keyId()).matches() || sig.signature() == null) {
-      throw new PackageRejectedException(Rejection.MALFORMED,
+    if (sig == null
+        || sig.format() != 1
+        || !SigningKeys.ALGORITHM.equals(sig.algorithm())
+        || sig.keyId() == null
+        || !KEY_ID.matcher(sig.keyId()).matches()
+        || sig.signature() == null) {
+      throw new PackageRejectedException(
+          Rejection.MALFORMED,
           "manifest.sig must be {format: 1, key_id: 16 hex digits, algorithm: Ed25519, signature: base64}");
     }
     return sig;
   }
 
-  /** @throws PackageRejectedException UNKNOWN_KEY or BAD_SIGNATURE */
+  /**
+   * @throws PackageRejectedException UNKNOWN_KEY or BAD_SIGNATURE
+   */
   public void verify(byte[] manifest, TrustedKeys keys) throws PackageRejectedException {
     PublicKey key = keys.get(keyId);
     if (key == null) {
-      throw new PackageRejectedException(Rejection.UNKNOWN_KEY, "manifest is signed by key " + keyId
-          + ", which this device does not trust (it trusts " + keys.ids() + ")");
+      throw new PackageRejectedException(
+          Rejection.UNKNOWN_KEY,
+          "manifest is signed by key "
+              + keyId
+              + ", which this device does not trust (it trusts "
+              + keys.ids()
+              + ")");
     }
     byte[] raw;
     try {
       raw = Base64.getDecoder().decode(signature);
     } catch (IllegalArgumentException e) {
-      throw new PackageRejectedException(Rejection.BAD_SIGNATURE, "manifest.sig: signature is not base64");
+      throw new PackageRejectedException(
+          Rejection.BAD_SIGNATURE, "manifest.sig: signature is not base64");
     }
     if (!SigningKeys.verify(key, manifest, raw)) {
-      throw new PackageRejectedException(Rejection.BAD_SIGNATURE, "the signature by key " + keyId
-          + " does not match manifest.json (modified after signing, or signed by another key)");
+      throw new PackageRejectedException(
+          Rejection.BAD_SIGNATURE,
+          "the signature by key "
+              + keyId
+              + " does not match manifest.json (modified after signing, or signed by another key)");
     }
   }
 }

@@ -1,6 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
-/** Why a package or a model was turned down; {@link #code()} is what the device reports upstream. */
+/**
+ * Why a package or a model was turned down; {@link #code()} is what the device reports upstream.
+ */
 public enum Rejection {
   /** Not a package: not a zip, a missing or unreadable manifest, a manifest field out of bounds. */
   MALFORMED,
@@ -8,7 +11,9 @@ public enum Rejection {
   TOO_LARGE,
   /** The transfer ended short of the announced size, or the zip lacks its end. */
   TRUNCATED,
-  /** An entry name that would land outside the package directory, or one the manifest does not list. */
+  /**
+   * An entry name that would land outside the package directory, or one the manifest does not list.
+   */
   UNSAFE_PATH,
   /** An entry expands past the size the signed manifest declares for it. */
   DECOMPRESSION_BOMB,
@@ -16,7 +21,9 @@ public enum Rejection {
   UNKNOWN_KEY,
   /** The signature does not match the manifest. */
   BAD_SIGNATURE,
-  /** A file's SHA-256 or size differs from the manifest, or the transfer's from what was announced. */
+  /**
+   * A file's SHA-256 or size differs from the manifest, or the transfer's from what was announced.
+   */
   HASH_MISMATCH,
   /** The package does not list this device's platform. */
   WRONG_PLATFORM,

@@ -1,21 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A semantic version {@code MAJOR.MINOR.PATCH[-pre][+build]}, ordered as semver orders them (build ignored). */
-public record SemanticVersion(int major, int minor, int patch, String preRelease) implements Comparable<SemanticVersion> {
+/**
+ * A semantic version {@code MAJOR.MINOR.PATCH[-pre][+build]}, ordered as semver orders them (build
+ * ignored).
+ */
+public record SemanticVersion(int major, int minor, int patch, String preRelease)
+    implements Comparable<SemanticVersion> {
   private static final Pattern FORM =
-      Pattern.compile("(\\d{1,6})\\.(\\d{1,6})\\.(\\d{1,6})(?:-([0-9A-Za-z.-]{1,64}))?(?:\\+[0-9A-Za-z.-]{1,64})?");
+      Pattern.compile(
+          "(\\d{1,6})\\.(\\d{1,6})\\.(\\d{1,6})(?:-([0-9A-Za-z.-]{1,64}))?(?:\\+[0-9A-Za-z.-]{1,64})?");
 
-  /** @throws IllegalArgumentException when the text is not a semantic version */
+  /**
+   * @throws IllegalArgumentException when the text is not a semantic version
+   */
   public static SemanticVersion parse(String text) {
     Matcher m = text == null ? null : FORM.matcher(text);
     if (m == null || !m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a semantic version (MAJOR.MINOR.PATCH)");
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a semantic version (MAJOR.MINOR.PATCH)");
     }
-    return new SemanticVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
-        Integer.parseInt(m.group(3)), m.group(4) == null ? "" : m.group(4));
+    return new SemanticVersion(
+        Integer.parseInt(m.group(1)),
+        Integer.parseInt(m.group(2)),
+        Integer.parseInt(m.group(3)),
+        m.group(4) == null ? "" : m.group(4));
   }
 
   public static boolean isValid(String text) {
@@ -45,8 +57,10 @@ public record SemanticVersion(int major, int minor, int patch, String preRelease
       boolean theirsNumeric = theirs[i].chars().allMatch(Character::isDigit);
       int d;
       if (mineNumeric && theirsNumeric) {
-        d = Long.compare(Long.parseLong(mine[i].length() > 18 ? mine[i].substring(0, 18) : mine[i]),
-            Long.parseLong(theirs[i].length() > 18 ? theirs[i].substring(0, 18) : theirs[i]));
+        d =
+            Long.compare(
+                Long.parseLong(mine[i].length() > 18 ? mine[i].substring(0, 18) : mine[i]),
+                Long.parseLong(theirs[i].length() > 18 ? theirs[i].substring(0, 18) : theirs[i]));
       } else if (mineNumeric != theirsNumeric) {
         d = mineNumeric ? -1 : 1;
       } else {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
 import java.nio.charset.StandardCharsets;
@@ -15,8 +16,9 @@ import java.util.Base64;
 import java.util.HexFormat;
 
 /**
- * Ed25519 keys as the JDK has them: generation, PEM files (public keys as X.509 SubjectPublicKeyInfo, private
- * keys as PKCS#8, the forms {@code openssl pkey} reads and writes), key ids, signing and verifying.
+ * Ed25519 keys as the JDK has them: generation, PEM files (public keys as X.509
+ * SubjectPublicKeyInfo, private keys as PKCS#8, the forms {@code openssl pkey} reads and writes),
+ * key ids, signing and verifying.
  */
 public final class SigningKeys {
   public static final String ALGORITHM = "Ed25519";
@@ -51,28 +53,37 @@ public final class SigningKeys {
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-        .encodeToString(der) + "\n-----END " + type + "-----\n";
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   public static PublicKey readPublic(String pem) throws GeneralSecurityException {
-    return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(der(pem, "PUBLIC KEY")));
+    return KeyFactory.getInstance(ALGORITHM)
+        .generatePublic(new X509EncodedKeySpec(der(pem, "PUBLIC KEY")));
   }
 
   public static PrivateKey readPrivate(String pem) throws GeneralSecurityException {
-    return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der(pem, "PRIVATE KEY")));
+    return KeyFactory.getInstance(ALGORITHM)
+        .generatePrivate(new PKCS8EncodedKeySpec(der(pem, "PRIVATE KEY")));
   }
 
   private static byte[] der(String pem, String type) throws GeneralSecurityException {
     if (pem == null || pem.length() > MAX_PEM_CHARS) {
-      throw new GeneralSecurityException("not a PEM " + type + " (missing or longer than " + MAX_PEM_CHARS + " characters)");
+      throw new GeneralSecurityException(
+          "not a PEM " + type + " (missing or longer than " + MAX_PEM_CHARS + " characters)");
     }
     String begin = "-----BEGIN " + type + "-----";
     String end = "-----END " + type + "-----";
     int from = pem.indexOf(begin);
     int to = pem.indexOf(end);
     if (from < 0 || to < from) {
-      throw new GeneralSecurityException("not a PEM " + type + ": no " + begin + " ... " + end + " block");
+      throw new GeneralSecurityException(
+          "not a PEM " + type + ": no " + begin + " ... " + end + " block");
     }
     try {
       return Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to));

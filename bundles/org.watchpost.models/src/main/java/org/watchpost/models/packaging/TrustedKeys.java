@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
 import java.io.IOException;
@@ -14,8 +15,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The public keys a device accepts package signatures from: every {@code *.pub} (PEM) in one directory, so that
- * a new key can be added before the old one is retired.
+ * The public keys a device accepts package signatures from: every {@code *.pub} (PEM) in one
+ * directory, so that a new key can be added before the old one is retired.
  */
 public final class TrustedKeys {
   private static final int MAX_FILE_BYTES = 8192;
@@ -37,9 +38,10 @@ public final class TrustedKeys {
   }
 
   /**
-   * Reads every {@code *.pub} of the directory. A file that is not an Ed25519 public key is skipped and named in
-   * {@link #skipped()}: one stray or damaged file must not take the other keys with it (a device that trusted no
-   * key any more could no longer check, and so no longer run, the models it has installed).
+   * Reads every {@code *.pub} of the directory. A file that is not an Ed25519 public key is skipped
+   * and named in {@link #skipped()}: one stray or damaged file must not take the other keys with it
+   * (a device that trusted no key any more could no longer check, and so no longer run, the models
+   * it has installed).
    *
    * @throws IOException when the directory cannot be read
    */
@@ -52,18 +54,24 @@ public final class TrustedKeys {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.pub")) {
       for (Path file : files) {
         if (skipped.size() + map.size() >= MAX_FILES) {
-          skipped.add(directory + " holds more than " + MAX_FILES + " key files; the rest are not read");
+          skipped.add(
+              directory + " holds more than " + MAX_FILES + " key files; the rest are not read");
           break;
         }
         try {
           if (!Files.isRegularFile(file) || Files.size(file) > MAX_FILE_BYTES) {
-            skipped.add(file.getFileName() + ": not a file of at most " + MAX_FILE_BYTES + " bytes");
+            skipped.add(
+                file.getFileName() + ": not a file of at most " + MAX_FILE_BYTES + " bytes");
             continue;
           }
           PublicKey key = SigningKeys.readPublic(Files.readString(file, StandardCharsets.US_ASCII));
           map.put(SigningKeys.keyId(key), key);
         } catch (GeneralSecurityException | IOException e) {
-          skipped.add(file.getFileName() + ": not an Ed25519 public key in PEM (" + e.getClass().getSimpleName() + ")");
+          skipped.add(
+              file.getFileName()
+                  + ": not an Ed25519 public key in PEM ("
+                  + e.getClass().getSimpleName()
+                  + ")");
         }
       }
     }

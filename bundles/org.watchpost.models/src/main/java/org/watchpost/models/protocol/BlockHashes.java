@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.protocol;
 
 import java.io.IOException;
@@ -7,14 +8,22 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-/** The hash list of an MQTT transfer: the SHA-256 of each block of the package, in order (see {@link ModelProtocol#BLOCK_SIZE}). */
+/**
+ * The hash list of an MQTT transfer: the SHA-256 of each block of the package, in order (see {@link
+ * ModelProtocol#BLOCK_SIZE}).
+ */
 public final class BlockHashes {
   private BlockHashes() {}
 
-  /** The preferred block size, raised (in powers of two) until the package has at most {@link ModelProtocol#MAX_BLOCKS}. */
+  /**
+   * The preferred block size, raised (in powers of two) until the package has at most {@link
+   * ModelProtocol#MAX_BLOCKS}.
+   */
   public static int blockSizeFor(long packageSize, int preferred) {
-    int block = Math.max(ModelProtocol.MIN_BLOCK_SIZE, Math.min(ModelProtocol.MAX_BLOCK_SIZE, preferred));
-    while ((packageSize + block - 1) / block > ModelProtocol.MAX_BLOCKS && block < ModelProtocol.MAX_BLOCK_SIZE) {
+    int block =
+        Math.max(ModelProtocol.MIN_BLOCK_SIZE, Math.min(ModelProtocol.MAX_BLOCK_SIZE, preferred));
+    while ((packageSize + block - 1) / block > ModelProtocol.MAX_BLOCKS
+        && block < ModelProtocol.MAX_BLOCK_SIZE) {
       block = Math.min(ModelProtocol.MAX_BLOCK_SIZE, block * 2);
     }
     return block;
@@ -24,7 +33,8 @@ public final class BlockHashes {
     long size = Files.size(file);
     long blocks = (size + blockSize - 1) / blockSize;
     if (blocks > ModelProtocol.MAX_BLOCKS) {
-      throw new IOException(file + " has more than " + ModelProtocol.MAX_BLOCKS + " blocks of " + blockSize);
+      throw new IOException(
+          file + " has more than " + ModelProtocol.MAX_BLOCKS + " blocks of " + blockSize);
     }
     byte[] out = new byte[(int) blocks * 32];
     try (InputStream in = Files.newInputStream(file)) {

@@ -1,22 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.protocol;
 
 import java.util.regex.Pattern;
 
 /**
- * MODEL-V1 in Kura's request/response pattern. Requests go to {@code $EDC/{account}/{device}/MODEL-V1/...}
- * with {@code requester.client.id} and {@code request.id}; replies come back on
- * {@code $EDC/{account}/{requester}/MODEL-V1/REPLY/{request.id}}.
+ * MODEL-V1 in Kura's request/response pattern. Requests go to {@code
+ * $EDC/{account}/{device}/MODEL-V1/...} with {@code requester.client.id} and {@code request.id};
+ * replies come back on {@code $EDC/{account}/{requester}/MODEL-V1/REPLY/{request.id}}.
  *
  * <ul>
- *   <li>{@code GET models}: the active, previous and candidate models, the state, the transfer and the history</li>
- *   <li>{@code PUT package}: start (or resume) a job: {@code job.id}, {@code package.sha256}, {@code package.size},
- *       {@code transport} ({@code mqtt} or {@code https}), {@code url} for https, {@code activate} (default true)</li>
- *   <li>{@code PUT chunk} (no reply): {@code job.id}, {@code offset}, {@code chunk.sha256}, the bytes as body</li>
- *   <li>{@code EXEC activate}: activate the validated candidate; {@code EXEC rollback}: back to the previous model</li>
+ *   <li>{@code GET models}: the active, previous and candidate models, the state, the transfer and
+ *       the history
+ *   <li>{@code PUT package}: start (or resume) a job: {@code job.id}, {@code package.sha256},
+ *       {@code package.size}, {@code transport} ({@code mqtt} or {@code https}), {@code url} for
+ *       https, {@code activate} (default true)
+ *   <li>{@code PUT chunk} (no reply): {@code job.id}, {@code offset}, {@code chunk.sha256}, the
+ *       bytes as body
+ *   <li>{@code EXEC activate}: activate the validated candidate; {@code EXEC rollback}: back to the
+ *       previous model
  * </ul>
- * The device notifies on {@code $EDC/{account}/{device}/MODEL-V1/NOTIFY/{requester}/install} (status, progress,
- * reason) and asks for chunks on {@code .../NOTIFY/{requester}/chunk} ({@code job.id}, {@code offset},
- * {@code length}), as Kura's DEPLOY-V2 reports its downloads.
+ *
+ * The device notifies on {@code $EDC/{account}/{device}/MODEL-V1/NOTIFY/{requester}/install}
+ * (status, progress, reason) and asks for chunks on {@code .../NOTIFY/{requester}/chunk} ({@code
+ * job.id}, {@code offset}, {@code length}), as Kura's DEPLOY-V2 reports its downloads.
  */
 public final class ModelProtocol {
   private ModelProtocol() {}
@@ -28,8 +34,12 @@ public final class ModelProtocol {
   public static final String RESOURCE_CHUNK = "chunk";
   public static final String RESOURCE_ACTIVATE = "activate";
   public static final String RESOURCE_ROLLBACK = "rollback";
-  /** {@code EXEC cancel}: ends the job in progress ({@code job.id}), so another package can come. */
+
+  /**
+   * {@code EXEC cancel}: ends the job in progress ({@code job.id}), so another package can come.
+   */
   public static final String RESOURCE_CANCEL = "cancel";
+
   public static final String NOTIFY_INSTALL = "install";
   public static final String NOTIFY_CHUNK = "chunk";
 
@@ -44,19 +54,23 @@ public final class ModelProtocol {
   public static final String OFFSET = "offset";
   public static final String LENGTH = "length";
   public static final String CHUNK_SHA256 = "chunk.sha256";
+
   /**
-   * An MQTT {@code PUT package}: the block size of the hash list its body carries (the SHA-256 of each block of
-   * the package, in order, 32 bytes each). The body is covered by the command signature, so every chunk is checked
-   * against what the console signed before it is written.
+   * An MQTT {@code PUT package}: the block size of the hash list its body carries (the SHA-256 of
+   * each block of the package, in order, 32 bytes each). The body is covered by the command
+   * signature, so every chunk is checked against what the console signed before it is written.
    */
   public static final String BLOCK_SIZE = "block.size";
+
   /** Most blocks a hash list may have; a console raises its block size to stay within it. */
   public static final int MAX_BLOCKS = 65_536;
+
   public static final int MIN_BLOCK_SIZE = 256;
   public static final int MAX_BLOCK_SIZE = 262_144;
+
   /**
-   * A {@code PUT package} with {@code rollback = true}: a rollback token (signed for this device only, short
-   * lived) that lets a signed rollback package go below the device's version floor.
+   * A {@code PUT package} with {@code rollback = true}: a rollback token (signed for this device
+   * only, short lived) that lets a signed rollback package go below the device's version floor.
    */
   public static final String ROLLBACK = "rollback";
 
@@ -75,6 +89,7 @@ public final class ModelProtocol {
   public static final String PREVIOUS_VERSION = "previous.version";
   public static final String CANDIDATE_VERSION = "candidate.version";
   public static final String STATE = "state";
+
   /** The answering device, in a GET reply (a GET may go to every device at once). */
   public static final String CLIENT_ID = "client.id";
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.IOException;
@@ -14,7 +15,10 @@ import org.watchpost.models.protocol.BlockHashes;
 import org.watchpost.models.protocol.CommandSignature;
 import org.watchpost.models.protocol.ModelProtocol;
 
-/** A console key of the test's own, trusted by the device in {@code consoleKeysDir}, that signs commands as the rollout console does. */
+/**
+ * A console key of the test's own, trusted by the device in {@code consoleKeysDir}, that signs
+ * commands as the rollout console does.
+ */
 final class Console {
   static final int BLOCK = 4096;
   final KeyPair key;
@@ -25,7 +29,8 @@ final class Console {
     this.key = SigningKeys.generate();
     try {
       Files.createDirectories(consoleKeysDir);
-      Files.writeString(consoleKeysDir.resolve("console.pub"), SigningKeys.publicPem(key.getPublic()));
+      Files.writeString(
+          consoleKeysDir.resolve("console.pub"), SigningKeys.publicPem(key.getPublic()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -39,9 +44,21 @@ final class Console {
 
   Request sign(Request r, String target, long notBefore, long expires) {
     Map<String, Object> m = new LinkedHashMap<>(r.metrics());
-    m.putAll(CommandSignature.sign(r.appId(), r.method(), r.resources(), r.requesterClientId(), r.metrics(), r.body(),
-        target, notBefore, expires, key.getPrivate(), key.getPublic()));
-    return new Request(r.appId(), r.method(), r.resources(), r.requestId(), r.requesterClientId(), m, r.body());
+    m.putAll(
+        CommandSignature.sign(
+            r.appId(),
+            r.method(),
+            r.resources(),
+            r.requesterClientId(),
+            r.metrics(),
+            r.body(),
+            target,
+            notBefore,
+            expires,
+            key.getPrivate(),
+            key.getPublic()));
+    return new Request(
+        r.appId(), r.method(), r.resources(), r.requestId(), r.requesterClientId(), m, r.body());
   }
 
   /** PUT package over MQTT with the hash list of the package's blocks as body. */
@@ -50,15 +67,33 @@ final class Console {
   }
 
   /** PUT package over MQTT whose hash list has blocks of {@code block} bytes. */
-  static Request putMqtt(Path pkg, String job, boolean activate, Map<String, Object> extra, int block) {
+  static Request putMqtt(
+      Path pkg, String job, boolean activate, Map<String, Object> extra, int block) {
     try {
-      Map<String, Object> m = new LinkedHashMap<>(Map.of(ModelProtocol.JOB_ID, job,
-          ModelProtocol.PACKAGE_SHA256, org.watchpost.models.packaging.ModelPackage.sha256Of(pkg),
-          ModelProtocol.PACKAGE_SIZE, Files.size(pkg), ModelProtocol.TRANSPORT, ModelProtocol.TRANSPORT_MQTT,
-          ModelProtocol.ACTIVATE, activate, ModelProtocol.BLOCK_SIZE, block));
+      Map<String, Object> m =
+          new LinkedHashMap<>(
+              Map.of(
+                  ModelProtocol.JOB_ID,
+                  job,
+                  ModelProtocol.PACKAGE_SHA256,
+                  org.watchpost.models.packaging.ModelPackage.sha256Of(pkg),
+                  ModelProtocol.PACKAGE_SIZE,
+                  Files.size(pkg),
+                  ModelProtocol.TRANSPORT,
+                  ModelProtocol.TRANSPORT_MQTT,
+                  ModelProtocol.ACTIVATE,
+                  activate,
+                  ModelProtocol.BLOCK_SIZE,
+                  block));
       m.putAll(extra);
-      return new Request(ModelProtocol.APP_ID, "PUT", List.of(ModelProtocol.RESOURCE_PACKAGE), "r-" + job, "console",
-          m, BlockHashes.of(pkg, block));
+      return new Request(
+          ModelProtocol.APP_ID,
+          "PUT",
+          List.of(ModelProtocol.RESOURCE_PACKAGE),
+          "r-" + job,
+          "console",
+          m,
+          BlockHashes.of(pkg, block));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.nio.file.Path;
@@ -13,11 +14,16 @@ import org.watchpost.api.detect.ServingStats;
 import org.watchpost.api.frame.Frame;
 
 /**
- * Failure injection around the real detector's model switch, keyed by model version: a slow model (each probe
- * sleeps), or one that fails or slows down once it serves (its serving stats report errors or a slow median).
+ * Failure injection around the real detector's model switch, keyed by model version: a slow model
+ * (each probe sleeps), or one that fails or slows down once it serves (its serving stats report
+ * errors or a slow median).
  */
 final class FaultySwitch implements ModelSwitch {
-  enum Fault { SLOW_PROBE, SERVING_ERRORS, SERVING_SLOW }
+  enum Fault {
+    SLOW_PROBE,
+    SERVING_ERRORS,
+    SERVING_SLOW
+  }
 
   private final ModelSwitch real;
   final Map<String, Fault> faults = new ConcurrentHashMap<>();
@@ -55,9 +61,18 @@ final class FaultySwitch implements ModelSwitch {
       }
       long extra = System.nanoTime() - started - p.result().totalNanos();
       var r = p.result();
-      return new ModelProbe(new org.watchpost.api.detect.DetectionResult(r.detections(), r.preprocessNanos(),
-          r.inferenceNanos() + extra, r.postprocessNanos(), r.model()), p.outputShape(), p.nonFinite(),
-          p.scoresOutOfRange(), p.rowsOverThreshold(), p.rows());
+      return new ModelProbe(
+          new org.watchpost.api.detect.DetectionResult(
+              r.detections(),
+              r.preprocessNanos(),
+              r.inferenceNanos() + extra,
+              r.postprocessNanos(),
+              r.model()),
+          p.outputShape(),
+          p.nonFinite(),
+          p.scoresOutOfRange(),
+          p.rowsOverThreshold(),
+          p.rows());
     }
 
     @Override
@@ -93,12 +108,24 @@ final class FaultySwitch implements ModelSwitch {
     Fault fault = s.model() == null ? null : faults.get(s.model().version());
     if (fault == Fault.SERVING_ERRORS) {
       long errors = s.calls() / 5 + 1;
-      return new ServingStats(s.model(), s.sinceMillis(), s.calls(), s.errors() + errors, s.p50Millis(), s.p95Millis(),
+      return new ServingStats(
+          s.model(),
+          s.sinceMillis(),
+          s.calls(),
+          s.errors() + errors,
+          s.p50Millis(),
+          s.p95Millis(),
           "injected: ONNX Runtime failed");
     }
     if (fault == Fault.SERVING_SLOW) {
-      return new ServingStats(s.model(), s.sinceMillis(), s.calls(), s.errors(), s.p50Millis() * 10 + 50,
-          s.p95Millis() * 10 + 50, s.lastError());
+      return new ServingStats(
+          s.model(),
+          s.sinceMillis(),
+          s.calls(),
+          s.errors(),
+          s.p50Millis() * 10 + 50,
+          s.p95Millis() * 10 + 50,
+          s.lastError());
     }
     return s;
   }

@@ -1,24 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
-import org.watchpost.testing.TinyOnnx;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Scalar;
 import org.opencv.imgcodecs.Imgcodecs;
-import org.watchpost.models.packaging.ModelPackage;
 import org.watchpost.models.packaging.PackageBuilder;
 import org.watchpost.models.packaging.PackageManifest;
 import org.watchpost.models.packaging.SigningKeys;
-import org.watchpost.testing.SharedData;
+import org.watchpost.testing.TinyOnnx;
 
-/** Model directories, keys and packages made at test time: no private key ever lives in the repository. */
+/**
+ * Model directories, keys and packages made at test time: no private key ever lives in the
+ * repository.
+ */
 final class Fixtures {
   private Fixtures() {}
 
@@ -27,16 +28,26 @@ final class Fixtures {
     KeyPair pair = SigningKeys.generate();
     try {
       Files.createDirectories(keysDir);
-      Files.writeString(keysDir.resolve(SigningKeys.keyId(pair.getPublic()) + ".pub"), SigningKeys.publicPem(pair.getPublic()));
+      Files.writeString(
+          keysDir.resolve(SigningKeys.keyId(pair.getPublic()) + ".pub"),
+          SigningKeys.publicPem(pair.getPublic()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return pair;
   }
 
-  /** A model directory (manifest.json, model.onnx, labels.txt) of the tiny model with the YOLOX contract. */
+  /**
+   * A model directory (manifest.json, model.onnx, labels.txt) of the tiny model with the YOLOX
+   * contract.
+   */
   static Path tinyModel(Path dir, String version, float[] constant) {
-    return modelDir(dir, "tiny-yolox", version, TinyOnnx.model(constant), List.of("linux-x86_64", "linux-aarch64"));
+    return modelDir(
+        dir,
+        "tiny-yolox",
+        version,
+        TinyOnnx.model(constant),
+        List.of("linux-x86_64", "linux-aarch64"));
   }
 
   static Path modelDir(Path dir, String name, String version, byte[] onnx, List<String> platforms) {
@@ -68,7 +79,8 @@ final class Fixtures {
   static Path pack(Path manifest, Path out, KeyPair key) {
     try {
       Path golden = goldenImage(out.getParent().resolve("golden"));
-      new PackageBuilder(manifest).golden("golden/0001.jpg", golden, personOverAll(), 1.0)
+      new PackageBuilder(manifest)
+          .golden("golden/0001.jpg", golden, personOverAll(), 1.0)
           .build(out, key.getPrivate(), key.getPublic());
       return out;
     } catch (Exception e) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.IOException;
@@ -11,8 +12,9 @@ import java.util.regex.Pattern;
 import org.watchpost.testing.HttpsTestServer;
 
 /**
- * An HTTPS server on loopback ({@link HttpsTestServer}) that serves one package with Range support, throttled,
- * and optionally cuts the first responses short (a dropped link); the CA file a device needs is {@link #caFile()}.
+ * An HTTPS server on loopback ({@link HttpsTestServer}) that serves one package with Range support,
+ * throttled, and optionally cuts the first responses short (a dropped link); the CA file a device
+ * needs is {@link #caFile()}.
  */
 final class PackageServer implements AutoCloseable {
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
@@ -29,52 +31,63 @@ final class PackageServer implements AutoCloseable {
   PackageServer(Path dir, Path file, long bytesPerSecond) throws Exception {
     this.file = file;
     this.bytesPerSecond = bytesPerSecond;
-    server = HttpsTestServer.start(dir, "package-server", exchange -> {
-      try (exchange) {
-        byte[] all = Files.readAllBytes(this.file);
-        String range = exchange.getRequestHeaders().getFirst("Range");
-        long start = 0;
-        Matcher m = range == null ? null : RANGE.matcher(range);
-        if (m != null && m.matches()) {
-          start = Long.parseLong(m.group(1));
-        }
-        rangeStarts.add(start);
-        if (start > 0) {
-          exchange.getResponseHeaders().add("Content-Range", "bytes " + start + "-" + (all.length - 1) + "/" + all.length);
-        }
-        long length = all.length - start;
-        exchange.sendResponseHeaders(start > 0 ? 206 : 200, length);
-        long limit = length;
-        if (cutsLeft > 0) {
-          cutsLeft--;
-          limit = (long) (length * cutShare);
-        }
-        OutputStream out = exchange.getResponseBody();
-        long sent = 0;
-        int piece = trickleMillis > 0 ? 1 : 8 * 1024;
-        while (sent < limit) {
-          int n = (int) Math.min(piece, limit - sent);
-          out.write(all, (int) (start + sent), n);
-          out.flush();
-          sent += n;
-          bytesServed += n;
-          if (trickleMillis > 0) {
-            Thread.sleep(trickleMillis);
-          } else if (this.bytesPerSecond > 0) {
-            Thread.sleep(n * 1000L / this.bytesPerSecond);
-          }
-        }
-        if (limit < length) {
-          // A dropped link: the response ends short of its Content-Length.
-          throw new IOException("cut");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    server =
+        HttpsTestServer.start(
+            dir,
+            "package-server",
+            exchange -> {
+              try (exchange) {
+                byte[] all = Files.readAllBytes(this.file);
+                String range = exchange.getRequestHeaders().getFirst("Range");
+                long start = 0;
+                Matcher m = range == null ? null : RANGE.matcher(range);
+                if (m != null && m.matches()) {
+                  start = Long.parseLong(m.group(1));
+                }
+                rangeStarts.add(start);
+                if (start > 0) {
+                  exchange
+                      .getResponseHeaders()
+                      .add(
+                          "Content-Range",
+                          "bytes " + start + "-" + (all.length - 1) + "/" + all.length);
+                }
+                long length = all.length - start;
+                exchange.sendResponseHeaders(start > 0 ? 206 : 200, length);
+                long limit = length;
+                if (cutsLeft > 0) {
+                  cutsLeft--;
+                  limit = (long) (length * cutShare);
+                }
+                OutputStream out = exchange.getResponseBody();
+                long sent = 0;
+                int piece = trickleMillis > 0 ? 1 : 8 * 1024;
+                while (sent < limit) {
+                  int n = (int) Math.min(piece, limit - sent);
+                  out.write(all, (int) (start + sent), n);
+                  out.flush();
+                  sent += n;
+                  bytesServed += n;
+                  if (trickleMillis > 0) {
+                    Thread.sleep(trickleMillis);
+                  } else if (this.bytesPerSecond > 0) {
+                    Thread.sleep(n * 1000L / this.bytesPerSecond);
+                  }
+                }
+                if (limit < length) {
+                  // A dropped link: the response ends short of its Content-Length.
+                  throw new IOException("cut");
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
   }
 
-  /** Sends one byte every so often from now on (a server that defeats an idle watchdog); 0: normal again. */
+  /**
+   * Sends one byte every so often from now on (a server that defeats an idle watchdog); 0: normal
+   * again.
+   */
   void trickle(long millis) {
     this.trickleMillis = millis;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.io.PrintStream;
@@ -12,11 +13,11 @@ import org.watchpost.models.packaging.TrustedKeys;
 import org.watchpost.testing.Configs;
 
 /**
- * A device in a JVM of its own for the power-cut test. At start it reports what it runs and whether that is what
- * the pointer file names, verified ({@code ACTIVE version CONSISTENT}), and where the transfer it found stands
- * ({@code RESUME offset}, -1 for none); then it asks for the target package over HTTPS unless it runs it already,
- * and prints every committed offset ({@code OFFSET n}) until it is killed, or until the target is kept
- * ({@code DONE}).
+ * A device in a JVM of its own for the power-cut test. At start it reports what it runs and whether
+ * that is what the pointer file names, verified ({@code ACTIVE version CONSISTENT}), and where the
+ * transfer it found stands ({@code RESUME offset}, -1 for none); then it asks for the target
+ * package over HTTPS unless it runs it already, and prints every committed offset ({@code OFFSET
+ * n}) until it is killed, or until the target is kept ({@code DONE}).
  */
 public final class PowerCutChild {
   private PowerCutChild() {}
@@ -30,27 +31,76 @@ public final class PowerCutChild {
     long size = Long.parseLong(args[5]);
     Path ca = Path.of(args[6]);
     String targetVersion = args[7];
-    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
-    DetectorComponent detector = new DetectorComponent(Configs.with(InferenceConfig.class,
-        Map.of("model_manifest", factory.toString(), "warmup_runs", 0)));
+    PrintStream out =
+        new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+    DetectorComponent detector =
+        new DetectorComponent(
+            Configs.with(
+                InferenceConfig.class,
+                Map.of("model_manifest", factory.toString(), "warmup_runs", 0)));
     RecordingChannel channel = new RecordingChannel();
-    Console console = new Console(stateDir.resolveSibling(stateDir.getFileName() + "-console-keys"));
-    ModelManager manager = new ModelManager(ModelsSettings.from(Configs.with(ModelsConfig.class, Map.of(
-        "state_dir", stateDir.toString(), "trusted_keys_dir", keys.toString(), "https_ca_file", ca.toString(),
-        "probation_s", 1, "validation_runs", 1, "https_timeout_s", 5, "latency_factor", 20.0,
-        "console_keys_dir", console.keysDir.toString(), "https_allowed_hosts", "127.0.0.1,localhost"))), detector,
-        () -> channel);
+    Console console =
+        new Console(stateDir.resolveSibling(stateDir.getFileName() + "-console-keys"));
+    ModelManager manager =
+        new ModelManager(
+            ModelsSettings.from(
+                Configs.with(
+                    ModelsConfig.class,
+                    Map.of(
+                        "state_dir",
+                        stateDir.toString(),
+                        "trusted_keys_dir",
+                        keys.toString(),
+                        "https_ca_file",
+                        ca.toString(),
+                        "probation_s",
+                        1,
+                        "validation_runs",
+                        1,
+                        "https_timeout_s",
+                        5,
+                        "latency_factor",
+                        20.0,
+                        "console_keys_dir",
+                        console.keysDir.toString(),
+                        "https_allowed_hosts",
+                        "127.0.0.1,localhost"))),
+            detector,
+            () -> channel);
     manager.recover();
-    // Checked before any new work starts: while it runs, the pointer may lead the detector by one activation.
-    out.println("ACTIVE " + detector.active().info().version() + " " + consistency(stateDir, keys, factory, detector));
+    // Checked before any new work starts: while it runs, the pointer may lead the detector by one
+    // activation.
+    out.println(
+        "ACTIVE "
+            + detector.active().info().version()
+            + " "
+            + consistency(stateDir, keys, factory, detector));
     manager.resumeTransfers();
     Object offset = manager.snapshot().get("offset");
     out.println("RESUME " + (offset == null ? -1 : offset));
     boolean runsTarget = detector.active().info().version().equals(targetVersion);
     if (!runsTarget && offset == null) {
-      manager.handle(console.sign(new Request("MODEL-V1", "PUT", List.of("package"), "r", "console", Map.of("job.id",
-          "cut-" + targetVersion, "package.sha256", sha, "package.size", size, "transport", "https", "url", url), null),
-          channel.clientId()));
+      manager.handle(
+          console.sign(
+              new Request(
+                  "MODEL-V1",
+                  "PUT",
+                  List.of("package"),
+                  "r",
+                  "console",
+                  Map.of(
+                      "job.id",
+                      "cut-" + targetVersion,
+                      "package.sha256",
+                      sha,
+                      "package.size",
+                      size,
+                      "transport",
+                      "https",
+                      "url",
+                      url),
+                  null),
+              channel.clientId()));
     }
     Object last = null;
     while (true) {
@@ -76,10 +126,16 @@ public final class PowerCutChild {
       if (state == null || state.active == null) {
         expected = sha256OfModel(factory);
       } else {
-        expected = new SlotStore(stateDir).verify(state.active.slot, TrustedKeys.load(keys)).model().sha256();
+        expected =
+            new SlotStore(stateDir)
+                .verify(state.active.slot, TrustedKeys.load(keys))
+                .model()
+                .sha256();
       }
       String running = detector.active().info().sha256();
-      return running.equals(expected) ? "CONSISTENT" : "INCONSISTENT runs " + running + ", the pointer names " + expected;
+      return running.equals(expected)
+          ? "CONSISTENT"
+          : "INCONSISTENT runs " + running + ", the pointer names " + expected;
     } catch (Exception e) {
       return "INCONSISTENT " + e;
     }
@@ -88,5 +144,4 @@ public final class PowerCutChild {
   private static String sha256OfModel(Path factoryManifest) throws java.io.IOException {
     return ModelPackage.sha256Of(factoryManifest.resolveSibling("model.onnx"));
   }
-
 }

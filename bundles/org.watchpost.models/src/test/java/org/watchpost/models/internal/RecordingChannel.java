@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.nio.file.Files;
@@ -14,8 +15,9 @@ import org.watchpost.api.remote.Request;
 import org.watchpost.models.protocol.ModelProtocol;
 
 /**
- * A device's remote channel without a broker: keeps every notification, and answers the device's chunk requests
- * from a package file as the rollout console does (through the same MODEL-V1 PUT chunk request).
+ * A device's remote channel without a broker: keeps every notification, and answers the device's
+ * chunk requests from a package file as the rollout console does (through the same MODEL-V1 PUT
+ * chunk request).
  */
 final class RecordingChannel implements RemoteChannel {
   final List<Notification> sent = new CopyOnWriteArrayList<>();
@@ -46,16 +48,33 @@ final class RecordingChannel implements RemoteChannel {
   @Override
   public boolean notify(Notification n) {
     sent.add(n);
-    if (serving && n.resource().equals(ModelProtocol.NOTIFY_CHUNK) && device != null && servedPackage != null) {
+    if (serving
+        && n.resource().equals(ModelProtocol.NOTIFY_CHUNK)
+        && device != null
+        && servedPackage != null) {
       try {
         long offset = ((Number) n.metrics().get(ModelProtocol.OFFSET)).longValue();
         int length = ((Number) n.metrics().get(ModelProtocol.LENGTH)).intValue();
         byte[] all = bytes(servedPackage);
-        byte[] chunk = java.util.Arrays.copyOfRange(all, (int) offset, (int) Math.min(all.length, offset + length));
+        byte[] chunk =
+            java.util.Arrays.copyOfRange(
+                all, (int) offset, (int) Math.min(all.length, offset + length));
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(chunk));
-        device.handle(new Request(ModelProtocol.APP_ID, "PUT", List.of(ModelProtocol.RESOURCE_CHUNK), null, null,
-            Map.of(ModelProtocol.JOB_ID, n.metrics().get(ModelProtocol.JOB_ID), ModelProtocol.OFFSET, offset,
-                ModelProtocol.CHUNK_SHA256, sha), chunk));
+        device.handle(
+            new Request(
+                ModelProtocol.APP_ID,
+                "PUT",
+                List.of(ModelProtocol.RESOURCE_CHUNK),
+                null,
+                null,
+                Map.of(
+                    ModelProtocol.JOB_ID,
+                    n.metrics().get(ModelProtocol.JOB_ID),
+                    ModelProtocol.OFFSET,
+                    offset,
+                    ModelProtocol.CHUNK_SHA256,
+                    sha),
+                chunk));
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
@@ -74,7 +93,10 @@ final class RecordingChannel implements RemoteChannel {
   }
 
   List<Notification> installs(Predicate<Notification> filter) {
-    return sent.stream().filter(n -> n.resource().equals(ModelProtocol.NOTIFY_INSTALL)).filter(filter).toList();
+    return sent.stream()
+        .filter(n -> n.resource().equals(ModelProtocol.NOTIFY_INSTALL))
+        .filter(filter)
+        .toList();
   }
 
   /** The last install notification of a job. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import java.nio.file.Files;
@@ -24,10 +25,10 @@ import org.watchpost.testing.SharedData;
 import org.watchpost.testing.TestModels;
 
 /**
- * The real model swapped while a camera loop runs on vtest at its own 10 fps: the loop calls the detector on
- * every frame as the pipeline does, and a new version of YOLOX-Nano (the real weights, repacked as 0.1.2 with a
- * golden frame) is sent to the device in chunks, validated beside the serving model and activated between two
- * frames. Used by the test and by {@link SwapGapBenchmark}.
+ * The real model swapped while a camera loop runs on vtest at its own 10 fps: the loop calls the
+ * detector on every frame as the pipeline does, and a new version of YOLOX-Nano (the real weights,
+ * repacked as 0.1.2 with a golden frame) is sent to the device in chunks, validated beside the
+ * serving model and activated between two frames. Used by the test and by {@link SwapGapBenchmark}.
  */
 final class SwapRun {
   /** What one frame got. */
@@ -77,28 +78,48 @@ final class SwapRun {
     Path dir = SharedData.scratchDirectory("models-swap");
     KeyPair key = Fixtures.trustedKey(dir.resolve("keys"));
     Path factory = TestModels.yoloxNanoManifest();
-    try (TestDevice device = new TestDevice(dir.resolve("state"), factory, dir.resolve("keys"),
-        Map.of("chunk_bytes", 256 * 1024, "chunks_in_flight", 4, "probation_s", 5, "validation_runs", 5,
-            "probation_min_calls", 20), s -> s)) {
+    try (TestDevice device =
+        new TestDevice(
+            dir.resolve("state"),
+            factory,
+            dir.resolve("keys"),
+            Map.of(
+                "chunk_bytes",
+                256 * 1024,
+                "chunks_in_flight",
+                4,
+                "probation_s",
+                5,
+                "validation_runs",
+                5,
+                "probation_min_calls",
+                20),
+            s -> s)) {
       Path golden = SharedData.image("000000000139.jpg");
       List<PackageManifest.Expected> expected = new ArrayList<>();
       try (Frame frame = ValidationFrames.load(golden, 0)) {
         for (Detection d : device.detector.detect(frame).detections()) {
           if (d.score() >= 0.5f) {
-            expected.add(new PackageManifest.Expected(d.label(), List.of(d.x1(), d.y1(), d.x2(), d.y2())));
+            expected.add(
+                new PackageManifest.Expected(d.label(), List.of(d.x1(), d.y1(), d.x2(), d.y2())));
           }
         }
       }
       Path pkg = dir.resolve("yolox-nano-0.1.2.zip");
-      new PackageBuilder(factory).version("0.1.2").golden("golden/0001.jpg", golden, expected, 0.8)
+      new PackageBuilder(factory)
+          .version("0.1.2")
+          .golden("golden/0001.jpg", golden, expected, 0.8)
           .build(pkg, key.getPrivate(), key.getPublic());
 
       CaptureComponent capture = new CaptureComponent(Configs.defaults(CaptureConfig.class));
       List<Processed> frames = new ArrayList<>();
       int failures = 0;
       long skipped;
-      try (FrameFeed feed = capture.feed(capture.open(new SourceSpec("vtest", SharedData.vtestMjpeg().toString(), false,
-          true)), feedMode)) {
+      try (FrameFeed feed =
+          capture.feed(
+              capture.open(
+                  new SourceSpec("vtest", SharedData.vtestMjpeg().toString(), false, true)),
+              feedMode)) {
         while (frames.size() < frameCount) {
           Frame frame = feed.take(Duration.ofSeconds(5));
           if (frame == null) {
@@ -107,30 +128,50 @@ final class SwapRun {
           try (frame) {
             try {
               DetectionResult result = device.detector.detect(frame);
-              frames.add(new Processed(frame.sequence(), System.nanoTime(), result.model().version(),
-                  result.detections().size()));
+              frames.add(
+                  new Processed(
+                      frame.sequence(),
+                      System.nanoTime(),
+                      result.model().version(),
+                      result.detections().size()));
             } catch (Exception e) {
               failures++;
             }
           }
           if (frames.size() == installAtFrame) {
             // The request arrives as from the uplink: on a thread of its own, not the camera's.
-            Thread request = new Thread(() -> {
-              try {
-                device.put(pkg, "swap-0.1.2", true);
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            }, "console-request");
+            Thread request =
+                new Thread(
+                    () -> {
+                      try {
+                        device.put(pkg, "swap-0.1.2", true);
+                      } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                      }
+                    },
+                    "console-request");
             request.start();
           }
         }
         skipped = feed.skippedFrames();
       }
-      Status outcome = Status.valueOf((String) device.await("swap-0.1.2", Set.of(Status.PROBATION, Status.COMPLETED,
-          Status.FAILED, Status.ROLLED_BACK), 60_000).metrics().get("status"));
+      Status outcome =
+          Status.valueOf(
+              (String)
+                  device
+                      .await(
+                          "swap-0.1.2",
+                          Set.of(
+                              Status.PROBATION,
+                              Status.COMPLETED,
+                              Status.FAILED,
+                              Status.ROLLED_BACK),
+                          60_000)
+                      .metrics()
+                      .get("status"));
       if (outcome != Status.PROBATION && outcome != Status.COMPLETED) {
-        throw new IllegalStateException("the package was not activated: " + device.channel.installs(n -> true));
+        throw new IllegalStateException(
+            "the package was not activated: " + device.channel.installs(n -> true));
       }
       int swap = -1;
       for (int i = 0; i < frames.size(); i++) {

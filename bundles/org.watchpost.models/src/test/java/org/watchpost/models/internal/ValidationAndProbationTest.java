@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
-import org.watchpost.testing.TinyOnnx;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -22,12 +22,14 @@ import org.watchpost.api.remote.Response;
 import org.watchpost.models.packaging.Rejection;
 import org.watchpost.models.protocol.ModelProtocol.Status;
 import org.watchpost.testing.SharedData;
+import org.watchpost.testing.TinyOnnx;
 
 /**
- * Bad models that are correctly signed: one that does not load, garbage outputs, a wrong output shape, one
- * that misses its golden frame, one too slow: stopped at validation with the reason. Models that pass
- * validation but fail once they serve: rolled back by probation, with the reason, the previous model active.
- * A detector loop plays the pipeline throughout, so probation sees real calls.
+ * Bad models that are correctly signed: one that does not load, garbage outputs, a wrong output
+ * shape, one that misses its golden frame, one too slow: stopped at validation with the reason.
+ * Models that pass validation but fail once they serve: rolled back by probation, with the reason,
+ * the previous model active. A detector loop plays the pipeline throughout, so probation sees real
+ * calls.
  */
 class ValidationAndProbationTest {
   private static Path dir;
@@ -43,20 +45,35 @@ class ValidationAndProbationTest {
     dir = SharedData.scratchDirectory("models-validation");
     key = Fixtures.trustedKey(dir.resolve("keys"));
     Path factory = Fixtures.tinyModel(dir.resolve("factory"), "1.0.0", TinyOnnx.onePerson());
-    device = new TestDevice(dir.resolve("state"), factory, dir.resolve("keys"),
-        Map.of("probation_s", 2, "probation_min_calls", 10, "latency_factor", 1.5, "validation_runs", 5),
-        s -> faults = new FaultySwitch(s));
-    pipeline = new Thread(() -> {
-      Frame frame = ValidationFrames.noise(64, 48);
-      while (running.get()) {
-        try {
-          device.detector.detect(frame);
-          Thread.sleep(5);
-        } catch (Exception e) {
-          // the loop only feeds probation; failures are counted by the detector
-        }
-      }
-    }, "test-pipeline");
+    device =
+        new TestDevice(
+            dir.resolve("state"),
+            factory,
+            dir.resolve("keys"),
+            Map.of(
+                "probation_s",
+                2,
+                "probation_min_calls",
+                10,
+                "latency_factor",
+                1.5,
+                "validation_runs",
+                5),
+            s -> faults = new FaultySwitch(s));
+    pipeline =
+        new Thread(
+            () -> {
+              Frame frame = ValidationFrames.noise(64, 48);
+              while (running.get()) {
+                try {
+                  device.detector.detect(frame);
+                  Thread.sleep(5);
+                } catch (Exception e) {
+                  // the loop only feeds probation; failures are counted by the detector
+                }
+              }
+            },
+            "test-pipeline");
     pipeline.start();
   }
 
@@ -69,28 +86,42 @@ class ValidationAndProbationTest {
 
   private static Path packageOf(String name, byte[] onnx, long[] outputShape) throws Exception {
     String version = "2." + (++versions) + ".0";
-    Path manifest = Fixtures.modelDir(dir.resolve(name), "tiny-yolox", version, onnx, List.of("linux-x86_64", "linux-aarch64"));
+    Path manifest =
+        Fixtures.modelDir(
+            dir.resolve(name),
+            "tiny-yolox",
+            version,
+            onnx,
+            List.of("linux-x86_64", "linux-aarch64"));
     return Fixtures.pack(manifest, dir.resolve(name + ".zip"), key);
   }
 
   private static String versionOf(Path pkg) throws Exception {
-    try (var p = org.watchpost.models.packaging.ModelPackage.open(pkg, org.watchpost.models.packaging.PackageLimits.DEFAULT,
-        org.watchpost.models.packaging.TrustedKeys.load(dir.resolve("keys")))) {
+    try (var p =
+        org.watchpost.models.packaging.ModelPackage.open(
+            pkg,
+            org.watchpost.models.packaging.PackageLimits.DEFAULT,
+            org.watchpost.models.packaging.TrustedKeys.load(dir.resolve("keys")))) {
       return p.manifest().version();
     }
   }
 
   private static Notification outcome(Path pkg) throws Exception {
-    return device.install(pkg, "job-" + pkg.getFileName().toString().replace(".zip", ""),
+    return device.install(
+        pkg,
+        "job-" + pkg.getFileName().toString().replace(".zip", ""),
         Set.of(Status.COMPLETED, Status.FAILED, Status.ROLLED_BACK));
   }
 
-  private static void assertStopped(Path pkg, Rejection reason, String messagePart) throws Exception {
+  private static void assertStopped(Path pkg, Rejection reason, String messagePart)
+      throws Exception {
     String before = device.activeVersion();
     Notification n = outcome(pkg);
     assertEquals("FAILED", n.metrics().get("status"), n.toString());
     assertEquals(reason.code(), n.metrics().get("reason"), n.toString());
-    assertTrue(n.metrics().get("message").toString().contains(messagePart), n.metrics().get("message") + " names " + messagePart);
+    assertTrue(
+        n.metrics().get("message").toString().contains(messagePart),
+        n.metrics().get("message") + " names " + messagePart);
     assertEquals(before, device.activeVersion(), "the active model serves on");
     System.out.println("stopped at validation: " + n.metrics().get("message"));
   }
@@ -99,40 +130,51 @@ class ValidationAndProbationTest {
   void aModelThatDoesNotLoad() throws Exception {
     byte[] garbage = new byte[4096];
     new Random(7).nextBytes(garbage);
-    assertStopped(packageOf("garbage-bytes", garbage, null), Rejection.LOAD_FAILED, "does not load");
+    assertStopped(
+        packageOf("garbage-bytes", garbage, null), Rejection.LOAD_FAILED, "does not load");
   }
 
   @Test
   void aTruncatedModelFile() throws Exception {
     byte[] onnx = TinyOnnx.model(TinyOnnx.onePerson());
-    assertStopped(packageOf("truncated-onnx", java.util.Arrays.copyOf(onnx, onnx.length / 2), null),
-        Rejection.LOAD_FAILED, "does not load");
+    assertStopped(
+        packageOf("truncated-onnx", java.util.Arrays.copyOf(onnx, onnx.length / 2), null),
+        Rejection.LOAD_FAILED,
+        "does not load");
   }
 
   @Test
   void garbageOutputsThatFireEverywhere() throws Exception {
-    assertStopped(packageOf("everywhere", TinyOnnx.model(TinyOnnx.everywhere()), null), Rejection.VALIDATION_FAILED,
+    assertStopped(
+        packageOf("everywhere", TinyOnnx.model(TinyOnnx.everywhere()), null),
+        Rejection.VALIDATION_FAILED,
         "garbage outputs");
   }
 
   @Test
   void notANumberInTheOutput() throws Exception {
-    assertStopped(packageOf("nan", TinyOnnx.model(TinyOnnx.notANumber()), null), Rejection.VALIDATION_FAILED,
+    assertStopped(
+        packageOf("nan", TinyOnnx.model(TinyOnnx.notANumber()), null),
+        Rejection.VALIDATION_FAILED,
         "NaN or infinite");
   }
 
   @Test
   void anOutputOfAnotherShapeThanDeclared() throws Exception {
     float[] c = new float[TinyOnnx.ROWS * 80];
-    assertStopped(packageOf("shape", TinyOnnx.model(c, new long[] {1, TinyOnnx.ROWS, 80}), null),
-        Rejection.VALIDATION_FAILED, "shape");
+    assertStopped(
+        packageOf("shape", TinyOnnx.model(c, new long[] {1, TinyOnnx.ROWS, 80}), null),
+        Rejection.VALIDATION_FAILED,
+        "shape");
   }
 
   @Test
   void aModelThatMissesItsGoldenFrame() throws Exception {
     float[] nothing = TinyOnnx.onePerson();
     nothing[20 * TinyOnnx.ROW_LENGTH + 4] = 0.01f;
-    assertStopped(packageOf("blind", TinyOnnx.model(nothing), null), Rejection.VALIDATION_FAILED,
+    assertStopped(
+        packageOf("blind", TinyOnnx.model(nothing), null),
+        Rejection.VALIDATION_FAILED,
         "finds 0 of the 1 objects expected on golden frame golden/0001.jpg");
   }
 
@@ -143,8 +185,11 @@ class ValidationAndProbationTest {
     assertStopped(pkg, Rejection.VALIDATION_FAILED, "too slow");
   }
 
-  private static void assertRolledBack(FaultySwitch.Fault fault, String messagePart) throws Exception {
-    Path pkg = packageOf("probation-" + fault.name().toLowerCase(), TinyOnnx.model(TinyOnnx.onePerson()), null);
+  private static void assertRolledBack(FaultySwitch.Fault fault, String messagePart)
+      throws Exception {
+    Path pkg =
+        packageOf(
+            "probation-" + fault.name().toLowerCase(), TinyOnnx.model(TinyOnnx.onePerson()), null);
     String version = versionOf(pkg);
     faults.faults.put(version, fault);
     String before = device.activeVersion();
@@ -156,8 +201,16 @@ class ValidationAndProbationTest {
     assertEquals(before, device.activeVersion(), "the previous model serves again");
     String state = Files.readString(device.stateDir.resolve("state.json"));
     assertTrue(state.contains("\"probation\": null"), state);
-    assertTrue(device.channel.installs(x -> x.metrics().get("status").equals("PROBATION")
-        && version.equals(x.metrics().get("version"))).size() == 1, "it was active before it was rolled back");
+    assertTrue(
+        device
+                .channel
+                .installs(
+                    x ->
+                        x.metrics().get("status").equals("PROBATION")
+                            && version.equals(x.metrics().get("version")))
+                .size()
+            == 1,
+        "it was active before it was rolled back");
     System.out.println("rolled back in probation: " + n.metrics().get("message"));
   }
 
@@ -178,8 +231,9 @@ class ValidationAndProbationTest {
     Notification n = outcome(pkg);
     assertEquals("COMPLETED", n.metrics().get("status"), n.toString());
     assertEquals(versionOf(pkg), device.activeVersion());
-    Response rollback = device.handle(new Request("MODEL-V1", "EXEC", List.of("rollback"), "r1", "console",
-        Map.of(), null));
+    Response rollback =
+        device.handle(
+            new Request("MODEL-V1", "EXEC", List.of("rollback"), "r1", "console", Map.of(), null));
     assertEquals(200, rollback.code(), rollback.toString());
     assertEquals(before, device.activeVersion());
   }
@@ -192,15 +246,16 @@ class ValidationAndProbationTest {
     Notification n = device.await(job, Set.of(Status.INSTALLED, Status.FAILED), 30_000);
     assertEquals("INSTALLED", n.metrics().get("status"), n.toString());
     assertTrue(!versionOf(pkg).equals(device.activeVersion()));
-    Response activate = device.handle(new Request("MODEL-V1", "EXEC", List.of("activate"), "r2", "console",
-        Map.of(), null));
+    Response activate =
+        device.handle(
+            new Request("MODEL-V1", "EXEC", List.of("activate"), "r2", "console", Map.of(), null));
     assertEquals(200, activate.code(), activate.toString());
     assertEquals(versionOf(pkg), device.activeVersion());
     long deadline = System.currentTimeMillis() + 10_000;
-    while (!"IDLE".equals(device.manager.snapshot().get("state")) && System.currentTimeMillis() < deadline) {
+    while (!"IDLE".equals(device.manager.snapshot().get("state"))
+        && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
     }
     assertEquals("IDLE", device.manager.snapshot().get("state"), "probation ended");
   }
-
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.models.packaging;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -15,9 +16,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Everything a device reads from a package it was sent: the manifest, the signature file, and the zip itself
- * (entries, names, sizes). Any exception other than a rejection is a finding, and so is a file written outside
- * the directory a package is unpacked into. Runs for a bounded time in the normal build.
+ * Everything a device reads from a package it was sent: the manifest, the signature file, and the
+ * zip itself (entries, names, sizes). Any exception other than a rejection is a finding, and so is
+ * a file written outside the directory a package is unpacked into. Runs for a bounded time in the
+ * normal build.
  */
 class PackageParsersFuzzTest {
   private static final KeyPair KEY = SigningKeys.generate();
@@ -34,8 +36,9 @@ class PackageParsersFuzzTest {
   }
 
   /**
-   * One fuzz test (Jazzer fuzzes one per JVM): the first choice picks what the bytes become, a manifest and a
-   * signature file, a raw zip, or a zip with a signed manifest and a fuzzed entry (so that unpacking is reached).
+   * One fuzz test (Jazzer fuzzes one per JVM): the first choice picks what the bytes become, a
+   * manifest and a signature file, a raw zip, or a zip with a signed manifest and a fuzzed entry
+   * (so that unpacking is reached).
    */
   @FuzzTest(maxDuration = "10s")
   void everythingADeviceReadsFromAPackage(FuzzedDataProvider data) throws IOException {
@@ -84,9 +87,12 @@ class PackageParsersFuzzTest {
         // most inputs
       }
       try (Stream<Path> all = Files.walk(ROOT)) {
-        all.filter(p -> !p.startsWith(dir) && !p.equals(ROOT)).findAny().ifPresent(p -> {
-          throw new AssertionError("a package wrote outside its directory: " + p);
-        });
+        all.filter(p -> !p.startsWith(dir) && !p.equals(ROOT))
+            .findAny()
+            .ifPresent(
+                p -> {
+                  throw new AssertionError("a package wrote outside its directory: " + p);
+                });
       }
     } finally {
       try (Stream<Path> all = Files.walk(dir)) {
@@ -99,16 +105,25 @@ class PackageParsersFuzzTest {
     String name = data.consumeString(40);
     byte[] content = data.consumeBytes(4096);
     long declared = data.consumeLong(0, 1 << 16);
-    String manifest = """
+    String manifest =
+        """
         {"format": 1, "name": "m", "version": "1.0.0", "created": "2026-01-01T00:00:00Z",
          "model": {"file": "model.onnx", "sha256": "%s", "size": 1},
          "labels": {"file": "labels.txt", "sha256": "%s"},
          "files": {"model.onnx": {"sha256": "%s", "size": 1}, "labels.txt": {"sha256": "%s", "size": 1},
                    %s: {"sha256": "%s", "size": %d}},
          "min_runtime": "0.1.0", "platforms": ["linux-x86_64"]}
-        """.formatted("a".repeat(64), "b".repeat(64), "a".repeat(64), "b".repeat(64),
-        com.google.gson.JsonParser.parseString("\"x\"").toString().replace("x", name.replace("\\", "").replace("\"", "")),
-        "c".repeat(64), declared);
+        """
+            .formatted(
+                "a".repeat(64),
+                "b".repeat(64),
+                "a".repeat(64),
+                "b".repeat(64),
+                com.google.gson.JsonParser.parseString("\"x\"")
+                    .toString()
+                    .replace("x", name.replace("\\", "").replace("\"", "")),
+                "c".repeat(64),
+                declared);
     byte[] manifestBytes = manifest.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipOutputStream zip = new ZipOutputStream(bytes)) {

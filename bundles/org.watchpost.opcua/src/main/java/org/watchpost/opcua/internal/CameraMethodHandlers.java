@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
 import org.eclipse.milo.opcua.sdk.server.api.AccessContext;
@@ -21,7 +22,9 @@ final class CameraMethodHandlers {
   interface Actions {
     long resetCounters(String cameraId);
 
-    /** @param requestedBy who called, e.g. {@code OPC UA user 'op1' from 10.0.0.7} */
+    /**
+     * @param requestedBy who called, e.g. {@code OPC UA user 'op1' from 10.0.0.7}
+     */
     long setArmed(String cameraId, boolean armed, String requestedBy);
   }
 
@@ -39,7 +42,8 @@ final class CameraMethodHandlers {
     protected void checkExecutableAttributes(AccessContext context) throws UaException {
       super.checkExecutableAttributes(context);
       if (!Identity.mayCallMethods(context.getSession().orElse(null))) {
-        throw new UaException(StatusCodes.Bad_UserAccessDenied, "anonymous sessions may not call methods");
+        throw new UaException(
+            StatusCodes.Bad_UserAccessDenied, "anonymous sessions may not call methods");
       }
     }
 
@@ -50,22 +54,31 @@ final class CameraMethodHandlers {
 
     static Variant[] result(long status) throws UaException {
       if (status != GOOD) {
-        // Good_CompletesAsynchronously travels this way too: the call was taken, its effect comes later.
+        // Good_CompletesAsynchronously travels this way too: the call was taken, its effect comes
+        // later.
         throw new UaException(status);
       }
       return new Variant[0];
     }
   }
 
-  /** Who a session is, for the record upstream: its user (names are restricted to safe characters) and address. */
+  /**
+   * Who a session is, for the record upstream: its user (names are restricted to safe characters)
+   * and address.
+   */
   static String caller(org.eclipse.milo.opcua.sdk.server.Session session) {
     if (session == null) {
       return "OPC UA (no session)";
     }
-    String user = session.getIdentityObject() instanceof Identity identity && !identity.anonymous()
-        ? "user '" + identity.user() + "'" : "an anonymous session";
+    String user =
+        session.getIdentityObject() instanceof Identity identity && !identity.anonymous()
+            ? "user '" + identity.user() + "'"
+            : "an anonymous session";
     java.net.InetAddress address = session.getClientAddress();
-    return "OPC UA " + user + " from " + (address == null ? "an unknown address" : address.getHostAddress());
+    return "OPC UA "
+        + user
+        + " from "
+        + (address == null ? "an unknown address" : address.getHostAddress());
   }
 
   static final class ResetCounters extends UserOnly {
@@ -85,8 +98,14 @@ final class CameraMethodHandlers {
   }
 
   static final class SetArmed extends UserOnly {
-    private static final Argument ARMED = new Argument("Armed", Identifiers.Boolean, -1, null,
-        LocalizedText.english("true: the camera's rules raise events; false: they only count."));
+    private static final Argument ARMED =
+        new Argument(
+            "Armed",
+            Identifiers.Boolean,
+            -1,
+            null,
+            LocalizedText.english(
+                "true: the camera's rules raise events; false: they only count."));
 
     SetArmed(UaMethodNode node, String cameraId, Actions actions) {
       super(node, cameraId, actions);
@@ -99,7 +118,9 @@ final class CameraMethodHandlers {
 
     @Override
     protected Variant[] invoke(InvocationContext context, Variant[] inputs) throws UaException {
-      return result(actions.setArmed(cameraId, (Boolean) inputs[0].getValue(), caller(context.getSession().orElse(null))));
+      return result(
+          actions.setArmed(
+              cameraId, (Boolean) inputs[0].getValue(), caller(context.getSession().orElse(null))));
     }
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
 import java.io.IOException;
@@ -18,26 +19,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The credential a device generates for itself when none is configured (ETSI EN 303 645 provision 5.1: no
- * universal default password). On first start a unique password is generated, printed once on the console, and
- * only its PBKDF2 hash is kept, in a file readable by the service user alone. Losing the password means deleting
- * the file: the next start generates and prints a new one.
+ * The credential a device generates for itself when none is configured (ETSI EN 303 645 provision
+ * 5.1: no universal default password). On first start a unique password is generated, printed once
+ * on the console, and only its PBKDF2 hash is kept, in a file readable by the service user alone.
+ * Losing the password means deleting the file: the next start generates and prints a new one.
  */
 final class CredentialFile {
   static final String USER = "watchpost";
   private static final Logger LOG = LoggerFactory.getLogger(CredentialFile.class);
   private static final int MAX_BYTES = 4096;
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY_DIR =
+      PosixFilePermissions.fromString("rwx------");
 
   private CredentialFile() {}
 
   /**
-   * The configured users, or else the generated credential, creating it (and printing it) when there is none.
+   * The configured users, or else the generated credential, creating it (and printing it) when
+   * there is none.
    *
-   * @param origin where the configured users come from, for errors (the configuration and the file it was read from)
+   * @param origin where the configured users come from, for errors (the configuration and the file
+   *     it was read from)
    */
-  static Users users(String[] configured, String origin, Path file, SecureRandom random, PrintStream console)
+  static Users users(
+      String[] configured, String origin, Path file, SecureRandom random, PrintStream console)
       throws IOException {
     if (configured.length > 0) {
       try {
@@ -52,14 +58,16 @@ final class CredentialFile {
     }
     String password = Users.generatePassword(random);
     write(absolute, USER + ":" + Users.hash(password, random) + "\n");
-    console.println("""
+    console.println(
+        """
         ==========================================================================
         OPC UA: no user is configured, so this device made its own credential.
           user:     %s
           password: %s
         It is shown this once. Only its hash is kept, in %s
         (readable by this service's user only); delete that file to get a new one.
-        ==========================================================================""".formatted(USER, password, absolute));
+        =========================================================================="""
+            .formatted(USER, password, absolute));
     console.flush();
     LOG.info("OPC UA: generated the credential of user {}; its hash is kept in {}", USER, absolute);
     return read(absolute);
@@ -67,7 +75,12 @@ final class CredentialFile {
 
   static Users read(Path file) throws IOException {
     if (Files.size(file) > MAX_BYTES) {
-      throw new IOException("the OPC UA credential file " + file + " is larger than " + MAX_BYTES + " bytes; not a credential file");
+      throw new IOException(
+          "the OPC UA credential file "
+              + file
+              + " is larger than "
+              + MAX_BYTES
+              + " bytes; not a credential file");
     }
     ensureOwnerOnly(file);
     return parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), file);
@@ -77,14 +90,23 @@ final class CredentialFile {
   static Users parse(String content, Path file) throws IOException {
     String text = content.strip();
     if (text.isEmpty() || text.contains("\n")) {
-      throw new IOException("the OPC UA credential file " + file + " must hold exactly one line name:" + Users.HASH_SCHEME
-          + ":...; delete it to have a new credential generated");
+      throw new IOException(
+          "the OPC UA credential file "
+              + file
+              + " must hold exactly one line name:"
+              + Users.HASH_SCHEME
+              + ":...; delete it to have a new credential generated");
     }
     try {
       return Users.parse(new String[] {text});
     } catch (IllegalArgumentException e) {
-      throw new IOException("the OPC UA credential file " + file + ", line 1, is not valid (" + e.getMessage()
-          + "); delete it to have a new credential generated", e);
+      throw new IOException(
+          "the OPC UA credential file "
+              + file
+              + ", line 1, is not valid ("
+              + e.getMessage()
+              + "); delete it to have a new credential generated",
+          e);
     }
   }
 
@@ -94,13 +116,18 @@ final class CredentialFile {
     }
     Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
     if (!OWNER_ONLY.containsAll(permissions)) {
-      LOG.warn("the OPC UA credential file {} was readable by others ({}); set to owner only", file,
+      LOG.warn(
+          "the OPC UA credential file {} was readable by others ({}); set to owner only",
+          file,
           PosixFilePermissions.toString(permissions));
       Files.setPosixFilePermissions(file, OWNER_ONLY);
     }
   }
 
-  /** Written whole or not at all: a temporary file, owner-only from its creation, synced, then moved. */
+  /**
+   * Written whole or not at all: a temporary file, owner-only from its creation, synced, then
+   * moved.
+   */
   private static void write(Path file, String content) throws IOException {
     Path directory = file.getParent();
     if (!Files.isDirectory(directory)) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
 import org.eclipse.milo.opcua.sdk.server.Session;
@@ -7,8 +8,8 @@ import org.slf4j.LoggerFactory;
 import org.watchpost.api.login.LoginThrottle;
 
 /**
- * Who a session is: a user who logged in, or anonymous (only when anonymous access is on; it may read and
- * subscribe but not call methods).
+ * Who a session is: a user who logged in, or anonymous (only when anonymous access is on; it may
+ * read and subscribe but not call methods).
  */
 record Identity(String user) {
   static final Identity ANONYMOUS = new Identity(null);
@@ -18,10 +19,15 @@ record Identity(String user) {
   }
 
   static boolean mayCallMethods(Session session) {
-    return session != null && session.getIdentityObject() instanceof Identity identity && !identity.anonymous();
+    return session != null
+        && session.getIdentityObject() instanceof Identity identity
+        && !identity.anonymous();
   }
 
-  /** Checks user tokens against the users, anonymous ones against the switch, through the login throttle. */
+  /**
+   * Checks user tokens against the users, anonymous ones against the switch, through the login
+   * throttle.
+   */
   static final class Validator extends AbstractUsernameIdentityValidator<Identity> {
     private static final Logger LOG = LoggerFactory.getLogger(Validator.class);
     private final Users users;
@@ -37,17 +43,22 @@ record Identity(String user) {
     @Override
     protected Identity authenticateAnonymous(Session session) {
       if (!anonymousAllowed) {
-        LOG.info("OPC UA: anonymous login from {} refused (anonymous access is off)", session.getClientAddress());
+        LOG.info(
+            "OPC UA: anonymous login from {} refused (anonymous access is off)",
+            session.getClientAddress());
         return null;
       }
       return ANONYMOUS;
     }
 
     @Override
-    protected Identity authenticateUsernamePassword(Session session, String username, String password) {
+    protected Identity authenticateUsernamePassword(
+        Session session, String username, String password) {
       if (!throttle.allowed(session.getClientAddress())) {
-        LOG.warn("OPC UA: login of '{}' from {} refused unchecked: too many failed logins from there lately",
-            printable(username), session.getClientAddress());
+        LOG.warn(
+            "OPC UA: login of '{}' from {} refused unchecked: too many failed logins from there lately",
+            printable(username),
+            session.getClientAddress());
         return null;
       }
       if (users.verify(username, password)) {
@@ -55,7 +66,8 @@ record Identity(String user) {
         return new Identity(username);
       }
       throttle.failed(session.getClientAddress());
-      LOG.warn("OPC UA: failed login of '{}' from {}", printable(username), session.getClientAddress());
+      LOG.warn(
+          "OPC UA: failed login of '{}' from {}", printable(username), session.getClientAddress());
       return null;
     }
 

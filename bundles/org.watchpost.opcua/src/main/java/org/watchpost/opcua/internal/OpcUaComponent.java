@@ -1,9 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
-import org.osgi.framework.BundleContext;
-import org.watchpost.api.host.HostFramework;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.milo.opcua.sdk.server.api.methods.AbstractMethodInvocationHandler;
 import org.eclipse.milo.opcua.stack.core.StatusCodes;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -38,22 +37,28 @@ import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.health.MetricsProvider;
+import org.watchpost.api.host.HostFramework;
 import org.watchpost.api.pipeline.CameraControl;
 import org.watchpost.api.pipeline.CameraStatus;
 import org.watchpost.api.pipeline.CameraStatusProvider;
 
 /**
- * The OPC UA server of the device. It mirrors what the pipeline already publishes (events and counts as an
- * event sink, alarms and telemetry as a health sink, the cameras' status and the device metrics read every
- * refresh interval) and never drives the pipeline, except through {@link CameraControl} for the two methods.
+ * The OPC UA server of the device. It mirrors what the pipeline already publishes (events and
+ * counts as an event sink, alarms and telemetry as a health sink, the cameras' status and the
+ * device metrics read every refresh interval) and never drives the pipeline, except through {@link
+ * CameraControl} for the two methods.
  *
- * <p>Sink calls come on pipeline threads: they only hand the value to the one mirror thread, and when that
- * thread falls far behind, values are dropped (and counted) rather than the pipeline slowed.
+ * <p>Sink calls come on pipeline threads: they only hand the value to the one mirror thread, and
+ * when that thread falls far behind, values are dropped (and counted) rather than the pipeline
+ * slowed.
  *
- * <p>It needs its configuration, like the uplink: a device opens no port before it is configured, and
- * {@code enabled = false} switches the server off while keeping its settings.
+ * <p>It needs its configuration, like the uplink: a device opens no port before it is configured,
+ * and {@code enabled = false} switches the server off while keeping its settings.
  */
-@Component(service = {EventSink.class, HealthSink.class}, immediate = true, configurationPid = OpcUaConfig.PID,
+@Component(
+    service = {EventSink.class, HealthSink.class},
+    immediate = true,
+    configurationPid = OpcUaConfig.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = OpcUaConfig.class)
 public final class OpcUaComponent implements EventSink, HealthSink, CameraMethodHandlers.Actions {
@@ -81,38 +86,60 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
 
   /**
    * @param kuraData Kura's data directory, under which relative paths go; null outside Kura
-   * @param insideKura Kura configures every PID of the Metatype with its defaults, so that a configuration is
-   *     there whether or not anyone asked for this server; inside Kura it therefore starts only once an operator
-   *     has given it users, and never opens a port or prints a generated credential on defaults alone
+   * @param insideKura Kura configures every PID of the Metatype with its defaults, so that a
+   *     configuration is there whether or not anyone asked for this server; inside Kura it
+   *     therefore starts only once an operator has given it users, and never opens a port or prints
+   *     a generated credential on defaults alone
    */
   OpcUaComponent(OpcUaConfig config, String kuraData, boolean insideKura) throws IOException {
     boolean seededOnly = insideKura && config.users().length == 0;
     if (!config.enabled() || seededOnly) {
-      LOG.info(seededOnly
-          ? "OPC UA server standing down: the framework is Kura's and no users are configured (Kura seeds every"
-              + " PID with its defaults; set users in " + OpcUaConfig.PID + " to serve OPC UA on the gateway)"
-          : "OPC UA server switched off (enabled = false)");
+      LOG.info(
+          seededOnly
+              ? "OPC UA server standing down: the framework is Kura's and no users are configured (Kura seeds every"
+                  + " PID with its defaults; set users in "
+                  + OpcUaConfig.PID
+                  + " to serve OPC UA on the gateway)"
+              : "OPC UA server switched off (enabled = false)");
       mirrorThread = null;
       server = null;
       mirror = null;
       return;
     }
     String initial = System.getProperty("configurator.initial");
-    String origin = "configuration " + OpcUaConfig.PID + ", property users"
-        + (initial == null || initial.isBlank() || initial.strip().startsWith("{") ? "" : " (first read from " + initial + ")");
-    Users users = CredentialFile.users(config.users(), origin, HostFramework.resolve(kuraData, config.credential_file()), new SecureRandom(), System.out);
-    server = WatchpostServer.start(config, HostFramework.resolve(kuraData, config.pki_dir()), users, this::methods);
+    String origin =
+        "configuration "
+            + OpcUaConfig.PID
+            + ", property users"
+            + (initial == null || initial.isBlank() || initial.strip().startsWith("{")
+                ? ""
+                : " (first read from " + initial + ")");
+    Users users =
+        CredentialFile.users(
+            config.users(),
+            origin,
+            HostFramework.resolve(kuraData, config.credential_file()),
+            new SecureRandom(),
+            System.out);
+    server =
+        WatchpostServer.start(
+            config, HostFramework.resolve(kuraData, config.pki_dir()), users, this::methods);
     mirror = new StateMirror(server.namespace());
-    mirrorThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "opcua-mirror");
-      thread.setDaemon(true);
-      return thread;
-    });
-    mirrorThread.scheduleWithFixedDelay(this::refresh, 0, config.refresh_ms(), TimeUnit.MILLISECONDS);
+    mirrorThread =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "opcua-mirror");
+              thread.setDaemon(true);
+              return thread;
+            });
+    mirrorThread.scheduleWithFixedDelay(
+        this::refresh, 0, config.refresh_ms(), TimeUnit.MILLISECONDS);
   }
 
-  private List<AbstractMethodInvocationHandler> methods(String cameraId, WatchpostNamespace.CameraMethodNodes nodes) {
-    return List.of(new CameraMethodHandlers.ResetCounters(nodes.resetCounters(), cameraId, this),
+  private List<AbstractMethodInvocationHandler> methods(
+      String cameraId, WatchpostNamespace.CameraMethodNodes nodes) {
+    return List.of(
+        new CameraMethodHandlers.ResetCounters(nodes.resetCounters(), cameraId, this),
         new CameraMethodHandlers.SetArmed(nodes.setArmed(), cameraId, this));
   }
 
@@ -134,7 +161,9 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
     cameraProviders.remove(provider);
   }
 
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
   void setCameraControl(CameraControl control) {
     this.control = control;
@@ -174,32 +203,39 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
     if (pending.incrementAndGet() > MAX_PENDING) {
       pending.decrementAndGet();
       if (Long.bitCount(dropped.incrementAndGet()) == 1) {
-        LOG.warn("OPC UA: the mirror is {} updates behind; {} dropped so far", MAX_PENDING, dropped.get());
+        LOG.warn(
+            "OPC UA: the mirror is {} updates behind; {} dropped so far",
+            MAX_PENDING,
+            dropped.get());
       }
       return;
     }
-    run(() -> {
-      pending.decrementAndGet();
-      work.run();
-    });
+    run(
+        () -> {
+          pending.decrementAndGet();
+          work.run();
+        });
   }
 
   /** Queues work that must not be dropped (a method's effect). */
   private void run(Runnable work) {
     try {
-      mirrorThread.execute(() -> {
-        try {
-          work.run();
-        } catch (RuntimeException e) {
-          LOG.warn("OPC UA: mirroring a value failed", e);
-        }
-      });
+      mirrorThread.execute(
+          () -> {
+            try {
+              work.run();
+            } catch (RuntimeException e) {
+              LOG.warn("OPC UA: mirroring a value failed", e);
+            }
+          });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       LOG.debug("OPC UA: stopping; update not mirrored");
     }
   }
 
-  /** Reads the cameras' status, the device metrics and the armed switches into the address space. */
+  /**
+   * Reads the cameras' status, the device metrics and the armed switches into the address space.
+   */
   private void refresh() {
     try {
       long now = System.currentTimeMillis();
@@ -239,18 +275,23 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
       return StatusCodes.Bad_NotSupported;
     }
     CompletableFuture<Void> zeroed = new CompletableFuture<>();
-    // The analytics completes the reset on the camera's pipeline thread before it publishes any later count
-    // summary, and the sums are zeroed on the mirror thread in that same order: no count is lost or doubled.
-    c.resetCounters(cameraId).whenComplete((done, error) -> {
-      if (error != null) {
-        zeroed.completeExceptionally(error);
-        return;
-      }
-      run(() -> {
-        mirror.zeroCounts(cameraId, System.currentTimeMillis());
-        zeroed.complete(null);
-      });
-    });
+    // The analytics completes the reset on the camera's pipeline thread before it publishes any
+    // later count
+    // summary, and the sums are zeroed on the mirror thread in that same order: no count is lost or
+    // doubled.
+    c.resetCounters(cameraId)
+        .whenComplete(
+            (done, error) -> {
+              if (error != null) {
+                zeroed.completeExceptionally(error);
+                return;
+              }
+              run(
+                  () -> {
+                    mirror.zeroCounts(cameraId, System.currentTimeMillis());
+                    zeroed.complete(null);
+                  });
+            });
     LOG.info("OPC UA: counters of camera {} reset by a client", cameraId);
     return await(zeroed);
   }
@@ -265,10 +306,11 @@ public final class OpcUaComponent implements EventSink, HealthSink, CameraMethod
     c.setArmed(cameraId, armed, requestedBy);
     LOG.warn("OPC UA: camera {} {} by {}", cameraId, armed ? "armed" : "disarmed", requestedBy);
     CompletableFuture<Void> shown = new CompletableFuture<>();
-    run(() -> {
-      mirror.armed(cameraId, c.armed(cameraId), System.currentTimeMillis());
-      shown.complete(null);
-    });
+    run(
+        () -> {
+          mirror.armed(cameraId, c.armed(cameraId), System.currentTimeMillis());
+          shown.complete(null);
+        });
     return await(shown);
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
 import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
@@ -44,15 +45,21 @@ import org.slf4j.LoggerFactory;
 import org.watchpost.api.login.LoginThrottle;
 
 /**
- * The Milo server as configured: its endpoints and security, the application certificate, the trust list,
- * the users, the limits, and the Watchpost namespace. Started by {@link #start}, stopped by {@link #close}.
+ * The Milo server as configured: its endpoints and security, the application certificate, the trust
+ * list, the users, the limits, and the Watchpost namespace. Started by {@link #start}, stopped by
+ * {@link #close}.
  */
 final class WatchpostServer implements AutoCloseable {
   static final String PRODUCT_URI = "urn:watchpost";
   private static final Logger LOG = LoggerFactory.getLogger(WatchpostServer.class);
-  /** Passwords are always encrypted, on the None endpoint too (Milo needs the token's policy named). */
+
+  /**
+   * Passwords are always encrypted, on the None endpoint too (Milo needs the token's policy named).
+   */
   private static final UserTokenPolicy USERNAME_ENCRYPTED = username(SecurityPolicy.Basic256Sha256);
-  private static final UserTokenPolicy ANONYMOUS = new UserTokenPolicy("anonymous", UserTokenType.Anonymous, null, null, null);
+
+  private static final UserTokenPolicy ANONYMOUS =
+      new UserTokenPolicy("anonymous", UserTokenType.Anonymous, null, null, null);
 
   private final OpcUaServer server;
   private final WatchpostNamespace namespace;
@@ -61,8 +68,13 @@ final class WatchpostServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final List<String> endpointUrls;
 
-  private WatchpostServer(OpcUaServer server, WatchpostNamespace namespace, DefaultTrustListManager trustList,
-      ExecutorService executor, ScheduledExecutorService scheduler, List<String> endpointUrls) {
+  private WatchpostServer(
+      OpcUaServer server,
+      WatchpostNamespace namespace,
+      DefaultTrustListManager trustList,
+      ExecutorService executor,
+      ScheduledExecutorService scheduler,
+      List<String> endpointUrls) {
     this.server = server;
     this.namespace = namespace;
     this.trustList = trustList;
@@ -71,14 +83,18 @@ final class WatchpostServer implements AutoCloseable {
     this.endpointUrls = endpointUrls;
   }
 
-  /** @param pkiDir the configured {@code pki_dir}, placed as the host framework places paths */
-  static WatchpostServer start(OpcUaConfig config, Path pkiDir, Users users, WatchpostNamespace.CameraMethods methods)
+  /**
+   * @param pkiDir the configured {@code pki_dir}, placed as the host framework places paths
+   */
+  static WatchpostServer start(
+      OpcUaConfig config, Path pkiDir, Users users, WatchpostNamespace.CameraMethods methods)
       throws IOException {
     String hostname = config.hostname().isBlank() ? localHostname() : config.hostname().strip();
     String applicationUri = "urn:watchpost:device:" + hostname;
     Path pki = pkiDir.toAbsolutePath();
-    ApplicationCertificate certificate = ApplicationCertificate.loadOrCreate(pki, applicationUri, hostname,
-        config.certificate_days());
+    ApplicationCertificate certificate =
+        ApplicationCertificate.loadOrCreate(
+            pki, applicationUri, hostname, config.certificate_days());
     DefaultTrustListManager trustList = new DefaultTrustListManager(pki.toFile());
 
     Set<EndpointConfiguration> endpoints = new LinkedHashSet<>();
@@ -87,85 +103,137 @@ final class WatchpostServer implements AutoCloseable {
     if (config.anonymous()) {
       tokens.add(ANONYMOUS);
     }
-    EndpointConfiguration.Builder base = EndpointConfiguration.newBuilder()
-        .setTransportProfile(TransportProfile.TCP_UASC_UABINARY)
-        .setBindAddress(config.bind_address())
-        .setBindPort(config.port())
-        .setHostname(hostname)
-        .setPath(path(config.path()))
-        .setCertificate(certificate.certificate());
+    EndpointConfiguration.Builder base =
+        EndpointConfiguration.newBuilder()
+            .setTransportProfile(TransportProfile.TCP_UASC_UABINARY)
+            .setBindAddress(config.bind_address())
+            .setBindPort(config.port())
+            .setHostname(hostname)
+            .setPath(path(config.path()))
+            .setCertificate(certificate.certificate());
     for (String name : config.security_policies()) {
       SecurityPolicy policy = policy(name);
-      EndpointConfiguration.Builder secure = base.copy().setSecurityPolicy(policy)
-          .setSecurityMode(MessageSecurityMode.SignAndEncrypt);
+      EndpointConfiguration.Builder secure =
+          base.copy().setSecurityPolicy(policy).setSecurityMode(MessageSecurityMode.SignAndEncrypt);
       tokens.forEach(secure::addTokenPolicy);
       endpoints.add(secure.addTokenPolicy(username(policy)).build());
     }
     if (config.security_none()) {
-      LOG.warn("OPC UA: the None security policy is on: traffic on {} is neither signed nor encrypted", path(config.path()));
-      EndpointConfiguration.Builder open = base.copy().setSecurityPolicy(SecurityPolicy.None)
-          .setSecurityMode(MessageSecurityMode.None);
+      LOG.warn(
+          "OPC UA: the None security policy is on: traffic on {} is neither signed nor encrypted",
+          path(config.path()));
+      EndpointConfiguration.Builder open =
+          base.copy()
+              .setSecurityPolicy(SecurityPolicy.None)
+              .setSecurityMode(MessageSecurityMode.None);
       tokens.forEach(open::addTokenPolicy);
       endpoints.add(open.addTokenPolicy(USERNAME_ENCRYPTED).build());
     }
-    // Part 6: a discovery endpoint without security, for GetEndpoints before a client has the server's certificate.
-    EndpointConfiguration discovery = base.copy().setPath(path(config.path()) + "/discovery")
-        .setSecurityPolicy(SecurityPolicy.None).setSecurityMode(MessageSecurityMode.None)
-        .addTokenPolicy(USERNAME_ENCRYPTED).build();
+    // Part 6: a discovery endpoint without security, for GetEndpoints before a client has the
+    // server's certificate.
+    EndpointConfiguration discovery =
+        base.copy()
+            .setPath(path(config.path()) + "/discovery")
+            .setSecurityPolicy(SecurityPolicy.None)
+            .setSecurityMode(MessageSecurityMode.None)
+            .addTokenPolicy(USERNAME_ENCRYPTED)
+            .build();
     endpoints.add(discovery);
     if (endpoints.size() == 1) {
-      throw new IllegalArgumentException("OPC UA: no security policy is configured and None is off; no endpoint to serve");
+      throw new IllegalArgumentException(
+          "OPC UA: no security policy is configured and None is off; no endpoint to serve");
     }
-    endpoints.forEach(e -> urls.add(e.getEndpointUrl() + " [" + e.getSecurityPolicy().name() + "/" + e.getSecurityMode() + "]"));
+    endpoints.forEach(
+        e ->
+            urls.add(
+                e.getEndpointUrl()
+                    + " ["
+                    + e.getSecurityPolicy().name()
+                    + "/"
+                    + e.getSecurityMode()
+                    + "]"));
 
-    LoginThrottle throttle = new LoginThrottle(config.login_failures(), TimeUnit.SECONDS.toNanos(config.login_window_s()),
-        config.login_max_sources(), System::nanoTime);
+    LoginThrottle throttle =
+        new LoginThrottle(
+            config.login_failures(),
+            TimeUnit.SECONDS.toNanos(config.login_window_s()),
+            config.login_max_sources(),
+            System::nanoTime);
     ExecutorService executor = Executors.newFixedThreadPool(2, threads("opcua-server"));
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(threads("opcua-scheduler"));
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(threads("opcua-scheduler"));
     int maxMessage = config.max_message_bytes();
-    OpcUaServerConfig serverConfig = OpcUaServerConfig.builder()
-        .setApplicationUri(applicationUri)
-        .setApplicationName(LocalizedText.english("Watchpost " + hostname))
-        .setProductUri(PRODUCT_URI)
-        .setBuildInfo(new BuildInfo(PRODUCT_URI, "Watchpost", "Watchpost OPC UA server", OpcUaServer.SDK_VERSION, "",
-            DateTime.now()))
-        .setEndpoints(endpoints)
-        .setCertificateManager(new DefaultCertificateManager(certificate.keyPair(), certificate.certificate()))
-        .setTrustListManager(trustList)
-        .setCertificateValidator(new DefaultServerCertificateValidator(trustList))
-        .setIdentityValidator(new Identity.Validator(users, config.anonymous(), throttle))
-        .setEncodingLimits(new EncodingLimits(EncodingLimits.DEFAULT_MAX_CHUNK_SIZE,
-            Math.max(1, maxMessage / EncodingLimits.DEFAULT_MAX_CHUNK_SIZE + 1), maxMessage,
-            EncodingLimits.DEFAULT_MAX_RECURSION_DEPTH))
-        .setLimits(limits(config))
-        .setExecutor(executor)
-        .setScheduledExecutorService(scheduler)
-        .build();
+    OpcUaServerConfig serverConfig =
+        OpcUaServerConfig.builder()
+            .setApplicationUri(applicationUri)
+            .setApplicationName(LocalizedText.english("Watchpost " + hostname))
+            .setProductUri(PRODUCT_URI)
+            .setBuildInfo(
+                new BuildInfo(
+                    PRODUCT_URI,
+                    "Watchpost",
+                    "Watchpost OPC UA server",
+                    OpcUaServer.SDK_VERSION,
+                    "",
+                    DateTime.now()))
+            .setEndpoints(endpoints)
+            .setCertificateManager(
+                new DefaultCertificateManager(certificate.keyPair(), certificate.certificate()))
+            .setTrustListManager(trustList)
+            .setCertificateValidator(new DefaultServerCertificateValidator(trustList))
+            .setIdentityValidator(new Identity.Validator(users, config.anonymous(), throttle))
+            .setEncodingLimits(
+                new EncodingLimits(
+                    EncodingLimits.DEFAULT_MAX_CHUNK_SIZE,
+                    Math.max(1, maxMessage / EncodingLimits.DEFAULT_MAX_CHUNK_SIZE + 1),
+                    maxMessage,
+                    EncodingLimits.DEFAULT_MAX_RECURSION_DEPTH))
+            .setLimits(limits(config))
+            .setExecutor(executor)
+            .setScheduledExecutorService(scheduler)
+            .build();
     OpcUaServer server = new OpcUaServer(serverConfig);
-    WatchpostNamespace namespace = new WatchpostNamespace(server, methods, config.max_read_requests_per_s(), scheduler);
+    WatchpostNamespace namespace =
+        new WatchpostNamespace(server, methods, config.max_read_requests_per_s(), scheduler);
     namespace.startup();
-    WatchpostServer started = new WatchpostServer(server, namespace, trustList, executor, scheduler, urls);
+    WatchpostServer started =
+        new WatchpostServer(server, namespace, trustList, executor, scheduler, urls);
     try {
       server.startup().get(30, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       started.close();
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new IOException("OPC UA: the server cannot listen on " + config.bind_address() + ":" + config.port() + ": " + cause, cause);
+      throw new IOException(
+          "OPC UA: the server cannot listen on "
+              + config.bind_address()
+              + ":"
+              + config.port()
+              + ": "
+              + cause,
+          cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       started.close();
       throw new IOException("OPC UA: interrupted while starting", e);
     }
-    // The discovery URL named on its own: clients that ask for endpoints over an unsecured channel (node-opcua,
+    // The discovery URL named on its own: clients that ask for endpoints over an unsecured channel
+    // (node-opcua,
     // for one) must be given it, not the session URL.
-    LOG.info("OPC UA server {} up: {}; clients discover the endpoints at {}; users: {}; anonymous {}; trusted client"
-        + " certificates in {}", applicationUri, urls, discovery.getEndpointUrl(), String.join(",", users.names()),
-        config.anonymous() ? "allowed (read only)" : "refused", trustList.getTrustedCertsDir());
+    LOG.info(
+        "OPC UA server {} up: {}; clients discover the endpoints at {}; users: {}; anonymous {}; trusted client"
+            + " certificates in {}",
+        applicationUri,
+        urls,
+        discovery.getEndpointUrl(),
+        String.join(",", users.names()),
+        config.anonymous() ? "allowed (read only)" : "refused",
+        trustList.getTrustedCertsDir());
     return started;
   }
 
   private static UserTokenPolicy username(SecurityPolicy policy) {
-    return new UserTokenPolicy("username-" + policy.name(), UserTokenType.UserName, null, null, policy.getUri());
+    return new UserTokenPolicy(
+        "username-" + policy.name(), UserTokenType.UserName, null, null, policy.getUri());
   }
 
   private static OpcUaServerConfigLimits limits(OpcUaConfig config) {
@@ -235,14 +303,20 @@ final class WatchpostServer implements AutoCloseable {
   }
 
   private static SecurityPolicy policy(String name) {
-    for (SecurityPolicy p : List.of(SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep,
-        SecurityPolicy.Aes256_Sha256_RsaPss)) {
+    for (SecurityPolicy p :
+        List.of(
+            SecurityPolicy.Basic256Sha256,
+            SecurityPolicy.Aes128_Sha256_RsaOaep,
+            SecurityPolicy.Aes256_Sha256_RsaPss)) {
       if (p.name().equalsIgnoreCase(name.strip())) {
         return p;
       }
     }
-    throw new IllegalArgumentException("OPC UA: security policy '" + name + "' is not offered; use Basic256Sha256, "
-        + "Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss (None has its own switch, security.none)");
+    throw new IllegalArgumentException(
+        "OPC UA: security policy '"
+            + name
+            + "' is not offered; use Basic256Sha256, "
+            + "Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss (None has its own switch, security.none)");
   }
 
   private static String localHostname() {
@@ -291,7 +365,8 @@ final class WatchpostServer implements AutoCloseable {
     }
     executor.shutdownNow();
     scheduler.shutdownNow();
-    // Milo's shared event loop and timers are only this server's in the runtime; a restarted server makes new ones.
+    // Milo's shared event loop and timers are only this server's in the runtime; a restarted server
+    // makes new ones.
     Stack.releaseSharedResources(5, TimeUnit.SECONDS);
     LOG.info("OPC UA server stopped");
   }

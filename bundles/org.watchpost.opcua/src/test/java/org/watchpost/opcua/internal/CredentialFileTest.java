@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,16 +19,26 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.watchpost.testing.SharedData;
 
-/** ETSI EN 303 645 provision 5.1: no default password; a unique one per device, shown once, kept for the service only. */
+/**
+ * ETSI EN 303 645 provision 5.1: no default password; a unique one per device, shown once, kept for
+ * the service only.
+ */
 class CredentialFileTest {
-  private static final String ORIGIN = "configuration org.watchpost.opcua, property users (first read from file:///etc/watchpost.json)";
+  private static final String ORIGIN =
+      "configuration org.watchpost.opcua, property users (first read from file:///etc/watchpost.json)";
   private static final Pattern PASSWORD = Pattern.compile("password: (\\S+)");
 
   @Test
   void theFirstStartGeneratesPrintsOnceAndKeepsOnlyAHashReadableByTheOwner() throws IOException {
     Path file = SharedData.scratchDirectory("credential").resolve("var/opcua/credential");
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    Users first = CredentialFile.users(new String[0], ORIGIN, file, new SecureRandom(), new PrintStream(console, true, StandardCharsets.UTF_8));
+    Users first =
+        CredentialFile.users(
+            new String[0],
+            ORIGIN,
+            file,
+            new SecureRandom(),
+            new PrintStream(console, true, StandardCharsets.UTF_8));
     String printed = console.toString(StandardCharsets.UTF_8);
     Matcher m = PASSWORD.matcher(printed);
     assertTrue(m.find(), printed);
@@ -39,16 +50,29 @@ class CredentialFileTest {
     assertFalse(kept.contains(password), "only the hash is kept");
     assertTrue(kept.startsWith("watchpost:pbkdf2-sha256:"), kept);
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
 
     ByteArrayOutputStream again = new ByteArrayOutputStream();
-    Users second = CredentialFile.users(new String[0], ORIGIN, file, new SecureRandom(), new PrintStream(again, true, StandardCharsets.UTF_8));
+    Users second =
+        CredentialFile.users(
+            new String[0],
+            ORIGIN,
+            file,
+            new SecureRandom(),
+            new PrintStream(again, true, StandardCharsets.UTF_8));
     assertEquals("", again.toString(StandardCharsets.UTF_8), "printed once only");
     assertTrue(second.verify("watchpost", password), "the same credential after a restart");
 
     Path other = SharedData.scratchDirectory("credential-other").resolve("credential");
     ByteArrayOutputStream otherConsole = new ByteArrayOutputStream();
-    CredentialFile.users(new String[0], ORIGIN, other, new SecureRandom(), new PrintStream(otherConsole, true, StandardCharsets.UTF_8));
+    CredentialFile.users(
+        new String[0],
+        ORIGIN,
+        other,
+        new SecureRandom(),
+        new PrintStream(otherConsole, true, StandardCharsets.UTF_8));
     Matcher o = PASSWORD.matcher(otherConsole.toString(StandardCharsets.UTF_8));
     assertTrue(o.find());
     assertFalse(o.group(1).equals(password), "every device has its own");
@@ -58,20 +82,39 @@ class CredentialFileTest {
   void configuredUsersWinAndNoFileIsMade() throws IOException {
     Path file = SharedData.scratchDirectory("credential-configured").resolve("credential");
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    Users users = CredentialFile.users(new String[] {"site:" + Users.hash("Tr0ub4dor", new SecureRandom())}, ORIGIN, file,
-        new SecureRandom(), new PrintStream(console, true, StandardCharsets.UTF_8));
+    Users users =
+        CredentialFile.users(
+            new String[] {"site:" + Users.hash("Tr0ub4dor", new SecureRandom())},
+            ORIGIN,
+            file,
+            new SecureRandom(),
+            new PrintStream(console, true, StandardCharsets.UTF_8));
     assertTrue(users.verify("site", "Tr0ub4dor"));
     assertFalse(Files.exists(file));
     assertEquals("", console.toString(StandardCharsets.UTF_8));
   }
 
-  /** Issue 12 item 10: plain users were accepted; now the start fails naming the configuration, its file and entry. */
+  /**
+   * Issue 12 item 10: plain users were accepted; now the start fails naming the configuration, its
+   * file and entry.
+   */
   @Test
   void aConfiguredPlainPasswordStopsTheStartNamingWhereItIs() {
     Path file = SharedData.scratchDirectory("credential-plain").resolve("credential");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CredentialFile.users(
-        new String[] {"site:Tr0ub4dor"}, ORIGIN, file, new SecureRandom(), new PrintStream(new ByteArrayOutputStream())));
-    assertTrue(e.getMessage().startsWith("OPC UA users of " + ORIGIN + ": user entry 1 (user site) holds a plain password"),
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                CredentialFile.users(
+                    new String[] {"site:Tr0ub4dor"},
+                    ORIGIN,
+                    file,
+                    new SecureRandom(),
+                    new PrintStream(new ByteArrayOutputStream())));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "OPC UA users of " + ORIGIN + ": user entry 1 (user site) holds a plain password"),
         e.getMessage());
     assertFalse(e.getMessage().contains("Tr0ub4dor"), e.getMessage());
     assertFalse(Files.exists(file), "no credential generated instead");
@@ -88,9 +131,19 @@ class CredentialFileTest {
 
     Path broken = dir.resolve("broken");
     Files.writeString(broken, "watchpost:pbkdf2-sha256:100000:nope\n");
-    IOException e = assertThrows(IOException.class, () -> CredentialFile.users(new String[0], ORIGIN, broken, new SecureRandom(),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
-    assertTrue(e.getMessage().contains(broken.toString()) && e.getMessage().contains("delete it"), e.getMessage());
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                CredentialFile.users(
+                    new String[0],
+                    ORIGIN,
+                    broken,
+                    new SecureRandom(),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+    assertTrue(
+        e.getMessage().contains(broken.toString()) && e.getMessage().contains("delete it"),
+        e.getMessage());
 
     Path twoLines = dir.resolve("two");
     Files.writeString(twoLines, "a:b\nc:d\n");
@@ -99,7 +152,9 @@ class CredentialFileTest {
     Files.writeString(plain, "watchpost:Tr0ub4dor\n");
     Files.setPosixFilePermissions(plain, PosixFilePermissions.fromString("rw-------"));
     IOException plainRefused = assertThrows(IOException.class, () -> CredentialFile.read(plain));
-    assertTrue(plainRefused.getMessage().contains(plain + ", line 1, is not valid") && !plainRefused.getMessage().contains("Tr0ub4dor"),
+    assertTrue(
+        plainRefused.getMessage().contains(plain + ", line 1, is not valid")
+            && !plainRefused.getMessage().contains("Tr0ub4dor"),
         plainRefused.getMessage());
     Path huge = dir.resolve("huge");
     Files.write(huge, new byte[10_000]);

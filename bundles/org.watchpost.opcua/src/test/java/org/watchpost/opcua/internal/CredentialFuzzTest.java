@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -7,10 +8,10 @@ import java.nio.file.Path;
 import java.util.regex.Pattern;
 
 /**
- * User entries come from configuration, the credential line from a file on the device. Any text either gives users
- * that keep their invariants or is refused with an IllegalArgumentException (an IOException for the file) that
- * never repeats the secret; anything else is a finding. Replays its committed corpus in verify; fuzzes for 10 s
- * under -Pfuzz.
+ * User entries come from configuration, the credential line from a file on the device. Any text
+ * either gives users that keep their invariants or is refused with an IllegalArgumentException (an
+ * IOException for the file) that never repeats the secret; anything else is a finding. Replays its
+ * committed corpus in verify; fuzzes for 10 s under -Pfuzz.
  */
 class CredentialFuzzTest {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
@@ -18,8 +19,12 @@ class CredentialFuzzTest {
 
   /** One fuzz test per JVM: Jazzer's fuzzing mode runs only the first. */
   @FuzzTest(maxDuration = "10s")
-  void anyUserEntryOrCredentialFileIsAcceptedSoundlyOrRefusedCleanly(@NotNull String first, @NotNull String second,
-      @NotNull String name, @NotNull String password, @NotNull String fileContent) {
+  void anyUserEntryOrCredentialFileIsAcceptedSoundlyOrRefusedCleanly(
+      @NotNull String first,
+      @NotNull String second,
+      @NotNull String name,
+      @NotNull String password,
+      @NotNull String fileContent) {
     credentialFile(fileContent);
     Users users;
     try {
@@ -39,7 +44,8 @@ class CredentialFuzzTest {
     } catch (IllegalArgumentException e) {
       // refused: fine, as long as nothing else escapes
     }
-    // Whatever is wrong with an entry, a refusal never repeats its password (names may be repeated).
+    // Whatever is wrong with an entry, a refusal never repeats its password (names may be
+    // repeated).
     if (name.contains(":") || name.contains("Kq7")) {
       return;
     }

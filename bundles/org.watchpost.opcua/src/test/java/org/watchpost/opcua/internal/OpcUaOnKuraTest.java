@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.watchpost.testing.SharedData;
 
 /**
- * Inside Kura every PID of the Metatype gets a configuration with its defaults (Kura's ConfigurationService
- * seeds them), so the server's REQUIRE policy no longer means that someone asked for it.
+ * Inside Kura every PID of the Metatype gets a configuration with its defaults (Kura's
+ * ConfigurationService seeds them), so the server's REQUIRE policy no longer means that someone
+ * asked for it.
  */
 class OpcUaOnKuraTest {
 
@@ -24,11 +26,16 @@ class OpcUaOnKuraTest {
   void onKurasSeededDefaultsTheServerOpensNoPortAndGeneratesNoCredential() throws Exception {
     Path dir = SharedData.scratchDirectory("opcua-on-kura");
     int port = OpcUaServerTest.freePort();
-    OpcUaComponent component = new OpcUaComponent(
-        OpcUaServerTest.config(dir, port, Map.of("users", new String[0])), dir.toString(), true);
+    OpcUaComponent component =
+        new OpcUaComponent(
+            OpcUaServerTest.config(dir, port, Map.of("users", new String[0])),
+            dir.toString(),
+            true);
     try {
       assertThrows(ConnectException.class, () -> connect(port));
-      assertFalse(Files.exists(dir.resolve("credential")), "no credential generated and printed into Kura's log");
+      assertFalse(
+          Files.exists(dir.resolve("credential")),
+          "no credential generated and printed into Kura's log");
       assertFalse(Files.exists(dir.resolve("pki")), "no certificate made");
     } finally {
       component.deactivate();
@@ -39,7 +46,8 @@ class OpcUaOnKuraTest {
   void onKuraWithUsersConfiguredTheServerServes() throws Exception {
     Path dir = SharedData.scratchDirectory("opcua-on-kura-users");
     int port = OpcUaServerTest.freePort();
-    OpcUaComponent component = new OpcUaComponent(OpcUaServerTest.config(dir, port, Map.of()), dir.toString(), true);
+    OpcUaComponent component =
+        new OpcUaComponent(OpcUaServerTest.config(dir, port, Map.of()), dir.toString(), true);
     try {
       connect(port);
       assertTrue(Files.isDirectory(dir.resolve("pki")));

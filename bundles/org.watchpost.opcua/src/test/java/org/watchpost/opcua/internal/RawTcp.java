@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
 import java.io.ByteArrayOutputStream;
@@ -12,26 +13,43 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
-/** A client that writes OPC UA TCP frames by hand (Part 6, 7.1), for hostile input the Milo client never sends. */
+/**
+ * A client that writes OPC UA TCP frames by hand (Part 6, 7.1), for hostile input the Milo client
+ * never sends.
+ */
 final class RawTcp {
   private RawTcp() {}
 
   static byte[] hello(int port, int urlLength) {
     byte[] url = ("opc.tcp://localhost:" + port + "/watchpost").getBytes(StandardCharsets.UTF_8);
     ByteBuffer b = ByteBuffer.allocate(32 + url.length).order(ByteOrder.LITTLE_ENDIAN);
-    b.put("HELF".getBytes(StandardCharsets.US_ASCII)).putInt(32 + url.length).putInt(0)
-        .putInt(65535).putInt(65535).putInt(0).putInt(0).putInt(urlLength).put(url);
+    b.put("HELF".getBytes(StandardCharsets.US_ASCII))
+        .putInt(32 + url.length)
+        .putInt(0)
+        .putInt(65535)
+        .putInt(65535)
+        .putInt(0)
+        .putInt(0)
+        .putInt(urlLength)
+        .put(url);
     return b.array();
   }
 
   /** The 8-byte header of a chunk that claims {@code size} bytes, followed by a little of them. */
   static byte[] chunkHeader(String type, int size) {
     ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-    b.put((type + "F").getBytes(StandardCharsets.US_ASCII)).putInt(size).putInt(1).putInt(1).putInt(1).putInt(1);
+    b.put((type + "F").getBytes(StandardCharsets.US_ASCII))
+        .putInt(size)
+        .putInt(1)
+        .putInt(1)
+        .putInt(1)
+        .putInt(1);
     return b.array();
   }
 
-  /** Sends the bytes on a fresh connection and returns the error code of the server's ERR message. */
+  /**
+   * Sends the bytes on a fresh connection and returns the error code of the server's ERR message.
+   */
   static long errorOf(int port, byte[] bytes) throws IOException {
     try (Socket socket = open(port)) {
       socket.getOutputStream().write(bytes);
@@ -76,7 +94,9 @@ final class RawTcp {
   }
 
   private static void acknowledged(Socket socket, int port) throws IOException {
-    socket.getOutputStream().write(hello(port, ("opc.tcp://localhost:" + port + "/watchpost").length()));
+    socket
+        .getOutputStream()
+        .write(hello(port, ("opc.tcp://localhost:" + port + "/watchpost").length()));
     DataInputStream in = new DataInputStream(socket.getInputStream());
     byte[] header = new byte[8];
     in.readFully(header);

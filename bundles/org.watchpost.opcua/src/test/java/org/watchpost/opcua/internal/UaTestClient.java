@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.opcua.internal;
 
 import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
@@ -35,43 +36,62 @@ import org.eclipse.milo.opcua.stack.core.types.structured.SimpleAttributeOperand
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
 
-/** A site system's OPC UA client (Milo), with its own application certificate; target-platform's tests use it too. */
+/**
+ * A site system's OPC UA client (Milo), with its own application certificate; target-platform's
+ * tests use it too.
+ */
 public final class UaTestClient {
   final KeyPair keyPair;
   final X509Certificate certificate;
 
   public UaTestClient(String name) throws Exception {
     keyPair = SelfSignedCertificateGenerator.generateRsaKeyPair(2048);
-    certificate = new SelfSignedCertificateBuilder(keyPair).setCommonName(name)
-        .setApplicationUri("urn:watchpost:test:" + name).addDnsName("localhost").build();
+    certificate =
+        new SelfSignedCertificateBuilder(keyPair)
+            .setCommonName(name)
+            .setApplicationUri("urn:watchpost:test:" + name)
+            .addDnsName("localhost")
+            .build();
   }
 
   /** Puts this client's certificate in the server's trust list, as an operator would. */
   public UaTestClient trustedBy(Path pki) throws Exception {
     Path trusted = pki.resolve("trusted/certs");
     Files.createDirectories(trusted);
-    Files.write(trusted.resolve(certificate.getSubjectX500Principal().getName().replaceAll("\\W", "_") + ".der"),
+    Files.write(
+        trusted.resolve(
+            certificate.getSubjectX500Principal().getName().replaceAll("\\W", "_") + ".der"),
         certificate.getEncoded());
     return this;
   }
 
-  public static EndpointDescription endpoint(String discoveryUrl, SecurityPolicy policy, MessageSecurityMode mode) throws Exception {
+  public static EndpointDescription endpoint(
+      String discoveryUrl, SecurityPolicy policy, MessageSecurityMode mode) throws Exception {
     return DiscoveryClient.getEndpoints(discoveryUrl).get(10, TimeUnit.SECONDS).stream()
-        .filter(e -> e.getSecurityPolicyUri().equals(policy.getUri()) && e.getSecurityMode() == mode)
-        .findFirst().orElseThrow(() -> new AssertionError("no " + policy + "/" + mode + " endpoint at " + discoveryUrl));
+        .filter(
+            e -> e.getSecurityPolicyUri().equals(policy.getUri()) && e.getSecurityMode() == mode)
+        .findFirst()
+        .orElseThrow(
+            () -> new AssertionError("no " + policy + "/" + mode + " endpoint at " + discoveryUrl));
   }
 
-  public OpcUaClient connect(EndpointDescription endpoint, IdentityProvider identity) throws Exception {
-    OpcUaClientConfig config = OpcUaClientConfig.builder()
-        .setApplicationName(LocalizedText.english("watchpost test client"))
-        .setApplicationUri(certificate.getSubjectAlternativeNames().stream()
-            .filter(n -> Integer.valueOf(6).equals(n.get(0))).map(n -> n.get(1).toString()).findFirst().orElseThrow())
-        .setKeyPair(keyPair)
-        .setCertificate(certificate)
-        .setEndpoint(endpoint)
-        .setIdentityProvider(identity)
-        .setRequestTimeout(uint(10_000))
-        .build();
+  public OpcUaClient connect(EndpointDescription endpoint, IdentityProvider identity)
+      throws Exception {
+    OpcUaClientConfig config =
+        OpcUaClientConfig.builder()
+            .setApplicationName(LocalizedText.english("watchpost test client"))
+            .setApplicationUri(
+                certificate.getSubjectAlternativeNames().stream()
+                    .filter(n -> Integer.valueOf(6).equals(n.get(0)))
+                    .map(n -> n.get(1).toString())
+                    .findFirst()
+                    .orElseThrow())
+            .setKeyPair(keyPair)
+            .setCertificate(certificate)
+            .setEndpoint(endpoint)
+            .setIdentityProvider(identity)
+            .setRequestTimeout(uint(10_000))
+            .build();
     OpcUaClient client = OpcUaClient.create(config);
     try {
       client.connect().get(20, TimeUnit.SECONDS);
@@ -83,16 +103,27 @@ public final class UaTestClient {
   }
 
   public OpcUaClient connect(String discoveryUrl, String user, String password) throws Exception {
-    return connect(endpoint(discoveryUrl, SecurityPolicy.Basic256Sha256, MessageSecurityMode.SignAndEncrypt),
+    return connect(
+        endpoint(discoveryUrl, SecurityPolicy.Basic256Sha256, MessageSecurityMode.SignAndEncrypt),
         user == null ? new AnonymousProvider() : new UsernameProvider(user, password));
   }
 
   /** The browse names of a node's hierarchical children. */
   public static List<String> children(OpcUaClient client, NodeId node) throws Exception {
-    BrowseResult result = client.browse(new BrowseDescription(node, BrowseDirection.Forward,
-        Identifiers.HierarchicalReferences, true,
-        uint(NodeClass.Object.getValue() | NodeClass.Variable.getValue() | NodeClass.Method.getValue()),
-        uint(BrowseResultMask.All.getValue()))).get(10, TimeUnit.SECONDS);
+    BrowseResult result =
+        client
+            .browse(
+                new BrowseDescription(
+                    node,
+                    BrowseDirection.Forward,
+                    Identifiers.HierarchicalReferences,
+                    true,
+                    uint(
+                        NodeClass.Object.getValue()
+                            | NodeClass.Variable.getValue()
+                            | NodeClass.Method.getValue()),
+                    uint(BrowseResultMask.All.getValue())))
+            .get(10, TimeUnit.SECONDS);
     List<String> names = new ArrayList<>();
     if (result.getReferences() != null) {
       for (ReferenceDescription r : result.getReferences()) {
@@ -107,8 +138,12 @@ public final class UaTestClient {
     String[] fields = {"EventId", "SourceName", "Time", "Message", "Severity"};
     SimpleAttributeOperand[] select = new SimpleAttributeOperand[fields.length];
     for (int i = 0; i < fields.length; i++) {
-      select[i] = new SimpleAttributeOperand(Identifiers.BaseEventType, new QualifiedName[] {new QualifiedName(0, fields[i])},
-          AttributeId.Value.uid(), null);
+      select[i] =
+          new SimpleAttributeOperand(
+              Identifiers.BaseEventType,
+              new QualifiedName[] {new QualifiedName(0, fields[i])},
+              AttributeId.Value.uid(),
+              null);
     }
     return new EventFilter(select, new ContentFilter(null));
   }

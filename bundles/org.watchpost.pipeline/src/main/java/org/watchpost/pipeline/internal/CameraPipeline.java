@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
+import dev.failsafe.Execution;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import dev.failsafe.Execution;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.watchpost.api.detect.Detection;
@@ -44,33 +45,46 @@ import org.watchpost.faults.FaultInjectingFrameSource;
 import org.watchpost.faults.FaultSchedule;
 
 /**
- * One camera: takes frames from its feed on its own thread, lets every frame observer see them, runs
- * analytics (or, without analytics, the detector on every frame), and hands events to the sinks.
+ * One camera: takes frames from its feed on its own thread, lets every frame observer see them,
+ * runs analytics (or, without analytics, the detector on every frame), and hands events to the
+ * sinks.
  *
- * <p>The thread supervises itself: a run that fails (an unexpected exception or error in any stage) is torn
- * down, {@link CameraState#PIPELINE_FAILED} is raised to the health sinks, the observers hear a reconnecting
- * source (so camera health raises NO_SIGNAL while it is down; only an orderly stop reports CLOSED), and a new
- * run starts after a backoff. The alarm clears on the first frame that goes through again. A
- * {@link VirtualMachineError} (out of memory, stack overflow, internal error) leaves the JVM in a state no
- * restart of one thread can trust: it ends the process, for systemd to start afresh.
+ * <p>The thread supervises itself: a run that fails (an unexpected exception or error in any stage)
+ * is torn down, {@link CameraState#PIPELINE_FAILED} is raised to the health sinks, the observers
+ * hear a reconnecting source (so camera health raises NO_SIGNAL while it is down; only an orderly
+ * stop reports CLOSED), and a new run starts after a backoff. The alarm clears on the first frame
+ * that goes through again. A {@link VirtualMachineError} (out of memory, stack overflow, internal
+ * error) leaves the JVM in a state no restart of one thread can trust: it ends the process, for
+ * systemd to start afresh.
  */
 final class CameraPipeline implements PipelineProgress {
   private static final Logger LOG = LoggerFactory.getLogger(CameraPipeline.class);
+
   /** How often observers hear the source's status, also while no frames come. */
   private static final long STATUS_INTERVAL_MILLIS = 1_000;
+
   private static final Duration TAKE_TIMEOUT = Duration.ofMillis(250);
-  /** Exit status after a VirtualMachineError (EX_SOFTWARE); any non-zero status makes systemd restart the unit. */
+
+  /**
+   * Exit status after a VirtualMachineError (EX_SOFTWARE); any non-zero status makes systemd
+   * restart the unit.
+   */
   static final int FATAL_EXIT_STATUS = 70;
+
   /** The user information of a URI ({@code //user:secret@}), kept out of alarm reasons. */
 
   /** The default for a VirtualMachineError: log what can be logged and end the process at once. */
-  static final BiConsumer<String, VirtualMachineError> HALT = (cameraId, error) -> {
-    try {
-      LOG.error("camera {}: {}; ending the process so that it is started afresh", cameraId, error.toString());
-    } finally {
-      Runtime.getRuntime().halt(FATAL_EXIT_STATUS);
-    }
-  };
+  static final BiConsumer<String, VirtualMachineError> HALT =
+      (cameraId, error) -> {
+        try {
+          LOG.error(
+              "camera {}: {}; ending the process so that it is started afresh",
+              cameraId,
+              error.toString());
+        } finally {
+          Runtime.getRuntime().halt(FATAL_EXIT_STATUS);
+        }
+      };
 
   private final String cameraId;
   private final SourceSpec spec;
@@ -86,35 +100,54 @@ final class CameraPipeline implements PipelineProgress {
   private final Supervision supervision;
   private final BiConsumer<String, VirtualMachineError> fatal;
   private final PipelineStats stats = new PipelineStats();
+
   /** The detector's recent cost, for device health: a minute at 10 fps. */
   private final Samples recentDetectorNanos = new Samples(600);
+
   /** Frames taken per second: up to 64 frames within 3 s. */
   private final FrameRate frameRate = new FrameRate(64, 3_000_000_000L);
+
   /** Frames the detector ran on, same window: what a camera gets of the shared detector. */
   private final FrameRate detectionRate = new FrameRate(64, 3_000_000_000L);
+
   /** Failures already logged, so that a broken stage is reported once, not per frame. */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
   private final AtomicLong failures = new AtomicLong();
   private final Thread thread;
   private volatile CameraAnalytics analytics;
   private volatile FrameFeed feed;
+
   /** While a failed run waits for its restart: what the source status says instead of CLOSED. */
   private volatile SourceStatus failedStatus;
+
   private volatile boolean stopping;
   private volatile boolean ended;
   private volatile boolean fatallyFailed;
   private volatile String detectorProblem;
+
   /** When the thread last went round its loop (System.nanoTime), for the systemd watchdog. */
   private volatile long progressNanos = System.nanoTime();
+
   private volatile long skippedBefore;
   private boolean failureRaised;
   private long lastCaptureMillis = Long.MIN_VALUE;
   private long firstCaptureMillis = Long.MIN_VALUE;
   private long lastStreamMillis;
 
-  CameraPipeline(String cameraId, SourceSpec spec, FaultSchedule faults, FeedMode mode, RunLimit limit,
-      boolean printDetections, CaptureService capture, Detector detector, Supplier<CameraAnalytics> analyticsFactory,
-      PipelineServices services, Consumer<CameraPipeline> onFinished, Supervision supervision,
+  CameraPipeline(
+      String cameraId,
+      SourceSpec spec,
+      FaultSchedule faults,
+      FeedMode mode,
+      RunLimit limit,
+      boolean printDetections,
+      CaptureService capture,
+      Detector detector,
+      Supplier<CameraAnalytics> analyticsFactory,
+      PipelineServices services,
+      Consumer<CameraPipeline> onFinished,
+      Supervision supervision,
       BiConsumer<String, VirtualMachineError> fatal) {
     this.cameraId = cameraId;
     this.spec = spec;
@@ -156,22 +189,38 @@ final class CameraPipeline implements PipelineProgress {
           fatal.accept(cameraId, error);
           return;
         }
-        if (restarts == null || System.nanoTime() - startedNanos >= supervision.resetAfter().toNanos()) {
+        if (restarts == null
+            || System.nanoTime() - startedNanos >= supervision.resetAfter().toNanos()) {
           restarts = supervision.restarts();
         }
         restarts.recordException(failure);
         Duration delay = restarts.getDelay();
         long count = failures.incrementAndGet();
         String reason = "pipeline failed: " + redact(failure.toString());
-        failedStatus = new SourceStatus(SourceState.RECONNECTING, System.currentTimeMillis(), count,
-            reason + "; restarting in " + delay.toMillis() + " ms");
+        failedStatus =
+            new SourceStatus(
+                SourceState.RECONNECTING,
+                System.currentTimeMillis(),
+                count,
+                reason + "; restarting in " + delay.toMillis() + " ms");
         if (!failureRaised) {
-          LOG.error("camera {}: {} (failure {}); restarting in {} ms", cameraId, reason, count, delay.toMillis(),
+          LOG.error(
+              "camera {}: {} (failure {}); restarting in {} ms",
+              cameraId,
+              reason,
+              count,
+              delay.toMillis(),
               redacted(failure, 0));
           raise(reason, count, delay);
         } else {
-          // Still down since the last alarm (no frame went through): one line, no new alarm every restart.
-          LOG.warn("camera {}: {} again (failure {}); restarting in {} ms", cameraId, reason, count, delay.toMillis());
+          // Still down since the last alarm (no frame went through): one line, no new alarm every
+          // restart.
+          LOG.warn(
+              "camera {}: {} again (failure {}); restarting in {} ms",
+              cameraId,
+              reason,
+              count,
+              delay.toMillis());
         }
         if (!waitBeforeRestart(delay)) {
           break;
@@ -184,16 +233,21 @@ final class CameraPipeline implements PipelineProgress {
     }
   }
 
-  /** One run from opening the source to its end; the failure that ended it, or null for an orderly end. */
+  /**
+   * One run from opening the source to its end; the failure that ended it, or null for an orderly
+   * end.
+   */
   private Throwable runOnce() {
-    // Monotonic: a wall clock stepped back would stop the status reports (and so NO_SIGNAL) until it caught up.
+    // Monotonic: a wall clock stepped back would stop the status reports (and so NO_SIGNAL) until
+    // it caught up.
     long lastStatusNanos = System.nanoTime() - STATUS_INTERVAL_MILLIS * 1_000_000L;
     boolean failed = false;
     try {
       analytics = analyticsFactory == null ? null : analyticsFactory.get();
       FrameSource source = capture.open(spec);
       if (!faults.faults().isEmpty()) {
-        LOG.warn("camera {}: injecting faults {} (test or simulation configuration)", cameraId, faults);
+        LOG.warn(
+            "camera {}: injecting faults {} (test or simulation configuration)", cameraId, faults);
         source = new FaultInjectingFrameSource(source, faults);
       }
       feed = capture.feed(source, mode);
@@ -220,7 +274,10 @@ final class CameraPipeline implements PipelineProgress {
           }
           if (limit.reached(stats.frames(), lastCaptureMillis - firstCaptureMillis)) {
             ended = true;
-            LOG.info("camera {}: run limit reached after {} frames, {} s of capture time", cameraId, stats.frames(),
+            LOG.info(
+                "camera {}: run limit reached after {} frames, {} s of capture time",
+                cameraId,
+                stats.frames(),
                 (lastCaptureMillis - firstCaptureMillis) / 1000.0);
             break;
           }
@@ -232,7 +289,8 @@ final class CameraPipeline implements PipelineProgress {
         Thread.currentThread().interrupt();
         return null;
       }
-      // Only stop() interrupts this thread; an interrupt from anywhere else must not end the camera quietly.
+      // Only stop() interrupts this thread; an interrupt from anywhere else must not end the camera
+      // quietly.
       Thread.interrupted();
       failed = true;
       return e;
@@ -272,7 +330,10 @@ final class CameraPipeline implements PipelineProgress {
     }
   }
 
-  /** Waits out the backoff, telling observers about the failed source once a second; false when stopped. */
+  /**
+   * Waits out the backoff, telling observers about the failed source once a second; false when
+   * stopped.
+   */
   private boolean waitBeforeRestart(Duration delay) {
     long until = System.nanoTime() + delay.toNanos();
     long nextStatus = System.nanoTime();
@@ -298,20 +359,34 @@ final class CameraPipeline implements PipelineProgress {
 
   private void raise(String reason, long count, Duration delay) {
     failureRaised = true;
-    alarm(true, reason, Map.of("pipeline_failures", (double) count, "restart_in_s", delay.toMillis() / 1000.0));
+    alarm(
+        true,
+        reason,
+        Map.of("pipeline_failures", (double) count, "restart_in_s", delay.toMillis() / 1000.0));
   }
 
   private void clear() {
     failureRaised = false;
     failedStatus = null;
     long count = failures.get();
-    LOG.info("camera {}: frames flow again after the restart ({} failures so far)", cameraId, count);
-    alarm(false, "cleared: frames flow again after the restart", Map.of("pipeline_failures", (double) count));
+    LOG.info(
+        "camera {}: frames flow again after the restart ({} failures so far)", cameraId, count);
+    alarm(
+        false,
+        "cleared: frames flow again after the restart",
+        Map.of("pipeline_failures", (double) count));
   }
 
   private void alarm(boolean raised, String reason, Map<String, Double> metrics) {
-    HealthAlarm alarm = new HealthAlarm(cameraId, CameraState.PIPELINE_FAILED, raised, reason, metrics,
-        System.currentTimeMillis(), lastStreamMillis);
+    HealthAlarm alarm =
+        new HealthAlarm(
+            cameraId,
+            CameraState.PIPELINE_FAILED,
+            raised,
+            reason,
+            metrics,
+            System.currentTimeMillis(),
+            lastStreamMillis);
     for (HealthSink sink : services.healthSinks()) {
       try {
         sink.alarm(alarm);
@@ -321,7 +396,9 @@ final class CameraPipeline implements PipelineProgress {
     }
   }
 
-  /** The failure with its stack trace for the log, its texts (and its causes') without credentials. */
+  /**
+   * The failure with its stack trace for the log, its texts (and its causes') without credentials.
+   */
   private Throwable redacted(Throwable failure, int depth) {
     Throwable copy = new Throwable(redact(failure.toString()));
     copy.setStackTrace(failure.getStackTrace());
@@ -420,9 +497,17 @@ final class CameraPipeline implements PipelineProgress {
     if (detections == null) {
       return LiveScene.EMPTY;
     }
-    List<LiveScene.LiveObject> objects = detections.detections().stream()
-        .map(d -> new LiveScene.LiveObject(-1, d.label(), d.score(), new LiveScene.Box(d.x1(), d.y1(), d.x2(), d.y2()), true))
-        .toList();
+    List<LiveScene.LiveObject> objects =
+        detections.detections().stream()
+            .map(
+                d ->
+                    new LiveScene.LiveObject(
+                        -1,
+                        d.label(),
+                        d.score(),
+                        new LiveScene.Box(d.x1(), d.y1(), d.x2(), d.y2()),
+                        true))
+            .toList();
     return new LiveScene(objects, List.of(), false, List.of(), false);
   }
 
@@ -436,7 +521,8 @@ final class CameraPipeline implements PipelineProgress {
       return result;
     } catch (DetectorUnavailableException e) {
       if (!e.getMessage().equals(detectorProblem)) {
-        LOG.error("camera {}: detector unavailable, frames still flow: {}", cameraId, e.getMessage());
+        LOG.error(
+            "camera {}: detector unavailable, frames still flow: {}", cameraId, e.getMessage());
         detectorProblem = e.getMessage();
       }
       return null;
@@ -461,9 +547,23 @@ final class CameraPipeline implements PipelineProgress {
   private void print(Frame frame, DetectionResult result) {
     List<String> parts = new ArrayList<>();
     for (Detection d : result.detections()) {
-      parts.add(String.format(Locale.ROOT, "%s %.2f [%.0f,%.0f,%.0f,%.0f]", d.label(), d.score(), d.x1(), d.y1(), d.x2(), d.y2()));
+      parts.add(
+          String.format(
+              Locale.ROOT,
+              "%s %.2f [%.0f,%.0f,%.0f,%.0f]",
+              d.label(),
+              d.score(),
+              d.x1(),
+              d.y1(),
+              d.x2(),
+              d.y2()));
     }
-    System.out.printf(Locale.ROOT, "%s frame %d t=%.1fs: %s%n", cameraId, frame.sequence(), frame.streamMillis() / 1000.0,
+    System.out.printf(
+        Locale.ROOT,
+        "%s frame %d t=%.1fs: %s%n",
+        cameraId,
+        frame.sequence(),
+        frame.streamMillis() / 1000.0,
         parts.isEmpty() ? "nothing" : String.join(", ", parts));
   }
 
@@ -512,8 +612,9 @@ final class CameraPipeline implements PipelineProgress {
   }
 
   /**
-   * Whether the pipeline thread has not gone round its loop for longer than {@code limitNanos} (stuck in a
-   * stage), or died without an orderly end. A camera without signal is not stuck: its loop goes on waiting.
+   * Whether the pipeline thread has not gone round its loop for longer than {@code limitNanos}
+   * (stuck in a stage), or died without an orderly end. A camera without signal is not stuck: its
+   * loop goes on waiting.
    */
   @Override
   public boolean wedged(long nowNanos, long limitNanos) {
@@ -527,11 +628,25 @@ final class CameraPipeline implements PipelineProgress {
   CameraStatus status() {
     FrameFeed current = feed;
     SourceStatus failed = failedStatus;
-    SourceStatus source = failed != null ? failed : current != null ? current.status()
-        : new SourceStatus(ended ? SourceState.ENDED : SourceState.STARTING, System.currentTimeMillis(), 0, "");
+    SourceStatus source =
+        failed != null
+            ? failed
+            : current != null
+                ? current.status()
+                : new SourceStatus(
+                    ended ? SourceState.ENDED : SourceState.STARTING,
+                    System.currentTimeMillis(),
+                    0,
+                    "");
     Double inference = PipelineStats.millis(recentDetectorNanos.median());
-    return new CameraStatus(cameraId, source, frameRate.perSecond(System.nanoTime()),
-        inference == null ? Double.NaN : inference, stats.frames(), skippedFrames(), detectionRate.perSecond(System.nanoTime()));
+    return new CameraStatus(
+        cameraId,
+        source,
+        frameRate.perSecond(System.nanoTime()),
+        inference == null ? Double.NaN : inference,
+        stats.frames(),
+        skippedFrames(),
+        detectionRate.perSecond(System.nanoTime()));
   }
 
   Map<String, Object> summary() {

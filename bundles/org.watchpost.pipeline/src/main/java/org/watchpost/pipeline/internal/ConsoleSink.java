@@ -1,24 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
 import java.time.Instant;
 import java.util.Locale;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.watchpost.api.host.HostFramework;
 import org.watchpost.api.event.CountSummary;
 import org.watchpost.api.event.Event;
 import org.watchpost.api.event.EventSink;
 import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
+import org.watchpost.api.host.HostFramework;
 
 /** Prints what the device would send upstream, one line each. Present only when configured. */
-@Component(configurationPid = ConsoleSinkConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(
+    configurationPid = ConsoleSinkConfig.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = ConsoleSinkConfig.class)
 public final class ConsoleSink implements EventSink, HealthSink {
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleSink.class);
@@ -37,14 +40,16 @@ public final class ConsoleSink implements EventSink, HealthSink {
   }
 
   /**
-   * @param insideKura Kura seeds this PID from the Metatype although nobody asked for it; there events go through
-   *     Kura's cloud connection, and a line per event in Kura's console log would only fill it
+   * @param insideKura Kura seeds this PID from the Metatype although nobody asked for it; there
+   *     events go through Kura's cloud connection, and a line per event in Kura's console log would
+   *     only fill it
    */
   ConsoleSink(ConsoleSinkConfig config, boolean insideKura) {
     this.printReports = config.print_health_reports();
     this.quiet = insideKura;
     if (insideKura) {
-      LOG.info("console sink standing down: the framework is Kura's (events go through org.watchpost.kura)");
+      LOG.info(
+          "console sink standing down: the framework is Kura's (events go through org.watchpost.kura)");
     }
   }
 
@@ -53,11 +58,28 @@ public final class ConsoleSink implements EventSink, HealthSink {
     if (quiet) {
       return;
     }
-    String box = event.box() == null ? "" : String.format(Locale.ROOT, " box=[%.3f,%.3f,%.3f,%.3f]", event.box().x(),
-        event.box().y(), event.box().width(), event.box().height());
-    System.out.printf(Locale.ROOT, "EVENT %s %s camera=%s rule=%s class=%s track=%d conf=%.2f%s %s%n",
-        Instant.ofEpochMilli(event.eventTimeMillis()), event.type(), event.cameraId(), event.ruleId(), event.className(),
-        event.trackId(), event.confidence(), box, event.attributes());
+    String box =
+        event.box() == null
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                " box=[%.3f,%.3f,%.3f,%.3f]",
+                event.box().x(),
+                event.box().y(),
+                event.box().width(),
+                event.box().height());
+    System.out.printf(
+        Locale.ROOT,
+        "EVENT %s %s camera=%s rule=%s class=%s track=%d conf=%.2f%s %s%n",
+        Instant.ofEpochMilli(event.eventTimeMillis()),
+        event.type(),
+        event.cameraId(),
+        event.ruleId(),
+        event.className(),
+        event.trackId(),
+        event.confidence(),
+        box,
+        event.attributes());
   }
 
   @Override
@@ -65,8 +87,14 @@ public final class ConsoleSink implements EventSink, HealthSink {
     if (quiet) {
       return;
     }
-    System.out.printf(Locale.ROOT, "COUNTS %s..%s camera=%s rule=%s %s%n", Instant.ofEpochMilli(counts.fromMillis()),
-        Instant.ofEpochMilli(counts.toMillis()), counts.cameraId(), counts.ruleId(), counts.counts());
+    System.out.printf(
+        Locale.ROOT,
+        "COUNTS %s..%s camera=%s rule=%s %s%n",
+        Instant.ofEpochMilli(counts.fromMillis()),
+        Instant.ofEpochMilli(counts.toMillis()),
+        counts.cameraId(),
+        counts.ruleId(),
+        counts.counts());
   }
 
   @Override
@@ -74,15 +102,26 @@ public final class ConsoleSink implements EventSink, HealthSink {
     if (quiet) {
       return;
     }
-    System.out.printf(Locale.ROOT, "HEALTH %s camera=%s %s %s (%s) at %.1fs %s%n", Instant.ofEpochMilli(alarm.timeMillis()),
-        alarm.cameraId(), alarm.raised() ? "RAISED" : "CLEARED", alarm.state(), alarm.reason(), alarm.streamMillis() / 1000.0,
+    System.out.printf(
+        Locale.ROOT,
+        "HEALTH %s camera=%s %s %s (%s) at %.1fs %s%n",
+        Instant.ofEpochMilli(alarm.timeMillis()),
+        alarm.cameraId(),
+        alarm.raised() ? "RAISED" : "CLEARED",
+        alarm.state(),
+        alarm.reason(),
+        alarm.streamMillis() / 1000.0,
         alarm.metrics());
   }
 
   @Override
   public void report(HealthReport report) {
     if (printReports && !quiet) {
-      System.out.printf(Locale.ROOT, "TELEMETRY %s %s %s%n", Instant.ofEpochMilli(report.timeMillis()), report.subject(),
+      System.out.printf(
+          Locale.ROOT,
+          "TELEMETRY %s %s %s%n",
+          Instant.ofEpochMilli(report.timeMillis()),
+          report.subject(),
           report.metrics());
     }
   }

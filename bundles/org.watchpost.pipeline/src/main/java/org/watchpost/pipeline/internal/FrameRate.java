@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
 /**
- * Frames per second over the most recent frames within a window: written by the pipeline thread, read by any.
- * A camera whose frames stopped reads 0 once the window has passed.
+ * Frames per second over the most recent frames within a window: written by the pipeline thread,
+ * read by any. A camera whose frames stopped reads 0 once the window has passed.
  */
 final class FrameRate {
   private final long[] times;

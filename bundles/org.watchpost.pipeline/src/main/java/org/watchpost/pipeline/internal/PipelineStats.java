@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
 import java.util.LinkedHashMap;
@@ -7,7 +8,10 @@ import org.watchpost.api.detect.Detection;
 import org.watchpost.api.detect.DetectionResult;
 import org.watchpost.api.detect.ModelInfo;
 
-/** What one camera's pipeline did: counts and per-stage durations. Written by the pipeline thread only. */
+/**
+ * What one camera's pipeline did: counts and per-stage durations. Written by the pipeline thread
+ * only.
+ */
 final class PipelineStats {
   /** Enough for a day at 10 fps of medians that move with the present. */
   private static final int SAMPLES_KEPT = 100_000;

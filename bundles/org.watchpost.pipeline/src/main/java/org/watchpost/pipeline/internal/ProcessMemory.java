@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
 import java.io.IOException;
@@ -24,7 +25,8 @@ final class ProcessMemory {
     try {
       for (String line : Files.readAllLines(STATUS)) {
         if (line.startsWith(name)) {
-          return OptionalLong.of(Long.parseLong(line.substring(name.length()).replace("kB", "").trim()));
+          return OptionalLong.of(
+              Long.parseLong(line.substring(name.length()).replace("kB", "").trim()));
         }
       }
     } catch (IOException | NumberFormatException e) {

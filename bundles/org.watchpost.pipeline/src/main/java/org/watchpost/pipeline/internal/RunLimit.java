@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
 /**
- * When a camera's run ends on its own: after a number of frames taken, or after a span of capture time (a
- * simulated camera plays a set number of its own seconds whatever share of its frames a busy box analyses).
+ * When a camera's run ends on its own: after a number of frames taken, or after a span of capture
+ * time (a simulated camera plays a set number of its own seconds whatever share of its frames a
+ * busy box analyses).
  *
  * @param frames frames taken; 0 for no limit
  * @param captureMillis capture time from the first frame taken; 0 for no limit
@@ -16,8 +18,12 @@ record RunLimit(long frames, long captureMillis) {
     }
   }
 
-  /** Whether the run is over after {@code framesTaken} frames, the last captured {@code spanMillis} after the first. */
+  /**
+   * Whether the run is over after {@code framesTaken} frames, the last captured {@code spanMillis}
+   * after the first.
+   */
   boolean reached(long framesTaken, long spanMillis) {
-    return (frames > 0 && framesTaken >= frames) || (captureMillis > 0 && spanMillis >= captureMillis);
+    return (frames > 0 && framesTaken >= frames)
+        || (captureMillis > 0 && spanMillis >= captureMillis);
   }
 }

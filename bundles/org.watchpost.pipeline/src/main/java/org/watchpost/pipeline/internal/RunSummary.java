@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
 import java.util.LinkedHashMap;
@@ -14,7 +15,10 @@ final class RunSummary {
 
   private RunSummary() {}
 
-  /** Longest wait for contributors with work in flight (the uplink's outbox) before the summary is taken. */
+  /**
+   * Longest wait for contributors with work in flight (the uplink's outbox) before the summary is
+   * taken.
+   */
   private static final long SETTLE_MILLIS = 60_000;
 
   static Map<String, Object> of(CameraPipeline pipeline, List<SummaryContributor> contributors) {
@@ -46,7 +50,8 @@ final class RunSummary {
     modelFields.put("version", model == null ? null : model.version());
     modelFields.put("sha256", model == null ? null : model.sha256());
     summary.put("model", modelFields);
-    ProcessMemory.peakRssKilobytes().ifPresent(kb -> summary.put("peak_rss_mb", round(kb / 1024.0, 1)));
+    ProcessMemory.peakRssKilobytes()
+        .ifPresent(kb -> summary.put("peak_rss_mb", round(kb / 1024.0, 1)));
     for (SummaryContributor contributor : contributors) {
       try {
         summary.putAll(contributor.summary());

@@ -1,8 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
 import java.util.Arrays;
 
-/** Durations of one stage, for medians and percentiles; keeps the most recent {@code capacity} values. */
+/**
+ * Durations of one stage, for medians and percentiles; keeps the most recent {@code capacity}
+ * values.
+ */
 final class Samples {
   private final long[] values;
   private int size;
@@ -22,7 +26,9 @@ final class Samples {
     return size;
   }
 
-  /** @return the q-quantile (0..1) by nearest rank, or NaN when empty */
+  /**
+   * @return the q-quantile (0..1) by nearest rank, or NaN when empty
+   */
   synchronized double quantile(double q) {
     if (size == 0) {
       return Double.NaN;

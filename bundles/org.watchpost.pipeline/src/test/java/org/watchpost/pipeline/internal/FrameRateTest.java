@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,7 +19,9 @@ class FrameRateTest {
     for (int i = 0; i < 20; i++) {
       rate.frame(20_000 * MS + i * 250 * MS);
     }
-    assertEquals(4, rate.perSecond(24_750 * MS), 1e-9, "the rate follows a slower camera within the window");
-    assertEquals(0, rate.perSecond(30_000 * MS), "a camera whose frames stopped reads 0 after the window");
+    assertEquals(
+        4, rate.perSecond(24_750 * MS), 1e-9, "the rate follows a slower camera within the window");
+    assertEquals(
+        0, rate.perSecond(30_000 * MS), "a camera whose frames stopped reads 0 after the window");
   }
 }

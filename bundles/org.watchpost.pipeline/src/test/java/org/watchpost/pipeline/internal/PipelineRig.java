@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.pipeline.internal;
 
 import java.time.Duration;
@@ -30,7 +31,9 @@ import org.watchpost.testing.Configs;
 import org.watchpost.testing.SharedData;
 import org.watchpost.testing.TestModels;
 
-/** Real capture on the real clip and the real detector, for pipelines a test starts outside OSGi. */
+/**
+ * Real capture on the real clip and the real detector, for pipelines a test starts outside OSGi.
+ */
 final class PipelineRig implements PipelineServices {
   private static DetectorComponent detector;
   private static CaptureComponent capture;
@@ -41,8 +44,11 @@ final class PipelineRig implements PipelineServices {
 
   static synchronized Detector detector() {
     if (detector == null) {
-      detector = new DetectorComponent(Configs.with(InferenceConfig.class,
-          Map.of("model_manifest", TestModels.yoloxNanoManifest().toString())));
+      detector =
+          new DetectorComponent(
+              Configs.with(
+                  InferenceConfig.class,
+                  Map.of("model_manifest", TestModels.yoloxNanoManifest().toString())));
     }
     return detector;
   }
@@ -54,18 +60,39 @@ final class PipelineRig implements PipelineServices {
     return capture;
   }
 
-  /** vtest, looped, as fast as it decodes, every frame through the given detector and no analytics. */
-  CameraPipeline pipeline(String cameraId, Detector detector, Supervision supervision,
+  /**
+   * vtest, looped, as fast as it decodes, every frame through the given detector and no analytics.
+   */
+  CameraPipeline pipeline(
+      String cameraId,
+      Detector detector,
+      Supervision supervision,
       BiConsumer<String, VirtualMachineError> fatal) {
     return pipeline(cameraId, detector, null, supervision, fatal);
   }
 
   /** The same with analytics made by {@code analytics} at the start of every run. */
-  CameraPipeline pipeline(String cameraId, Detector detector, java.util.function.Supplier<CameraAnalytics> analytics,
-      Supervision supervision, BiConsumer<String, VirtualMachineError> fatal) {
+  CameraPipeline pipeline(
+      String cameraId,
+      Detector detector,
+      java.util.function.Supplier<CameraAnalytics> analytics,
+      Supervision supervision,
+      BiConsumer<String, VirtualMachineError> fatal) {
     SourceSpec spec = new SourceSpec(cameraId, SharedData.vtestMjpeg().toString(), true, false);
-    return new CameraPipeline(cameraId, spec, FaultSchedule.NONE, FeedMode.EVERY_FRAME, new RunLimit(0, 0), false,
-        capture(), detector, analytics, this, p -> {}, supervision, fatal);
+    return new CameraPipeline(
+        cameraId,
+        spec,
+        FaultSchedule.NONE,
+        FeedMode.EVERY_FRAME,
+        new RunLimit(0, 0),
+        false,
+        capture(),
+        detector,
+        analytics,
+        this,
+        p -> {},
+        supervision,
+        fatal);
   }
 
   @Override
@@ -156,7 +183,10 @@ final class PipelineRig implements PipelineServices {
     }
   }
 
-  /** Counts frames; throws the given error when it sees frame number {@code failAt} (1-based, over all runs). */
+  /**
+   * Counts frames; throws the given error when it sees frame number {@code failAt} (1-based, over
+   * all runs).
+   */
   static final class FaultyObserver implements FrameObserver {
     private final long failAt;
     private final Throwable fault;
@@ -177,7 +207,8 @@ final class PipelineRig implements PipelineServices {
     }
 
     @Override
-    public void onSourceStatus(String cameraId, org.watchpost.api.frame.SourceStatus status, long nowMillis) {}
+    public void onSourceStatus(
+        String cameraId, org.watchpost.api.frame.SourceStatus status, long nowMillis) {}
 
     @SuppressWarnings("unchecked")
     private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {

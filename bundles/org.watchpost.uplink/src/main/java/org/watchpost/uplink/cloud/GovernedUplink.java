@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.cloud;
 
 import java.util.Map;
@@ -12,12 +13,13 @@ import org.watchpost.uplink.internal.UplinkConfigs;
 import org.watchpost.uplink.internal.UplinkEngine;
 
 /**
- * The standalone uplink's outbox, priorities, bandwidth governor, batching and folding in front of a
- * {@link CloudTransport}. Configured with the standalone uplink's property names ({@code budget.bits.per.s},
- * {@code burst.s}, {@code fold.after.s}, {@code fold.interval.s}, {@code batch.max}, {@code outbox.path},
- * {@code outbox.max.bytes}, {@code payload.profile}, ...); what only the device's own MQTT session uses (broker,
- * TLS, keep-alive, BIRTH) is ignored. Costs are counted as MQTT 3.1.1 at QoS 1 with its PUBACK and the
- * per-packet overhead, on the uplink's own topic ({@code account/client/kind/subject}).
+ * The standalone uplink's outbox, priorities, bandwidth governor, batching and folding in front of
+ * a {@link CloudTransport}. Configured with the standalone uplink's property names ({@code
+ * budget.bits.per.s}, {@code burst.s}, {@code fold.after.s}, {@code fold.interval.s}, {@code
+ * batch.max}, {@code outbox.path}, {@code outbox.max.bytes}, {@code payload.profile}, ...); what
+ * only the device's own MQTT session uses (broker, TLS, keep-alive, BIRTH) is ignored. Costs are
+ * counted as MQTT 3.1.1 at QoS 1 with its PUBACK and the per-packet overhead, on the uplink's own
+ * topic ({@code account/client/kind/subject}).
  */
 @ProviderType
 public final class GovernedUplink implements AutoCloseable {
@@ -30,7 +32,8 @@ public final class GovernedUplink implements AutoCloseable {
   /**
    * Opens the outbox and starts sending over the transport.
    *
-   * @param properties component properties by the standalone uplink's names; absent ones take its defaults
+   * @param properties component properties by the standalone uplink's names; absent ones take its
+   *     defaults
    * @throws IllegalArgumentException for a configuration the uplink refuses
    */
   public static GovernedUplink start(Map<String, ?> properties, CloudTransport transport) {
@@ -49,25 +52,29 @@ public final class GovernedUplink implements AutoCloseable {
     engine.alarm(alarm);
   }
 
-  /** A health report; the device's carries the uplink's own state (outbox, drops, folds) as well. */
+  /**
+   * A health report; the device's carries the uplink's own state (outbox, drops, folds) as well.
+   */
   public void report(HealthReport report) {
     engine.report(report);
   }
 
   /**
-   * Queues a request handler's notification as the standalone uplink does: in its priority, within the budget
-   * (and the downlink budget for the {@code replyBytes} it asks for), durable in the outbox; handed to
-   * {@link CloudTransport#notify} when its turn comes.
+   * Queues a request handler's notification as the standalone uplink does: in its priority, within
+   * the budget (and the downlink budget for the {@code replyBytes} it asks for), durable in the
+   * outbox; handed to {@link CloudTransport#notify} when its turn comes.
    *
-   * @return false when it was refused (its requester or resource is no topic level, or the outbox refused it)
+   * @return false when it was refused (its requester or resource is no topic level, or the outbox
+   *     refused it)
    */
   public boolean notify(Notification notification) {
     return engine.notify(notification);
   }
 
   /**
-   * The device's {@code HEALTH-V1} handler ({@code GET full[/subject]}: the whole current health of a subject, and
-   * the next report of each in full), for the framework's request routing to register.
+   * The device's {@code HEALTH-V1} handler ({@code GET full[/subject]}: the whole current health of
+   * a subject, and the next report of each in full), for the framework's request routing to
+   * register.
    */
   public RequestHandler healthRequests() {
     return engine.healthRequests();
@@ -83,7 +90,10 @@ public final class GovernedUplink implements AutoCloseable {
     return engine.summary();
   }
 
-  /** Waits until everything handed over has been stored and taken by the transport, at most the timeout. */
+  /**
+   * Waits until everything handed over has been stored and taken by the transport, at most the
+   * timeout.
+   */
   public void settle(long timeoutMillis) {
     engine.settle(timeoutMillis);
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.codec;
 
 import com.google.protobuf.ByteString;
@@ -22,10 +23,10 @@ import org.watchpost.uplink.internal.proto.KuraPayloadProto.KuraPayload.KuraMetr
 /**
  * KuraPayload to bytes and back, and Watchpost's batch: several payloads in one publish.
  *
- * <p>A batch is itself a KuraPayload whose metric {@value #BATCH_METRIC} (int32) says how many payloads its
- * body holds, each written as a varint length followed by that many bytes; the whole batch is gzip-compressed,
- * which is how Kura marks a compressed payload (a receiver that announced {@code accept_encoding=gzip} inflates
- * any payload that starts with the gzip magic bytes).
+ * <p>A batch is itself a KuraPayload whose metric {@value #BATCH_METRIC} (int32) says how many
+ * payloads its body holds, each written as a varint length followed by that many bytes; the whole
+ * batch is gzip-compressed, which is how Kura marks a compressed payload (a receiver that announced
+ * {@code accept_encoding=gzip} inflates any payload that starts with the gzip magic bytes).
  *
  * <p>Decoding is strict: every metric must carry the value its type names, and no name may repeat.
  */
@@ -52,7 +53,8 @@ public final class KuraPayloadCodec {
     try {
       proto = KuraPayloadProto.KuraPayload.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
-      throw new MalformedPayloadException("not a KuraPayload (" + bytes.length + " bytes): " + e.getMessage(), e);
+      throw new MalformedPayloadException(
+          "not a KuraPayload (" + bytes.length + " bytes): " + e.getMessage(), e);
     }
     return fromProto(proto);
   }
@@ -94,7 +96,8 @@ public final class KuraPayloadCodec {
    * @return the payloads in the order they were written
    * @throws MalformedPayloadException for anything else, naming what was wrong
    */
-  public static List<KuraPayload> decodeMessages(byte[] wire, int maxInflatedBytes) throws MalformedPayloadException {
+  public static List<KuraPayload> decodeMessages(byte[] wire, int maxInflatedBytes)
+      throws MalformedPayloadException {
     byte[] plain = isGzip(wire) ? gunzip(wire, maxInflatedBytes) : wire;
     KuraPayload outer = decode(plain);
     Object declared = outer.metric(BATCH_METRIC);
@@ -102,15 +105,18 @@ public final class KuraPayloadCodec {
       return List.of(outer);
     }
     if (!(declared instanceof Integer count) || count < 1) {
-      throw new MalformedPayloadException("metric " + BATCH_METRIC + " must be a positive int32, was " + declared);
+      throw new MalformedPayloadException(
+          "metric " + BATCH_METRIC + " must be a positive int32, was " + declared);
     }
     byte[] body = outer.body();
     if (body == null) {
       throw new MalformedPayloadException("batch of " + count + " has no body");
     }
-    // Each entry takes at least one byte, so the body bounds the count before anything is allocated.
+    // Each entry takes at least one byte, so the body bounds the count before anything is
+    // allocated.
     if (count > body.length) {
-      throw new MalformedPayloadException("batch declares " + count + " payloads in a body of " + body.length + " bytes");
+      throw new MalformedPayloadException(
+          "batch declares " + count + " payloads in a body of " + body.length + " bytes");
     }
     List<KuraPayload> payloads = new ArrayList<>(count);
     CodedInputStream in = CodedInputStream.newInstance(body);
@@ -118,25 +124,35 @@ public final class KuraPayloadCodec {
       while (!in.isAtEnd()) {
         int length = in.readRawVarint32();
         if (length < 0 || length > body.length - in.getTotalBytesRead()) {
-          throw new MalformedPayloadException("batch entry " + payloads.size() + " claims " + length
-              + " bytes, more than the " + (body.length - in.getTotalBytesRead()) + " left");
+          throw new MalformedPayloadException(
+              "batch entry "
+                  + payloads.size()
+                  + " claims "
+                  + length
+                  + " bytes, more than the "
+                  + (body.length - in.getTotalBytesRead())
+                  + " left");
         }
         KuraPayload entry = decode(in.readRawBytes(length));
         if (entry.metric(BATCH_METRIC) != null) {
-          throw new MalformedPayloadException("batch entry " + payloads.size() + " is itself a batch");
+          throw new MalformedPayloadException(
+              "batch entry " + payloads.size() + " is itself a batch");
         }
         payloads.add(entry);
         if (payloads.size() > count) {
-          throw new MalformedPayloadException("batch declares " + count + " payloads but holds more");
+          throw new MalformedPayloadException(
+              "batch declares " + count + " payloads but holds more");
         }
       }
     } catch (MalformedPayloadException e) {
       throw e;
     } catch (IOException e) {
-      throw new MalformedPayloadException("batch body is cut short after " + payloads.size() + " payloads", e);
+      throw new MalformedPayloadException(
+          "batch body is cut short after " + payloads.size() + " payloads", e);
     }
     if (payloads.size() != count) {
-      throw new MalformedPayloadException("batch declares " + count + " payloads but holds " + payloads.size());
+      throw new MalformedPayloadException(
+          "batch declares " + count + " payloads but holds " + payloads.size());
     }
     return payloads;
   }
@@ -156,8 +172,12 @@ public final class KuraPayloadCodec {
       int read;
       while ((read = in.read(buffer)) > 0) {
         if (plain.size() + read > maxInflatedBytes) {
-          throw new MalformedPayloadException("compressed payload of " + wire.length + " bytes inflates beyond the limit of "
-              + maxInflatedBytes + " bytes");
+          throw new MalformedPayloadException(
+              "compressed payload of "
+                  + wire.length
+                  + " bytes inflates beyond the limit of "
+                  + maxInflatedBytes
+                  + " bytes");
         }
         plain.write(buffer, 0, read);
       }
@@ -165,7 +185,8 @@ public final class KuraPayloadCodec {
     } catch (MalformedPayloadException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      throw new MalformedPayloadException("bad gzip data (" + wire.length + " bytes): " + e.getMessage(), e);
+      throw new MalformedPayloadException(
+          "bad gzip data (" + wire.length + " bytes): " + e.getMessage(), e);
     }
   }
 
@@ -201,15 +222,17 @@ public final class KuraPayloadCodec {
     } else if (value instanceof byte[] b) {
       metric.setType(ValueType.BYTES).setBytesValue(ByteString.copyFrom(b));
     } else {
-      throw new IllegalArgumentException("metric " + name + ": no Kura type for " + value.getClass().getName());
+      throw new IllegalArgumentException(
+          "metric " + name + ": no Kura type for " + value.getClass().getName());
     }
     return metric.build();
   }
 
   private static KuraPayloadProto.KuraPayload.KuraPosition toProto(KuraPosition position) {
-    var builder = KuraPayloadProto.KuraPayload.KuraPosition.newBuilder()
-        .setLatitude(position.latitude())
-        .setLongitude(position.longitude());
+    var builder =
+        KuraPayloadProto.KuraPayload.KuraPosition.newBuilder()
+            .setLatitude(position.latitude())
+            .setLongitude(position.longitude());
     if (position.altitude() != null) {
       builder.setAltitude(position.altitude());
     }
@@ -234,43 +257,58 @@ public final class KuraPayloadCodec {
     return builder.build();
   }
 
-  private static KuraPayload fromProto(KuraPayloadProto.KuraPayload proto) throws MalformedPayloadException {
+  private static KuraPayload fromProto(KuraPayloadProto.KuraPayload proto)
+      throws MalformedPayloadException {
     Map<String, Object> metrics = new LinkedHashMap<>();
     for (KuraMetric metric : proto.getMetricList()) {
       Object value = valueOf(metric);
       if (metrics.put(metric.getName(), value) != null) {
-        throw new MalformedPayloadException("metric " + metric.getName() + " appears more than once");
+        throw new MalformedPayloadException(
+            "metric " + metric.getName() + " appears more than once");
       }
     }
     KuraPosition position = null;
     if (proto.hasPosition()) {
       var p = proto.getPosition();
-      position = new KuraPosition(p.getLatitude(), p.getLongitude(),
-          p.hasAltitude() ? p.getAltitude() : null,
-          p.hasPrecision() ? p.getPrecision() : null,
-          p.hasHeading() ? p.getHeading() : null,
-          p.hasSpeed() ? p.getSpeed() : null,
-          p.hasTimestamp() ? p.getTimestamp() : null,
-          p.hasSatellites() ? p.getSatellites() : null,
-          p.hasStatus() ? p.getStatus() : null);
+      position =
+          new KuraPosition(
+              p.getLatitude(),
+              p.getLongitude(),
+              p.hasAltitude() ? p.getAltitude() : null,
+              p.hasPrecision() ? p.getPrecision() : null,
+              p.hasHeading() ? p.getHeading() : null,
+              p.hasSpeed() ? p.getSpeed() : null,
+              p.hasTimestamp() ? p.getTimestamp() : null,
+              p.hasSatellites() ? p.getSatellites() : null,
+              p.hasStatus() ? p.getStatus() : null);
     }
-    return new KuraPayload(proto.hasTimestamp() ? proto.getTimestamp() : null, position, metrics,
+    return new KuraPayload(
+        proto.hasTimestamp() ? proto.getTimestamp() : null,
+        position,
+        metrics,
         proto.hasBody() ? proto.getBody().toByteArray() : null);
   }
 
   private static Object valueOf(KuraMetric metric) throws MalformedPayloadException {
-    boolean present = switch (metric.getType()) {
-      case DOUBLE -> metric.hasDoubleValue();
-      case FLOAT -> metric.hasFloatValue();
-      case INT64 -> metric.hasLongValue();
-      case INT32 -> metric.hasIntValue();
-      case BOOL -> metric.hasBoolValue();
-      case STRING -> metric.hasStringValue();
-      case BYTES -> metric.hasBytesValue();
-    };
+    boolean present =
+        switch (metric.getType()) {
+          case DOUBLE -> metric.hasDoubleValue();
+          case FLOAT -> metric.hasFloatValue();
+          case INT64 -> metric.hasLongValue();
+          case INT32 -> metric.hasIntValue();
+          case BOOL -> metric.hasBoolValue();
+          case STRING -> metric.hasStringValue();
+          case BYTES -> metric.hasBytesValue();
+        };
     if (!present) {
-      throw new MalformedPayloadException("metric " + metric.getName() + " of type " + metric.getType()
-          + " carries no " + metric.getType() + " value");
+      throw new MalformedPayloadException(
+          "metric "
+              + metric.getName()
+              + " of type "
+              + metric.getType()
+              + " carries no "
+              + metric.getType()
+              + " value");
     }
     return switch (metric.getType()) {
       case DOUBLE -> metric.getDoubleValue();

@@ -1,10 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.codec;
 
 import java.util.Objects;
 
 /**
- * Topics in the Kura namespace as Watchpost uses them: data at {@code {account}/{clientId}/wp/{kind}/{subject}},
- * control at {@code $EDC/{account}/{clientId}/MQTT/{BIRTH|DC|LWT}}.
+ * Topics in the Kura namespace as Watchpost uses them: data at {@code
+ * {account}/{clientId}/wp/{kind}/{subject}}, control at {@code
+ * $EDC/{account}/{clientId}/MQTT/{BIRTH|DC|LWT}}.
  *
  * @param account the account (tenant) the device belongs to
  * @param clientId the device's MQTT client id
@@ -14,16 +16,24 @@ import java.util.Objects;
 public record KuraTopic(String account, String clientId, Kind kind, String subject) {
   /** The control prefix Kura uses for the device lifecycle and remote requests. */
   public static final String CONTROL_PREFIX = "$EDC";
+
   /** The application segment of Watchpost's data topics. */
   public static final String APPLICATION = "wp";
+
   /** Longest topic this parser reads; MQTT allows 65,535 bytes, nothing here comes near. */
   public static final int MAX_LENGTH = 1024;
+
   /**
-   * Longest topic level: a client id, an app id, a request id (a UUID is 36) or a camera id. Together with
-   * {@link #MAX_LEVELS} it keeps every topic the device builds far under {@link #MAX_LENGTH}.
+   * Longest topic level: a client id, an app id, a request id (a UUID is 36) or a camera id.
+   * Together with {@link #MAX_LEVELS} it keeps every topic the device builds far under {@link
+   * #MAX_LENGTH}.
    */
   public static final int MAX_LEVEL_LENGTH = 64;
-  /** Most levels in a topic: a NOTIFY is 7 ($EDC, account, client, app, NOTIFY, requester, resource). */
+
+  /**
+   * Most levels in a topic: a NOTIFY is 7 ($EDC, account, client, app, NOTIFY, requester,
+   * resource).
+   */
   public static final int MAX_LEVELS = 12;
 
   /** What a topic carries; {@link #key()} names it in summaries and monitor lines. */
@@ -35,8 +45,9 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
     DISCONNECT("dc"),
     LAST_WILL("lwt"),
     /**
-     * A remote command's topic in a device's control namespace, {@code $EDC/{account}/{clientId}/{subject}}
-     * with subject {@code {appId}/{GET|PUT|EXEC|REPLY|NOTIFY}/...}.
+     * A remote command's topic in a device's control namespace, {@code
+     * $EDC/{account}/{clientId}/{subject}} with subject {@code
+     * {appId}/{GET|PUT|EXEC|REPLY|NOTIFY}/...}.
      */
     CONTROL("control"),
     /** A topic in the device's namespace that Watchpost does not define. */
@@ -77,7 +88,8 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
    *
    * @throws IllegalArgumentException when a level is not valid (see {@link #levelProblem})
    */
-  public static KuraTopic application(String account, String clientId, String appId, String... levels) {
+  public static KuraTopic application(
+      String account, String clientId, String appId, String... levels) {
     StringBuilder subject = new StringBuilder();
     requireSegment("appId", appId);
     subject.append(appId);
@@ -96,8 +108,8 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
   }
 
   /**
-   * A camera id or subject made safe as one topic level: every character outside {@code [A-Za-z0-9._:-]}
-   * becomes {@code _}, and it is cut to {@link #MAX_LEVEL_LENGTH}.
+   * A camera id or subject made safe as one topic level: every character outside {@code
+   * [A-Za-z0-9._:-]} becomes {@code _}, and it is cut to {@link #MAX_LEVEL_LENGTH}.
    */
   public static String segment(String raw) {
     Objects.requireNonNull(raw, "topic segment");
@@ -113,15 +125,20 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
   }
 
   private static boolean allowed(char c) {
-    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':'
+    return c >= 'a' && c <= 'z'
+        || c >= 'A' && c <= 'Z'
+        || c >= '0' && c <= '9'
+        || c == '.'
+        || c == '_'
+        || c == ':'
         || c == '-';
   }
 
   /**
    * Why a string cannot be one topic level of the device's namespace, or null when it can: 1 to
-   * {@value #MAX_LEVEL_LENGTH} characters of {@code [A-Za-z0-9._:-]}. Anything else (a control character, a
-   * wildcard, a non-ASCII character some client libraries refuse to encode) would make a topic that a broker
-   * or client may refuse, or that matches more than it names.
+   * {@value #MAX_LEVEL_LENGTH} characters of {@code [A-Za-z0-9._:-]}. Anything else (a control
+   * character, a wildcard, a non-ASCII character some client libraries refuse to encode) would make
+   * a topic that a broker or client may refuse, or that matches more than it names.
    */
   public static String levelProblem(String level) {
     if (level == null || level.isEmpty()) {
@@ -133,8 +150,11 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
     for (int i = 0; i < level.length(); i++) {
       char c = level.charAt(i);
       if (!allowed(c)) {
-        return String.format(java.util.Locale.ROOT, "the character U+%04X at %d of a topic level (only A-Z a-z 0-9 . _ : -)",
-            (int) c, i);
+        return String.format(
+            java.util.Locale.ROOT,
+            "the character U+%04X at %d of a topic level (only A-Z a-z 0-9 . _ : -)",
+            (int) c,
+            i);
       }
     }
     return null;
@@ -146,8 +166,9 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
   }
 
   /**
-   * Why the device must not publish to or act on this topic, or null when every level is valid, the first
-   * level may also be {@value #CONTROL_PREFIX}, and there are at most {@value #MAX_LEVELS} levels.
+   * Why the device must not publish to or act on this topic, or null when every level is valid, the
+   * first level may also be {@value #CONTROL_PREFIX}, and there are at most {@value #MAX_LEVELS}
+   * levels.
    */
   public static String topicProblem(String topic) {
     if (topic == null || topic.isEmpty()) {
@@ -191,7 +212,8 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
   /**
    * Reads a topic that arrived from a broker.
    *
-   * @return the topic, or null when it is not in a device's Kura namespace or breaks {@link #topicProblem}
+   * @return the topic, or null when it is not in a device's Kura namespace or breaks {@link
+   *     #topicProblem}
    */
   public static KuraTopic parse(String topic) {
     if (topicProblem(topic) != null) {
@@ -200,18 +222,22 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
     String[] levels = topic.split("/", -1);
     if (levels[0].equals(CONTROL_PREFIX)) {
       if (levels.length >= 5 && !levels[3].equals("MQTT")) {
-        return new KuraTopic(levels[1], levels[2], Kind.CONTROL,
+        return new KuraTopic(
+            levels[1],
+            levels[2],
+            Kind.CONTROL,
             topic.substring(levels[0].length() + levels[1].length() + levels[2].length() + 3));
       }
       if (levels.length != 5 || !levels[3].equals("MQTT")) {
         return null;
       }
-      Kind kind = switch (levels[4]) {
-        case "BIRTH" -> Kind.BIRTH;
-        case "DC" -> Kind.DISCONNECT;
-        case "LWT" -> Kind.LAST_WILL;
-        default -> null;
-      };
+      Kind kind =
+          switch (levels[4]) {
+            case "BIRTH" -> Kind.BIRTH;
+            case "DC" -> Kind.DISCONNECT;
+            case "LWT" -> Kind.LAST_WILL;
+            default -> null;
+          };
       return kind == null ? null : new KuraTopic(levels[1], levels[2], kind, "");
     }
     if (levels.length < 3) {
@@ -224,7 +250,11 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
         }
       }
     }
-    return new KuraTopic(levels[0], levels[1], Kind.OTHER, topic.substring(levels[0].length() + levels[1].length() + 2));
+    return new KuraTopic(
+        levels[0],
+        levels[1],
+        Kind.OTHER,
+        topic.substring(levels[0].length() + levels[1].length() + 2));
   }
 
   private static void requireSegment(String what, String value) {
@@ -232,12 +262,15 @@ public record KuraTopic(String account, String clientId, Kind kind, String subje
     String problem = levelProblem(value);
     if (problem != null) {
       // The value itself may hold control characters: shown escaped, and cut.
-      throw new IllegalArgumentException(what + " is not a valid topic level: " + problem + "; was '"
-          + printable(value) + "'");
+      throw new IllegalArgumentException(
+          what + " is not a valid topic level: " + problem + "; was '" + printable(value) + "'");
     }
   }
 
-  /** A string as it may go into a log line or an error: non-printable characters escaped, at most 80 characters. */
+  /**
+   * A string as it may go into a log line or an error: non-printable characters escaped, at most 80
+   * characters.
+   */
   public static String printable(String value) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < value.length() && out.length() < 80; i++) {

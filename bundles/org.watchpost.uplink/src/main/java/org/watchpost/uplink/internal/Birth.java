@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.LinkedHashMap;
@@ -11,9 +12,9 @@ import org.watchpost.uplink.codec.KuraPayloadCodec;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
- * The device's Kura session messages on its own MQTT connection: BIRTH when a connection is up, the last will
- * the broker publishes when it is lost, and the disconnect certificate on a clean stop. Only the standalone
- * transport has them; on Kura, Kura's cloud connection sends its own.
+ * The device's Kura session messages on its own MQTT connection: BIRTH when a connection is up, the
+ * last will the broker publishes when it is lost, and the disconnect certificate on a clean stop.
+ * Only the standalone transport has them; on Kura, Kura's cloud connection sends its own.
  *
  * <p>Threads: {@link #send} runs on the send thread; the rest builds payloads and holds no state.
  */
@@ -27,7 +28,12 @@ final class Birth {
   private final String configuredAppIds;
   private final BooleanSupplier running;
 
-  Birth(UplinkConfig config, DeviceInfo device, Outbox outbox, BandwidthGovernor governor, BooleanSupplier running) {
+  Birth(
+      UplinkConfig config,
+      DeviceInfo device,
+      Outbox outbox,
+      BandwidthGovernor governor,
+      BooleanSupplier running) {
     this.account = config.account();
     this.clientId = device.clientId();
     this.device = device;
@@ -45,7 +51,8 @@ final class Birth {
 
   /** The last will: an empty payload with its time. */
   static byte[] lastWillPayload() {
-    return KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, Map.of(), null));
+    return KuraPayloadCodec.encode(
+        new KuraPayload(System.currentTimeMillis(), null, Map.of(), null));
   }
 
   /**
@@ -69,16 +76,23 @@ final class Birth {
       }
     }
     metrics.put("application_ids", String.join(",", apps));
-    byte[] birth = KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, metrics, null));
-    long cost = connected.publishPacketBytes(topic, birth.length) + connected.pubAckBytes() + perPacketBytes;
+    byte[] birth =
+        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, metrics, null));
+    long cost =
+        connected.publishPacketBytes(topic, birth.length)
+            + connected.pubAckBytes()
+            + perPacketBytes;
     governor.await(Math.min(cost, governor.largestSend()), running);
     governor.charge(cost);
     try {
-      connected.publish(topic, birth, error -> {
-        if (error == null) {
-          delivered.run();
-        }
-      });
+      connected.publish(
+          topic,
+          birth,
+          error -> {
+            if (error == null) {
+              delivered.run();
+            }
+          });
     } catch (MqttLink.LinkException e) {
       lost.accept(e.getMessage());
     }
@@ -89,7 +103,9 @@ final class Birth {
     String dc = KuraTopic.control(account, clientId, KuraTopic.Kind.DISCONNECT).topic();
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("outbox_depth", outbox.depth());
-    last.disconnect(dc, KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, metrics, null)),
+    last.disconnect(
+        dc,
+        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, metrics, null)),
         2_000);
   }
 }

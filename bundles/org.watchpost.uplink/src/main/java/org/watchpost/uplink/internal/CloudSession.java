@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.function.BooleanSupplier;
@@ -9,23 +10,27 @@ import org.watchpost.uplink.codec.KuraTopic;
 import org.watchpost.uplink.codec.MalformedPayloadException;
 
 /**
- * The send thread in front of a cloud connection the device does not own (Kura's): while the connection is up,
- * the {@link Sender} chooses and paces as it does standalone and hands each message to the
- * {@link CloudTransport}; when the transport fails, the message stays in the outbox and the session waits for
- * the connection before it tries again. No BIRTH, last will, keep-alive or subscriptions: the owner has its own.
+ * The send thread in front of a cloud connection the device does not own (Kura's): while the
+ * connection is up, the {@link Sender} chooses and paces as it does standalone and hands each
+ * message to the {@link CloudTransport}; when the transport fails, the message stays in the outbox
+ * and the session waits for the connection before it tries again. No BIRTH, last will, keep-alive
+ * or subscriptions: the owner has its own.
  *
- * <p>Costs are those of MQTT 3.1.1 at QoS 1 (Kura's cloud connection speaks nothing newer): the PUBLISH on the
- * uplink's own topic, its PUBACK and the per-packet overhead. Kura's own traffic (its BIRTH, pings, the longer
- * topic with its application id) is not the uplink's to count.
+ * <p>Costs are those of MQTT 3.1.1 at QoS 1 (Kura's cloud connection speaks nothing newer): the
+ * PUBLISH on the uplink's own topic, its PUBACK and the per-packet overhead. Kura's own traffic
+ * (its BIRTH, pings, the longer topic with its application id) is not the uplink's to count.
  *
  * <p>Threads: the thread {@code uplink-cloud} is the Sender's send thread; {@link #lastError} and
  * {@link #connected} are read from any thread.
  */
 final class CloudSession implements Session, Transport {
   private static final Logger LOG = LoggerFactory.getLogger(CloudSession.class);
+
   /** How often a session that is down looks at the connection again: Kura has no wait for it. */
   static final long DOWN_POLL_MILLIS = 250;
+
   private static final String PROTOCOL = "3.1.1";
+
   /** An MQTT 3.1.1 PUBACK: fixed header and packet id. */
   private static final int PUBACK_BYTES = 4;
 
@@ -44,8 +49,10 @@ final class CloudSession implements Session, Transport {
     this.cloud = cloud;
     this.sender = sender;
     this.perPacketBytes = 2L * config.per_packet_overhead_bytes();
-    this.maxPacket = config.broker_max_packet_bytes() > 0 ? config.broker_max_packet_bytes()
-        : MqttFraming.MAX_PACKET_BYTES;
+    this.maxPacket =
+        config.broker_max_packet_bytes() > 0
+            ? config.broker_max_packet_bytes()
+            : MqttFraming.MAX_PACKET_BYTES;
     this.retryMillis = config.reconnect_initial_ms();
     this.running = running;
     this.thread = new Thread(this::loop, "uplink-cloud");
@@ -71,7 +78,9 @@ final class CloudSession implements Session, Transport {
           sender.run(this);
         } catch (Transport.Lost e) {
           lastError = e.getMessage();
-          LOG.warn("the cloud connection did not take a message: {}; trying again in {} ms", e.getMessage(),
+          LOG.warn(
+              "the cloud connection did not take a message: {}; trying again in {} ms",
+              e.getMessage(),
               retryMillis);
           Thread.sleep(retryMillis);
         } finally {
@@ -145,16 +154,23 @@ final class CloudSession implements Session, Transport {
   @Override
   public void publish(String topic, byte[] payload, Done done) throws Refused, Lost {
     KuraTopic parsed = KuraTopic.parse(topic);
-    String[] notify = parsed != null && parsed.kind() == KuraTopic.Kind.CONTROL ? notification(parsed.subject()) : null;
-    if (notify == null && (parsed == null || !(parsed.kind() == KuraTopic.Kind.EVENTS
-        || parsed.kind() == KuraTopic.Kind.COUNTS || parsed.kind() == KuraTopic.Kind.HEALTH))) {
+    String[] notify =
+        parsed != null && parsed.kind() == KuraTopic.Kind.CONTROL
+            ? notification(parsed.subject())
+            : null;
+    if (notify == null
+        && (parsed == null
+            || !(parsed.kind() == KuraTopic.Kind.EVENTS
+                || parsed.kind() == KuraTopic.Kind.COUNTS
+                || parsed.kind() == KuraTopic.Kind.HEALTH))) {
       throw new Refused("not a topic of the uplink's: " + KuraTopic.printable(topic));
     }
     try {
       if (notify != null) {
         cloud.notify(notify[0], notify[2], notify[3], KuraPayloadCodec.decode(plain(payload)));
       } else {
-        cloud.publish(parsed.kind().key(), parsed.subject(), KuraPayloadCodec.decode(plain(payload)));
+        cloud.publish(
+            parsed.kind().key(), parsed.subject(), KuraPayloadCodec.decode(plain(payload)));
       }
     } catch (MalformedPayloadException | CloudTransport.Refused e) {
       throw new Refused(e.getMessage());
@@ -166,8 +182,8 @@ final class CloudSession implements Session, Transport {
   }
 
   /**
-   * {appId, NOTIFY, requester, resource} of a notification's control topic (as {@link RequestIntake#notify} builds
-   * it), or null for any other control topic.
+   * {appId, NOTIFY, requester, resource} of a notification's control topic (as {@link
+   * RequestIntake#notify} builds it), or null for any other control topic.
    */
   static String[] notification(String subject) {
     String[] levels = subject.split("/", -1);
@@ -175,14 +191,16 @@ final class CloudSession implements Session, Transport {
   }
 
   /**
-   * A batch is the one message the Sender compresses; the cloud connection encodes (and may compress) what it
-   * is given itself, so it gets the batch's payload as it is inside. Bounded by the largest packet.
+   * A batch is the one message the Sender compresses; the cloud connection encodes (and may
+   * compress) what it is given itself, so it gets the batch's payload as it is inside. Bounded by
+   * the largest packet.
    */
   private byte[] plain(byte[] wire) throws Refused {
     if (!KuraPayloadCodec.isGzip(wire)) {
       return wire;
     }
-    try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(wire))) {
+    try (java.util.zip.GZIPInputStream in =
+        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(wire))) {
       byte[] plain = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxPacket) + 1);
       if (plain.length > maxPacket) {
         throw new Refused("a batch that inflates to more than " + maxPacket + " bytes");

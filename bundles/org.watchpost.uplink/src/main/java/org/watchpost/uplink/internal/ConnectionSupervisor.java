@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import dev.failsafe.Failsafe;
@@ -12,13 +13,14 @@ import org.watchpost.api.frame.SourceUris;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
- * The device's own MQTT connection: connects (backoff, within the budget), sends BIRTH, subscribes for
- * requests, then lends the connection to the {@link Sender} as an {@link MqttTransport} until it is lost, and
- * starts over.
+ * The device's own MQTT connection: connects (backoff, within the budget), sends BIRTH, subscribes
+ * for requests, then lends the connection to the {@link Sender} as an {@link MqttTransport} until
+ * it is lost, and starts over.
  *
- * <p>Threads: everything but {@link #lost} and the getters runs on the thread {@code uplink-link}, which is also
- * the Sender's send thread (it binds it). {@link #link}, {@link #linkLost} and {@link #lastError} are volatile:
- * the MQTT client's thread reports a lost connection through {@link #lost}, and metrics read them anywhere.
+ * <p>Threads: everything but {@link #lost} and the getters runs on the thread {@code uplink-link},
+ * which is also the Sender's send thread (it binds it). {@link #link}, {@link #linkLost} and {@link
+ * #lastError} are volatile: the MQTT client's thread reports a lost connection through {@link
+ * #lost}, and metrics read them anywhere.
  */
 final class ConnectionSupervisor implements Session {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionSupervisor.class);
@@ -39,8 +41,15 @@ final class ConnectionSupervisor implements Session {
   private volatile String lastError = "";
   private final AtomicLong connects = new AtomicLong();
 
-  ConnectionSupervisor(UplinkConfig config, ConnectSpec spec, BrokerConnector connector, BandwidthGovernor governor,
-      Sender sender, Birth birth, RequestIntake requests, BooleanSupplier running) {
+  ConnectionSupervisor(
+      UplinkConfig config,
+      ConnectSpec spec,
+      BrokerConnector connector,
+      BandwidthGovernor governor,
+      Sender sender,
+      Birth birth,
+      RequestIntake requests,
+      BooleanSupplier running) {
     this.config = config;
     this.spec = spec;
     this.connector = connector;
@@ -51,16 +60,24 @@ final class ConnectionSupervisor implements Session {
     this.running = running;
     var builder = RetryPolicy.<MqttLink>builder().handle(MqttLink.LinkException.class);
     if (config.reconnect_max_ms() > config.reconnect_initial_ms()) {
-      builder.withBackoff(Duration.ofMillis(config.reconnect_initial_ms()), Duration.ofMillis(config.reconnect_max_ms()));
+      builder.withBackoff(
+          Duration.ofMillis(config.reconnect_initial_ms()),
+          Duration.ofMillis(config.reconnect_max_ms()));
     } else {
       builder.withDelay(Duration.ofMillis(config.reconnect_initial_ms()));
     }
-    this.retry = builder
-        .withJitter(config.reconnect_jitter())
-        .withMaxRetries(-1)
-        .abortIf(l -> !running.getAsBoolean())
-        .onRetry(e -> LOG.info("reconnecting to {} (attempt {})", spec.shownUri(), e.getAttemptCount() + 1))
-        .build();
+    this.retry =
+        builder
+            .withJitter(config.reconnect_jitter())
+            .withMaxRetries(-1)
+            .abortIf(l -> !running.getAsBoolean())
+            .onRetry(
+                e ->
+                    LOG.info(
+                        "reconnecting to {} (attempt {})",
+                        spec.shownUri(),
+                        e.getAttemptCount() + 1))
+            .build();
     this.thread = new Thread(this::linkLoop, "uplink-link");
   }
 
@@ -100,8 +117,11 @@ final class ConnectionSupervisor implements Session {
       return null;
     }
     boolean mqtt5Guess = !config.protocol().equals("3.1.1");
-    long connectCost = spec.connectPacketBytes(mqtt5Guess) + MqttFraming.connAckBound(mqtt5Guess)
-        + 2L * config.per_packet_overhead_bytes() + (spec.socketFactory() != null ? config.tls_handshake_bytes() : 0);
+    long connectCost =
+        spec.connectPacketBytes(mqtt5Guess)
+            + MqttFraming.connAckBound(mqtt5Guess)
+            + 2L * config.per_packet_overhead_bytes()
+            + (spec.socketFactory() != null ? config.tls_handshake_bytes() : 0);
     governor.await(Math.min(connectCost, governor.largestSend()), running);
     governor.chargeUnavoidable(connectCost);
     linkLost = false;
@@ -109,7 +129,11 @@ final class ConnectionSupervisor implements Session {
       MqttLink connected = connector.connect(spec, this::onConnectionLost, requests::onInbound);
       connects.incrementAndGet();
       if (!lastError.isEmpty()) {
-        LOG.info("connected to {} over MQTT {} after: {}", spec.shownUri(), connected.protocol(), lastError);
+        LOG.info(
+            "connected to {} over MQTT {} after: {}",
+            spec.shownUri(),
+            connected.protocol(),
+            lastError);
       } else {
         LOG.info("connected to {} over MQTT {}", spec.shownUri(), connected.protocol());
       }
@@ -129,10 +153,21 @@ final class ConnectionSupervisor implements Session {
     link = connected;
     sender.beginSession();
     try {
-      birth.send(connected, requests.appIds(), () -> sender.countKind(KuraTopic.Kind.BIRTH.key()), this::lost);
+      birth.send(
+          connected,
+          requests.appIds(),
+          () -> sender.countKind(KuraTopic.Kind.BIRTH.key()),
+          this::lost);
       requests.subscribe(connected, true);
-      sender.run(new MqttTransport(connected, governor, config.per_packet_overhead_bytes(),
-          config.broker_max_packet_bytes(), config.keep_alive_s(), requests, () -> !linkLost));
+      sender.run(
+          new MqttTransport(
+              connected,
+              governor,
+              config.per_packet_overhead_bytes(),
+              config.broker_max_packet_bytes(),
+              config.keep_alive_s(),
+              requests,
+              () -> !linkLost));
     } catch (Transport.Lost e) {
       lastError = e.getMessage();
       LOG.warn("{}; reconnecting", e.getMessage());
@@ -149,8 +184,13 @@ final class ConnectionSupervisor implements Session {
   }
 
   private void onConnectionLost(Throwable cause) {
-    String message = SourceUris.redactText("connection to " + spec.shownUri() + " lost: "
-        + (cause != null ? cause.getMessage() : "no reason given"), spec.serverUri());
+    String message =
+        SourceUris.redactText(
+            "connection to "
+                + spec.shownUri()
+                + " lost: "
+                + (cause != null ? cause.getMessage() : "no reason given"),
+            spec.serverUri());
     lost(message);
     LOG.warn(message);
     sender.wake();
@@ -189,8 +229,8 @@ final class ConnectionSupervisor implements Session {
   }
 
   /**
-   * Ends the link thread (after {@code running} turned false), then, if a connection is still up, publishes the
-   * disconnect certificate and disconnects it so that no last will is published.
+   * Ends the link thread (after {@code running} turned false), then, if a connection is still up,
+   * publishes the disconnect certificate and disconnects it so that no last will is published.
    */
   @Override
   public void stop() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.io.IOException;
@@ -10,16 +11,32 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.watchpost.uplink.codec.KuraTopic;
 
-/** Who the device is, for its client id and the metrics of its birth certificate (as a Kura gateway sends them). */
-record DeviceInfo(String clientId, String displayName, String modelName, String serialNumber, String firmwareVersion,
-    String applicationIds, String site, String region) {
+/**
+ * Who the device is, for its client id and the metrics of its birth certificate (as a Kura gateway
+ * sends them).
+ */
+record DeviceInfo(
+    String clientId,
+    String displayName,
+    String modelName,
+    String serialNumber,
+    String firmwareVersion,
+    String applicationIds,
+    String site,
+    String region) {
 
   static DeviceInfo of(UplinkConfig config) {
     String host = hostName();
     String clientId = config.client_id().isBlank() ? KuraTopic.segment(host) : config.client_id();
     String serial = config.serial_number().isBlank() ? machineId(host) : config.serial_number();
-    return new DeviceInfo(clientId, config.display_name().isBlank() ? clientId : config.display_name(),
-        config.model_name(), serial, config.firmware_version(), config.application_ids(), config.site().strip(),
+    return new DeviceInfo(
+        clientId,
+        config.display_name().isBlank() ? clientId : config.display_name(),
+        config.model_name(),
+        serial,
+        config.firmware_version(),
+        config.application_ids(),
+        config.site().strip(),
         config.region().strip());
   }
 
@@ -32,16 +49,18 @@ record DeviceInfo(String clientId, String displayName, String modelName, String 
   }
 
   /**
-   * Watchpost's application id for {@link #appSpecificId}: fixed forever, since changing it changes every
-   * device's serial number. 128 random bits, as systemd's app ids are.
+   * Watchpost's application id for {@link #appSpecificId}: fixed forever, since changing it changes
+   * every device's serial number. 128 random bits, as systemd's app ids are.
    */
   static final String APP_ID = "6f1c2a7e9b3d4c58a0e2f4b6d8c1a3e5";
+
   private static final Path MACHINE_ID = Path.of("/etc/machine-id");
 
   /**
-   * An id derived from the systemd machine id, stable across reboots and reinstalls of the firmware, that does not
-   * disclose the machine id itself (systemd: "This ID uniquely identifies the host. It should be considered
-   * confidential, and must not be exposed in untrusted environments"); the host name when there is none.
+   * An id derived from the systemd machine id, stable across reboots and reinstalls of the
+   * firmware, that does not disclose the machine id itself (systemd: "This ID uniquely identifies
+   * the host. It should be considered confidential, and must not be exposed in untrusted
+   * environments"); the host name when there is none.
    */
   private static String machineId(String fallback) {
     return machineId(MACHINE_ID, fallback);
@@ -50,7 +69,8 @@ record DeviceInfo(String clientId, String displayName, String modelName, String 
   static String machineId(Path file, String fallback) {
     try {
       byte[] bytes = Files.readAllBytes(file);
-      String id = new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.US_ASCII).strip();
+      String id =
+          new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.US_ASCII).strip();
       String derived = appSpecificId(id);
       return derived == null ? fallback : derived;
     } catch (IOException | RuntimeException e) {
@@ -59,9 +79,10 @@ record DeviceInfo(String clientId, String displayName, String modelName, String 
   }
 
   /**
-   * What systemd's {@code sd_id128_get_machine_app_specific()} returns: HMAC-SHA256 keyed by the 16 bytes of
-   * the machine id over the 16 bytes of the app id, the first 16 bytes of it made a v4 UUID, as 32 hex digits
-   * (the form of {@code systemd-id128 machine-id --app-specific=APP_ID}). Null when the id is not 32 hex digits.
+   * What systemd's {@code sd_id128_get_machine_app_specific()} returns: HMAC-SHA256 keyed by the 16
+   * bytes of the machine id over the 16 bytes of the app id, the first 16 bytes of it made a v4
+   * UUID, as 32 hex digits (the form of {@code systemd-id128 machine-id --app-specific=APP_ID}).
+   * Null when the id is not 32 hex digits.
    */
   static String appSpecificId(String machineId) {
     if (machineId == null || !machineId.matches("[0-9a-fA-F]{32}")) {
@@ -69,7 +90,9 @@ record DeviceInfo(String clientId, String displayName, String modelName, String 
     }
     try {
       javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(java.util.HexFormat.of().parseHex(machineId), "HmacSHA256"));
+      mac.init(
+          new javax.crypto.spec.SecretKeySpec(
+              java.util.HexFormat.of().parseHex(machineId), "HmacSHA256"));
       byte[] h = mac.doFinal(java.util.HexFormat.of().parseHex(APP_ID));
       byte[] id = java.util.Arrays.copyOf(h, 16);
       id[6] = (byte) ((id[6] & 0x0F) | 0x40);
@@ -97,7 +120,8 @@ record DeviceInfo(String clientId, String displayName, String modelName, String 
     m.put("total_memory", Runtime.getRuntime().maxMemory() / 1024);
     m.put("application_ids", applicationIds);
     m.put("accept_encoding", "gzip");
-    // Where the device stands, for the centre's census per site and region; sent only when configured.
+    // Where the device stands, for the centre's census per site and region; sent only when
+    // configured.
     if (!site.isEmpty()) {
       m.put("site", site);
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.ArrayList;
@@ -9,14 +10,15 @@ import org.watchpost.api.event.Event;
 
 /**
  * Above budget, individual events become counts: per camera and rule, how many events of each
- * {@code type[.class][.direction]} happened between the first and the last. Bounded: a rule keeps at most
- * {@link #MAX_KEYS_PER_RULE} keys, further kinds land in {@code other}.
+ * {@code type[.class][.direction]} happened between the first and the last. Bounded: a rule keeps
+ * at most {@link #MAX_KEYS_PER_RULE} keys, further kinds land in {@code other}.
  */
 final class EventFolder {
   static final int MAX_KEYS_PER_RULE = 32;
 
   /** Folded counts of one rule, ready to publish. */
-  record Folded(String cameraId, String ruleId, long fromMillis, long toMillis, Map<String, Long> counts) {}
+  record Folded(
+      String cameraId, String ruleId, long fromMillis, long toMillis, Map<String, Long> counts) {}
 
   private static final class Tally {
     final String cameraId;
@@ -35,8 +37,10 @@ final class EventFolder {
   private long foldedTotal;
 
   synchronized void fold(Event event) {
-    Tally tally = tallies.computeIfAbsent(event.cameraId() + "\u0000" + event.ruleId(),
-        k -> new Tally(event.cameraId(), event.ruleId()));
+    Tally tally =
+        tallies.computeIfAbsent(
+            event.cameraId() + "\u0000" + event.ruleId(),
+            k -> new Tally(event.cameraId(), event.ruleId()));
     tally.from = Math.min(tally.from, event.eventTimeMillis());
     tally.to = Math.max(tally.to, event.eventTimeMillis());
     String key = key(event);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.ArrayList;
@@ -12,20 +13,22 @@ import org.watchpost.api.remote.RequestHandler;
 import org.watchpost.api.remote.Response;
 
 /**
- * Health reports by exception (issue 17), as Sparkplug's report-by-exception does with a full state on
- * request: per subject, a full report first, then every {@code fullEvery}-th time and after a
- * {@code HEALTH-V1/GET/full} request; between them only the metrics whose value changed, and {@code gone} (the
- * names that disappeared, comma-separated) when any did. A full report carries {@code full=true}, a delta
- * {@code delta=k} (the k-th since the last full one). A receiver keeps the state of the last full report and
- * applies each delta in order (put every metric, remove every name in {@code gone}); a receiver that missed a
- * full report asks for one. Also answers {@code HEALTH-V1/GET/full[/subject]} with the whole current state of
- * the subject ({@code device} when none is named). Synchronized: reports come from several health threads.
+ * Health reports by exception (issue 17), as Sparkplug's report-by-exception does with a full state
+ * on request: per subject, a full report first, then every {@code fullEvery}-th time and after a
+ * {@code HEALTH-V1/GET/full} request; between them only the metrics whose value changed, and {@code
+ * gone} (the names that disappeared, comma-separated) when any did. A full report carries {@code
+ * full=true}, a delta {@code delta=k} (the k-th since the last full one). A receiver keeps the
+ * state of the last full report and applies each delta in order (put every metric, remove every
+ * name in {@code gone}); a receiver that missed a full report asks for one. Also answers {@code
+ * HEALTH-V1/GET/full[/subject]} with the whole current state of the subject ({@code device} when
+ * none is named). Synchronized: reports come from several health threads.
  */
 final class HealthDeltas implements RequestHandler {
   static final String APP_ID = "HEALTH-V1";
   static final String FULL = "full";
   static final String DELTA = "delta";
   static final String GONE = "gone";
+
   /** At most this many subjects are remembered; beyond it every report is full (bounded memory). */
   static final int MAX_SUBJECTS = 256;
 
@@ -38,12 +41,16 @@ final class HealthDeltas implements RequestHandler {
     boolean fullRequested;
   }
 
-  /** @param fullEvery a full report every this many reports; 1 (or less) sends every report in full */
+  /**
+   * @param fullEvery a full report every this many reports; 1 (or less) sends every report in full
+   */
   HealthDeltas(int fullEvery) {
     this.fullEvery = Math.max(1, fullEvery);
   }
 
-  /** The metrics to send for this report of {@code subject}, whose whole state is {@code metrics}. */
+  /**
+   * The metrics to send for this report of {@code subject}, whose whole state is {@code metrics}.
+   */
   synchronized Map<String, Object> next(String subject, Map<String, Object> metrics) {
     State s = subjects.get(subject);
     if (s == null && subjects.size() >= MAX_SUBJECTS) {
@@ -92,7 +99,8 @@ final class HealthDeltas implements RequestHandler {
     return s == null ? null : new LinkedHashMap<>(s.sent);
   }
 
-  private static Map<String, Object> withMarker(Map<String, Object> metrics, String name, Object value) {
+  private static Map<String, Object> withMarker(
+      Map<String, Object> metrics, String name, Object value) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put(name, value);
     metrics.forEach(out::putIfAbsent);
@@ -107,16 +115,21 @@ final class HealthDeltas implements RequestHandler {
   }
 
   /**
-   * How a receiver rebuilds the whole state from what it got: the state so far and one report in order; the
-   * markers and {@code seq} are not part of the state.
+   * How a receiver rebuilds the whole state from what it got: the state so far and one report in
+   * order; the markers and {@code seq} are not part of the state.
    */
   static Map<String, Object> apply(Map<String, Object> state, Map<String, Object> report) {
-    Map<String, Object> next = Boolean.TRUE.equals(report.get(FULL)) ? new TreeMap<>() : new TreeMap<>(state);
-    report.forEach((name, value) -> {
-      if (!name.equals(FULL) && !name.equals(DELTA) && !name.equals(GONE) && !name.equals(Message.SEQ)) {
-        next.put(name, value);
-      }
-    });
+    Map<String, Object> next =
+        Boolean.TRUE.equals(report.get(FULL)) ? new TreeMap<>() : new TreeMap<>(state);
+    report.forEach(
+        (name, value) -> {
+          if (!name.equals(FULL)
+              && !name.equals(DELTA)
+              && !name.equals(GONE)
+              && !name.equals(Message.SEQ)) {
+            next.put(name, value);
+          }
+        });
     if (report.get(GONE) instanceof String gone) {
       for (String name : gone.split(",")) {
         next.remove(name);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.LinkedHashMap;
@@ -8,10 +9,11 @@ import org.watchpost.uplink.codec.KuraPayloadCodec;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
- * A message before it has its seq: where it goes, how urgent it is, and its payload minus the seq metric,
- * which {@link #encode(long)} puts first.
+ * A message before it has its seq: where it goes, how urgent it is, and its payload minus the seq
+ * metric, which {@link #encode(long)} puts first.
  */
-record Message(KuraTopic topic, Priority priority, long timestamp, Map<String, Object> metrics, byte[] body) {
+record Message(
+    KuraTopic topic, Priority priority, long timestamp, Map<String, Object> metrics, byte[] body) {
   static final String SEQ = "seq";
 
   byte[] encode(long seq) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.nio.charset.StandardCharsets;
@@ -5,9 +6,12 @@ import java.nio.charset.StandardCharsets;
 /** Sizes of MQTT control packets, from the MQTT 3.1.1 and 5 specifications. */
 final class MqttFraming {
   private MqttFraming() {}
-  /** MQTT's own bound on a packet: the largest remaining length (268,435,455) plus a 5-byte fixed header. */
-  static final long MAX_PACKET_BYTES = 268_435_460L;
 
+  /**
+   * MQTT's own bound on a packet: the largest remaining length (268,435,455) plus a 5-byte fixed
+   * header.
+   */
+  static final long MAX_PACKET_BYTES = 268_435_460L;
 
   static int utf8Length(String s) {
     return s.getBytes(StandardCharsets.UTF_8).length;
@@ -42,7 +46,13 @@ final class MqttFraming {
   }
 
   /** CONNECT, with the optional parts present or not (null). */
-  static int connect(String clientId, String willTopic, byte[] willPayload, String user, byte[] password, boolean mqtt5) {
+  static int connect(
+      String clientId,
+      String willTopic,
+      byte[] willPayload,
+      String user,
+      byte[] password,
+      boolean mqtt5) {
     int remaining = 10 + (mqtt5 ? 1 : 0) + 2 + utf8Length(clientId);
     if (willTopic != null) {
       remaining += (mqtt5 ? 1 : 0) + 2 + utf8Length(willTopic) + 2 + willPayload.length;

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 /**
- * One live MQTT connection, whichever protocol version it speaks. Publishes are QoS 1; the callback runs
- * once, on a client thread, when the PUBACK arrives or the publish fails.
+ * One live MQTT connection, whichever protocol version it speaks. Publishes are QoS 1; the callback
+ * runs once, on a client thread, when the PUBACK arrives or the publish fails.
  */
 interface MqttLink {
 
@@ -11,7 +12,9 @@ interface MqttLink {
     void done(Throwable error);
   }
 
-  /** A message the broker delivered on a subscription; runs on a client thread and must not block. */
+  /**
+   * A message the broker delivered on a subscription; runs on a client thread and must not block.
+   */
   interface Inbound {
     void arrived(String topic, byte[] payload, boolean retained);
 
@@ -22,8 +25,9 @@ interface MqttLink {
   String protocol();
 
   /**
-   * Bytes of the PUBLISH packet that {@link #publish} will write for this topic and payload, header included.
-   * Call it right before that publish: with MQTT 5 topic aliases the answer depends on what was sent before.
+   * Bytes of the PUBLISH packet that {@link #publish} will write for this topic and payload, header
+   * included. Call it right before that publish: with MQTT 5 topic aliases the answer depends on
+   * what was sent before.
    */
   int publishPacketBytes(String topic, int payloadLength);
 
@@ -31,8 +35,8 @@ interface MqttLink {
   int maxInflight();
 
   /**
-   * The largest packet the broker takes (its Maximum Packet Size in MQTT 5); a larger PUBLISH would end the
-   * connection. MQTT's own limit when the broker names none.
+   * The largest packet the broker takes (its Maximum Packet Size in MQTT 5); a larger PUBLISH would
+   * end the connection. MQTT's own limit when the broker names none.
    */
   default long maxOutgoingPacketBytes() {
     return MqttFraming.MAX_PACKET_BYTES;
@@ -60,7 +64,10 @@ interface MqttLink {
     return MqttFraming.packet(remaining) + MqttFraming.packet(2 + 1 + filters.length);
   }
 
-  /** Publishes the disconnect certificate, waits for its PUBACK, then sends DISCONNECT (no last will). */
+  /**
+   * Publishes the disconnect certificate, waits for its PUBACK, then sends DISCONNECT (no last
+   * will).
+   */
   void disconnect(String topic, byte[] payload, long timeoutMillis);
 
   /** Drops the connection without DISCONNECT; never blocks for long. */

@@ -1,13 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.function.BooleanSupplier;
 
 /**
- * The standalone {@link Transport}: one MQTT connection of the device's own, opened by the
- * {@link ConnectionSupervisor} (which also sends BIRTH and holds the last will). Its upkeep charges the
- * keep-alive pings to the budget and subscribes for request handlers registered since the last time.
+ * The standalone {@link Transport}: one MQTT connection of the device's own, opened by the {@link
+ * ConnectionSupervisor} (which also sends BIRTH and holds the last will). Its upkeep charges the
+ * keep-alive pings to the budget and subscribes for request handlers registered since the last
+ * time.
  *
- * <p>Threads: made for one session and used on the send thread only; {@link #nextPingCharge} is that thread's.
+ * <p>Threads: made for one session and used on the send thread only; {@link #nextPingCharge} is
+ * that thread's.
  */
 final class MqttTransport implements Transport {
   private final MqttLink link;
@@ -20,11 +23,18 @@ final class MqttTransport implements Transport {
   private long nextPingCharge;
 
   /**
-   * @param configuredMaxPacket the largest packet the configuration says the broker takes; 0 for what it said
+   * @param configuredMaxPacket the largest packet the configuration says the broker takes; 0 for
+   *     what it said
    * @param up false once the connection is lost (the supervisor's view)
    */
-  MqttTransport(MqttLink link, BandwidthGovernor governor, int perPacketOverhead, long configuredMaxPacket,
-      int keepAliveSeconds, RequestIntake requests, BooleanSupplier up) {
+  MqttTransport(
+      MqttLink link,
+      BandwidthGovernor governor,
+      int perPacketOverhead,
+      long configuredMaxPacket,
+      int keepAliveSeconds,
+      RequestIntake requests,
+      BooleanSupplier up) {
     this.link = link;
     this.governor = governor;
     this.perPacketBytes = 2L * perPacketOverhead;
@@ -51,12 +61,13 @@ final class MqttTransport implements Transport {
   }
 
   /**
-   * The largest packet the broker takes: what it said on connect (MQTT 5), and what the configuration says it
-   * takes (the only way to know over MQTT 3.1.1).
+   * The largest packet the broker takes: what it said on connect (MQTT 5), and what the
+   * configuration says it takes (the only way to know over MQTT 3.1.1).
    */
   @Override
   public long maxPacketBytes() {
-    return configuredMaxPacket > 0 ? Math.min(configuredMaxPacket, link.maxOutgoingPacketBytes())
+    return configuredMaxPacket > 0
+        ? Math.min(configuredMaxPacket, link.maxOutgoingPacketBytes())
         : link.maxOutgoingPacketBytes();
   }
 
@@ -86,7 +97,8 @@ final class MqttTransport implements Transport {
       link.publish(topic, payload, done::done);
     } catch (MqttLink.LinkException e) {
       if (e.getCause() instanceof IllegalArgumentException) {
-        // The client refused this message itself (it cannot encode it): no reconnect would change that.
+        // The client refused this message itself (it cannot encode it): no reconnect would change
+        // that.
         throw new Refused("the MQTT client refused it: " + e.getCause().getMessage());
       }
       throw new Lost(e.getMessage(), e);

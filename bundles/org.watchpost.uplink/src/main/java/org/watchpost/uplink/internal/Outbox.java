@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.io.IOException;
@@ -20,24 +21,28 @@ import org.sqlite.SQLiteConfig;
 import org.watchpost.api.event.Priority;
 
 /**
- * The durable store-and-forward queue: an SQLite database in WAL mode with {@code synchronous=FULL}, so a
- * committed append survives kill -9 and power loss.
+ * The durable store-and-forward queue: an SQLite database in WAL mode with {@code
+ * synchronous=FULL}, so a committed append survives kill -9 and power loss.
  *
- * <p>Every append gets the device's next sequence number inside the transaction that stores it, so seq is
- * strictly increasing across restarts and never reused. Messages leave only through {@link #remove} (after the
- * broker's PUBACK) or as drops when the store is full: then the lowest priority goes first and, within a
- * priority, the oldest; an append is itself refused when everything stored outranks it. Drops are counted per
- * priority in the database.
+ * <p>Every append gets the device's next sequence number inside the transaction that stores it, so
+ * seq is strictly increasing across restarts and never reused. Messages leave only through {@link
+ * #remove} (after the broker's PUBACK) or as drops when the store is full: then the lowest priority
+ * goes first and, within a priority, the oldest; an append is itself refused when everything stored
+ * outranks it. Drops are counted per priority in the database.
  *
- * <p>One connection, used under this object's lock: appends come in batches from one writer thread (group
- * commit), reads and removals from the sender.
+ * <p>One connection, used under this object's lock: appends come in batches from one writer thread
+ * (group commit), reads and removals from the sender.
  */
 final class Outbox implements AutoCloseable {
-  /** Bytes a row costs beyond its payload and topic (key, priority, time, b-tree cell), for the bound. */
-  static final int ROW_OVERHEAD = 32;
   /**
-   * Most messages kept in quarantine, for an operator to look at; older ones are deleted. Each is at most one
-   * largest message, so the table stays small.
+   * Bytes a row costs beyond its payload and topic (key, priority, time, b-tree cell), for the
+   * bound.
+   */
+  static final int ROW_OVERHEAD = 32;
+
+  /**
+   * Most messages kept in quarantine, for an operator to look at; older ones are deleted. Each is
+   * at most one largest message, so the table stays small.
    */
   static final int QUARANTINE_ROWS = 100;
 
@@ -46,7 +51,12 @@ final class Outbox implements AutoCloseable {
    *
    * @param replyBytes bytes expected back in answer, for the sender's budget (kept in memory only)
    */
-  record Draft(Priority priority, String topic, LongFunction<byte[]> payloadForSeq, int replyBytes, int size) {
+  record Draft(
+      Priority priority,
+      String topic,
+      LongFunction<byte[]> payloadForSeq,
+      int replyBytes,
+      int size) {
     Draft(Priority priority, String topic, LongFunction<byte[]> payloadForSeq) {
       this(priority, topic, payloadForSeq, 0, 0);
     }
@@ -57,7 +67,13 @@ final class Outbox implements AutoCloseable {
   }
 
   /** A stored message; {@code replyBytes} is known only to the run that stored it. */
-  record Stored(long seq, Priority priority, String topic, byte[] payload, long createdMillis, int replyBytes) {
+  record Stored(
+      long seq,
+      Priority priority,
+      String topic,
+      byte[] payload,
+      long createdMillis,
+      int replyBytes) {
     Stored(long seq, Priority priority, String topic, byte[] payload, long createdMillis) {
       this(seq, priority, topic, payload, createdMillis, 0);
     }
@@ -67,7 +83,9 @@ final class Outbox implements AutoCloseable {
     }
   }
 
-  /** What one append transaction did: the seqs it stored and the messages it dropped to make room. */
+  /**
+   * What one append transaction did: the seqs it stored and the messages it dropped to make room.
+   */
   record AppendResult(List<Stored> stored, List<Long> droppedSeqs, int refused) {}
 
   private final Path file;
@@ -75,8 +93,13 @@ final class Outbox implements AutoCloseable {
   private final Connection db;
   private long nextSeq;
   private long storedBytes;
-  /** Written under the lock; volatile so that metrics read it without waiting for a transaction to commit. */
+
+  /**
+   * Written under the lock; volatile so that metrics read it without waiting for a transaction to
+   * commit.
+   */
   private volatile long depth;
+
   private long maxDepth;
   private volatile long quarantined;
   private final EnumMap<Priority, Long> dropped = new EnumMap<>(Priority.class);
@@ -96,31 +119,41 @@ final class Outbox implements AutoCloseable {
       db = config.createConnection("jdbc:sqlite:" + this.file);
       try (Statement s = db.createStatement()) {
         s.execute("PRAGMA journal_size_limit = 4194304");
-        s.execute("CREATE TABLE IF NOT EXISTS message (seq INTEGER PRIMARY KEY, priority INTEGER NOT NULL, "
-            + "topic TEXT NOT NULL, payload BLOB NOT NULL, cost INTEGER NOT NULL, created INTEGER NOT NULL)");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS message (seq INTEGER PRIMARY KEY, priority INTEGER NOT NULL, "
+                + "topic TEXT NOT NULL, payload BLOB NOT NULL, cost INTEGER NOT NULL, created INTEGER NOT NULL)");
         s.execute("CREATE INDEX IF NOT EXISTS message_order ON message (priority, seq)");
-        s.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-        // Messages the client can never send (a topic it refuses to encode, larger than the broker takes): out
-        // of the send path, so that one of them cannot block everything behind it on every reconnect.
-        s.execute("CREATE TABLE IF NOT EXISTS quarantine (seq INTEGER PRIMARY KEY, priority INTEGER NOT NULL, "
-            + "topic TEXT NOT NULL, payload BLOB NOT NULL, created INTEGER NOT NULL, reason TEXT NOT NULL)");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+        // Messages the client can never send (a topic it refuses to encode, larger than the broker
+        // takes): out
+        // of the send path, so that one of them cannot block everything behind it on every
+        // reconnect.
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS quarantine (seq INTEGER PRIMARY KEY, priority INTEGER NOT NULL, "
+                + "topic TEXT NOT NULL, payload BLOB NOT NULL, created INTEGER NOT NULL, reason TEXT NOT NULL)");
       }
       db.setAutoCommit(false);
       load();
       db.commit();
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot open the outbox database " + this.file + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot open the outbox database " + this.file + ": " + e.getMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the directory of the outbox " + this.file, e);
     }
   }
 
-  Connection connectionForTests() { return db; } // the pragmas are per connection: OutboxTest reads them back
+  Connection connectionForTests() {
+    return db;
+  } // the pragmas are per connection: OutboxTest reads them back
 
   private void load() throws SQLException {
     long lastSeq = 0;
     try (Statement s = db.createStatement();
-        ResultSet r = s.executeQuery("SELECT COALESCE(MAX(seq), 0), COUNT(*), COALESCE(SUM(cost), 0) FROM message")) {
+        ResultSet r =
+            s.executeQuery(
+                "SELECT COALESCE(MAX(seq), 0), COUNT(*), COALESCE(SUM(cost), 0) FROM message")) {
       r.next();
       lastSeq = r.getLong(1);
       depth = r.getLong(2);
@@ -144,7 +177,8 @@ final class Outbox implements AutoCloseable {
   }
 
   private void putMeta(String name, long value) throws SQLException {
-    try (PreparedStatement u = db.prepareStatement("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")) {
+    try (PreparedStatement u =
+        db.prepareStatement("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")) {
       u.setString(1, name);
       u.setLong(2, value);
       u.executeUpdate();
@@ -152,8 +186,9 @@ final class Outbox implements AutoCloseable {
   }
 
   /**
-   * Stores drafts in one transaction, in order, each with the next seq. When the bound is reached, makes room
-   * by dropping lower priorities (oldest first), or refuses a draft that everything stored outranks.
+   * Stores drafts in one transaction, in order, each with the next seq. When the bound is reached,
+   * makes room by dropping lower priorities (oldest first), or refuses a draft that everything
+   * stored outranks.
    */
   synchronized AppendResult append(List<Draft> drafts, long nowMillis) {
     List<Stored> stored = new ArrayList<>(drafts.size());
@@ -163,12 +198,15 @@ final class Outbox implements AutoCloseable {
     long bytesBefore = storedBytes;
     long depthBefore = depth;
     EnumMap<Priority, Long> droppedBefore = new EnumMap<>(dropped);
-    try (PreparedStatement insert = db.prepareStatement(
-        "INSERT INTO message (seq, priority, topic, payload, cost, created) VALUES (?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement insert =
+        db.prepareStatement(
+            "INSERT INTO message (seq, priority, topic, payload, cost, created) VALUES (?, ?, ?, ?, ?, ?)")) {
       for (Draft draft : drafts) {
         long seq = nextSeq++;
         byte[] payload = draft.payloadForSeq().apply(seq);
-        Stored message = new Stored(seq, draft.priority(), draft.topic(), payload, nowMillis, draft.replyBytes());
+        Stored message =
+            new Stored(
+                seq, draft.priority(), draft.topic(), payload, nowMillis, draft.replyBytes());
         if (!makeRoom(message, droppedSeqs)) {
           refused++;
           dropped.merge(draft.priority(), 1L, Long::sum);
@@ -201,8 +239,14 @@ final class Outbox implements AutoCloseable {
       depth = depthBefore;
       dropped.putAll(droppedBefore);
       rollback();
-      throw new IllegalStateException("appending " + drafts.size() + " messages to the outbox " + file + " failed: "
-          + e.getMessage(), e);
+      throw new IllegalStateException(
+          "appending "
+              + drafts.size()
+              + " messages to the outbox "
+              + file
+              + " failed: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -215,7 +259,9 @@ final class Outbox implements AutoCloseable {
       int victimPriority;
       int victimCost;
       try (Statement s = db.createStatement();
-          ResultSet r = s.executeQuery("SELECT seq, priority, cost FROM message ORDER BY priority DESC, seq ASC LIMIT 1")) {
+          ResultSet r =
+              s.executeQuery(
+                  "SELECT seq, priority, cost FROM message ORDER BY priority DESC, seq ASC LIMIT 1")) {
         if (!r.next()) {
           return false;
         }
@@ -241,14 +287,21 @@ final class Outbox implements AutoCloseable {
   /** The next messages to send: priority first, then seq, leaving out those already in flight. */
   synchronized List<Stored> next(int limit, Set<Long> inFlight) {
     List<Stored> out = new ArrayList<>(limit);
-    try (PreparedStatement q = db.prepareStatement(
-        "SELECT seq, priority, topic, payload, created FROM message ORDER BY priority, seq LIMIT ?")) {
+    try (PreparedStatement q =
+        db.prepareStatement(
+            "SELECT seq, priority, topic, payload, created FROM message ORDER BY priority, seq LIMIT ?")) {
       q.setInt(1, limit + inFlight.size());
       try (ResultSet r = q.executeQuery()) {
         while (r.next() && out.size() < limit) {
           long seq = r.getLong(1);
           if (!inFlight.contains(seq)) {
-            out.add(new Stored(seq, Priority.values()[r.getInt(2)], r.getString(3), r.getBytes(4), r.getLong(5)));
+            out.add(
+                new Stored(
+                    seq,
+                    Priority.values()[r.getInt(2)],
+                    r.getString(3),
+                    r.getBytes(4),
+                    r.getLong(5)));
           }
         }
       }
@@ -256,7 +309,8 @@ final class Outbox implements AutoCloseable {
       return out;
     } catch (SQLException e) {
       rollback();
-      throw new IllegalStateException("reading the outbox " + file + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "reading the outbox " + file + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -285,14 +339,14 @@ final class Outbox implements AutoCloseable {
       depth -= removed;
     } catch (SQLException e) {
       rollback();
-      throw new IllegalStateException("removing delivered messages from the outbox " + file + " failed: "
-          + e.getMessage(), e);
+      throw new IllegalStateException(
+          "removing delivered messages from the outbox " + file + " failed: " + e.getMessage(), e);
     }
   }
 
   /**
-   * Moves messages that can never be sent out of the send path into the quarantine table (bounded to
-   * {@link #QUARANTINE_ROWS}, oldest deleted), counted in {@link #quarantined()}.
+   * Moves messages that can never be sent out of the send path into the quarantine table (bounded
+   * to {@link #QUARANTINE_ROWS}, oldest deleted), counted in {@link #quarantined()}.
    */
   synchronized void quarantine(Collection<Stored> messages, String reason) {
     if (messages.isEmpty()) {
@@ -302,8 +356,10 @@ final class Outbox implements AutoCloseable {
     long bytesBefore = storedBytes;
     try (PreparedStatement cost = db.prepareStatement("SELECT cost FROM message WHERE seq = ?");
         PreparedStatement delete = db.prepareStatement("DELETE FROM message WHERE seq = ?");
-        PreparedStatement keep = db.prepareStatement("INSERT OR REPLACE INTO quarantine (seq, priority, topic, "
-            + "payload, created, reason) VALUES (?, ?, ?, ?, ?, ?)")) {
+        PreparedStatement keep =
+            db.prepareStatement(
+                "INSERT OR REPLACE INTO quarantine (seq, priority, topic, "
+                    + "payload, created, reason) VALUES (?, ?, ?, ?, ?, ?)")) {
       long moved = 0;
       for (Stored s : messages) {
         cost.setLong(1, s.seq());
@@ -325,8 +381,10 @@ final class Outbox implements AutoCloseable {
         moved++;
       }
       try (Statement s = db.createStatement()) {
-        s.execute("DELETE FROM quarantine WHERE seq NOT IN (SELECT seq FROM quarantine ORDER BY seq DESC LIMIT "
-            + QUARANTINE_ROWS + ")");
+        s.execute(
+            "DELETE FROM quarantine WHERE seq NOT IN (SELECT seq FROM quarantine ORDER BY seq DESC LIMIT "
+                + QUARANTINE_ROWS
+                + ")");
       }
       putMeta("quarantined", quarantined + moved);
       db.commit();
@@ -335,8 +393,14 @@ final class Outbox implements AutoCloseable {
       depth = depthBefore;
       storedBytes = bytesBefore;
       rollback();
-      throw new IllegalStateException("quarantining " + messages.size() + " messages in the outbox " + file
-          + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "quarantining "
+              + messages.size()
+              + " messages in the outbox "
+              + file
+              + " failed: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -349,7 +413,8 @@ final class Outbox implements AutoCloseable {
   synchronized List<String> quarantineReasons() {
     List<String> out = new ArrayList<>();
     try (Statement s = db.createStatement();
-        ResultSet r = s.executeQuery("SELECT seq, topic, reason FROM quarantine ORDER BY seq DESC")) {
+        ResultSet r =
+            s.executeQuery("SELECT seq, topic, reason FROM quarantine ORDER BY seq DESC")) {
       while (r.next()) {
         out.add(r.getLong(1) + " " + r.getString(2) + ": " + r.getString(3));
       }
@@ -357,11 +422,15 @@ final class Outbox implements AutoCloseable {
       return out;
     } catch (SQLException e) {
       rollback();
-      throw new IllegalStateException("reading the quarantine of " + file + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "reading the quarantine of " + file + " failed: " + e.getMessage(), e);
     }
   }
 
-  /** Bytes waiting at each priority and above it (index = priority ordinal), for the governor's backlog view. */
+  /**
+   * Bytes waiting at each priority and above it (index = priority ordinal), for the governor's
+   * backlog view.
+   */
   synchronized long[] bytesByPriority() {
     long[] bytes = new long[Priority.values().length];
     try (Statement s = db.createStatement();
@@ -373,7 +442,8 @@ final class Outbox implements AutoCloseable {
       return bytes;
     } catch (SQLException e) {
       rollback();
-      throw new IllegalStateException("reading the outbox " + file + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "reading the outbox " + file + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -414,8 +484,10 @@ final class Outbox implements AutoCloseable {
     try {
       db.rollback();
     } catch (SQLException e) {
-      // SQLite rolls back by itself on some errors (SQLITE_FULL among them); then the driver's ROLLBACK fails and
-      // it skips the BEGIN it would issue after it, and every later commit fails with "no transaction is active".
+      // SQLite rolls back by itself on some errors (SQLITE_FULL among them); then the driver's
+      // ROLLBACK fails and
+      // it skips the BEGIN it would issue after it, and every later commit fails with "no
+      // transaction is active".
       // Open the transaction the driver expects; if one is open after all, that fails harmlessly.
       try (Statement s = db.createStatement()) {
         s.execute("BEGIN");
@@ -430,7 +502,8 @@ final class Outbox implements AutoCloseable {
     try {
       db.close();
     } catch (SQLException e) {
-      throw new IllegalStateException("closing the outbox " + file + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "closing the outbox " + file + " failed: " + e.getMessage(), e);
     }
   }
 }

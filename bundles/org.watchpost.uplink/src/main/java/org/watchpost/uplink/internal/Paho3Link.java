@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.function.Consumer;
@@ -21,13 +22,16 @@ final class Paho3Link implements MqttLink {
     this.maxInflight = maxInflight;
   }
 
-  static Paho3Link connect(ConnectSpec spec, int maxInflight, Consumer<Throwable> connectionLost) throws MqttException {
+  static Paho3Link connect(ConnectSpec spec, int maxInflight, Consumer<Throwable> connectionLost)
+      throws MqttException {
     return connect(spec, maxInflight, connectionLost, Inbound.NONE);
   }
 
-  static Paho3Link connect(ConnectSpec spec, int maxInflight, Consumer<Throwable> connectionLost, Inbound inbound)
+  static Paho3Link connect(
+      ConnectSpec spec, int maxInflight, Consumer<Throwable> connectionLost, Inbound inbound)
       throws MqttException {
-    MqttAsyncClient client = new MqttAsyncClient(spec.serverUri(), spec.clientId(), new MemoryPersistence());
+    MqttAsyncClient client =
+        new MqttAsyncClient(spec.serverUri(), spec.clientId(), new MemoryPersistence());
     MqttConnectOptions options = new MqttConnectOptions();
     options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
     options.setCleanSession(true);
@@ -40,7 +44,8 @@ final class Paho3Link implements MqttLink {
       options.setUserName(spec.username());
     }
     if (spec.password() != null) {
-      options.setPassword(new String(spec.password(), java.nio.charset.StandardCharsets.UTF_8).toCharArray());
+      options.setPassword(
+          new String(spec.password(), java.nio.charset.StandardCharsets.UTF_8).toCharArray());
     }
     if (spec.socketFactory() != null) {
       options.setSocketFactory(spec.socketFactory());
@@ -49,22 +54,23 @@ final class Paho3Link implements MqttLink {
     if (spec.willTopic() != null) {
       options.setWill(spec.willTopic(), spec.willPayload(), 1, false);
     }
-    client.setCallback(new MqttCallback() {
-      @Override
-      public void connectionLost(Throwable cause) {
-        connectionLost.accept(cause);
-      }
+    client.setCallback(
+        new MqttCallback() {
+          @Override
+          public void connectionLost(Throwable cause) {
+            connectionLost.accept(cause);
+          }
 
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-        inbound.arrived(topic, message.getPayload(), message.isRetained());
-      }
+          @Override
+          public void messageArrived(String topic, MqttMessage message) {
+            inbound.arrived(topic, message.getPayload(), message.isRetained());
+          }
 
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {
-        // completion is handled per publish through its action listener
-      }
-    });
+          @Override
+          public void deliveryComplete(IMqttDeliveryToken token) {
+            // completion is handled per publish through its action listener
+          }
+        });
     try {
       client.connect(options).waitForCompletion(spec.connectTimeoutSeconds() * 1000L);
       if (!client.isConnected()) {
@@ -100,17 +106,26 @@ final class Paho3Link implements MqttLink {
   @Override
   public void publish(String topic, byte[] payload, PublishCallback callback) throws LinkException {
     try {
-      client.publish(topic, payload, 1, false, null, new IMqttActionListener() {
-        @Override
-        public void onSuccess(IMqttToken token) {
-          callback.done(null);
-        }
+      client.publish(
+          topic,
+          payload,
+          1,
+          false,
+          null,
+          new IMqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+              callback.done(null);
+            }
 
-        @Override
-        public void onFailure(IMqttToken token, Throwable error) {
-          callback.done(error != null ? error : new IllegalStateException("publish to " + topic + " failed"));
-        }
-      });
+            @Override
+            public void onFailure(IMqttToken token, Throwable error) {
+              callback.done(
+                  error != null
+                      ? error
+                      : new IllegalStateException("publish to " + topic + " failed"));
+            }
+          });
     } catch (MqttException | RuntimeException e) {
       throw new LinkException("publish to " + topic + " failed: " + e.getMessage(), e);
     }
@@ -127,12 +142,14 @@ final class Paho3Link implements MqttLink {
       if (granted != null) {
         for (int g : granted) {
           if (g == 0x80) {
-            throw new LinkException("broker refused the subscription to " + String.join(", ", filters), null);
+            throw new LinkException(
+                "broker refused the subscription to " + String.join(", ", filters), null);
           }
         }
       }
     } catch (MqttException e) {
-      throw new LinkException("subscribe to " + String.join(", ", filters) + " failed: " + e.getMessage(), e);
+      throw new LinkException(
+          "subscribe to " + String.join(", ", filters) + " failed: " + e.getMessage(), e);
     }
   }
 

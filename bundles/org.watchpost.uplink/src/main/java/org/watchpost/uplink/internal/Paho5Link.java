@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.HashSet;
@@ -15,8 +16,9 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /**
- * MQTT 5 through Paho. Paho assigns outgoing topic aliases by itself up to the broker's Topic Alias Maximum;
- * this class mirrors that assignment so that it can tell the governor what each PUBLISH costs.
+ * MQTT 5 through Paho. Paho assigns outgoing topic aliases by itself up to the broker's Topic Alias
+ * Maximum; this class mirrors that assignment so that it can tell the governor what each PUBLISH
+ * costs.
  */
 final class Paho5Link implements MqttLink {
   /** Topic Alias property: identifier byte plus two-byte value. */
@@ -28,22 +30,30 @@ final class Paho5Link implements MqttLink {
   private final long maximumPacketSize;
   private final Set<String> aliased = new HashSet<>();
 
-  private Paho5Link(MqttAsyncClient client, int topicAliasMaximum, int receiveMaximum, long maximumPacketSize) {
+  private Paho5Link(
+      MqttAsyncClient client, int topicAliasMaximum, int receiveMaximum, long maximumPacketSize) {
     this.client = client;
     this.topicAliasMaximum = topicAliasMaximum;
     this.receiveMaximum = receiveMaximum;
     this.maximumPacketSize = maximumPacketSize;
   }
 
-  /** Connects, waiting at most the spec's timeout for CONNACK; the client is discarded on any failure. */
-  static Paho5Link connect(ConnectSpec spec, Consumer<Throwable> connectionLost) throws MqttException {
+  /**
+   * Connects, waiting at most the spec's timeout for CONNACK; the client is discarded on any
+   * failure.
+   */
+  static Paho5Link connect(ConnectSpec spec, Consumer<Throwable> connectionLost)
+      throws MqttException {
     return connect(spec, connectionLost, Inbound.NONE);
   }
 
-  static Paho5Link connect(ConnectSpec spec, Consumer<Throwable> connectionLost, Inbound inbound) throws MqttException {
-    MqttAsyncClient client = new MqttAsyncClient(spec.serverUri(), spec.clientId(), new MemoryPersistence());
+  static Paho5Link connect(ConnectSpec spec, Consumer<Throwable> connectionLost, Inbound inbound)
+      throws MqttException {
+    MqttAsyncClient client =
+        new MqttAsyncClient(spec.serverUri(), spec.clientId(), new MemoryPersistence());
     MqttConnectionOptions options = new MqttConnectionOptions();
-    // The outbox is the session: nothing is left for the broker to redeliver, and the client never reconnects on its own.
+    // The outbox is the session: nothing is left for the broker to redeliver, and the client never
+    // reconnects on its own.
     options.setCleanStart(true);
     options.setAutomaticReconnect(false);
     options.setKeepAliveInterval(spec.keepAliveSeconds());
@@ -55,7 +65,8 @@ final class Paho5Link implements MqttLink {
       options.setPassword(spec.password());
     }
     if (spec.maxInboundPacketBytes() > 0) {
-      // The broker must not send this client anything larger (MQTT 5, 3.1.2.11.4): it drops it instead, so a
+      // The broker must not send this client anything larger (MQTT 5, 3.1.2.11.4): it drops it
+      // instead, so a
       // hostile publish never reaches this JVM's heap.
       options.setMaximumPacketSize((long) spec.maxInboundPacketBytes());
     }
@@ -68,50 +79,61 @@ final class Paho5Link implements MqttLink {
       will.setQos(1);
       options.setWill(spec.willTopic(), will);
     }
-    client.setCallback(new MqttCallback() {
-      @Override
-      public void disconnected(MqttDisconnectResponse response) {
-        connectionLost.accept(response.getException() != null ? response.getException()
-            : new IllegalStateException("broker disconnected: reason " + response.getReturnCode()
-                + (response.getReasonString() != null ? " " + response.getReasonString() : "")));
-      }
+    client.setCallback(
+        new MqttCallback() {
+          @Override
+          public void disconnected(MqttDisconnectResponse response) {
+            connectionLost.accept(
+                response.getException() != null
+                    ? response.getException()
+                    : new IllegalStateException(
+                        "broker disconnected: reason "
+                            + response.getReturnCode()
+                            + (response.getReasonString() != null
+                                ? " " + response.getReasonString()
+                                : "")));
+          }
 
-      @Override
-      public void mqttErrorOccurred(MqttException exception) {
-        connectionLost.accept(exception);
-      }
+          @Override
+          public void mqttErrorOccurred(MqttException exception) {
+            connectionLost.accept(exception);
+          }
 
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-        inbound.arrived(topic, message.getPayload(), message.isRetained());
-      }
+          @Override
+          public void messageArrived(String topic, MqttMessage message) {
+            inbound.arrived(topic, message.getPayload(), message.isRetained());
+          }
 
-      @Override
-      public void deliveryComplete(IMqttToken token) {
-        // completion is handled per publish through its action listener
-      }
+          @Override
+          public void deliveryComplete(IMqttToken token) {
+            // completion is handled per publish through its action listener
+          }
 
-      @Override
-      public void connectComplete(boolean reconnect, String serverUri) {
-        // the connect token says it
-      }
+          @Override
+          public void connectComplete(boolean reconnect, String serverUri) {
+            // the connect token says it
+          }
 
-      @Override
-      public void authPacketArrived(int reasonCode, MqttProperties properties) {
-        // no enhanced authentication
-      }
-    });
+          @Override
+          public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            // no enhanced authentication
+          }
+        });
     try {
       IMqttToken token = client.connect(options);
       token.waitForCompletion(spec.connectTimeoutSeconds() * 1000L);
       if (!client.isConnected()) {
-        throw new MqttException(org.eclipse.paho.mqttv5.client.MqttClientException.REASON_CODE_CLIENT_TIMEOUT);
+        throw new MqttException(
+            org.eclipse.paho.mqttv5.client.MqttClientException.REASON_CODE_CLIENT_TIMEOUT);
       }
       MqttProperties response = token.getResponseProperties();
       Integer aliasMax = response != null ? response.getTopicAliasMaximum() : null;
       Integer receiveMax = response != null ? response.getReceiveMaximum() : null;
       Long packetMax = response != null ? response.getMaximumPacketSize() : null;
-      return new Paho5Link(client, aliasMax != null ? aliasMax : 0, receiveMax != null ? receiveMax : 65_535,
+      return new Paho5Link(
+          client,
+          aliasMax != null ? aliasMax : 0,
+          receiveMax != null ? receiveMax : 65_535,
           packetMax != null && packetMax > 0 ? packetMax : MqttFraming.MAX_PACKET_BYTES);
     } catch (MqttException | RuntimeException e) {
       closeQuietly(client);
@@ -130,7 +152,8 @@ final class Paho5Link implements MqttLink {
       return MqttFraming.publish(0, payloadLength, ALIAS_PROPERTY_BYTES, true);
     }
     boolean getsAlias = aliased.size() < topicAliasMaximum;
-    return MqttFraming.publish(MqttFraming.utf8Length(topic), payloadLength, getsAlias ? ALIAS_PROPERTY_BYTES : 0, true);
+    return MqttFraming.publish(
+        MqttFraming.utf8Length(topic), payloadLength, getsAlias ? ALIAS_PROPERTY_BYTES : 0, true);
   }
 
   @Override
@@ -159,22 +182,29 @@ final class Paho5Link implements MqttLink {
     MqttMessage message = new MqttMessage(payload);
     message.setQos(1);
     try {
-      client.publish(topic, message, null, new MqttActionListener() {
-        @Override
-        public void onSuccess(IMqttToken token) {
-          int[] codes = token.getReasonCodes();
-          if (codes != null && codes.length > 0 && codes[0] >= 0x80) {
-            callback.done(new BrokerRefusedException(topic, codes[0]));
-          } else {
-            callback.done(null);
-          }
-        }
+      client.publish(
+          topic,
+          message,
+          null,
+          new MqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+              int[] codes = token.getReasonCodes();
+              if (codes != null && codes.length > 0 && codes[0] >= 0x80) {
+                callback.done(new BrokerRefusedException(topic, codes[0]));
+              } else {
+                callback.done(null);
+              }
+            }
 
-        @Override
-        public void onFailure(IMqttToken token, Throwable error) {
-          callback.done(error != null ? error : new IllegalStateException("publish to " + topic + " failed"));
-        }
-      });
+            @Override
+            public void onFailure(IMqttToken token, Throwable error) {
+              callback.done(
+                  error != null
+                      ? error
+                      : new IllegalStateException("publish to " + topic + " failed"));
+            }
+          });
     } catch (MqttException | RuntimeException e) {
       throw new LinkException("publish to " + topic + " failed: " + e.getMessage(), e);
     }
@@ -182,10 +212,14 @@ final class Paho5Link implements MqttLink {
 
   @Override
   public void subscribe(String[] filters, long timeoutMillis) throws LinkException {
-    // Requests are commands: a stored (retained) one must never run. Retain Handling 2: the broker sends no
-    // retained message at subscribe time; Retain As Published: a retained publish keeps its flag when it is
-    // forwarded live, so that the router can tell it and drop it. No Local: the device's own notifications
-    // match its MODEL-V1/# filter, and without it every one came back down the link (issue 17: the chunk
+    // Requests are commands: a stored (retained) one must never run. Retain Handling 2: the broker
+    // sends no
+    // retained message at subscribe time; Retain As Published: a retained publish keeps its flag
+    // when it is
+    // forwarded live, so that the router can tell it and drop it. No Local: the device's own
+    // notifications
+    // match its MODEL-V1/# filter, and without it every one came back down the link (issue 17: the
+    // chunk
     // requests' echoes also passed for part of an awaited chunk in the downlink's accounting).
     org.eclipse.paho.mqttv5.common.MqttSubscription[] subscriptions =
         new org.eclipse.paho.mqttv5.common.MqttSubscription[filters.length];
@@ -202,19 +236,26 @@ final class Paho5Link implements MqttLink {
       if (codes != null) {
         for (int i = 0; i < codes.length; i++) {
           if (codes[i] >= 0x80) {
-            throw new LinkException("broker refused the subscription to " + filters[Math.min(i, filters.length - 1)]
-                + " (reason " + codes[i] + ")", null);
+            throw new LinkException(
+                "broker refused the subscription to "
+                    + filters[Math.min(i, filters.length - 1)]
+                    + " (reason "
+                    + codes[i]
+                    + ")",
+                null);
           }
         }
       }
     } catch (MqttException e) {
-      throw new LinkException("subscribe to " + String.join(", ", filters) + " failed: " + e.getMessage(), e);
+      throw new LinkException(
+          "subscribe to " + String.join(", ", filters) + " failed: " + e.getMessage(), e);
     }
   }
 
   @Override
   public int subscribeBytes(String[] filters) {
-    // MQTT 5 adds a property length to both packets and a reason code per filter is the same size as 3.1.1's.
+    // MQTT 5 adds a property length to both packets and a reason code per filter is the same size
+    // as 3.1.1's.
     return MqttLink.super.subscribeBytes(filters) + 2;
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.Map;
@@ -13,13 +14,14 @@ import org.watchpost.api.remote.Notification;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
- * Requests to the device and what its handlers send back: subscriptions for the handlers' application ids,
- * inbound requests charged to the downlink ledger and handed to the {@link RequestRouter}, replies and
- * notifications queued for the outbox.
+ * Requests to the device and what its handlers send back: subscriptions for the handlers'
+ * application ids, inbound requests charged to the downlink ledger and handed to the {@link
+ * RequestRouter}, replies and notifications queued for the outbox.
  *
- * <p>Threads: {@link #subscribe} and {@link #subscribeNew} run on the send thread, the only writer of
- * {@link #subscribedAppIds} (volatile so that others may read it); {@link #onInbound} runs on the MQTT client's
- * thread and only hands over, to the router's bounded queue; {@link #notify} on the handlers' threads.
+ * <p>Threads: {@link #subscribe} and {@link #subscribeNew} run on the send thread, the only writer
+ * of {@link #subscribedAppIds} (volatile so that others may read it); {@link #onInbound} runs on
+ * the MQTT client's thread and only hands over, to the router's bounded queue; {@link #notify} on
+ * the handlers' threads.
  */
 final class RequestIntake {
   private static final Logger LOG = LoggerFactory.getLogger(RequestIntake.class);
@@ -33,8 +35,10 @@ final class RequestIntake {
   private final long subscribeTimeoutMillis;
   private final OutboxWriter writer;
   private final Supplier<MqttLink> currentLink;
+
   /** Tells the connection's owner that the connection failed, with why. */
   private final Consumer<String> lost;
+
   private final BooleanSupplier running;
   private volatile Set<String> subscribedAppIds = Set.of();
 
@@ -42,8 +46,15 @@ final class RequestIntake {
    * @param router the request handlers to subscribe for, with the limits of this configuration set
    * @param ownsRouter whether the router is this uplink's own (closed with it) or the component's
    */
-  RequestIntake(RequestRouter router, boolean ownsRouter, UplinkConfig config, String clientId,
-      BandwidthGovernor governor, OutboxWriter writer, Supplier<MqttLink> currentLink, Consumer<String> lost,
+  RequestIntake(
+      RequestRouter router,
+      boolean ownsRouter,
+      UplinkConfig config,
+      String clientId,
+      BandwidthGovernor governor,
+      OutboxWriter writer,
+      Supplier<MqttLink> currentLink,
+      Consumer<String> lost,
       BooleanSupplier running) {
     this.ownsRouter = ownsRouter;
     this.router = router;
@@ -67,7 +78,10 @@ final class RequestIntake {
     }
   }
 
-  /** Subscribes for request handlers registered since the last time (all when fresh); then tells them the link is up. */
+  /**
+   * Subscribes for request handlers registered since the last time (all when fresh); then tells
+   * them the link is up.
+   */
   void subscribe(MqttLink connected, boolean fresh) throws InterruptedException {
     Set<String> wanted = router.appIds();
     Set<String> missing = new TreeSet<>(wanted);
@@ -97,15 +111,29 @@ final class RequestIntake {
 
   // ---------------------------------------------------------------- MQTT client thread
 
-  /** A message the broker delivered (a request): counted on the inbound ledger, handed to the router. */
+  /**
+   * A message the broker delivered (a request): counted on the inbound ledger, handed to the
+   * router.
+   */
   void onInbound(String topic, byte[] payload, boolean retained) {
     MqttLink current = currentLink.get();
-    long bytes = (current != null ? current.publishPacketBytes(topic, payload.length) + current.pubAckBytes()
-        : MqttFraming.publish(MqttFraming.utf8Length(topic), payload.length, 0, false) + 4) + perPacketBytes;
+    long bytes =
+        (current != null
+                ? current.publishPacketBytes(topic, payload.length) + current.pubAckBytes()
+                : MqttFraming.publish(MqttFraming.utf8Length(topic), payload.length, 0, false) + 4)
+            + perPacketBytes;
     // On the inbound ledger: what others send must not use up the budget that alarms go out on.
     governor.chargeInbound(bytes);
-    router.arrived(account, clientId, topic, payload, retained, (replyTopic, metrics, body) ->
-        writer.submit(new Message(replyTopic, Priority.EVENT, System.currentTimeMillis(), metrics, body), 0));
+    router.arrived(
+        account,
+        clientId,
+        topic,
+        payload,
+        retained,
+        (replyTopic, metrics, body) ->
+            writer.submit(
+                new Message(replyTopic, Priority.EVENT, System.currentTimeMillis(), metrics, body),
+                0));
   }
 
   // ---------------------------------------------------------------- handlers' threads
@@ -114,14 +142,18 @@ final class RequestIntake {
   boolean notify(Notification n) {
     KuraTopic topic;
     try {
-      topic = KuraTopic.application(account, clientId, n.appId(), "NOTIFY", n.requesterClientId(), n.resource());
+      topic =
+          KuraTopic.application(
+              account, clientId, n.appId(), "NOTIFY", n.requesterClientId(), n.resource());
     } catch (IllegalArgumentException e) {
-      // A requester a handler kept from before the topic rules (a persisted job): refused here, not in the client.
+      // A requester a handler kept from before the topic rules (a persisted job): refused here, not
+      // in the client.
       writer.countRefused();
       LOG.warn("notification not sent: {}", e.getMessage());
       return false;
     }
-    return writer.submit(new Message(topic, n.priority(), System.currentTimeMillis(), n.metrics(), null),
+    return writer.submit(
+        new Message(topic, n.priority(), System.currentTimeMillis(), n.metrics(), null),
         n.replyBytes());
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.util.ArrayList;
@@ -18,14 +19,16 @@ import org.watchpost.uplink.codec.KuraPayloadCodec;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
- * Sends from the outbox over a {@link Transport}: highest priority first, then seq, batching runs of one topic
- * when more than one waits, each send paced by the governor with room kept for the replies it asks for. A
- * message leaves the outbox only when the transport reports it delivered (or refused for good).
+ * Sends from the outbox over a {@link Transport}: highest priority first, then seq, batching runs
+ * of one topic when more than one waits, each send paced by the governor with room kept for the
+ * replies it asks for. A message leaves the outbox only when the transport reports it delivered (or
+ * refused for good).
  *
- * <p>Threads: {@link #run}, {@link #beginSession} and {@link #endSession} run on the send thread, which owns
- * {@link #inFlight}, {@link #delivered} and {@link #removeFailing} ({@link #owner} checks it). Hand-offs into it:
- * {@link #acks} from the transport's threads, {@link #replyBytes} from the outbox writer ({@link #stored}), and
- * {@link #wake} from anyone with news. Counters are atomic or guarded by their map and read from any thread.
+ * <p>Threads: {@link #run}, {@link #beginSession} and {@link #endSession} run on the send thread,
+ * which owns {@link #inFlight}, {@link #delivered} and {@link #removeFailing} ({@link #owner}
+ * checks it). Hand-offs into it: {@link #acks} from the transport's threads, {@link #replyBytes}
+ * from the outbox writer ({@link #stored}), and {@link #wake} from anyone with news. Counters are
+ * atomic or guarded by their map and read from any thread.
  */
 final class Sender {
   private static final Logger LOG = LoggerFactory.getLogger(Sender.class);
@@ -40,25 +43,40 @@ final class Sender {
 
   /** Send thread only. */
   private final Set<Long> inFlight = new HashSet<>();
-  /** Delivered, but the outbox could not be written to remove them yet (a full disk): not sent again. Send thread only. */
+
+  /**
+   * Delivered, but the outbox could not be written to remove them yet (a full disk): not sent
+   * again. Send thread only.
+   */
   private final Set<Long> delivered = new HashSet<>();
+
   /** Send thread only. */
   private boolean removeFailing;
+
   /** Messages acknowledged (or refused for good) by the far end, to be removed from the outbox. */
   private final ConcurrentLinkedQueue<Acked> acks = new ConcurrentLinkedQueue<>();
-  /** Bytes expected back for messages in flight or waiting (chunk requests), by seq; this run only. */
+
+  /**
+   * Bytes expected back for messages in flight or waiting (chunk requests), by seq; this run only.
+   */
   private final Map<Long, Integer> replyBytes = new ConcurrentHashMap<>();
+
   private final Object signal = new Object();
 
   private final AtomicLong quarantinedNow = new AtomicLong();
   private final AtomicLong rejectedByBroker = new AtomicLong();
   private final AtomicLong eventsPublished = new AtomicLong();
+
   /** Guarded by itself. */
   private final Map<String, AtomicLong> messagesByKind = new TreeMap<>();
 
   private record Acked(List<Outbox.Stored> messages, Throwable error) {}
 
-  Sender(Outbox outbox, BandwidthGovernor governor, OutboxWriter writer, UplinkConfig config,
+  Sender(
+      Outbox outbox,
+      BandwidthGovernor governor,
+      OutboxWriter writer,
+      UplinkConfig config,
       BooleanSupplier running) {
     this.outbox = outbox;
     this.governor = governor;
@@ -77,7 +95,8 @@ final class Sender {
         replyBytes.put(stored.seq(), stored.replyBytes());
       }
     }
-    // Dropped to make room (some of them stored by this very append): the replies they would have waited
+    // Dropped to make room (some of them stored by this very append): the replies they would have
+    // waited
     // for will not come, so their bookkeeping goes too (issue 19).
     result.droppedSeqs().forEach(replyBytes::remove);
   }
@@ -134,8 +153,10 @@ final class Sender {
       }
       waiting = requestsForRepliesFirst(waiting);
       List<Outbox.Stored> group = headRun(waiting);
-      byte[] wire = group.size() == 1 ? group.get(0).payload()
-          : KuraPayloadCodec.encodeBatch(System.currentTimeMillis(), payloads(group));
+      byte[] wire =
+          group.size() == 1
+              ? group.get(0).payload()
+              : KuraPayloadCodec.encodeBatch(System.currentTimeMillis(), payloads(group));
       String topic = group.get(0).topic();
       long brokerMax = transport.maxPacketBytes();
       if (group.size() > 1 && transport.packetBytes(topic, wire.length) > brokerMax) {
@@ -154,9 +175,12 @@ final class Sender {
         wire = group.get(0).payload();
         cost = transport.sendCost(topic, wire.length);
       }
-      if (group.size() > 1 && group.stream().anyMatch(s -> replyBytes.getOrDefault(s.seq(), 0) > 0)) {
-        // A message that asks for a reply goes alone: its reply is paced and awaited one by one (issue 17: a
-        // batch of chunk requests asked for five chunks at once, queued in front of every acknowledgement).
+      if (group.size() > 1
+          && group.stream().anyMatch(s -> replyBytes.getOrDefault(s.seq(), 0) > 0)) {
+        // A message that asks for a reply goes alone: its reply is paced and awaited one by one
+        // (issue 17: a
+        // batch of chunk requests asked for five chunks at once, queued in front of every
+        // acknowledgement).
         group = group.subList(0, 1);
         wire = group.get(0).payload();
         cost = transport.sendCost(topic, wire.length);
@@ -176,10 +200,13 @@ final class Sender {
       List<Outbox.Stored> sent = List.copyOf(group);
       sent.forEach(s -> inFlight.add(s.seq()));
       try {
-        transport.publish(topic, wire, error -> {
-          acks.add(new Acked(sent, error));
-          wake();
-        });
+        transport.publish(
+            topic,
+            wire,
+            error -> {
+              acks.add(new Acked(sent, error));
+              wake();
+            });
       } catch (Transport.Refused e) {
         sent.forEach(s -> inFlight.remove(s.seq()));
         quarantine(sent, e.getMessage());
@@ -191,9 +218,9 @@ final class Sender {
   }
 
   /**
-   * Why this publish can never be sent on this transport, or null: a topic outside the device's topic rules
-   * (the client may refuse to encode it and drop the connection: issue 12), or a packet over the far end's
-   * largest packet (the broker would end the connection).
+   * Why this publish can never be sent on this transport, or null: a topic outside the device's
+   * topic rules (the client may refuse to encode it and drop the connection: issue 12), or a packet
+   * over the far end's largest packet (the broker would end the connection).
    */
   static String unsendable(Transport transport, String topic, int payloadLength, long brokerMax) {
     String problem = KuraTopic.topicProblem(topic);
@@ -207,10 +234,17 @@ final class Sender {
     return null;
   }
 
-  /** Moves messages that can never be sent out of the send path, so that they block nothing behind them. */
+  /**
+   * Moves messages that can never be sent out of the send path, so that they block nothing behind
+   * them.
+   */
   private void quarantine(List<Outbox.Stored> messages, String reason) {
-    LOG.error("{} message(s) from seq {} to {} can never be sent ({}); moved to the outbox's quarantine",
-        messages.size(), messages.get(0).seq(), KuraTopic.printable(messages.get(0).topic()), reason);
+    LOG.error(
+        "{} message(s) from seq {} to {} can never be sent ({}); moved to the outbox's quarantine",
+        messages.size(),
+        messages.get(0).seq(),
+        KuraTopic.printable(messages.get(0).topic()),
+        reason);
     outbox.quarantine(messages, reason);
     messages.forEach(s -> replyBytes.remove(s.seq()));
     quarantinedNow.addAndGet(messages.size());
@@ -223,11 +257,12 @@ final class Sender {
   }
 
   /**
-   * Longest a message waits while requests for replies go before it. A steady flow of chunk requests (one per
-   * chunk, 3.6 s at 9,600 bit/s) otherwise starves whatever needs more of the uplink's window than they leave:
-   * at 2,400 bit/s a full health report of 1,928 B needs 2 of the 2.8 kB the window allows over 11 s, and the
-   * requests alone keep 0.9 kB of it busy (model-delivery-2400-9600: health reports went from 58 to 5 per ten
-   * minutes while the package came).
+   * Longest a message waits while requests for replies go before it. A steady flow of chunk
+   * requests (one per chunk, 3.6 s at 9,600 bit/s) otherwise starves whatever needs more of the
+   * uplink's window than they leave: at 2,400 bit/s a full health report of 1,928 B needs 2 of the
+   * 2.8 kB the window allows over 11 s, and the requests alone keep 0.9 kB of it busy
+   * (model-delivery-2400-9600: health reports went from 58 to 5 per ten minutes while the package
+   * came).
    */
   static final long REQUESTS_FIRST_MAX_WAIT_MILLIS = 20_000;
 
@@ -235,20 +270,26 @@ final class Sender {
     if (replyBytes.isEmpty()) {
       return waiting;
     }
-    return requestsForRepliesFirst(waiting, s -> replyBytes.getOrDefault(s.seq(), 0),
-        reply -> governor.replyDelayNanos(reply) == 0, System.currentTimeMillis());
+    return requestsForRepliesFirst(
+        waiting,
+        s -> replyBytes.getOrDefault(s.seq(), 0),
+        reply -> governor.replyDelayNanos(reply) == 0,
+        System.currentTimeMillis());
   }
 
   /**
-   * Issue 17: a request that asks for a reply (a model chunk's) goes before everything but an alarm while the
-   * downlink has room for its reply, and holds nothing back while it has none. On a slow uplink a request that
-   * waited behind the health reports and events stored before it (a 583 B health report takes 2 s at 2,400
-   * bit/s) reached the console after the chunks already asked for had crossed the downlink, which then stood
-   * idle; such requests are small and few (the transfer's window of them). Once a message has waited
-   * {@link #REQUESTS_FIRST_MAX_WAIT_MILLIS}, requests wait behind it again.
+   * Issue 17: a request that asks for a reply (a model chunk's) goes before everything but an alarm
+   * while the downlink has room for its reply, and holds nothing back while it has none. On a slow
+   * uplink a request that waited behind the health reports and events stored before it (a 583 B
+   * health report takes 2 s at 2,400 bit/s) reached the console after the chunks already asked for
+   * had crossed the downlink, which then stood idle; such requests are small and few (the
+   * transfer's window of them). Once a message has waited {@link #REQUESTS_FIRST_MAX_WAIT_MILLIS},
+   * requests wait behind it again.
    */
-  static List<Outbox.Stored> requestsForRepliesFirst(List<Outbox.Stored> waiting,
-      java.util.function.ToIntFunction<Outbox.Stored> replyBytesOf, java.util.function.IntPredicate roomFor,
+  static List<Outbox.Stored> requestsForRepliesFirst(
+      List<Outbox.Stored> waiting,
+      java.util.function.ToIntFunction<Outbox.Stored> replyBytesOf,
+      java.util.function.IntPredicate roomFor,
       long nowMillis) {
     if (waiting.get(0).priority() == Priority.ALARM) {
       return waiting;
@@ -286,7 +327,8 @@ final class Sender {
   private static List<Outbox.Stored> headRun(List<Outbox.Stored> waiting) {
     Outbox.Stored head = waiting.get(0);
     int n = 1;
-    while (n < waiting.size() && waiting.get(n).topic().equals(head.topic())
+    while (n < waiting.size()
+        && waiting.get(n).topic().equals(head.topic())
         && waiting.get(n).priority() == head.priority()) {
       n++;
     }
@@ -306,8 +348,11 @@ final class Sender {
       if (acked.error() == null || acked.error() instanceof BrokerRefusedException) {
         if (acked.error() != null) {
           rejectedByBroker.addAndGet(acked.messages().size());
-          LOG.error("{}; {} messages removed from the outbox ({} bytes)", acked.error().getMessage(),
-              acked.messages().size(), acked.messages().stream().mapToInt(s -> s.payload().length).sum());
+          LOG.error(
+              "{}; {} messages removed from the outbox ({} bytes)",
+              acked.error().getMessage(),
+              acked.messages().size(),
+              acked.messages().stream().mapToInt(s -> s.payload().length).sum());
         } else {
           count(acked.messages());
         }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.io.IOException;
@@ -15,14 +16,18 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The TLS socket factory for ssl:// brokers: trusted CAs from a PEM file, the device's own certificate and key
- * from a PKCS#12 key store (mutual TLS). One factory lives as long as the configuration, so the JSSE session
- * cache resumes TLS sessions on reconnect instead of paying a full handshake each time.
+ * The TLS socket factory for ssl:// brokers: trusted CAs from a PEM file, the device's own
+ * certificate and key from a PKCS#12 key store (mutual TLS). One factory lives as long as the
+ * configuration, so the JSSE session cache resumes TLS sessions on reconnect instead of paying a
+ * full handshake each time.
  */
 final class TlsSockets {
   private TlsSockets() {}
 
-  /** The factory for this configuration, or null when it names no TLS files (JVM defaults then apply to ssl://). */
+  /**
+   * The factory for this configuration, or null when it names no TLS files (JVM defaults then apply
+   * to ssl://).
+   */
   static SSLSocketFactory create(String caFile, String keyStoreFile, char[] keyStorePassword) {
     boolean hasCa = caFile != null && !caFile.isBlank();
     boolean hasKey = keyStoreFile != null && !keyStoreFile.isBlank();
@@ -58,14 +63,29 @@ final class TlsSockets {
         keys.init(identity, keyStorePassword);
       }
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(keys != null ? keys.getKeyManagers() : null, trust != null ? trust.getTrustManagers() : null, null);
+      context.init(
+          keys != null ? keys.getKeyManagers() : null,
+          trust != null ? trust.getTrustManagers() : null,
+          null);
       return context.getSocketFactory();
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read TLS file (CA " + caFile + ", key store " + keyStoreFile + "): "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot read TLS file (CA "
+              + caFile
+              + ", key store "
+              + keyStoreFile
+              + "): "
+              + e.getMessage(),
+          e);
     } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("unusable TLS material (CA " + caFile + ", key store " + keyStoreFile + "): "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "unusable TLS material (CA "
+              + caFile
+              + ", key store "
+              + keyStoreFile
+              + "): "
+              + e.getMessage(),
+          e);
     }
   }
 }

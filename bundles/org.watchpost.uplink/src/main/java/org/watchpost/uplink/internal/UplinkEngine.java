@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.nio.charset.StandardCharsets;
@@ -20,26 +21,34 @@ import org.watchpost.uplink.cloud.CloudTransport;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
- * The uplink without OSGi: takes events and health, stores them in the outbox, and sends them over one MQTT
- * connection in priority order within the bandwidth budget. It wires the units and answers for them:
+ * The uplink without OSGi: takes events and health, stores them in the outbox, and sends them over
+ * one MQTT connection in priority order within the bandwidth budget. It wires the units and answers
+ * for them:
  *
  * <ul>
- *   <li>{@link OutboxWriter}: callers queue into its intake, its thread commits to the {@link Outbox};
+ *   <li>{@link OutboxWriter}: callers queue into its intake, its thread commits to the {@link
+ *       Outbox};
  *   <li>{@link Folding}: folds events below alarm into counts while the backlog is over budget;
- *   <li>{@link Sender}: chooses from the outbox (priority, seq, batches) and paces with the
- *       {@link BandwidthGovernor} in front of a {@link Transport};
- *   <li>{@link Session}: who owns the connection. Standalone the {@link ConnectionSupervisor}: the device's MQTT
- *       connection, with {@link Birth} and {@link RequestIntake} (subscriptions, inbound requests, replies and
- *       notifications); inside Kura a {@link CloudSession} in front of Kura's CloudPublisher (the Kura bundle's
- *       {@link CloudTransport}), with none of those: Kura has its own.
+ *   <li>{@link Sender}: chooses from the outbox (priority, seq, batches) and paces with the {@link
+ *       BandwidthGovernor} in front of a {@link Transport};
+ *   <li>{@link Session}: who owns the connection. Standalone the {@link ConnectionSupervisor}: the
+ *       device's MQTT connection, with {@link Birth} and {@link RequestIntake} (subscriptions,
+ *       inbound requests, replies and notifications); inside Kura a {@link CloudSession} in front
+ *       of Kura's CloudPublisher (the Kura bundle's {@link CloudTransport}), with none of those:
+ *       Kura has its own.
  * </ul>
  *
- * <p>Two threads of its own: {@code uplink-outbox-writer} and {@code uplink-link} (or {@code uplink-cloud}); each unit says which of its
- * state belongs to which thread and checks it. This class holds no mutable state but {@link #running}.
+ * <p>Two threads of its own: {@code uplink-outbox-writer} and {@code uplink-link} (or {@code
+ * uplink-cloud}); each unit says which of its state belongs to which thread and checks it. This
+ * class holds no mutable state but {@link #running}.
  */
 public final class UplinkEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UplinkEngine.class);
-  /** Extra room in the announced Maximum Packet Size beyond the largest request: topic, properties, header. */
+
+  /**
+   * Extra room in the announced Maximum Packet Size beyond the largest request: topic, properties,
+   * header.
+   */
   private static final int PACKET_HEADROOM = 8192;
 
   private final UplinkConfig config;
@@ -53,8 +62,10 @@ public final class UplinkEngine implements AutoCloseable {
   private final OutboxWriter writer;
   private final Sender sender;
   private final RequestIntake requests;
+
   /** The device's own MQTT connection; null in front of a cloud connection. */
   private final ConnectionSupervisor supervisor;
+
   private final Session session;
   private volatile boolean running = true;
   private final long startNanos = System.nanoTime();
@@ -63,30 +74,43 @@ public final class UplinkEngine implements AutoCloseable {
     this(config, stored -> {});
   }
 
-  /** @param storedListener told of every message once it is committed to the outbox (the crash test uses it) */
+  /**
+   * @param storedListener told of every message once it is committed to the outbox (the crash test
+   *     uses it)
+   */
   UplinkEngine(UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener) {
     this(config, storedListener, null);
   }
 
-  /** @param router the request handlers to subscribe for; null for a router of its own */
-  UplinkEngine(UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener, RequestRouter router) {
+  /**
+   * @param router the request handlers to subscribe for; null for a router of its own
+   */
+  UplinkEngine(
+      UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener, RequestRouter router) {
     this(config, storedListener, router, null);
   }
 
   /**
-   * The governed uplink in front of a cloud connection the device does not own (Kura's): the same outbox,
-   * priorities, governor and folding, no MQTT session, BIRTH or last will of its own.
+   * The governed uplink in front of a cloud connection the device does not own (Kura's): the same
+   * outbox, priorities, governor and folding, no MQTT session, BIRTH or last will of its own.
    */
   public UplinkEngine(UplinkConfig config, CloudTransport cloud) {
     this(config, stored -> {}, null, java.util.Objects.requireNonNull(cloud, "cloud"));
   }
 
-  private UplinkEngine(UplinkConfig config, Consumer<List<Outbox.Stored>> storedListener, RequestRouter router,
+  private UplinkEngine(
+      UplinkConfig config,
+      Consumer<List<Outbox.Stored>> storedListener,
+      RequestRouter router,
       CloudTransport cloud) {
     this.config = config;
     boolean ownsRouter = router == null;
-    RequestRouter.Limits limits = new RequestRouter.Limits(config.request_max_bytes(),
-        RequestRouter.Limits.DEFAULT.queueRequests(), config.request_queue_bytes(), config.requests_all_per_minute());
+    RequestRouter.Limits limits =
+        new RequestRouter.Limits(
+            config.request_max_bytes(),
+            RequestRouter.Limits.DEFAULT.queueRequests(),
+            config.request_queue_bytes(),
+            config.requests_all_per_minute());
     RequestRouter requestRouter = router == null ? new RequestRouter(limits) : router;
     if (router != null) {
       router.limits(limits);
@@ -96,46 +120,93 @@ public final class UplinkEngine implements AutoCloseable {
     this.clientId = device.clientId();
     // Validates both as topic levels before anything starts.
     KuraTopic.control(account, clientId, KuraTopic.Kind.BIRTH);
-    this.mapper = new PayloadMapper(account, clientId, config.include_box(), "verbose".equals(config.payload_profile()));
+    this.mapper =
+        new PayloadMapper(
+            account, clientId, config.include_box(), "verbose".equals(config.payload_profile()));
     int perPacketOverhead = config.per_packet_overhead_bytes();
-    this.governor = new BandwidthGovernor(config.budget_bits_per_s(), config.downlink_budget_bits_per_s(), config.burst_s(),
-        2L * (8 + 2L * perPacketOverhead), System::nanoTime);
+    this.governor =
+        new BandwidthGovernor(
+            config.budget_bits_per_s(),
+            config.downlink_budget_bits_per_s(),
+            config.burst_s(),
+            2L * (8 + 2L * perPacketOverhead),
+            System::nanoTime);
     ConnectSpec connectSpec = null;
     BrokerConnector connector = null;
     if (cloud == null) {
       connector = new BrokerConnector(config.protocol(), config.max_inflight());
-      SSLSocketFactory tls = TlsSockets.create(config.tls_ca_file(), config.tls_client_keystore(),
-          config.tls_client_keystore_password().toCharArray());
-      connectSpec = new ConnectSpec(config.broker_url(), clientId, blankToNull(config.username()),
-          config.password().isEmpty() ? null : config.password().getBytes(StandardCharsets.UTF_8),
-          config.keep_alive_s(), config.connect_timeout_s(), tls, config.tls_hostname_verification(),
-          Birth.lastWillTopic(account, clientId), Birth.lastWillPayload(),
-          config.inbound_max_packet_bytes() > 0 ? config.inbound_max_packet_bytes()
-              : (int) Math.min(Integer.MAX_VALUE, (long) config.request_max_bytes() + PACKET_HEADROOM));
+      SSLSocketFactory tls =
+          TlsSockets.create(
+              config.tls_ca_file(),
+              config.tls_client_keystore(),
+              config.tls_client_keystore_password().toCharArray());
+      connectSpec =
+          new ConnectSpec(
+              config.broker_url(),
+              clientId,
+              blankToNull(config.username()),
+              config.password().isEmpty()
+                  ? null
+                  : config.password().getBytes(StandardCharsets.UTF_8),
+              config.keep_alive_s(),
+              config.connect_timeout_s(),
+              tls,
+              config.tls_hostname_verification(),
+              Birth.lastWillTopic(account, clientId),
+              Birth.lastWillPayload(),
+              config.inbound_max_packet_bytes() > 0
+                  ? config.inbound_max_packet_bytes()
+                  : (int)
+                      Math.min(
+                          Integer.MAX_VALUE, (long) config.request_max_bytes() + PACKET_HEADROOM));
     }
     this.spec = connectSpec;
     // Everything that can refuse the configuration is above: the outbox is opened last.
     this.outbox = new Outbox(Path.of(config.outbox_path()), config.outbox_max_bytes());
     this.folding = new Folding(outbox, governor, mapper, config, this::submit);
-    this.writer = new OutboxWriter(outbox, governor, config, this::running, folding::update,
-        this::storedToSender, storedListener, this::wakeSender);
+    this.writer =
+        new OutboxWriter(
+            outbox,
+            governor,
+            config,
+            this::running,
+            folding::update,
+            this::storedToSender,
+            storedListener,
+            this::wakeSender);
     this.sender = new Sender(outbox, governor, writer, config, this::running);
     this.healthDeltas = new HealthDeltas(config.health_full_every());
     requestRouter.add(healthDeltas);
-    this.requests = new RequestIntake(requestRouter, ownsRouter, config, clientId, governor, writer,
-        this::link, this::linkLost, this::running);
+    this.requests =
+        new RequestIntake(
+            requestRouter,
+            ownsRouter,
+            config,
+            clientId,
+            governor,
+            writer,
+            this::link,
+            this::linkLost,
+            this::running);
     if (cloud == null) {
       Birth birth = new Birth(config, device, outbox, governor, this::running);
-      this.supervisor = new ConnectionSupervisor(config, spec, connector, governor, sender, birth, requests,
-          this::running);
+      this.supervisor =
+          new ConnectionSupervisor(
+              config, spec, connector, governor, sender, birth, requests, this::running);
       this.session = supervisor;
     } else {
       this.supervisor = null;
       this.session = new CloudSession(cloud, sender, config, this::running);
     }
-    LOG.info("uplink to {} as {}/{}: outbox {} holds {} messages, next seq {}; budget {}",
-        spec != null ? spec.shownUri() : "the cloud connection of the framework", account, clientId, outbox.file(),
-        outbox.depth(), outbox.nextSeq(), governor.capped() ? config.budget_bits_per_s() + " bit/s" : "none");
+    LOG.info(
+        "uplink to {} as {}/{}: outbox {} holds {} messages, next seq {}; budget {}",
+        spec != null ? spec.shownUri() : "the cloud connection of the framework",
+        account,
+        clientId,
+        outbox.file(),
+        outbox.depth(),
+        outbox.nextSeq(),
+        governor.capped() ? config.budget_bits_per_s() + " bit/s" : "none");
     writer.start();
     session.start();
   }
@@ -148,7 +219,8 @@ public final class UplinkEngine implements AutoCloseable {
     return running;
   }
 
-  // The hand-offs between units, as methods: the units are built one after another and call each other only
+  // The hand-offs between units, as methods: the units are built one after another and call each
+  // other only
   // once the threads run.
 
   private void storedToSender(Outbox.AppendResult result) {
@@ -187,9 +259,15 @@ public final class UplinkEngine implements AutoCloseable {
   }
 
   public void report(HealthReport report) {
-    Message full = mapper.report(report, report.subject().equals("device") ? deviceMetrics() : Map.of());
-    submit(new Message(full.topic(), full.priority(), full.timestamp(),
-        healthDeltas.next(report.subject(), full.metrics()), full.body()));
+    Message full =
+        mapper.report(report, report.subject().equals("device") ? deviceMetrics() : Map.of());
+    submit(
+        new Message(
+            full.topic(),
+            full.priority(),
+            full.timestamp(),
+            healthDeltas.next(report.subject(), full.metrics()),
+            full.body()));
   }
 
   /** What the uplink adds to the device's health report: its own state. */
@@ -198,18 +276,23 @@ public final class UplinkEngine implements AutoCloseable {
     m.put(MetricsProvider.UPLINK_CONNECTED, session.connected());
     m.put(MetricsProvider.OUTBOX_DEPTH, outbox.depth());
     m.put("outbox_bytes", outbox.storedBytes());
-    outbox.dropped().forEach((p, n) -> {
-      if (n > 0) {
-        m.put("dropped_" + p.name().toLowerCase(java.util.Locale.ROOT), n);
-      }
-    });
+    outbox
+        .dropped()
+        .forEach(
+            (p, n) -> {
+              if (n > 0) {
+                m.put("dropped_" + p.name().toLowerCase(java.util.Locale.ROOT), n);
+              }
+            });
     m.put("refused", writer.refused());
     m.put("folded", folding.foldedTotal());
     metrics().forEach(m::putIfAbsent);
     return m;
   }
 
-  /** Queues a message for the outbox; false when it was refused (too large) or the queue was full. */
+  /**
+   * Queues a message for the outbox; false when it was refused (too large) or the queue was full.
+   */
   boolean submit(Message message) {
     return writer.submit(message, 0);
   }
@@ -218,13 +301,19 @@ public final class UplinkEngine implements AutoCloseable {
     return writer.submit(message, expectedReplyBytes);
   }
 
-  /** The largest payload that can go to this topic: the configured limit, and what one budget window can carry. */
+  /**
+   * The largest payload that can go to this topic: the configured limit, and what one budget window
+   * can carry.
+   */
   long largestPayload(String topic) {
     return writer.largestPayload(topic);
   }
 
   /** Queues a notification of a request handler. */
-  /** The HEALTH-V1 handler (full health on request), for a framework that routes requests itself (Kura). */
+  /**
+   * The HEALTH-V1 handler (full health on request), for a framework that routes requests itself
+   * (Kura).
+   */
   public org.watchpost.api.remote.RequestHandler healthRequests() {
     return healthDeltas;
   }
@@ -251,11 +340,15 @@ public final class UplinkEngine implements AutoCloseable {
     }
   }
 
-  /** Waits until everything handed to the uplink has been stored and acknowledged, at most the timeout. */
+  /**
+   * Waits until everything handed to the uplink has been stored and acknowledged, at most the
+   * timeout.
+   */
   public void settle(long timeoutMillis) {
     folding.flush(true);
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-    while ((writer.pending() || (session.connected() && outbox.depth() > 0)) && System.nanoTime() < deadline) {
+    while ((writer.pending() || (session.connected() && outbox.depth() > 0))
+        && System.nanoTime() < deadline) {
       sleepQuietly(20);
     }
   }
@@ -272,7 +365,9 @@ public final class UplinkEngine implements AutoCloseable {
     s.put("outbox_max_depth", outbox.maxDepth());
     s.put("dropped", outbox.droppedTotal() + writer.intakeOverflow());
     Map<String, Object> droppedBy = new LinkedHashMap<>();
-    outbox.dropped().forEach((p, n) -> droppedBy.put(p.name().toLowerCase(java.util.Locale.ROOT), n));
+    outbox
+        .dropped()
+        .forEach((p, n) -> droppedBy.put(p.name().toLowerCase(java.util.Locale.ROOT), n));
     s.put("dropped_by_priority", droppedBy);
     s.put("refused", writer.refused());
     s.put("folded_events", folding.foldedTotal());
@@ -342,8 +437,8 @@ public final class UplinkEngine implements AutoCloseable {
   }
 
   /**
-   * A clean stop: commits what was queued, waits up to drain_on_stop_s for the outbox to empty, sends the
-   * disconnect certificate and disconnects, so no last will is published.
+   * A clean stop: commits what was queued, waits up to drain_on_stop_s for the outbox to empty,
+   * sends the disconnect certificate and disconnects, so no last will is published.
    */
   @Override
   public void close() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.cloud;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,10 +21,10 @@ import org.watchpost.api.event.Priority;
 import org.watchpost.uplink.codec.KuraPayload;
 
 /**
- * The governed uplink in front of a cloud connection that fails: what the cloud did not take stays in the
- * outbox and goes once it takes again, in order, nothing lost or doubled; while the connection is down nothing
- * is handed over; a configuration the uplink refuses is refused by name. The transport is a recording one that
- * injects the failures.
+ * The governed uplink in front of a cloud connection that fails: what the cloud did not take stays
+ * in the outbox and goes once it takes again, in order, nothing lost or doubled; while the
+ * connection is down nothing is handed over; a configuration the uplink refuses is refused by name.
+ * The transport is a recording one that injects the failures.
  */
 @Timeout(60)
 class GovernedUplinkTest {
@@ -64,8 +65,19 @@ class GovernedUplinkTest {
   }
 
   private static Event crossing(int n) {
-    return new Event("line_crossing", "main-line", "cam-1", "person", n, 0.8f, null, 1_000L + n, 1_000L + n,
-        Priority.EVENT, Map.of("direction", "in"), null);
+    return new Event(
+        "line_crossing",
+        "main-line",
+        "cam-1",
+        "person",
+        n,
+        0.8f,
+        null,
+        1_000L + n,
+        1_000L + n,
+        Priority.EVENT,
+        Map.of("direction", "in"),
+        null);
   }
 
   @Test
@@ -95,21 +107,24 @@ class GovernedUplinkTest {
   }
 
   /**
-   * A notification goes to the transport's notify with its app id, requester and resource, its metrics as they
-   * are; a transport that carries none (the default method) refuses it, it is quarantined, and what comes after
-   * still goes.
+   * A notification goes to the transport's notify with its app id, requester and resource, its
+   * metrics as they are; a transport that carries none (the default method) refuses it, it is
+   * quarantined, and what comes after still goes.
    */
   @Test
   void notificationsGoToTheTransportsNotifyAndAConnectionWithoutThemRefusesThem() throws Exception {
     List<String> notified = new CopyOnWriteArrayList<>();
-    Cloud carrying = new Cloud() {
-      @Override
-      public void notify(String appId, String requester, String resource, KuraPayload payload) {
-        notified.add(appId + "|" + requester + "|" + resource + "|" + payload.longMetric("offset"));
-      }
-    };
-    org.watchpost.api.remote.Notification chunk = new org.watchpost.api.remote.Notification("MODEL-V1", "console",
-        "chunk", Map.of("offset", 4096L), Priority.BULK, 0);
+    Cloud carrying =
+        new Cloud() {
+          @Override
+          public void notify(String appId, String requester, String resource, KuraPayload payload) {
+            notified.add(
+                appId + "|" + requester + "|" + resource + "|" + payload.longMetric("offset"));
+          }
+        };
+    org.watchpost.api.remote.Notification chunk =
+        new org.watchpost.api.remote.Notification(
+            "MODEL-V1", "console", "chunk", Map.of("offset", 4096L), Priority.BULK, 0);
     try (GovernedUplink uplink = GovernedUplink.start(config("notify"), carrying)) {
       assertTrue(uplink.notify(chunk));
       waitFor(() -> notified.size() == 1);
@@ -131,7 +146,8 @@ class GovernedUplinkTest {
   void aConfigurationTheUplinkRefusesIsRefusedByName() throws Exception {
     Map<String, Object> c = config("bad");
     c.put("budget.bits.per.s", "fast");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GovernedUplink.start(c, new Cloud()));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> GovernedUplink.start(c, new Cloud()));
     assertTrue(e.getMessage().contains("budget.bits.per.s"), e.getMessage());
   }
 

@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.codec;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
- * Everything a broker can hand a receiver: payload bytes (plain, gzip, batch) and a topic. Any exception
- * other than {@link MalformedPayloadException} is a finding. Replays its committed corpus in verify; fuzzes for
- * 10 s under -Pfuzz.
+ * Everything a broker can hand a receiver: payload bytes (plain, gzip, batch) and a topic. Any
+ * exception other than {@link MalformedPayloadException} is a finding. Replays its committed corpus
+ * in verify; fuzzes for 10 s under -Pfuzz.
  */
 class CodecFuzzTest {
 
@@ -25,12 +26,16 @@ class CodecFuzzTest {
     }
     String text = new String(wire, java.nio.charset.StandardCharsets.UTF_8);
     KuraTopic topic = KuraTopic.parse(text);
-    if (topic != null && topic.kind() != KuraTopic.Kind.OTHER && KuraTopic.parse(topic.topic()) == null) {
+    if (topic != null
+        && topic.kind() != KuraTopic.Kind.OTHER
+        && KuraTopic.parse(topic.topic()) == null) {
       throw new AssertionError("topic " + topic + " does not parse back");
     }
-    // Whatever parses keeps the topic rules (issue 12), and whatever segment() makes is one valid level.
+    // Whatever parses keeps the topic rules (issue 12), and whatever segment() makes is one valid
+    // level.
     if (topic != null && KuraTopic.topicProblem(text) != null) {
-      throw new AssertionError("parsed a topic that breaks the rules: " + KuraTopic.printable(text));
+      throw new AssertionError(
+          "parsed a topic that breaks the rules: " + KuraTopic.printable(text));
     }
     if (!KuraTopic.isLevel(KuraTopic.segment(text))) {
       throw new AssertionError("segment() made an invalid level of " + KuraTopic.printable(text));

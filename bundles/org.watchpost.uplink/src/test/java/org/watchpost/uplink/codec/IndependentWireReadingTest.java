@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.codec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -18,9 +19,9 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reads what the codec writes with a reading of the Kura schema made here, from the protobuf wire rules
- * alone (varints, wire types 0/1/2/5), without the generated classes: the encoder cannot be checked against
- * itself.
+ * Reads what the codec writes with a reading of the Kura schema made here, from the protobuf wire
+ * rules alone (varints, wire types 0/1/2/5), without the generated classes: the encoder cannot be
+ * checked against itself.
  */
 class IndependentWireReadingTest {
 
@@ -87,7 +88,9 @@ class IndependentWireReadingTest {
     return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getFloat();
   }
 
-  /** Reads a metric (field 5000) the way the Kura schema defines it: name = 1, type = 2, value 3..9. */
+  /**
+   * Reads a metric (field 5000) the way the Kura schema defines it: name = 1, type = 2, value 3..9.
+   */
   private static Map.Entry<String, Object> metric(byte[] bytes) {
     String name = null;
     Integer type = null;
@@ -106,9 +109,18 @@ class IndependentWireReadingTest {
         default -> fail("unexpected field " + f.number() + " in a metric");
       }
     }
-    assertTrue(name != null && type != null && value != null, "name, type and value are all present");
-    int expectedType = value instanceof Double ? 0 : value instanceof Float ? 1 : value instanceof Long ? 2
-        : value instanceof Integer ? 3 : value instanceof Boolean ? 4 : value instanceof String ? 5 : 6;
+    assertTrue(
+        name != null && type != null && value != null, "name, type and value are all present");
+    int expectedType =
+        value instanceof Double
+            ? 0
+            : value instanceof Float
+                ? 1
+                : value instanceof Long
+                    ? 2
+                    : value instanceof Integer
+                        ? 3
+                        : value instanceof Boolean ? 4 : value instanceof String ? 5 : 6;
     assertEquals(expectedType, type, "type of metric " + name);
     return Map.entry(name, value);
   }
@@ -124,7 +136,9 @@ class IndependentWireReadingTest {
     metrics.put("alarm", true);
     metrics.put("crop", new byte[] {(byte) 0xff, (byte) 0xd8});
     KuraPosition position = new KuraPosition(-33.5, 151.25, 10.0, null, null, null, 123L, 7, null);
-    byte[] wire = KuraPayloadCodec.encode(new KuraPayload(1_764_000_000_000L, position, metrics, new byte[] {9}));
+    byte[] wire =
+        KuraPayloadCodec.encode(
+            new KuraPayload(1_764_000_000_000L, position, metrics, new byte[] {9}));
 
     List<Field> fields = new Reader(wire).all();
     assertEquals(1, fields.get(0).number());

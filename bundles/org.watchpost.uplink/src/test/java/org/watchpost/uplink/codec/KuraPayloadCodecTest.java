@@ -1,6 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.codec;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,15 +17,29 @@ import org.junit.jupiter.api.Test;
 class KuraPayloadCodecTest {
 
   /**
-   * Written out by hand from the Kura schema: tag 0x08 timestamp varint; each metric is field 5000 (key
-   * 0xc2 0xb8 0x02) holding name (0x0a), type (0x10) and the typed value; body is field 5001 (0xca 0xb8 0x02).
+   * Written out by hand from the Kura schema: tag 0x08 timestamp varint; each metric is field 5000
+   * (key 0xc2 0xb8 0x02) holding name (0x0a), type (0x10) and the typed value; body is field 5001
+   * (0xca 0xb8 0x02).
    */
-  private static final String EXPECTED_HEX = "08fbd095ffbc31"
-      + "c2b80209" + "0a03736571" + "1002" + "282a"
-      + "c2b80217" + "0a0474797065" + "1005" + "420d6c696e655f63726f7373696e67"
-      + "c2b8020d" + "0a04636f6e66" + "1001" + "250000603f"
-      + "c2b80208" + "0a026f6b" + "1004" + "3801"
-      + "cab80203010203";
+  private static final String EXPECTED_HEX =
+      "08fbd095ffbc31"
+          + "c2b80209"
+          + "0a03736571"
+          + "1002"
+          + "282a"
+          + "c2b80217"
+          + "0a0474797065"
+          + "1005"
+          + "420d6c696e655f63726f7373696e67"
+          + "c2b8020d"
+          + "0a04636f6e66"
+          + "1001"
+          + "250000603f"
+          + "c2b80208"
+          + "0a026f6b"
+          + "1004"
+          + "3801"
+          + "cab80203010203";
 
   private static KuraPayload sample() {
     Map<String, Object> metrics = new LinkedHashMap<>();
@@ -75,8 +89,9 @@ class KuraPayloadCodecTest {
     List<byte[]> encoded = new ArrayList<>();
     List<KuraPayload> payloads = new ArrayList<>();
     for (long seq = 1; seq <= 20; seq++) {
-      KuraPayload p = new KuraPayload(1_700_000_000_000L + seq, null,
-          Map.of("seq", seq, "type", "line_crossing"), null);
+      KuraPayload p =
+          new KuraPayload(
+              1_700_000_000_000L + seq, null, Map.of("seq", seq, "type", "line_crossing"), null);
       payloads.add(p);
       encoded.add(KuraPayloadCodec.encode(p));
     }
@@ -84,19 +99,23 @@ class KuraPayloadCodecTest {
     assertTrue(KuraPayloadCodec.isGzip(batch));
     assertEquals(payloads, KuraPayloadCodec.decodeMessages(batch, 1 << 20));
     int plain = encoded.stream().mapToInt(b -> b.length).sum();
-    assertTrue(batch.length < plain / 2, "20 similar payloads compress: " + batch.length + " of " + plain);
+    assertTrue(
+        batch.length < plain / 2, "20 similar payloads compress: " + batch.length + " of " + plain);
   }
 
   @Test
   void aPlainPayloadIsOneMessage() throws Exception {
-    assertEquals(List.of(sample()), KuraPayloadCodec.decodeMessages(KuraPayloadCodec.encode(sample()), 1024));
+    assertEquals(
+        List.of(sample()),
+        KuraPayloadCodec.decodeMessages(KuraPayloadCodec.encode(sample()), 1024));
   }
 
   @Test
   void aMetricWithoutItsTypedValueIsRefusedByName() {
     // metric "seq" of type INT64 (2) carrying a string value (field 8)
     byte[] bytes = HexFormat.of().parseHex("c2b80209" + "0a03736571" + "1002" + "4200");
-    MalformedPayloadException e = assertThrows(MalformedPayloadException.class, () -> KuraPayloadCodec.decode(bytes));
+    MalformedPayloadException e =
+        assertThrows(MalformedPayloadException.class, () -> KuraPayloadCodec.decode(bytes));
     assertTrue(e.getMessage().contains("seq") && e.getMessage().contains("INT64"), e.getMessage());
   }
 
@@ -109,8 +128,10 @@ class KuraPayloadCodecTest {
   @Test
   void aRepeatedMetricNameIsRefused() {
     String seq = "c2b80209" + "0a03736571" + "1003" + "3001";
-    MalformedPayloadException e = assertThrows(MalformedPayloadException.class,
-        () -> KuraPayloadCodec.decode(HexFormat.of().parseHex(seq + seq)));
+    MalformedPayloadException e =
+        assertThrows(
+            MalformedPayloadException.class,
+            () -> KuraPayloadCodec.decode(HexFormat.of().parseHex(seq + seq)));
     assertTrue(e.getMessage().contains("more than once"), e.getMessage());
   }
 
@@ -145,8 +166,10 @@ class KuraPayloadCodecTest {
     try (GZIPOutputStream out = new GZIPOutputStream(zipped)) {
       out.write(new byte[10 << 20]);
     }
-    MalformedPayloadException e = assertThrows(MalformedPayloadException.class,
-        () -> KuraPayloadCodec.decodeMessages(zipped.toByteArray(), 64 * 1024));
+    MalformedPayloadException e =
+        assertThrows(
+            MalformedPayloadException.class,
+            () -> KuraPayloadCodec.decodeMessages(zipped.toByteArray(), 64 * 1024));
     assertTrue(e.getMessage().contains("inflates beyond"), e.getMessage());
   }
 
@@ -159,8 +182,9 @@ class KuraPayloadCodecTest {
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put(KuraPayloadCodec.BATCH_METRIC, 2);
     byte[] lying = KuraPayloadCodec.encode(new KuraPayload(1L, null, metrics, body));
-    MalformedPayloadException e = assertThrows(MalformedPayloadException.class,
-        () -> KuraPayloadCodec.decodeMessages(lying, 1 << 20));
+    MalformedPayloadException e =
+        assertThrows(
+            MalformedPayloadException.class, () -> KuraPayloadCodec.decodeMessages(lying, 1 << 20));
     assertTrue(e.getMessage().contains("declares 2"), e.getMessage());
   }
 
@@ -168,13 +192,16 @@ class KuraPayloadCodecTest {
   void aBatchEntryLongerThanTheBodyIsRefused() throws Exception {
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put(KuraPayloadCodec.BATCH_METRIC, 1);
-    byte[] lying = KuraPayloadCodec.encode(new KuraPayload(1L, null, metrics, new byte[] {100, 8, 1}));
-    assertThrows(MalformedPayloadException.class, () -> KuraPayloadCodec.decodeMessages(lying, 1 << 20));
+    byte[] lying =
+        KuraPayloadCodec.encode(new KuraPayload(1L, null, metrics, new byte[] {100, 8, 1}));
+    assertThrows(
+        MalformedPayloadException.class, () -> KuraPayloadCodec.decodeMessages(lying, 1 << 20));
   }
 
   @Test
   void valuesOfOtherTypesAreRefusedWhenBuilt() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new KuraPayload(null, null, Map.of("x", new java.util.Date()), null));
   }
 }

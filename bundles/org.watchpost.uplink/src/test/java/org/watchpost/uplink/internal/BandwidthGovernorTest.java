@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +20,8 @@ class BandwidthGovernorTest {
     Random random = new Random(3);
     List<long[]> sends = new ArrayList<>();
     for (int i = 0; i < 20_000; i++) {
-      long bytes = random.nextInt(10) == 0 ? 1_000 + random.nextInt(2_000) : 20 + random.nextInt(400);
+      long bytes =
+          random.nextInt(10) == 0 ? 1_000 + random.nextInt(2_000) : 20 + random.nextInt(400);
       long delay = governor.delayNanos(bytes);
       now += delay;
       assertEquals(0, governor.delayNanos(bytes), "after the wait the send is allowed");
@@ -70,10 +72,11 @@ class BandwidthGovernorTest {
   }
 
   /**
-   * Issue 17: on a 9,600 down / 2,400 up link, a chunk request waits for room for its reply on the downlink,
-   * not on the uplink (where the whole 2,400 bit/s window could never hold a 5 kB reply beside anything else),
-   * a reply is charged once, when asked for, and what is awaited ahead of a new request is kept to about
-   * {@link BandwidthGovernor#REPLY_QUEUE_SECONDS} of the downlink (at least one reply).
+   * Issue 17: on a 9,600 down / 2,400 up link, a chunk request waits for room for its reply on the
+   * downlink, not on the uplink (where the whole 2,400 bit/s window could never hold a 5 kB reply
+   * beside anything else), a reply is charged once, when asked for, and what is awaited ahead of a
+   * new request is kept to about {@link BandwidthGovernor#REPLY_QUEUE_SECONDS} of the downlink (at
+   * least one reply).
    */
   @Test
   void repliesAreHeldToTheDownlinkAndChargedOnce() {
@@ -86,24 +89,34 @@ class BandwidthGovernorTest {
     assertEquals(0, governor.delayNanos(60, reply), "two (1.7 s) ahead");
     governor.charge(60, reply);
     assertTrue(governor.delayNanos(60, reply) > 0, "three (2.5 s) ahead: a fourth waits");
-    assertEquals(0, governor.delayNanos(60, 0), "an alarm, which asks for nothing back, never waits for it");
+    assertEquals(
+        0, governor.delayNanos(60, 0), "an alarm, which asks for nothing back, never waits for it");
     assertEquals(3 * reply, governor.awaitedReplyBytes());
 
     governor.chargeInbound(reply);
-    assertTrue(governor.delayNanos(60, reply) > 0, "a reply that came early does not speed the pace up");
+    assertTrue(
+        governor.delayNanos(60, reply) > 0, "a reply that came early does not speed the pace up");
     now += 500_000_000L;
-    assertEquals(0, governor.delayNanos(60, reply), "0.5 s later the three asked for are 2 s ahead");
+    assertEquals(
+        0, governor.delayNanos(60, reply), "0.5 s later the three asked for are 2 s ahead");
     governor.chargeInbound(reply);
     governor.chargeInbound(reply);
-    assertEquals(0, governor.downlinkWindowBytes(), "replies are charged when asked for, not again when they came");
+    assertEquals(
+        0,
+        governor.downlinkWindowBytes(),
+        "replies are charged when asked for, not again when they came");
     assertEquals(3 * reply, governor.inboundBytes());
     assertEquals(0, governor.awaitedReplyBytes());
     governor.chargeInbound(200);
-    assertEquals(200, governor.downlinkWindowBytes(), "a request nobody asked for, when it arrived");
+    assertEquals(
+        200, governor.downlinkWindowBytes(), "a request nobody asked for, when it arrived");
 
     BandwidthGovernor big = new BandwidthGovernor(2_400, 9_600, 1.0, 100, () -> now);
-    assertTrue(5_000 + 60 > big.largestSend(), "the old rule (request + reply in the 3,000 B uplink window) never sent it");
-    assertEquals(0, big.delayNanos(60, 5_000), "one reply larger than the queue allowance still goes alone");
+    assertTrue(
+        5_000 + 60 > big.largestSend(),
+        "the old rule (request + reply in the 3,000 B uplink window) never sent it");
+    assertEquals(
+        0, big.delayNanos(60, 5_000), "one reply larger than the queue allowance still goes alone");
     big.charge(60, 5_000);
     assertTrue(big.delayNanos(60, 5_000) > 0);
     now += BandwidthGovernor.REPLY_EXPIRY_NANOS;
@@ -111,12 +124,12 @@ class BandwidthGovernorTest {
   }
 
   /**
-   * Issue 17: a transfer that keeps two chunk requests outstanding over a symmetric 9,600 bit/s link (4 kB
-   * chunks, 3.6 s each on the wire; a round trip of 0.5 s) gets its chunks at the link's speed, and the device
-   * never asks for more than the budget allows over any 10 s (its 12,000 B, plus the 2 s and the one reply
-   * that may be ahead). Charged when they arrived, each reply could only be asked for once the window held it as
-   * if it arrived at once: one chunk every 6.8 s plus half the round trip (the 7.7 s measured with
-   * ThinLinkDeliveryBenchmark), 51 % of the link.
+   * Issue 17: a transfer that keeps two chunk requests outstanding over a symmetric 9,600 bit/s
+   * link (4 kB chunks, 3.6 s each on the wire; a round trip of 0.5 s) gets its chunks at the link's
+   * speed, and the device never asks for more than the budget allows over any 10 s (its 12,000 B,
+   * plus the 2 s and the one reply that may be ahead). Charged when they arrived, each reply could
+   * only be asked for once the window held it as if it arrived at once: one chunk every 6.8 s plus
+   * half the round trip (the 7.7 s measured with ThinLinkDeliveryBenchmark), 51 % of the link.
    */
   @Test
   void chunksComeAtTheLinksSpeedAndTheAskingKeepsToTheBudget() {
@@ -143,7 +156,8 @@ class BandwidthGovernorTest {
         governor.charge(60, reply);
         outstanding.addLast(now);
         asks.put(now, reply);
-        // The request reaches the console half a round trip later; the chunk waits for the link, then crosses it.
+        // The request reaches the console half a round trip later; the chunk waits for the link,
+        // then crosses it.
         long begin = Math.max(now + rtt, linkFree);
         linkFree = begin + perReply;
         arrivals.addLast(linkFree);
@@ -151,12 +165,16 @@ class BandwidthGovernorTest {
       now += 10_000_000L;
     }
     double share = arrived * reply * 8.0 / bits / ((end - start) / 1e9);
-    System.out.printf("symmetric 9,600 bit/s, 4 kB chunks, 0.5 s round trip: %d chunks in 600 s, %.0f%% of the link%n",
+    System.out.printf(
+        "symmetric 9,600 bit/s, 4 kB chunks, 0.5 s round trip: %d chunks in 600 s, %.0f%% of the link%n",
         arrived, 100 * share);
     assertTrue(share > 0.9, "chunks at the link's speed: " + share);
     long ahead = (long) (BandwidthGovernor.REPLY_QUEUE_SECONDS * bits / 8) + reply;
     for (long t : asks.keySet()) {
-      long asked = asks.subMap(t, t + BandwidthGovernor.WINDOW_NANOS).values().stream().mapToLong(Long::longValue).sum();
+      long asked =
+          asks.subMap(t, t + BandwidthGovernor.WINDOW_NANOS).values().stream()
+              .mapToLong(Long::longValue)
+              .sum();
       assertTrue(asked <= bits * 10 / 8 + ahead, "asked " + asked + " B in 10 s from " + t);
     }
     long all = asks.values().stream().mapToLong(Long::longValue).sum();
@@ -164,14 +182,16 @@ class BandwidthGovernorTest {
   }
 
   /**
-   * Issue 17, the model-delivery-2400-9600 scenario's link in link-time: 2,400 bit/s up, 9,600 down, 600-750 ms
-   * each way; the device's health reports (700 B: 2.3 s on this uplink) and events share the uplink with the
-   * chunk requests (250 B), and a request that finds one on the wire waits behind it. With a fixed 2 s of replies
-   * awaited ahead of a new one, the next request left when the reply before it arrived and had only the reply on
-   * the wire (3.6 s) to reach the console: a request that waited behind a health report got there after the
-   * downlink had run dry: 97.0 % busy here. The window sized from the measured round trip (5.9 s: twice that of
-   * the downlink is three whole replies) keeps one more in flight: 100 %. What is awaited stays within 12 s of the
-   * downlink, and what is asked for still keeps to the budget. Deterministic: a seeded simulation in link-time.
+   * Issue 17, the model-delivery-2400-9600 scenario's link in link-time: 2,400 bit/s up, 9,600
+   * down, 600-750 ms each way; the device's health reports (700 B: 2.3 s on this uplink) and events
+   * share the uplink with the chunk requests (250 B), and a request that finds one on the wire
+   * waits behind it. With a fixed 2 s of replies awaited ahead of a new one, the next request left
+   * when the reply before it arrived and had only the reply on the wire (3.6 s) to reach the
+   * console: a request that waited behind a health report got there after the downlink had run dry:
+   * 97.0 % busy here. The window sized from the measured round trip (5.9 s: twice that of the
+   * downlink is three whole replies) keeps one more in flight: 100 %. What is awaited stays within
+   * 12 s of the downlink, and what is asked for still keeps to the budget. Deterministic: a seeded
+   * simulation in link-time.
    */
   @Test
   void aWindowSizedFromTheRoundTripKeepsTheDownlinkBusyBehindASlowUplink() {
@@ -200,7 +220,8 @@ class BandwidthGovernorTest {
     long busy = 0;
     long mostAwaited = 0;
     while (now < end) {
-      // Whatever the device sends goes on the uplink when the governor allows: a chunk request first.
+      // Whatever the device sends goes on the uplink when the governor allows: a chunk request
+      // first.
       if (outstanding < 16 && governor.delayNanos(request, reply) == 0) {
         governor.charge(request, reply);
         asks.put(now, reply);
@@ -225,7 +246,8 @@ class BandwidthGovernorTest {
         eventsWaiting++;
         nextEvent = now + (4_000 + random.nextInt(6_000)) * ms;
       }
-      // A request at the console: its chunk goes on the downlink behind what is on it, after the latency.
+      // A request at the console: its chunk goes on the downlink behind what is on it, after the
+      // latency.
       while (!upQueue.isEmpty() && upQueue.peekFirst()[0] <= now) {
         long[] arrived = upQueue.pollFirst();
         if (arrived[1] == 1) {
@@ -244,21 +266,35 @@ class BandwidthGovernorTest {
       now += 10 * ms;
     }
     double share = busy / (double) (end - measureFrom);
-    System.out.printf("2,400 up / 9,600 down, 600-750 ms each way, health and events on the uplink: downlink busy"
-        + " %.1f%% of 900 s; shortest round trip %.1f s, window %.1f s + one reply, most awaited %d B%n",
-        100 * share, governor.shortestRoundTripNanos() / 1e9, governor.replyWindowSeconds(reply), mostAwaited);
+    System.out.printf(
+        "2,400 up / 9,600 down, 600-750 ms each way, health and events on the uplink: downlink busy"
+            + " %.1f%% of 900 s; shortest round trip %.1f s, window %.1f s + one reply, most awaited %d B%n",
+        100 * share,
+        governor.shortestRoundTripNanos() / 1e9,
+        governor.replyWindowSeconds(reply),
+        mostAwaited);
     assertTrue(share > 0.99, "the downlink kept busy: " + share);
-    assertTrue(mostAwaited <= BandwidthGovernor.REPLY_WINDOW_MAX_SECONDS * downBits / 8,
+    assertTrue(
+        mostAwaited <= BandwidthGovernor.REPLY_WINDOW_MAX_SECONDS * downBits / 8,
         "what waits on the downlink stays bounded: " + mostAwaited);
     long ahead = (long) (BandwidthGovernor.REPLY_WINDOW_MAX_SECONDS * downBits / 8) + reply;
     for (long t : asks.keySet()) {
-      long asked = asks.subMap(t, t + BandwidthGovernor.WINDOW_NANOS).values().stream().mapToLong(Long::longValue).sum();
+      long asked =
+          asks.subMap(t, t + BandwidthGovernor.WINDOW_NANOS).values().stream()
+              .mapToLong(Long::longValue)
+              .sum();
       assertTrue(asked <= downBits * 10 / 8 + ahead, "asked " + asked + " B in 10 s from " + t);
     }
   }
 
   /** Puts a message on the simulated uplink; returns when the uplink is free again. */
-  private long cross(java.util.ArrayDeque<long[]> upQueue, long upFree, long bytes, long bits, int kind, long ms,
+  private long cross(
+      java.util.ArrayDeque<long[]> upQueue,
+      long upFree,
+      long bytes,
+      long bits,
+      int kind,
+      long ms,
       Random random) {
     long begin = Math.max(now + latency(ms, random), upFree);
     long done = begin + bytes * 8 * 1_000_000_000L / bits;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,8 +12,9 @@ import org.watchpost.uplink.codec.KuraPayload;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
 
 /**
- * Count summaries carry only what happened: a class that was 0 in the interval is absent, and a receiver reads
- * absent as 0. Sizes are whole MQTT 3.1.1 PUBLISH packets of the real encoding (topic included).
+ * Count summaries carry only what happened: a class that was 0 in the interval is absent, and a
+ * receiver reads absent as 0. Sizes are whole MQTT 3.1.1 PUBLISH packets of the real encoding
+ * (topic included).
  */
 class CountPayloadTest {
   private static final PayloadMapper MAPPER = new PayloadMapper("acme", "box-7", false);
@@ -29,7 +31,8 @@ class CountPayloadTest {
   }
 
   private static int wireBytes(Message m) {
-    return MqttFraming.publish(MqttFraming.utf8Length(m.topic().topic()), m.encode(1234).length, 0, false);
+    return MqttFraming.publish(
+        MqttFraming.utf8Length(m.topic().topic()), m.encode(1234).length, 0, false);
   }
 
   /** What the mapper sent before: every key, zeros included, same topic and framing. */
@@ -40,45 +43,76 @@ class CountPayloadTest {
     metrics.put("from", s.fromMillis());
     new TreeMap<>(s.counts()).forEach(metrics::put);
     byte[] payload = KuraPayloadCodec.encode(new KuraPayload(s.toMillis(), null, metrics, null));
-    return MqttFraming.publish(MqttFraming.utf8Length(MAPPER.counts(s).topic().topic()), payload.length, 0, false);
+    return MqttFraming.publish(
+        MqttFraming.utf8Length(MAPPER.counts(s).topic().topic()), payload.length, 0, false);
   }
 
   @Test
   void anEmptyIntervalIsOneShortMessageAndZerosAreAbsent() throws Exception {
-    CountSummary empty = new CountSummary("gate", "lawn", Samples.T0, Samples.T0 + 60_000, zone(Map.of()));
+    CountSummary empty =
+        new CountSummary("gate", "lawn", Samples.T0, Samples.T0 + 60_000, zone(Map.of()));
     Message m = MAPPER.counts(empty);
     KuraPayload decoded = KuraPayloadCodec.decode(m.encode(7));
     assertEquals(Map.of("seq", 7L, "rule", "lawn", "from", Samples.T0), decoded.metrics());
     assertEquals(Samples.T0 + 60_000, decoded.timestamp());
 
-    CountSummary some = new CountSummary("gate", "lawn", Samples.T0, Samples.T0 + 60_000,
-        zone(Map.of("person", 3L, "person.peak", 2L, "car.peak", 1L)));
+    CountSummary some =
+        new CountSummary(
+            "gate",
+            "lawn",
+            Samples.T0,
+            Samples.T0 + 60_000,
+            zone(Map.of("person", 3L, "person.peak", 2L, "car.peak", 1L)));
     KuraPayload decodedSome = KuraPayloadCodec.decode(MAPPER.counts(some).encode(8));
-    assertEquals(Map.of("seq", 8L, "rule", "lawn", "from", Samples.T0, "person", 3L, "person.peak", 2L,
-        "car.peak", 1L), decodedSome.metrics());
-    // The receiver's reading: every class the rule counts, absent = 0, gives back the interval exactly.
+    assertEquals(
+        Map.of(
+            "seq",
+            8L,
+            "rule",
+            "lawn",
+            "from",
+            Samples.T0,
+            "person",
+            3L,
+            "person.peak",
+            2L,
+            "car.peak",
+            1L),
+        decodedSome.metrics());
+    // The receiver's reading: every class the rule counts, absent = 0, gives back the interval
+    // exactly.
     Map<String, Long> rebuilt = zone(Map.of());
-    decodedSome.metrics().forEach((k, v) -> {
-      if (rebuilt.containsKey(k)) {
-        rebuilt.put(k, (Long) v);
-      }
-    });
+    decodedSome
+        .metrics()
+        .forEach(
+            (k, v) -> {
+              if (rebuilt.containsKey(k)) {
+                rebuilt.put(k, (Long) v);
+              }
+            });
     assertEquals(some.counts(), rebuilt);
 
     int emptyBefore = wireBytesWithZeros(empty);
     int emptyAfter = wireBytes(m);
     int someBefore = wireBytesWithZeros(some);
     int someAfter = wireBytes(MAPPER.counts(some));
-    System.out.printf("wire: zone count (5 classes) nobody came %d B -> %d B; one class %d B -> %d B%n",
+    System.out.printf(
+        "wire: zone count (5 classes) nobody came %d B -> %d B; one class %d B -> %d B%n",
         emptyBefore, emptyAfter, someBefore, someAfter);
     assertTrue(emptyAfter < emptyBefore / 2, emptyBefore + " -> " + emptyAfter);
   }
 
   @Test
   void foldedCountsDropZerosToo() throws Exception {
-    Message m = MAPPER.folded("gate", "line-1", Samples.T0, Samples.T0 + 10_000,
-        Map.of("person.in", 0L, "person.out", 4L));
-    assertEquals(Map.of("seq", 1L, "rule", "line-1", "from", Samples.T0, "folded", true, "person.out", 4L),
+    Message m =
+        MAPPER.folded(
+            "gate",
+            "line-1",
+            Samples.T0,
+            Samples.T0 + 10_000,
+            Map.of("person.in", 0L, "person.out", 4L));
+    assertEquals(
+        Map.of("seq", 1L, "rule", "line-1", "from", Samples.T0, "folded", true, "person.out", 4L),
         KuraPayloadCodec.decode(m.encode(1)).metrics());
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,8 +24,9 @@ import org.watchpost.uplink.codec.KuraPayload;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
 
 /**
- * Health reports by exception: a receiver that applies every report in order holds exactly the full state,
- * whatever changes, appears or disappears; a full report every N and after HEALTH-V1/GET/full.
+ * Health reports by exception: a receiver that applies every report in order holds exactly the full
+ * state, whatever changes, appears or disappears; a full report every N and after
+ * HEALTH-V1/GET/full.
  */
 class HealthDeltaTest {
 
@@ -53,21 +55,28 @@ class HealthDeltaTest {
       Map<String, Object> sent = deltas.next("device", state);
       assertEquals(i % 5 == 0, Boolean.TRUE.equals(sent.get(HealthDeltas.FULL)), "report " + i);
       // Through the real codec, as a receiver gets it.
-      Map<String, Object> wire = new LinkedHashMap<>(KuraPayloadCodec.decode(
-          KuraPayloadCodec.encode(new KuraPayload(0L, null, sent, null))).metrics());
+      Map<String, Object> wire =
+          new LinkedHashMap<>(
+              KuraPayloadCodec.decode(
+                      KuraPayloadCodec.encode(new KuraPayload(0L, null, sent, null)))
+                  .metrics());
       rebuilt = HealthDeltas.apply(rebuilt, wire);
       assertEquals(state, rebuilt, "report " + i);
       fullBytes += KuraPayloadCodec.encode(new KuraPayload(0L, null, state, null)).length;
       sentBytes += KuraPayloadCodec.encode(new KuraPayload(0L, null, sent, null)).length;
     }
-    System.out.printf("health: 200 random reports %d B in full, %d B by exception (full every 5)%n", fullBytes,
-        sentBytes);
+    System.out.printf(
+        "health: 200 random reports %d B in full, %d B by exception (full every 5)%n",
+        fullBytes, sentBytes);
     assertTrue(sentBytes < fullBytes);
 
     Map<String, Object> same = Map.of("a", 1L, "b", "x");
     HealthDeltas quiet = new HealthDeltas(10);
     quiet.next("cam-1", same);
-    assertEquals(Map.of(HealthDeltas.DELTA, 1), quiet.next("cam-1", same), "nothing changed: the marker alone");
+    assertEquals(
+        Map.of(HealthDeltas.DELTA, 1),
+        quiet.next("cam-1", same),
+        "nothing changed: the marker alone");
     quiet.requestFull();
     assertEquals(true, quiet.next("cam-1", same).get(HealthDeltas.FULL), "full after a request");
     assertNull(quiet.next("cam-1", Map.of("a", 1L)).get(HealthDeltas.FULL));
@@ -78,13 +87,20 @@ class HealthDeltaTest {
     Path dir = SharedData.scratchDirectory("uplink-health-delta");
     try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
         Receiver receiver = new Receiver(broker.url());
-        UplinkEngine engine = new UplinkEngine(Samples.config(broker.url(), dir.resolve("outbox.db"),
-            Map.of("health_full_every", 100)))) {
+        UplinkEngine engine =
+            new UplinkEngine(
+                Samples.config(
+                    broker.url(), dir.resolve("outbox.db"), Map.of("health_full_every", 100)))) {
       assertTrue(receiver.await(engine::connected, 10_000));
       String topic = "acme/box-7/wp/health/cam-1";
-      engine.report(new HealthReport("cam-1", Samples.T0, Map.of("fps", 10.0, "state", "OK", "drops", 0L)));
-      engine.report(new HealthReport("cam-1", Samples.T0 + 1, Map.of("fps", 12.0, "state", "OK", "drops", 0L)));
-      assertTrue(receiver.await(() -> receiver.arrivals(a -> a.topic().equals(topic)).size() == 2, 10_000));
+      engine.report(
+          new HealthReport("cam-1", Samples.T0, Map.of("fps", 10.0, "state", "OK", "drops", 0L)));
+      engine.report(
+          new HealthReport(
+              "cam-1", Samples.T0 + 1, Map.of("fps", 12.0, "state", "OK", "drops", 0L)));
+      assertTrue(
+          receiver.await(
+              () -> receiver.arrivals(a -> a.topic().equals(topic)).size() == 2, 10_000));
       KuraPayload delta = receiver.arrivals(a -> a.topic().equals(topic)).get(1).payload();
       assertEquals(Map.of("seq", delta.metric("seq"), "delta", 1, "fps", 12.0), delta.metrics());
 
@@ -93,27 +109,44 @@ class HealthDeltaTest {
       Map<String, Object> request = new LinkedHashMap<>();
       request.put(Request.REQUEST_ID, "9");
       request.put(Request.REQUESTER_CLIENT_ID, "console");
-      console.publish("$EDC/acme/box-7/HEALTH-V1/GET/full/cam-1",
-          KuraPayloadCodec.encode(new KuraPayload(Samples.T0, null, request, null)), 1, false);
-      assertTrue(receiver.await(() -> !receiver.arrivals(a -> a.topic().equals("$EDC/acme/console/HEALTH-V1/REPLY/9"))
-          .isEmpty(), 10_000));
-      KuraPayload reply = receiver.arrivals(a -> a.topic().equals("$EDC/acme/console/HEALTH-V1/REPLY/9")).get(0)
-          .payload();
+      console.publish(
+          "$EDC/acme/box-7/HEALTH-V1/GET/full/cam-1",
+          KuraPayloadCodec.encode(new KuraPayload(Samples.T0, null, request, null)),
+          1,
+          false);
+      assertTrue(
+          receiver.await(
+              () ->
+                  !receiver
+                      .arrivals(a -> a.topic().equals("$EDC/acme/console/HEALTH-V1/REPLY/9"))
+                      .isEmpty(),
+              10_000));
+      KuraPayload reply =
+          receiver
+              .arrivals(a -> a.topic().equals("$EDC/acme/console/HEALTH-V1/REPLY/9"))
+              .get(0)
+              .payload();
       assertEquals(200, reply.longMetric("response.code"));
       assertEquals(12.0, reply.metric("fps"));
       assertEquals("OK", reply.metric("state"));
       assertEquals(0L, reply.metric("drops"));
 
-      engine.report(new HealthReport("cam-1", Samples.T0 + 2, Map.of("fps", 12.0, "state", "OK", "drops", 0L)));
-      assertTrue(receiver.await(() -> receiver.arrivals(a -> a.topic().equals(topic)).size() == 3, 10_000));
+      engine.report(
+          new HealthReport(
+              "cam-1", Samples.T0 + 2, Map.of("fps", 12.0, "state", "OK", "drops", 0L)));
+      assertTrue(
+          receiver.await(
+              () -> receiver.arrivals(a -> a.topic().equals(topic)).size() == 3, 10_000));
       List<Receiver.Arrival> reports = receiver.arrivals(a -> a.topic().equals(topic));
-      assertEquals(true, reports.get(2).payload().metric("full"), "the report after GET/full is full");
+      assertEquals(
+          true, reports.get(2).payload().metric("full"), "the report after GET/full is full");
       Map<String, Object> rebuilt = new TreeMap<>();
       for (Receiver.Arrival a : reports) {
         rebuilt = HealthDeltas.apply(rebuilt, a.payload().metrics());
       }
       assertEquals(Map.of("fps", 12.0, "state", "OK", "drops", 0L), rebuilt);
-      assertFalse(reports.get(1).payload().metrics().containsKey("state"), "unchanged metrics stay home");
+      assertFalse(
+          reports.get(1).payload().metrics().containsKey("state"), "unchanged metrics stay home");
       console.disconnect();
       console.close();
     }

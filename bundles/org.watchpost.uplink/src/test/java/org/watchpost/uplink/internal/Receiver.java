@@ -1,5 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,9 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeException;
-import dev.failsafe.RetryPolicy;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -22,8 +23,8 @@ import org.watchpost.uplink.codec.KuraPayloadCodec;
 import org.watchpost.uplink.codec.MalformedPayloadException;
 
 /**
- * The central side in a test: a subscriber on every topic with a persistent session (so messages published
- * while it reconnects wait for it at the broker), decoding each payload with the codec.
+ * The central side in a test: a subscriber on every topic with a persistent session (so messages
+ * published while it reconnects wait for it at the broker), decoding each payload with the codec.
  */
 final class Receiver implements AutoCloseable {
   /** One payload as it arrived; a batch yields one per entry. */
@@ -42,7 +43,8 @@ final class Receiver implements AutoCloseable {
     this(url, null, null, null);
   }
 
-  Receiver(String url, String user, String password, javax.net.SocketFactory sockets) throws MqttException {
+  Receiver(String url, String user, String password, javax.net.SocketFactory sockets)
+      throws MqttException {
     client = new MqttClient(url, "receiver-" + System.nanoTime(), new MemoryPersistence());
     MqttConnectOptions options = new MqttConnectOptions();
     if (user != null) {
@@ -56,49 +58,63 @@ final class Receiver implements AutoCloseable {
     options.setAutomaticReconnect(true);
     options.setMaxReconnectDelay(250);
     options.setMaxInflight(1000);
-    client.setCallback(new MqttCallbackExtended() {
-      @Override
-      public void connectComplete(boolean reconnect, String serverURI) {}
+    client.setCallback(
+        new MqttCallbackExtended() {
+          @Override
+          public void connectComplete(boolean reconnect, String serverURI) {}
 
-      @Override
-      public void connectionLost(Throwable cause) {}
+          @Override
+          public void connectionLost(Throwable cause) {}
 
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-        long now = System.nanoTime();
-        byte[] wire = message.getPayload();
-        try {
-          List<KuraPayload> payloads = KuraPayloadCodec.decodeMessages(wire, 1 << 22);
-          for (KuraPayload p : payloads) {
-            // Read as a Kura-aware consumer does: events in either profile through EventMetrics' names.
-            arrivals.add(new Arrival(topic, org.watchpost.uplink.codec.EventMetrics.verbose(p), now, wire.length, payloads.size() > 1 || KuraPayloadCodec.isGzip(wire)));
+          @Override
+          public void messageArrived(String topic, MqttMessage message) {
+            long now = System.nanoTime();
+            byte[] wire = message.getPayload();
+            try {
+              List<KuraPayload> payloads = KuraPayloadCodec.decodeMessages(wire, 1 << 22);
+              for (KuraPayload p : payloads) {
+                // Read as a Kura-aware consumer does: events in either profile through
+                // EventMetrics' names.
+                arrivals.add(
+                    new Arrival(
+                        topic,
+                        org.watchpost.uplink.codec.EventMetrics.verbose(p),
+                        now,
+                        wire.length,
+                        payloads.size() > 1 || KuraPayloadCodec.isGzip(wire)));
+              }
+            } catch (MalformedPayloadException e) {
+              malformed.add(topic + ": " + e.getMessage());
+            }
           }
-        } catch (MalformedPayloadException e) {
-          malformed.add(topic + ": " + e.getMessage());
-        }
-      }
 
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {}
-    });
+          @Override
+          public void deliveryComplete(IMqttDeliveryToken token) {}
+        });
     connectAndSubscribe(options);
   }
 
   /**
-   * Moquette 0.17 (the MQTT 3.1.1-only broker of the fallback tests) now and then closes a connection it has
-   * just accepted while the session is still being set up ("SUBSCRIBE received on already closed connection");
-   * a second attempt succeeds.
+   * Moquette 0.17 (the MQTT 3.1.1-only broker of the fallback tests) now and then closes a
+   * connection it has just accepted while the session is still being set up ("SUBSCRIBE received on
+   * already closed connection"); a second attempt succeeds.
    */
   private void connectAndSubscribe(MqttConnectOptions options) throws MqttException {
-    RetryPolicy<Object> retry = RetryPolicy.builder().handle(MqttException.class)
-        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)).withMaxAttempts(CONNECT_ATTEMPTS).build();
+    RetryPolicy<Object> retry =
+        RetryPolicy.builder()
+            .handle(MqttException.class)
+            .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1))
+            .withMaxAttempts(CONNECT_ATTEMPTS)
+            .build();
     try {
-      Failsafe.with(retry).run(() -> {
-        if (!client.isConnected()) {
-          client.connect(options);
-        }
-        client.subscribe(new String[] {"#", "$EDC/#"}, new int[] {1, 1});
-      });
+      Failsafe.with(retry)
+          .run(
+              () -> {
+                if (!client.isConnected()) {
+                  client.connect(options);
+                }
+                client.subscribe(new String[] {"#", "$EDC/#"}, new int[] {1, 1});
+              });
     } catch (FailsafeException e) {
       if (e.getCause() instanceof MqttException cause) {
         throw cause;
@@ -131,7 +147,8 @@ final class Receiver implements AutoCloseable {
   }
 
   /** Waits until the condition holds or the timeout passes; true when it holds. */
-  boolean await(java.util.function.BooleanSupplier condition, long timeoutMillis) throws InterruptedException {
+  boolean await(java.util.function.BooleanSupplier condition, long timeoutMillis)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
     while (System.nanoTime() - deadline < 0) {
       if (condition.getAsBoolean()) {

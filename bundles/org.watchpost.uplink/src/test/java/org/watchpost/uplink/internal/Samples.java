@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.uplink.internal;
 
 import java.nio.file.Path;
@@ -16,18 +17,42 @@ final class Samples {
 
   /** A line crossing as the analytics raise it. */
   static Event lineCrossing(String cameraId, long trackId, long timeMillis) {
-    return new Event("line_crossing", "line-1", cameraId, "person", trackId, 0.87f,
-        new NormalizedBox(0.41f, 0.30f, 0.05f, 0.12f), timeMillis - 2_400, timeMillis, Priority.EVENT,
-        Map.of("direction", "in"), null);
+    return new Event(
+        "line_crossing",
+        "line-1",
+        cameraId,
+        "person",
+        trackId,
+        0.87f,
+        new NormalizedBox(0.41f, 0.30f, 0.05f, 0.12f),
+        timeMillis - 2_400,
+        timeMillis,
+        Priority.EVENT,
+        Map.of("direction", "in"),
+        null);
   }
 
   static Event withPriority(String cameraId, long n, Priority priority) {
     String type = priority == Priority.ALARM ? "intrusion" : "line_crossing";
-    return new Event(type, "rule-" + priority.name().toLowerCase(), cameraId, "person", n, 0.9f, null, T0 + n,
-        T0 + n, priority, Map.of("direction", n % 2 == 0 ? "in" : "out"), null);
+    return new Event(
+        type,
+        "rule-" + priority.name().toLowerCase(),
+        cameraId,
+        "person",
+        n,
+        0.9f,
+        null,
+        T0 + n,
+        T0 + n,
+        priority,
+        Map.of("direction", n % 2 == 0 ? "in" : "out"),
+        null);
   }
 
-  /** A configuration for tests: fast reconnects, a fresh outbox under target/, everything else default. */
+  /**
+   * A configuration for tests: fast reconnects, a fresh outbox under target/, everything else
+   * default.
+   */
   static UplinkConfig config(String brokerUrl, Path outbox, Map<String, Object> overrides) {
     Map<String, Object> values = new HashMap<>();
     values.put("broker_url", brokerUrl);

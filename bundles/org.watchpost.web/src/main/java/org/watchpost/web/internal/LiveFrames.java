@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
 import java.util.List;
@@ -21,14 +22,19 @@ import org.watchpost.api.pipeline.LiveTap;
 import org.watchpost.api.pipeline.RuleShape;
 
 /**
- * The live view. A camera is rendered only while a viewer has asked for it within the linger time, at most at the
- * configured rate: otherwise {@link #wants} is one map look-up that finds nothing, and the pipeline does no more.
- * Boxes, ids, classes, scores, motion and the rules are drawn here into the JPEG (not on a canvas from a JSON
- * feed) so that what is drawn belongs to exactly the frame it is drawn on, whatever the network's delay.
+ * The live view. A camera is rendered only while a viewer has asked for it within the linger time,
+ * at most at the configured rate: otherwise {@link #wants} is one map look-up that finds nothing,
+ * and the pipeline does no more. Boxes, ids, classes, scores, motion and the rules are drawn here
+ * into the JPEG (not on a canvas from a JSON feed) so that what is drawn belongs to exactly the
+ * frame it is drawn on, whatever the network's delay.
  */
 final class LiveFrames implements LiveTap {
-  /** Colours, BGR. Magenta for objects: rare in outdoor scenes, so a box stands out (and a test can find it). */
+  /**
+   * Colours, BGR. Magenta for objects: rare in outdoor scenes, so a box stands out (and a test can
+   * find it).
+   */
   static final Scalar OBJECT = new Scalar(255, 0, 255);
+
   static final Scalar TENTATIVE = new Scalar(160, 160, 160);
   static final Scalar MOTION = new Scalar(0, 220, 255);
   static final Scalar ZONE = new Scalar(255, 200, 0);
@@ -48,7 +54,10 @@ final class LiveFrames implements LiveTap {
       notifyAll();
     }
 
-    /** A frame newer than {@code after}, waiting up to the timeout; the latest one otherwise (or null). */
+    /**
+     * A frame newer than {@code after}, waiting up to the timeout; the latest one otherwise (or
+     * null).
+     */
     synchronized Object[] await(long after, long timeoutMillis) throws InterruptedException {
       long end = System.currentTimeMillis() + timeoutMillis;
       while (sequence <= after) {
@@ -68,8 +77,10 @@ final class LiveFrames implements LiveTap {
   private volatile long lingerNanos;
   private volatile int maxWidth;
   private volatile int quality;
-  final java.util.concurrent.atomic.LongAdder framesRendered = new java.util.concurrent.atomic.LongAdder();
-  final java.util.concurrent.atomic.LongAdder bytesRendered = new java.util.concurrent.atomic.LongAdder();
+  final java.util.concurrent.atomic.LongAdder framesRendered =
+      new java.util.concurrent.atomic.LongAdder();
+  final java.util.concurrent.atomic.LongAdder bytesRendered =
+      new java.util.concurrent.atomic.LongAdder();
 
   LiveFrames(LongSupplier clock) {
     this.clock = clock;
@@ -126,7 +137,13 @@ final class LiveFrames implements LiveTap {
     double scale = Math.min(1.0, (double) maxWidth / frame.width());
     try {
       if (scale < 1.0) {
-        Imgproc.resize(source, image, new Size(Math.round(frame.width() * scale), Math.round(frame.height() * scale)), 0, 0, Imgproc.INTER_AREA);
+        Imgproc.resize(
+            source,
+            image,
+            new Size(Math.round(frame.width() * scale), Math.round(frame.height() * scale)),
+            0,
+            0,
+            Imgproc.INTER_AREA);
       } else {
         source.copyTo(image);
       }
@@ -154,7 +171,13 @@ final class LiveFrames implements LiveTap {
     MatOfInt parameters = new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 80);
     try {
       small.put(0, 0, grey);
-      Imgproc.resize(small, big, new Size(toWidth, Math.round((double) toWidth * height / width)), 0, 0, Imgproc.INTER_LINEAR);
+      Imgproc.resize(
+          small,
+          big,
+          new Size(toWidth, Math.round((double) toWidth * height / width)),
+          0,
+          0,
+          Imgproc.INTER_LINEAR);
       Imgcodecs.imencode(".jpg", big, out, parameters);
       return out.toArray();
     } finally {
@@ -196,31 +219,54 @@ final class LiveFrames implements LiveTap {
       label(image, rule.ruleId(), points.get(0), rule.type().equals("line_crossing") ? LINE : ZONE);
     }
     for (LiveScene.Box m : scene.motion()) {
-      Imgproc.rectangle(image, new Point(m.x1() * scale, m.y1() * scale), new Point(m.x2() * scale, m.y2() * scale), MOTION, 1);
+      Imgproc.rectangle(
+          image,
+          new Point(m.x1() * scale, m.y1() * scale),
+          new Point(m.x2() * scale, m.y2() * scale),
+          MOTION,
+          1);
     }
     for (LiveScene.LiveObject o : scene.objects()) {
       Scalar colour = o.confirmed() ? OBJECT : TENTATIVE;
       Point tl = new Point(o.box().x1() * scale, o.box().y1() * scale);
-      Imgproc.rectangle(image, tl, new Point(o.box().x2() * scale, o.box().y2() * scale), colour, 2);
-      String text = (o.trackId() >= 0 ? "#" + o.trackId() + " " : "") + o.label() + " " + Math.round(o.score() * 100) + "%";
+      Imgproc.rectangle(
+          image, tl, new Point(o.box().x2() * scale, o.box().y2() * scale), colour, 2);
+      String text =
+          (o.trackId() >= 0 ? "#" + o.trackId() + " " : "")
+              + o.label()
+              + " "
+              + Math.round(o.score() * 100)
+              + "%";
       label(image, text, tl, colour);
     }
     if (scene.shedding()) {
-      label(image, "load shedding: detector rate lowered", new Point(4, h - 4), new Scalar(0, 0, 255));
+      label(
+          image,
+          "load shedding: detector rate lowered",
+          new Point(4, h - 4),
+          new Scalar(0, 0, 255));
     }
   }
 
   /**
-   * "in" is a crossing from the left-hand side to the right-hand side, facing from the first point to the second
-   * (the analytics' convention); in image coordinates (y down) the right-hand normal of (dx, dy) is (-dy, dx).
+   * "in" is a crossing from the left-hand side to the right-hand side, facing from the first point
+   * to the second (the analytics' convention); in image coordinates (y down) the right-hand normal
+   * of (dx, dy) is (-dy, dx).
    */
   /**
-   * A closed outline drawn edge by edge: Imgproc.polylines takes a List of MatOfPoint, which OpenCV's Java
-   * wrapper turns into a temporary Mat it never releases (left to the finaliser, issue 19).
+   * A closed outline drawn edge by edge: Imgproc.polylines takes a List of MatOfPoint, which
+   * OpenCV's Java wrapper turns into a temporary Mat it never releases (left to the finaliser,
+   * issue 19).
    */
   static void outline(Mat image, List<Point> points, Scalar colour, int thickness) {
     for (int i = 0; i < points.size(); i++) {
-      Imgproc.line(image, points.get(i), points.get((i + 1) % points.size()), colour, thickness, Imgproc.LINE_AA);
+      Imgproc.line(
+          image,
+          points.get(i),
+          points.get((i + 1) % points.size()),
+          colour,
+          thickness,
+          Imgproc.LINE_AA);
     }
   }
 
@@ -249,7 +295,15 @@ final class LiveFrames implements LiveTap {
 
   private static void label(Mat image, String text, Point at, Scalar colour) {
     Point p = new Point(Math.max(0, at.x), Math.max(12, at.y - 3));
-    Imgproc.putText(image, text, p, Imgproc.FONT_HERSHEY_SIMPLEX, 0.45, new Scalar(0, 0, 0), 3, Imgproc.LINE_AA);
+    Imgproc.putText(
+        image,
+        text,
+        p,
+        Imgproc.FONT_HERSHEY_SIMPLEX,
+        0.45,
+        new Scalar(0, 0, 0),
+        3,
+        Imgproc.LINE_AA);
     Imgproc.putText(image, text, p, Imgproc.FONT_HERSHEY_SIMPLEX, 0.45, colour, 1, Imgproc.LINE_AA);
   }
 }

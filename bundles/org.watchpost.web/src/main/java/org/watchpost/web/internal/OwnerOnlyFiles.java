@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
 import java.io.IOException;
@@ -9,7 +10,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Secrets on disk: readable by the service user only, written whole or not at all (as the OPC UA bundle does). */
+/**
+ * Secrets on disk: readable by the service user only, written whole or not at all (as the OPC UA
+ * bundle does).
+ */
 final class OwnerOnlyFiles {
   static final int MAX_BYTES = 64 * 1024;
 
@@ -19,7 +23,9 @@ final class OwnerOnlyFiles {
     Path directory = file.toAbsolutePath().getParent();
     if (!Files.isDirectory(directory)) {
       if (posix(directory.getRoot())) {
-        Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(
+            directory,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       } else {
         Files.createDirectories(directory);
       }
@@ -27,7 +33,9 @@ final class OwnerOnlyFiles {
     Path temporary = directory.resolve(file.getFileName() + ".tmp");
     Files.deleteIfExists(temporary);
     if (posix(directory)) {
-      Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          temporary,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } else {
       Files.createFile(temporary);
     }
@@ -36,7 +44,8 @@ final class OwnerOnlyFiles {
       channel.force(true);
     }
     try {
-      Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
     }
@@ -46,7 +55,9 @@ final class OwnerOnlyFiles {
     if (Files.size(file) > MAX_BYTES) {
       throw new IOException(file + " is larger than " + MAX_BYTES + " bytes");
     }
-    if (posix(file) && !PosixFilePermissions.fromString("rw-------").containsAll(Files.getPosixFilePermissions(file))) {
+    if (posix(file)
+        && !PosixFilePermissions.fromString("rw-------")
+            .containsAll(Files.getPosixFilePermissions(file))) {
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
     return Files.readAllBytes(file);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
 import com.google.gson.Gson;
@@ -19,9 +20,9 @@ import java.util.regex.Pattern;
 import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.framework.InvalidSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.watchpost.api.login.LoginThrottle;
@@ -29,9 +30,9 @@ import org.watchpost.api.pipeline.CameraStatusProvider;
 import org.watchpost.api.pipeline.RuleChecker;
 
 /**
- * Everything under the page's path: the static page, login and logout, and the JSON and JPEG API. Each request
- * is checked in this order: source network, session (all but the page itself and login), CSRF token (every
- * request that changes state), then its own input, bounded.
+ * Everything under the page's path: the static page, login and logout, and the JSON and JPEG API.
+ * Each request is checked in this order: source network, session (all but the page itself and
+ * login), CSRF token (every request that changes state), then its own input, bounded.
  */
 final class PageServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -39,16 +40,29 @@ final class PageServlet extends HttpServlet {
   static final String CSRF_HEADER = "X-CSRF-Token";
   static final int MAX_BODY = 16 * 1024;
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-  private static final Map<String, String> STATIC = Map.of("/", "index.html", "/index.html", "index.html",
-      "/app.js", "app.js", "/app.css", "app.css");
+  private static final Map<String, String> STATIC =
+      Map.of(
+          "/",
+          "index.html",
+          "/index.html",
+          "index.html",
+          "/app.js",
+          "app.js",
+          "/app.css",
+          "app.css");
 
   /** What the servlet reads from the running device; each may be absent. */
   interface Device {
     List<CameraStatusProvider> cameras();
+
     RuleChecker rules();
+
     ConfigurationAdmin configurationAdmin();
+
     Map<String, Object> health();
+
     SavedRules savedRules();
+
     org.watchpost.api.health.BaselineViews baselines();
   }
 
@@ -60,7 +74,13 @@ final class PageServlet extends HttpServlet {
   private final transient LiveFrames live;
   private final transient Device device;
 
-  PageServlet(SourceFilter sources, Sessions sessions, LoginThrottle throttle, Credential credential, LiveFrames live, Device device) {
+  PageServlet(
+      SourceFilter sources,
+      Sessions sessions,
+      LoginThrottle throttle,
+      Credential credential,
+      LiveFrames live,
+      Device device) {
     this.sources = sources;
     this.sessions = sessions;
     this.throttle = throttle;
@@ -70,13 +90,15 @@ final class PageServlet extends HttpServlet {
   }
 
   @Override
-  protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     response.setHeader("Cache-Control", "no-store");
     response.setHeader("X-Content-Type-Options", "nosniff");
     response.setHeader("Referrer-Policy", "no-referrer");
     response.setHeader("X-Frame-Options", "DENY");
     response.setHeader("Strict-Transport-Security", "max-age=31536000");
-    response.setHeader("Content-Security-Policy",
+    response.setHeader(
+        "Content-Security-Policy",
         "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'");
     InetAddress source = address(request.getRemoteAddr());
     if (!sources.allows(source)) {
@@ -117,13 +139,20 @@ final class PageServlet extends HttpServlet {
     }
   }
 
-  private void route(String method, String path, HttpServletRequest request, HttpServletResponse response,
-      Sessions.Session session) throws IOException {
+  private void route(
+      String method,
+      String path,
+      HttpServletRequest request,
+      HttpServletResponse response,
+      Sessions.Session session)
+      throws IOException {
     if (method.equals("GET") && path.equals("/api/session")) {
       json(response, 200, Map.of("user", Credential.USER, "csrf", session.csrf()));
     } else if (method.equals("POST") && path.equals("/api/logout")) {
       sessions.close(session.id());
-      response.addHeader("Set-Cookie", Sessions.COOKIE + "=; Path=/watchpost; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
+      response.addHeader(
+          "Set-Cookie",
+          Sessions.COOKIE + "=; Path=/watchpost; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
       json(response, 200, Map.of("ok", true));
     } else if (method.equals("GET") && path.equals("/api/cameras")) {
       json(response, 200, cameras());
@@ -144,9 +173,13 @@ final class PageServlet extends HttpServlet {
     }
   }
 
-  private void login(HttpServletRequest request, HttpServletResponse response, InetAddress source) throws IOException {
+  private void login(HttpServletRequest request, HttpServletResponse response, InetAddress source)
+      throws IOException {
     if (!throttle.allowed(source)) {
-      error(response, 429, "too many failed logins from " + LoginThrottle.key(source) + "; wait and try again");
+      error(
+          response,
+          429,
+          "too many failed logins from " + LoginThrottle.key(source) + "; wait and try again");
       return;
     }
     JsonObject body = body(request);
@@ -160,8 +193,12 @@ final class PageServlet extends HttpServlet {
     }
     throttle.succeeded(source);
     Sessions.Session session = sessions.open();
-    response.addHeader("Set-Cookie", Sessions.COOKIE + "=" + session.id()
-        + "; Path=/watchpost; HttpOnly; Secure; SameSite=Strict");
+    response.addHeader(
+        "Set-Cookie",
+        Sessions.COOKIE
+            + "="
+            + session.id()
+            + "; Path=/watchpost; HttpOnly; Secure; SameSite=Strict");
     LOG.info("web: {} logged in from {}", Credential.USER, LoginThrottle.key(source));
     json(response, 200, Map.of("user", Credential.USER, "csrf", session.csrf()));
   }
@@ -175,7 +212,9 @@ final class PageServlet extends HttpServlet {
       m.put("source", s.source().state().name());
       m.put("detail", s.source().detail());
       m.put("fps", Math.round(s.framesPerSecond() * 10) / 10.0);
-      m.put("inference_ms", Double.isNaN(s.inferenceMillis()) ? null : Math.round(s.inferenceMillis() * 10) / 10.0);
+      m.put(
+          "inference_ms",
+          Double.isNaN(s.inferenceMillis()) ? null : Math.round(s.inferenceMillis() * 10) / 10.0);
       m.put("frames", s.frames());
       m.put("skipped_frames", s.skippedFrames());
       out.add(m);
@@ -187,7 +226,8 @@ final class PageServlet extends HttpServlet {
     return device.cameras().stream().anyMatch(c -> c.cameraStatus().cameraId().equals(id));
   }
 
-  private void live(String rest, HttpServletRequest request, HttpServletResponse response) throws IOException {
+  private void live(String rest, HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     String camera = rest.endsWith(".jpg") ? rest.substring(0, rest.length() - 4) : rest;
     if (!NAME.matcher(camera).matches() || !knownCamera(camera)) {
       error(response, 404, "no such camera");
@@ -195,7 +235,9 @@ final class PageServlet extends HttpServlet {
     }
     long after;
     try {
-      after = Long.parseLong(request.getParameter("after") == null ? "0" : request.getParameter("after"));
+      after =
+          Long.parseLong(
+              request.getParameter("after") == null ? "0" : request.getParameter("after"));
     } catch (NumberFormatException e) {
       throw new BadRequest("after must be a number");
     }
@@ -223,7 +265,8 @@ final class PageServlet extends HttpServlet {
   private void reference(String rest, HttpServletResponse response) throws IOException {
     String camera = rest.endsWith(".jpg") ? rest.substring(0, rest.length() - 4) : rest;
     var baselines = device.baselines();
-    var reference = baselines == null || !NAME.matcher(camera).matches() ? null : baselines.reference(camera);
+    var reference =
+        baselines == null || !NAME.matcher(camera).matches() ? null : baselines.reference(camera);
     if (reference == null) {
       error(response, 404, "no baseline learned for this camera yet");
       return;
@@ -242,7 +285,8 @@ final class PageServlet extends HttpServlet {
     ConfigurationAdmin admin = device.configurationAdmin();
     if (checker != null && admin != null) {
       try {
-        Configuration[] configurations = admin.listConfigurations("(service.factoryPid=" + checker.factoryPid() + ")");
+        Configuration[] configurations =
+            admin.listConfigurations("(service.factoryPid=" + checker.factoryPid() + ")");
         for (Configuration c : configurations == null ? new Configuration[0] : configurations) {
           Dictionary<String, Object> p = c.getProperties();
           Object cam = p.get("camera.id");
@@ -269,7 +313,8 @@ final class PageServlet extends HttpServlet {
     return out;
   }
 
-  private void saveRule(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  private void saveRule(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     RuleChecker checker = device.rules();
     ConfigurationAdmin admin = device.configurationAdmin();
     if (checker == null || admin == null) {
@@ -305,7 +350,8 @@ final class PageServlet extends HttpServlet {
       throw new BadRequest("no such rule");
     }
     try {
-      Configuration[] found = admin.listConfigurations("(service.pid=" + checker.factoryPid() + "~" + name + ")");
+      Configuration[] found =
+          admin.listConfigurations("(service.pid=" + checker.factoryPid() + "~" + name + ")");
       if (found == null) {
         error(response, 404, "no such rule");
         return;
@@ -374,7 +420,10 @@ final class PageServlet extends HttpServlet {
     if (literal == null || literal.length() > 64) {
       return null;
     }
-    String bare = literal.startsWith("[") && literal.endsWith("]") ? literal.substring(1, literal.length() - 1) : literal;
+    String bare =
+        literal.startsWith("[") && literal.endsWith("]")
+            ? literal.substring(1, literal.length() - 1)
+            : literal;
     bare = bare.replaceAll("%.*$", "");
     boolean v4 = bare.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
     boolean v6 = bare.contains(":") && bare.matches("[0-9A-Fa-f:.]+");
@@ -396,8 +445,10 @@ final class PageServlet extends HttpServlet {
       }
       byte[] bytes = in.readAllBytes();
       response.setStatus(200);
-      response.setContentType(name.endsWith(".js") ? "text/javascript; charset=utf-8"
-          : name.endsWith(".css") ? "text/css; charset=utf-8" : "text/html; charset=utf-8");
+      response.setContentType(
+          name.endsWith(".js")
+              ? "text/javascript; charset=utf-8"
+              : name.endsWith(".css") ? "text/css; charset=utf-8" : "text/html; charset=utf-8");
       response.setContentLength(bytes.length);
       response.getOutputStream().write(bytes);
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
 import com.google.gson.JsonArray;
@@ -7,16 +8,39 @@ import java.util.Hashtable;
 import java.util.List;
 
 /**
- * A rule as the page sends it, turned into configuration properties named as the analytics Metatype documents
- * them ({@code org.watchpost.analytics.rule}). Only the types are checked here; what the values mean is checked
- * by the analytics themselves ({@link org.watchpost.api.pipeline.RuleChecker}).
+ * A rule as the page sends it, turned into configuration properties named as the analytics Metatype
+ * documents them ({@code org.watchpost.analytics.rule}). Only the types are checked here; what the
+ * values mean is checked by the analytics themselves ({@link
+ * org.watchpost.api.pipeline.RuleChecker}).
  */
 final class RuleProperties {
-  static final List<String> STRINGS = List.of("rule.id", "camera.id", "type", "points", "schedule", "time.zone", "direction", "priority");
+  static final List<String> STRINGS =
+      List.of(
+          "rule.id",
+          "camera.id",
+          "type",
+          "points",
+          "schedule",
+          "time.zone",
+          "direction",
+          "priority");
   static final List<String> DOUBLES = List.of("dwell.s", "cooldown.s");
   static final List<String> INTEGERS = List.of("min.count", "count.interval.s");
-  static final List<String> NAMES = List.of("rule.id", "camera.id", "type", "points", "classes", "schedule", "time.zone",
-      "dwell.s", "min.count", "cooldown.s", "direction", "count.interval.s", "priority");
+  static final List<String> NAMES =
+      List.of(
+          "rule.id",
+          "camera.id",
+          "type",
+          "points",
+          "classes",
+          "schedule",
+          "time.zone",
+          "dwell.s",
+          "min.count",
+          "cooldown.s",
+          "direction",
+          "count.interval.s",
+          "priority");
   static final int MAX_TEXT = 4096;
   static final int MAX_CLASSES = 16;
 
@@ -31,7 +55,8 @@ final class RuleProperties {
     Hashtable<String, Object> out = new Hashtable<>();
     for (String key : in.keySet()) {
       if (!NAMES.contains(key)) {
-        throw new PageServlet.BadRequest("unknown rule property '" + (key.length() > 40 ? key.substring(0, 40) : key) + "'");
+        throw new PageServlet.BadRequest(
+            "unknown rule property '" + (key.length() > 40 ? key.substring(0, 40) : key) + "'");
       }
     }
     for (String key : STRINGS) {
@@ -58,7 +83,8 @@ final class RuleProperties {
     JsonElement classes = in.get("classes");
     if (classes != null) {
       if (!classes.isJsonArray() || classes.getAsJsonArray().size() > MAX_CLASSES) {
-        throw new PageServlet.BadRequest("classes must be a list of at most " + MAX_CLASSES + " names");
+        throw new PageServlet.BadRequest(
+            "classes must be a list of at most " + MAX_CLASSES + " names");
       }
       JsonArray array = classes.getAsJsonArray();
       String[] names = new String[array.size()];
@@ -80,7 +106,10 @@ final class RuleProperties {
       return null;
     }
     try {
-      double v = e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : Double.parseDouble(e.getAsString().trim());
+      double v =
+          e.getAsJsonPrimitive().isNumber()
+              ? e.getAsDouble()
+              : Double.parseDouble(e.getAsString().trim());
       if (!Double.isFinite(v)) {
         throw new NumberFormatException();
       }

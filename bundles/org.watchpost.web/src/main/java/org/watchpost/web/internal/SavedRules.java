@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
 import com.google.gson.Gson;
@@ -20,17 +21,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rules saved or deleted on the page, kept by the page itself ({@code rules.json} in its state directory):
- * the standalone runtime rebuilds Config Admin from the seed file at every start, so without this an installer's
- * zones would be gone after a power cut. Applied again when the page starts and whenever someone else (the seed
- * file) changes one of these rules to something else: what the installer saved last wins. Inside Kura, whose
- * configuration snapshots persist Config Admin, applying them again changes nothing.
+ * The rules saved or deleted on the page, kept by the page itself ({@code rules.json} in its state
+ * directory): the standalone runtime rebuilds Config Admin from the seed file at every start, so
+ * without this an installer's zones would be gone after a power cut. Applied again when the page
+ * starts and whenever someone else (the seed file) changes one of these rules to something else:
+ * what the installer saved last wins. Inside Kura, whose configuration snapshots persist Config
+ * Admin, applying them again changes nothing.
  */
 final class SavedRules {
   private static final Logger LOG = LoggerFactory.getLogger(SavedRules.class);
   static final int MAX_RULES = 256;
   private final Path file;
   private final Gson gson = new GsonBuilder().setPrettyPrinting().create();
+
   /** Rule name to its properties, or null when the installer deleted it. */
   private final Map<String, JsonObject> rules = new LinkedHashMap<>();
 
@@ -38,7 +41,9 @@ final class SavedRules {
     this.file = file;
     if (Files.exists(file)) {
       try {
-        JsonObject all = JsonParser.parseString(new String(OwnerOnlyFiles.read(file), StandardCharsets.UTF_8)).getAsJsonObject();
+        JsonObject all =
+            JsonParser.parseString(new String(OwnerOnlyFiles.read(file), StandardCharsets.UTF_8))
+                .getAsJsonObject();
         for (String name : all.keySet()) {
           JsonElement e = all.get(name);
           if (rules.size() < MAX_RULES) {
@@ -46,7 +51,10 @@ final class SavedRules {
           }
         }
       } catch (IOException | RuntimeException e) {
-        LOG.error("web: the rules saved on the page ({}) cannot be read ({}); they are not applied", file, e.toString());
+        LOG.error(
+            "web: the rules saved on the page ({}) cannot be read ({}); they are not applied",
+            file,
+            e.toString());
       }
     }
   }
@@ -68,12 +76,15 @@ final class SavedRules {
     write();
   }
 
-  /** Makes Config Admin hold what the installer saved; returns how many configurations were changed. */
+  /**
+   * Makes Config Admin hold what the installer saved; returns how many configurations were changed.
+   */
   synchronized int apply(ConfigurationAdmin admin, String factoryPid) {
     int changed = 0;
     for (Map.Entry<String, JsonObject> rule : rules.entrySet()) {
       try {
-        Configuration[] found = admin.listConfigurations("(service.pid=" + factoryPid + "~" + rule.getKey() + ")");
+        Configuration[] found =
+            admin.listConfigurations("(service.pid=" + factoryPid + "~" + rule.getKey() + ")");
         if (rule.getValue() == null) {
           if (found != null) {
             found[0].delete();

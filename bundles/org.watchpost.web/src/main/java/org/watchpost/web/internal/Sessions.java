@@ -1,17 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Logged-in sessions: a random 256-bit id in an HttpOnly, Secure, SameSite=Strict cookie, and a separate random
- * CSRF token the page sends in a header with every state-changing request (OWASP's synchronizer token). Bounded:
- * the oldest session ends first; idle ones end after the idle timeout, every one after the absolute lifetime.
+ * Logged-in sessions: a random 256-bit id in an HttpOnly, Secure, SameSite=Strict cookie, and a
+ * separate random CSRF token the page sends in a header with every state-changing request (OWASP's
+ * synchronizer token). Bounded: the oldest session ends first; idle ones end after the idle
+ * timeout, every one after the absolute lifetime.
  */
 final class Sessions {
   static final String COOKIE = "wp_session";
@@ -28,12 +30,13 @@ final class Sessions {
     this.random = random;
     this.idleNanos = idleNanos;
     this.clock = clock;
-    this.sessions = new LinkedHashMap<>(16, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Session> eldest) {
-        return size() > max;
-      }
-    };
+    this.sessions =
+        new LinkedHashMap<>(16, 0.75f, false) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Session> eldest) {
+            return size() > max;
+          }
+        };
   }
 
   synchronized Session open() {
@@ -43,7 +46,10 @@ final class Sessions {
     return s;
   }
 
-  /** The live session of this id, touched; null when there is none (unknown, idle too long, too old). */
+  /**
+   * The live session of this id, touched; null when there is none (unknown, idle too long, too
+   * old).
+   */
   synchronized Session find(String id) {
     if (id == null || id.length() > 64) {
       return null;
@@ -72,8 +78,10 @@ final class Sessions {
   }
 
   static boolean csrfMatches(Session session, String token) {
-    return token != null && MessageDigest.isEqual(session.csrf().getBytes(StandardCharsets.US_ASCII),
-        token.getBytes(StandardCharsets.US_ASCII));
+    return token != null
+        && MessageDigest.isEqual(
+            session.csrf().getBytes(StandardCharsets.US_ASCII),
+            token.getBytes(StandardCharsets.US_ASCII));
   }
 
   private String token() {

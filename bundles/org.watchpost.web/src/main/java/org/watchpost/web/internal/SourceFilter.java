@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
 import java.net.InetAddress;
@@ -5,7 +6,9 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The site's LAN: requests from any other network are refused before anything else is looked at. */
+/**
+ * The site's LAN: requests from any other network are refused before anything else is looked at.
+ */
 final class SourceFilter {
   private record Network(byte[] prefix, int bits) {}
 
@@ -17,17 +20,20 @@ final class SourceFilter {
       String text = cidr.trim();
       int slash = text.indexOf('/');
       if (slash < 0 || text.isEmpty() || !text.matches("[0-9A-Fa-f:.]+/[0-9]{1,3}")) {
-        throw new IllegalArgumentException("allowed.sources: '" + cidr + "' is not an address/prefix-length network");
+        throw new IllegalArgumentException(
+            "allowed.sources: '" + cidr + "' is not an address/prefix-length network");
       }
       try {
         byte[] address = InetAddress.getByName(text.substring(0, slash)).getAddress();
         int bits = Integer.parseInt(text.substring(slash + 1));
         if (bits > address.length * 8) {
-          throw new IllegalArgumentException("allowed.sources: '" + cidr + "' has a prefix longer than its address");
+          throw new IllegalArgumentException(
+              "allowed.sources: '" + cidr + "' has a prefix longer than its address");
         }
         out.add(new Network(address, bits));
       } catch (UnknownHostException e) {
-        throw new IllegalArgumentException("allowed.sources: '" + cidr + "' is not an address/prefix-length network");
+        throw new IllegalArgumentException(
+            "allowed.sources: '" + cidr + "' is not an address/prefix-length network");
       }
     }
     this.networks = List.copyOf(out);

@@ -1,6 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
-import org.watchpost.api.host.HostFramework;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -38,6 +38,7 @@ import org.watchpost.api.health.HealthAlarm;
 import org.watchpost.api.health.HealthReport;
 import org.watchpost.api.health.HealthSink;
 import org.watchpost.api.health.MetricsProvider;
+import org.watchpost.api.host.HostFramework;
 import org.watchpost.api.login.LoginThrottle;
 import org.watchpost.api.pipeline.CameraStatusProvider;
 import org.watchpost.api.pipeline.LiveTap;
@@ -45,13 +46,17 @@ import org.watchpost.api.pipeline.RuleChecker;
 import org.watchpost.api.pipeline.SummaryContributor;
 
 /**
- * The installer's page: when enabled, makes (or loads) the device's certificate and login, points the web server
- * at them, and registers the page with the HTTP Whiteboard, the live view with the pipelines and a health sink
- * that keeps the latest state of each camera. When disabled it registers nothing and closes the port it manages.
- * Like the OPC UA server, a network service that runs only when configured: the distribution's default
- * configuration has it, the test and simulator runtimes do not.
+ * The installer's page: when enabled, makes (or loads) the device's certificate and login, points
+ * the web server at them, and registers the page with the HTTP Whiteboard, the live view with the
+ * pipelines and a health sink that keeps the latest state of each camera. When disabled it
+ * registers nothing and closes the port it manages. Like the OPC UA server, a network service that
+ * runs only when configured: the distribution's default configuration has it, the test and
+ * simulator runtimes do not.
  */
-@Component(immediate = true, configurationPid = WebConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(
+    immediate = true,
+    configurationPid = WebConfig.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = WebConfig.class)
 public final class WebComponent implements PageServlet.Device, HealthSink {
   private static final Logger LOG = LoggerFactory.getLogger(WebComponent.class);
@@ -64,8 +69,10 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
   private final List<CameraStatusProvider> cameras = new CopyOnWriteArrayList<>();
   private final List<MetricsProvider> metrics = new CopyOnWriteArrayList<>();
   private final List<SummaryContributor> summaries = new CopyOnWriteArrayList<>();
+
   /** The uplink's byte count at the last health request, for the rate now: {bytes, nanos}. */
   private final long[] lastUplink = {-1, 0};
+
   private final Map<String, Map<String, Object>> reports = new ConcurrentHashMap<>();
   private final Map<String, Map<String, HealthAlarm>> alarms = new ConcurrentHashMap<>();
   private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
@@ -76,12 +83,16 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
   private volatile SavedRules savedRules;
 
   @Activate
-  public WebComponent(BundleContext context, WebConfig config, @Reference ConfigurationAdmin configurationAdmin) throws IOException {
+  public WebComponent(
+      BundleContext context, WebConfig config, @Reference ConfigurationAdmin configurationAdmin)
+      throws IOException {
     this.configurationAdmin = configurationAdmin;
-    // Kura seeds every PID from its Metatype defaults (manage.server=true); its own web server serves the page.
+    // Kura seeds every PID from its Metatype defaults (manage.server=true); its own web server
+    // serves the page.
     boolean manageServer = config.manage_server() && !HostFramework.ownedByHost(context);
     if (config.manage_server() && !manageServer) {
-      LOG.info("web: the framework is Kura's; its web server serves the page, so manage.server is not acted on");
+      LOG.info(
+          "web: the framework is Kura's; its web server serves the page, so manage.server is not acted on");
     }
     if (!config.enabled()) {
       LOG.info("web: the installer's page is off (org.watchpost.web enabled=false)");
@@ -93,10 +104,13 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     org.watchpost.api.natives.NativeLibraries.loadOpenCv(nu.pattern.OpenCV.class);
     SecureRandom random = new SecureRandom();
     Path state = HostFramework.dataPath(context, config.state_dir());
-    Credential credential = Credential.loadOrCreate(state.resolve("credential"), random, System.out);
+    Credential credential =
+        Credential.loadOrCreate(state.resolve("credential"), random, System.out);
     if (manageServer) {
-      DeviceCertificate certificate = config.tls_keystore().isBlank()
-          ? DeviceCertificate.loadOrCreate(state, DeviceCertificate.hostname(), random) : null;
+      DeviceCertificate certificate =
+          config.tls_keystore().isBlank()
+              ? DeviceCertificate.loadOrCreate(state, DeviceCertificate.hostname(), random)
+              : null;
       configureServer(certificate, config);
     }
     savedRules = new SavedRules(state.resolve("rules.json"));
@@ -105,44 +119,75 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
       savedRules.apply(configurationAdmin, checker.factoryPid());
     }
     live = new LiveFrames(System::nanoTime);
-    live.configure(config.live_fps(), config.live_linger_s(), config.live_max_width(), config.live_jpeg_quality());
-    PageServlet servlet = new PageServlet(new SourceFilter(config.allowed_sources()),
-        new Sessions(random, TimeUnit.SECONDS.toNanos(config.session_idle_s()), config.session_max(), System::nanoTime),
-        new LoginThrottle(config.login_max_failures(), TimeUnit.SECONDS.toNanos(config.login_window_s()),
-            config.login_max_sources(), System::nanoTime),
-        credential, live, this);
-    // A servlet context of its own at /watchpost: beside whatever else the web server serves (inside Kura its UI,
-    // registered through the HttpService at "/" and /admin), never in another context's way nor under its security.
+    live.configure(
+        config.live_fps(),
+        config.live_linger_s(),
+        config.live_max_width(),
+        config.live_jpeg_quality());
+    PageServlet servlet =
+        new PageServlet(
+            new SourceFilter(config.allowed_sources()),
+            new Sessions(
+                random,
+                TimeUnit.SECONDS.toNanos(config.session_idle_s()),
+                config.session_max(),
+                System::nanoTime),
+            new LoginThrottle(
+                config.login_max_failures(),
+                TimeUnit.SECONDS.toNanos(config.login_window_s()),
+                config.login_max_sources(),
+                System::nanoTime),
+            credential,
+            live,
+            this);
+    // A servlet context of its own at /watchpost: beside whatever else the web server serves
+    // (inside Kura its UI,
+    // registered through the HttpService at "/" and /admin), never in another context's way nor
+    // under its security.
     Hashtable<String, Object> contextProperties = new Hashtable<>();
     contextProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_NAME, CONTEXT_NAME);
     contextProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_PATH, PATH);
-    registrations.add(context.registerService(ServletContextHelper.class, new ServletContextHelper(context.getBundle()) {},
-        contextProperties));
+    registrations.add(
+        context.registerService(
+            ServletContextHelper.class,
+            new ServletContextHelper(context.getBundle()) {},
+            contextProperties));
     Hashtable<String, Object> servletProperties = new Hashtable<>();
     servletProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, "/*");
-    servletProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "watchpost-installer-page");
-    servletProperties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_SELECT,
+    servletProperties.put(
+        HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "watchpost-installer-page");
+    servletProperties.put(
+        HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_SELECT,
         "(" + HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_NAME + "=" + CONTEXT_NAME + ")");
     registrations.add(context.registerService(Servlet.class, servlet, servletProperties));
     registrations.add(context.registerService(LiveTap.class, live, null));
     registrations.add(context.registerService(HealthSink.class, this, null));
-    // Someone else (the seed file, applied at every start) changed a rule the installer saved: theirs goes.
-    registrations.add(context.registerService(ConfigurationListener.class, event -> {
-      RuleChecker current = ruleChecker;
-      String pid = event.getPid();
-      if (current != null && pid.startsWith(current.factoryPid() + "~") && savedRules.has(pid.substring(pid.indexOf('~') + 1))) {
-        int changed = savedRules.apply(configurationAdmin, current.factoryPid());
-        if (changed > 0) {
-          LOG.info("web: {} rule(s) saved on the page applied again over the seed configuration", changed);
-        }
-      }
-    }, null));
+    // Someone else (the seed file, applied at every start) changed a rule the installer saved:
+    // theirs goes.
+    registrations.add(
+        context.registerService(
+            ConfigurationListener.class,
+            event -> {
+              RuleChecker current = ruleChecker;
+              String pid = event.getPid();
+              if (current != null
+                  && pid.startsWith(current.factoryPid() + "~")
+                  && savedRules.has(pid.substring(pid.indexOf('~') + 1))) {
+                int changed = savedRules.apply(configurationAdmin, current.factoryPid());
+                if (changed > 0) {
+                  LOG.info(
+                      "web: {} rule(s) saved on the page applied again over the seed configuration",
+                      changed);
+                }
+              }
+            },
+            null));
     LOG.info("web: the installer's page is served at https://<device>:{}{}/", config.port(), PATH);
   }
 
   /**
-   * Felix HTTP reads its settings from this PID; it is written only when they differ, since every update restarts
-   * the server. Null certificate and disabled: the server keeps no port open.
+   * Felix HTTP reads its settings from this PID; it is written only when they differ, since every
+   * update restarts the server. Null certificate and disabled: the server keeps no port open.
    */
   private void configureServer(DeviceCertificate certificate, WebConfig config) throws IOException {
     Hashtable<String, Object> wanted = new Hashtable<>();
@@ -153,9 +198,13 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     if (https) {
       wanted.put("org.osgi.service.http.port.secure", config.port());
       wanted.put("org.apache.felix.http.host", config.bind_address());
-      wanted.put("org.apache.felix.https.keystore",
-          certificate != null ? certificate.keystore().toString() : Path.of(config.tls_keystore()).toAbsolutePath().toString());
-      String password = certificate != null ? certificate.password() : config.tls_keystore_password();
+      wanted.put(
+          "org.apache.felix.https.keystore",
+          certificate != null
+              ? certificate.keystore().toString()
+              : Path.of(config.tls_keystore()).toAbsolutePath().toString());
+      String password =
+          certificate != null ? certificate.password() : config.tls_keystore_password();
       wanted.put("org.apache.felix.https.keystore.password", password);
       wanted.put("org.apache.felix.https.keystore.key.password", password);
       wanted.put("org.apache.felix.https.jetty.protocols.excluded", "SSLv3,TLSv1,TLSv1.1");
@@ -164,7 +213,8 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     Dictionary<String, Object> current = server.getProperties();
     boolean same = current != null;
     for (String key : wanted.keySet()) {
-      same = same && Objects.equals(String.valueOf(wanted.get(key)), String.valueOf(current.get(key)));
+      same =
+          same && Objects.equals(String.valueOf(wanted.get(key)), String.valueOf(current.get(key)));
     }
     if (!same) {
       server.update(wanted);
@@ -210,7 +260,10 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     summaries.remove(contributor);
   }
 
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
   void setRuleChecker(RuleChecker checker) {
     ruleChecker = checker;
     SavedRules saved = savedRules;
@@ -235,7 +288,10 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     return ruleChecker;
   }
 
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
   void setBaselineViews(BaselineViews views) {
     baselineViews = views;
   }
@@ -266,7 +322,8 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     if (alarms.size() >= MAX_SUBJECTS && !alarms.containsKey(alarm.cameraId())) {
       return;
     }
-    Map<String, HealthAlarm> mine = alarms.computeIfAbsent(alarm.cameraId(), k -> new ConcurrentHashMap<>());
+    Map<String, HealthAlarm> mine =
+        alarms.computeIfAbsent(alarm.cameraId(), k -> new ConcurrentHashMap<>());
     if (alarm.raised()) {
       if (mine.size() < MAX_ALARMS_PER_CAMERA) {
         mine.put(alarm.state().name(), alarm);
@@ -284,8 +341,9 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
   }
 
   /**
-   * Bytes per second on the uplink now (from its byte count between two looks at the page, at least 2 s apart)
-   * against the configured budget: what the uplink already counts, read through its run summary.
+   * Bytes per second on the uplink now (from its byte count between two looks at the page, at least
+   * 2 s apart) against the configured budget: what the uplink already counts, read through its run
+   * summary.
    */
   private void uplinkRate(Map<String, Object> device) {
     for (SummaryContributor contributor : summaries) {
@@ -299,7 +357,10 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
         long now = System.nanoTime();
         synchronized (lastUplink) {
           if (lastUplink[0] >= 0 && now - lastUplink[1] >= 2_000_000_000L) {
-            device.put("uplink_bits_per_s_now", Math.round((n.longValue() - lastUplink[0]) * 8 / ((now - lastUplink[1]) / 1e9) * 10) / 10.0);
+            device.put(
+                "uplink_bits_per_s_now",
+                Math.round((n.longValue() - lastUplink[0]) * 8 / ((now - lastUplink[1]) / 1e9) * 10)
+                    / 10.0);
           }
           if (lastUplink[0] < 0 || now - lastUplink[1] >= 2_000_000_000L) {
             lastUplink[0] = n.longValue();
@@ -310,8 +371,12 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
       }
     }
     try {
-      Configuration[] uplink = configurationAdmin.listConfigurations("(service.pid=org.watchpost.uplink)");
-      Object budget = uplink == null || uplink[0].getProperties() == null ? null : uplink[0].getProperties().get("budget.bits.per.s");
+      Configuration[] uplink =
+          configurationAdmin.listConfigurations("(service.pid=org.watchpost.uplink)");
+      Object budget =
+          uplink == null || uplink[0].getProperties() == null
+              ? null
+              : uplink[0].getProperties().get("budget.bits.per.s");
       device.put("budget_bits_per_s", budget == null ? "none" : budget);
     } catch (IOException | org.osgi.framework.InvalidSyntaxException e) {
       // left out: a metric that cannot be read is absent
@@ -337,10 +402,21 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
       Map<String, Object> c = new LinkedHashMap<>();
       c.put("source", s.source().state().name());
       c.put("fps", Math.round(s.framesPerSecond() * 10) / 10.0);
-      c.put("inference_ms", Double.isNaN(s.inferenceMillis()) ? null : Math.round(s.inferenceMillis() * 10) / 10.0);
+      c.put(
+          "inference_ms",
+          Double.isNaN(s.inferenceMillis()) ? null : Math.round(s.inferenceMillis() * 10) / 10.0);
       List<Map<String, Object>> raised = new ArrayList<>();
-      alarms.getOrDefault(s.cameraId(), Map.of()).values().forEach(a -> raised.add(Map.of("state", a.state().name(),
-          "reason", a.reason() == null ? "" : a.reason())));
+      alarms
+          .getOrDefault(s.cameraId(), Map.of())
+          .values()
+          .forEach(
+              a ->
+                  raised.add(
+                      Map.of(
+                          "state",
+                          a.state().name(),
+                          "reason",
+                          a.reason() == null ? "" : a.reason())));
       c.put("alarms", raised);
       c.put("state", raised.isEmpty() ? "OK" : raised.get(0).get("state"));
       c.put("report", reports.getOrDefault(s.cameraId(), Map.of()));
@@ -351,8 +427,15 @@ public final class WebComponent implements PageServlet.Device, HealthSink {
     }
     out.put("cameras", perCamera);
     if (live != null) {
-      out.put("live", Map.of("watched_cameras", live.watched(), "frames_rendered", live.framesRendered.sum(),
-          "bytes_rendered", live.bytesRendered.sum()));
+      out.put(
+          "live",
+          Map.of(
+              "watched_cameras",
+              live.watched(),
+              "frames_rendered",
+              live.framesRendered.sum(),
+              "bytes_rendered",
+              live.bytesRendered.sum()));
     }
     return out;
   }

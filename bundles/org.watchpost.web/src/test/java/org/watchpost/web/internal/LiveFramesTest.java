@@ -1,6 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
-import org.watchpost.testing.MatLedger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,9 +17,11 @@ import org.opencv.imgcodecs.Imgcodecs;
 import org.watchpost.api.frame.Frame;
 import org.watchpost.api.pipeline.LiveScene;
 import org.watchpost.api.pipeline.RuleShape;
+import org.watchpost.testing.MatLedger;
 
 /** What the live view draws, and that it renders nothing unless someone watches. */
-// Isolated: the Mat ledger counts every Mat of the JVM, so no other test may make Mats while it records.
+// Isolated: the Mat ledger counts every Mat of the JVM, so no other test may make Mats while it
+// records.
 @Isolated
 class LiveFramesTest {
   @BeforeAll
@@ -42,22 +44,41 @@ class LiveFramesTest {
 
   @Test
   void boxesMasksZonesAndLinesAreDrawnWhereTheyBelong() {
-    LiveScene scene = new LiveScene(
-        List.of(new LiveScene.LiveObject(7, "person", 0.9f, new LiveScene.Box(100, 100, 200, 300), true)),
-        List.of(), false,
-        List.of(new RuleShape("mask", "motion_mask", List.of(new double[] {0.6, 0.05}, new double[] {0.9, 0.05},
-                new double[] {0.9, 0.3}, new double[] {0.6, 0.3}), "both"),
-            new RuleShape("path", "line_crossing", List.of(new double[] {0.5, 0.5}, new double[] {0.5, 0.9}), "in")),
-        false);
+    LiveScene scene =
+        new LiveScene(
+            List.of(
+                new LiveScene.LiveObject(
+                    7, "person", 0.9f, new LiveScene.Box(100, 100, 200, 300), true)),
+            List.of(),
+            false,
+            List.of(
+                new RuleShape(
+                    "mask",
+                    "motion_mask",
+                    List.of(
+                        new double[] {0.6, 0.05},
+                        new double[] {0.9, 0.05},
+                        new double[] {0.9, 0.3},
+                        new double[] {0.6, 0.3}),
+                    "both"),
+                new RuleShape(
+                    "path",
+                    "line_crossing",
+                    List.of(new double[] {0.5, 0.5}, new double[] {0.5, 0.9}),
+                    "in")),
+            false);
     byte[] jpeg = LiveFrames.render(grey(640, 480, 200), scene, 640, 90);
     double[] edge = pixel(jpeg, 100, 200);
-    assertTrue(edge[0] > 180 && edge[1] < 90 && edge[2] > 180, "a magenta box edge: " + java.util.Arrays.toString(edge));
+    assertTrue(
+        edge[0] > 180 && edge[1] < 90 && edge[2] > 180,
+        "a magenta box edge: " + java.util.Arrays.toString(edge));
     double[] inside = pixel(jpeg, 150, 200);
     assertTrue(Math.abs(inside[1] - 200) < 10, "inside the box untouched");
     double[] masked = pixel(jpeg, 480, 80);
     assertTrue(masked[1] < 130, "the motion mask shaded: " + java.util.Arrays.toString(masked));
     double[] line = pixel(jpeg, 320, 380);
-    assertTrue(line[2] > 200 && line[0] < 80, "the orange line: " + java.util.Arrays.toString(line));
+    assertTrue(
+        line[2] > 200 && line[0] < 80, "the orange line: " + java.util.Arrays.toString(line));
   }
 
   @Test
@@ -79,21 +100,45 @@ class LiveFramesTest {
   }
 
   /**
-   * Issue 19: the live view renders a few frames a second for as long as someone watches; every Mat it makes
-   * (JPEG parameters, polygons, overlays) is released on the way, none left to the finaliser.
+   * Issue 19: the live view renders a few frames a second for as long as someone watches; every Mat
+   * it makes (JPEG parameters, polygons, overlays) is released on the way, none left to the
+   * finaliser.
    */
   @Test
   void renderingReleasesEveryMatItMakes() {
     MatLedger.install();
-    LiveScene scene = new LiveScene(
-        List.of(new LiveScene.LiveObject(7, "person", 0.9f, new LiveScene.Box(10, 10, 30, 40), true)),
-        List.of(new LiveScene.Box(5, 5, 20, 20)), false,
-        List.of(new RuleShape("mask", "motion_mask", List.of(new double[] {0.6, 0.05}, new double[] {0.9, 0.05},
-                new double[] {0.9, 0.3}, new double[] {0.6, 0.3}), "both"),
-            new RuleShape("lawn", "zone_intrusion", List.of(new double[] {0.1, 0.5}, new double[] {0.6, 0.5},
-                new double[] {0.6, 1}, new double[] {0.1, 1}), "both"),
-            new RuleShape("path", "line_crossing", List.of(new double[] {0.5, 0.5}, new double[] {0.5, 0.9}), "in")),
-        false);
+    LiveScene scene =
+        new LiveScene(
+            List.of(
+                new LiveScene.LiveObject(
+                    7, "person", 0.9f, new LiveScene.Box(10, 10, 30, 40), true)),
+            List.of(new LiveScene.Box(5, 5, 20, 20)),
+            false,
+            List.of(
+                new RuleShape(
+                    "mask",
+                    "motion_mask",
+                    List.of(
+                        new double[] {0.6, 0.05},
+                        new double[] {0.9, 0.05},
+                        new double[] {0.9, 0.3},
+                        new double[] {0.6, 0.3}),
+                    "both"),
+                new RuleShape(
+                    "lawn",
+                    "zone_intrusion",
+                    List.of(
+                        new double[] {0.1, 0.5},
+                        new double[] {0.6, 0.5},
+                        new double[] {0.6, 1},
+                        new double[] {0.1, 1}),
+                    "both"),
+                new RuleShape(
+                    "path",
+                    "line_crossing",
+                    List.of(new double[] {0.5, 0.5}, new double[] {0.5, 0.9}),
+                    "in")),
+            false);
     int renders = 1_000;
     MatLedger.start();
     try {
@@ -106,14 +151,27 @@ class LiveFramesTest {
     } finally {
       MatLedger.stop();
     }
-    assertTrue(MatLedger.made() > 5L * renders, "the ledger sees the renders' Mats: " + MatLedger.made());
-    assertEquals(java.util.Map.of(), MatLedger.unreleasedBySite(), "Mats left to the finaliser, by site; made "
-        + MatLedger.made() + ", released " + MatLedger.released());
-    // What remains is OpenCV's own: fillPoly's List argument becomes a Mat its wrapper does not release (one per
+    assertTrue(
+        MatLedger.made() > 5L * renders, "the ledger sees the renders' Mats: " + MatLedger.made());
+    assertEquals(
+        java.util.Map.of(),
+        MatLedger.unreleasedBySite(),
+        "Mats left to the finaliser, by site; made "
+            + MatLedger.made()
+            + ", released "
+            + MatLedger.released());
+    // What remains is OpenCV's own: fillPoly's List argument becomes a Mat its wrapper does not
+    // release (one per
     // motion mask drawn, only while someone watches); nothing else may go that way.
-    assertEquals(java.util.Set.of(), MatLedger.wrapperTemporariesBySite().keySet().stream()
-        .filter(site -> !site.startsWith(LiveFrames.class.getName() + ".draw")).collect(java.util.stream.Collectors.toSet()));
-    assertTrue(MatLedger.wrapperTemporariesBySite().values().stream().mapToInt(Integer::intValue).sum() <= renders,
-        "at most one wrapper temporary per render (the mask's fill): " + MatLedger.wrapperTemporariesBySite());
+    assertEquals(
+        java.util.Set.of(),
+        MatLedger.wrapperTemporariesBySite().keySet().stream()
+            .filter(site -> !site.startsWith(LiveFrames.class.getName() + ".draw"))
+            .collect(java.util.stream.Collectors.toSet()));
+    assertTrue(
+        MatLedger.wrapperTemporariesBySite().values().stream().mapToInt(Integer::intValue).sum()
+            <= renders,
+        "at most one wrapper temporary per render (the mask's fill): "
+            + MatLedger.wrapperTemporariesBySite());
   }
 }

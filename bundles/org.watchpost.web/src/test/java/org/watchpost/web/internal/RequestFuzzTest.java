@@ -1,22 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.code_intelligence.jazzer.mutation.annotation.NotNull;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import java.util.Hashtable;
 import java.nio.file.Path;
+import java.util.Hashtable;
 
 /**
- * What a browser on the LAN sends: a rule body (parsed into known rule properties only) and the credential file's
- * line. Any input gives properties of the documented names and types, or a BadRequest / IOException; anything
- * else is a finding. Bounded in time in the normal build.
+ * What a browser on the LAN sends: a rule body (parsed into known rule properties only) and the
+ * credential file's line. Any input gives properties of the documented names and types, or a
+ * BadRequest / IOException; anything else is a finding. Bounded in time in the normal build.
  */
 class RequestFuzzTest {
 
   /** One fuzz test per JVM: Jazzer's fuzzing mode runs only the first. */
   @FuzzTest(maxDuration = "5s")
-  void anyRuleBodyBecomesKnownPropertiesOrACleanRefusal(@NotNull String body, @NotNull String credential) {
+  void anyRuleBodyBecomesKnownPropertiesOrACleanRefusal(
+      @NotNull String body, @NotNull String credential) {
     try {
       JsonElement element = JsonParser.parseString(body);
       if (element != null && element.isJsonObject()) {
@@ -26,7 +28,10 @@ class RequestFuzzTest {
             throw new AssertionError("an unknown property was let through: " + entry.getKey());
           }
           Object v = entry.getValue();
-          if (!(v instanceof String || v instanceof String[] || v instanceof Double || v instanceof Integer)) {
+          if (!(v instanceof String
+              || v instanceof String[]
+              || v instanceof Double
+              || v instanceof Integer)) {
             throw new AssertionError("a value of another type was let through: " + v.getClass());
           }
           if (v instanceof String s && s.length() > RuleProperties.MAX_TEXT) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.web.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,8 +29,11 @@ class WebSecurityTest {
   void credentialIsPrintedOnceAndKeptOnlyAsAnOwnerOnlyHash() throws Exception {
     Path file = SCRATCH.resolve("cred-" + System.nanoTime()).resolve("credential");
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    Credential made = Credential.loadOrCreate(file, new SecureRandom(), new PrintStream(console, true, StandardCharsets.UTF_8));
-    Matcher m = Pattern.compile("password: (\\S+)").matcher(console.toString(StandardCharsets.UTF_8));
+    Credential made =
+        Credential.loadOrCreate(
+            file, new SecureRandom(), new PrintStream(console, true, StandardCharsets.UTF_8));
+    Matcher m =
+        Pattern.compile("password: (\\S+)").matcher(console.toString(StandardCharsets.UTF_8));
     assertTrue(m.find(), "printed once");
     String password = m.group(1);
     String kept = Files.readString(file);
@@ -40,7 +44,9 @@ class WebSecurityTest {
     assertFalse(made.matches("installer", password + "x"));
     assertFalse(made.matches("admin", password));
     ByteArrayOutputStream again = new ByteArrayOutputStream();
-    Credential loaded = Credential.loadOrCreate(file, new SecureRandom(), new PrintStream(again, true, StandardCharsets.UTF_8));
+    Credential loaded =
+        Credential.loadOrCreate(
+            file, new SecureRandom(), new PrintStream(again, true, StandardCharsets.UTF_8));
     assertEquals("", again.toString(StandardCharsets.UTF_8), "never printed again");
     assertTrue(loaded.matches("installer", password));
   }
@@ -50,7 +56,10 @@ class WebSecurityTest {
     Path file = SCRATCH.resolve("bad-" + System.nanoTime());
     Files.createDirectories(file.getParent());
     Files.writeString(file, "installer:secret\n");
-    var e = assertThrows(java.io.IOException.class, () -> Credential.loadOrCreate(file, new SecureRandom(), System.out));
+    var e =
+        assertThrows(
+            java.io.IOException.class,
+            () -> Credential.loadOrCreate(file, new SecureRandom(), System.out));
     assertTrue(e.getMessage().contains("delete it"), e.getMessage());
   }
 
@@ -84,7 +93,9 @@ class WebSecurityTest {
     assertFalse(lan.allows(InetAddress.getByName("8.8.8.8")));
     assertFalse(lan.allows(InetAddress.getByName("2001:db8::1")));
     assertFalse(lan.allows(null));
-    var e = assertThrows(IllegalArgumentException.class, () -> new SourceFilter(new String[] {"example.org/8"}));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new SourceFilter(new String[] {"example.org/8"}));
     assertTrue(e.getMessage().contains("allowed.sources"));
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.broker;
 
 import java.io.PrintStream;
@@ -21,16 +22,21 @@ import org.watchpost.uplink.codec.KuraTopic;
 import org.watchpost.uplink.codec.MalformedPayloadException;
 
 /**
- * What the centre sees: subscribes to every topic of a broker, decodes each KuraPayload (batches and gzip
- * included) with the uplink's codec, prints one readable line per payload, and counts messages, payloads and
- * bytes by topic kind.
+ * What the centre sees: subscribes to every topic of a broker, decodes each KuraPayload (batches
+ * and gzip included) with the uplink's codec, prints one readable line per payload, and counts
+ * messages, payloads and bytes by topic kind.
  */
 public final class BrokerMonitor implements AutoCloseable {
   /** Largest a compressed payload may inflate to before the monitor refuses it. */
   public static final int MAX_INFLATED_BYTES = 4 << 20;
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
-  /** Counts for one topic kind: publishes, payloads in them (a batch holds several), bytes of payload. */
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
+  /**
+   * Counts for one topic kind: publishes, payloads in them (a batch holds several), bytes of
+   * payload.
+   */
   public record KindCount(long messages, long payloads, long bytes) {}
 
   private final MqttClient client;
@@ -44,29 +50,38 @@ public final class BrokerMonitor implements AutoCloseable {
   }
 
   /**
-   * Connects to the broker and subscribes to {@code #} and {@code $EDC/#} (a {@code #} filter does not match
-   * topics that start with {@code $}).
+   * Connects to the broker and subscribes to {@code #} and {@code $EDC/#} (a {@code #} filter does
+   * not match topics that start with {@code $}).
    *
    * @param out where the lines go; null to count only
    */
   public static BrokerMonitor start(String brokerUrl, PrintStream out) throws MqttException {
-    MqttClient client = new MqttClient(brokerUrl, "watchpost-monitor-" + ProcessHandle.current().pid(),
-        new MemoryPersistence());
+    MqttClient client =
+        new MqttClient(
+            brokerUrl,
+            "watchpost-monitor-" + ProcessHandle.current().pid(),
+            new MemoryPersistence());
     BrokerMonitor monitor = new BrokerMonitor(client, out);
-    client.setCallback(new MqttCallback() {
-      @Override
-      public void connectionLost(Throwable cause) {
-        monitor.print("monitor: connection to " + brokerUrl + " lost (" + cause.getMessage() + "); reconnecting");
-      }
+    client.setCallback(
+        new MqttCallback() {
+          @Override
+          public void connectionLost(Throwable cause) {
+            monitor.print(
+                "monitor: connection to "
+                    + brokerUrl
+                    + " lost ("
+                    + cause.getMessage()
+                    + "); reconnecting");
+          }
 
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-        monitor.onMessage(topic, message.getPayload(), System.currentTimeMillis());
-      }
+          @Override
+          public void messageArrived(String topic, MqttMessage message) {
+            monitor.onMessage(topic, message.getPayload(), System.currentTimeMillis());
+          }
 
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {}
-    });
+          @Override
+          public void deliveryComplete(IMqttDeliveryToken token) {}
+        });
     MqttConnectOptions options = new MqttConnectOptions();
     options.setCleanSession(true);
     options.setAutomaticReconnect(true);
@@ -76,7 +91,9 @@ public final class BrokerMonitor implements AutoCloseable {
     return monitor;
   }
 
-  /** Decodes and counts one publish; what cannot be decoded is printed with the reason and counted. */
+  /**
+   * Decodes and counts one publish; what cannot be decoded is printed with the reason and counted.
+   */
   void onMessage(String topic, byte[] wire, long arrivalMillis) {
     KuraTopic parsed = KuraTopic.parse(topic);
     String kind = parsed == null ? "foreign" : parsed.kind().key();
@@ -84,45 +101,63 @@ public final class BrokerMonitor implements AutoCloseable {
     try {
       payloads = KuraPayloadCodec.decodeMessages(wire, MAX_INFLATED_BYTES);
     } catch (MalformedPayloadException e) {
-      print(TIME.format(Instant.ofEpochMilli(arrivalMillis)) + " " + topic + " not a KuraPayload (" + wire.length
-          + " B): " + e.getMessage());
+      print(
+          TIME.format(Instant.ofEpochMilli(arrivalMillis))
+              + " "
+              + topic
+              + " not a KuraPayload ("
+              + wire.length
+              + " B): "
+              + e.getMessage());
       malformed.incrementAndGet();
       count("malformed", 1, 0, wire.length);
       return;
     }
     // Printed before counted, so that whoever waits on the counts finds the lines written.
     for (int i = 0; i < payloads.size(); i++) {
-      String batch = payloads.size() > 1 ? " [batch " + (i + 1) + "/" + payloads.size() + ", " + wire.length + " B]"
-          : " [" + wire.length + " B]";
+      String batch =
+          payloads.size() > 1
+              ? " [batch " + (i + 1) + "/" + payloads.size() + ", " + wire.length + " B]"
+              : " [" + wire.length + " B]";
       print(line(arrivalMillis, kind, parsed, topic, payloads.get(i)) + batch);
     }
     count(kind, 1, payloads.size(), wire.length);
   }
 
-  static String line(long arrivalMillis, String kind, KuraTopic topic, String rawTopic, KuraPayload payload) {
-    StringBuilder line = new StringBuilder(TIME.format(Instant.ofEpochMilli(arrivalMillis))).append(' ');
+  static String line(
+      long arrivalMillis, String kind, KuraTopic topic, String rawTopic, KuraPayload payload) {
+    StringBuilder line =
+        new StringBuilder(TIME.format(Instant.ofEpochMilli(arrivalMillis))).append(' ');
     line.append(String.format("%-6s ", kind));
-    line.append(topic == null ? rawTopic : topic.clientId() + (topic.subject().isEmpty() ? "" : "/" + topic.subject()));
+    line.append(
+        topic == null
+            ? rawTopic
+            : topic.clientId() + (topic.subject().isEmpty() ? "" : "/" + topic.subject()));
     if (payload.timestamp() != null) {
       line.append(" t=").append(Instant.ofEpochMilli(payload.timestamp()));
     }
     // A compact event is printed by its verbose names and values (EventMetrics), marked as such.
-    boolean compact = topic != null && topic.kind() == KuraTopic.Kind.EVENTS
-        && org.watchpost.uplink.codec.EventMetrics.isCompact(payload.metrics());
+    boolean compact =
+        topic != null
+            && topic.kind() == KuraTopic.Kind.EVENTS
+            && org.watchpost.uplink.codec.EventMetrics.isCompact(payload.metrics());
     if (compact) {
       payload = org.watchpost.uplink.codec.EventMetrics.verbose(payload);
       line.append(" [compact]");
     }
-    payload.metrics().forEach((name, value) -> {
-      line.append(' ').append(name).append('=');
-      if (value instanceof byte[] bytes) {
-        line.append(bytes.length).append('B');
-      } else if (value instanceof Float f) {
-        line.append(String.format(java.util.Locale.ROOT, "%.3f", f));
-      } else {
-        line.append(value);
-      }
-    });
+    payload
+        .metrics()
+        .forEach(
+            (name, value) -> {
+              line.append(' ').append(name).append('=');
+              if (value instanceof byte[] bytes) {
+                line.append(bytes.length).append('B');
+              } else if (value instanceof Float f) {
+                line.append(String.format(java.util.Locale.ROOT, "%.3f", f));
+              } else {
+                line.append(value);
+              }
+            });
     if (payload.body() != null) {
       line.append(" body=").append(payload.body().length).append('B');
     }
@@ -131,7 +166,9 @@ public final class BrokerMonitor implements AutoCloseable {
 
   private void count(String kind, long messages, long payloads, long bytes) {
     synchronized (counts) {
-      AtomicLong[] c = counts.computeIfAbsent(kind, k -> new AtomicLong[] {new AtomicLong(), new AtomicLong(), new AtomicLong()});
+      AtomicLong[] c =
+          counts.computeIfAbsent(
+              kind, k -> new AtomicLong[] {new AtomicLong(), new AtomicLong(), new AtomicLong()});
       c[0].addAndGet(messages);
       c[1].addAndGet(payloads);
       c[2].addAndGet(bytes);
@@ -146,7 +183,10 @@ public final class BrokerMonitor implements AutoCloseable {
     }
   }
 
-  /** Counts by topic kind ({@code events}, {@code counts}, {@code health}, {@code birth}, {@code dc}, {@code lwt}, ...). */
+  /**
+   * Counts by topic kind ({@code events}, {@code counts}, {@code health}, {@code birth}, {@code
+   * dc}, {@code lwt}, ...).
+   */
   public Map<String, KindCount> counts() {
     Map<String, KindCount> snapshot = new TreeMap<>();
     synchronized (counts) {
@@ -163,7 +203,13 @@ public final class BrokerMonitor implements AutoCloseable {
   /** JSON-compatible counts for the demo summary: kind to {messages, payloads, bytes}. */
   public Map<String, Object> summary() {
     Map<String, Object> s = new TreeMap<>();
-    counts().forEach((k, c) -> s.put(k, Map.of("messages", c.messages(), "payloads", c.payloads(), "bytes", c.bytes())));
+    counts()
+        .forEach(
+            (k, c) ->
+                s.put(
+                    k,
+                    Map.of(
+                        "messages", c.messages(), "payloads", c.payloads(), "bytes", c.bytes())));
     return s;
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.broker;
 
 import io.moquette.broker.Server;
@@ -10,8 +11,8 @@ import java.nio.file.Path;
 import java.util.Properties;
 
 /**
- * An MQTT broker inside the demo's JVM: Moquette on a free loopback port, without persistence, writing
- * nothing outside the directory it is given, and never calling home (its telemetry is off).
+ * An MQTT broker inside the demo's JVM: Moquette on a free loopback port, without persistence,
+ * writing nothing outside the directory it is given, and never calling home (its telemetry is off).
  */
 public final class EmbeddedBroker implements AutoCloseable {
   private final Server server = new Server();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.cameras;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -15,23 +16,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves simulated cameras on loopback as an IP camera serves its stream: {@code /cameras/ID.mjpg} is
- * Motion-JPEG over HTTP ({@code multipart/x-mixed-replace}, one JPEG part per frame), {@code /cameras/ID.jpg}
- * the newest frame. While a camera's fault schedule drops its stream, open streams are cut and requests get
- * 503, as a camera that lost power or network would look to its client.
+ * Serves simulated cameras on loopback as an IP camera serves its stream: {@code /cameras/ID.mjpg}
+ * is Motion-JPEG over HTTP ({@code multipart/x-mixed-replace}, one JPEG part per frame), {@code
+ * /cameras/ID.jpg} the newest frame. While a camera's fault schedule drops its stream, open streams
+ * are cut and requests get 503, as a camera that lost power or network would look to its client.
  */
 public final class CameraServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CameraServer.class);
   static final String BOUNDARY = "watchpostframe";
+
   /** A viewer that gets no new frame for this long is closed. */
   private static final long STALL_MILLIS = 10_000;
 
   private final HttpServer server;
-  private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "camera-http");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService workers =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "camera-http");
+            t.setDaemon(true);
+            return t;
+          });
   private final Map<String, SimulatedCamera> cameras = new ConcurrentHashMap<>();
 
   public CameraServer() throws IOException {
@@ -96,7 +100,9 @@ public final class CameraServer implements AutoCloseable {
   }
 
   private static void stream(HttpExchange exchange, SimulatedCamera camera) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "multipart/x-mixed-replace;boundary=" + BOUNDARY);
+    exchange
+        .getResponseHeaders()
+        .set("Content-Type", "multipart/x-mixed-replace;boundary=" + BOUNDARY);
     exchange.getResponseHeaders().set("Cache-Control", "no-cache");
     exchange.sendResponseHeaders(200, 0);
     OutputStream out = exchange.getResponseBody();
@@ -108,7 +114,12 @@ public final class CameraServer implements AutoCloseable {
           return;
         }
         seen = jpeg.number();
-        String head = "--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.bytes().length + "\r\n\r\n";
+        String head =
+            "--"
+                + BOUNDARY
+                + "\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                + jpeg.bytes().length
+                + "\r\n\r\n";
         out.write(head.getBytes(StandardCharsets.US_ASCII));
         out.write(jpeg.bytes());
         out.write("\r\n".getBytes(StandardCharsets.US_ASCII));

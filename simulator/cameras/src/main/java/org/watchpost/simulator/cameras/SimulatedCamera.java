@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.cameras;
 
 import java.io.IOException;
@@ -21,11 +22,12 @@ import org.watchpost.faults.FaultSchedule;
 import org.watchpost.simulator.link.SimClock;
 
 /**
- * One recorded clip played as a live camera: decoded through the capture bundle (so any clip it opens will
- * do), looped, paced so that the clip's time follows a clock of the given speed, spoiled by a fault schedule in
- * that same time, and encoded to JPEG once per frame for every viewer. The newest frame is what a viewer gets:
- * a slow viewer misses frames, as with a real camera. The clip starts when the first viewer comes, so that the
- * camera's time and the time its viewer counts from its first frame agree (to within the viewer's probe).
+ * One recorded clip played as a live camera: decoded through the capture bundle (so any clip it
+ * opens will do), looped, paced so that the clip's time follows a clock of the given speed, spoiled
+ * by a fault schedule in that same time, and encoded to JPEG once per frame for every viewer. The
+ * newest frame is what a viewer gets: a slow viewer misses frames, as with a real camera. The clip
+ * starts when the first viewer comes, so that the camera's time and the time its viewer counts from
+ * its first frame agree (to within the viewer's probe).
  */
 public final class SimulatedCamera implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SimulatedCamera.class);
@@ -51,7 +53,8 @@ public final class SimulatedCamera implements AutoCloseable {
    * @param faults in camera seconds from the camera's start
    * @param speed how much faster than real time the clip plays (1: a live camera)
    */
-  public SimulatedCamera(String id, String clip, FaultSchedule faults, double speed, CaptureService capture) {
+  public SimulatedCamera(
+      String id, String clip, FaultSchedule faults, double speed, CaptureService capture) {
     this.id = Objects.requireNonNull(id);
     this.speed = speed;
     this.source = capture.open(new SourceSpec(id, clip, true, false));
@@ -148,7 +151,9 @@ public final class SimulatedCamera implements AutoCloseable {
     }
   }
 
-  /** The newest frame after {@code seen}, waiting up to {@code timeoutMillis}; null when none came. */
+  /**
+   * The newest frame after {@code seen}, waiting up to {@code timeoutMillis}; null when none came.
+   */
   public Jpeg next(long seen, long timeoutMillis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     synchronized (newFrame) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import java.util.ArrayList;
@@ -27,12 +28,13 @@ import org.watchpost.uplink.codec.KuraPayloadCodec;
 import org.watchpost.uplink.codec.KuraTopic;
 
 /**
- * A lightweight device for large fleets: it speaks the runtime's MQTT protocol exactly (Kura topics,
- * KuraPayload through the uplink's codec, BIRTH on every connect with {@code next_seq}, DC on a clean stop, the
- * last will, a strictly increasing {@code seq} on every data message, QoS 1, priority order, a byte budget per
- * second of scenario time) and replays recorded device traffic in scenario time, looping. Its outbox is in
- * memory: an agent stands for a device's traffic, not for its crash safety (the runtime's outbox is tested for
- * that). It runs on a shared scheduler, not threads of its own, so hundreds fit on a small host.
+ * A lightweight device for large fleets: it speaks the runtime's MQTT protocol exactly (Kura
+ * topics, KuraPayload through the uplink's codec, BIRTH on every connect with {@code next_seq}, DC
+ * on a clean stop, the last will, a strictly increasing {@code seq} on every data message, QoS 1,
+ * priority order, a byte budget per second of scenario time) and replays recorded device traffic in
+ * scenario time, looping. Its outbox is in memory: an agent stands for a device's traffic, not for
+ * its crash safety (the runtime's outbox is tested for that). It runs on a shared scheduler, not
+ * threads of its own, so hundreds fit on a small host.
  */
 final class AgentDevice implements SimulatedDevice {
   private static final Logger LOG = LoggerFactory.getLogger(AgentDevice.class);
@@ -48,12 +50,18 @@ final class AgentDevice implements SimulatedDevice {
   private final SimClock clock;
   private final double durationS;
   private final double bytesPerWallSecond;
+
   /** The bucket holds one scenario second of budget: what may leave at once after a quiet spell. */
   private final double burstBytes;
+
   private final MqttAsyncClient client;
   private final MqttConnectOptions options = new MqttConnectOptions();
-  private final PriorityQueue<Pending> outbox = new PriorityQueue<>((a, b) -> a.priority() != b.priority()
-      ? Integer.compare(a.priority(), b.priority()) : Long.compare(a.seq(), b.seq()));
+  private final PriorityQueue<Pending> outbox =
+      new PriorityQueue<>(
+          (a, b) ->
+              a.priority() != b.priority()
+                  ? Integer.compare(a.priority(), b.priority())
+                  : Long.compare(a.seq(), b.seq()));
   private final Map<Long, Pending> inflight = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> ticker;
   private final AtomicLong produced = new AtomicLong();
@@ -71,13 +79,21 @@ final class AgentDevice implements SimulatedDevice {
   private volatile long connectStartedNanos;
   private volatile boolean stopping;
 
-  AgentDevice(String id, Trace trace, SimClock clock, double durationS, long budgetBitsPerS, String brokerUrl,
-      ScheduledExecutorService scheduler) throws MqttException {
+  AgentDevice(
+      String id,
+      Trace trace,
+      SimClock clock,
+      double durationS,
+      long budgetBitsPerS,
+      String brokerUrl,
+      ScheduledExecutorService scheduler)
+      throws MqttException {
     this.id = id;
     this.trace = trace;
     this.clock = clock;
     this.durationS = durationS;
-    this.bytesPerWallSecond = budgetBitsPerS <= 0 ? Double.MAX_VALUE : budgetBitsPerS / 8.0 * clock.speed();
+    this.bytesPerWallSecond =
+        budgetBitsPerS <= 0 ? Double.MAX_VALUE : budgetBitsPerS / 8.0 * clock.speed();
     this.burstBytes = budgetBitsPerS <= 0 ? 1 << 20 : budgetBitsPerS / 8.0;
     this.tokens = burstBytes;
     this.client = new MqttAsyncClient(brokerUrl, id, new MemoryPersistence());
@@ -86,21 +102,25 @@ final class AgentDevice implements SimulatedDevice {
     options.setKeepAliveInterval(Math.max(10, (int) Math.round(300 / clock.speed())));
     options.setConnectionTimeout(Math.max(2, (int) Math.round(30 / clock.speed())));
     options.setMaxInflight(MAX_INFLIGHT * 2);
-    options.setWill(KuraTopic.control(ACCOUNT, id, KuraTopic.Kind.LAST_WILL).topic(),
-        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, Map.of(), null)), 1, false);
-    client.setCallback(new MqttCallback() {
-      @Override
-      public void connectionLost(Throwable cause) {
-        requeueInflight();
-        scheduleReconnect();
-      }
+    options.setWill(
+        KuraTopic.control(ACCOUNT, id, KuraTopic.Kind.LAST_WILL).topic(),
+        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, Map.of(), null)),
+        1,
+        false);
+    client.setCallback(
+        new MqttCallback() {
+          @Override
+          public void connectionLost(Throwable cause) {
+            requeueInflight();
+            scheduleReconnect();
+          }
 
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {}
+          @Override
+          public void messageArrived(String topic, MqttMessage message) {}
 
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {}
-    });
+          @Override
+          public void deliveryComplete(IMqttDeliveryToken token) {}
+        });
     // Agents start spread over a second, as a fleet does not boot in step.
     long offset = Math.floorMod(id.hashCode(), 1000);
     ticker = scheduler.scheduleWithFixedDelay(this::tick, offset, 50, TimeUnit.MILLISECONDS);
@@ -118,8 +138,11 @@ final class AgentDevice implements SimulatedDevice {
         produce(now);
       }
       if (!client.isConnected()) {
-        if (connecting && System.nanoTime() - connectStartedNanos > TimeUnit.SECONDS.toNanos(options.getConnectionTimeout() + 5L)) {
-          // A connect that neither succeeded nor failed in time (the link took it and went silent): give it up.
+        if (connecting
+            && System.nanoTime() - connectStartedNanos
+                > TimeUnit.SECONDS.toNanos(options.getConnectionTimeout() + 5L)) {
+          // A connect that neither succeeded nor failed in time (the link took it and went silent):
+          // give it up.
           abandonConnect();
         }
         if (!connecting && System.nanoTime() >= nextConnectNanos) {
@@ -141,8 +164,12 @@ final class AgentDevice implements SimulatedDevice {
       if (at > limit) {
         break;
       }
-      enqueue(KuraTopic.parse(ACCOUNT + "/" + id + "/wp/" + entry.kind() + "/" + entry.subject()).topic(),
-          priority(entry.priority()), entry.metrics(), at);
+      enqueue(
+          KuraTopic.parse(ACCOUNT + "/" + id + "/wp/" + entry.kind() + "/" + entry.subject())
+              .topic(),
+          priority(entry.priority()),
+          entry.metrics(),
+          at);
       if (entry.kind().equals("events")) {
         eventsProduced.incrementAndGet();
       }
@@ -156,7 +183,8 @@ final class AgentDevice implements SimulatedDevice {
       m.put("model_name", "yolox-nano");
       m.put("model_version", "0.1.1");
       m.put("outbox_depth", (long) outbox.size());
-      enqueue(KuraTopic.health(ACCOUNT, id, "device").topic(), priority("HEALTH"), m, nextDeviceReport);
+      enqueue(
+          KuraTopic.health(ACCOUNT, id, "device").topic(), priority("HEALTH"), m, nextDeviceReport);
       nextDeviceReport += DEVICE_REPORT_S;
     }
   }
@@ -171,13 +199,21 @@ final class AgentDevice implements SimulatedDevice {
     };
   }
 
-  private void enqueue(String topic, int priority, Map<String, Object> metrics, double scenarioSeconds) {
+  private void enqueue(
+      String topic, int priority, Map<String, Object> metrics, double scenarioSeconds) {
     Map<String, Object> m = new LinkedHashMap<>();
     long seq = nextSeq++;
     m.put("seq", seq);
     m.putAll(metrics);
-    long timestamp = System.currentTimeMillis() - Math.round((clock.seconds() - scenarioSeconds) / clock.speed() * 1000);
-    outbox.add(new Pending(priority, seq, topic, KuraPayloadCodec.encode(new KuraPayload(timestamp, null, m, null))));
+    long timestamp =
+        System.currentTimeMillis()
+            - Math.round((clock.seconds() - scenarioSeconds) / clock.speed() * 1000);
+    outbox.add(
+        new Pending(
+            priority,
+            seq,
+            topic,
+            KuraPayloadCodec.encode(new KuraPayload(timestamp, null, m, null))));
     produced.incrementAndGet();
   }
 
@@ -195,20 +231,23 @@ final class AgentDevice implements SimulatedDevice {
     connecting = true;
     connectStartedNanos = System.nanoTime();
     try {
-      client.connect(options, null, new IMqttActionListener() {
-        @Override
-        public void onSuccess(IMqttToken token) {
-          connecting = false;
-          backoffMillis = 0;
-          birth();
-        }
+      client.connect(
+          options,
+          null,
+          new IMqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+              connecting = false;
+              backoffMillis = 0;
+              birth();
+            }
 
-        @Override
-        public void onFailure(IMqttToken token, Throwable error) {
-          connecting = false;
-          scheduleReconnect();
-        }
-      });
+            @Override
+            public void onFailure(IMqttToken token, Throwable error) {
+              connecting = false;
+              scheduleReconnect();
+            }
+          });
     } catch (MqttException e) {
       connecting = false;
       scheduleReconnect();
@@ -233,15 +272,18 @@ final class AgentDevice implements SimulatedDevice {
     m.put("accept_encoding", "gzip");
     m.put("next_seq", nextSeq);
     m.put("outbox_depth", (long) outbox.size());
-    publish(KuraTopic.control(ACCOUNT, id, KuraTopic.Kind.BIRTH).topic(),
-        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, m, null)), null);
+    publish(
+        KuraTopic.control(ACCOUNT, id, KuraTopic.Kind.BIRTH).topic(),
+        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, m, null)),
+        null);
   }
 
   private void send() {
     refill();
     while (inflight.size() < MAX_INFLIGHT && !outbox.isEmpty()) {
       Pending next = outbox.peek();
-      double cost = next.payload().length + next.topic().length() + 9 + 4 + 2.0 * PER_PACKET_OVERHEAD;
+      double cost =
+          next.payload().length + next.topic().length() + 9 + 4 + 2.0 * PER_PACKET_OVERHEAD;
       if (tokens < cost) {
         return;
       }
@@ -260,21 +302,27 @@ final class AgentDevice implements SimulatedDevice {
 
   private void publish(String topic, byte[] payload, Pending pending) {
     try {
-      client.publish(topic, payload, 1, false, null, new IMqttActionListener() {
-        @Override
-        public void onSuccess(IMqttToken token) {
-          if (pending != null && inflight.remove(pending.seq()) != null) {
-            published.incrementAndGet();
-          }
-        }
+      client.publish(
+          topic,
+          payload,
+          1,
+          false,
+          null,
+          new IMqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+              if (pending != null && inflight.remove(pending.seq()) != null) {
+                published.incrementAndGet();
+              }
+            }
 
-        @Override
-        public void onFailure(IMqttToken token, Throwable error) {
-          if (pending != null) {
-            requeue(pending);
-          }
-        }
-      });
+            @Override
+            public void onFailure(IMqttToken token, Throwable error) {
+              if (pending != null) {
+                requeue(pending);
+              }
+            }
+          });
     } catch (MqttException e) {
       if (pending != null) {
         requeue(pending);
@@ -317,8 +365,13 @@ final class AgentDevice implements SimulatedDevice {
         if (client.isConnected()) {
           Map<String, Object> m = new LinkedHashMap<>();
           m.put("outbox_depth", (long) outbox.size());
-          client.publish(KuraTopic.control(ACCOUNT, id, KuraTopic.Kind.DISCONNECT).topic(),
-              KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, m, null)), 1, false)
+          client
+              .publish(
+                  KuraTopic.control(ACCOUNT, id, KuraTopic.Kind.DISCONNECT).topic(),
+                  KuraPayloadCodec.encode(
+                      new KuraPayload(System.currentTimeMillis(), null, m, null)),
+                  1,
+                  false)
               .waitForCompletion(5_000);
           client.disconnect(2_000).waitForCompletion(3_000);
         }

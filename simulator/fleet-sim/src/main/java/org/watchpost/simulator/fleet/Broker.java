@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import java.io.IOException;
@@ -10,7 +11,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.watchpost.simulator.broker.EmbeddedBroker;
 
-/** The fleet's broker: Mosquitto (Debian's package) on a free loopback port when installed, else Moquette embedded. */
+/**
+ * The fleet's broker: Mosquitto (Debian's package) on a free loopback port when installed, else
+ * Moquette embedded.
+ */
 final class Broker implements AutoCloseable {
   private final Process mosquitto;
   private final EmbeddedBroker embedded;
@@ -23,7 +27,8 @@ final class Broker implements AutoCloseable {
   }
 
   static boolean mosquittoInstalled() {
-    return Files.isExecutable(Path.of("/usr/sbin/mosquitto")) || Files.isExecutable(Path.of("/usr/bin/mosquitto"));
+    return Files.isExecutable(Path.of("/usr/sbin/mosquitto"))
+        || Files.isExecutable(Path.of("/usr/bin/mosquitto"));
   }
 
   static Broker start(String kind, Path dir) throws IOException, InterruptedException {
@@ -31,23 +36,33 @@ final class Broker implements AutoCloseable {
     if (kind.equals("mosquitto") && mosquittoInstalled()) {
       int port = freePort();
       Path config = dir.resolve("mosquitto.conf");
-      Files.write(config, List.of(
-          "user " + System.getProperty("user.name"),
-          "listener " + port + " 127.0.0.1",
-          "allow_anonymous true",
-          "persistence false",
-          "max_queued_messages 100000",
-          "max_inflight_messages 20",
-          "log_dest file " + dir.resolve("mosquitto.log").toAbsolutePath(),
-          "log_type error", "log_type warning"));
-      String binary = Files.isExecutable(Path.of("/usr/sbin/mosquitto")) ? "/usr/sbin/mosquitto" : "/usr/bin/mosquitto";
-      Process process = new ProcessBuilder(binary, "-c", config.toString()).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("mosquitto.out").toFile()).start();
+      Files.write(
+          config,
+          List.of(
+              "user " + System.getProperty("user.name"),
+              "listener " + port + " 127.0.0.1",
+              "allow_anonymous true",
+              "persistence false",
+              "max_queued_messages 100000",
+              "max_inflight_messages 20",
+              "log_dest file " + dir.resolve("mosquitto.log").toAbsolutePath(),
+              "log_type error",
+              "log_type warning"));
+      String binary =
+          Files.isExecutable(Path.of("/usr/sbin/mosquitto"))
+              ? "/usr/sbin/mosquitto"
+              : "/usr/bin/mosquitto";
+      Process process =
+          new ProcessBuilder(binary, "-c", config.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("mosquitto.out").toFile())
+              .start();
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (System.nanoTime() < deadline) {
         if (!process.isAlive()) {
-          throw new IOException("mosquitto exited: " + Files.readString(dir.resolve("mosquitto.out")));
+          throw new IOException(
+              "mosquitto exited: " + Files.readString(dir.resolve("mosquitto.out")));
         }
         try (Socket s = new Socket()) {
           s.connect(new InetSocketAddress("127.0.0.1", port), 200);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import java.util.ArrayList;
@@ -22,29 +23,44 @@ import org.watchpost.uplink.codec.KuraTopic;
 import org.watchpost.uplink.codec.MalformedPayloadException;
 
 /**
- * The central side of a fleet: one subscriber on the broker that decodes everything the devices publish
- * (Kura topics, KuraPayload, batches) and keeps, per device, what an operator looks at: online or not, model
- * version, camera states, events and bytes, alarms, and the sequence numbers seen (gaps are losses).
+ * The central side of a fleet: one subscriber on the broker that decodes everything the devices
+ * publish (Kura topics, KuraPayload, batches) and keeps, per device, what an operator looks at:
+ * online or not, model version, camera states, events and bytes, alarms, and the sequence numbers
+ * seen (gaps are losses).
  *
- * <p>Who sent a message is not always the client id in its topic. Kura's request/response convention puts a
- * device's reply in the requester's namespace ({@code $EDC/{account}/{requester}/{appId}/REPLY/{request.id}}), and
- * a console's request in the device's ({@code $EDC/{account}/{device}/{appId}/{method}/...}, or {@code _all}). A
- * reply is filed under the device that sent it (its {@code client.id} metric, which a GET to {@code _all} carries,
- * or else the device the request it answers went to), so that its {@code seq} fills the device's sequence rather
- * than leaving a gap there; and only clients that speak as devices (a BIRTH, data or a notification under their
- * own client id, or named by {@link #expect}) are rows of the fleet.
+ * <p>Who sent a message is not always the client id in its topic. Kura's request/response
+ * convention puts a device's reply in the requester's namespace ({@code
+ * $EDC/{account}/{requester}/{appId}/REPLY/{request.id}}), and a console's request in the device's
+ * ({@code $EDC/{account}/{device}/{appId}/{method}/...}, or {@code _all}). A reply is filed under
+ * the device that sent it (its {@code client.id} metric, which a GET to {@code _all} carries, or
+ * else the device the request it answers went to), so that its {@code seq} fills the device's
+ * sequence rather than leaving a gap there; and only clients that speak as devices (a BIRTH, data
+ * or a notification under their own client id, or named by {@link #expect}) are rows of the fleet.
  */
 public final class FleetObserver implements AutoCloseable {
   private static final int MAX_INFLATED = 4 << 20;
   private static final int ALARMS_KEPT = 200;
-  /** Requests remembered to attribute their replies; a console has a few in flight, a rollout of a fleet more. */
+
+  /**
+   * Requests remembered to attribute their replies; a console has a few in flight, a rollout of a
+   * fleet more.
+   */
   private static final int REQUESTS_KEPT = 4096;
+
   /** A GET reply's name for the device that answers (MODEL-V1 {@code client.id}). */
   static final String REPLY_CLIENT_ID = "client.id";
 
   /** A camera state raised or cleared, as it arrived. */
-  public record Alarm(String device, String camera, String state, boolean raised, String reason, long streamMillis,
-      long timestampMillis, double arrivedScenarioSeconds, double latencySeconds) {}
+  public record Alarm(
+      String device,
+      String camera,
+      String state,
+      boolean raised,
+      String reason,
+      long streamMillis,
+      long timestampMillis,
+      double arrivedScenarioSeconds,
+      double latencySeconds) {}
 
   /** What the centre knows of one device. */
   public static final class DeviceView {
@@ -63,6 +79,7 @@ public final class FleetObserver implements AutoCloseable {
     final BitSet seqs = new BitSet();
     volatile long maxSeq;
     volatile long dcOutboxDepth = -1;
+
     /** Spoke under its own client id, or was expected: a device, not a console or {@code _all}. */
     volatile boolean device;
 
@@ -79,8 +96,9 @@ public final class FleetObserver implements AutoCloseable {
     }
 
     /**
-     * Sequence numbers from 1 (every simulated device starts with a fresh outbox) to the highest seen that never
-     * arrived. BIRTH's {@code next_seq} is not the start: messages stored before the first connect have lower ones.
+     * Sequence numbers from 1 (every simulated device starts with a fresh outbox) to the highest
+     * seen that never arrived. BIRTH's {@code next_seq} is not the start: messages stored before
+     * the first connect have lower ones.
      */
     public synchronized long missingSeqs() {
       if (maxSeq == 0) {
@@ -146,13 +164,19 @@ public final class FleetObserver implements AutoCloseable {
   private final AtomicLong totalMessages = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
   private final List<Alarm> recentAlarms = new ArrayList<>();
-  /** {@code requester/request.id} to the device the request went to (not {@code _all}), oldest dropped first. */
-  private final Map<String, String> requestTargets = new LinkedHashMap<>() {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-      return size() > REQUESTS_KEPT;
-    }
-  };
+
+  /**
+   * {@code requester/request.id} to the device the request went to (not {@code _all}), oldest
+   * dropped first.
+   */
+  private final Map<String, String> requestTargets =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+          return size() > REQUESTS_KEPT;
+        }
+      };
+
   private volatile String recordedDevice;
   private volatile Trace.Recorder recorder;
 
@@ -162,20 +186,25 @@ public final class FleetObserver implements AutoCloseable {
   }
 
   public static FleetObserver start(String brokerUrl, SimClock clock) throws MqttException {
-    MqttClient client = new MqttClient(brokerUrl, "watchpost-central-" + ProcessHandle.current().pid(), new MemoryPersistence());
+    MqttClient client =
+        new MqttClient(
+            brokerUrl,
+            "watchpost-central-" + ProcessHandle.current().pid(),
+            new MemoryPersistence());
     FleetObserver observer = new FleetObserver(client, clock);
-    client.setCallback(new MqttCallback() {
-      @Override
-      public void connectionLost(Throwable cause) {}
+    client.setCallback(
+        new MqttCallback() {
+          @Override
+          public void connectionLost(Throwable cause) {}
 
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-        observer.onMessage(topic, message.getPayload());
-      }
+          @Override
+          public void messageArrived(String topic, MqttMessage message) {
+            observer.onMessage(topic, message.getPayload());
+          }
 
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {}
-    });
+          @Override
+          public void deliveryComplete(IMqttDeliveryToken token) {}
+        });
     MqttConnectOptions options = new MqttConnectOptions();
     options.setCleanSession(true);
     options.setAutomaticReconnect(true);
@@ -277,7 +306,10 @@ public final class FleetObserver implements AutoCloseable {
     }
   }
 
-  /** The device a reply came from: the one it names, else the one its request went to, else (unknown) the topic's. */
+  /**
+   * The device a reply came from: the one it names, else the one its request went to, else
+   * (unknown) the topic's.
+   */
   private String replySender(KuraTopic topic, List<KuraPayload> payloads) {
     if (!payloads.isEmpty()) {
       String named = payloads.get(0).stringMetric(REPLY_CLIENT_ID);
@@ -300,8 +332,10 @@ public final class FleetObserver implements AutoCloseable {
 
   private void data(DeviceView device, KuraTopic topic, KuraPayload wirePayload, double now) {
     // Events come in the compact or the verbose profile; read both by the verbose names.
-    KuraPayload payload = topic.kind() == KuraTopic.Kind.EVENTS
-        ? org.watchpost.uplink.codec.EventMetrics.verbose(wirePayload) : wirePayload;
+    KuraPayload payload =
+        topic.kind() == KuraTopic.Kind.EVENTS
+            ? org.watchpost.uplink.codec.EventMetrics.verbose(wirePayload)
+            : wirePayload;
     Long seq = payload.longMetric("seq");
     if (seq != null && seq > 0 && seq < Integer.MAX_VALUE) {
       synchronized (device) {
@@ -314,9 +348,13 @@ public final class FleetObserver implements AutoCloseable {
       }
     }
     Trace.Recorder traceRecorder = recorder;
-    // A trace holds what an agent replays: events, counts and camera health (Trace reads no other kind).
-    if (traceRecorder != null && device.id.equals(recordedDevice) && !topic.subject().equals("device")
-        && (topic.kind() == KuraTopic.Kind.EVENTS || topic.kind() == KuraTopic.Kind.COUNTS
+    // A trace holds what an agent replays: events, counts and camera health (Trace reads no other
+    // kind).
+    if (traceRecorder != null
+        && device.id.equals(recordedDevice)
+        && !topic.subject().equals("device")
+        && (topic.kind() == KuraTopic.Kind.EVENTS
+            || topic.kind() == KuraTopic.Kind.COUNTS
             || topic.kind() == KuraTopic.Kind.HEALTH)) {
       traceRecorder.record(topic.kind().key(), topic.subject(), priority(topic, payload), payload);
     }
@@ -324,24 +362,31 @@ public final class FleetObserver implements AutoCloseable {
       case EVENTS -> device.events.incrementAndGet();
       case COUNTS -> {
         if (Boolean.TRUE.equals(payload.metric("folded"))) {
-          payload.metrics().forEach((name, value) -> {
-            if (name.contains(".") && value instanceof Long n) {
-              device.foldedCounts.addAndGet(n);
-            }
-          });
+          payload
+              .metrics()
+              .forEach(
+                  (name, value) -> {
+                    if (name.contains(".") && value instanceof Long n) {
+                      device.foldedCounts.addAndGet(n);
+                    }
+                  });
         }
       }
       case HEALTH -> health(device, topic.subject(), payload, now);
-      default -> { }
+      default -> {}
     }
   }
 
   /** The priority the device gave a message, as far as its topic and metrics tell. */
   static String priority(KuraTopic topic, KuraPayload payload) {
     return switch (topic.kind()) {
-      case EVENTS -> String.valueOf(payload.metric("type")).contains("intrusion") ? "ALARM" : "EVENT";
+      case EVENTS ->
+          String.valueOf(payload.metric("type")).contains("intrusion") ? "ALARM" : "EVENT";
       case COUNTS -> "COUNTS";
-      case HEALTH -> Boolean.TRUE.equals(payload.metric("raised")) ? "ALARM" : payload.metric("raised") != null ? "EVENT" : "HEALTH";
+      case HEALTH ->
+          Boolean.TRUE.equals(payload.metric("raised"))
+              ? "ALARM"
+              : payload.metric("raised") != null ? "EVENT" : "HEALTH";
       default -> "HEALTH";
     };
   }
@@ -369,14 +414,24 @@ public final class FleetObserver implements AutoCloseable {
     if (raised instanceof Boolean up && state != null) {
       Long streamMillis = payload.longMetric("stream_ms");
       long timestamp = payload.timestamp() == null ? 0 : payload.timestamp();
-      // The camera's clock origin is its capture time less its stream time; arrival is put on the same clock.
+      // The camera's clock origin is its capture time less its stream time; arrival is put on the
+      // same clock.
       double latency = Double.NaN;
       if (streamMillis != null && timestamp > 0) {
         double arrivalWall = System.currentTimeMillis();
         latency = (arrivalWall - timestamp) / 1000.0 * clock.speed();
       }
-      Alarm alarm = new Alarm(device.id, subject, state, up, String.valueOf(payload.metric("reason")),
-          streamMillis == null ? -1 : streamMillis, timestamp, now, latency);
+      Alarm alarm =
+          new Alarm(
+              device.id,
+              subject,
+              state,
+              up,
+              String.valueOf(payload.metric("reason")),
+              streamMillis == null ? -1 : streamMillis,
+              timestamp,
+              now,
+              latency);
       synchronized (device) {
         if (device.alarms.size() < ALARMS_KEPT) {
           device.alarms.add(alarm);
@@ -389,7 +444,8 @@ public final class FleetObserver implements AutoCloseable {
         }
       }
       if (up) {
-        device.cameraStates.merge(subject, state, (old, added) -> old.equals("OK") ? added : join(old, added));
+        device.cameraStates.merge(
+            subject, state, (old, added) -> old.equals("OK") ? added : join(old, added));
       } else {
         device.cameraStates.computeIfPresent(subject, (k, old) -> remove(old, state));
       }
@@ -417,7 +473,10 @@ public final class FleetObserver implements AutoCloseable {
     return list.isEmpty() ? "OK" : String.join("+", list);
   }
 
-  /** Every client seen, devices and others (consoles, {@code _all}); see {@link DeviceView#isDevice}. */
+  /**
+   * Every client seen, devices and others (consoles, {@code _all}); see {@link
+   * DeviceView#isDevice}.
+   */
   public Map<String, DeviceView> devices() {
     return new TreeMap<>(devices);
   }

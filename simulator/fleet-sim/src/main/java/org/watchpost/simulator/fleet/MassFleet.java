@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import com.hivemq.client.mqtt.MqttClient;
@@ -24,25 +25,39 @@ import org.watchpost.uplink.codec.KuraTopic;
 import org.watchpost.uplink.codec.MalformedPayloadException;
 
 /**
- * Many protocol agents in one JVM on the HiveMQ MQTT client (asynchronous, one shared Netty event loop; a device is
- * a few objects and a socket, not a thread): each speaks the device's wire protocol through the uplink's codec,
- * Kura topics and KuraPayload at QoS 1: BIRTH with {@code site}, {@code region} and {@code next_seq} on every
- * connect, its last will, a DC on a clean stop, a health report per camera and one of the device every
- * {@code healthEvery} (its phase drawn per device), an alarm when a camera's fault is raised, events and counts
- * replayed from a recorded trace, a strictly increasing {@code seq}, and MODEL-V1 GET models answered.
+ * Many protocol agents in one JVM on the HiveMQ MQTT client (asynchronous, one shared Netty event
+ * loop; a device is a few objects and a socket, not a thread): each speaks the device's wire
+ * protocol through the uplink's codec, Kura topics and KuraPayload at QoS 1: BIRTH with {@code
+ * site}, {@code region} and {@code next_seq} on every connect, its last will, a DC on a clean stop,
+ * a health report per camera and one of the device every {@code healthEvery} (its phase drawn per
+ * device), an alarm when a camera's fault is raised, events and counts replayed from a recorded
+ * trace, a strictly increasing {@code seq}, and MODEL-V1 GET models answered.
  *
- * <p>The camera states follow a spread for a fleet of public cameras many of which wait for repair (see
- * {@link #STATE_SPREAD}); the spread is drawn per camera from a seed, so that a run is repeatable.
+ * <p>The camera states follow a spread for a fleet of public cameras many of which wait for repair
+ * (see {@link #STATE_SPREAD}); the spread is drawn per camera from a seed, so that a run is
+ * repeatable.
  */
 public final class MassFleet implements AutoCloseable {
   /** Camera states and their share of the fleet's cameras. */
   static final Map<String, Double> STATE_SPREAD = spread();
+
   private static final String MODEL_NAME = "yolox-nano";
   private static final String MODEL_VERSION = "0.1.1";
 
   /** What the fleet is asked to be. */
-  public record Settings(String account, String idPrefix, int first, int count, String brokerHost, int brokerPort,
-      List<String> sourceAddresses, Duration healthEvery, Trace trace, double eventSlowdown, long seed, int connectsInFlight,
+  public record Settings(
+      String account,
+      String idPrefix,
+      int first,
+      int count,
+      String brokerHost,
+      int brokerPort,
+      List<String> sourceAddresses,
+      Duration healthEvery,
+      Trace trace,
+      double eventSlowdown,
+      long seed,
+      int connectsInFlight,
       int nettyThreads) {}
 
   private final Settings settings;
@@ -58,16 +73,23 @@ public final class MassFleet implements AutoCloseable {
 
   public MassFleet(Settings settings) {
     this.settings = settings;
-    this.timer = Executors.newScheduledThreadPool(1, r -> {
-      Thread t = new Thread(r, "mass-fleet-timer");
-      t.setDaemon(true);
-      return t;
-    });
-    this.executors = MqttClientExecutorConfig.builder().nettyThreads(settings.nettyThreads()).build();
+    this.timer =
+        Executors.newScheduledThreadPool(
+            1,
+            r -> {
+              Thread t = new Thread(r, "mass-fleet-timer");
+              t.setDaemon(true);
+              return t;
+            });
+    this.executors =
+        MqttClientExecutorConfig.builder().nettyThreads(settings.nettyThreads()).build();
     this.connecting = new Semaphore(settings.connectsInFlight());
   }
 
-  /** Connects every agent, at most {@code connectsInFlight} at a time (a connect storm is what kills brokers). */
+  /**
+   * Connects every agent, at most {@code connectsInFlight} at a time (a connect storm is what kills
+   * brokers).
+   */
   public void start() throws InterruptedException {
     SplittableRandom random = new SplittableRandom(settings.seed());
     for (int i = 0; i < settings.count(); i++) {
@@ -125,29 +147,51 @@ public final class MassFleet implements AutoCloseable {
         cameras[c] = "cam" + (c + 1);
         states[c] = drawState(random);
       }
-      // 25 regions of about 3,000 devices, sites of 1 to 8 devices: the shape of a national selection.
+      // 25 regions of about 3,000 devices, sites of 1 to 8 devices: the shape of a national
+      // selection.
       region = "region-" + (n % 25 + 1);
       site = "site-" + (n / (1 + (n % 8)));
       List<String> sources = settings.sourceAddresses();
-      var builder = MqttClient.builder().useMqttVersion3().identifier(id)
-          .serverAddress(InetSocketAddress.createUnresolved(settings.brokerHost(), settings.brokerPort()))
-          .executorConfig(executors)
-          .automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS).applyAutomaticReconnect()
-          .addConnectedListener(ctx -> onConnected())
-          .addDisconnectedListener(ctx -> onDisconnected());
+      var builder =
+          MqttClient.builder()
+              .useMqttVersion3()
+              .identifier(id)
+              .serverAddress(
+                  InetSocketAddress.createUnresolved(settings.brokerHost(), settings.brokerPort()))
+              .executorConfig(executors)
+              .automaticReconnect()
+              .initialDelay(1, TimeUnit.SECONDS)
+              .maxDelay(60, TimeUnit.SECONDS)
+              .applyAutomaticReconnect()
+              .addConnectedListener(ctx -> onConnected())
+              .addDisconnectedListener(ctx -> onDisconnected());
       if (!sources.isEmpty()) {
-        builder = builder.transportConfig().serverHost(settings.brokerHost()).serverPort(settings.brokerPort())
-            .localAddress(new InetSocketAddress(sources.get(n % sources.size()), 0)).applyTransportConfig();
+        builder =
+            builder
+                .transportConfig()
+                .serverHost(settings.brokerHost())
+                .serverPort(settings.brokerPort())
+                .localAddress(new InetSocketAddress(sources.get(n % sources.size()), 0))
+                .applyTransportConfig();
       }
       client = builder.buildAsync();
     }
 
     void connect() {
-      byte[] will = KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, Map.of(), null));
-      client.connectWith().cleanSession(true).keepAlive(300)
-          .willPublish().topic(KuraTopic.control(settings.account(), id, KuraTopic.Kind.LAST_WILL).topic())
-          .qos(MqttQos.AT_LEAST_ONCE).payload(will).applyWillPublish()
-          .send().whenComplete((ack, error) -> connecting.release());
+      byte[] will =
+          KuraPayloadCodec.encode(
+              new KuraPayload(System.currentTimeMillis(), null, Map.of(), null));
+      client
+          .connectWith()
+          .cleanSession(true)
+          .keepAlive(300)
+          .willPublish()
+          .topic(KuraTopic.control(settings.account(), id, KuraTopic.Kind.LAST_WILL).topic())
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(will)
+          .applyWillPublish()
+          .send()
+          .whenComplete((ack, error) -> connecting.release());
     }
 
     private void onConnected() {
@@ -160,10 +204,18 @@ public final class MassFleet implements AutoCloseable {
         everConnected.incrementAndGet();
       }
       String requests = KuraTopic.CONTROL_PREFIX + "/" + settings.account() + "/";
-      client.subscribeWith().topicFilter(requests + id + "/" + ModelProtocol.APP_ID + "/#").qos(MqttQos.AT_LEAST_ONCE)
-          .callback(this::request).send();
-      client.subscribeWith().topicFilter(requests + ModelProtocol.EVERY_DEVICE + "/" + ModelProtocol.APP_ID + "/#")
-          .qos(MqttQos.AT_LEAST_ONCE).callback(this::request).send();
+      client
+          .subscribeWith()
+          .topicFilter(requests + id + "/" + ModelProtocol.APP_ID + "/#")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(this::request)
+          .send();
+      client
+          .subscribeWith()
+          .topicFilter(requests + ModelProtocol.EVERY_DEVICE + "/" + ModelProtocol.APP_ID + "/#")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(this::request)
+          .send();
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("display_name", id);
       m.put("model_name", "Watchpost camera unit");
@@ -173,7 +225,8 @@ public final class MassFleet implements AutoCloseable {
       m.put("region", region);
       m.put("next_seq", seq + 1);
       publish(KuraTopic.control(settings.account(), id, KuraTopic.Kind.BIRTH).topic(), m);
-      // A fault that stands is raised once per connection, as the device raises what it finds after a restart.
+      // A fault that stands is raised once per connection, as the device raises what it finds after
+      // a restart.
       long now = System.currentTimeMillis();
       for (int c = 0; c < cameras.length; c++) {
         if (!states[c].equals("OK")) {
@@ -183,7 +236,10 @@ public final class MassFleet implements AutoCloseable {
           a.put("raised", true);
           a.put("reason", "simulated " + states[c].toLowerCase());
           a.put("stream_ms", 10_000L);
-          publish(KuraTopic.health(settings.account(), id, cameras[c]).topic(), a, now - random.nextLong(3_600_000L));
+          publish(
+              KuraTopic.health(settings.account(), id, cameras[c]).topic(),
+              a,
+              now - random.nextLong(3_600_000L));
         }
       }
       if (!first) {
@@ -218,9 +274,19 @@ public final class MassFleet implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seq", ++seq);
         m.put("state", states[c]);
-        m.put("fps", states[c].equals("LOW_FPS") ? 1.5 + random.nextDouble() : 9 + random.nextDouble() * 3);
-        m.put("mean_luma", states[c].equals("BLACK") ? 4 + random.nextDouble() * 4 : 90 + random.nextDouble() * 60);
-        m.put("sharpness", states[c].equals("BLURRED") ? 10 + random.nextDouble() * 10 : 150 + random.nextDouble() * 200);
+        m.put(
+            "fps",
+            states[c].equals("LOW_FPS") ? 1.5 + random.nextDouble() : 9 + random.nextDouble() * 3);
+        m.put(
+            "mean_luma",
+            states[c].equals("BLACK")
+                ? 4 + random.nextDouble() * 4
+                : 90 + random.nextDouble() * 60);
+        m.put(
+            "sharpness",
+            states[c].equals("BLURRED")
+                ? 10 + random.nextDouble() * 10
+                : 150 + random.nextDouble() * 200);
         publish(KuraTopic.health(settings.account(), id, cameras[c]).topic(), m, now);
       }
       Map<String, Object> d = new LinkedHashMap<>();
@@ -232,12 +298,15 @@ public final class MassFleet implements AutoCloseable {
       publish(KuraTopic.health(settings.account(), id, "device").topic(), d, now);
     }
 
-    /** Replays the trace's events and counts from {@code at} (trace seconds), looping, slowed down. */
+    /**
+     * Replays the trace's events and counts from {@code at} (trace seconds), looping, slowed down.
+     */
     private void scheduleTrace(double at) {
       Trace trace = settings.trace();
       List<Trace.Entry> entries = trace.entries();
       int next = 0;
-      while (next < entries.size() && (entries.get(next).t() < at || entries.get(next).kind().equals("health"))) {
+      while (next < entries.size()
+          && (entries.get(next).t() < at || entries.get(next).kind().equals("health"))) {
         next++;
       }
       double wait;
@@ -257,22 +326,30 @@ public final class MassFleet implements AutoCloseable {
         wait = trace.lengthSeconds() - at + entry.t();
       }
       Trace.Entry e = entry;
-      timer.schedule(() -> {
-        if (up) {
-          Map<String, Object> m = new LinkedHashMap<>(e.metrics());
-          m.put("seq", ++seq);
-          String camera = cameras[Math.floorMod(e.subject().hashCode(), cameras.length)];
-          String topic = e.kind().equals("events") ? KuraTopic.events(settings.account(), id, camera).topic()
-              : KuraTopic.counts(settings.account(), id, camera).topic();
-          publish(topic, m);
-        }
-        scheduleTrace(e.t() + 1e-6);
-      }, (long) (Math.max(0, wait) * 1000 * settings.eventSlowdown()), TimeUnit.MILLISECONDS);
+      timer.schedule(
+          () -> {
+            if (up) {
+              Map<String, Object> m = new LinkedHashMap<>(e.metrics());
+              m.put("seq", ++seq);
+              String camera = cameras[Math.floorMod(e.subject().hashCode(), cameras.length)];
+              String topic =
+                  e.kind().equals("events")
+                      ? KuraTopic.events(settings.account(), id, camera).topic()
+                      : KuraTopic.counts(settings.account(), id, camera).topic();
+              publish(topic, m);
+            }
+            scheduleTrace(e.t() + 1e-6);
+          },
+          (long) (Math.max(0, wait) * 1000 * settings.eventSlowdown()),
+          TimeUnit.MILLISECONDS);
     }
 
     private void request(Mqtt3Publish message) {
       KuraTopic topic = KuraTopic.parse(message.getTopic().toString());
-      if (topic == null || !topic.subject().equals(ModelProtocol.APP_ID + "/GET/" + ModelProtocol.RESOURCE_MODELS)) {
+      if (topic == null
+          || !topic
+              .subject()
+              .equals(ModelProtocol.APP_ID + "/GET/" + ModelProtocol.RESOURCE_MODELS)) {
         return;
       }
       List<KuraPayload> payloads;
@@ -293,8 +370,17 @@ public final class MassFleet implements AutoCloseable {
         m.put(ModelProtocol.ACTIVE_NAME, MODEL_NAME);
         m.put(ModelProtocol.ACTIVE_VERSION, MODEL_VERSION);
         m.put(ModelProtocol.STATE, "IDLE");
-        publish(KuraTopic.CONTROL_PREFIX + "/" + settings.account() + "/" + requester + "/" + ModelProtocol.APP_ID + "/REPLY/"
-            + requestId, m);
+        publish(
+            KuraTopic.CONTROL_PREFIX
+                + "/"
+                + settings.account()
+                + "/"
+                + requester
+                + "/"
+                + ModelProtocol.APP_ID
+                + "/REPLY/"
+                + requestId,
+            m);
         requestsAnswered.incrementAndGet();
       }
     }
@@ -305,13 +391,20 @@ public final class MassFleet implements AutoCloseable {
 
     private void publish(String topic, Map<String, Object> metrics, long timestamp) {
       byte[] payload = KuraPayloadCodec.encode(new KuraPayload(timestamp, null, metrics, null));
-      client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload).send().whenComplete((r, error) -> {
-        if (error == null) {
-          published.incrementAndGet();
-        } else {
-          publishFailures.incrementAndGet();
-        }
-      });
+      client
+          .publishWith()
+          .topic(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(payload)
+          .send()
+          .whenComplete(
+              (r, error) -> {
+                if (error == null) {
+                  published.incrementAndGet();
+                } else {
+                  publishFailures.incrementAndGet();
+                }
+              });
     }
 
     java.util.concurrent.CompletableFuture<?> stop() {
@@ -319,9 +412,17 @@ public final class MassFleet implements AutoCloseable {
       if (!client.getState().isConnected()) {
         return client.disconnect().exceptionally(e -> null);
       }
-      byte[] dc = KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, Map.of(), null));
-      return client.publishWith().topic(KuraTopic.control(settings.account(), id, KuraTopic.Kind.DISCONNECT).topic())
-          .qos(MqttQos.AT_LEAST_ONCE).payload(dc).send().thenCompose(r -> client.disconnect()).exceptionally(e -> null);
+      byte[] dc =
+          KuraPayloadCodec.encode(
+              new KuraPayload(System.currentTimeMillis(), null, Map.of(), null));
+      return client
+          .publishWith()
+          .topic(KuraTopic.control(settings.account(), id, KuraTopic.Kind.DISCONNECT).topic())
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(dc)
+          .send()
+          .thenCompose(r -> client.disconnect())
+          .exceptionally(e -> null);
     }
   }
 
@@ -349,7 +450,8 @@ public final class MassFleet implements AutoCloseable {
 
   private static Map<String, Double> spread() {
     Map<String, Double> m = new LinkedHashMap<>();
-    // Assumed, not measured: a selection of public cameras of which about one in five waits for repair.
+    // Assumed, not measured: a selection of public cameras of which about one in five waits for
+    // repair.
     m.put("NO_SIGNAL", 0.06);
     m.put("BLACK", 0.03);
     m.put("BLURRED", 0.03);
@@ -369,7 +471,8 @@ public final class MassFleet implements AutoCloseable {
       stops.add(a.stop());
     }
     try {
-      java.util.concurrent.CompletableFuture.allOf(stops.toArray(new java.util.concurrent.CompletableFuture[0]))
+      java.util.concurrent.CompletableFuture.allOf(
+              stops.toArray(new java.util.concurrent.CompletableFuture[0]))
           .get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       // what did not stop in a minute is dropped with the process

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import com.google.gson.GsonBuilder;
@@ -12,17 +13,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The OSGi Configurator file that the host tools (demo, camera bench, simulated devices) hand to a real runtime:
- * one place that knows the PIDs and the properties every such runtime needs, so that the tools differ only in
- * what they mean to differ in.
+ * The OSGi Configurator file that the host tools (demo, camera bench, simulated devices) hand to a
+ * real runtime: one place that knows the PIDs and the properties every such runtime needs, so that
+ * the tools differ only in what they mean to differ in.
  */
 public final class RuntimeConfiguration {
   /**
-   * The camera component's references that a host tool's camera waits for before it takes its first frame (DS
-   * reads {@code <reference name>.cardinality.minimum}; a misspelt name is ignored without a word, and the
-   * camera then starts before its sink or its health observer).
+   * The camera component's references that a host tool's camera waits for before it takes its first
+   * frame (DS reads {@code <reference name>.cardinality.minimum}; a misspelt name is ignored
+   * without a word, and the camera then starts before its sink or its health observer).
    */
-  public static final List<String> CAMERA_WAITS_FOR = List.of("analytics", "eventSinks", "frameObservers");
+  public static final List<String> CAMERA_WAITS_FOR =
+      List.of("analytics", "eventSinks", "frameObservers");
+
   static final String RULES = "bundles/org.watchpost.analytics/config/vtest-rules.json";
 
   private final Map<String, Object> root = new LinkedHashMap<>();
@@ -41,7 +44,9 @@ public final class RuntimeConfiguration {
     return this;
   }
 
-  /** A camera that waits for its analytics, sinks and health; the caller adds what its camera needs. */
+  /**
+   * A camera that waits for its analytics, sinks and health; the caller adds what its camera needs.
+   */
   public Map<String, Object> camera(String id, String source) {
     Map<String, Object> camera = new LinkedHashMap<>();
     camera.put("camera.id", id);
@@ -55,7 +60,8 @@ public final class RuntimeConfiguration {
 
   /** The rules the demo's figures are measured with (lawn zone, path line, counts). */
   public RuntimeConfiguration vtestRules(Path projectRoot) throws IOException {
-    JsonObject rules = JsonParser.parseString(Files.readString(projectRoot.resolve(RULES))).getAsJsonObject();
+    JsonObject rules =
+        JsonParser.parseString(Files.readString(projectRoot.resolve(RULES))).getAsJsonObject();
     for (Map.Entry<String, JsonElement> rule : rules.entrySet()) {
       if (!rule.getKey().startsWith(":configurator:")) {
         root.put(rule.getKey(), rule.getValue());
@@ -65,7 +71,8 @@ public final class RuntimeConfiguration {
   }
 
   /** The uplink to a broker; the caller adds identity and timers. */
-  public Map<String, Object> uplink(String brokerUrl, String clientId, Path outbox, long budgetBitsPerSecond) {
+  public Map<String, Object> uplink(
+      String brokerUrl, String clientId, Path outbox, long budgetBitsPerSecond) {
     Map<String, Object> uplink = new LinkedHashMap<>();
     uplink.put("broker.url", brokerUrl);
     uplink.put("account", "watchpost");
@@ -89,15 +96,17 @@ public final class RuntimeConfiguration {
 
   /** Model state under {@code work}, packages checked against the project's trusted keys. */
   public RuntimeConfiguration models(Path stateDirectory, Path trustedKeys) {
-    root.put("org.watchpost.models", Map.of("state.dir", stateDirectory.toString(),
-        "trusted.keys.dir", trustedKeys.toString()));
+    root.put(
+        "org.watchpost.models",
+        Map.of("state.dir", stateDirectory.toString(), "trusted.keys.dir", trustedKeys.toString()));
     return this;
   }
 
   /** Any other configuration by PID. */
   public Map<String, Object> pid(String pid) {
     @SuppressWarnings("unchecked")
-    Map<String, Object> properties = (Map<String, Object>) root.computeIfAbsent(pid, p -> new LinkedHashMap<>());
+    Map<String, Object> properties =
+        (Map<String, Object>) root.computeIfAbsent(pid, p -> new LinkedHashMap<>());
     return properties;
   }
 

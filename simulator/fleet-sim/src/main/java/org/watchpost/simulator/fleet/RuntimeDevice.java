@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import com.google.gson.JsonObject;
@@ -14,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real Watchpost runtime (the exported runnable jar) in a child JVM, configured through a generated OSGi
- * Configurator file: one camera configuration per camera (a border post box with four cameras is one
- * runtime), the default rules, and the uplink pointed at the device's link simulator. The device's own
- * wall-clock timers are divided by the scenario speed and its budget multiplied by it, so that they hold in
- * scenario time; its cameras play at their real rate.
+ * A real Watchpost runtime (the exported runnable jar) in a child JVM, configured through a
+ * generated OSGi Configurator file: one camera configuration per camera (a border post box with
+ * four cameras is one runtime), the default rules, and the uplink pointed at the device's link
+ * simulator. The device's own wall-clock timers are divided by the scenario speed and its budget
+ * multiplied by it, so that they hold in scenario time; its cameras play at their real rate.
  */
 final class RuntimeDevice implements SimulatedDevice {
   private static final Logger LOG = LoggerFactory.getLogger(RuntimeDevice.class);
@@ -40,20 +41,33 @@ final class RuntimeDevice implements SimulatedDevice {
   }
 
   /**
-   * @param cameraUrls for cameras served by the camera simulator: camera id to stream URL; empty when the runtime
-   *     reads the clips itself
-   * @param rollout keys of the scenario's rollout, which the device must trust; null when it has none
+   * @param cameraUrls for cameras served by the camera simulator: camera id to stream URL; empty
+   *     when the runtime reads the clips itself
+   * @param rollout keys of the scenario's rollout, which the device must trust; null when it has
+   *     none
    */
-  RuntimeDevice(String id, Scenario.Device spec, Scenario scenario, String brokerUrl, Path work, Home home,
-      double cameraSeconds, Map<String, String> cameraUrls, ScenarioRollout.Kit rollout) throws IOException {
+  RuntimeDevice(
+      String id,
+      Scenario.Device spec,
+      Scenario scenario,
+      String brokerUrl,
+      Path work,
+      Home home,
+      double cameraSeconds,
+      Map<String, String> cameraUrls,
+      ScenarioRollout.Kit rollout)
+      throws IOException {
     this.id = id;
     this.work = work;
-    // A fresh device: no outbox, framework cache or baselines from an earlier run (its seq starts at 1 again).
+    // A fresh device: no outbox, framework cache or baselines from an earlier run (its seq starts
+    // at 1 again).
     deleteTree(work);
     Files.createDirectories(work);
     Path config = work.resolve("config.json");
-    Files.writeString(config, configuration(id, spec, scenario.speed(), brokerUrl, cameraSeconds, home, cameraUrls,
-        rollout));
+    Files.writeString(
+        config,
+        configuration(
+            id, spec, scenario.speed(), brokerUrl, cameraSeconds, home, cameraUrls, rollout));
     for (Scenario.Camera camera : spec.cameras()) {
       cameraIds.add(camera.id());
       Files.deleteIfExists(summaryFile(camera.id()));
@@ -65,11 +79,20 @@ final class RuntimeDevice implements SimulatedDevice {
     command.add("-Dorg.osgi.framework.storage=" + work.resolve("framework"));
     command.add("-jar");
     command.add(home.runtimeJar().toString());
-    process = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
-        .redirectOutput(work.resolve("runtime.log").toFile()).start();
+    process =
+        new ProcessBuilder(command)
+            .directory(work.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("runtime.log").toFile())
+            .start();
     Process started = process;
     Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
-    LOG.info("device {}: runtime pid {} with {} cameras; log {}", id, process.pid(), cameraIds.size(), work.resolve("runtime.log"));
+    LOG.info(
+        "device {}: runtime pid {} with {} cameras; log {}",
+        id,
+        process.pid(),
+        cameraIds.size(),
+        work.resolve("runtime.log"));
   }
 
   private static void deleteTree(Path dir) throws IOException {
@@ -87,14 +110,27 @@ final class RuntimeDevice implements SimulatedDevice {
     return work.resolve("summary-" + cameraId + ".json");
   }
 
-  String configuration(String deviceId, Scenario.Device spec, double speed, String brokerUrl, double cameraSeconds,
-      Home home, Map<String, String> cameraUrls, ScenarioRollout.Kit rollout) throws IOException {
-    RuntimeConfiguration config = new RuntimeConfiguration("watchpost.sim." + deviceId)
-        .detector(home.root().resolve("models/yolox-nano/manifest.json"), spec.threads() > 0 ? spec.threads() : 2);
+  String configuration(
+      String deviceId,
+      Scenario.Device spec,
+      double speed,
+      String brokerUrl,
+      double cameraSeconds,
+      Home home,
+      Map<String, String> cameraUrls,
+      ScenarioRollout.Kit rollout)
+      throws IOException {
+    RuntimeConfiguration config =
+        new RuntimeConfiguration("watchpost.sim." + deviceId)
+            .detector(
+                home.root().resolve("models/yolox-nano/manifest.json"),
+                spec.threads() > 0 ? spec.threads() : 2);
     for (Scenario.Camera camera : spec.cameras()) {
       String url = cameraUrls.get(camera.id());
-      // The camera simulator plays the clip and its faults when there is one; the runtime sees an IP camera.
-      Map<String, Object> c = config.camera(camera.id(), url != null ? url : home.clip(camera.clip()).toString());
+      // The camera simulator plays the clip and its faults when there is one; the runtime sees an
+      // IP camera.
+      Map<String, Object> c =
+          config.camera(camera.id(), url != null ? url : home.clip(camera.clip()).toString());
       // A live camera: real rate, newest frame wins when the box cannot keep up.
       c.put("feed.mode", "newest_wins");
       if (url != null) {
@@ -104,14 +140,19 @@ final class RuntimeDevice implements SimulatedDevice {
         c.put("loop", true);
         c.put("faults", camera.faults() == null ? "" : camera.faults());
       }
-      // Each camera plays its share of the scenario in its own time, whatever share of its frames the box analyses.
+      // Each camera plays its share of the scenario in its own time, whatever share of its frames
+      // the box analyses.
       c.put("max.seconds", cameraSeconds);
       c.put("summary.file", summaryFile(camera.id()).toString());
       c.put("exit.when.done", false);
     }
     config.vtestRules(home.root());
-    Map<String, Object> uplink = config.uplink(brokerUrl, deviceId, work.resolve("outbox.db"),
-        Math.round(spec.budgetBitsPerS() * speed));
+    Map<String, Object> uplink =
+        config.uplink(
+            brokerUrl,
+            deviceId,
+            work.resolve("outbox.db"),
+            Math.round(spec.budgetBitsPerS() * speed));
     uplink.put("display.name", "Watchpost " + deviceId);
     uplink.put("serial.number", "SIM-" + deviceId);
     if (spec.downlinkBudgetBitsPerS() > 0) {
@@ -126,7 +167,8 @@ final class RuntimeDevice implements SimulatedDevice {
     uplink.put("fold.interval.s", Math.max(1, (int) Math.round(60 / speed)));
     uplink.put("drain.on.stop.s", 60);
     if (rollout != null) {
-      // Everything else is the device's default: chunk size, window, validation, the transfer's limits.
+      // Everything else is the device's default: chunk size, window, validation, the transfer's
+      // limits.
       Map<String, Object> models = config.pid("org.watchpost.models");
       models.put("state.dir", work.resolve("models").toString());
       models.put("trusted.keys.dir", rollout.trustedKeys().toString());
@@ -173,7 +215,10 @@ final class RuntimeDevice implements SimulatedDevice {
     }
   }
 
-  /** The cameras' summaries merged: events the analytics produced, what the uplink folded or dropped, alarms. */
+  /**
+   * The cameras' summaries merged: events the analytics produced, what the uplink folded or
+   * dropped, alarms.
+   */
   @Override
   public Map<String, Object> ownReport() {
     Map<String, Object> report = new LinkedHashMap<>();
@@ -189,7 +234,8 @@ final class RuntimeDevice implements SimulatedDevice {
       try {
         JsonObject s = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
         // Analytics counts for the whole device; the camera that ended last saw them all.
-        JsonObject byType = s.has("events_by_type") ? s.getAsJsonObject("events_by_type") : new JsonObject();
+        JsonObject byType =
+            s.has("events_by_type") ? s.getAsJsonObject("events_by_type") : new JsonObject();
         long total = byType.entrySet().stream().mapToLong(e -> e.getValue().getAsLong()).sum();
         if (total >= produced) {
           produced = total;
@@ -207,9 +253,11 @@ final class RuntimeDevice implements SimulatedDevice {
     report.put("events_produced", produced);
     report.put("cameras", cameras);
     if (last != null) {
-      report.put("folded_events", last.has("folded_events") ? last.get("folded_events").getAsLong() : 0);
+      report.put(
+          "folded_events", last.has("folded_events") ? last.get("folded_events").getAsLong() : 0);
       report.put("dropped", last.has("dropped") ? last.get("dropped").getAsLong() : 0);
-      report.put("device_health_alarms", GSON_TREE.fromJson(last.get("health_alarms"), Object.class));
+      report.put(
+          "device_health_alarms", GSON_TREE.fromJson(last.get("health_alarms"), Object.class));
       report.put("model", GSON_TREE.fromJson(last.get("model"), Object.class));
     }
     return report;

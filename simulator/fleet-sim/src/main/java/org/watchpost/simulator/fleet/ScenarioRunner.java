@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import java.io.IOException;
@@ -18,27 +19,36 @@ import org.watchpost.capture.tools.HostCapture;
 import org.watchpost.faults.Fault;
 import org.watchpost.faults.FaultKind;
 import org.watchpost.faults.FaultSchedule;
-import org.watchpost.simulator.link.LinkProfile;
-import org.watchpost.simulator.link.LinkSimulator;
 import org.watchpost.simulator.cameras.CameraServer;
 import org.watchpost.simulator.cameras.SimulatedCamera;
+import org.watchpost.simulator.link.LinkProfile;
+import org.watchpost.simulator.link.LinkSimulator;
 import org.watchpost.simulator.link.SimClock;
 
 /**
- * Runs a scenario: a broker, the central observer and its views, one link simulator and one device per
- * scenario device, until scenario time reaches the duration and every device has done its part; then stops
- * the devices cleanly (they drain and say goodbye) and writes the report.
+ * Runs a scenario: a broker, the central observer and its views, one link simulator and one device
+ * per scenario device, until scenario time reaches the duration and every device has done its part;
+ * then stops the devices cleanly (they drain and say goodbye) and writes the report.
  *
- * <p>How time compression applies: outages, link rates, budgets (bytes per scenario second) and the devices'
- * own wall-clock timers run {@code speed} times faster than the wall clock; cameras play at their real rate
- * (see {@link Scenario}). Budgets are checked on the bytes each end sent into its link, per 10 s window of
- * scenario time: MQTT and TLS-free TCP payload, without the TCP/IP headers the device also counts.
+ * <p>How time compression applies: outages, link rates, budgets (bytes per scenario second) and the
+ * devices' own wall-clock timers run {@code speed} times faster than the wall clock; cameras play
+ * at their real rate (see {@link Scenario}). Budgets are checked on the bytes each end sent into
+ * its link, per 10 s window of scenario time: MQTT and TLS-free TCP payload, without the TCP/IP
+ * headers the device also counts.
  */
 public final class ScenarioRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ScenarioRunner.class);
-  /** Wall seconds a run may go on beyond its scenario duration (devices finishing, draining) before it is ended. */
+
+  /**
+   * Wall seconds a run may go on beyond its scenario duration (devices finishing, draining) before
+   * it is ended.
+   */
   private static final long GRACE_SECONDS = 240;
-  /** How far a camera's clock and its viewer's may differ: an HTTP camera starts at the viewer's probe, before its first frame. */
+
+  /**
+   * How far a camera's clock and its viewer's may differ: an HTTP camera starts at the viewer's
+   * probe, before its first frame.
+   */
   private static final long CLOCK_TOLERANCE_MILLIS = 2_000;
 
   /**
@@ -47,10 +57,17 @@ public final class ScenarioRunner {
    * @param console where the live table goes; null for none
    * @param recordDevice a device whose traffic is written to {@code recordTrace}; null for none
    */
-  public record Options(Path work, RuntimeDevice.Home home, int viewPort, PrintStream console, boolean redraw,
-      String recordDevice, Path recordTrace) {
+  public record Options(
+      Path work,
+      RuntimeDevice.Home home,
+      int viewPort,
+      PrintStream console,
+      boolean redraw,
+      String recordDevice,
+      Path recordTrace) {
     public static Options of(Path work, Path root, Path runtimeJar, Path shared) {
-      return new Options(work, new RuntimeDevice.Home(root, runtimeJar, shared), 0, null, false, null, null);
+      return new Options(
+          work, new RuntimeDevice.Home(root, runtimeJar, shared), 0, null, false, null, null);
     }
 
     public Options withConsole(PrintStream out, boolean redrawTable) {
@@ -66,7 +83,9 @@ public final class ScenarioRunner {
     }
   }
 
-  /** Told once the web view is up, so a caller (a test, a browser) can look at it during the run. */
+  /**
+   * Told once the web view is up, so a caller (a test, a browser) can look at it during the run.
+   */
   public interface Listener {
     void viewStarted(FleetView view, FleetObserver observer);
   }
@@ -77,7 +96,8 @@ public final class ScenarioRunner {
     return run(scenario, options, (view, observer) -> {});
   }
 
-  public static Map<String, Object> run(Scenario scenario, Options options, Listener listener) throws Exception {
+  public static Map<String, Object> run(Scenario scenario, Options options, Listener listener)
+      throws Exception {
     Files.createDirectories(options.work());
     Map<String, Scenario.Device> devices = scenario.expanded();
     double speed = scenario.speed();
@@ -87,26 +107,45 @@ public final class ScenarioRunner {
     Map<String, LinkSimulator> linkOf = new LinkedHashMap<>();
     Map<String, SimulatedDevice> running = new LinkedHashMap<>();
     Map<String, ScenarioRollout> rollouts = new LinkedHashMap<>();
-    ScheduledExecutorService agentScheduler = Executors.newScheduledThreadPool(2, r -> {
-      Thread t = new Thread(r, "agents");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService agentScheduler =
+        Executors.newScheduledThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "agents");
+              t.setDaemon(true);
+              return t;
+            });
     Map<String, Trace> traces = new LinkedHashMap<>();
-    Trace.Recorder recorder = options.recordTrace() == null ? null : new Trace.Recorder(options.recordTrace());
+    Trace.Recorder recorder =
+        options.recordTrace() == null ? null : new Trace.Recorder(options.recordTrace());
     CameraServer cameraServer = null;
     CaptureService capture = null;
     try (Broker broker = Broker.start(scenario.broker(), options.work().resolve("broker"))) {
       SimClock clock = new SimClock(speed);
       try (FleetObserver observer = FleetObserver.start(broker.url(), clock);
-          FleetView view = options.viewPort() >= 0 ? new FleetView(observer, options.viewPort()) : null) {
+          FleetView view =
+              options.viewPort() >= 0 ? new FleetView(observer, options.viewPort()) : null) {
         devices.keySet().forEach(observer::expect);
         if (recorder != null) {
           observer.record(options.recordDevice(), recorder);
         }
-        say(options, "sim: " + scenario.name() + ": " + devices.size() + " devices, " + scenario.durationS() + " s at speed "
-            + speed + " (" + Math.round(cameraSeconds) + " s on the wall clock); broker " + broker.kind() + " " + broker.url()
-            + (view != null ? "; fleet view " + view.url() : ""));
+        say(
+            options,
+            "sim: "
+                + scenario.name()
+                + ": "
+                + devices.size()
+                + " devices, "
+                + scenario.durationS()
+                + " s at speed "
+                + speed
+                + " ("
+                + Math.round(cameraSeconds)
+                + " s on the wall clock); broker "
+                + broker.kind()
+                + " "
+                + broker.url()
+                + (view != null ? "; fleet view " + view.url() : ""));
         if (view != null) {
           listener.viewStarted(view, observer);
         }
@@ -122,8 +161,19 @@ public final class ScenarioRunner {
             url = link.url();
           }
           if (Scenario.isAgent(spec)) {
-            Trace trace = traces.computeIfAbsent(spec.trace(), name -> loadTrace(options.home().root(), name));
-            running.put(id, new AgentDevice(id, trace, clock, scenario.durationS(), spec.budgetBitsPerS(), url, agentScheduler));
+            Trace trace =
+                traces.computeIfAbsent(
+                    spec.trace(), name -> loadTrace(options.home().root(), name));
+            running.put(
+                id,
+                new AgentDevice(
+                    id,
+                    trace,
+                    clock,
+                    scenario.durationS(),
+                    spec.budgetBitsPerS(),
+                    url,
+                    agentScheduler));
           } else {
             Map<String, String> cameraUrls = new LinkedHashMap<>();
             if (spec.camerasOverHttp()) {
@@ -134,8 +184,13 @@ public final class ScenarioRunner {
               for (Scenario.Camera camera : spec.cameras()) {
                 String servedId = id + "-" + camera.id();
                 // Camera time runs at the real rate, from the device's first look at the camera.
-                cameraServer.add(new SimulatedCamera(servedId, options.home().clip(camera.clip()).toString(),
-                    FaultSchedule.parse(camera.faults() == null ? "" : camera.faults()), 1, capture));
+                cameraServer.add(
+                    new SimulatedCamera(
+                        servedId,
+                        options.home().clip(camera.clip()).toString(),
+                        FaultSchedule.parse(camera.faults() == null ? "" : camera.faults()),
+                        1,
+                        capture));
                 cameraUrls.put(camera.id(), cameraServer.streamUrl(servedId));
               }
             }
@@ -146,15 +201,36 @@ public final class ScenarioRunner {
               ScenarioRollout rollout = new ScenarioRollout(id, spec.rollout(), kit, dir, clock);
               rollout.watch(broker.url());
               rollouts.put(id, rollout);
-              say(options, "sim: " + id + ": package " + kit.packageFile().getFileName() + " (" + kit.packageBytes()
-                  + " B) offered by the rollout console at scenario second " + Math.round(spec.rollout().atS()));
+              say(
+                  options,
+                  "sim: "
+                      + id
+                      + ": package "
+                      + kit.packageFile().getFileName()
+                      + " ("
+                      + kit.packageBytes()
+                      + " B) offered by the rollout console at scenario second "
+                      + Math.round(spec.rollout().atS()));
             }
-            running.put(id, new RuntimeDevice(id, spec, scenario, url, options.work().resolve("devices").resolve(id),
-                options.home(), cameraSeconds, cameraUrls, kit));
+            running.put(
+                id,
+                new RuntimeDevice(
+                    id,
+                    spec,
+                    scenario,
+                    url,
+                    options.work().resolve("devices").resolve(id),
+                    options.home(),
+                    cameraSeconds,
+                    cameraUrls,
+                    kit));
           }
         }
-        double rolloutMax = rollouts.values().stream().mapToDouble(ScenarioRollout::maxS).max().orElse(0);
-        long hardStop = wallStart + (long) ((Math.max(cameraSeconds, rolloutMax / speed) + GRACE_SECONDS) * 1e9);
+        double rolloutMax =
+            rollouts.values().stream().mapToDouble(ScenarioRollout::maxS).max().orElse(0);
+        long hardStop =
+            wallStart
+                + (long) ((Math.max(cameraSeconds, rolloutMax / speed) + GRACE_SECONDS) * 1e9);
         while (true) {
           Thread.sleep(1_000);
           for (ScenarioRollout rollout : rollouts.values()) {
@@ -165,19 +241,26 @@ public final class ScenarioRunner {
           if (options.console() != null && view != null) {
             view.print(options.console(), options.redraw());
           }
-          boolean done = clock.seconds() >= scenario.durationS() && running.values().stream().allMatch(SimulatedDevice::finished)
-              && rollouts.values().stream().allMatch(ScenarioRollout::settled);
+          boolean done =
+              clock.seconds() >= scenario.durationS()
+                  && running.values().stream().allMatch(SimulatedDevice::finished)
+                  && rollouts.values().stream().allMatch(ScenarioRollout::settled);
           if (done) {
             break;
           }
           if (System.nanoTime() > hardStop) {
-            LOG.warn("sim: {} s past the scenario's end and not every device is done; stopping", GRACE_SECONDS);
+            LOG.warn(
+                "sim: {} s past the scenario's end and not every device is done; stopping",
+                GRACE_SECONDS);
             break;
           }
         }
-        say(options, "sim: scenario time over; stopping the devices (each drains its outbox and sends DC)");
+        say(
+            options,
+            "sim: scenario time over; stopping the devices (each drains its outbox and sends DC)");
         // Every device drains at once, as a fleet would; each stop waits for its own device.
-        java.util.concurrent.ExecutorService stopper = Executors.newFixedThreadPool(Math.min(64, Math.max(1, running.size())));
+        java.util.concurrent.ExecutorService stopper =
+            Executors.newFixedThreadPool(Math.min(64, Math.max(1, running.size())));
         for (SimulatedDevice device : running.values()) {
           stopper.submit(device::stop);
         }
@@ -185,15 +268,27 @@ public final class ScenarioRunner {
         stopper.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
         Thread.sleep(1_000);
         double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
-        Map<String, Object> report = report(scenario, observer, running, linkOf, broker, wallSeconds, clock);
+        Map<String, Object> report =
+            report(scenario, observer, running, linkOf, broker, wallSeconds, clock);
         for (Map.Entry<String, ScenarioRollout> r : rollouts.entrySet()) {
           Scenario.Device spec = devices.get(r.getKey());
           FleetObserver.DeviceView seen = observer.device(r.getKey());
           @SuppressWarnings("unchecked")
-          Map<String, Object> d = (Map<String, Object>) ((Map<String, Object>) report.get("devices")).get(r.getKey());
+          Map<String, Object> d =
+              (Map<String, Object>) ((Map<String, Object>) report.get("devices")).get(r.getKey());
           long bits = spec.link() == null ? 0 : spec.link().bitsPerS();
-          long upBits = spec.link() == null ? 0 : spec.link().upBitsPerS() > 0 ? spec.link().upBitsPerS() : bits;
-          d.put("rollout", r.getValue().report(linkOf.get(r.getKey()), bits, upBits, seen == null ? List.of() : seen.alarms()));
+          long upBits =
+              spec.link() == null
+                  ? 0
+                  : spec.link().upBitsPerS() > 0 ? spec.link().upBitsPerS() : bits;
+          d.put(
+              "rollout",
+              r.getValue()
+                  .report(
+                      linkOf.get(r.getKey()),
+                      bits,
+                      upBits,
+                      seen == null ? List.of() : seen.alarms()));
         }
         if (options.console() != null && view != null) {
           view.print(options.console(), false);
@@ -215,7 +310,10 @@ public final class ScenarioRunner {
   }
 
   private static Trace loadTrace(Path root, String name) {
-    Path path = Path.of(name).isAbsolute() ? Path.of(name) : root.resolve("simulator/scenarios").resolve(name);
+    Path path =
+        Path.of(name).isAbsolute()
+            ? Path.of(name)
+            : root.resolve("simulator/scenarios").resolve(name);
     try {
       return Trace.load(path);
     } catch (IOException e) {
@@ -230,8 +328,14 @@ public final class ScenarioRunner {
     }
   }
 
-  static Map<String, Object> report(Scenario scenario, FleetObserver observer, Map<String, SimulatedDevice> devices,
-      Map<String, LinkSimulator> links, Broker broker, double wallSeconds, SimClock clock) {
+  static Map<String, Object> report(
+      Scenario scenario,
+      FleetObserver observer,
+      Map<String, SimulatedDevice> devices,
+      Map<String, LinkSimulator> links,
+      Broker broker,
+      double wallSeconds,
+      SimClock clock) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("scenario", scenario.name());
     report.put("duration_s", scenario.durationS());
@@ -259,21 +363,34 @@ public final class ScenarioRunner {
       if (link != null) {
         d.put("bytes_sent", link.bytes(true));
         d.put("bytes_received", link.bytes(false));
-        Map<String, Object> budget = budgetCheck(spec, link.bytesPerSecond(true), link.bytesPerSecond(false));
+        Map<String, Object> budget =
+            budgetCheck(spec, link.bytesPerSecond(true), link.bytesPerSecond(false));
         allWithinBudget &= Boolean.TRUE.equals(budget.get("within_budget"));
         d.putAll(budget);
-        d.put("avg_bits_per_s", round((link.bytes(true) + link.bytes(false)) * 8.0 / Math.max(1, clock.seconds()), 1));
-        d.put("link", Map.of("connections", link.counts().accepted(), "refused_during_cuts", link.counts().refused(),
-            "cuts", link.counts().cuts()));
+        d.put(
+            "avg_bits_per_s",
+            round((link.bytes(true) + link.bytes(false)) * 8.0 / Math.max(1, clock.seconds()), 1));
+        d.put(
+            "link",
+            Map.of(
+                "connections",
+                link.counts().accepted(),
+                "refused_during_cuts",
+                link.counts().refused(),
+                "cuts",
+                link.counts().cuts()));
       }
       long produced = ((Number) own.getOrDefault("events_produced", 0L)).longValue();
       long folded = ((Number) own.getOrDefault("folded_events", 0L)).longValue();
       long dropped = ((Number) own.getOrDefault("dropped", 0L)).longValue();
       long delivered = seen == null ? 0 : seen.events();
       long missing = seen == null ? 0 : seen.missingSeqs();
-      // Messages still in the device's outbox at its clean stop (its DC says how many) are pending, not lost.
+      // Messages still in the device's outbox at its clean stop (its DC says how many) are pending,
+      // not lost.
       long pending = seen == null ? 0 : Math.max(0, seen.dcOutboxDepth());
-      long lost = Math.max(0, missing - dropped - pending) + Math.max(0, produced - delivered - folded - dropped - pending);
+      long lost =
+          Math.max(0, missing - dropped - pending)
+              + Math.max(0, produced - delivered - folded - dropped - pending);
       lostTotal += lost;
       d.put("events_produced", produced);
       d.put("events_delivered", delivered);
@@ -288,8 +405,15 @@ public final class ScenarioRunner {
       d.put("dc_outbox_depth", seen == null ? -1 : seen.dcOutboxDepth());
       d.put("model", seen == null ? "" : seen.modelVersion());
       List<FleetObserver.Alarm> alarms = seen == null ? List.of() : seen.alarms();
-      d.put("alarm_latency_p95_s", percentile(alarms.stream().filter(FleetObserver.Alarm::raised)
-          .mapToDouble(FleetObserver.Alarm::latencySeconds).filter(Double::isFinite).toArray(), 0.95));
+      d.put(
+          "alarm_latency_p95_s",
+          percentile(
+              alarms.stream()
+                  .filter(FleetObserver.Alarm::raised)
+                  .mapToDouble(FleetObserver.Alarm::latencySeconds)
+                  .filter(Double::isFinite)
+                  .toArray(),
+              0.95));
       List<Map<String, Object>> healthAlarms = new ArrayList<>();
       for (FleetObserver.Alarm a : alarms) {
         Map<String, Object> h = new LinkedHashMap<>();
@@ -303,8 +427,14 @@ public final class ScenarioRunner {
       }
       d.put("health_alarms", healthAlarms);
       if (!Scenario.isAgent(spec)) {
-        List<Map<String, Object>> faults = faultsReported(spec, alarms, scenario.durationS() / scenario.speed());
-        allFaultsReported &= faults.stream().allMatch(f -> Boolean.TRUE.equals(f.get("reported")) || Boolean.FALSE.equals(f.get("played")));
+        List<Map<String, Object>> faults =
+            faultsReported(spec, alarms, scenario.durationS() / scenario.speed());
+        allFaultsReported &=
+            faults.stream()
+                .allMatch(
+                    f ->
+                        Boolean.TRUE.equals(f.get("reported"))
+                            || Boolean.FALSE.equals(f.get("played")));
         d.put("faults", faults);
         d.put("cameras", own.get("cameras"));
       }
@@ -321,14 +451,18 @@ public final class ScenarioRunner {
   static final int BUDGET_WINDOW_S = 10;
 
   /**
-   * The busiest window of each direction against its own budget: what the device sent against its uplink budget,
-   * what came down against its downlink budget (see {@link #downlinkBudget}). {@code over_budget} names the
-   * directions that exceeded; {@code max_bytes_in_10s} (both ways together) is for reading, not checked.
+   * The busiest window of each direction against its own budget: what the device sent against its
+   * uplink budget, what came down against its downlink budget (see {@link #downlinkBudget}). {@code
+   * over_budget} names the directions that exceeded; {@code max_bytes_in_10s} (both ways together)
+   * is for reading, not checked.
    */
-  static Map<String, Object> budgetCheck(Scenario.Device spec, long[] upPerSecond, long[] downPerSecond) {
+  static Map<String, Object> budgetCheck(
+      Scenario.Device spec, long[] upPerSecond, long[] downPerSecond) {
     long[] both = new long[Math.max(upPerSecond.length, downPerSecond.length)];
     for (int i = 0; i < both.length; i++) {
-      both[i] = (i < upPerSecond.length ? upPerSecond[i] : 0) + (i < downPerSecond.length ? downPerSecond[i] : 0);
+      both[i] =
+          (i < upPerSecond.length ? upPerSecond[i] : 0)
+              + (i < downPerSecond.length ? downPerSecond[i] : 0);
     }
     long upBudget = spec.budgetBitsPerS();
     long downBudget = downlinkBudget(spec);
@@ -357,9 +491,10 @@ public final class ScenarioRunner {
   }
 
   /**
-   * The downlink budget a device keeps: the scenario's {@code downlink_budget_bits_per_s}; for a runtime without
-   * one, its uplink budget (the uplink's {@code downlink.budget.bits.per.s} default, -1, is "the same as the uplink
-   * budget"); 0 (none, not checked) for an agent, which asks for nothing to be sent to it.
+   * The downlink budget a device keeps: the scenario's {@code downlink_budget_bits_per_s}; for a
+   * runtime without one, its uplink budget (the uplink's {@code downlink.budget.bits.per.s}
+   * default, -1, is "the same as the uplink budget"); 0 (none, not checked) for an agent, which
+   * asks for nothing to be sent to it.
    */
   static long downlinkBudget(Scenario.Device spec) {
     if (spec.downlinkBudgetBitsPerS() > 0) {
@@ -397,18 +532,28 @@ public final class ScenarioRunner {
   }
 
   /**
-   * Each injected fault, and whether the centre got an alarm of the right state raised within its window (+10 s).
-   * A fault that starts less than 10 s before the cameras' play ends (or after it) is listed as not played.
+   * Each injected fault, and whether the centre got an alarm of the right state raised within its
+   * window (+10 s). A fault that starts less than 10 s before the cameras' play ends (or after it)
+   * is listed as not played.
    */
-  static List<Map<String, Object>> faultsReported(Scenario.Device spec, List<FleetObserver.Alarm> alarms, double cameraSeconds) {
+  static List<Map<String, Object>> faultsReported(
+      Scenario.Device spec, List<FleetObserver.Alarm> alarms, double cameraSeconds) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (Scenario.Camera camera : spec.cameras()) {
       FaultSchedule schedule = FaultSchedule.parse(camera.faults() == null ? "" : camera.faults());
       for (Fault fault : schedule.faults()) {
         Set<String> states = expectedStates(fault.kind());
-        FleetObserver.Alarm match = alarms.stream().filter(a -> a.raised() && a.camera().equals(camera.id())
-            && states.contains(a.state()) && a.streamMillis() >= fault.fromMillis() - CLOCK_TOLERANCE_MILLIS
-            && a.streamMillis() <= fault.toMillis() + 10_000).findFirst().orElse(null);
+        FleetObserver.Alarm match =
+            alarms.stream()
+                .filter(
+                    a ->
+                        a.raised()
+                            && a.camera().equals(camera.id())
+                            && states.contains(a.state())
+                            && a.streamMillis() >= fault.fromMillis() - CLOCK_TOLERANCE_MILLIS
+                            && a.streamMillis() <= fault.toMillis() + 10_000)
+                .findFirst()
+                .orElse(null);
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("camera", camera.id());
         f.put("fault", fault.toString());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import com.google.gson.JsonArray;
@@ -17,15 +18,17 @@ import java.util.Map;
 import org.watchpost.uplink.codec.KuraPayload;
 
 /**
- * Recorded device traffic, one JSON object per line: when (seconds from the first message, by the source time
- * the device stamped), the topic kind and subject, the priority the device gave it, and its metrics with their
- * Kura types. {@code seq} is left out: whoever replays it numbers its own messages.
+ * Recorded device traffic, one JSON object per line: when (seconds from the first message, by the
+ * source time the device stamped), the topic kind and subject, the priority the device gave it, and
+ * its metrics with their Kura types. {@code seq} is left out: whoever replays it numbers its own
+ * messages.
  */
 public record Trace(List<Entry> entries, double lengthSeconds) {
   /** Longest trace file read. */
   private static final long MAX_BYTES = 16 << 20;
 
-  public record Entry(double t, String kind, String subject, String priority, Map<String, Object> metrics) {}
+  public record Entry(
+      double t, String kind, String subject, String priority, Map<String, Object> metrics) {}
 
   public static Trace load(Path file) throws IOException {
     if (Files.size(file) > MAX_BYTES) {
@@ -55,7 +58,8 @@ public record Trace(List<Entry> entries, double lengthSeconds) {
           if (triple.size() != 3) {
             throw new IllegalArgumentException("a metric is [name, type, value]");
           }
-          metrics.put(triple.get(0).getAsString(), value(triple.get(1).getAsString(), triple.get(2)));
+          metrics.put(
+              triple.get(0).getAsString(), value(triple.get(1).getAsString(), triple.get(2)));
         }
         double t = required(o, "t").getAsDouble();
         if (!(t >= 0) || t > 1e9) {
@@ -66,7 +70,9 @@ public record Trace(List<Entry> entries, double lengthSeconds) {
           throw new IllegalArgumentException("kind must be events, counts or health, was " + kind);
         }
         String subject = required(o, "subject").getAsString();
-        if (subject.isEmpty() || subject.length() > 64 || !subject.equals(org.watchpost.uplink.codec.KuraTopic.segment(subject))) {
+        if (subject.isEmpty()
+            || subject.length() > 64
+            || !subject.equals(org.watchpost.uplink.codec.KuraTopic.segment(subject))) {
           throw new IllegalArgumentException("subject must be one topic level of 1..64 characters");
         }
         entries.add(new Entry(t, kind, subject, required(o, "priority").getAsString(), metrics));
@@ -119,7 +125,9 @@ public record Trace(List<Entry> entries, double lengthSeconds) {
     return "bytes";
   }
 
-  /** Writes what one device sends, as it arrives at the centre; see {@link FleetObserver#record}. */
+  /**
+   * Writes what one device sends, as it arrives at the centre; see {@link FleetObserver#record}.
+   */
   public static final class Recorder implements AutoCloseable {
     private final BufferedWriter out;
     private long firstTimestamp = -1;
@@ -142,24 +150,27 @@ public record Trace(List<Entry> entries, double lengthSeconds) {
       o.addProperty("subject", subject);
       o.addProperty("priority", priority);
       JsonArray metrics = new JsonArray();
-      payload.metrics().forEach((name, value) -> {
-        if (name.equals("seq")) {
-          return;
-        }
-        JsonArray triple = new JsonArray();
-        triple.add(name);
-        triple.add(type(value));
-        if (value instanceof byte[] b) {
-          triple.add(Base64.getEncoder().encodeToString(b));
-        } else if (value instanceof Number n) {
-          triple.add(n);
-        } else if (value instanceof Boolean b) {
-          triple.add(b);
-        } else {
-          triple.add(String.valueOf(value));
-        }
-        metrics.add(triple);
-      });
+      payload
+          .metrics()
+          .forEach(
+              (name, value) -> {
+                if (name.equals("seq")) {
+                  return;
+                }
+                JsonArray triple = new JsonArray();
+                triple.add(name);
+                triple.add(type(value));
+                if (value instanceof byte[] b) {
+                  triple.add(Base64.getEncoder().encodeToString(b));
+                } else if (value instanceof Number n) {
+                  triple.add(n);
+                } else if (value instanceof Boolean b) {
+                  triple.add(b);
+                } else {
+                  triple.add(String.valueOf(value));
+                }
+                metrics.add(triple);
+              });
       o.add("m", metrics);
       try {
         out.write(o.toString());

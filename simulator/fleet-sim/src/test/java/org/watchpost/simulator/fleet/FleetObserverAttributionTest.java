@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,9 +20,10 @@ import org.watchpost.uplink.codec.KuraPayload;
 import org.watchpost.uplink.codec.KuraPayloadCodec;
 
 /**
- * A rollout seen by the centre through a real broker: the console's requests (to one device and to {@code _all}),
- * the device's replies on the console's REPLY topics (Kura's request/response convention) and its own data. The
- * device's sequence numbers run on through its replies, so a reply filed under the console would show as a gap.
+ * A rollout seen by the centre through a real broker: the console's requests (to one device and to
+ * {@code _all}), the device's replies on the console's REPLY topics (Kura's request/response
+ * convention) and its own data. The device's sequence numbers run on through its replies, so a
+ * reply filed under the console would show as a gap.
  */
 class FleetObserverAttributionTest {
   private static final String ACCOUNT = "watchpost";
@@ -56,7 +58,11 @@ class FleetObserverAttributionTest {
 
   private void publish(String topic, Map<String, Object> metrics) throws Exception {
     // One publisher at QoS 1: the broker keeps the order.
-    sender.publish(topic, KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, metrics, null)), 1, false);
+    sender.publish(
+        topic,
+        KuraPayloadCodec.encode(new KuraPayload(System.currentTimeMillis(), null, metrics, null)),
+        1,
+        false);
   }
 
   private static Map<String, Object> metrics(Object... pairs) {
@@ -69,16 +75,26 @@ class FleetObserverAttributionTest {
 
   private void playRollout() throws Exception {
     publish("$EDC/" + ACCOUNT + "/" + DEVICE + "/MQTT/BIRTH", metrics("next_seq", 1L));
-    publish(ACCOUNT + "/" + DEVICE + "/wp/health/device", metrics("seq", 1L, "model_name", "yolox-nano"));
+    publish(
+        ACCOUNT + "/" + DEVICE + "/wp/health/device",
+        metrics("seq", 1L, "model_name", "yolox-nano"));
     // PUT package to the device; its reply names no device, only the request it answers.
-    publish("$EDC/" + ACCOUNT + "/" + DEVICE + "/MODEL-V1/PUT/package",
+    publish(
+        "$EDC/" + ACCOUNT + "/" + DEVICE + "/MODEL-V1/PUT/package",
         metrics("request.id", "r1", "requester.client.id", CONSOLE, "job.id", "j1"));
-    publish("$EDC/" + ACCOUNT + "/" + CONSOLE + "/MODEL-V1/REPLY/r1", metrics("response.code", 200L, "request.id", "r1", "seq", 2L));
+    publish(
+        "$EDC/" + ACCOUNT + "/" + CONSOLE + "/MODEL-V1/REPLY/r1",
+        metrics("response.code", 200L, "request.id", "r1", "seq", 2L));
     // Discovery to every device; a GET reply names the answering device.
-    publish("$EDC/" + ACCOUNT + "/_all/MODEL-V1/GET/models", metrics("request.id", "r2", "requester.client.id", CONSOLE));
-    publish("$EDC/" + ACCOUNT + "/" + CONSOLE + "/MODEL-V1/REPLY/r2",
+    publish(
+        "$EDC/" + ACCOUNT + "/_all/MODEL-V1/GET/models",
+        metrics("request.id", "r2", "requester.client.id", CONSOLE));
+    publish(
+        "$EDC/" + ACCOUNT + "/" + CONSOLE + "/MODEL-V1/REPLY/r2",
         metrics("response.code", 200L, "request.id", "r2", "client.id", DEVICE, "seq", 3L));
-    publish("$EDC/" + ACCOUNT + "/" + DEVICE + "/MODEL-V1/NOTIFY/" + CONSOLE + "/install", metrics("status", "DOWNLOADING", "seq", 4L));
+    publish(
+        "$EDC/" + ACCOUNT + "/" + DEVICE + "/MODEL-V1/NOTIFY/" + CONSOLE + "/install",
+        metrics("status", "DOWNLOADING", "seq", 4L));
     publish(ACCOUNT + "/" + DEVICE + "/wp/health/device", metrics("seq", 5L));
     long deadline = System.currentTimeMillis() + 20_000;
     while (observer.totalMessages() < 8 && System.currentTimeMillis() < deadline) {
@@ -116,6 +132,7 @@ class FleetObserverAttributionTest {
   void aDeviceExpectedBeforeItSpeaksIsARow() throws Exception {
     observer.expect("cam-2");
     playRollout();
-    assertEquals(List.of(DEVICE, "cam-2"), observer.rows().stream().map(r -> r.get("device")).toList());
+    assertEquals(
+        List.of(DEVICE, "cam-2"), observer.rows().stream().map(r -> r.get("device")).toList());
   }
 }

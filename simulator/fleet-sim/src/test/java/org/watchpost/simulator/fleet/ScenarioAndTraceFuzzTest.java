@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.fleet;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -5,10 +6,10 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Scenario files and traces are read from disk and may be edited by hand. Any text either reads to a
- * scenario (or trace) or is refused with an IOException that says what is wrong; anything else is a finding.
- * Jazzer fuzzes one test per run, so this one test feeds the same text to both parsers (the trace as its
- * lines). Runs for a bounded time in the normal build.
+ * Scenario files and traces are read from disk and may be edited by hand. Any text either reads to
+ * a scenario (or trace) or is refused with an IOException that says what is wrong; anything else is
+ * a finding. Jazzer fuzzes one test per run, so this one test feeds the same text to both parsers
+ * (the trace as its lines). Runs for a bounded time in the normal build.
  */
 class ScenarioAndTraceFuzzTest {
 

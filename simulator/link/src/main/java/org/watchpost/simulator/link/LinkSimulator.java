@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.link;
 
 import java.io.IOException;
@@ -19,16 +20,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A TCP proxy on loopback that plays one device's link to the broker as a {@link LinkProfile} describes it,
- * on a {@link SimClock}: a bandwidth cap each way, latency and jitter (order kept), and outages that either
- * cut every connection and refuse new ones, or black-hole them (open, but nothing crosses until the outage
- * ends, as TCP would retransmit).
+ * A TCP proxy on loopback that plays one device's link to the broker as a {@link LinkProfile}
+ * describes it, on a {@link SimClock}: a bandwidth cap each way, latency and jitter (order kept),
+ * and outages that either cut every connection and refuse new ones, or black-hole them (open, but
+ * nothing crosses until the outage ends, as TCP would retransmit).
  *
- * <p>It reads eagerly from both ends and counts bytes when they arrive, per scenario second, so its ledger
- * shows what each end sent, not what the link let through: that is what a device's budget is checked against.
+ * <p>It reads eagerly from both ends and counts bytes when they arrive, per scenario second, so its
+ * ledger shows what each end sent, not what the link let through: that is what a device's budget is
+ * checked against.
  */
 public final class LinkSimulator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LinkSimulator.class);
+
   /** Bytes read at once; small enough that one chunk is a short burst on a thin link. */
   private static final int CHUNK = 1024;
 
@@ -39,8 +42,10 @@ public final class LinkSimulator implements AutoCloseable {
   private final int targetPort;
   private final ServerSocket server;
   private final List<Connection> connections = new CopyOnWriteArrayList<>();
+
   /** Bytes sent by the device (index 0) and by the broker (index 1), per scenario second. */
   private final List<long[]> ledger = new ArrayList<>();
+
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong cuts = new AtomicLong();
@@ -50,7 +55,9 @@ public final class LinkSimulator implements AutoCloseable {
   private volatile boolean open = true;
 
   /** Starts listening on a free loopback port. */
-  public LinkSimulator(String name, LinkProfile profile, SimClock clock, String targetHost, int targetPort) throws IOException {
+  public LinkSimulator(
+      String name, LinkProfile profile, SimClock clock, String targetHost, int targetPort)
+      throws IOException {
     this.name = name;
     this.profile = profile;
     this.clock = clock;
@@ -123,7 +130,11 @@ public final class LinkSimulator implements AutoCloseable {
       if (outage != null && outage != handled && outage.mode() == LinkProfile.OutageMode.CUT) {
         handled = outage;
         cuts.incrementAndGet();
-        LOG.info("link {}: cut at {} s for {} s", name, Math.round(outage.fromSeconds()), Math.round(outage.seconds()));
+        LOG.info(
+            "link {}: cut at {} s for {} s",
+            name,
+            Math.round(outage.fromSeconds()),
+            Math.round(outage.seconds()));
         connections.forEach(Connection::reset);
         connections.clear();
       }
@@ -257,49 +268,57 @@ public final class LinkSimulator implements AutoCloseable {
     private void pump(Socket from, Socket to, int direction) {
       BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
       String side = direction == 0 ? "up" : "down";
-      Thread reader = new Thread(() -> {
-        byte[] buffer = new byte[CHUNK];
-        long lastDue = 0;
-        try (InputStream in = from.getInputStream()) {
-          int n;
-          while ((n = in.read(buffer)) > 0) {
-            note(direction, n);
-            long due = Math.max(lastDue, System.nanoTime() + delayNanos());
-            lastDue = due;
-            queue.add(new Chunk(due, Arrays.copyOf(buffer, n)));
-          }
-        } catch (IOException ignored) {
-          // this end closed
-        }
-        queue.add(new Chunk(0, new byte[0]));
-      }, "link-" + name + "-read-" + side);
-      Thread writer = new Thread(() -> {
-        try (OutputStream out = to.getOutputStream()) {
-          while (true) {
-            Chunk chunk = queue.take();
-            if (chunk.bytes().length == 0) {
-              break;
-            }
-            long start;
-            synchronized (nextFree) {
-              start = Math.max(chunk.dueNanos(), nextFree[direction]);
-              nextFree[direction] = Math.max(start, System.nanoTime()) + wallNanosFor(chunk.bytes().length, direction);
-            }
-            long wait = start - System.nanoTime();
-            if (wait > 0) {
-              Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            }
-            if (!waitOutBlackhole(this)) {
-              break;
-            }
-            out.write(chunk.bytes());
-            out.flush();
-          }
-        } catch (IOException | InterruptedException ignored) {
-          // closed
-        }
-        close();
-      }, "link-" + name + "-write-" + side);
+      Thread reader =
+          new Thread(
+              () -> {
+                byte[] buffer = new byte[CHUNK];
+                long lastDue = 0;
+                try (InputStream in = from.getInputStream()) {
+                  int n;
+                  while ((n = in.read(buffer)) > 0) {
+                    note(direction, n);
+                    long due = Math.max(lastDue, System.nanoTime() + delayNanos());
+                    lastDue = due;
+                    queue.add(new Chunk(due, Arrays.copyOf(buffer, n)));
+                  }
+                } catch (IOException ignored) {
+                  // this end closed
+                }
+                queue.add(new Chunk(0, new byte[0]));
+              },
+              "link-" + name + "-read-" + side);
+      Thread writer =
+          new Thread(
+              () -> {
+                try (OutputStream out = to.getOutputStream()) {
+                  while (true) {
+                    Chunk chunk = queue.take();
+                    if (chunk.bytes().length == 0) {
+                      break;
+                    }
+                    long start;
+                    synchronized (nextFree) {
+                      start = Math.max(chunk.dueNanos(), nextFree[direction]);
+                      nextFree[direction] =
+                          Math.max(start, System.nanoTime())
+                              + wallNanosFor(chunk.bytes().length, direction);
+                    }
+                    long wait = start - System.nanoTime();
+                    if (wait > 0) {
+                      Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                    if (!waitOutBlackhole(this)) {
+                      break;
+                    }
+                    out.write(chunk.bytes());
+                    out.flush();
+                  }
+                } catch (IOException | InterruptedException ignored) {
+                  // closed
+                }
+                close();
+              },
+              "link-" + name + "-write-" + side);
       reader.setDaemon(true);
       writer.setDaemon(true);
       reader.start();

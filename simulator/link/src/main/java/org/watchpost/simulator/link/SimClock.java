@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.link;
 
 /**
- * Scenario time: starts at 0 and runs {@code speed} times faster than the wall clock. Everything a scenario
- * schedules (outages, fault windows, budgets per second) is written in scenario seconds; whatever acts on the
- * wall clock converts through one of these.
+ * Scenario time: starts at 0 and runs {@code speed} times faster than the wall clock. Everything a
+ * scenario schedules (outages, fault windows, budgets per second) is written in scenario seconds;
+ * whatever acts on the wall clock converts through one of these.
  */
 public final class SimClock {
   private final double speed;
@@ -40,7 +41,9 @@ public final class SimClock {
     return Math.round(scenarioSeconds / speed * 1e9);
   }
 
-  /** The {@link System#nanoTime()} reading at which scenario time reaches {@code scenarioSeconds}. */
+  /**
+   * The {@link System#nanoTime()} reading at which scenario time reaches {@code scenarioSeconds}.
+   */
   public long nanoTimeAt(double scenarioSeconds) {
     return startNanos + wallNanos(scenarioSeconds);
   }

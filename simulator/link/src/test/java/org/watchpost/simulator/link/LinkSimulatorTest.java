@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.simulator.link;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -25,24 +26,30 @@ class LinkSimulatorTest {
   @BeforeEach
   void startEcho() throws IOException {
     echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread t = new Thread(() -> {
-      while (!echo.isClosed()) {
-        try {
-          Socket s = echo.accept();
-          Thread pump = new Thread(() -> {
-            try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-              in.transferTo(out);
-            } catch (IOException ignored) {
-              // peer gone
-            }
-          });
-          pump.setDaemon(true);
-          pump.start();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              while (!echo.isClosed()) {
+                try {
+                  Socket s = echo.accept();
+                  Thread pump =
+                      new Thread(
+                          () -> {
+                            try (s;
+                                InputStream in = s.getInputStream();
+                                OutputStream out = s.getOutputStream()) {
+                              in.transferTo(out);
+                            } catch (IOException ignored) {
+                              // peer gone
+                            }
+                          });
+                  pump.setDaemon(true);
+                  pump.start();
+                } catch (IOException e) {
+                  return;
+                }
+              }
+            });
     t.setDaemon(true);
     t.start();
   }
@@ -70,7 +77,8 @@ class LinkSimulatorTest {
 
   @Test
   void anAsymmetricLinkCapsTheUplinkAlone() throws Exception {
-    // 8,000 bit/s up = 1,000 B/s, the downlink uncapped: 4,000 bytes (the first 1 kB chunk goes at once) cannot
+    // 8,000 bit/s up = 1,000 B/s, the downlink uncapped: 4,000 bytes (the first 1 kB chunk goes at
+    // once) cannot
     // come back in under 3 s.
     try (LinkSimulator link = link(new LinkProfile(0, 8_000, 0, 0, List.of()), new SimClock(1))) {
       byte[] data = new byte[4_000];
@@ -134,20 +142,25 @@ class LinkSimulatorTest {
   void aCutResetsConnectionsRefusesNewOnesAndEndsOnTimeInScenarioSeconds() throws Exception {
     // Speed 20: the outage from scenario second 20 to 60 is wall 1 s to 3 s.
     SimClock clock = new SimClock(20);
-    LinkProfile profile = new LinkProfile(0, 0, 0, List.of(new LinkProfile.Outage(20, 60, LinkProfile.OutageMode.CUT)));
+    LinkProfile profile =
+        new LinkProfile(
+            0, 0, 0, List.of(new LinkProfile.Outage(20, 60, LinkProfile.OutageMode.CUT)));
     try (LinkSimulator link = link(profile, clock)) {
       Socket before = connect(link);
       before.getOutputStream().write(1);
       assertEquals(1, before.getInputStream().read());
       clock.sleepUntil(25);
-      assertThrows(IOException.class, () -> {
-        before.getOutputStream().write(2);
-        before.getOutputStream().flush();
-        int read = before.getInputStream().read();
-        if (read < 0) {
-          throw new IOException("closed");
-        }
-      }, "the connection open at the cut is reset");
+      assertThrows(
+          IOException.class,
+          () -> {
+            before.getOutputStream().write(2);
+            before.getOutputStream().flush();
+            int read = before.getInputStream().read();
+            if (read < 0) {
+              throw new IOException("closed");
+            }
+          },
+          "the connection open at the cut is reset");
       before.close();
       try (Socket during = connect(link)) {
         int read;
@@ -172,12 +185,18 @@ class LinkSimulatorTest {
   @Test
   void aBlackHoleHoldsBytesUntilItEnds() throws Exception {
     SimClock clock = new SimClock(10);
-    LinkProfile profile = new LinkProfile(0, 0, 0, List.of(new LinkProfile.Outage(5, 25, LinkProfile.OutageMode.BLACKHOLE)));
-    try (LinkSimulator link = link(profile, clock); Socket s = connect(link)) {
+    LinkProfile profile =
+        new LinkProfile(
+            0, 0, 0, List.of(new LinkProfile.Outage(5, 25, LinkProfile.OutageMode.BLACKHOLE)));
+    try (LinkSimulator link = link(profile, clock);
+        Socket s = connect(link)) {
       clock.sleepUntil(6);
       s.getOutputStream().write(7);
       s.setSoTimeout(1_000);
-      assertThrows(SocketTimeoutException.class, () -> s.getInputStream().read(), "nothing crosses a black hole");
+      assertThrows(
+          SocketTimeoutException.class,
+          () -> s.getInputStream().read(),
+          "nothing crosses a black hole");
       s.setSoTimeout(20_000);
       assertEquals(7, s.getInputStream().read(), "held bytes arrive after the outage");
       assertTrue(clock.seconds() >= 25, "arrived at scenario second " + clock.seconds());
@@ -188,7 +207,8 @@ class LinkSimulatorTest {
   @Test
   void theLedgerFindsTheBusiestWindow() throws Exception {
     SimClock clock = new SimClock(10);
-    try (LinkSimulator link = link(LinkProfile.OPEN, clock); Socket s = connect(link)) {
+    try (LinkSimulator link = link(LinkProfile.OPEN, clock);
+        Socket s = connect(link)) {
       s.getOutputStream().write(new byte[100]);
       readFully(s.getInputStream(), 100);
       clock.sleepUntil(15);
@@ -202,10 +222,20 @@ class LinkSimulatorTest {
 
   @Test
   void profilesRefuseOverlapsAndNegativeValues() {
-    assertThrows(IllegalArgumentException.class, () -> new LinkProfile(0, 0, 0, List.of(
-        new LinkProfile.Outage(0, 10, LinkProfile.OutageMode.CUT), new LinkProfile.Outage(5, 20, LinkProfile.OutageMode.CUT))));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new LinkProfile(
+                0,
+                0,
+                0,
+                List.of(
+                    new LinkProfile.Outage(0, 10, LinkProfile.OutageMode.CUT),
+                    new LinkProfile.Outage(5, 20, LinkProfile.OutageMode.CUT))));
     assertThrows(IllegalArgumentException.class, () -> new LinkProfile(-1, 0, 0, List.of()));
-    assertThrows(IllegalArgumentException.class, () -> new LinkProfile.Outage(10, 10, LinkProfile.OutageMode.CUT));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new LinkProfile.Outage(10, 10, LinkProfile.OutageMode.CUT));
     assertThrows(IllegalArgumentException.class, () -> LinkProfile.mode("flaky"));
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.incident;
 
 import java.util.ArrayList;
@@ -13,11 +14,12 @@ import java.util.stream.Collectors;
 import org.watchpost.api.event.Event;
 
 /**
- * Folds the rule events of one camera that belong together into incidents: an event joins an open incident
- * when it comes from the same rule or concerns the same track (several people entering one zone, one track
- * crossing and then loitering). The first event opens the incident and goes out as {@code incident_open};
- * the ones folded into it go out as nothing but are counted; {@code incident_close} goes out once nothing
- * new has joined for the quiet time (or the incident reached its longest duration).
+ * Folds the rule events of one camera that belong together into incidents: an event joins an open
+ * incident when it comes from the same rule or concerns the same track (several people entering one
+ * zone, one track crossing and then loitering). The first event opens the incident and goes out as
+ * {@code incident_open}; the ones folded into it go out as nothing but are counted; {@code
+ * incident_close} goes out once nothing new has joined for the quiet time (or the incident reached
+ * its longest duration).
  */
 public final class IncidentGrouper {
   public static final String OPEN = "incident_open";
@@ -74,7 +76,8 @@ public final class IncidentGrouper {
     Iterator<Incident> it = open.iterator();
     while (it.hasNext()) {
       Incident incident = it.next();
-      if (nowMillis - incident.lastMillis >= quietMillis || nowMillis - incident.opener.eventTimeMillis() >= maxMillis) {
+      if (nowMillis - incident.lastMillis >= quietMillis
+          || nowMillis - incident.opener.eventTimeMillis() >= maxMillis) {
         it.remove();
         out.add(close(incident, nowMillis));
       }
@@ -91,13 +94,26 @@ public final class IncidentGrouper {
         joined.add(e);
         continue;
       }
-      Incident incident = new Incident(Long.toString(e.eventTimeMillis(), 36) + "-" + (++counter), e);
+      Incident incident =
+          new Incident(Long.toString(e.eventTimeMillis(), 36) + "-" + (++counter), e);
       open.add(incident);
       Map<String, String> attributes = new HashMap<>(e.attributes());
       attributes.put("incident_id", incident.id);
       attributes.put("cause", e.type());
-      out.add(new Event(OPEN, e.ruleId(), e.cameraId(), e.className(), e.trackId(), e.confidence(), e.box(),
-          e.firstSeenMillis(), e.eventTimeMillis(), e.priority(), attributes, e.jpegCrop()));
+      out.add(
+          new Event(
+              OPEN,
+              e.ruleId(),
+              e.cameraId(),
+              e.className(),
+              e.trackId(),
+              e.confidence(),
+              e.box(),
+              e.firstSeenMillis(),
+              e.eventTimeMillis(),
+              e.priority(),
+              attributes,
+              e.jpegCrop()));
     }
     return out;
   }
@@ -124,10 +140,26 @@ public final class IncidentGrouper {
     attributes.put("events", Integer.toString(incident.events));
     attributes.put("tracks", Integer.toString(incident.tracks.size()));
     attributes.put("rules", String.join(",", incident.rules));
-    attributes.put("types", incident.types.entrySet().stream().map(t -> t.getKey() + ":" + t.getValue())
-        .collect(Collectors.joining(",")));
-    attributes.put("duration_s", Long.toString((incident.lastMillis - incident.opener.eventTimeMillis()) / 1000));
-    return new Event(CLOSE, incident.opener.ruleId(), cameraId, incident.opener.className(), -1, incident.confidence,
-        null, incident.opener.eventTimeMillis(), nowMillis, incident.opener.priority(), attributes, null);
+    attributes.put(
+        "types",
+        incident.types.entrySet().stream()
+            .map(t -> t.getKey() + ":" + t.getValue())
+            .collect(Collectors.joining(",")));
+    attributes.put(
+        "duration_s",
+        Long.toString((incident.lastMillis - incident.opener.eventTimeMillis()) / 1000));
+    return new Event(
+        CLOSE,
+        incident.opener.ruleId(),
+        cameraId,
+        incident.opener.className(),
+        -1,
+        incident.confidence,
+        null,
+        incident.opener.eventTimeMillis(),
+        nowMillis,
+        incident.opener.priority(),
+        attributes,
+        null);
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.motion;
 
 import java.util.ArrayList;
@@ -18,13 +19,16 @@ import org.watchpost.analytics.internal.track.Box;
 import org.watchpost.api.frame.Frame;
 
 /**
- * Background subtraction (OpenCV MOG2) on a downscaled grey copy of each frame (from the frame's own grey image
- * where the source made one, so that a still scene never needs its colour decoded), all in native code: which
- * parts of the picture changed, as regions in frame pixels. Masked polygons are ignored. One gate per camera,
- * used from its pipeline thread only.
+ * Background subtraction (OpenCV MOG2) on a downscaled grey copy of each frame (from the frame's
+ * own grey image where the source made one, so that a still scene never needs its colour decoded),
+ * all in native code: which parts of the picture changed, as regions in frame pixels. Masked
+ * polygons are ignored. One gate per camera, used from its pipeline thread only.
  */
 public final class MotionGate implements AutoCloseable {
-  /** Above this share of the frame in motion, the change is global (light, camera shake), not objects. */
+  /**
+   * Above this share of the frame in motion, the change is global (light, camera shake), not
+   * objects.
+   */
   private static final double GLOBAL_CHANGE = 0.5;
 
   private final MotionSettings settings;
@@ -50,8 +54,10 @@ public final class MotionGate implements AutoCloseable {
     int w = Math.min(settings.width(), frameWidth);
     this.scale = (double) w / frameWidth;
     this.smallSize = new Size(w, Math.max(1, Math.round(frameHeight * scale)));
-    this.model = Video.createBackgroundSubtractorMOG2(settings.history(), settings.threshold(), false);
-    // Three Gaussians per pixel model a plaza, a road or a lawn as well as five, at two thirds of the cost.
+    this.model =
+        Video.createBackgroundSubtractorMOG2(settings.history(), settings.threshold(), false);
+    // Three Gaussians per pixel model a plaza, a road or a lawn as well as five, at two thirds of
+    // the cost.
     model.setNMixtures(3);
     if (masks.isEmpty()) {
       allowed = null;
@@ -59,16 +65,24 @@ public final class MotionGate implements AutoCloseable {
       allowed = new Mat(smallSize, CvType.CV_8UC1, new Scalar(255));
       List<MatOfPoint> polygons = new ArrayList<>();
       for (Polygon p : masks) {
-        polygons.add(new MatOfPoint(p.points().stream()
-            .map(q -> new Point(q.x() * smallSize.width, q.y() * smallSize.height)).toArray(Point[]::new)));
+        polygons.add(
+            new MatOfPoint(
+                p.points().stream()
+                    .map(q -> new Point(q.x() * smallSize.width, q.y() * smallSize.height))
+                    .toArray(Point[]::new)));
       }
       Imgproc.fillPoly(allowed, polygons, new Scalar(0));
       polygons.forEach(Mat::release);
     }
   }
 
-  public int frameWidth() { return frameWidth; }
-  public int frameHeight() { return frameHeight; }
+  public int frameWidth() {
+    return frameWidth;
+  }
+
+  public int frameHeight() {
+    return frameHeight;
+  }
 
   /** Feeds one frame to the background model and returns what moved. */
   public MotionResult apply(Frame frame) {
@@ -84,7 +98,8 @@ public final class MotionGate implements AutoCloseable {
     } else {
       Mat bgr = new Mat(frame.height(), frame.width(), CvType.CV_8UC3, frame.pixels());
       try {
-        // Bilinear is ten times cheaper than area averaging on a full frame; the blur below takes out the
+        // Bilinear is ten times cheaper than area averaging on a full frame; the blur below takes
+        // out the
         // aliasing it leaves, on the small image where it costs little.
         Imgproc.resize(bgr, small, smallSize, 0, 0, Imgproc.INTER_LINEAR);
       } finally {
@@ -105,7 +120,9 @@ public final class MotionGate implements AutoCloseable {
       // The model has nothing to compare the first frame with.
       return new MotionResult(List.of(), 0, false);
     }
-    int n = Imgproc.connectedComponentsWithStats(foreground, labels, stats, centroids, 8, CvType.CV_32S);
+    int n =
+        Imgproc.connectedComponentsWithStats(
+            foreground, labels, stats, centroids, 8, CvType.CV_32S);
     int[] s = new int[n * 5];
     stats.get(0, 0, s);
     double minPixels = settings.minArea() * smallSize.width * smallSize.height;
@@ -119,8 +136,12 @@ public final class MotionGate implements AutoCloseable {
       int y = s[i * 5 + Imgproc.CC_STAT_TOP];
       int w = s[i * 5 + Imgproc.CC_STAT_WIDTH];
       int h = s[i * 5 + Imgproc.CC_STAT_HEIGHT];
-      regions.add(new Box((float) (x / scale), (float) (y / scale), (float) Math.min(frameWidth, (x + w) / scale),
-          (float) Math.min(frameHeight, (y + h) / scale)));
+      regions.add(
+          new Box(
+              (float) (x / scale),
+              (float) (y / scale),
+              (float) Math.min(frameWidth, (x + w) / scale),
+              (float) Math.min(frameHeight, (y + h) / scale)));
     }
     return new MotionResult(regions, share, share > GLOBAL_CHANGE);
   }

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.motion;
 
 /**
  * Motion gate tuning.
  *
- * @param width width the frame is scaled down to before background subtraction (height keeps the aspect)
+ * @param width width the frame is scaled down to before background subtraction (height keeps the
+ *     aspect)
  * @param history frames of history of the background model
  * @param threshold MOG2 variance threshold: lower is more sensitive
  * @param minArea least share of the frame a motion region must cover

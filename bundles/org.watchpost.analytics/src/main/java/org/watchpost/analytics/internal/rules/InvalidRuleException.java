@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.rules;
 
 /** A rule configuration that cannot be used; the message names the rule and the reason. */
@@ -12,6 +13,11 @@ public final class InvalidRuleException extends Exception {
     this.reason = reason;
   }
 
-  public String ruleId() { return ruleId; }
-  public String reason() { return reason; }
+  public String ruleId() {
+    return ruleId;
+  }
+
+  public String reason() {
+    return reason;
+  }
 }

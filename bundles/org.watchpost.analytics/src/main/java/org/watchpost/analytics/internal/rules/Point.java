@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.rules;
 
 /** A point in coordinates normalised to the frame, 0..1, top-left origin. */

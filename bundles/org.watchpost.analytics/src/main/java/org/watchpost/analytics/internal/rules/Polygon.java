@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.rules;
 
 import java.util.List;
@@ -15,7 +16,8 @@ public record Polygon(List<Point> points) {
     for (int i = 0, j = n - 1; i < n; j = i++) {
       Point a = points.get(i);
       Point b = points.get(j);
-      if ((a.y() > y) != (b.y() > y) && x < (b.x() - a.x()) * (y - a.y()) / (b.y() - a.y()) + a.x()) {
+      if ((a.y() > y) != (b.y() > y)
+          && x < (b.x() - a.x()) * (y - a.y()) / (b.y() - a.y()) + a.x()) {
         inside = !inside;
       }
     }
@@ -33,7 +35,10 @@ public record Polygon(List<Point> points) {
     return Math.abs(twice) / 2;
   }
 
-  /** The index pair of two edges that cross, or null if none do. Adjacent edges share a vertex and are skipped. */
+  /**
+   * The index pair of two edges that cross, or null if none do. Adjacent edges share a vertex and
+   * are skipped.
+   */
   public int[] firstCrossing() {
     int n = points.size();
     for (int i = 0; i < n; i++) {

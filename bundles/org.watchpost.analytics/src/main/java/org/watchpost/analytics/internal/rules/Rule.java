@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.rules;
 
 import java.time.ZoneId;
@@ -18,15 +19,27 @@ import org.watchpost.api.event.Priority;
  * @param timeZone the zone the schedule's clock times are read in
  * @param dwellMillis loitering and crowd: how long the condition must hold
  * @param minCount crowd: how many objects make a crowd
- * @param cooldownMillis the least time between two events of this rule for one track (for crowd, between two
- *     crowd events)
+ * @param cooldownMillis the least time between two events of this rule for one track (for crowd,
+ *     between two crowd events)
  * @param direction line crossings that raise events
  * @param countIntervalMillis length of the count summary intervals, 0 for none
  * @param priority upstream priority of its events
  */
-public record Rule(String id, String cameraId, RuleType type, Polygon zone, List<Point> line, Set<String> classes,
-    Schedule schedule, ZoneId timeZone, long dwellMillis, int minCount, long cooldownMillis, Direction direction,
-    long countIntervalMillis, Priority priority) {
+public record Rule(
+    String id,
+    String cameraId,
+    RuleType type,
+    Polygon zone,
+    List<Point> line,
+    Set<String> classes,
+    Schedule schedule,
+    ZoneId timeZone,
+    long dwellMillis,
+    int minCount,
+    long cooldownMillis,
+    Direction direction,
+    long countIntervalMillis,
+    Priority priority) {
 
   public Rule {
     classes = Set.copyOf(classes);

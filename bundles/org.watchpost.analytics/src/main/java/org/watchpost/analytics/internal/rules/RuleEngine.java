@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.rules;
 
 import java.util.ArrayList;
@@ -14,12 +15,16 @@ import org.watchpost.api.event.Event;
 import org.watchpost.api.event.NormalizedBox;
 
 /**
- * Evaluates one camera's rules on the confirmed tracks of every frame and keeps their state: who is inside
- * which zone since when, which side of a line, which events were raised (one per track per rule, again only
- * after the cooldown and after the track left and came back), and the counts of the running interval.
+ * Evaluates one camera's rules on the confirmed tracks of every frame and keeps their state: who is
+ * inside which zone since when, which side of a line, which events were raised (one per track per
+ * rule, again only after the cooldown and after the track left and came back), and the counts of
+ * the running interval.
  */
 public final class RuleEngine {
-  /** A line side counts only this far (normalised) from the line, so that jitter on the line is no crossing. */
+  /**
+   * A line side counts only this far (normalised) from the line, so that jitter on the line is no
+   * crossing.
+   */
   static final double LINE_BAND = 0.01;
 
   private final String cameraId;
@@ -53,14 +58,15 @@ public final class RuleEngine {
   }
 
   /**
-   * How far the wall clock is ahead of the times this engine is given: schedules are about the time of day, so
-   * they read the wall clock; every other timer runs on the monotonic time given.
+   * How far the wall clock is ahead of the times this engine is given: schedules are about the time
+   * of day, so they read the wall clock; every other timer runs on the monotonic time given.
    */
   public void wallOffset(long millis) {
     wallOffsetMillis = millis;
   }
 
-  public Outcome evaluate(List<TrackSnapshot> tracks, long nowMillis, int frameWidth, int frameHeight) {
+  public Outcome evaluate(
+      List<TrackSnapshot> tracks, long nowMillis, int frameWidth, int frameHeight) {
     List<Event> events = new ArrayList<>();
     List<CountSummary> counts = new ArrayList<>();
     for (RuleState s : states.values()) {
@@ -74,7 +80,9 @@ public final class RuleEngine {
   public List<CountSummary> flushCounts(long nowMillis) {
     List<CountSummary> counts = new ArrayList<>();
     for (RuleState s : states.values()) {
-      if (s.rule.countIntervalMillis() > 0 && s.intervalStart != Long.MIN_VALUE && nowMillis > s.intervalFrom) {
+      if (s.rule.countIntervalMillis() > 0
+          && s.intervalStart != Long.MIN_VALUE
+          && nowMillis > s.intervalFrom) {
         counts.add(new CountSummary(cameraId, s.rule.id(), s.intervalFrom, nowMillis, s.interval));
         s.startInterval(nowMillis, nowMillis);
       }
@@ -92,8 +100,8 @@ public final class RuleEngine {
   }
 
   /**
-   * Zeroes every rule's totals and the interval in progress, which goes on from {@code nowMillis}; objects
-   * already counted in a zone in this interval are counted again when seen.
+   * Zeroes every rule's totals and the interval in progress, which goes on from {@code nowMillis};
+   * objects already counted in a zone in this interval are counted again when seen.
    */
   public void resetCounts(long nowMillis) {
     for (RuleState s : states.values()) {
@@ -155,7 +163,8 @@ public final class RuleEngine {
         return;
       }
       if (now >= intervalStart + length) {
-        out.add(new CountSummary(cameraId, rule.id(), intervalFrom, intervalStart + length, interval));
+        out.add(
+            new CountSummary(cameraId, rule.id(), intervalFrom, intervalStart + length, interval));
         startInterval(aligned, aligned);
       }
     }
@@ -192,7 +201,8 @@ public final class RuleEngine {
     }
 
     void evaluate(List<TrackSnapshot> tracks, long now, int w, int h, List<Event> out) {
-      boolean armed = RuleEngine.this.armed && rule.schedule().armed(now + wallOffsetMillis, rule.timeZone());
+      boolean armed =
+          RuleEngine.this.armed && rule.schedule().armed(now + wallOffsetMillis, rule.timeZone());
       Set<Long> present = new HashSet<>();
       Map<String, Long> occupancy = new HashMap<>();
       List<TrackSnapshot> crowd = new ArrayList<>();
@@ -225,19 +235,27 @@ public final class RuleEngine {
         if (seenInInterval.add(t.id()) && rule.countIntervalMillis() > 0) {
           interval.merge(t.label(), 1L, Long::sum);
         }
-        if (rule.type() == RuleType.ZONE_INTRUSION && armed && t.detected() && !t.stationary() && mayRaise(p, now)) {
-          p.lastEventMillis = now;
-          p.leftSinceEvent = false;
-          totals.merge("events", 1L, Long::sum);
-          changes++;
-          out.add(event(t, now, w, h, Map.of()));
-        } else if (rule.type() == RuleType.LOITERING && armed && now - p.enteredMillis >= rule.dwellMillis()
+        if (rule.type() == RuleType.ZONE_INTRUSION
+            && armed
+            && t.detected()
+            && !t.stationary()
             && mayRaise(p, now)) {
           p.lastEventMillis = now;
           p.leftSinceEvent = false;
           totals.merge("events", 1L, Long::sum);
           changes++;
-          out.add(event(t, now, w, h, Map.of("dwell_s", Long.toString((now - p.enteredMillis) / 1000))));
+          out.add(event(t, now, w, h, Map.of()));
+        } else if (rule.type() == RuleType.LOITERING
+            && armed
+            && now - p.enteredMillis >= rule.dwellMillis()
+            && mayRaise(p, now)) {
+          p.lastEventMillis = now;
+          p.leftSinceEvent = false;
+          totals.merge("events", 1L, Long::sum);
+          changes++;
+          out.add(
+              event(
+                  t, now, w, h, Map.of("dwell_s", Long.toString((now - p.enteredMillis) / 1000))));
         } else if (rule.type() == RuleType.CROWD) {
           crowd.add(t);
         }
@@ -258,7 +276,15 @@ public final class RuleEngine {
           || (p.leftSinceEvent && now - p.lastEventMillis >= rule.cooldownMillis());
     }
 
-    private void line(TrackSnapshot t, PerTrack p, double ax, double ay, long now, int w, int h, List<Event> out) {
+    private void line(
+        TrackSnapshot t,
+        PerTrack p,
+        double ax,
+        double ay,
+        long now,
+        int w,
+        int h,
+        List<Event> out) {
       if (!t.detected() || t.stationary()) {
         return;
       }
@@ -272,8 +298,10 @@ public final class RuleEngine {
       if (p.side != 0 && Segments.intersect(a, b, new Point(p.sideX, p.sideY), new Point(ax, ay))) {
         boolean inward = p.side < 0;
         count(t.label() + (inward ? ".in" : ".out"));
-        if (RuleEngine.this.armed && rule.direction().raises(inward)
-            && (p.lastEventMillis == Long.MIN_VALUE || now - p.lastEventMillis >= rule.cooldownMillis())) {
+        if (RuleEngine.this.armed
+            && rule.direction().raises(inward)
+            && (p.lastEventMillis == Long.MIN_VALUE
+                || now - p.lastEventMillis >= rule.cooldownMillis())) {
           p.lastEventMillis = now;
           totals.merge("events", 1L, Long::sum);
           changes++;
@@ -285,7 +313,8 @@ public final class RuleEngine {
       p.sideY = ay;
     }
 
-    private void crowd(List<TrackSnapshot> members, boolean armed, long now, int w, int h, List<Event> out) {
+    private void crowd(
+        List<TrackSnapshot> members, boolean armed, long now, int w, int h, List<Event> out) {
       if (members.size() < rule.minCount()) {
         crowdSince = Long.MIN_VALUE;
         crowdActive = false;
@@ -294,7 +323,9 @@ public final class RuleEngine {
       if (crowdSince == Long.MIN_VALUE) {
         crowdSince = now;
       }
-      if (crowdActive || !armed || now - crowdSince < rule.dwellMillis()
+      if (crowdActive
+          || !armed
+          || now - crowdSince < rule.dwellMillis()
           || (crowdLastEvent != Long.MIN_VALUE && now - crowdLastEvent < rule.cooldownMillis())) {
         return;
       }
@@ -303,7 +334,10 @@ public final class RuleEngine {
       totals.merge("events", 1L, Long::sum);
       changes++;
       Map<String, Integer> labels = new HashMap<>();
-      float x1 = Float.MAX_VALUE, y1 = Float.MAX_VALUE, x2 = -Float.MAX_VALUE, y2 = -Float.MAX_VALUE;
+      float x1 = Float.MAX_VALUE,
+          y1 = Float.MAX_VALUE,
+          x2 = -Float.MAX_VALUE,
+          y2 = -Float.MAX_VALUE;
       float score = 0;
       long firstSeen = Long.MAX_VALUE;
       StringBuilder ids = new StringBuilder();
@@ -319,16 +353,47 @@ public final class RuleEngine {
           ids.append(ids.length() == 0 ? "" : ",").append(t.id());
         }
       }
-      String label = labels.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("");
-      out.add(new Event(rule.type().eventType(), rule.id(), cameraId, label, -1, score / members.size(),
-          normalise(new Box(x1, y1, x2, y2), w, h), firstSeen, now, rule.priority(),
-          Map.of("count", Integer.toString(members.size()), "track_ids", ids.toString(),
-              "dwell_s", Long.toString((now - crowdSince) / 1000)), null));
+      String label =
+          labels.entrySet().stream()
+              .max(Map.Entry.comparingByValue())
+              .map(Map.Entry::getKey)
+              .orElse("");
+      out.add(
+          new Event(
+              rule.type().eventType(),
+              rule.id(),
+              cameraId,
+              label,
+              -1,
+              score / members.size(),
+              normalise(new Box(x1, y1, x2, y2), w, h),
+              firstSeen,
+              now,
+              rule.priority(),
+              Map.of(
+                  "count",
+                  Integer.toString(members.size()),
+                  "track_ids",
+                  ids.toString(),
+                  "dwell_s",
+                  Long.toString((now - crowdSince) / 1000)),
+              null));
     }
 
     private Event event(TrackSnapshot t, long now, int w, int h, Map<String, String> attributes) {
-      return new Event(rule.type().eventType(), rule.id(), cameraId, t.label(), t.id(), t.score(),
-          normalise(t.box(), w, h), t.firstSeenMillis(), now, rule.priority(), attributes, null);
+      return new Event(
+          rule.type().eventType(),
+          rule.id(),
+          cameraId,
+          t.label(),
+          t.id(),
+          t.score(),
+          normalise(t.box(), w, h),
+          t.firstSeenMillis(),
+          now,
+          rule.priority(),
+          attributes,
+          null);
     }
   }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.rules;
 
 import java.util.Arrays;
@@ -16,7 +17,10 @@ public enum RuleType {
   CROWD("crowd", "crowd", Priority.EVENT, true),
   /** Counts only: objects entering the zone and its peak occupancy per interval, no events. */
   ZONE_COUNT("zone_count", "zone_count", Priority.COUNTS, true),
-  /** Motion inside the polygon is ignored by the motion gate (trees, flags, a busy road outside the site). */
+  /**
+   * Motion inside the polygon is ignored by the motion gate (trees, flags, a busy road outside the
+   * site).
+   */
   MOTION_MASK("motion_mask", "motion_mask", Priority.BULK, true);
 
   private final String configName;
@@ -31,11 +35,22 @@ public enum RuleType {
     this.zone = zone;
   }
 
-  public String configName() { return configName; }
-  public String eventType() { return eventType; }
-  public Priority defaultPriority() { return defaultPriority; }
+  public String configName() {
+    return configName;
+  }
+
+  public String eventType() {
+    return eventType;
+  }
+
+  public Priority defaultPriority() {
+    return defaultPriority;
+  }
+
   /** A polygon rule (else a line). */
-  public boolean zone() { return zone; }
+  public boolean zone() {
+    return zone;
+  }
 
   public static RuleType parse(String name) {
     for (RuleType t : values()) {
@@ -43,7 +58,10 @@ public enum RuleType {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown type '" + name + "', expected one of "
-        + Arrays.stream(values()).map(RuleType::configName).collect(Collectors.joining(", ")));
+    throw new IllegalArgumentException(
+        "unknown type '"
+            + name
+            + "', expected one of "
+            + Arrays.stream(values()).map(RuleType::configName).collect(Collectors.joining(", ")));
   }
 }

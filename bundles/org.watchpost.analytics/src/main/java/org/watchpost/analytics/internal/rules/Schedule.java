@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.rules;
 
 import java.time.DayOfWeek;
@@ -13,21 +14,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * When a rule is armed: {@code always}, or windows separated by {@code ;}, each {@code [days] HH:MM-HH:MM}
- * with days such as {@code Mon-Fri} or {@code Sat,Sun} (every day when left out). The start is inclusive,
- * the end exclusive; a window whose end is before its start runs past midnight and belongs to the day it
- * starts on, so {@code Fri 22:00-06:00} covers Friday night until Saturday 06:00. {@code 24:00} is the end of
- * the day.
+ * When a rule is armed: {@code always}, or windows separated by {@code ;}, each {@code [days]
+ * HH:MM-HH:MM} with days such as {@code Mon-Fri} or {@code Sat,Sun} (every day when left out). The
+ * start is inclusive, the end exclusive; a window whose end is before its start runs past midnight
+ * and belongs to the day it starts on, so {@code Fri 22:00-06:00} covers Friday night until
+ * Saturday 06:00. {@code 24:00} is the end of the day.
  */
 public record Schedule(List<Window> windows) {
   private static final int MAX_TEXT = 512;
-  private static final Pattern WINDOW = Pattern.compile(
-      "(?:([A-Za-z]{3}(?:-[A-Za-z]{3})?(?:,[A-Za-z]{3}(?:-[A-Za-z]{3})?)*)\\s+)?(\\d{1,2}):(\\d{2})-(\\d{1,2}):(\\d{2})");
+  private static final Pattern WINDOW =
+      Pattern.compile(
+          "(?:([A-Za-z]{3}(?:-[A-Za-z]{3})?(?:,[A-Za-z]{3}(?:-[A-Za-z]{3})?)*)\\s+)?(\\d{1,2}):(\\d{2})-(\\d{1,2}):(\\d{2})");
   private static final List<String> DAYS = List.of("mon", "tue", "wed", "thu", "fri", "sat", "sun");
 
   public static final Schedule ALWAYS = new Schedule(null);
 
-  /** One armed window; minutes of the day, {@code startMinute} in 0..1439, {@code endMinute} in 0..1440. */
+  /**
+   * One armed window; minutes of the day, {@code startMinute} in 0..1439, {@code endMinute} in
+   * 0..1440.
+   */
   public record Window(Set<DayOfWeek> days, int startMinute, int endMinute) {
     public Window {
       days = Set.copyOf(days);
@@ -37,7 +42,8 @@ public record Schedule(List<Window> windows) {
       if (startMinute < endMinute) {
         return days.contains(day) && minute >= startMinute && minute < endMinute;
       }
-      return (days.contains(day) && minute >= startMinute) || (days.contains(day.minus(1)) && minute < endMinute);
+      return (days.contains(day) && minute >= startMinute)
+          || (days.contains(day.minus(1)) && minute < endMinute);
     }
   }
 
@@ -63,7 +69,9 @@ public record Schedule(List<Window> windows) {
     return false;
   }
 
-  /** @throws IllegalArgumentException naming what is wrong */
+  /**
+   * @throws IllegalArgumentException naming what is wrong
+   */
   public static Schedule parse(String text) {
     if (text == null || text.isBlank() || text.trim().equalsIgnoreCase("always")) {
       return ALWAYS;
@@ -79,7 +87,8 @@ public record Schedule(List<Window> windows) {
       }
       Matcher m = WINDOW.matcher(trimmed);
       if (!m.matches()) {
-        throw new IllegalArgumentException("schedule window '" + trimmed + "' is not [days] HH:MM-HH:MM");
+        throw new IllegalArgumentException(
+            "schedule window '" + trimmed + "' is not [days] HH:MM-HH:MM");
       }
       Set<DayOfWeek> days = m.group(1) == null ? EnumSet.allOf(DayOfWeek.class) : days(m.group(1));
       int start = minute(m.group(2), m.group(3), trimmed, false);
@@ -123,7 +132,8 @@ public record Schedule(List<Window> windows) {
     int h = Integer.parseInt(hours);
     int m = Integer.parseInt(minutes);
     if (m > 59 || h > 24 || (h == 24 && (m != 0 || !end))) {
-      throw new IllegalArgumentException("schedule window '" + window + "' has a time out of range");
+      throw new IllegalArgumentException(
+          "schedule window '" + window + "' has a time out of range");
     }
     return h * 60 + m;
   }

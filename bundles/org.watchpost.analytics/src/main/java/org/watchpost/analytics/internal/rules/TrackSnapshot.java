@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.rules;
 
 import org.watchpost.analytics.internal.track.Box;
@@ -14,5 +15,12 @@ import org.watchpost.analytics.internal.track.Box;
  * @param stationary it has been still for the stationary time
  * @param detected matched on the last detector run that covered it (false while it coasts, lost)
  */
-public record TrackSnapshot(long id, String label, float score, Box box, long firstSeenMillis, boolean moved,
-    boolean stationary, boolean detected) {}
+public record TrackSnapshot(
+    long id,
+    String label,
+    float score,
+    Box box,
+    long firstSeenMillis,
+    boolean moved,
+    boolean stationary,
+    boolean detected) {}

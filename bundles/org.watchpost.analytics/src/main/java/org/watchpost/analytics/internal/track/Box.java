@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.track;
 
 import org.watchpost.api.detect.Detection;
@@ -9,11 +10,25 @@ public record Box(float x1, float y1, float x2, float y2) {
     return new Box(d.x1(), d.y1(), d.x2(), d.y2());
   }
 
-  public float width() { return x2 - x1; }
-  public float height() { return y2 - y1; }
-  public float area() { return Math.max(0, x2 - x1) * Math.max(0, y2 - y1); }
-  public float centerX() { return (x1 + x2) / 2; }
-  public float centerY() { return (y1 + y2) / 2; }
+  public float width() {
+    return x2 - x1;
+  }
+
+  public float height() {
+    return y2 - y1;
+  }
+
+  public float area() {
+    return Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  }
+
+  public float centerX() {
+    return (x1 + x2) / 2;
+  }
+
+  public float centerY() {
+    return (y1 + y2) / 2;
+  }
 
   /** This box grown on every side by {@code share} of its width and height. */
   public Box expanded(float share) {

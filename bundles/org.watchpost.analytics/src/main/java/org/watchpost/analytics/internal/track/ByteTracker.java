@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.track;
 
 import java.util.ArrayList;
@@ -6,20 +7,22 @@ import java.util.List;
 import org.watchpost.api.detect.Detection;
 
 /**
- * Multi-object tracker in the manner of ByteTrack: high-score detections are matched to confirmed and lost
- * tracks first, the low-score rest only keeps confirmed tracks alive (an occluded person scores low), then
- * tentative tracks take what is left and unmatched confident detections start new ones. Costs are 1 - IoU of
- * the Kalman-predicted box, both grown by a buffer. A detector run may cover only a region of the frame; tracks outside it are
- * neither matched nor counted as missed.
+ * Multi-object tracker in the manner of ByteTrack: high-score detections are matched to confirmed
+ * and lost tracks first, the low-score rest only keeps confirmed tracks alive (an occluded person
+ * scores low), then tentative tracks take what is left and unmatched confident detections start new
+ * ones. Costs are 1 - IoU of the Kalman-predicted box, both grown by a buffer. A detector run may
+ * cover only a region of the frame; tracks outside it are neither matched nor counted as missed.
  */
 public final class ByteTracker {
   /**
-   * Boxes are compared grown by this share of their size (buffered IoU, as in C-BIoU): a person who walks
-   * fast or whose prediction is a little off still overlaps their own detection.
+   * Boxes are compared grown by this share of their size (buffered IoU, as in C-BIoU): a person who
+   * walks fast or whose prediction is a little off still overlaps their own detection.
    */
   private static final float BUFFER = 0.3f;
+
   /** Lost tracks have coasted longer and are less sure of where they are. */
   private static final float LOST_BUFFER = 0.5f;
+
   private final TrackerSettings settings;
   private final List<Track> tracks = new ArrayList<>();
   private long nextId = 1;
@@ -29,7 +32,10 @@ public final class ByteTracker {
     this.settings = settings;
   }
 
-  /** Moves every track to its predicted place at this frame's time and drops tracks lost for too long. */
+  /**
+   * Moves every track to its predicted place at this frame's time and drops tracks lost for too
+   * long.
+   */
   public void predict(long nowMillis) {
     Iterator<Track> it = tracks.iterator();
     while (it.hasNext()) {
@@ -105,9 +111,16 @@ public final class ByteTracker {
     }
   }
 
-  /** Matches tracks to detections; returns the detections left unmatched and adds the unmatched tracks to {@code missed}. */
-  private List<Detection> associate(List<Track> candidates, List<Detection> detections, float minIou,
-      List<Track> missed, long nowMillis) {
+  /**
+   * Matches tracks to detections; returns the detections left unmatched and adds the unmatched
+   * tracks to {@code missed}.
+   */
+  private List<Detection> associate(
+      List<Track> candidates,
+      List<Detection> detections,
+      float minIou,
+      List<Track> missed,
+      long nowMillis) {
     if (candidates.isEmpty() || detections.isEmpty()) {
       missed.addAll(candidates);
       return detections;

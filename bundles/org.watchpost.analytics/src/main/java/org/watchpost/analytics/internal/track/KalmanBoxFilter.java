@@ -1,18 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.track;
 
 /**
- * Constant-velocity Kalman filter over (centre x, centre y, aspect ratio w/h, height) and their rates, as in
- * SORT and ByteTrack, but advanced by elapsed capture time rather than by frames: the detector does not run
- * on every frame, and a track must coast between runs at the speed it really moves. Noise scales with the
- * box height so that near and far objects are treated alike. Rates are per second.
+ * Constant-velocity Kalman filter over (centre x, centre y, aspect ratio w/h, height) and their
+ * rates, as in SORT and ByteTrack, but advanced by elapsed capture time rather than by frames: the
+ * detector does not run on every frame, and a track must coast between runs at the speed it really
+ * moves. Noise scales with the box height so that near and far objects are treated alike. Rates are
+ * per second.
  */
 public final class KalmanBoxFilter {
   private static final int N = 8;
   private static final int M = 4;
+
   /** Position noise as a share of the height, per reference step. */
   private static final double POSITION_WEIGHT = 1.0 / 20;
+
   /** Velocity noise as a share of the height, per reference step. */
   private static final double VELOCITY_WEIGHT = 1.0 / 160;
+
   /** The step the noise weights were tuned for (ByteTrack's, at 10 fps). */
   private static final double REFERENCE_STEP_S = 0.1;
 
@@ -25,9 +30,15 @@ public final class KalmanBoxFilter {
     System.arraycopy(z, 0, x, 0, M);
     double h = z[3];
     double[] std = {
-        2 * POSITION_WEIGHT * h, 2 * POSITION_WEIGHT * h, 1e-2, 2 * POSITION_WEIGHT * h,
-        10 * VELOCITY_WEIGHT * h / REFERENCE_STEP_S, 10 * VELOCITY_WEIGHT * h / REFERENCE_STEP_S, 1e-5,
-        10 * VELOCITY_WEIGHT * h / REFERENCE_STEP_S};
+      2 * POSITION_WEIGHT * h,
+      2 * POSITION_WEIGHT * h,
+      1e-2,
+      2 * POSITION_WEIGHT * h,
+      10 * VELOCITY_WEIGHT * h / REFERENCE_STEP_S,
+      10 * VELOCITY_WEIGHT * h / REFERENCE_STEP_S,
+      1e-5,
+      10 * VELOCITY_WEIGHT * h / REFERENCE_STEP_S
+    };
     for (int i = 0; i < N; i++) {
       p[i * N + i] = std[i] * std[i];
     }
@@ -136,7 +147,11 @@ public final class KalmanBoxFilter {
   public Box box() {
     double h = Math.max(1e-3, x[3]);
     double w = Math.max(1e-3, x[2] * h);
-    return new Box((float) (x[0] - w / 2), (float) (x[1] - h / 2), (float) (x[0] + w / 2), (float) (x[1] + h / 2));
+    return new Box(
+        (float) (x[0] - w / 2),
+        (float) (x[1] - h / 2),
+        (float) (x[0] + w / 2),
+        (float) (x[1] + h / 2));
   }
 
   /** Speed of the centre, pixels per second. */

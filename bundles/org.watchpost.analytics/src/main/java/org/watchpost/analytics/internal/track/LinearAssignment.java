@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.track;
 
 import java.util.Arrays;
 
 /**
- * Minimum-cost one-to-one assignment (Hungarian method, shortest augmenting paths with potentials) of rows to
- * columns, keeping only pairs whose cost is at most a threshold: ByteTrack's lapjv step.
+ * Minimum-cost one-to-one assignment (Hungarian method, shortest augmenting paths with potentials)
+ * of rows to columns, keeping only pairs whose cost is at most a threshold: ByteTrack's lapjv step.
  */
 public final class LinearAssignment {
   private LinearAssignment() {}
@@ -25,7 +26,8 @@ public final class LinearAssignment {
     boolean transposed = rows > cols;
     int n = transposed ? cols : rows;
     int m = transposed ? rows : cols;
-    // Costs above the threshold are made prohibitive but finite, so that the method always completes.
+    // Costs above the threshold are made prohibitive but finite, so that the method always
+    // completes.
     double big = maxCost * 2 + 1e6;
     double[][] a = new double[n + 1][m + 1];
     for (int i = 0; i < n; i++) {

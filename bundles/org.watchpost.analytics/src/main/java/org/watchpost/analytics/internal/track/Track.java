@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.watchpost.analytics.internal.track;
 
 import java.util.ArrayDeque;
@@ -49,7 +50,8 @@ public final class Track {
     }
   }
 
-  void matched(Box detected, String label, float detectionScore, long nowMillis, TrackerSettings settings) {
+  void matched(
+      Box detected, String label, float detectionScore, long nowMillis, TrackerSettings settings) {
     filter.update(detected);
     if (stationary) {
       filter.stop();
@@ -60,7 +62,10 @@ public final class Track {
     score = 0.7f * score + 0.3f * detectionScore;
     votes.merge(label, detectionScore, Float::sum);
     float h = Math.max(1, detected.height());
-    travel = Math.max(travel, (float) Math.hypot(detected.centerX() - birthX, detected.centerY() - birthY) / h);
+    travel =
+        Math.max(
+            travel,
+            (float) Math.hypot(detected.centerX() - birthX, detected.centerY() - birthY) / h);
     if (travel >= settings.minTravel()) {
       moved = true;
     }
@@ -70,12 +75,14 @@ public final class Track {
   private void judgeStillness(Box detected, long nowMillis, TrackerSettings settings) {
     float h = Math.max(1, detected.height());
     if (stationary) {
-      if (Math.hypot(detected.centerX() - stillX, detected.centerY() - stillY) > settings.stationaryRadius() * h * 2) {
+      if (Math.hypot(detected.centerX() - stillX, detected.centerY() - stillY)
+          > settings.stationaryRadius() * h * 2) {
         stationary = false;
         moved = true;
         recent.clear();
       } else {
-        recent.add(new Sample(nowMillis, detected.centerX(), detected.centerY(), detected.height()));
+        recent.add(
+            new Sample(nowMillis, detected.centerX(), detected.centerY(), detected.height()));
         trim(nowMillis, settings);
         return;
       }
@@ -83,7 +90,9 @@ public final class Track {
     recent.add(new Sample(nowMillis, detected.centerX(), detected.centerY(), detected.height()));
     trim(nowMillis, settings);
     Sample oldest = recent.peekFirst();
-    if (oldest == null || nowMillis - oldest.timeMillis() < settings.stationaryAfterMillis() || recent.size() < 3) {
+    if (oldest == null
+        || nowMillis - oldest.timeMillis() < settings.stationaryAfterMillis()
+        || recent.size() < 3) {
       return;
     }
     float mx = 0;
@@ -106,7 +115,10 @@ public final class Track {
     filter.stop();
   }
 
-  /** Keeps the samples of the last stationary window, plus the one just before it so the window is covered. */
+  /**
+   * Keeps the samples of the last stationary window, plus the one just before it so the window is
+   * covered.
+   */
   private void trim(long nowMillis, TrackerSettings settings) {
     long windowStart = nowMillis - settings.stationaryAfterMillis();
     while (recent.size() > 1) {
@@ -120,7 +132,10 @@ public final class Track {
     }
   }
 
-  void state(TrackState next) { state = next; }
+  void state(TrackState next) {
+    state = next;
+  }
+
   void confirm(long assignedId) {
     this.id = assignedId;
     state = TrackState.CONFIRMED;
@@ -134,19 +149,54 @@ public final class Track {
   }
 
   /** Public identity; 0 while tentative. */
-  public long id() { return id; }
-  public TrackState state() { return state; }
-  public int hits() { return hits; }
+  public long id() {
+    return id;
+  }
+
+  public TrackState state() {
+    return state;
+  }
+
+  public int hits() {
+    return hits;
+  }
+
   /** The current (predicted or updated) box. */
-  public Box box() { return box; }
-  public long firstSeenMillis() { return firstSeenMillis; }
-  public long lastDetectedMillis() { return lastDetectedMillis; }
-  public float score() { return score; }
-  /** Has moved at least {@code min_travel} heights, or was seen moving by the motion gate: a real object. */
-  public boolean hasMoved() { return moved; }
-  public boolean stationary() { return stationary; }
-  public boolean live() { return state == TrackState.CONFIRMED || state == TrackState.LOST; }
-  public double speed() { return stationary ? 0 : filter.speed(); }
+  public Box box() {
+    return box;
+  }
+
+  public long firstSeenMillis() {
+    return firstSeenMillis;
+  }
+
+  public long lastDetectedMillis() {
+    return lastDetectedMillis;
+  }
+
+  public float score() {
+    return score;
+  }
+
+  /**
+   * Has moved at least {@code min_travel} heights, or was seen moving by the motion gate: a real
+   * object.
+   */
+  public boolean hasMoved() {
+    return moved;
+  }
+
+  public boolean stationary() {
+    return stationary;
+  }
+
+  public boolean live() {
+    return state == TrackState.CONFIRMED || state == TrackState.LOST;
+  }
+
+  public double speed() {
+    return stationary ? 0 : filter.speed();
+  }
 
   /** The class with the largest summed score over the track's detections. */
   public String label() {
@@ -163,6 +213,15 @@ public final class Track {
 
   @Override
   public String toString() {
-    return "Track[" + id + " " + label() + " " + state + (stationary ? " stationary" : "") + " " + box + "]";
+    return "Track["
+        + id
+        + " "
+        + label()
+        + " "
+        + state
+        + (stationary ? " stationary" : "")
+        + " "
+        + box
+        + "]";
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.eclipse.kura.cloudconnection.listener;
 
 import org.osgi.annotation.versioning.ConsumerType;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.eclipse.kura.cloudconnection.message;
 
 import java.util.HashMap;
@@ -20,6 +21,11 @@ public class KuraMessage {
     this.payload = payload;
   }
 
-  public Map<String, Object> getProperties() { return properties; }
-  public KuraPayload getPayload() { return payload; }
+  public Map<String, Object> getProperties() {
+    return properties;
+  }
+
+  public KuraPayload getPayload() {
+    return payload;
+  }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.eclipse.kura.cloudconnection.publisher;
 
 import org.eclipse.kura.KuraException;
@@ -9,7 +10,9 @@ import org.osgi.annotation.versioning.ProviderType;
 /** Publishes an application's messages over Kura's cloud connection; provided by Kura. */
 @ProviderType
 public interface CloudPublisher {
-  /** @return an id confirmed later through {@link CloudDeliveryListener}, or null when none will be */
+  /**
+   * @return an id confirmed later through {@link CloudDeliveryListener}, or null when none will be
+   */
   String publish(KuraMessage message) throws KuraException;
 
   void registerCloudConnectionListener(CloudConnectionListener cloudConnectionListener);

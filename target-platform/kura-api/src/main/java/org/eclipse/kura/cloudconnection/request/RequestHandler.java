@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.eclipse.kura.cloudconnection.request;
 
 import org.eclipse.kura.KuraErrorCode;
@@ -8,23 +9,28 @@ import org.osgi.annotation.versioning.ConsumerType;
 /** Serves the remote requests Kura routes to one id: GET, PUT, POST, DEL and EXEC. */
 @ConsumerType
 public interface RequestHandler {
-  default KuraMessage doGet(RequestHandlerContext context, KuraMessage reqMessage) throws KuraException {
+  default KuraMessage doGet(RequestHandlerContext context, KuraMessage reqMessage)
+      throws KuraException {
     throw new KuraException(KuraErrorCode.OPERATION_NOT_SUPPORTED);
   }
 
-  default KuraMessage doPut(RequestHandlerContext context, KuraMessage reqMessage) throws KuraException {
+  default KuraMessage doPut(RequestHandlerContext context, KuraMessage reqMessage)
+      throws KuraException {
     throw new KuraException(KuraErrorCode.OPERATION_NOT_SUPPORTED);
   }
 
-  default KuraMessage doPost(RequestHandlerContext context, KuraMessage reqMessage) throws KuraException {
+  default KuraMessage doPost(RequestHandlerContext context, KuraMessage reqMessage)
+      throws KuraException {
     throw new KuraException(KuraErrorCode.OPERATION_NOT_SUPPORTED);
   }
 
-  default KuraMessage doDel(RequestHandlerContext context, KuraMessage reqMessage) throws KuraException {
+  default KuraMessage doDel(RequestHandlerContext context, KuraMessage reqMessage)
+      throws KuraException {
     throw new KuraException(KuraErrorCode.OPERATION_NOT_SUPPORTED);
   }
 
-  default KuraMessage doExec(RequestHandlerContext context, KuraMessage reqMessage) throws KuraException {
+  default KuraMessage doExec(RequestHandlerContext context, KuraMessage reqMessage)
+      throws KuraException {
     throw new KuraException(KuraErrorCode.OPERATION_NOT_SUPPORTED);
   }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.eclipse.kura.cloudconnection.request;
 
 import java.util.Collections;
@@ -12,12 +13,17 @@ public class RequestHandlerContext {
   private final CloudNotificationPublisher notificationPublisher;
   private final Map<String, String> contextProperties;
 
-  public RequestHandlerContext(CloudNotificationPublisher notificationPublisher, Map<String, String> contextProperties) {
+  public RequestHandlerContext(
+      CloudNotificationPublisher notificationPublisher, Map<String, String> contextProperties) {
     this.notificationPublisher = notificationPublisher;
     this.contextProperties = new HashMap<>(contextProperties);
   }
 
-  public CloudNotificationPublisher getNotificationPublisher() { return notificationPublisher; }
+  public CloudNotificationPublisher getNotificationPublisher() {
+    return notificationPublisher;
+  }
 
-  public Map<String, String> getContextProperties() { return Collections.unmodifiableMap(contextProperties); }
+  public Map<String, String> getContextProperties() {
+    return Collections.unmodifiableMap(contextProperties);
+  }
 }

@@ -1,3 +1,6 @@
-/** Kura org.eclipse.kura.cloudconnection.request at the version Kura 6 exports (Kura 5.5 exports it at 1.0.0 or later within the same major). */
+/**
+ * Kura org.eclipse.kura.cloudconnection.request at the version Kura 6 exports (Kura 5.5 exports it
+ * at 1.0.0 or later within the same major).
+ */
 @org.osgi.annotation.versioning.Version("1.0.0")
 package org.eclipse.kura.cloudconnection.request;
