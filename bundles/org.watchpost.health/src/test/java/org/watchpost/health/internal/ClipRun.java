@@ -108,17 +108,35 @@ final class ClipRun {
       }
       // As a file source stamps its frames: the time it was opened plus the frame's presentation
       // time.
+      // As the capture component gave it: with its grey image, colour on demand (deferred
+      // decoding),
+      // or colour only.
       Frame frame =
-          new Frame(
-              cameraId,
-              decoded.sequence,
-              opened + stream,
-              stream,
-              decoded.decodeNanos,
-              decoded.width,
-              decoded.height,
-              decoded.pixels.duplicate(),
-              null);
+          decoded.grey == null
+              ? new Frame(
+                  cameraId,
+                  decoded.sequence,
+                  opened + stream,
+                  stream,
+                  decoded.decodeNanos,
+                  decoded.width,
+                  decoded.height,
+                  decoded.pixels.duplicate(),
+                  null)
+              : Frame.deferred(
+                  cameraId,
+                  decoded.sequence,
+                  opened + stream,
+                  stream,
+                  decoded.decodeNanos,
+                  decoded.width,
+                  decoded.height,
+                  new Frame.Grey(
+                      decoded.grey.width(),
+                      decoded.grey.height(),
+                      decoded.grey.pixels().duplicate().clear()),
+                  () -> decoded.pixels.duplicate().clear(),
+                  null);
       clockOffset = frame.captureEpochMillis() - stream;
       while (nextTick <= stream) {
         SourceStatus status = decoded.status;
@@ -157,6 +175,7 @@ final class ClipRun {
       int width,
       int height,
       ByteBuffer pixels,
+      Frame.Grey grey,
       SourceStatus status) {}
 
   /**
@@ -166,9 +185,9 @@ final class ClipRun {
   private static final Map<Path, List<Decoded>> DECODED = new HashMap<>();
 
   /**
-   * The clip decoded once per JVM by the real capture component, its pixels kept in direct buffers
-   * (vtest: 795 frames, about 1 GB) and the status's time relative to the opening, as the cases
-   * play it over and over.
+   * The clip decoded once per JVM by the real capture component, its pixels (and its grey image,
+   * when the capture gave one) kept in direct buffers (vtest: 795 frames, about 1 GB) and the
+   * status's time relative to the opening, as the cases play it over and over.
    */
   private static synchronized List<Decoded> decoded(Path clip) throws IOException {
     List<Decoded> frames = DECODED.get(clip);
@@ -181,6 +200,13 @@ final class ClipRun {
       while ((read = source.read()) != null) {
         try (Frame frame = read) {
           long opened = frame.captureEpochMillis() - frame.streamMillis();
+          Frame.Grey grey = frame.grey();
+          Frame.Grey keptGrey = null;
+          if (grey != null) {
+            ByteBuffer greyPixels = ByteBuffer.allocateDirect(grey.width() * grey.height());
+            greyPixels.put(grey.pixels().duplicate().clear().limit(greyPixels.capacity())).clear();
+            keptGrey = new Frame.Grey(grey.width(), grey.height(), greyPixels);
+          }
           ByteBuffer pixels = ByteBuffer.allocateDirect(frame.width() * frame.height() * 3);
           pixels.put(frame.pixels().duplicate().clear().limit(pixels.capacity())).clear();
           SourceStatus status = source.status();
@@ -192,6 +218,7 @@ final class ClipRun {
                   frame.width(),
                   frame.height(),
                   pixels,
+                  keptGrey,
                   new SourceStatus(
                       status.state(),
                       status.sinceEpochMillis() - opened,
