@@ -19,7 +19,6 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
-import org.eclipse.milo.opcua.sdk.client.api.subscriptions.UaMonitoredItem;
 import org.eclipse.milo.opcua.sdk.client.api.subscriptions.UaSubscription;
 import org.eclipse.milo.opcua.stack.core.AttributeId;
 import org.eclipse.milo.opcua.stack.core.Identifiers;
@@ -150,25 +149,31 @@ class OpcUaRuntimeIT {
                   uint(100),
                   true)));
     }
-    List<UaMonitoredItem> items =
-        subscription
-            .createMonitoredItems(TimestampsToReturn.Both, requests)
-            .get(10, TimeUnit.SECONDS);
-    for (int i = 0; i < variables.size(); i++) {
-      String name = variables.get(i);
-      UaMonitoredItem item = items.get(i);
-      // Counts of a rule appear with its first interval: until then their items wait on
-      // Bad_NodeIdUnknown.
-      item.setValueConsumer(
-          (java.util.function.Consumer<DataValue>)
-              value -> changes.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>()).add(value));
-    }
-    items
-        .get(variables.size())
-        .setEventConsumer((java.util.function.Consumer<Variant[]>) cameraEvents::add);
-    items
-        .get(variables.size() + 1)
-        .setEventConsumer((java.util.function.Consumer<Variant[]>) serverEvents::add);
+    // Consumers are set as each item is created, before its first notification: set after the
+    // creation returned, a value that never changes (the model's hash, DetectorUp) could arrive
+    // first and be lost, as it was in two clean-clone runs under load.
+    subscription
+        .createMonitoredItems(
+            TimestampsToReturn.Both,
+            requests,
+            (item, index) -> {
+              if (index < variables.size()) {
+                String name = variables.get(index);
+                // Counts of a rule appear with its first interval: until then their items wait
+                // on Bad_NodeIdUnknown.
+                item.setValueConsumer(
+                    (java.util.function.Consumer<DataValue>)
+                        value ->
+                            changes
+                                .computeIfAbsent(name, k -> new CopyOnWriteArrayList<>())
+                                .add(value));
+              } else {
+                item.setEventConsumer(
+                    (java.util.function.Consumer<Variant[]>)
+                        (index == variables.size() ? cameraEvents : serverEvents)::add);
+              }
+            })
+        .get(10, TimeUnit.SECONDS);
   }
 
   @AfterAll
@@ -230,16 +235,18 @@ class OpcUaRuntimeIT {
               MonitoringMode.Reporting,
               new MonitoringParameters(uint(requests.size()), 100.0, null, uint(50), true)));
     }
-    List<UaMonitoredItem> items =
-        subscription
-            .createMonitoredItems(TimestampsToReturn.Both, requests)
-            .get(10, TimeUnit.SECONDS);
     Map<String, List<DataValue>> seen = new ConcurrentHashMap<>();
-    for (int i = 0; i < paths.length; i++) {
-      List<DataValue> values = new CopyOnWriteArrayList<>();
-      seen.put(paths[i], values);
-      items.get(i).setValueConsumer((java.util.function.Consumer<DataValue>) values::add);
+    for (String path : paths) {
+      seen.put(path, new CopyOnWriteArrayList<>());
     }
+    subscription
+        .createMonitoredItems(
+            TimestampsToReturn.Both,
+            requests,
+            (item, index) ->
+                item.setValueConsumer(
+                    (java.util.function.Consumer<DataValue>) seen.get(paths[index])::add))
+        .get(10, TimeUnit.SECONDS);
     return seen;
   }
 
